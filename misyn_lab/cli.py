@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "misyn_lab.imagesets.cli",
     "misyn_lab.checklist.cli",
     "misyn_lab.provenance.cli",
+    "misyn_lab.instruments.cli",
     "misyn_lab.cases.cli",
 )
 

@@ -1,0 +1,1 @@
+"""Review instruments from the paper: claims, evaluation-phase ladder, limitations, reader study, stakeholder checklist."""
