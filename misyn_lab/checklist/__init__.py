@@ -1,1 +1,29 @@
-"""checklist station."""
+"""checklist station: the recommendations as data, and Reviews (answers + evidence + records + history).
+
+>>> from misyn_lab.checklist import load_checklist, Review
+>>> checklist = load_checklist()            # validated recommendations.yaml
+>>> review = Review.new("My MISyn review", reviewer="ana")
+>>> review.set_answer("TS-1", "ana", "yes", "The dataset card calls every image 'synthetic'.")
+>>> review.save("review.yaml")              # atomic, locked, merges concurrent saves
+
+Recommendations after Jin, Sinha, Abhishek, Hamarneh, "Ethical Medical Image Synthesis", arXiv:2508.09293 (2025).
+"""
+
+from misyn_lab.checklist.answers import STATUSES, Answer, MissingJustificationWarning
+from misyn_lab.checklist.loader import STAGE_TITLES, STAGES, Checklist, Item, load_checklist
+from misyn_lab.checklist.merge import merge_reviews
+from misyn_lab.checklist.review import RECORD_SECTIONS, RUNGS, ChecklistChanges, Review
+
+
+def __getattr__(name: str):
+    """Import the pandas-based summary classes only when asked for (keeps the CLI start fast)."""
+    if name in ("Gap", "ReviewSummary"):
+        from misyn_lab.checklist import summary
+
+        return getattr(summary, name)
+    raise AttributeError(f"module 'misyn_lab.checklist' has no attribute {name!r}")
+
+
+__all__ = ["STAGES", "STAGE_TITLES", "STATUSES", "RECORD_SECTIONS", "RUNGS", "Answer", "Checklist", "Item",
+           "ChecklistChanges", "Gap", "MissingJustificationWarning", "Review", "ReviewSummary", "load_checklist",
+           "merge_reviews"]

@@ -1,0 +1,300 @@
+"""Merging reviews without losing anything.
+
+* :func:`three_way` merges the version a process is saving (``ours``) with the version another process
+  saved meanwhile (``theirs``), relative to the version both started from (``base``). Changes on one side
+  win; the same answer/record field changed differently on both sides is a conflict: an error, or with
+  ``on_conflict="keep_both"`` ours is kept as current, both are recorded under ``conflicts`` and in history.
+* :func:`merge_reviews` merges any number of reviews (e.g. one file per reviewer) with no common base. The
+  result does not depend on the order of the inputs: differing answers by the same reviewer to the same item
+  are all kept as conflict alternatives, the most recently updated one being current.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from misyn_lab.checklist.answers import utc_now
+from misyn_lab.checklist.review import KIND, RECORD_SECTIONS, SCHEMA_VERSION, KNOWN_KEYS, canonical
+from misyn_lab.errors import ConflictError, InputError
+
+if TYPE_CHECKING:
+    from misyn_lab.checklist.review import Review
+
+_MISSING: Any = object()
+
+
+class _Clash(Exception):
+    pass
+
+
+def _pick(b: Any, o: Any, t: Any) -> Any:
+    """Three-way choice for one value (``_MISSING`` = absent)."""
+    if o == t:
+        return o
+    if o == b:
+        return t
+    if t == b:
+        return o
+    raise _Clash
+
+
+def conflict_key(entry: dict[str, Any]) -> tuple:
+    """Identity of a conflict entry (what is in conflict, not the alternatives)."""
+    kind = entry.get("kind")
+    if kind == "answer":
+        return (kind, entry.get("item"), entry.get("reviewer"))
+    if kind == "record":
+        return (kind, entry.get("section"), entry.get("id"), entry.get("field"))
+    return (kind, entry.get("id"), entry.get("field"))
+
+
+def _merge_conflicts(*lists: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Union of conflict entries; alternatives of the same key united and sorted."""
+    merged: dict[tuple, dict[str, Any]] = {}
+    for entries in lists:
+        for entry in entries:
+            key = conflict_key(entry)
+            cur = merged.setdefault(key, {**copy.deepcopy(entry), "alternatives": []})
+            seen = {canonical(a) for a in cur["alternatives"]}
+            for alt in entry.get("alternatives") or []:
+                if canonical(alt) not in seen:
+                    cur["alternatives"].append(copy.deepcopy(alt))
+                    seen.add(canonical(alt))
+    out = []
+    for key in sorted(merged, key=canonical):
+        entry = merged[key]
+        entry["alternatives"] = sorted(entry["alternatives"], key=canonical)
+        out.append(entry)
+    return out
+
+
+def _records_map(rows: list[dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
+    return {r["id"]: r for r in rows or []}
+
+
+def three_way(base: dict[str, Any] | None, ours: dict[str, Any], theirs: dict[str, Any], *,
+              on_conflict: str = "raise", path: str | Path | None = None) -> dict[str, Any]:
+    """Merge review data ``ours`` and ``theirs`` relative to ``base`` (``None`` = empty); see module doc."""
+    base = base or {}
+    clashes: list[str] = []
+    new_conflicts: list[dict[str, Any]] = []
+    notes: list[dict[str, Any]] = []
+    keep_both = on_conflict == "keep_both"
+
+    def clash(label: str, entry: dict[str, Any], theirs_v: Any, ours_v: Any) -> None:
+        clashes.append(label)
+        alts = [v for v in (theirs_v, ours_v) if v is not _MISSING]
+        new_conflicts.append({**entry, "alternatives": sorted(alts, key=canonical)})
+        notes.append({"time": utc_now(), "reviewer": entry.get("reviewer", ""), "what": f"conflict {label}",
+                      "old": None if theirs_v is _MISSING else copy.deepcopy(theirs_v),
+                      "new": None if ours_v is _MISSING else copy.deepcopy(ours_v)})
+
+    out: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "kind": KIND}
+
+    # scalar fields and unknown extra keys
+    for key in ["title", *sorted((set(ours) | set(theirs)) - set(KNOWN_KEYS))]:
+        b, o, t = (d.get(key, _MISSING) for d in (base, ours, theirs))
+        try:
+            value = _pick(b, o, t)
+        except _Clash:
+            clash(key, {"kind": "field", "id": key, "field": key}, t, o)
+            value = o
+        if value is not _MISSING:
+            out[key] = value
+    out["revision"] = max(int(ours.get("revision", 0)), int(theirs.get("revision", 0)))
+    out["created"] = min(x for x in (ours.get("created"), theirs.get("created")) if x) if (
+        ours.get("created") or theirs.get("created")) else utc_now()
+    out["updated"] = max(str(ours.get("updated", "")), str(theirs.get("updated", "")))
+    out["checklist"] = copy.deepcopy(ours.get("checklist") or theirs.get("checklist") or {})
+    t_rev = list(theirs.get("reviewers") or [])
+    out["reviewers"] = t_rev + [r for r in ours.get("reviewers") or [] if r not in t_rev]
+
+    # answers: per item, per reviewer
+    answers: dict[str, dict[str, Any]] = {}
+    b_ans, o_ans, t_ans = (d.get("answers") or {} for d in (base, ours, theirs))
+    for item in list(t_ans) + [i for i in o_ans if i not in t_ans]:
+        per: dict[str, Any] = {}
+        reviewers = set(o_ans.get(item, {})) | set(t_ans.get(item, {})) | set(b_ans.get(item, {}))
+        for rev in sorted(reviewers):
+            b, o, t = ((d.get(item) or {}).get(rev, _MISSING) for d in (b_ans, o_ans, t_ans))
+            try:
+                value = _pick(b, o, t)
+            except _Clash:
+                clash(f"{item}/{rev}", {"kind": "answer", "item": item, "reviewer": rev}, t, o)
+                value = o
+            if value is not _MISSING:
+                per[rev] = value
+        if per:
+            answers[item] = per
+    out["answers"] = answers
+
+    # evidence: content-addressed, so clashes only come from hand edits
+    evidence: dict[str, Any] = {}
+    b_ev, o_ev, t_ev = (d.get("evidence") or {} for d in (base, ours, theirs))
+    for ev in list(t_ev) + [e for e in o_ev if e not in t_ev]:
+        b, o, t = (d.get(ev, _MISSING) for d in (b_ev, o_ev, t_ev))
+        try:
+            value = _pick(b, o, t)
+        except _Clash:
+            clash(f"evidence {ev}", {"kind": "evidence", "id": ev, "field": None}, t, o)
+            value = o
+        if value is not _MISSING:
+            evidence[ev] = value
+    out["evidence"] = evidence
+
+    # record sections: per record, then per field
+    for section in RECORD_SECTIONS:
+        b_r, o_r, t_r = (_records_map(d.get(section)) for d in (base, ours, theirs))
+        order = [r["id"] for r in theirs.get(section) or []]
+        order += [r["id"] for r in ours.get(section) or [] if r["id"] not in t_r]
+        rows = []
+        for rid in order:
+            b, o, t = (m.get(rid, _MISSING) for m in (b_r, o_r, t_r))
+            try:
+                value = _pick(b, o, t)
+            except _Clash:
+                if o is _MISSING or t is _MISSING:  # deleted on one side, changed on the other: keep it
+                    value = o if t is _MISSING else t
+                else:
+                    bb = b if b is not _MISSING else {}
+                    value = {}
+                    for fld in list(t) + [k for k in o if k not in t]:
+                        fb, fo, ft = (d.get(fld, _MISSING) for d in (bb, o, t))
+                        try:
+                            fv = _pick(fb, fo, ft)
+                        except _Clash:
+                            clash(f"{section} {rid}.{fld}", {"kind": "record", "section": section, "id": rid,
+                                                             "field": fld}, ft, fo)
+                            fv = fo
+                        if fv is not _MISSING:
+                            value[fld] = fv
+            if value is not _MISSING:
+                rows.append(value)
+        out[section] = rows
+
+    if clashes and not keep_both:
+        raise ConflictError("the same answer was changed by this session and by another save: "
+                            + ", ".join(clashes), path=path,
+                            remedy="reload the review and answer again, or save with on_conflict='keep_both'")
+
+    # conflicts: three-way by key, then add the new ones
+    b_c, o_c, t_c = ({canonical(conflict_key(c)): c for c in d.get("conflicts") or []} for d in (base, ours, theirs))
+    kept = []
+    for key in list(t_c) + [k for k in o_c if k not in t_c]:
+        b, o, t = (m.get(key, _MISSING) for m in (b_c, o_c, t_c))
+        try:
+            value = _pick(b, o, t)
+        except _Clash:
+            value = _merge_conflicts([x for x in (o, t) if x is not _MISSING])[0]
+        if value is not _MISSING:
+            kept.append(value)
+    out["conflicts"] = _merge_conflicts(kept, new_conflicts)
+
+    # history: union of both sides, in time order
+    seen = set()
+    history = []
+    for entry in list(theirs.get("history") or []) + list(ours.get("history") or []) + notes:
+        key = canonical(entry)
+        if key not in seen:
+            seen.add(key)
+            history.append(entry)
+    out["history"] = sorted(history, key=lambda e: str(e.get("time", "")))
+    return out
+
+
+def _winner(values: list[Any], stamp: str | None = None) -> Any:
+    """Deterministic pick among distinct values: latest ``stamp`` field, then canonical text."""
+    return max(values, key=lambda v: (str(v.get(stamp, "")) if stamp and isinstance(v, dict) else "", canonical(v)))
+
+
+def _distinct(values: list[Any]) -> list[Any]:
+    out: dict[str, Any] = {}
+    for v in values:
+        out.setdefault(canonical(v), v)
+    return [out[k] for k in sorted(out)]
+
+
+def merge_data(*datas: dict[str, Any]) -> dict[str, Any]:
+    """Order-independent merge of review data (see :func:`merge_reviews`)."""
+    if not datas:
+        raise InputError("nothing to merge", remedy="pass at least one review")
+    conflicts: list[dict[str, Any]] = []
+    existing = _merge_conflicts(*[d.get("conflicts") or [] for d in datas])
+    by_key = {conflict_key(c): c for c in existing}
+
+    out: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "kind": KIND}
+    titles = sorted({d.get("title", "") for d in datas})
+    out["title"] = titles[0] if len(titles) == 1 else " | ".join(t for t in titles if t)
+    out["revision"] = max(int(d.get("revision", 0)) for d in datas)
+    out["created"] = min(str(d.get("created", "")) for d in datas)
+    out["updated"] = max(str(d.get("updated", "")) for d in datas)
+    out["checklist"] = copy.deepcopy(_winner([d.get("checklist") or {} for d in datas]))
+    out["reviewers"] = sorted({r for d in datas for r in d.get("reviewers") or []})
+
+    answers: dict[str, dict[str, Any]] = {}
+    for item in sorted({i for d in datas for i in d.get("answers") or {}}):
+        per = {}
+        for rev in sorted({r for d in datas for r in (d.get("answers") or {}).get(item, {})}):
+            values = [(d.get("answers") or {}).get(item, {}).get(rev, _MISSING) for d in datas]
+            key = ("answer", item, rev)
+            alts = _distinct([v for v in values if v is not _MISSING]
+                             + list(by_key.get(key, {}).get("alternatives") or []))
+            per[rev] = copy.deepcopy(_winner(alts, "updated"))
+            if len(alts) > 1:
+                conflicts.append({"kind": "answer", "item": item, "reviewer": rev, "alternatives": alts})
+        answers[item] = per
+    out["answers"] = answers
+
+    evidence = {}
+    for ev in sorted({e for d in datas for e in d.get("evidence") or {}}):
+        alts = _distinct([d["evidence"][ev] for d in datas if ev in (d.get("evidence") or {})])
+        evidence[ev] = copy.deepcopy(_winner(alts))
+        if len(alts) > 1:
+            conflicts.append({"kind": "evidence", "id": ev, "field": None, "alternatives": alts})
+    out["evidence"] = evidence
+
+    for section in RECORD_SECTIONS:
+        maps = [_records_map(d.get(section)) for d in datas]
+        rows = []
+        for rid in sorted({r for m in maps for r in m}):
+            versions = [m[rid] for m in maps if rid in m]
+            record: dict[str, Any] = {}
+            for fld in sorted({k for v in versions for k in v}):
+                key = ("record", section, rid, fld)
+                alts = _distinct([v[fld] for v in versions if fld in v]
+                                 + list(by_key.get(key, {}).get("alternatives") or []))
+                record[fld] = copy.deepcopy(_winner(alts))
+                if len(alts) > 1:
+                    conflicts.append({"kind": "record", "section": section, "id": rid, "field": fld,
+                                      "alternatives": alts})
+            record = {"id": rid, **{k: v for k, v in record.items() if k != "id"}}
+            rows.append(record)
+        out[section] = rows
+
+    for key in sorted({k for d in datas for k in d if k not in KNOWN_KEYS}):
+        alts = _distinct([d[key] for d in datas if key in d])
+        out[key] = copy.deepcopy(_winner(alts))
+        if len(alts) > 1:
+            conflicts.append({"kind": "field", "id": key, "field": key, "alternatives": alts})
+
+    handled = {conflict_key(c) for c in conflicts}
+    out["conflicts"] = _merge_conflicts([c for c in existing if conflict_key(c) not in handled], conflicts)
+    history = _distinct([e for d in datas for e in d.get("history") or []])
+    out["history"] = sorted(history, key=lambda e: (str(e.get("time", "")), canonical(e)))
+    return out
+
+
+def merge_reviews(*reviews: "Review") -> "Review":
+    """Merge reviews (e.g. one file per reviewer) into a new Review; same result for any input order.
+
+    Agreements and disagreements per item: ``merged.agreement()`` / ``merged.disagreements()``; differing
+    answers of the same reviewer to the same item: ``merged.conflicted()``.
+    """
+    from misyn_lab.checklist.review import Review
+
+    if not reviews:
+        raise InputError("nothing to merge", remedy="pass at least one review")
+    merged = merge_data(*[r.to_data() for r in reviews])
+    return Review.from_data(merged, checklist=reviews[0].checklist)
