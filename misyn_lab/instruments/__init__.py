@@ -1,1 +1,34 @@
-"""Review instruments from the paper: claims, evaluation-phase ladder, limitations, reader study, stakeholder checklist."""
+"""Review instruments from the paper: claims, evaluation-phase ladder, limitations, reader study, stakeholder checklist.
+
+All of them store their state in a :class:`misyn_lab.checklist.Review` (record sections ``claims``,
+``limitations``, ``reader_answers``, ``stakeholder_questions`` and the evidence store with its rungs), so they
+travel in the one lossless review file.
+
+>>> from misyn_lab.instruments import Claim, check_claims, settle_claim     # claims and their statistics
+>>> from misyn_lab.instruments import RUNGS, highest_rung, claims_beyond_rung  # the evaluation-phase ladder
+>>> from misyn_lab.instruments import LimitationAnalysis, missing_aspects     # three-aspect limitations
+>>> from misyn_lab.instruments import ReaderStudy                            # visual Turing test (rung 2)
+>>> from misyn_lab.instruments import raise_concern, respond, open_concerns  # stakeholder concerns
+
+The claim rules are listed in ``CLAIM_RULES.md`` beside this file.
+"""
+
+from misyn_lab.instruments.claims import (RULES, Claim, ClaimVerdict, TestReport, check_claim, check_claims,
+                                          load_claims, save_claims, settle_claim)
+from misyn_lab.instruments.ladder import RUNGS, claims_beyond_rung, evidence_rungs, highest_rung, ladder_data
+from misyn_lab.instruments.limitations import (ASPECTS, INTRINSIC_LIMITS, LimitationAnalysis, load_limitations,
+                                               missing_aspects)
+from misyn_lab.instruments.reader_study import ReaderStudy, results_from_records
+from misyn_lab.instruments.stakeholder import (open_concerns, raise_concern, respond, stakeholder_items,
+                                               to_html, to_markdown)
+from misyn_lab.instruments.stats import (effect_size_paired, holm_correction, paired_bootstrap_ci,
+                                         paired_permutation_test, power_note, wilcoxon_signed_rank)
+
+__all__ = [
+    "ASPECTS", "INTRINSIC_LIMITS", "RULES", "RUNGS", "Claim", "ClaimVerdict", "LimitationAnalysis", "ReaderStudy",
+    "TestReport", "check_claim", "check_claims", "claims_beyond_rung", "effect_size_paired", "evidence_rungs",
+    "highest_rung", "holm_correction", "ladder_data", "load_claims", "load_limitations", "missing_aspects",
+    "open_concerns", "paired_bootstrap_ci", "paired_permutation_test", "power_note", "raise_concern", "respond",
+    "results_from_records", "save_claims", "settle_claim", "stakeholder_items", "to_html", "to_markdown",
+    "wilcoxon_signed_rank",
+]

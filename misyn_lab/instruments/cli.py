@@ -1,0 +1,141 @@
+"""Command-line access to the review instruments.
+
+``misyn-lab claims check FILE [--json] [--strict] [--alpha A]``
+    Check the claims in FILE (a review file holding a ``claims`` section, or a YAML/JSON list of claims)
+    with the fixed claim rules; print each claim's status and reasons. Exit 0; with ``--strict`` exit 1
+    when any claim is not supported, untested or overclaimed.
+``misyn-lab stakeholder checklist [--format markdown|html] [--review FILE] [--out FILE]``
+    The plain-language checklist for stakeholders (with the review's concerns when ``--review`` is given).
+``misyn-lab ladder FILE [--out PNG]``
+    Evidence per evaluation rung and the claims that reach beyond it; ``--out`` writes the ladder figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from misyn_lab.atomic import atomic_write_bytes, atomic_write_text
+from misyn_lab.errors import InputError
+
+
+def _is_review_data(data: Any) -> bool:
+    return isinstance(data, dict) and (data.get("kind") == "misyn-lab-review" or "schema_version" in data)
+
+
+def load_claims_source(path: str | Path) -> tuple[list, Any]:
+    """``(claims, review_or_None)`` from a review file or a claims list file."""
+    from misyn_lab.checklist.review import Review
+    from misyn_lab.checklist.yaml_io import load_file
+    from misyn_lab.instruments.claims import claims_from_data, load_claims
+
+    data = load_file(path, what="claims file")
+    if _is_review_data(data):
+        review = Review.load(path)
+        return load_claims(review), review
+    return claims_from_data(data, source=path), None
+
+
+def _claims_check(args: argparse.Namespace) -> int:
+    from misyn_lab.instruments.claims import check_claims
+
+    claims, review = load_claims_source(args.file)
+    if not claims:
+        raise InputError("no claims found", path=args.file, remedy="add claims (see misyn_lab/instruments/CLAIM_RULES.md)")
+    verdicts = check_claims(claims, review, alpha=args.alpha)
+    if args.json:
+        out = [{"claim": c.to_dict(), **v.to_dict()} for c, v in zip(claims, verdicts)]
+        print(json.dumps(out, indent=2, ensure_ascii=False))
+    else:
+        for c, v in zip(claims, verdicts):
+            print(f"{c.id}: {v.status.upper()} — {c.text}")
+            for rule, reason in zip(v.rules, v.reasons):
+                print(f"    [{rule}] {reason}")
+            if v.p_adjusted is not None:
+                print(f"    Holm-adjusted p = {v.p_adjusted:.3g}")
+        counts = {s: sum(v.status == s for v in verdicts) for s in ("supported", "not_supported", "untested", "overclaimed")}
+        print("Summary: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+    if args.strict and any(v.status != "supported" for v in verdicts):
+        return 1
+    return 0
+
+
+def _stakeholder_checklist(args: argparse.Namespace) -> int:
+    from misyn_lab.instruments import stakeholder as sh
+
+    review = None
+    if args.review:
+        from misyn_lab.checklist.review import Review
+
+        review = Review.load(args.review)
+    text = sh.to_html(review=review) if args.format == "html" else sh.to_markdown(review=review)
+    if args.out:
+        atomic_write_text(args.out, text)
+        print(f"wrote {args.out}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _ladder(args: argparse.Namespace) -> int:
+    from misyn_lab.checklist.review import Review
+    from misyn_lab.instruments.ladder import RUNGS, ladder_data
+
+    review = Review.load(args.file)
+    data = ladder_data(review)
+    for k in sorted(RUNGS, reverse=True):
+        print(f"rung {k} {RUNGS[k].name}: {data.counts.get(k, 0)} evidence item(s)")
+    for c in data.claims:
+        mark = "BEYOND" if c.beyond else "within"
+        print(f"claim {c.claim_id}: claims rung {c.claimed_rung}, evidence rung {c.evidence_rung} ({mark})")
+    from misyn_lab.viz.ladder import takeaway  # viz sits above instruments; imported only here
+
+    print(takeaway(data))
+    if args.out:
+        import io
+
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        from misyn_lab.viz.ladder import ladder_figure
+
+        fig = ladder_figure(data)
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=120)
+        plt.close(fig)
+        atomic_write_bytes(args.out, buf.getvalue())
+        print(f"wrote {args.out}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``claims``, ``stakeholder`` and ``ladder`` sub-commands."""
+    claims = sub.add_parser("claims", help="check the claims of a MISyn work against fixed rules")
+    csub = claims.add_subparsers(dest="claims_command", metavar="ACTION")
+    check = csub.add_parser("check", help="status and reasons for each claim in a review or claims file")
+    check.add_argument("file", help="review file (YAML/JSON) with a claims section, or a YAML list of claims")
+    check.add_argument("--json", action="store_true", help="print JSON instead of text")
+    check.add_argument("--strict", action="store_true",
+                       help="exit 1 if any claim is not supported, untested or overclaimed")
+    check.add_argument("--alpha", type=float, default=0.05, help="significance level after Holm (default 0.05)")
+    check.set_defaults(func=_claims_check)
+    claims.set_defaults(func=lambda a: (claims.print_help(), 2)[1])
+
+    stake = sub.add_parser("stakeholder", help="the plain-language checklist for stakeholders and the public")
+    ssub = stake.add_subparsers(dest="stakeholder_command", metavar="ACTION")
+    cl = ssub.add_parser("checklist", help="print the stakeholder checklist")
+    cl.add_argument("--format", choices=("markdown", "html"), default="markdown")
+    cl.add_argument("--review", help="review file: list its stakeholder concerns under each question")
+    cl.add_argument("--out", help="write to this file instead of printing")
+    cl.set_defaults(func=_stakeholder_checklist)
+    stake.set_defaults(func=lambda a: (stake.print_help(), 2)[1])
+
+    ladder = sub.add_parser("ladder", help="evidence per evaluation rung and claims beyond it")
+    ladder.add_argument("file", help="review file")
+    ladder.add_argument("--out", help="write the ladder figure (PNG)")
+    ladder.set_defaults(func=_ladder)

@@ -1,0 +1,306 @@
+"""Statistics to settle a claim about paired results (e.g. per-case Dice with and without synthetic data).
+
+Every test that scipy.stats has is taken from scipy.stats; this module only validates the input, calls
+scipy, and packages the answer as a :class:`~misyn_lab.metrics.result.MetricResult` with a plain-language
+interpretation. The Holm step-down correction (not in scipy) and the paired effect sizes are written out
+here because they are a few lines each and are tested against hand-computed values.
+
+Convention: ``a`` is the baseline (e.g. real data only), ``b`` the treatment (e.g. real + synthetic);
+differences are ``b - a``, so a positive mean difference means ``b`` scored higher.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import stats
+
+from misyn_lab.errors import InputError
+from misyn_lab.metrics.result import MetricResult
+
+#: Below this many pairs, :func:`power_note` words its sentence as a warning.
+SMALL_N = 20
+
+
+def _paired(a: Sequence[float], b: Sequence[float], *, min_n: int = 2) -> tuple[np.ndarray, np.ndarray]:
+    """Validate two paired samples and return them as float arrays."""
+    arrays = []
+    for name, values in (("a", a), ("b", b)):
+        try:
+            arr = np.asarray(values, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"paired sample '{name}' is not numeric ({exc})",
+                             remedy="pass one number per case") from None
+        if arr.ndim != 1:
+            raise InputError(f"paired sample '{name}' must be one-dimensional, got shape {arr.shape}",
+                             remedy="pass one number per case")
+        if not np.all(np.isfinite(arr)):
+            bad = int(np.count_nonzero(~np.isfinite(arr)))
+            raise InputError(f"paired sample '{name}' contains {bad} NaN/infinite value(s)",
+                             remedy="drop the cases with missing results from BOTH samples and report how many")
+        arrays.append(arr)
+    a_arr, b_arr = arrays
+    if a_arr.shape != b_arr.shape:
+        raise InputError(f"paired samples have unequal lengths: a has {a_arr.size}, b has {b_arr.size}",
+                         remedy="pair every case: the same cases, in the same order, in both samples")
+    if a_arr.size < min_n:
+        raise InputError(f"paired samples need at least {min_n} pairs, got {a_arr.size}",
+                         remedy="collect more paired cases")
+    return a_arr, b_arr
+
+
+def _mean_diff(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
+    return np.mean(b - a, axis=axis)
+
+
+def paired_bootstrap_ci(a: Sequence[float], b: Sequence[float], *, n_boot: int = 10000,
+                        ci_level: float = 0.95, seed: int = 0, method: str = "BCa") -> MetricResult:
+    """Mean paired difference ``mean(b - a)`` with a bootstrap CI (``scipy.stats.bootstrap``, ``paired=True``).
+
+    ``method`` is ``"BCa"`` (default), ``"percentile"`` or ``"basic"``. When every difference is the same
+    the bootstrap distribution is degenerate and the CI is that single value.
+    """
+    a_arr, b_arr = _paired(a, b)
+    if not 0 < ci_level < 1:
+        raise InputError(f"ci_level must be in (0, 1), got {ci_level}", remedy="use e.g. 0.95")
+    if method not in ("BCa", "percentile", "basic"):
+        raise InputError(f"unknown bootstrap method {method!r}", remedy="use 'BCa', 'percentile' or 'basic'")
+    diff = b_arr - a_arr
+    value = float(diff.mean())
+    if np.ptp(diff) == 0:
+        ci = (value, value)
+    else:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=stats.DegenerateDataWarning)
+            res = stats.bootstrap((a_arr, b_arr), _mean_diff, n_resamples=n_boot, paired=True,
+                                  vectorized=True, confidence_level=ci_level, method=method,
+                                  rng=np.random.default_rng(seed))
+        ci = (float(res.confidence_interval.low), float(res.confidence_interval.high))
+        if not all(math.isfinite(c) for c in ci) and method != "percentile":
+            # BCa/basic can be undefined on tiny or tied samples: fall back to the percentile interval
+            res = stats.bootstrap((a_arr, b_arr), _mean_diff, n_resamples=0, paired=True, vectorized=True,
+                                  confidence_level=ci_level, method="percentile", bootstrap_result=res,
+                                  rng=np.random.default_rng(seed))
+            ci = (float(res.confidence_interval.low), float(res.confidence_interval.high))
+            method = f"percentile (fallback from {method})"
+    excludes_zero = not (ci[0] <= 0 <= ci[1])
+    sentence = (f"Mean paired difference (b - a) = {value:.4g}, {ci_level:.0%} {method} bootstrap CI "
+                f"[{ci[0]:.4g}, {ci[1]:.4g}] over {a_arr.size} pairs; the CI "
+                f"{'excludes' if excludes_zero else 'includes'} 0.")
+    return MetricResult(key="paired.mean_difference", value=value, n={"pairs": int(a_arr.size)}, ci=ci,
+                        ci_level=ci_level, direction="higher_is_better", interpretation=sentence,
+                        details={"method": method, "n_boot": n_boot, "seed": seed,
+                                 "source": "scipy.stats.bootstrap(paired=True)"})
+
+
+def wilcoxon_signed_rank(a: Sequence[float], b: Sequence[float], *,
+                         alternative: str = "two-sided") -> MetricResult:
+    """Wilcoxon signed-rank test of the paired differences ``b - a`` (``scipy.stats.wilcoxon``).
+
+    The value is scipy's statistic; the matched rank-biserial correlation is in ``details``.
+    """
+    a_arr, b_arr = _paired(a, b)
+    diff = b_arr - a_arr
+    nonzero = int(np.count_nonzero(diff))
+    if nonzero == 0:
+        raise InputError("every paired difference is zero, the Wilcoxon test is undefined",
+                         remedy="check that a and b are different results; there is nothing to test")
+    res = stats.wilcoxon(b_arr, a_arr, alternative=alternative)
+    p = float(res.pvalue)
+    r_rb = _rank_biserial(diff)
+    sentence = (f"Wilcoxon signed-rank test ({alternative}) on {a_arr.size} pairs ({nonzero} non-zero "
+                f"differences): statistic = {float(res.statistic):.4g}, p = {p:.3g}; matched rank-biserial "
+                f"r = {r_rb:.3f}.")
+    return MetricResult(key="paired.wilcoxon", value=float(res.statistic), n={"pairs": int(a_arr.size)},
+                        p_value=p, direction="neutral", interpretation=sentence,
+                        details={"alternative": alternative, "nonzero_pairs": nonzero,
+                                 "rank_biserial": r_rb, "source": "scipy.stats.wilcoxon"})
+
+
+def paired_permutation_test(a: Sequence[float], b: Sequence[float], *, n_resamples: int = 10000,
+                            seed: int = 0, alternative: str = "two-sided") -> MetricResult:
+    """Sign-flip permutation test of the mean paired difference (``scipy.stats.permutation_test``,
+    ``permutation_type="samples"``). Exact when ``2**n <= n_resamples``."""
+    a_arr, b_arr = _paired(a, b)
+    res = stats.permutation_test((a_arr, b_arr), _mean_diff, permutation_type="samples", vectorized=True,
+                                 n_resamples=n_resamples, alternative=alternative,
+                                 rng=np.random.default_rng(seed))
+    p = float(res.pvalue)
+    exact = 2 ** a_arr.size <= n_resamples
+    sentence = (f"Paired permutation test ({alternative}, {'exact' if exact else f'{n_resamples} resamples'}) "
+                f"of the mean difference {float(res.statistic):.4g} over {a_arr.size} pairs: p = {p:.3g}.")
+    return MetricResult(key="paired.permutation", value=float(res.statistic), n={"pairs": int(a_arr.size)},
+                        p_value=p, direction="higher_is_better", interpretation=sentence,
+                        details={"alternative": alternative, "n_resamples": n_resamples, "seed": seed,
+                                 "exact": exact, "source": "scipy.stats.permutation_test(samples)"})
+
+
+def _rank_biserial(diff: np.ndarray) -> float:
+    """Matched-pairs rank-biserial correlation (T+ - T-) / (T+ + T-), zero differences dropped."""
+    d = diff[diff != 0]
+    if d.size == 0:
+        return 0.0
+    ranks = stats.rankdata(np.abs(d))
+    t_plus = float(ranks[d > 0].sum())
+    t_minus = float(ranks[d < 0].sum())
+    return (t_plus - t_minus) / (t_plus + t_minus)
+
+
+def effect_size_paired(a: Sequence[float], b: Sequence[float]) -> MetricResult:
+    """Cohen's d_z = mean(b - a) / sd(b - a) (ddof = 1); the matched rank-biserial r is in ``details``."""
+    a_arr, b_arr = _paired(a, b)
+    diff = b_arr - a_arr
+    sd = float(diff.std(ddof=1))
+    mean = float(diff.mean())
+    if sd == 0:
+        d_z = 0.0 if mean == 0 else math.copysign(math.inf, mean)
+    else:
+        d_z = mean / sd
+    r_rb = _rank_biserial(diff)
+    size = abs(d_z)
+    label = ("negligible" if size < 0.2 else "small" if size < 0.5 else "medium" if size < 0.8 else "large")
+    sentence = (f"Paired effect size: Cohen's d_z = {d_z:.3f} ({label} by Cohen's conventions), matched "
+                f"rank-biserial r = {r_rb:.3f}, n = {a_arr.size} pairs.")
+    return MetricResult(key="paired.cohens_dz", value=d_z, n={"pairs": int(a_arr.size)},
+                        direction="neutral", interpretation=sentence,
+                        details={"rank_biserial": r_rb, "mean_difference": mean, "sd_difference": sd,
+                                 "label": label})
+
+
+@dataclass(frozen=True)
+class HolmResult:
+    """Holm step-down adjusted p-values, in the input order."""
+
+    pvalues: tuple[float, ...]
+    adjusted: tuple[float, ...]
+    reject: tuple[bool, ...]
+    alpha: float
+
+    def to_dict(self) -> dict:
+        return {"pvalues": list(self.pvalues), "adjusted": list(self.adjusted),
+                "reject": list(self.reject), "alpha": self.alpha}
+
+
+def holm_correction(pvalues: Sequence[float], alpha: float = 0.05) -> HolmResult:
+    """Holm (1979) step-down correction of m p-values.
+
+    Sorted ascending, ``adj_(i) = max_{j <= i} min(1, (m - j + 1) * p_(j))`` (1-based ``j``); a hypothesis
+    is rejected when its adjusted p-value is ``<= alpha``. Controls the family-wise error rate.
+    """
+    if not 0 < alpha < 1:
+        raise InputError(f"alpha must be in (0, 1), got {alpha}", remedy="use e.g. 0.05")
+    p = []
+    for i, value in enumerate(pvalues):
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise InputError(f"p-value #{i} is not a number: {value!r}",
+                             remedy="give every p-value as a number in [0, 1]") from None
+        if not 0.0 <= v <= 1.0:  # also catches NaN
+            raise InputError(f"p-value #{i} = {value!r} is outside [0, 1]",
+                             remedy="a p-value is a probability; check how it was copied")
+        p.append(v)
+    m = len(p)
+    if m == 0:
+        return HolmResult((), (), (), alpha)
+    order = sorted(range(m), key=lambda i: p[i])
+    adjusted = [0.0] * m
+    running = 0.0
+    for rank, idx in enumerate(order):
+        running = max(running, min(1.0, (m - rank) * p[idx]))
+        adjusted[idx] = running
+    return HolmResult(tuple(p), tuple(adjusted), tuple(a <= alpha for a in adjusted), alpha)
+
+
+def t_test_power(d_z: float, n: int, alpha: float = 0.05) -> float:
+    """Power of a two-sided paired (one-sample) t-test at effect ``d_z`` with ``n`` pairs (noncentral t)."""
+    if n < 2:
+        raise InputError(f"power needs at least 2 pairs, got {n}", remedy="collect more paired cases")
+    df = n - 1
+    ncp = d_z * math.sqrt(n)
+    t_crit = stats.t.ppf(1 - alpha / 2, df)
+    return float(stats.nct.sf(t_crit, df, ncp) + stats.nct.cdf(-t_crit, df, ncp))
+
+
+def required_n(d_z: float, alpha: float = 0.05, power: float = 0.8, max_n: int = 100000) -> int | None:
+    """Smallest number of pairs giving ``power`` for a two-sided paired t-test at ``d_z``; ``None`` if
+    the effect is zero or more than ``max_n`` pairs would be needed."""
+    if d_z == 0 or not math.isfinite(d_z):
+        return None if d_z == 0 else 2
+    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
+    start = max(2, int((z / abs(d_z)) ** 2) - 3)  # normal approximation, slightly below the answer
+    if start > max_n:
+        return None
+    n = start
+    while t_test_power(d_z, n, alpha) < power:
+        n += 1
+        if n > max_n:
+            return None
+    return n
+
+
+def power_note(a: Sequence[float], b: Sequence[float], alpha: float = 0.05,
+               target_power: float = 0.8) -> MetricResult:
+    """Achieved power of a paired t-test at the observed d_z and the pairs needed for ``target_power``.
+
+    The value is the achieved power; ``interpretation`` is a plain sentence (worded as a warning when
+    there are fewer than :data:`SMALL_N` pairs). Observed-effect power is optimistic for small n: it is a
+    planning aid, not evidence.
+    """
+    a_arr, b_arr = _paired(a, b)
+    n = int(a_arr.size)
+    d_z = float(effect_size_paired(a_arr, b_arr).value)
+    if not math.isfinite(d_z):
+        power = 1.0
+        need: int | None = 2
+    else:
+        power = t_test_power(d_z, n, alpha)
+        need = required_n(d_z, alpha, target_power)
+    need_text = ("no finite number of pairs would do (the observed effect is zero)" if need is None
+                 else f"about {need} pairs would be needed for {target_power:.0%} power")
+    if n < SMALL_N:
+        sentence = (f"Only {n} pairs: a paired t-test at the observed effect (d_z = {d_z:.2f}, alpha = {alpha}) "
+                    f"has {power:.0%} power; {need_text}. Treat any 'significant' or 'no difference' "
+                    f"statement from so few cases as preliminary.")
+    else:
+        sentence = (f"With {n} pairs a paired t-test at the observed effect (d_z = {d_z:.2f}, alpha = {alpha}) "
+                    f"has {power:.0%} power; {need_text}.")
+    return MetricResult(key="paired.t_power", value=power, n={"pairs": n}, direction="higher_is_better",
+                        interpretation=sentence,
+                        details={"d_z": d_z, "alpha": alpha, "target_power": target_power,
+                                 "required_n": need, "small_n": n < SMALL_N,
+                                 "source": "scipy.stats.nct (noncentral t)"})
+
+
+@dataclass(frozen=True)
+class PairedSummary:
+    """All paired statistics at once (what :func:`misyn_lab.instruments.claims.settle_claim` uses)."""
+
+    bootstrap: MetricResult
+    wilcoxon: MetricResult | None
+    permutation: MetricResult
+    effect: MetricResult
+    power: MetricResult
+    extra: dict = field(default_factory=dict)
+
+    def results(self) -> list[MetricResult]:
+        return [r for r in (self.bootstrap, self.wilcoxon, self.permutation, self.effect, self.power)
+                if r is not None]
+
+
+def paired_summary(a: Sequence[float], b: Sequence[float], *, n_boot: int = 10000, n_resamples: int = 10000,
+                   ci_level: float = 0.95, seed: int = 0, alpha: float = 0.05) -> PairedSummary:
+    """Bootstrap CI, Wilcoxon (``None`` if all differences are zero), permutation test, d_z and power."""
+    a_arr, b_arr = _paired(a, b)
+    wil = wilcoxon_signed_rank(a_arr, b_arr) if np.any(b_arr != a_arr) else None
+    return PairedSummary(
+        bootstrap=paired_bootstrap_ci(a_arr, b_arr, n_boot=n_boot, ci_level=ci_level, seed=seed),
+        wilcoxon=wil,
+        permutation=paired_permutation_test(a_arr, b_arr, n_resamples=n_resamples, seed=seed),
+        effect=effect_size_paired(a_arr, b_arr),
+        power=power_note(a_arr, b_arr, alpha=alpha),
+    )

@@ -1,0 +1,164 @@
+"""`ReaderStudyWidget`: run a reader study (visual Turing test) in a notebook.
+
+A thin view over :class:`misyn_lab.instruments.reader_study.ReaderStudy`: the study holds the tiles and
+their hidden truth, the Review holds the answers. This test mode is the only place misyn-lab shows a
+synthetic image without its SYNTHETIC marker; the widget says so on screen the whole time, and the reveal at
+the end marks every synthetic tile. Without a widget front end (papermill, nbconvert) it renders a static
+explanation and records nothing.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+import numpy as np
+from PIL import Image, ImageDraw
+
+from misyn_lab.errors import MisynError
+from misyn_lab.instruments.reader_study import STATIC_EXPLANATION, ReaderStudy
+from misyn_lab.widgets._frontend import StaticFallback, esc, widgets_live
+
+TEST_MODE_NOTICE = ("TEST MODE: in this reader study synthetic images are shown WITHOUT their SYNTHETIC "
+                    "marker, so that you can judge them. This is the only place misyn-lab does that. Every "
+                    "synthetic tile is revealed and marked at the end.")
+MARKER_TEXT = "SYNTHETIC"
+
+
+def tile_png(image: np.ndarray, *, marked: bool = False, size: int = 192) -> bytes:
+    """PNG bytes of one tile (float [0, 1], grey or RGB), upscaled to ``size``; ``marked`` draws a red
+    SYNTHETIC banner across the top (pure)."""
+    arr = np.clip(np.asarray(image, dtype=np.float32), 0, 1)
+    pil = Image.fromarray((arr * 255).round().astype(np.uint8))
+    pil = pil.convert("RGB").resize((size, size), Image.NEAREST)
+    if marked:
+        draw = ImageDraw.Draw(pil)
+        band = max(14, size // 8)
+        draw.rectangle([0, 0, size, band], fill=(200, 30, 30))
+        draw.text((4, max(1, band // 2 - 6)), MARKER_TEXT, fill=(255, 255, 255))
+    buf = io.BytesIO()
+    pil.save(buf, format="PNG")
+    return buf.getvalue()
+
+
+class ReaderStudyWidget(StaticFallback, w.VBox):
+    """One reader's session of a reader study.
+
+    Parameters
+    ----------
+    study:
+        The :class:`ReaderStudy` (attach a Review to it so answers are stored).
+    reader:
+        The reader's name or pseudonym; a returning reader continues where they stopped.
+    save_path:
+        When given, the study's review is saved there after every answer (Voilà starts a fresh kernel per
+        visit, so answers must never wait in memory).
+    tile_size:
+        Display size of a tile in pixels.
+    """
+
+    def __init__(self, study: ReaderStudy, reader: str, *, save_path: str | Path | None = None, tile_size: int = 256):
+        self.study = study
+        self.reader = str(reader).strip()
+        self.save_path = None if save_path is None else Path(save_path)
+        self.tile_size = tile_size
+        self.live = widgets_live()
+        self.notice = w.HTML(f"<div style='background:#fff3cd;border:2px solid #b26a00;padding:6px;"
+                             f"font-weight:bold'>{esc(TEST_MODE_NOTICE)}</div>")
+        self.progress = w.HTML()
+        self.image = w.Image(format="png", width=tile_size, height=tile_size)
+        self.confidence = w.IntSlider(value=3, min=1, max=5, description="Confidence",
+                                      style={"description_width": "initial"})
+        self.confidence_hint = w.HTML("<small>1 = guessing … 5 = certain</small>")
+        self.btn_real = w.Button(description="Real", button_style="info")
+        self.btn_syn = w.Button(description="Synthetic", button_style="warning")
+        self.btn_real.on_click(lambda _b: self.answer("real"))
+        self.btn_syn.on_click(lambda _b: self.answer("synthetic"))
+        self.message = w.HTML()
+        self.reveal_box = w.VBox()
+        self.current: str | None = None
+        super().__init__([])
+        self._next()
+
+    # ------------------------------------------------------------------ flow
+    def remaining(self) -> list[str]:
+        done = self.study.answered_by(self.reader)
+        return [t for t in self.study.tile_ids if t not in done]
+
+    def _next(self) -> None:
+        todo = self.remaining()
+        if not todo:
+            self.current = None
+            self._show_reveal()
+            return
+        self.current = todo[0]
+        tile = next(t for t in self.study.tiles if t.id == self.current)
+        self.image.value = tile_png(tile.image, marked=False, size=self.tile_size)  # test mode: no marker
+        n_done = len(self.study) - len(todo)
+        self.progress.value = (f"<b>Reader {esc(self.reader)}</b>: tile {n_done + 1} of {len(self.study)} "
+                               f"({esc(self.current)}). Is this image real or synthetic?")
+        self.children = [self.notice, self.progress, self.image, self.confidence, self.confidence_hint,
+                         w.HBox([self.btn_real, self.btn_syn]), self.message]
+
+    def answer(self, answer: str) -> dict | None:
+        """Record the answer for the current tile (what the buttons call) and move on.
+
+        Records nothing without a live front end (headless runs)."""
+        if not self.live or self.current is None:
+            return None
+        try:
+            record = self.study.record_answer(self.reader, self.current, answer, int(self.confidence.value))
+            if self.save_path is not None and self.study.review is not None:
+                self.study.review.save(self.save_path)
+        except MisynError as exc:
+            self.message.value = f"<span style='color:#b71c1c'>{esc(exc)}</span>"
+            return None
+        self.message.value = ""
+        self._next()
+        return record
+
+    def _show_reveal(self) -> None:
+        truth = self.study.reveal()
+        mine = {r["tile_id"]: r for r in self.study.answers() if r.get("reader") == self.reader}
+        cells = []
+        for tile in self.study.tiles:
+            is_syn = truth[tile.id] == "synthetic"
+            img = w.Image(value=tile_png(tile.image, marked=is_syn, size=128), format="png", width=128, height=128)
+            given = mine.get(tile.id, {}).get("answer", "—")
+            ok = "✓" if given == truth[tile.id] else "✗"
+            cells.append(w.VBox([img, w.HTML(f"<small>{esc(tile.id)}: {esc(truth[tile.id])}; you said "
+                                             f"{esc(given)} {ok}</small>")]))
+        self.reveal_box.children = [w.GridBox(cells, layout=w.Layout(
+            grid_template_columns="repeat(5, 140px)", grid_gap="6px"))]
+        self.children = [w.HTML("<b>Reveal</b>: every synthetic tile now carries its SYNTHETIC marker."),
+                         w.HTML(self.results_html()), self.reveal_box]
+
+    # ------------------------------------------------------------------ static views
+    def results_html(self) -> str:
+        if not self.study.answers():
+            return "<p><i>No answers recorded yet.</i></p>"
+        res = self.study.results()
+        rows = "".join(f"<tr><td>{esc(r)}</td><td>{a.correct}/{a.n}</td><td>{a.accuracy:.0%}</td>"
+                       f"<td>{a.ci[0]:.0%}–{a.ci[1]:.0%}</td><td>{a.p_value:.3g}</td></tr>"
+                       for r, a in res.per_reader.items())
+        return (f"<p>{esc(res.interpretation())}</p><table><tr><th>Reader</th><th>Correct</th><th>Accuracy</th>"
+                f"<th>Wilson CI</th><th>p vs chance</th></tr>{rows}</table>")
+
+    def static_html(self) -> str:
+        parts = [f"<div><p><b>Reader study {esc(self.study.study_id)}</b> ({len(self.study)} tiles)</p>",
+                 f"<p>{html.escape(STATIC_EXPLANATION)}</p>"]
+        if self.study.answers():
+            parts.append(self.results_html())
+        parts.append("</div>")
+        return "".join(parts)
+
+    def static_text(self) -> str:
+        return f"ReaderStudyWidget(study={self.study.study_id}, reader={self.reader}, tiles={len(self.study)})"
+
+
+def show_reader_study(study: ReaderStudy, reader: str, **kwargs: Any) -> ReaderStudyWidget:
+    """Build the widget (display it as the last expression of a cell)."""
+    return ReaderStudyWidget(study, reader, **kwargs)

@@ -1,0 +1,75 @@
+"""The evaluation-phase ladder: rung bookkeeping and the figure."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from misyn_lab.checklist.review import RUNGS as REVIEW_RUNGS  # noqa: E402
+from misyn_lab.errors import InputError  # noqa: E402
+from misyn_lab.instruments import claims as cl  # noqa: E402
+from misyn_lab.instruments import ladder  # noqa: E402
+from misyn_lab.metrics.result import MetricResult  # noqa: E402
+from misyn_lab.viz.ladder import ladder_figure, takeaway  # noqa: E402
+
+
+def test_five_rungs_named_once():
+    assert sorted(ladder.RUNGS) == [1, 2, 3, 4, 5]
+    for k, rung in ladder.RUNGS.items():
+        assert rung.name.lower() == REVIEW_RUNGS[k].lower()  # one list of names (checklist.review.RUNGS)
+    assert "our reading" in ladder.LADDER_NOTE
+
+
+def test_empty_review(review):
+    assert ladder.highest_rung(review) == 0
+    assert ladder.evidence_rungs(review) == {1: [], 2: [], 3: [], 4: [], 5: []}
+    assert ladder.claims_beyond_rung(review) == []
+
+
+def test_evidence_rungs_highest_and_claims_beyond(review):
+    e1 = review.add_evidence(MetricResult("prdc.precision", 0.7, {"real": 10}), rung=1)
+    e2 = review.add_evidence(MetricResult("reader_study.accuracy", 0.55, {"answers": 40}), rung=2)
+    assert ladder.evidence_rungs(review) == {1: [e1], 2: [e2], 3: [], 4: [], 5: []}
+    assert ladder.highest_rung(review) == 2
+    cl.save_claims(review, [
+        cl.Claim(id="C1", text="high fidelity", result_reported=True, evidence_ids=(e1,), failures_reported=True),
+        cl.Claim(id="C2", text="improves diagnosis", kind="clinical", evidence_ids=(e1, e2)),
+        cl.Claim(id="C3", text="realistic to experts", claimed_rung=2, evidence_ids=(e2,)),
+    ])
+    beyond = ladder.claims_beyond_rung(review)
+    assert [(c.claim_id, c.claimed_rung, c.evidence_rung) for c in beyond] == [("C2", 3, 2)]
+    data = ladder.ladder_data(review)
+    assert data.counts == {1: 1, 2: 1, 3: 0, 4: 0, 5: 0} and data.highest == 2 and len(data.claims) == 3
+
+
+@pytest.mark.parametrize("bad", [0, 6, 2.5, "x", None])
+def test_validate_rung(bad):
+    with pytest.raises(InputError, match="must be an integer 1-5"):
+        ladder.validate_rung(bad)
+
+
+def test_figure_from_review_and_dict(review):
+    e1 = review.add_evidence(MetricResult("prdc.precision", 0.7, {"real": 10}), rung=1)
+    cl.save_claims(review, [cl.Claim(id="C2", text="improves diagnosis", kind="clinical", evidence_ids=(e1,))])
+    fig = ladder_figure(review, title="demo")
+    ax_ev, ax_cl = fig.axes[:2]
+    assert [round(p.get_width()) for p in ax_ev.patches] == [1, 0, 0, 0, 0]
+    assert ax_ev.get_xlabel() and ax_ev.get_ylabel() and "demo" in fig._suptitle.get_text()
+    texts = " ".join(t.get_text() for t in fig.texts)
+    assert "Evidence stops at rung 1" in texts and "1 of 1 claim(s) reach beyond" in texts and "C2" in texts
+    assert [t.get_text() for t in ax_cl.get_xticklabels()] == ["C2"]
+    plt.close(fig)
+    fig2 = ladder_figure({"counts": {1: 3, 3: 2}, "claims": [{"claim_id": "X", "claimed_rung": 2, "evidence_rung": 3}]})
+    assert [round(p.get_width()) for p in fig2.axes[0].patches] == [3, 0, 2, 0, 0]
+    plt.close(fig2)
+
+
+def test_takeaway_texts():
+    assert takeaway(ladder.LadderData(counts={k: 0 for k in range(1, 6)})) == \
+        "No evidence carries a rung yet; no claims recorded."
+    data = ladder.LadderData.from_dict({"counts": {2: 1}, "claims": [{"claim_id": "A", "claimed_rung": 2,
+                                                                     "evidence_rung": 2}]})
+    assert takeaway(data) == "Evidence stops at rung 2 (expert readers); every claim stays within the rung of its evidence."
