@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -61,6 +62,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"misyn-lab: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `misyn-lab checklist show | head`: the reader left, not an error
+        try:
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silence the flush at interpreter exit
+        except OSError:  # pragma: no cover
+            pass
+        return 0
     except KeyboardInterrupt:
         print("misyn-lab: interrupted", file=sys.stderr)
         return 130
