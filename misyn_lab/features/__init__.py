@@ -1,1 +1,17 @@
-"""features station."""
+"""Features: ImageSet -> FeatureMatrix (intensity statistics, texture, a PCA embedding fitted on real images).
+
+Batched, deterministic and cached by content hash (see :mod:`misyn_lab.features.cache`), so a widget never
+recomputes features it already has::
+
+    emb = PCAEmbedding.fit(real, n_components=32, size=(64, 64), seed=0)
+    fr = extract_features(real, "intensity+embedding", embedding=emb)
+    fs = extract_features(syn, "intensity+embedding", embedding=emb)
+    fr_z, fs_z = standardise(fr, fs)
+"""
+
+from misyn_lab.features import cache
+from misyn_lab.features.embedding import PCAEmbedding
+from misyn_lab.features.extract import KINDS, extract_features
+from misyn_lab.features.matrix import FeatureMatrix, hstack, standardise
+
+__all__ = ["KINDS", "FeatureMatrix", "PCAEmbedding", "cache", "extract_features", "hstack", "standardise"]
