@@ -1,0 +1,118 @@
+"""Read one DICOM file with pydicom into frames of modality values (rescale slope/intercept applied)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from misyn_lab.errors import InputError
+from misyn_lab.imagesets._raster import DEFAULT_MAX_PIXELS, RawFrame, check_declared_size
+
+DICOM_SUFFIXES = (".dcm", ".dicom")
+DECODER_REMEDY = ("install a decoder for this transfer syntax: pip install pylibjpeg pylibjpeg-libjpeg "
+                  "pylibjpeg-openjpeg (or python-gdcm), or pass on_error='skip'")
+
+
+def looks_like_dicom(path: Path) -> bool:
+    """True for a ``.dcm``/``.dicom`` suffix or a 'DICM' marker at byte 128 (suffix-less files)."""
+    if path.suffix.lower() in DICOM_SUFFIXES:
+        return True
+    if path.suffix:
+        return False
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(132)
+    except OSError:
+        return False
+    return len(head) == 132 and head[128:132] == b"DICM"
+
+
+def _text(ds: Any, keyword: str) -> str:
+    value = ds.get(keyword, "")
+    return "" if value is None else str(value).strip()
+
+
+def _first_number(value: Any) -> float | None:
+    if value is None or value == "":
+        return None
+    try:
+        return float(value[0]) if hasattr(value, "__len__") and not isinstance(value, str) else float(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+
+
+def read_dicom(path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> list[RawFrame]:
+    """Decode a DICOM file into frames of modality values.
+
+    Rescale slope/intercept (modality LUT) is applied; palette colour becomes RGB; MONOCHROME1 is
+    inverted so that bright means high signal. A file without pixel data, a compressed file without a
+    decoder, or an oversized image raises :class:`InputError` naming the file and the remedy.
+    """
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+    from pydicom.pixels import apply_color_lut, apply_modality_lut
+
+    path = Path(path)
+    try:
+        ds = pydicom.dcmread(path)
+    except InvalidDicomError as exc:
+        raise InputError(f"not a DICOM file ({exc})", path=path,
+                         remedy="remove it from the list, or pass on_error='skip'") from exc
+    except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise InputError(f"cannot parse DICOM file ({type(exc).__name__}: {exc})", path=path,
+                         remedy="check the file is complete, or pass on_error='skip'") from exc
+    if not any(k in ds for k in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
+        kind = _text(ds, "Modality") or "unknown modality"
+        raise InputError(f"DICOM object has no pixel data ({kind}; e.g. a report, plan or waveform)",
+                         path=path, remedy="load only image objects, or pass on_error='skip'")
+    rows, cols = int(ds.get("Rows", 0) or 0), int(ds.get("Columns", 0) or 0)
+    n_frames = int(_first_number(ds.get("NumberOfFrames", 1)) or 1)
+    check_declared_size(rows, cols, max_pixels, path)
+    ts = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
+    try:
+        arr = ds.pixel_array
+    except (RuntimeError, NotImplementedError) as exc:
+        raise InputError(
+            f"cannot decode compressed pixel data ({getattr(ts, 'name', ts)}): no decoder installed",
+            path=path, remedy=DECODER_REMEDY) from exc
+    except (ValueError, AttributeError, KeyError, TypeError, OSError, EOFError) as exc:
+        raise InputError(f"pixel data unreadable ({type(exc).__name__}: {exc})", path=path,
+                         remedy="check the file is complete, or pass on_error='skip'") from exc
+    stored_dtype = str(arr.dtype)
+    photometric = _text(ds, "PhotometricInterpretation")
+    notes: list[str] = []
+    rescaled = "RescaleSlope" in ds or "RescaleIntercept" in ds or "ModalityLUTSequence" in ds
+    if photometric == "PALETTE COLOR":
+        arr = apply_color_lut(arr, ds)
+        notes.append("palette colour expanded to RGB")
+    elif int(ds.get("SamplesPerPixel", 1) or 1) == 1:
+        arr = apply_modality_lut(arr, ds)
+        if rescaled:
+            notes.append("rescale slope/intercept applied")
+        if photometric == "MONOCHROME1":
+            arr = arr.max() - arr
+            notes.append("MONOCHROME1 inverted")
+    samples = int(ds.get("SamplesPerPixel", 1) or 1)
+    colour = photometric == "PALETTE COLOR" or samples == 3
+    if n_frames > 1 or (arr.ndim == 3 and not colour) or arr.ndim == 4:
+        stack = arr if arr.ndim == (4 if colour else 3) else arr[None]
+    else:
+        stack = arr[None]
+    base = {
+        "file_format": "DICOM", "orig_dtype": stored_dtype,
+        "modality": _text(ds, "Modality"), "body_part": _text(ds, "BodyPartExamined"),
+        "sex": _text(ds, "PatientSex"), "age": _text(ds, "PatientAge"),
+        "photometric": photometric, "transfer_syntax": getattr(ts, "name", "") if ts else "",
+        "burned_in_annotation": _text(ds, "BurnedInAnnotation"),
+        "window_center": _first_number(ds.get("WindowCenter")),
+        "window_width": _first_number(ds.get("WindowWidth")),
+        "notes": "; ".join(notes),
+    }
+    frames = []
+    for k, frame in enumerate(stack):
+        info = dict(base)
+        info["frame"] = k if len(stack) > 1 else ""
+        frames.append(RawFrame(np.asarray(frame), info))
+    return frames

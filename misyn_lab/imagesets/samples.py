@@ -1,0 +1,115 @@
+"""The bundled real sample images in ``data_samples/``: list them, load a group, load MNI152 with masks."""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from PIL import Image
+
+import misyn_lab
+from misyn_lab.errors import InputError
+from misyn_lab.imagesets.core import ImageSet
+
+ENV_VAR = "MISYN_LAB_DATA"
+
+
+def data_dir() -> Path:
+    """The sample folder: ``$MISYN_LAB_DATA`` if set, else ``<repo>/data_samples`` next to the package."""
+    env = os.environ.get(ENV_VAR)
+    path = Path(env) if env else Path(misyn_lab.__file__).resolve().parents[1] / "data_samples"
+    if not (path / "metadata.csv").is_file():
+        raise InputError("sample archive not found (no metadata.csv)", path=path,
+                         remedy=f"run `misyn-lab samples build` in the repository, or set {ENV_VAR} "
+                                "to a folder built by it")
+    return path
+
+
+def read_metadata(root: Path | None = None) -> pd.DataFrame:
+    """``metadata.csv`` as strings (empty cells stay empty strings)."""
+    root = root or data_dir()
+    return pd.read_csv(root / "metadata.csv", dtype=str, keep_default_na=False)
+
+
+def list_samples() -> pd.DataFrame:
+    """One row per group: images, masks, modality, body parts, source, licence."""
+    meta = read_metadata()
+    rows = []
+    for group, g in meta.groupby("group", sort=True):
+        rows.append({"group": group, "n_images": len(g), "n_masks": int((g["mask_file"] != "").sum()),
+                     "modality": ",".join(sorted(g["modality"].unique())),
+                     "body_part": ",".join(sorted(b for b in g["body_part"].unique() if b)),
+                     "source_package": ", ".join(sorted(g["source_package"].unique())),
+                     "licence": ", ".join(sorted(g["licence"].unique()))})
+    return pd.DataFrame(rows)
+
+
+def valid_names(meta: pd.DataFrame) -> list[str]:
+    return ["all"] + sorted(meta["group"].unique()) + sorted(set(meta["modality"]) - set(meta["group"]))
+
+
+def _select(meta: pd.DataFrame, name: str) -> pd.DataFrame:
+    if name == "all":
+        return meta
+    if name in set(meta["group"]):
+        return meta[meta["group"] == name]
+    if name in set(meta["modality"]):
+        return meta[meta["modality"] == name]
+    raise InputError(f"unknown sample name {name!r}", path="load_sample",
+                     remedy=f"use one of {valid_names(meta)}")
+
+
+def _read_png(path: Path) -> np.ndarray:
+    with Image.open(path) as im:
+        return np.asarray(im)
+
+
+@functools.lru_cache(maxsize=16)
+def _load_cached(root: str, name: str, size: tuple[int, int] | None) -> ImageSet:
+    base = Path(root)
+    meta = _select(read_metadata(base), name).reset_index(drop=True)
+    arrays = [_read_png(base / f) for f in meta["file"]]
+    colour = [a.ndim == 3 for a in arrays]
+    mixed = any(colour) and not all(colour)
+    imgs = []
+    for a in arrays:
+        x = a.astype(np.float32) / 255.0
+        if mixed and x.ndim == 3:
+            x = x @ np.array([0.2125, 0.7154, 0.0721], dtype=np.float32)
+        imgs.append(np.clip(x, 0.0, 1.0))
+    frame = meta.copy()
+    frame["source_path"] = [str(base / f) for f in meta["file"]]
+    if mixed:
+        frame["notes"] = [n + ("; " if n else "") + "RGB converted to grey for a mixed set" if c else n
+                          for n, c in zip(frame["notes"], colour)]
+    frame["synthetic"] = False
+    frame["slice_index"] = pd.to_numeric(frame["slice_index"], errors="coerce").astype("Int64")
+    out = ImageSet(np.stack(imgs), frame, name=f"sample:{name}")
+    return out.resized(size) if size is not None else out
+
+
+def load_sample(name: str = "all", *, size: tuple[int, int] | None = None) -> ImageSet:
+    """Load bundled real images: a group (``"mni152"``, ``"dicom_ct"``, ``"retina"`` ...), a modality
+    (``"MR"``, ``"CT"``, ``"fundus"`` ...) or ``"all"``. Mixed grey/colour selections are converted to grey
+    (noted in ``notes``). Returns a fresh copy each call (cached in-process).
+    """
+    if size is not None:
+        size = (int(size[0]), int(size[1]))
+    cached = _load_cached(str(data_dir()), str(name), size)
+    return ImageSet(cached.images.copy(), cached.meta.copy(), name=cached.name)
+
+
+def load_sample_with_masks(name: str = "mni152") -> tuple[ImageSet, np.ndarray]:
+    """Images of a group that has label masks, plus the masks (int N×H×W; MNI152: 0 bg, 1 GM, 2 WM)."""
+    images = load_sample(name)
+    files = images.meta["mask_file"]
+    if (files == "").any():
+        with_masks = sorted(read_metadata().query("mask_file != ''")["group"].unique())
+        raise InputError(f"{int((files == '').sum())} of {len(files)} images in {name!r} have no mask",
+                         path="load_sample_with_masks", remedy=f"use a group with masks: {with_masks}")
+    root = data_dir()
+    masks = np.stack([_read_png(root / f) for f in files]).astype(np.int64)
+    return images, masks
