@@ -1,5 +1,35 @@
-"""Real-vs-synthetic metrics: pure functions on feature matrices returning :class:`MetricResult`."""
+"""Real-vs-synthetic metrics: pure functions on feature matrices returning :class:`MetricResult`.
 
+Fidelity/diversity (:func:`prdc`), distribution distances (:func:`frechet_distance`, :func:`mmd_rbf`,
+:func:`feature_shift`, :func:`ks_max`), memorisation (:func:`memorisation`), per-subgroup views
+(:func:`by_subgroup`, :func:`subgroup_summary`, :class:`GroupFrame`), downstream utility (:func:`tstr`,
+:func:`detection_auc`) and :func:`evaluate_all`. k-NN work is chunked (:mod:`misyn_lab.metrics.knn`).
+"""
+
+from misyn_lab.metrics.distances import feature_shift, frechet_distance, ks_max, mmd_rbf
+from misyn_lab.metrics.evidence import evaluate_all
+from misyn_lab.metrics.fidelity import PRDC_KEYS, PRDCResult, prdc
+from misyn_lab.metrics.memorisation import MemorisationResult, memorisation
 from misyn_lab.metrics.result import MetricResult
+from misyn_lab.metrics.subgroups import GroupFrame, by_subgroup, subgroup_summary
+from misyn_lab.metrics.utility import UtilityResult, detection_auc, tstr
 
-__all__ = ["MetricResult"]
+__all__ = [
+    "MetricResult",
+    "PRDCResult",
+    "PRDC_KEYS",
+    "prdc",
+    "frechet_distance",
+    "mmd_rbf",
+    "feature_shift",
+    "ks_max",
+    "MemorisationResult",
+    "memorisation",
+    "by_subgroup",
+    "subgroup_summary",
+    "GroupFrame",
+    "UtilityResult",
+    "tstr",
+    "detection_auc",
+    "evaluate_all",
+]

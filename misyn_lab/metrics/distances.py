@@ -1,0 +1,352 @@
+"""Distribution distances between real and synthetic feature matrices.
+
+* :func:`frechet_distance` — Gaussian Fréchet distance ("FID" when the features come from Inception; here any
+  feature set, named in ``details`` because the number means nothing without it);
+* :func:`mmd_rbf` — unbiased MMD² with an RBF kernel (median-heuristic bandwidth) and a permutation-test p-value;
+* :func:`feature_shift` / :func:`ks_max` — per-feature KS, Wasserstein-1 and standardised mean difference.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import pandas as pd
+
+from misyn_lab.errors import InputError
+from misyn_lab.metrics.knn import as_feature_matrix, check_same_dim, sq_norms
+from misyn_lab.metrics.result import MetricResult
+
+
+def _pair(real: object, synthetic: object, min_rows: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    r = as_feature_matrix(real, "real", min_rows=min_rows)
+    s = as_feature_matrix(synthetic, "synthetic", min_rows=min_rows)
+    check_same_dim(r, s, "real", "synthetic")
+    return r, s
+
+
+def _percentile_ci(samples: np.ndarray, level: float) -> tuple[float, float]:
+    alpha = (1 - level) / 2
+    return float(np.quantile(samples, alpha)), float(np.quantile(samples, 1 - alpha))
+
+
+def _check_level(ci_level: float) -> None:
+    if not 0 < ci_level < 1:
+        raise InputError(f"ci_level must be between 0 and 1, got {ci_level}", remedy="pass e.g. 0.95")
+
+
+# ------------------------------------------------------------------------------------------------------ Fréchet
+def gaussian_frechet(
+    mu1: np.ndarray, cov1: np.ndarray, mu2: np.ndarray, cov2: np.ndarray
+) -> tuple[float, float, bool]:
+    """Fréchet distance between two Gaussians, the discarded imaginary part of ``sqrtm``, and a singular flag.
+
+    ``‖μ1 − μ2‖² + Tr(Σ1 + Σ2 − 2 (Σ1 Σ2)^½)``; a tiny ridge is added when the product's square root is not
+    finite, imaginary parts from rounding are dropped, and the result is clipped at 0. The flag is True when scipy
+    reported the covariance product as singular (the value may then be inaccurate).
+    """
+    import warnings
+
+    from scipy import linalg
+
+    diff = mu1 - mu2
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", linalg.LinAlgWarning)
+        covmean = linalg.sqrtm(cov1 @ cov2)
+        if not np.isfinite(covmean).all():
+            offset = np.eye(cov1.shape[0]) * 1e-6
+            covmean = linalg.sqrtm((cov1 + offset) @ (cov2 + offset))
+    singular = any(issubclass(w.category, linalg.LinAlgWarning) for w in caught)
+    imag = 0.0
+    if np.iscomplexobj(covmean):
+        imag = float(np.max(np.abs(covmean.imag))) if covmean.size else 0.0
+        covmean = covmean.real
+    value = float(diff @ diff + np.trace(cov1) + np.trace(cov2) - 2.0 * np.trace(covmean))
+    return max(value, 0.0), imag, singular
+
+
+def _moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    return x.mean(axis=0), np.atleast_2d(np.cov(x, rowvar=False))
+
+
+def frechet_distance(
+    real: np.ndarray,
+    synthetic: np.ndarray,
+    *,
+    feature_set: str | None = None,
+    bootstrap: int = 0,
+    seed: int = 0,
+    ci_level: float = 0.95,
+) -> MetricResult:
+    """Gaussian Fréchet distance between the feature distributions (0 = same mean and covariance).
+
+    Parameters
+    ----------
+    real, synthetic:
+        Feature matrices with at least 2 rows each and the same number of columns.
+    feature_set:
+        Name of the features (e.g. ``"texture"``); recorded in ``details`` — a Fréchet distance is only comparable
+        between runs on the same feature set, and medical-image conclusions should be checked on more than one.
+    bootstrap, seed, ci_level:
+        Number of bootstrap resamples (both sets resampled) for a percentile interval; 0 = none.
+    """
+    r, s = _pair(real, synthetic, min_rows=2)
+    _check_level(ci_level)
+    mu1, c1 = _moments(r)
+    mu2, c2 = _moments(s)
+    value, imag, singular = gaussian_frechet(mu1, c1, mu2, c2)
+    ci = None
+    if bootstrap:
+        rng = np.random.default_rng(seed)
+        boots = np.empty(int(bootstrap))
+        for b in range(int(bootstrap)):
+            rb = r[rng.integers(0, len(r), len(r))]
+            sb = s[rng.integers(0, len(s), len(s))]
+            boots[b] = gaussian_frechet(*_moments(rb), *_moments(sb))[0]
+        ci = _percentile_ci(boots, ci_level)
+    mean_term = float(np.sum((mu1 - mu2) ** 2))
+    details = {
+        "feature_set": feature_set or "unnamed",
+        "n_features": int(r.shape[1]),
+        "mean_term": mean_term,
+        "covariance_term": value - mean_term,
+        "sqrtm_imaginary_discarded": imag,
+    }
+    if singular:
+        details["singular"] = (
+            "the covariance product is singular (constant or collinear features, or too few samples); the "
+            "square root and the distance may be inaccurate"
+        )
+    if min(len(r), len(s)) <= r.shape[1]:
+        details["warning"] = (
+            f"fewer samples than features ({min(len(r), len(s))} <= {r.shape[1]}): covariances are singular and "
+            "the distance is biased upwards; reduce the feature dimension or add samples"
+        )
+    share = 0.0 if value == 0 else mean_term / value
+    return MetricResult(
+        key="frechet",
+        value=value,
+        n={"real": len(r), "synthetic": len(s)},
+        ci=ci,
+        ci_level=ci_level if ci else None,
+        direction="lower_is_better",
+        interpretation=(
+            f"Fréchet distance {value:.4g} on the {feature_set or 'given'} features ({share:.0%} from the means, "
+            "the rest from the covariances); 0 means real and synthetic have the same mean and covariance."
+        ),
+        details=details,
+    )
+
+
+# -------------------------------------------------------------------------------------------------------- MMD
+def _sq_dists(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    d2 = -2.0 * (a @ b.T)
+    d2 += sq_norms(a)[:, None]
+    d2 += sq_norms(b)[None, :]
+    return np.maximum(d2, 0.0, out=d2)
+
+
+def median_bandwidth(pooled: np.ndarray, *, max_n: int = 1000, seed: int = 0) -> float:
+    """Median heuristic: the median pairwise Euclidean distance of (a random subsample of) ``pooled``."""
+    x = pooled
+    if len(x) > max_n:
+        x = x[np.random.default_rng(seed).choice(len(x), max_n, replace=False)]
+    d2 = _sq_dists(x, x)
+    iu = np.triu_indices(len(x), k=1)
+    med = float(np.sqrt(np.median(d2[iu]))) if iu[0].size else 0.0
+    return med if med > 0 else 1.0
+
+
+def _unbiased_mmd2(kernel: np.ndarray, in_x: np.ndarray, row_sums: np.ndarray | None = None) -> np.ndarray:
+    """Unbiased MMD² for one or many labelings (columns of boolean ``in_x``) of a pooled kernel matrix.
+
+    Uses one matrix product per batch of labelings: with ``a`` the indicator of X, ``b = 1 − a`` and the kernel
+    symmetric, ``bᵀKb = 1ᵀK1 − 2aᵀK1 + aᵀKa`` and ``aᵀKb = aᵀK1 − aᵀKa``.
+    """
+    a = in_x.astype(float)
+    n = a.sum(axis=0)
+    m = len(a) - n
+    if row_sums is None:
+        row_sums = kernel.sum(axis=1)
+    total = row_sums.sum()
+    diag = np.diag(kernel)
+    a_k_a = np.einsum("ij,ij->j", a, kernel @ a)
+    a_rows = row_sums @ a
+    a_diag = diag @ a
+    sxx = a_k_a - a_diag
+    syy = total - 2.0 * a_rows + a_k_a - (diag.sum() - a_diag)
+    sxy = a_rows - a_k_a
+    return sxx / (n * (n - 1)) + syy / (m * (m - 1)) - 2.0 * sxy / (n * m)
+
+
+def mmd_rbf(
+    real: np.ndarray,
+    synthetic: np.ndarray,
+    *,
+    bandwidth: float | str = "median",
+    permutations: int = 500,
+    seed: int = 0,
+    max_n: int = 2000,
+) -> MetricResult:
+    """Unbiased squared MMD with the RBF kernel ``exp(-‖x−y‖² / (2σ²))`` and a permutation-test p-value.
+
+    Parameters
+    ----------
+    bandwidth:
+        σ, or ``"median"`` for the median pairwise distance of the pooled sample (subsampled to 1000 points).
+    permutations:
+        Label permutations for the p-value ``(1 + #{MMD²_perm >= MMD²}) / (1 + permutations)``; 0 = no test.
+    max_n:
+        Each set is randomly subsampled to at most this many rows (memory ~ (2·max_n)² floats); noted in details.
+    """
+    r, s = _pair(real, synthetic, min_rows=2)
+    if isinstance(permutations, bool) or not isinstance(permutations, (int, np.integer)) or permutations < 0:
+        raise InputError(f"permutations must be a non-negative integer, got {permutations!r}", remedy="pass 500")
+    rng = np.random.default_rng(seed)
+    notes = []
+    n_full = {"real": len(r), "synthetic": len(s)}
+    if len(r) > max_n:
+        r = r[np.sort(rng.choice(len(r), max_n, replace=False))]
+        notes.append(f"real subsampled from {n_full['real']} to {max_n} rows")
+    if len(s) > max_n:
+        s = s[np.sort(rng.choice(len(s), max_n, replace=False))]
+        notes.append(f"synthetic subsampled from {n_full['synthetic']} to {max_n} rows")
+    pooled = np.vstack([r, s])
+    if isinstance(bandwidth, str):
+        if bandwidth != "median":
+            raise InputError(f"unknown bandwidth {bandwidth!r}", remedy="pass a positive number or 'median'")
+        sigma = median_bandwidth(pooled, seed=seed)
+    else:
+        sigma = float(bandwidth)
+        if not sigma > 0 or not np.isfinite(sigma):
+            raise InputError(f"bandwidth must be a positive number, got {bandwidth!r}", remedy="pass 'median'")
+    kernel = _sq_dists(pooled, pooled)
+    kernel *= -1.0 / (2.0 * sigma * sigma)
+    np.exp(kernel, out=kernel)
+    labels = np.zeros((len(pooled), 1), dtype=bool)
+    labels[: len(r), 0] = True
+    row_sums = kernel.sum(axis=1)
+    value = float(_unbiased_mmd2(kernel, labels, row_sums)[0])
+    p_value = None
+    if permutations:
+        exceed = 0
+        done = 0
+        batch = 100
+        while done < permutations:
+            size = min(batch, permutations - done)
+            perm = np.zeros((len(pooled), size), dtype=bool)
+            for j in range(size):
+                perm[rng.permutation(len(pooled))[: len(r)], j] = True
+            exceed += int(np.count_nonzero(_unbiased_mmd2(kernel, perm, row_sums) >= value))
+            done += size
+        p_value = (1 + exceed) / (1 + permutations)
+    verdict = ""
+    if p_value is not None:
+        verdict = (
+            " The permutation test finds the difference significant (p < 0.05)."
+            if p_value < 0.05
+            else " The permutation test does not find a significant difference (p >= 0.05)."
+        )
+    return MetricResult(
+        key="mmd.rbf",
+        value=value,
+        n={"real": len(r), "synthetic": len(s)},
+        p_value=p_value,
+        direction="lower_is_better",
+        interpretation=f"Kernel (RBF) MMD² between real and synthetic features is {value:.3g}; 0 means the same "
+        f"distribution.{verdict}",
+        details={
+            "bandwidth": sigma,
+            "bandwidth_rule": "median" if isinstance(bandwidth, str) else "fixed",
+            "permutations": int(permutations),
+            "estimator": "unbiased",
+            "n_full": n_full,
+            "notes": notes,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------- per feature
+def _names(feature_names: Sequence[str] | None, n: int) -> list[str]:
+    if feature_names is None:
+        return [f"f{i}" for i in range(n)]
+    names = [str(x) for x in feature_names]
+    if len(names) != n:
+        raise InputError(
+            f"feature_names has {len(names)} names but the matrices have {n} features",
+            remedy="pass one name per feature column",
+        )
+    return names
+
+
+def feature_shift(
+    real: np.ndarray, synthetic: np.ndarray, feature_names: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Per-feature shift table sorted by KS statistic (largest shift first).
+
+    Columns: ``feature``, ``ks_statistic``, ``ks_p_value`` (two-sample KS), ``wasserstein`` (Wasserstein-1, in the
+    feature's units), ``smd`` (standardised mean difference, synthetic − real over the pooled SD), ``mean_real``,
+    ``mean_synthetic``.
+    """
+    from scipy import stats
+
+    r, s = _pair(real, synthetic)
+    names = _names(feature_names, r.shape[1])
+    rows = []
+    for j, name in enumerate(names):
+        ks = stats.ks_2samp(r[:, j], s[:, j])
+        mr, ms = float(r[:, j].mean()), float(s[:, j].mean())
+        pooled_sd = float(np.sqrt((r[:, j].var() + s[:, j].var()) / 2))
+        if pooled_sd > 0:
+            smd = (ms - mr) / pooled_sd
+        else:
+            smd = 0.0 if ms == mr else float(np.sign(ms - mr) * np.inf)
+        rows.append(
+            {
+                "feature": name,
+                "ks_statistic": float(ks.statistic),
+                "ks_p_value": float(ks.pvalue),
+                "wasserstein": float(stats.wasserstein_distance(r[:, j], s[:, j])),
+                "smd": smd,
+                "mean_real": mr,
+                "mean_synthetic": ms,
+            }
+        )
+    table = pd.DataFrame(rows)
+    return table.sort_values(["ks_statistic", "wasserstein"], ascending=False, kind="stable").reset_index(drop=True)
+
+
+def ks_max(
+    real: np.ndarray,
+    synthetic: np.ndarray,
+    feature_names: Sequence[str] | None = None,
+    *,
+    table: pd.DataFrame | None = None,
+) -> MetricResult:
+    """Summary of :func:`feature_shift`: the largest per-feature KS statistic (``ks.max``).
+
+    The p-value is Bonferroni-adjusted for the number of features. Pass a precomputed ``table`` to skip the work.
+    """
+    r, s = _pair(real, synthetic)
+    if table is None:
+        table = feature_shift(r, s, feature_names)
+    top = table.iloc[0]
+    p_adj = float(min(1.0, top["ks_p_value"] * len(table)))
+    return MetricResult(
+        key="ks.max",
+        value=float(top["ks_statistic"]),
+        n={"real": len(r), "synthetic": len(s)},
+        p_value=p_adj,
+        direction="lower_is_better",
+        interpretation=(
+            f"The most shifted feature is '{top['feature']}' (KS {top['ks_statistic']:.2f}, standardised mean "
+            f"difference {top['smd']:+.2f}); KS 0 means identical marginal distributions, 1 means no overlap."
+        ),
+        details={
+            "feature": str(top["feature"]),
+            "p_adjustment": "bonferroni",
+            "n_features": int(len(table)),
+            "n_features_p_below_0.05": int((table["ks_p_value"] * len(table) < 0.05).sum()),
+            "top5": table.head(5)[["feature", "ks_statistic", "wasserstein", "smd"]].to_dict("records"),
+        },
+    )

@@ -1,0 +1,254 @@
+"""Memorisation: are synthetic samples (near-)copies of training samples?
+
+Each synthetic sample's distance to its nearest training sample is compared with how close real training samples
+are to *each other*. A synthetic sample closer to a training sample than (by default) 99 % of training samples are
+to their nearest other training sample is flagged as a likely copy. Reports both directions the literature asks for
+(Dar et al. 2024): the share of synthetic samples that are copies and the share of training samples that were
+copied, plus the SDMetrics train-vs-holdout score and synthcity's identifiability, and the worst offenders so a
+gallery can show the pairs side by side.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from misyn_lab.errors import InputError
+from misyn_lab.metrics.knn import DEFAULT_MEMORY_BUDGET, as_feature_matrix, check_same_dim, nearest_neighbours
+from misyn_lab.metrics.result import MetricResult
+
+#: Below this many training samples the calibrated copy threshold is unreliable (a warning is attached).
+SMALL_TRAIN = 50
+
+
+@dataclass(frozen=True)
+class MemorisationResult:
+    """Memorisation metrics plus per-sample arrays.
+
+    Attributes
+    ----------
+    metrics:
+        ``{key: MetricResult}``: ``memorisation.copy_rate``, ``memorisation.train_copied_rate``,
+        ``memorisation.identifiability`` and, with a holdout set, ``memorisation.sdmetrics_score``.
+    syn_nearest_train, syn_nearest_train_dist:
+        Per synthetic sample: index of and distance to its nearest training sample.
+    ratio:
+        Per synthetic sample: that distance divided by the typical (median) train-to-train NN distance.
+    is_copy:
+        Per synthetic sample: flagged as a likely copy (``ratio < threshold``).
+    train_nn_dist:
+        Per training sample: distance to its nearest other training sample (the real-to-real reference).
+    train_nearest_syn_dist:
+        Per training sample: distance to its nearest synthetic sample.
+    train_copied:
+        Per training sample: some synthetic sample lies within the copy distance of it.
+    threshold:
+        The ratio threshold used.
+    offenders:
+        DataFrame of the closest synthetic-to-train pairs (``synthetic_index``, ``train_index``, ``distance``,
+        ``ratio``, ``is_copy``), most suspicious first.
+    """
+
+    metrics: dict[str, MetricResult]
+    syn_nearest_train: np.ndarray
+    syn_nearest_train_dist: np.ndarray
+    ratio: np.ndarray
+    is_copy: np.ndarray
+    train_nn_dist: np.ndarray
+    train_nearest_syn_dist: np.ndarray
+    train_copied: np.ndarray
+    threshold: float
+    offenders: pd.DataFrame
+    warnings: list[str] = field(default_factory=list)
+
+    def __getitem__(self, key: str) -> MetricResult:
+        return self.metrics[key if key.startswith("memorisation.") else f"memorisation.{key}"]
+
+
+def memorisation(
+    train_real: np.ndarray,
+    synthetic: np.ndarray,
+    *,
+    holdout_real: np.ndarray | None = None,
+    threshold: float | None = None,
+    percentile: float = 1.0,
+    positive_controls: np.ndarray | None = None,
+    top: int = 20,
+    memory_budget: int = DEFAULT_MEMORY_BUDGET,
+) -> MemorisationResult:
+    """Flag synthetic samples that are likely copies of training samples.
+
+    Parameters
+    ----------
+    train_real:
+        Features of the images the generator was trained on (at least 2 rows).
+    synthetic:
+        Features of the generated images.
+    holdout_real:
+        Features of real images the generator never saw (same distribution). Enables the SDMetrics-style score
+        and reports the false-alarm rate of the threshold on these negative controls.
+    threshold:
+        Copy threshold on the distance ratio ``d(syn, nearest train) / median train-to-train NN distance``.
+        Default: the ``percentile``-th percentile (1 %) of the train-to-train NN distances over their median, i.e. a
+        synthetic sample is a copy when it is closer to a training sample than 99 % of training samples are to
+        their nearest other training sample.
+    positive_controls:
+        Optional features of known copies (e.g. augmented training images); their detection rate is reported.
+    top:
+        Number of worst offenders listed.
+    """
+    train = as_feature_matrix(train_real, "train_real", min_rows=2)
+    syn = as_feature_matrix(synthetic, "synthetic")
+    check_same_dim(train, syn, "train_real", "synthetic")
+    hold = None
+    if holdout_real is not None:
+        hold = as_feature_matrix(holdout_real, "holdout_real")
+        check_same_dim(train, hold, "train_real", "holdout_real")
+    if not 0 <= percentile <= 100:
+        raise InputError(f"percentile must be within [0, 100], got {percentile}", remedy="pass e.g. 1.0")
+    warnings: list[str] = []
+
+    train_nn = nearest_neighbours(train, train, 1, exclude_self=True, memory_budget=memory_budget)[0][:, 0]
+    typical = float(np.median(train_nn))
+    if typical <= 0:
+        raise InputError(
+            "more than half of train_real are exact duplicates of another training sample (median "
+            "nearest-neighbour distance 0), so no copy threshold can be calibrated",
+            remedy="remove duplicate training images/features before checking memorisation",
+        )
+    if len(train) < SMALL_TRAIN:
+        warnings.append(
+            f"only {len(train)} training samples: the train-to-train reference distances are few and wide apart, so "
+            "the copy threshold is loose and independent samples can be flagged; check the holdout false-alarm "
+            "rate (pass holdout_real) or pass an explicit threshold"
+        )
+    n_dup = int(np.count_nonzero(train_nn == 0))
+    if n_dup:
+        warnings.append(f"{n_dup} training samples have an exact duplicate in the training set")
+    if threshold is None:
+        threshold = float(np.percentile(train_nn, percentile)) / typical
+        rule = f"{percentile:g}th percentile of train-to-train nearest-neighbour distances / their median"
+    else:
+        threshold = float(threshold)
+        if not threshold >= 0:
+            raise InputError(f"threshold must be a non-negative ratio, got {threshold}", remedy="pass e.g. 0.1")
+        rule = "given"
+    copy_distance = threshold * typical
+
+    s_dist, s_idx = nearest_neighbours(syn, train, 1, memory_budget=memory_budget)
+    s_dist, s_idx = s_dist[:, 0], s_idx[:, 0]
+    ratio = s_dist / typical
+    is_copy = ratio < threshold
+    t_syn_dist = nearest_neighbours(train, syn, 1, memory_budget=memory_budget)[0][:, 0]
+    train_copied = t_syn_dist < copy_distance
+    n = {"train": len(train), "synthetic": len(syn)}
+
+    order = np.argsort(ratio, kind="stable")[: max(0, int(top))]
+    offenders = pd.DataFrame(
+        {
+            "synthetic_index": order,
+            "train_index": s_idx[order],
+            "distance": s_dist[order],
+            "ratio": ratio[order],
+            "is_copy": is_copy[order],
+        }
+    )
+    common: dict[str, object] = {
+        "warnings": list(warnings),
+        "threshold_ratio": threshold,
+        "threshold_rule": rule,
+        "copy_distance": copy_distance,
+        "typical_train_nn_distance": typical,
+        "worst": offenders.head(5).to_dict("records"),
+    }
+    if positive_controls is not None:
+        pos = as_feature_matrix(positive_controls, "positive_controls")
+        check_same_dim(train, pos, "train_real", "positive_controls")
+        pos_ratio = nearest_neighbours(pos, train, 1, memory_budget=memory_budget)[0][:, 0] / typical
+        common["positive_control_detection_rate"] = float(np.mean(pos_ratio < threshold))
+    metrics: dict[str, MetricResult] = {}
+    if hold is not None:
+        h_train = nearest_neighbours(hold, train, 1, memory_budget=memory_budget)[0][:, 0]
+        common["holdout_false_alarm_rate"] = float(np.mean(h_train / typical < threshold))
+        metrics["memorisation.sdmetrics_score"] = _sdmetrics_score(train, hold, syn, s_dist, memory_budget)
+
+    copy_rate = float(np.mean(is_copy))
+    metrics["memorisation.copy_rate"] = MetricResult(
+        key="memorisation.copy_rate",
+        value=copy_rate,
+        n=n,
+        direction="lower_is_better",
+        interpretation=(
+            f"{copy_rate:.1%} of synthetic samples lie closer to a training sample than {copy_distance:.3g} "
+            f"({threshold:.2g} x the typical distance between training samples), i.e. are likely near-copies."
+        ),
+        details=dict(common),
+    )
+    copied = float(np.mean(train_copied))
+    metrics["memorisation.train_copied_rate"] = MetricResult(
+        key="memorisation.train_copied_rate",
+        value=copied,
+        n=n,
+        direction="lower_is_better",
+        interpretation=f"{copied:.1%} of training samples have a near-copy among the synthetic samples.",
+        details=dict(common),
+    )
+    ident = float(np.mean(t_syn_dist < train_nn))
+    baseline = len(syn) / (len(syn) + len(train) - 1)
+    metrics["memorisation.identifiability"] = MetricResult(
+        key="memorisation.identifiability",
+        value=ident,
+        n=n,
+        direction="lower_is_better",
+        interpretation=(
+            f"For {ident:.0%} of training samples the nearest synthetic sample is closer than the nearest other "
+            f"training sample (about {baseline:.0%} is expected for an independent sample of this size)."
+        ),
+        details={"expected_if_independent": baseline, "definition": "synthcity identifiability (unweighted)"},
+    )
+    return MemorisationResult(
+        metrics=metrics,
+        syn_nearest_train=s_idx,
+        syn_nearest_train_dist=s_dist,
+        ratio=ratio,
+        is_copy=is_copy,
+        train_nn_dist=train_nn,
+        train_nearest_syn_dist=t_syn_dist,
+        train_copied=train_copied,
+        threshold=threshold,
+        offenders=offenders,
+        warnings=warnings,
+    )
+
+
+def _sdmetrics_score(
+    train: np.ndarray, hold: np.ndarray, syn: np.ndarray, s_train: np.ndarray, memory_budget: int
+) -> MetricResult:
+    """SDMetrics-style overfitting protection: share of synthetic closer to train than to holdout."""
+    s_hold = nearest_neighbours(syn, hold, 1, memory_budget=memory_budget)[0][:, 0]
+    share = float(np.mean(s_train < s_hold))
+    score = min(2.0 * (1.0 - share), 1.0)
+    expected = len(train) / (len(train) + len(hold))
+    details = {
+        "share_closer_to_train": share,
+        "expected_share_if_no_memorisation": expected,
+        "formula": "min(2 * (1 - share), 1)",
+    }
+    if abs(len(train) - len(hold)) > 0.1 * max(len(train), len(hold)):
+        details["warning"] = (
+            f"train ({len(train)}) and holdout ({len(hold)}) differ in size; the score assumes equal sizes "
+            f"(expected share without memorisation here is {expected:.2f}, not 0.5)"
+        )
+    return MetricResult(
+        key="memorisation.sdmetrics_score",
+        value=score,
+        n={"train": len(train), "holdout": len(hold), "synthetic": len(syn)},
+        direction="higher_is_better",
+        interpretation=(
+            f"{share:.0%} of synthetic samples are closer to the training set than to unseen real data "
+            f"(about {expected:.0%} expected without memorisation); score {score:.2f} of 1."
+        ),
+        details=details,
+    )

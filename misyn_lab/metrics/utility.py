@@ -1,0 +1,203 @@
+"""Downstream utility (train on synthetic, test on real) and detectability (can a classifier tell them apart?)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from misyn_lab.errors import InputError
+from misyn_lab.metrics.knn import as_feature_matrix, check_same_dim
+from misyn_lab.metrics.result import MetricResult
+
+_MODELS = ("logreg", "rf")
+
+
+def make_model(model: str, seed: int) -> Any:
+    """A small scikit-learn classifier: ``"logreg"`` (standardised logistic regression) or ``"rf"``."""
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    if model == "logreg":
+        return make_pipeline(StandardScaler(), LogisticRegression(max_iter=2000, random_state=seed))
+    if model == "rf":
+        return RandomForestClassifier(n_estimators=200, random_state=seed, n_jobs=1)
+    raise InputError(f"unknown model {model!r}", remedy=f"use one of {', '.join(_MODELS)}")
+
+
+def _labels(y: Any, n: int, name: str) -> np.ndarray:
+    arr = np.asarray(y)
+    if arr.ndim != 1 or len(arr) != n:
+        raise InputError(
+            f"{name} has {arr.size} labels for {n} feature rows",
+            remedy=f"pass one label per row in {name}",
+        )
+    if pd.isna(arr).any():
+        raise InputError(f"{name} contains missing labels", remedy=f"drop the unlabelled rows from {name}")
+    return arr
+
+
+@dataclass(frozen=True)
+class UtilityResult:
+    """TSTR vs TRTR results.
+
+    ``metrics`` holds ``tstr.accuracy``, ``trtr.accuracy``, ``tstr.gap`` (TRTR − TSTR accuracy, with a paired
+    bootstrap CI), ``tstr.balanced_accuracy`` and ``trtr.balanced_accuracy``; ``per_group`` has one row per test
+    subgroup (``group``, ``n``, accuracies and gap) when ``groups`` was given.
+    """
+
+    metrics: dict[str, MetricResult]
+    per_group: pd.DataFrame | None
+    tstr_pred: np.ndarray
+    trtr_pred: np.ndarray
+
+    def __getitem__(self, key: str) -> MetricResult:
+        return self.metrics[key]
+
+
+def tstr(
+    real_train_X: np.ndarray,
+    real_train_y: Any,
+    syn_X: np.ndarray,
+    syn_y: Any,
+    real_test_X: np.ndarray,
+    real_test_y: Any,
+    *,
+    groups: Any = None,
+    model: str = "logreg",
+    seed: int = 0,
+    bootstrap: int = 500,
+    ci_level: float = 0.95,
+) -> UtilityResult:
+    """Train-on-synthetic-test-on-real vs train-on-real-test-on-real with the same model and test set.
+
+    ``groups`` are subgroup labels of the *test* rows for a per-group breakdown. The gap's CI resamples the test
+    set (paired: both models are scored on the same resample).
+    """
+    from sklearn.metrics import balanced_accuracy_score
+
+    xr = as_feature_matrix(real_train_X, "real_train_X")
+    xs = as_feature_matrix(syn_X, "syn_X")
+    xt = as_feature_matrix(real_test_X, "real_test_X")
+    check_same_dim(xr, xs, "real_train_X", "syn_X")
+    check_same_dim(xr, xt, "real_train_X", "real_test_X")
+    yr = _labels(real_train_y, len(xr), "real_train_y")
+    ys = _labels(syn_y, len(xs), "syn_y")
+    yt = _labels(real_test_y, len(xt), "real_test_y")
+    for name, y in (("real_train_y", yr), ("syn_y", ys)):
+        if len(np.unique(y)) < 2:
+            raise InputError(
+                f"{name} has a single class ({np.unique(y)[0]!r}); a classifier needs at least two",
+                remedy=f"include samples of every class in {name} (for synthetic data: sample each condition)",
+            )
+    g = None if groups is None else _labels(groups, len(xt), "groups")
+    pred_s = make_model(model, seed).fit(xs, ys).predict(xt)
+    pred_r = make_model(model, seed).fit(xr, yr).predict(xt)
+    ok_s = pred_s == yt
+    ok_r = pred_r == yt
+    acc_s, acc_r = float(ok_s.mean()), float(ok_r.mean())
+    bal_s = float(balanced_accuracy_score(yt, pred_s))
+    bal_r = float(balanced_accuracy_score(yt, pred_r))
+    gap = acc_r - acc_s
+    ci = None
+    if bootstrap:
+        rng = np.random.default_rng(seed)
+        idx = rng.integers(0, len(yt), (int(bootstrap), len(yt)))
+        gaps = ok_r[idx].mean(axis=1) - ok_s[idx].mean(axis=1)
+        alpha = (1 - ci_level) / 2
+        ci = (float(np.quantile(gaps, alpha)), float(np.quantile(gaps, 1 - alpha)))
+    n = {"real_train": len(xr), "synthetic": len(xs), "real_test": len(xt)}
+    details = {"model": model, "seed": seed}
+    metrics = {
+        "tstr.accuracy": MetricResult(
+            "tstr.accuracy", acc_s, n, direction="higher_is_better", details=details,
+            interpretation=f"A {model} classifier trained on synthetic data is {acc_s:.1%} accurate on real test data.",
+        ),
+        "trtr.accuracy": MetricResult(
+            "trtr.accuracy", acc_r, n, direction="higher_is_better", details=details,
+            interpretation=f"The same classifier trained on real data is {acc_r:.1%} accurate on the same test data.",
+        ),
+        "tstr.balanced_accuracy": MetricResult(
+            "tstr.balanced_accuracy", bal_s, n, direction="higher_is_better", details=details,
+            interpretation=f"Trained on synthetic data, balanced accuracy (mean recall per class) is {bal_s:.1%}.",
+        ),
+        "trtr.balanced_accuracy": MetricResult(
+            "trtr.balanced_accuracy", bal_r, n, direction="higher_is_better", details=details,
+            interpretation=f"Trained on real data, balanced accuracy (mean recall per class) is {bal_r:.1%}.",
+        ),
+        "tstr.gap": MetricResult(
+            "tstr.gap", gap, n, ci=ci, ci_level=ci_level if ci else None, direction="lower_is_better",
+            details={**details, "definition": "trtr.accuracy - tstr.accuracy"},
+            interpretation=(
+                f"Training on synthetic instead of real data changes test accuracy by {-gap:+.1%} "
+                "(negative = synthetic data is less useful)."
+            ),
+        ),
+    }
+    per_group = None
+    if g is not None:
+        rows = []
+        for value in pd.unique(g):
+            m = g == value
+            rows.append(
+                {
+                    "group": value,
+                    "n": int(m.sum()),
+                    "tstr_accuracy": float(ok_s[m].mean()),
+                    "trtr_accuracy": float(ok_r[m].mean()),
+                    "gap": float(ok_r[m].mean() - ok_s[m].mean()),
+                }
+            )
+        per_group = pd.DataFrame(rows).sort_values("gap", ascending=False, kind="stable").reset_index(drop=True)
+        worst = per_group.iloc[0]
+        metrics["tstr.gap"].details["worst_group"] = {
+            "group": worst["group"].item() if isinstance(worst["group"], np.generic) else worst["group"],
+            "gap": float(worst["gap"]),
+            "n": int(worst["n"]),
+        }
+    return UtilityResult(metrics=metrics, per_group=per_group, tstr_pred=pred_s, trtr_pred=pred_r)
+
+
+def detection_auc(
+    real: np.ndarray, synthetic: np.ndarray, seed: int = 0, *, model: str = "logreg", folds: int = 5
+) -> MetricResult:
+    """Cross-validated ROC AUC of a classifier telling real (0) from synthetic (1) samples.
+
+    0.5 means indistinguishable to this classifier, 1 perfectly separable. The classes are balanced by
+    subsampling the larger set so the AUC is not driven by class imbalance.
+    """
+    from sklearn.metrics import roc_auc_score
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    r = as_feature_matrix(real, "real")
+    s = as_feature_matrix(synthetic, "synthetic")
+    check_same_dim(r, s, "real", "synthetic")
+    if min(len(r), len(s)) < folds:
+        raise InputError(
+            f"detection needs at least {folds} samples per set (real {len(r)}, synthetic {len(s)})",
+            remedy="pass more samples or fewer folds",
+        )
+    rng = np.random.default_rng(seed)
+    n = min(len(r), len(s))
+    r_use = r[rng.choice(len(r), n, replace=False)] if len(r) > n else r
+    s_use = s[rng.choice(len(s), n, replace=False)] if len(s) > n else s
+    x = np.vstack([r_use, s_use])
+    y = np.r_[np.zeros(n, dtype=int), np.ones(n, dtype=int)]
+    cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    proba = cross_val_predict(make_model(model, seed), x, y, cv=cv, method="predict_proba")[:, 1]
+    auc = float(roc_auc_score(y, proba))
+    return MetricResult(
+        key="detection.auc",
+        value=auc,
+        n={"real": n, "synthetic": n},
+        direction="lower_is_better",
+        interpretation=(
+            f"A {model} classifier tells real from synthetic with cross-validated AUC {auc:.2f} "
+            "(0.5 = indistinguishable, 1 = always told apart)."
+        ),
+        details={"model": model, "folds": folds, "seed": seed, "balanced_by_subsampling": len(r) != len(s)},
+    )
