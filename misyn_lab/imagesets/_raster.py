@@ -130,6 +130,9 @@ def read_raster(path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS, alpha
             f"image declares more pixels than Pillow's decompression-bomb limit ({exc}); not decoded",
             path=path, remedy="downsample or tile it first; such files are rejected before decoding",
         ) from exc
+    except PermissionError as exc:
+        raise InputError("permission denied: the file cannot be opened for reading", path=path,
+                         remedy="fix the file's permissions (chmod u+r) or skip it with on_error='skip'") from exc
     except UnidentifiedImageError as exc:
         raise InputError("not a readable PNG/JPEG/TIFF image (unknown or corrupt header)", path=path,
                          remedy=_SKIP_REMEDY) from exc

@@ -1,0 +1,149 @@
+"""``misyn-lab label``, ``misyn-lab audit`` and ``misyn-lab card``.
+
+Exit codes of ``audit``: 0 clean, 3 when unlabelled synthetic images (registry matches without a mark)
+are found, 2 on bad input (from the dispatcher).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from misyn_lab.errors import InputError
+
+EXIT_UNLABELLED = 3
+
+
+def _provenance(args: argparse.Namespace):
+    from misyn_lab.provenance.record import COMPOSITE_TRAINED_ALGORITHMIC_MEDIA, Provenance
+
+    conditioning = {}
+    if args.prompt:
+        conditioning["prompt"] = args.prompt
+    return Provenance(generator=args.generator, generator_version=args.generator_version or "",
+                      training_data=args.training_data or "", conditioning=conditioning, seed=args.seed,
+                      notes=args.notes or "",
+                      **({"digital_source_type": COMPOSITE_TRAINED_ALGORITHMIC_MEDIA} if args.edited_real else {}))
+
+
+def cmd_label(args: argparse.Namespace) -> int:
+    from misyn_lab.provenance.mark import label_file
+
+    prov = _provenance(args)
+    out_dir = Path(args.out) if args.out else None
+    if out_dir is not None:
+        if out_dir.exists() and not out_dir.is_dir():
+            raise InputError("--out must be a folder", path=out_dir, remedy="give a folder for the labelled copies")
+        out_dir.mkdir(parents=True, exist_ok=True)
+    registry = None
+    if not args.no_registry:
+        from misyn_lab.provenance.registry import Registry
+
+        registry = Registry(args.registry)  # None -> $MISYN_LAB_REGISTRY or ~/.misyn-lab/registry.sqlite
+    for name in args.files:
+        written = label_file(name, prov, out=out_dir, banner=args.banner, registry=registry)
+        if not args.quiet:
+            print(f"labelled {written}")
+    if not args.quiet:
+        print(f"{len(args.files)} file(s) labelled as synthetic (generator {prov.generator})"
+              + (f", registered in {registry.path}" if registry else ""))
+    return 0
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from misyn_lab.provenance.audit import audit_folder
+
+    registry = args.registry
+    if registry is None and not args.no_registry:
+        from misyn_lab.provenance.registry import default_registry_path
+
+        default = default_registry_path()
+        registry = str(default) if default.is_file() else None
+    report = audit_folder(args.folder, registry=registry, progress=not args.quiet and sys.stderr.isatty(),
+                          workers=args.workers)
+    if args.csv:
+        report.to_csv(args.csv)
+    if args.json:
+        report.to_json(args.json)
+    if not args.quiet:
+        for rec in report.by_status("unlabelled_registry_match"):
+            print(f"UNLABELLED SYNTHETIC: {rec.path} ({rec.reason})")
+        for rec in report.by_status("unreadable"):
+            print(f"unreadable: {rec.path} ({rec.reason})")
+    print(report.summary())
+    return EXIT_UNLABELLED if report.has_unlabelled_synthetic else 0
+
+
+def cmd_card(args: argparse.Namespace) -> int:
+    from misyn_lab.provenance.card import build_card, write_card
+
+    audit = None
+    if args.audit:
+        from misyn_lab.provenance.audit import audit_folder
+
+        audit = audit_folder(args.audit, registry=args.registry, progress=False)
+    card = build_card(provenance=_provenance(args), audit=audit, registry=args.registry,
+                      formats=args.formats, intended_use=args.intended_use or "", out_of_scope=args.out_of_scope or "",
+                      banner=args.banner)
+    md, js = write_card(card, args.out)
+    print(f"card written: {md} and {js}")
+    return 0
+
+
+def _add_provenance_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--generator", required=True, help="name of the model that generated the images")
+    p.add_argument("--generator-version", default="", help="version of that model")
+    p.add_argument("--training-data", default="", help="description of the training data")
+    p.add_argument("--prompt", default="", help="text prompt used as conditioning input, if any")
+    p.add_argument("--seed", type=int, default=None, help="random seed of the generation")
+    p.add_argument("--notes", default="", help="free-text notes")
+    p.add_argument("--edited-real", action="store_true",
+                   help="the images are real scans edited by a model (IPTC compositeWithTrainedAlgorithmicMedia)")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add the ``label``, ``audit`` and ``card`` sub-commands."""
+    p = sub.add_parser("label", help="mark image files as synthetic (PNG/TIFF/JPEG/DICOM/NIfTI)",
+                       description="Write the synthetic mark and provenance into each FILE (in place, or copies "
+                                   "in --out). Pixels are not changed unless --banner is given.")
+    p.add_argument("files", nargs="+", metavar="FILE", help="image files to label")
+    _add_provenance_args(p)
+    p.add_argument("--out", default=None, metavar="DIR", help="write labelled copies into DIR instead of in place")
+    p.add_argument("--banner", action="store_true",
+                   help="also burn a visible SYNTHETIC strip into the pixels (changes pixel data; off by default)")
+    p.add_argument("--registry", default=None, metavar="FILE",
+                   help="registry to record the labelled files in (default: $MISYN_LAB_REGISTRY or "
+                        "~/.misyn-lab/registry.sqlite)")
+    p.add_argument("--no-registry", action="store_true", help="do not record the labelled files in a registry")
+    p.add_argument("--quiet", action="store_true", help="print nothing on success")
+    p.set_defaults(func=cmd_label)
+
+    a = sub.add_parser("audit", help="scan a dataset folder for labelled and unlabelled synthetic images",
+                       description="Recursively audit PNG/JPEG/TIFF/DICOM/NIfTI files. Exit 0 when clean, 3 when "
+                                   "unlabelled synthetic images (registry matches) are found, 2 on bad input.")
+    a.add_argument("folder", metavar="DIR", help="dataset folder")
+    a.add_argument("--registry", default=None, metavar="FILE",
+                   help="registry of known synthetic images (default: $MISYN_LAB_REGISTRY or "
+                        "~/.misyn-lab/registry.sqlite when it exists)")
+    a.add_argument("--no-registry", action="store_true", help="check marks only, ignore any registry")
+    a.add_argument("--workers", type=int, default=2, help="processes for large folders (default 2)")
+    a.add_argument("--csv", default=None, metavar="F", help="write per-file results as CSV")
+    a.add_argument("--json", default=None, metavar="F", help="write the full report as JSON")
+    a.add_argument("--quiet", action="store_true", help="print only the one-line summary")
+    a.set_defaults(func=cmd_audit)
+
+    c = sub.add_parser("card", help="write a generator/dataset card (Markdown + JSON)",
+                       description="Write <OUT>.md and <OUT>.json describing what was generated, from what, how it "
+                                   "is labelled, registry/audit status and the intrinsic limits L1-L3.")
+    _add_provenance_args(c)
+    c.add_argument("--out", required=True, help="output base name (writes OUT.md and OUT.json)")
+    c.add_argument("--registry", default=None, metavar="FILE", help="registry to report on")
+    c.add_argument("--audit", default=None, metavar="DIR", help="audit this folder and include the summary")
+    c.add_argument("--formats", nargs="*", default=[], choices=["png", "tiff", "jpeg", "dicom", "nifti"],
+                   help="file formats the images were exported in")
+    c.add_argument("--intended-use", default="", help="intended use of the images")
+    c.add_argument("--out-of-scope", default="", help="uses the images are not fit for")
+    c.add_argument("--banner", action="store_true", default=None, help="the images carry a visible banner")
+    c.set_defaults(func=cmd_card)
+

@@ -1,0 +1,131 @@
+"""Hashes that let the registry recognise a synthetic image: file bytes, decoded pixels, perceptual.
+
+* ``sha256`` of the file bytes: an untouched copy.
+* ``pixel_sha256`` of the decoded pixel array (shape, dtype, values): a lossless re-encode or a copy whose
+  metadata was stripped.
+* perceptual hashes (``imagehash`` pHash and dHash) of a normalised grey image: a resized or lossy
+  re-encoded copy. Every stored hash records its algorithm, hash size and the imagehash version, because
+  hash values are only comparable between identical settings.
+* a 32×32 grey thumbnail of the same normalised image, used to *verify* a perceptual candidate (root
+  mean square difference). 64-bit hashes alone cannot tell neighbouring MRI slices apart (their Hamming
+  distance is often 0); the thumbnail can (see ``CALIBRATION.md``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import imagehash
+import numpy as np
+from PIL import Image
+
+HASH_SIZE = 8
+ALGORITHMS = ("phash", "dhash")
+IMAGEHASH_VERSION = getattr(imagehash, "__version__", "unknown")
+#: Side of the grey image the perceptual hashes are computed from (pHash resizes to 4×hash_size anyway).
+NORMALISED_SIDE = 64
+
+
+THUMB_SIDE = 32
+#: Below this standard deviation (0..255 scale) a thumbnail is too flat for perceptual matching.
+MIN_THUMB_STD = 2.0
+
+
+@dataclass(frozen=True)
+class PerceptualHashes:
+    """pHash and dHash of one image as hex strings, its verification thumbnail, and the settings used."""
+
+    phash: str
+    dhash: str
+    thumb: bytes = b""
+    hash_size: int = HASH_SIZE
+    imagehash_version: str = IMAGEHASH_VERSION
+
+    @property
+    def thumb_array(self) -> np.ndarray:
+        return np.frombuffer(self.thumb, np.uint8).reshape(THUMB_SIDE, THUMB_SIDE)
+
+    @property
+    def informative(self) -> bool:
+        """False for (nearly) flat images, whose perceptual hashes match any other flat image."""
+        return bool(self.thumb) and float(self.thumb_array.std()) >= MIN_THUMB_STD
+
+    def distances(self, other: "PerceptualHashes") -> tuple[int, int]:
+        """Hamming distances ``(phash, dhash)`` to another set of hashes."""
+        return hamming_hex(self.phash, other.phash), hamming_hex(self.dhash, other.dhash)
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def pixel_sha256(arr: np.ndarray) -> str:
+    """SHA-256 over shape, dtype and the values of a pixel array (same pixels -> same hash, any format)."""
+    a = np.ascontiguousarray(arr)
+    h = hashlib.sha256()
+    h.update(f"{a.shape}|{a.dtype.str}|".encode())
+    h.update(a.tobytes())
+    return h.hexdigest()
+
+
+def _grey_float(arr: np.ndarray) -> np.ndarray:
+    a = np.asarray(arr)
+    if a.ndim == 3:
+        a = a[..., :3].astype(np.float64)
+        a = a @ np.array([0.2125, 0.7154, 0.0721]) if a.shape[-1] == 3 else a[..., 0]
+    a = a.astype(np.float64, copy=False)
+    finite = np.isfinite(a)
+    if not finite.all():
+        a = np.where(finite, a, a[finite].min() if finite.any() else 0.0)
+    return a
+
+
+def normalised_grey(arr: np.ndarray) -> Image.Image:
+    """A ``NORMALISED_SIDE``-square grey PIL image stretched between its 1st and 99th percentiles to 0..255.
+
+    Colour is reduced to luminance (alpha dropped); any dtype (8/16-bit, signed, float) is accepted; NaN
+    and inf become the minimum. The image is resized (Lanczos, float) *before* the percentiles are taken, so
+    a resized copy is normalised like its original; percentile stretching makes the hashes independent of
+    intensity scaling (8-bit PNG vs 16-bit DICOM) and robust to the few extreme pixels JPEG ringing adds.
+    """
+    im = Image.fromarray(_grey_float(arr).astype(np.float32), mode="F")
+    if im.size != (NORMALISED_SIDE, NORMALISED_SIDE):
+        im = im.resize((NORMALISED_SIDE, NORMALISED_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0)
+    small = np.asarray(im, dtype=np.float32)
+    flat = np.sort(small, axis=None)
+    lo, hi = float(flat[int(0.01 * (flat.size - 1))]), float(flat[int(0.99 * (flat.size - 1))])
+    if hi <= lo:
+        lo, hi = float(small.min()), float(small.max())
+    scaled = (np.zeros(small.shape, np.uint8) if hi <= lo
+              else np.clip((small - lo) * (255.0 / (hi - lo)), 0, 255).round().astype(np.uint8))
+    return Image.fromarray(scaled, mode="L")
+
+
+def perceptual_hashes(arr: np.ndarray, *, hash_size: int = HASH_SIZE) -> PerceptualHashes:
+    """pHash and dHash of the normalised grey image, and its ``THUMB_SIDE`` thumbnail (box-averaged)."""
+    im = normalised_grey(arr)
+    thumb = im.resize((THUMB_SIDE, THUMB_SIDE), Image.Resampling.BOX)
+    return PerceptualHashes(phash=str(imagehash.phash(im, hash_size=hash_size)),
+                            dhash=str(imagehash.dhash(im, hash_size=hash_size)),
+                            thumb=np.asarray(thumb, np.uint8).tobytes(), hash_size=hash_size)
+
+
+def thumb_rmse(query: bytes, stored: np.ndarray) -> np.ndarray:
+    """Root-mean-square difference (0..255 scale) between one thumbnail and a stack ``n × THUMB_SIDE²``."""
+    q = np.frombuffer(query, np.uint8).astype(np.float32)
+    diff = stored.astype(np.float32) - q
+    return np.sqrt((diff * diff).mean(axis=1))
+
+
+def hamming_hex(a: str, b: str) -> int:
+    """Number of differing bits between two equally long hex strings."""
+    return int(bin(int(a, 16) ^ int(b, 16)).count("1"))
+
+
+def hex_to_bits(hexes: list[str], n_bits: int) -> np.ndarray:
+    """Hex hashes -> a ``len(hexes) × n_bits`` uint8 bit matrix (for vectorised Hamming distances)."""
+    if not hexes:
+        return np.zeros((0, n_bits), np.uint8)
+    raw = np.array([bytes.fromhex(h.rjust(n_bits // 4, "0")) for h in hexes], dtype=f"S{n_bits // 8}")
+    return np.unpackbits(raw.view(np.uint8).reshape(len(hexes), -1), axis=1)
