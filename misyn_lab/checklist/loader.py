@@ -19,6 +19,7 @@ from typing import Any
 from misyn_lab.checklist.schema_check import schema_problem
 from misyn_lab.checklist.yaml_io import load_file
 from misyn_lab.errors import InputError, SchemaError
+from misyn_lab.vocabulary import INTRINSIC_LIMITS, RISKS
 
 #: The five lifecycle stages, in order.
 STAGES: tuple[str, ...] = ("technical_standards", "problem_formulation", "design", "evaluation", "oversight")
@@ -30,8 +31,7 @@ STAGE_TITLES: dict[str, str] = {
     "evaluation": "Evaluation",
     "oversight": "Oversight",
 }
-LIMITS = ("L1", "L2", "L3")
-RISKS = ("misinformation", "trust_erosion", "discrimination", "privacy", "consent")
+LIMITS = tuple(INTRINSIC_LIMITS)
 SEVERITIES = ("high", "medium", "low")
 
 DEFAULT_PATH = Path(__file__).with_name("recommendations.yaml")

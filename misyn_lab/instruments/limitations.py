@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from misyn_lab.errors import InputError
+from misyn_lab.vocabulary import INTRINSIC_LIMIT_NAMES, INTRINSIC_LIMITS
 from misyn_lab.instruments import _review
 
 #: The three aspects, in order, with their plain titles.
@@ -26,18 +27,6 @@ ASPECTS: dict[str, str] = {
     "assumptions": "(b) Assumptions and limitations of this design, data and evaluation",
     "intrinsic": "(c) Intrinsic limits of synthetic images, stated for this use",
 }
-
-#: The intrinsic limits, restated from the paper (the one copy of these texts in the package).
-INTRINSIC_LIMITS: dict[str, str] = {
-    "L1": "No grounding: a synthetic image depicts no patient; its findings were never observed in anyone.",
-    "L2": "Incomplete representation: a generator cannot fully represent the real images it learned from; rare "
-          "cases, small subgroups and tails are thinned or dropped, and some training images may be memorised.",
-    "L3": "New shifts and biases: synthesis adds its own distribution shift (artefacts, smoothing, amplified "
-          "majority patterns), which downstream models inherit.",
-}
-#: Short names of the intrinsic limits.
-INTRINSIC_LIMIT_NAMES: dict[str, str] = {"L1": "No grounding", "L2": "Incomplete representation",
-                                          "L3": "New shifts and biases"}
 
 
 @dataclass(frozen=True)

@@ -15,15 +15,9 @@ from typing import Any
 
 from misyn_lab.atomic import atomic_write_text
 from misyn_lab.provenance.record import Provenance
+from misyn_lab.vocabulary import INTRINSIC_LIMITS
 
 MISSING = "[More information needed]"
-INTRINSIC_LIMITS = {
-    "L1": "No grounding: a synthetic image depicts no patient; its findings were never observed in anyone.",
-    "L2": "Incomplete representation: rare cases, small subgroups and tails of the training data are thinned "
-          "or dropped, and some training images may be reproduced (memorised).",
-    "L3": "New shifts and biases: synthesis adds its own distribution shift (artefacts, smoothing, amplified "
-          "majority patterns) that downstream models inherit.",
-}
 LABELLING = {
     "png": "tEXt misyn:synthetic=true, iTXt misyn:provenance (JSON), XMP (iTXt XML:com.adobe.xmp) with "
            "Iptc4xmpExt:DigitalSourceType",
