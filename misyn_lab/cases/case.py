@@ -1,0 +1,286 @@
+"""Case files: a review of one MISyn practice as data (practice, claims, answers, gaps, limitations,
+reformulation), validated against ``data/case.schema.json`` and the checklist.
+
+>>> case = load_case(BUNDLED["case1"])          # SchemaError naming file and field if invalid
+>>> review = case.to_review(measured={...})    # a checklist Review with answers, evidence, claims, limitations
+>>> print(scaffold_case("my-review"))          # YAML with every checklist item, for a user's own case
+
+Evidence links in a case file are strings: ``practice:<field>`` (the practice description),
+``measured:<key>`` (a measurement the case notebook computes; declared under ``measurements``),
+``claim:<id>``, ``gap:<id>`` or ``note:<free text>``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from misyn_lab.errors import InputError, SchemaError
+
+DATA_DIR = Path(__file__).with_name("data")
+SCHEMA_PATH = DATA_DIR / "case.schema.json"
+#: The bundled case studies.
+BUNDLED = {"case1": DATA_DIR / "case1_segmentation.yaml", "case2": DATA_DIR / "case2_text_to_image.yaml"}
+DEFAULT_REVIEWER = "case-study"
+#: Answer statuses that leave an item open (a gap in the checklist sense).
+OPEN_STATUSES = ("no", "partly", "unknown", "unanswered")
+
+
+@lru_cache(maxsize=1)
+def case_schema() -> dict[str, Any]:
+    """The JSON schema of case files."""
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+def _field_path(parts: Sequence[Any]) -> str:
+    out = ""
+    for p in parts:
+        out += f"[{p}]" if isinstance(p, int) else (f".{p}" if out else str(p))
+    return out or "(top level)"
+
+
+def validate_case_data(data: Any, path: str | Path = "<case>") -> None:
+    """Raise :class:`SchemaError` naming ``path`` and the offending field if ``data`` is not a valid case."""
+    import jsonschema
+
+    if not isinstance(data, dict):
+        raise SchemaError(f"a case file must be a YAML mapping, got {type(data).__name__}", path=path,
+                          remedy="start from `misyn-lab case new NAME`")
+    validator = jsonschema.Draft202012Validator(case_schema())
+    errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    if errors:
+        err = errors[0]
+        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
+        raise SchemaError(f"field {_field_path(list(err.absolute_path))}: {err.message}{more}", path=path,
+                          remedy="compare with misyn_lab/cases/data/case.schema.json or a scaffold from "
+                                 "`misyn-lab case new NAME`")
+    _check_semantics(data, path)
+
+
+def _check_semantics(data: dict[str, Any], path: str | Path) -> None:
+    from misyn_lab.checklist import load_checklist
+
+    checklist = load_checklist()
+    ids = list(checklist.ids)
+    answered = [a["item"] for a in data["answers"]]
+    for i, item in enumerate(answered):
+        if item not in checklist:
+            raise SchemaError(f"field answers[{i}].item: unknown checklist item {item!r}", path=path,
+                              remedy=f"use the checklist ids ({ids[0]} ... {ids[-1]})")
+    dup = sorted({i for i in answered if answered.count(i) > 1})
+    if dup:
+        raise SchemaError(f"field answers: items answered more than once: {dup}", path=path,
+                          remedy="keep one answer per item")
+    missing = [i for i in ids if i not in answered]
+    if missing:
+        raise SchemaError(f"field answers: checklist items without an answer: {missing}", path=path,
+                          remedy="answer every item (status 'unanswered' is allowed); "
+                                 "`misyn-lab case new NAME` lists them all")
+    for i, a in enumerate(data["answers"]):
+        if a["status"] in ("unknown", "not_applicable", "partly", "no", "yes") and not a["justification"].strip():
+            raise SchemaError(f"field answers[{i}].justification: item {a['item']} ({a['status']}) needs a "
+                              "justification", path=path, remedy="say why, in one sentence")
+    gap_ids = [g["id"] for g in data["gaps"]]
+    claim_ids = [c["id"] for c in data["claims"]]
+    for what, seq in (("gaps", gap_ids), ("claims", claim_ids)):
+        d = sorted({x for x in seq if seq.count(x) > 1})
+        if d:
+            raise SchemaError(f"field {what}: duplicate ids {d}", path=path, remedy="make every id unique")
+    for i, g in enumerate(data["gaps"]):
+        if g["item"] not in checklist:
+            raise SchemaError(f"field gaps[{i}].item: unknown checklist item {g['item']!r}", path=path,
+                              remedy="tie every gap to a checklist item id")
+    measured = {m["key"] for m in data.get("measurements", [])}
+    targets = {"measured": measured, "claim": set(claim_ids), "gap": set(gap_ids),
+               "practice": set(data["practice"])}
+    for section, rows in (("answers", data["answers"]), ("gaps", data["gaps"]), ("claims", data["claims"])):
+        for i, row in enumerate(rows):
+            for link in row.get("evidence", row.get("links", [])) or []:
+                kind, _, ref = link.partition(":")
+                if kind in targets and ref not in targets[kind]:
+                    raise SchemaError(f"field {section}[{i}]: link {link!r} points at nothing "
+                                      f"(known {kind} refs: {sorted(targets[kind])})", path=path,
+                                      remedy="fix the link or declare the target")
+    for i, c in enumerate(data["claims"]):
+        if c.get("measured_by") and c["measured_by"] not in measured:
+            raise SchemaError(f"field claims[{i}].measured_by: {c['measured_by']!r} is not under measurements",
+                              path=path, remedy="declare the measurement key")
+
+
+@dataclass(frozen=True)
+class Case:
+    """A validated case file."""
+
+    data: dict[str, Any]
+    path: str = "<case>"
+
+    @property
+    def id(self) -> str:
+        return str(self.data["id"])
+
+    @property
+    def title(self) -> str:
+        return str(self.data["title"])
+
+    @property
+    def reviewer(self) -> str:
+        return str(self.data.get("reviewer") or DEFAULT_REVIEWER)
+
+    @property
+    def notebook(self) -> str | None:
+        return self.data.get("notebook")
+
+    @property
+    def practice(self) -> dict[str, str]:
+        return dict(self.data["practice"])
+
+    @property
+    def claims(self) -> list[dict[str, Any]]:
+        return [dict(c) for c in self.data["claims"]]
+
+    @property
+    def answers(self) -> list[dict[str, Any]]:
+        return [dict(a) for a in self.data["answers"]]
+
+    @property
+    def gaps(self) -> list[dict[str, Any]]:
+        return [dict(g) for g in self.data["gaps"]]
+
+    @property
+    def measurements(self) -> dict[str, dict[str, Any]]:
+        return {m["key"]: dict(m) for m in self.data.get("measurements", [])}
+
+    def open_items_without_gap(self) -> list[str]:
+        """Items answered no/partly/unknown/unanswered that no declared gap names."""
+        named = {g["item"] for g in self.data["gaps"]}
+        return [a["item"] for a in self.data["answers"] if a["status"] in OPEN_STATUSES and a["item"] not in named]
+
+    def gap_lines(self) -> list[str]:
+        """One printable line per declared gap (id, item, limit, risk, title)."""
+        return [f"{g['id']}  {g['item']:<6} {g['limit']}  {g['risk']:<14} {g['title']}" for g in self.data["gaps"]]
+
+    def to_review(self, measured: Mapping[str, Any] | None = None, *, title: str | None = None):
+        """Build a checklist :class:`~misyn_lab.checklist.Review` from the case.
+
+        ``measured`` maps measurement keys to a MetricResult, a dict, or a list of them (the case notebook
+        passes what it computed). They become evidence at the measurement's rung, linked to the answers and
+        limitations that cite ``measured:<key>``. Claims are stored with their verdict *as reported by the
+        practice*; stakeholder questions and the three-aspect limitation analysis are stored as records.
+        """
+        from misyn_lab.checklist import Review
+        from misyn_lab.instruments.claims import Claim, check_claims, save_claims
+        from misyn_lab.instruments.limitations import LimitationAnalysis
+
+        reviewer = self.reviewer
+        review = Review.new(title or self.title, reviewer=reviewer)
+        ev_ids: dict[str, list[str]] = {}
+        for key, value in (measured or {}).items():
+            if key not in self.measurements:
+                raise InputError(f"measured key {key!r} is not declared under measurements", path=self.path,
+                                 remedy=f"use one of {sorted(self.measurements)}")
+            rung = int(self.measurements[key]["rung"])
+            values = value if isinstance(value, (list, tuple)) else [value]
+            ev_ids[key] = [review.add_evidence(v, rung=rung, source=f"case {self.id}: {key}",
+                                               note=self.measurements[key]["title"], reviewer=reviewer)
+                           for v in values]
+        for a in self.data["answers"]:
+            if a["status"] == "unanswered":
+                continue
+            links = a.get("evidence", [])
+            ids = [e for link in links if link.startswith("measured:") for e in ev_ids.get(link[9:], [])]
+            refs = [link for link in links if not link.startswith("measured:") or not ev_ids.get(link[9:])]
+            justification = a["justification"] + (f" [see {', '.join(refs)}]" if refs else "")
+            review.set_answer(a["item"], reviewer, a["status"], justification, evidence=ids)
+        claims = []
+        for c in self.data["claims"]:
+            record = {k: v for k, v in c.items()}
+            claims.append(Claim.from_dict(record))
+        save_claims(review, claims, verdicts=check_claims(claims, review))
+        lim = LimitationAnalysis(review, author=reviewer)
+        lims = self.data["limitations"]
+        for i, text in enumerate(lims["scope"]):
+            lim.add_scope(text, id=f"{self.id}-scope-{i + 1}")
+        for i, text in enumerate(lims["assumptions"]):
+            lim.add_assumption(text, id=f"{self.id}-assumption-{i + 1}")
+        for i, row in enumerate(lims["intrinsic"]):
+            lim.state_intrinsic(row["limit"], row["text"], id=f"{self.id}-intrinsic-{i + 1}")
+        for q in self.data.get("stakeholder_questions", []):
+            review.add_record("stakeholder_questions", {
+                "id": f"{self.id}-{q['id']}", "item_id": q.get("item", ""), "name": q.get("stakeholder", ""),
+                "role": q.get("stakeholder", ""), "kind": "question", "text": q["question"], "time": "",
+                "status": "open", "responses": []}, by=reviewer)
+        return review
+
+
+def read_yaml(path: str | Path) -> Any:
+    """Parse a YAML file; unreadable or malformed files raise :class:`SchemaError`/:class:`InputError`."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("case file not found", path=path, remedy="check the path, or create one with "
+                         "`misyn-lab case new NAME -o FILE`")
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "malformed YAML"
+        raise SchemaError(f"not valid YAML{where}: {problem}", path=path,
+                          remedy="fix the indentation/quoting there") from None
+    except UnicodeDecodeError:
+        raise SchemaError("not a UTF-8 text file", path=path, remedy="save the case file as UTF-8 YAML") from None
+
+
+def load_case(path: str | Path) -> Case:
+    """Read and validate a case file (schema + checklist ids + links); returns a :class:`Case`."""
+    if isinstance(path, str) and path in BUNDLED:
+        path = BUNDLED[path]
+    data = read_yaml(path)
+    validate_case_data(data, path)
+    return Case(data=data, path=str(path))
+
+
+def scaffold_case(name: str) -> str:
+    """YAML text of a new case file named ``name`` with every checklist item listed as ``unanswered``.
+
+    The scaffold is valid as it stands (``misyn-lab case check`` accepts it and lists every item as open).
+    """
+    import re
+
+    from misyn_lab.checklist import load_checklist
+
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", name or ""):
+        raise InputError(f"case name {name!r} must be letters, digits, '_', '.' or '-'", path="NAME",
+                         remedy="e.g. misyn-lab case new my_review")
+    checklist = load_checklist()
+    lines = [
+        f"# misyn-lab case file: {name}. Fill in the practice, claims and answers; then run",
+        f"#   misyn-lab case check {name}.yaml",
+        "# Links: practice:<field> | measured:<key> (declare under measurements) | claim:<id> | gap:<id> | note:<text>",
+        "# Statuses: yes | partly | no | unknown | not_applicable | unanswered (unknown/not_applicable need a reason).",
+        'schema_version: "1.0"',
+        f"id: {name}",
+        f"title: {json.dumps('Review of ' + name)}",
+        "reviewer: case-study",
+        "notebook: null",
+        "practice:",
+    ]
+    for f in ("task", "data", "generator", "intended_use", "evaluated", "claimed", "disclosed"):
+        lines.append(f'  {f}: "[More information needed]"')
+    lines += ["measurements: []", "claims: []", "answers:"]
+    for stage in checklist.stages:
+        lines.append(f"  # --- {stage}")
+        for item in checklist.by_stage(stage):
+            lines.append(f"  # {item.id} {item.title}: {' '.join(str(item.question).split())}")
+            lines.append(f'  - {{item: {item.id}, status: unanswered, justification: "", evidence: []}}')
+    lines += ["gaps: []", "limitations:", "  scope: []", "  assumptions: []", "  intrinsic: []",
+              "stakeholder_questions: []", "reformulation:",
+              '  clinical_problem: "[More information needed]"', '  why_synthesis: "[More information needed]"',
+              "  stakeholders: []", '  intended_use: "[More information needed]"', "  out_of_scope: []",
+              "  ladder: []", ""]
+    return "\n".join(lines)

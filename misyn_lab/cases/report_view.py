@@ -1,0 +1,165 @@
+"""Small HTML views of a case and its review, shown by the case notebooks (all text escaped), and the one
+step that turns a case + measurements into the filled-in review (:func:`build_review`)."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+
+PRACTICE_FIELDS = ("summary", "motivation", "task", "data", "generator", "intended_use", "evaluated", "claimed",
+                   "disclosed")
+
+
+def esc(value: Any) -> str:
+    """HTML-escape any value (``None`` -> empty)."""
+    return "" if value is None else html.escape(str(value), quote=True)
+
+
+def _rows_html(rows: Sequence[Sequence[Any]], header: Sequence[str], caption: str = "") -> str:
+    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
+    head = "".join(f"<th>{esc(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in rows)
+    return f"<table class='case-table'>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def frame_html(frame: pd.DataFrame, caption: str = "", digits: int = 3) -> str:
+    """A DataFrame as an escaped HTML table with floats rounded."""
+    def fmt(v: Any) -> Any:
+        if isinstance(v, float):
+            return "—" if v != v else f"{v:.{digits}f}"
+        return v
+    rows = [[fmt(v) for v in rec] for rec in frame.itertuples(index=False)]
+    return _rows_html(rows, [str(c) for c in frame.columns], caption)
+
+
+def practice_html(case: Any) -> str:
+    """The practice under review (task, data, generator, intended use, evaluated, claimed, disclosed)."""
+    p = case.practice
+    rows = [[f.replace("_", " "), p[f]] for f in PRACTICE_FIELDS if p.get(f)]
+    extra = f"<p><b>Stand-in:</b> {esc(case.data.get('stand_in'))}</p>" if case.data.get("stand_in") else ""
+    return _rows_html(rows, ["practice", "as described (generic)"], f"The practice under review: {case.title}") + extra
+
+
+def paired_table_html(summary: Any, caption: str) -> str:
+    """The paired statistics (bootstrap CI, Wilcoxon, permutation, effect size, power) as a table."""
+    rows = []
+    for r in summary.results():
+        ci = "" if r.ci is None else f"[{r.ci[0]:.4f}, {r.ci[1]:.4f}]"
+        p = "" if r.p_value is None else f"{r.p_value:.4g}"
+        rows.append([r.key, f"{r.value:.4f}", ci, p, r.interpretation])
+    return _rows_html(rows, ["statistic", "value", "95% CI", "p", "reading"], caption)
+
+
+def audit_html(audit: Any) -> str:
+    """Audit counts before and after labelling."""
+    if audit is None:
+        return "<p>No audit was run.</p>"
+    keys = sorted(set(audit.before) | set(audit.after))
+    rows = [["as released (no mark)"] + [audit.before.get(k, 0) for k in keys],
+            ["after misyn-lab label"] + [audit.after.get(k, 0) for k in keys]]
+    return (_rows_html(rows, ["release"] + keys, f"Audit of {audit.n_files} released synthetic files")
+            + f"<p>{esc(audit.result.interpretation)}</p>")
+
+
+def claims_html(review: Any) -> str:
+    """Claims with their status as reported by the practice and after our measurement."""
+    rows = []
+    for c in review.records("claims"):
+        as_rep = (c.get("verdict") or {}).get("status", "")
+        measured = (c.get("measured_verdict") or {}).get("status", "not re-checked")
+        reasons = "; ".join((c.get("measured_verdict") or c.get("verdict") or {}).get("reasons", []))
+        rows.append([c["id"], c["text"], as_rep, measured, reasons])
+    return _rows_html(rows, ["claim", "text", "status as reported", "status with our measurement", "why"],
+                      "Claims checked against the fixed claim rules")
+
+
+def gaps_html(case: Any) -> str:
+    """The case's gaps, each tied to a checklist item, a risk and an intrinsic limit."""
+    rows = [[g["id"], g["item"], g["title"], g["limit"], g["risk"], g.get("severity", ""), g.get("detail", "")]
+            for g in case.gaps]
+    return _rows_html(rows, ["gap", "checklist item", "gap", "intrinsic limit", "risk", "severity", "detail"],
+                      "Gaps between the practice and the recommendations")
+
+
+def reformulation_html(case: Any) -> str:
+    """The reformulation, with what each rung of the evaluation ladder would need."""
+    from misyn_lab.instruments.ladder import RUNGS
+
+    r = case.data["reformulation"]
+    rows = [["clinical problem", r["clinical_problem"]], ["why synthesis (and what first)", r["why_synthesis"]],
+            ["stakeholders", ", ".join(r["stakeholders"])], ["intended use", r["intended_use"]],
+            ["out of scope", ", ".join(r["out_of_scope"])]]
+    rows += [["design", d] for d in r.get("design", [])]
+    ladder = [[f"{x['rung']}. {RUNGS[int(x['rung'])].name}", x["needs"]] for x in r["ladder"]]
+    return (_rows_html(rows, ["reformulation", ""], "Reformulated problem")
+            + _rows_html(ladder, ["rung", "what the reformulated use would need"],
+                         "Evaluation ladder (after the paper's five-phased paradigm; rung names are ours)"))
+
+
+def build_review(case: Any, measured: Mapping[str, Any], *, settle: Mapping[str, tuple[Any, Any]] | None = None,
+                 seed: int = 0):
+    """The case's review with the measured evidence filled in.
+
+    Claims keep their verdict *as reported*; each claim is re-checked with our evidence (``measured_verdict``):
+    claims named in ``settle`` get the paired test on ``(baseline, treatment)`` values
+    (:func:`misyn_lab.instruments.claims.settle_claim`); others cite the evidence of their ``measured_by``
+    key. Each measurement also becomes a scope limitation citing its evidence.
+    """
+    from dataclasses import replace
+
+    from misyn_lab.instruments.claims import Claim, check_claims, settle_claim
+    from misyn_lab.instruments.limitations import LimitationAnalysis
+
+    review = case.to_review(measured)
+    by_key: dict[str, list[str]] = {}
+    for ev_id, rec in review.evidence.items():
+        src = str(rec.get("source", ""))
+        if ": " in src:
+            by_key.setdefault(src.split(": ", 1)[1], []).append(ev_id)
+    rechecked = []
+    for rec in review.records("claims"):
+        claim = Claim.from_dict({k: v for k, v in rec.items() if k != "verdict"})
+        if settle and claim.id in settle:
+            a, b = settle[claim.id]
+            claim = settle_claim(claim, list(a), list(b), review=review, seed=seed, n_boot=5000, n_resamples=5000)
+        elif claim.extra.get("measured_by") in by_key:
+            ids = tuple(claim.evidence_ids) + tuple(by_key[claim.extra["measured_by"]])
+            claim = replace(claim, evidence_ids=ids, result_reported=True)
+        rechecked.append(claim)
+    for claim, verdict in zip(rechecked, check_claims(rechecked, review)):
+        review.update_record("claims", claim.id, measured_verdict=verdict.to_dict(),
+                             measured_test=None if claim.test is None else claim.test.to_dict(),
+                             measured_evidence_ids=list(claim.evidence_ids))
+    lim = LimitationAnalysis(review, author=case.reviewer)
+    for key, ids in sorted(by_key.items()):
+        first = review.evidence[ids[0]]["result"]
+        text = first.get("interpretation") or f"measured {key}"
+        lim.add_scope(f"Measured ({key}): {text}", evidence_ids=ids, id=f"{case.id}-measured-{key}")
+    return review
+
+
+def provenance_record(data_meta: pd.DataFrame, generator: Any, *, fitted_on: str, notes: str = "") -> dict:
+    """What data and which generator a case used: sample groups (source package, licence, count) and the
+    generator's name, version, description and training data."""
+    cols = [c for c in ("group", "source", "source_package", "licence") if c in data_meta]
+    data = (data_meta.groupby(cols, dropna=False).size().reset_index(name="images").to_dict("records")
+            if cols else [])
+    return {"data": data,
+            "generators": [{"name": getattr(generator, "name", type(generator).__name__),
+                            "version": getattr(generator, "version", ""),
+                            "class": f"{type(generator).__module__}.{type(generator).__name__}"
+                            if not isinstance(generator, type) else f"{generator.__module__}.{generator.__name__}",
+                            "description": getattr(generator, "description", ""), "fitted_on": fitted_on}],
+            "notes": notes}
+
+
+def save_provenance(path: Any, record: dict) -> Any:
+    """Write a provenance record as JSON (atomic)."""
+    import json
+
+    from misyn_lab.atomic import atomic_write_text
+
+    return atomic_write_text(path, json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")

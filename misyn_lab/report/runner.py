@@ -1,0 +1,116 @@
+"""Run the workbook's notebooks headless (papermill) and turn them into code-free HTML fragments (nbconvert).
+
+One job: notebook in, executed notebook + HTML body out. Assembling the review report is
+:mod:`misyn_lab.report.assemble`; escaping and page layout are :mod:`misyn_lab.report.html`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from misyn_lab.errors import InputError, MisynError
+
+#: Folder holding the workbook notebooks (repository checkout layout).
+NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+
+
+class NotebookFailed(MisynError, RuntimeError):
+    """A notebook raised while executing; the executed notebook (with the error) is kept at ``path``."""
+
+
+def notebook_path(name: str) -> Path:
+    """Path of a workbook notebook by file name (e.g. ``"case1_segmentation.ipynb"``); InputError if missing."""
+    path = NOTEBOOK_DIR / name
+    if not path.is_file():
+        raise InputError("workbook notebook not found", path=path,
+                         remedy="run misyn-lab from a full checkout of the repository (notebooks/ folder)")
+    return path
+
+
+def notebook_parameters(path: str | Path) -> dict[str, Any]:
+    """Names and default values assigned in a notebook's ``parameters``-tagged cell.
+
+    Parsed with :mod:`ast` (papermill's own inspector gives up on lines whose comment contains ``None =``
+    or quotes); a default that is not a literal is returned as its source text.
+    """
+    import ast
+
+    import nbformat
+
+    path = Path(path)
+    nb = nbformat.read(str(path), as_version=4)
+    cells = [c for c in nb.cells if c.cell_type == "code" and "parameters" in c.get("metadata", {}).get("tags", [])]
+    if not cells:
+        return {}
+    try:
+        tree = ast.parse(cells[0].source)
+    except SyntaxError as exc:
+        raise InputError(f"the parameters cell is not valid Python ({exc.msg}, line {exc.lineno})", path=path,
+                         remedy="fix the notebook's parameters cell") from None
+    out: dict[str, Any] = {}
+    for node in tree.body:
+        targets = node.targets if isinstance(node, ast.Assign) else (
+            [node.target] if isinstance(node, ast.AnnAssign) and node.value is not None else [])
+        for t in targets:
+            if isinstance(t, ast.Name):
+                try:
+                    out[t.id] = ast.literal_eval(node.value)
+                except ValueError:
+                    out[t.id] = ast.get_source_segment(cells[0].source, node.value)
+    return out
+
+
+def execute_notebook(source: str | Path, executed: str | Path, parameters: Mapping[str, Any], *,
+                     progress: bool = True, cwd: str | Path | None = None, timeout: int = 1800) -> Path:
+    """Execute ``source`` with papermill into ``executed`` (kernel python3, parameters injected).
+
+    Only parameters the notebook declares are passed (unknown ones would be silently ignored by the
+    notebook anyway; we refuse them so a typo cannot go unnoticed). On a failing cell raises
+    :class:`NotebookFailed` naming the executed notebook, which is kept for inspection.
+    """
+    import papermill as pm
+    from papermill.exceptions import PapermillExecutionError
+
+    source, executed = Path(source), Path(executed)
+    declared = notebook_parameters(source)
+    unknown = sorted(set(parameters) - set(declared))
+    if unknown:
+        raise InputError(f"parameters {unknown} are not declared by the notebook (declared: {sorted(declared)})",
+                         path=source, remedy="fix the parameter names or update the notebook's parameters cell")
+    executed.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        pm.execute_notebook(str(source), str(executed), parameters=dict(parameters), kernel_name="python3",
+                            progress_bar=progress, cwd=str(cwd) if cwd else str(source.parent),
+                            execution_timeout=timeout, log_output=False)
+    except PapermillExecutionError as exc:
+        last = (exc.evalue or exc.ename or "error").strip().splitlines()
+        reason = f"{exc.ename}: {last[-1] if last else ''}"
+        raise NotebookFailed(f"notebook {source.name} failed in cell {exc.exec_count} ({reason[:300]}); "
+                             f"executed notebook kept", path=executed,
+                             remedy="open the kept notebook to see the full error") from None
+    return executed
+
+
+_INPUT_PROMPT = re.compile(r'<div class="jp-InputPrompt[^"]*"[^>]*>.*?</div>', re.S)
+
+
+def notebook_html_body(executed: str | Path) -> str:
+    """Code-free HTML of an executed notebook: outputs and markdown only, figures embedded as base64.
+
+    Uses nbconvert's ``HTMLExporter`` (``exclude_input=True``, ``exclude_input_prompt``,
+    ``exclude_output_prompt``) with the ``basic`` template, which has no page chrome and loads nothing
+    from the network; the report page supplies the styling.
+    """
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(str(executed), as_version=4)
+    # papermill's injected-parameters cell and error cells stay out of a review report
+    nb.cells = [c for c in nb.cells if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
+    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
+                            exclude_output_prompt=True, embed_images=True)
+    body, _ = exporter.from_notebook_node(nb)
+    return _INPUT_PROMPT.sub("", body)

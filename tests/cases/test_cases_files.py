@@ -1,0 +1,147 @@
+"""Case files: schema, checklist coverage, links, Review building, scaffold and CLI."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from misyn_lab.cases.case import BUNDLED, load_case, scaffold_case
+from misyn_lab.checklist import load_checklist
+from misyn_lab.cli import main
+from misyn_lab.errors import InputError, SchemaError
+from misyn_lab.metrics.result import MetricResult
+
+
+@pytest.mark.parametrize("name", ["case1", "case2"])
+def test_bundled_cases_answer_every_item_with_evidence(name):
+    case = load_case(BUNDLED[name])
+    ids = list(load_checklist().ids)
+    assert [a["item"] for a in case.answers] == ids  # checklist order, every item once
+    assert all(a["evidence"] and a["justification"].strip() for a in case.answers)
+    assert case.reviewer == "case-study"
+    assert all(a["status"] != "unanswered" for a in case.answers)
+
+
+@pytest.mark.parametrize("name", ["case1", "case2"])
+def test_bundled_gaps_limitations_reformulation(name):
+    case = load_case(BUNDLED[name])
+    ids = set(load_checklist().ids)
+    assert len(case.gaps) >= 8
+    for g in case.gaps:
+        assert g["item"] in ids and g["limit"] in ("L1", "L2", "L3") and g["risk"]
+    lims = case.data["limitations"]
+    assert lims["scope"] and lims["assumptions"]
+    assert {x["limit"] for x in lims["intrinsic"]} == {"L1", "L2", "L3"}
+    ladder = case.data["reformulation"]["ladder"]
+    assert sorted(x["rung"] for x in ladder) == [1, 2, 3, 4, 5]
+    topic = {"case1": "wound", "case2": "surgical simulation"}[name]
+    assert topic in case.data["reformulation"]["clinical_problem"].lower()
+
+
+def test_case_files_name_no_reviewed_work():
+    # generic descriptions only: no DOIs, URLs or "et al." citations of the reviewed works
+    for path in BUNDLED.values():
+        text = path.read_text(encoding="utf-8")
+        body = "\n".join(line for line in text.splitlines() if not line.startswith("#"))
+        assert "doi" not in body.lower() and "http" not in body and "et al" not in body
+
+
+def test_missing_field_names_file_and_field(write_case):
+    path = write_case(lambda d: d["practice"].pop("generator"))
+    with pytest.raises(SchemaError, match=r"case\.yaml: field practice: 'generator' is a required property"):
+        load_case(path)
+
+
+def test_bad_status_names_the_answer(write_case):
+    def bad(d):
+        d["answers"][3]["status"] = "maybe"
+    with pytest.raises(SchemaError, match=r"field answers\[3\]\.status"):
+        load_case(write_case(bad))
+
+
+def test_unquoted_no_is_caught(write_case):
+    text = yaml.safe_dump(yaml.safe_load(BUNDLED["case1"].read_text()), sort_keys=False).replace("status: 'no'", "status: no")
+    with pytest.raises(SchemaError, match=r"status: False is not one of"):
+        load_case(write_case(text=text))
+
+
+def test_malformed_yaml_gives_line(write_case):
+    with pytest.raises(SchemaError, match=r"not valid YAML at line 2"):
+        load_case(write_case(text="id: x\n  - : [\n"))
+
+
+def test_missing_answers_listed(write_case):
+    with pytest.raises(SchemaError, match=r"checklist items without an answer: \['OV-7'\]"):
+        load_case(write_case(lambda d: d["answers"].pop()))
+
+
+def test_unknown_item_and_dangling_link(write_case):
+    def unknown(d):
+        d["gaps"][0]["item"] = "XX-1"
+    with pytest.raises(SchemaError, match=r"gaps\[0\]\.item: unknown checklist item 'XX-1'"):
+        load_case(write_case(unknown))
+
+    def dangling(d):
+        d["answers"][0]["evidence"] = ["gap:G99"]
+    with pytest.raises(SchemaError, match=r"link 'gap:G99' points at nothing"):
+        load_case(write_case(dangling))
+
+
+def test_missing_file_is_input_error(tmp_path):
+    with pytest.raises(InputError, match="case file not found"):
+        load_case(tmp_path / "nope.yaml")
+
+
+def test_to_review_links_measured_evidence():
+    case = load_case(BUNDLED["case1"])
+    result = MetricResult("paired.mean_difference", -0.01, {"pairs": 10}, ci=(-0.02, 0.0), ci_level=0.95)
+    review = case.to_review({"seg.dice_paired": result})
+    assert len(review.answers) == len(load_checklist())
+    ev3 = review.answer("EV-3", "case-study")
+    assert ev3.status == "no" and len(ev3.evidence) == 1
+    assert review.evidence[ev3.evidence[0]]["key"] == "paired.mean_difference"
+    claims = {c["id"]: c for c in review.records("claims")}
+    assert claims["C1"]["verdict"]["status"] == "untested"  # 'significant' without a test
+    assert claims["C3"]["verdict"]["status"] == "not_supported"
+    aspects = {r["aspect"] for r in review.records("limitations")}
+    assert aspects == {"scope", "assumptions", "intrinsic"}
+    assert len(review.records("stakeholder_questions")) == len(case.data["stakeholder_questions"])
+
+
+def test_to_review_rejects_undeclared_measurement():
+    case = load_case(BUNDLED["case2"])
+    with pytest.raises(InputError, match="not declared under measurements"):
+        case.to_review({"seg.dice_paired": MetricResult("x", 1.0, {})})
+
+
+def test_scaffold_lists_every_item_and_validates(tmp_path):
+    text = scaffold_case("my_case")
+    ids = list(load_checklist().ids)
+    assert all(f"item: {i}," in text for i in ids)
+    path = tmp_path / "my_case.yaml"
+    path.write_text(text)
+    case = load_case(path)
+    assert case.open_items_without_gap() == ids
+    with pytest.raises(InputError, match="case name"):
+        scaffold_case("bad name!")
+
+
+def test_cli_case_new_and_check(tmp_path, capsys):
+    out = tmp_path / "mine.yaml"
+    assert main(["case", "new", "mine", "-o", str(out)]) == 0
+    assert out.is_file()
+    assert main(["case", "new", "mine", "-o", str(out)]) == 2
+    assert "not overwriting" in capsys.readouterr().err
+    assert main(["case", "check", str(out)]) == 0
+    assert f"Open items without a declared gap ({len(load_checklist())})" in capsys.readouterr().out
+    assert main(["case", "check", str(BUNDLED["case1"])]) == 0
+    printed = capsys.readouterr().out
+    assert "G2  EV-3   L3  misinformation" in printed
+
+
+def test_cli_case_check_invalid_is_one_line(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("id: x\n")
+    assert main(["case", "check", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "bad.yaml" in err and "schema_version" in err

@@ -1,0 +1,106 @@
+"""Case 1 computations: Dice, the paired experiment, subgroups, near-copies, the release audit."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from misyn_lab.cases import segmentation as S
+from misyn_lab.errors import InputError
+
+
+def test_dice_hand_computed():
+    truth = np.array([[1, 1, 0], [2, 2, 0]])
+    pred = np.array([[1, 0, 0], [2, 2, 2]])
+    # label 1: 2*1/(1+2) = 2/3 ; label 2: 2*2/(3+2) = 4/5
+    assert S.dice(pred, truth) == pytest.approx((2 / 3 + 4 / 5) / 2)
+    assert S.dice(np.zeros((2, 2)), np.zeros((2, 2))) == 1.0  # absent from both: perfect
+
+
+def test_slice_region_tertiles():
+    meta = pd.DataFrame({"plane": ["a"] * 6 + ["b"] * 3, "slice_index": [5, 1, 2, 3, 4, 6, 30, 10, 20]})
+    assert S.slice_region(meta).tolist() == ["high", "low", "low", "middle", "middle", "high", "high", "low", "middle"]
+
+
+def _toy(n=8, size=16, seed=0):
+    rng = np.random.default_rng(seed)
+    masks = np.zeros((n, size, size), dtype=np.int64)
+    images = np.zeros((n, size, size), dtype=np.float32)
+    for i in range(n):
+        r = rng.integers(3, 6)
+        yy, xx = np.mgrid[:size, :size]
+        disk = (yy - size // 2) ** 2 + (xx - size // 2) ** 2 < r * r
+        masks[i][disk] = 1
+        images[i] = np.clip(0.2 + 0.6 * disk + rng.normal(0, 0.05, (size, size)), 0, 1)
+    meta = pd.DataFrame({"id": [f"im{i}" for i in range(n)], "plane": ["axial", "coronal"] * (n // 2),
+                         "slice_index": range(n)})
+    meta["slice_region"] = S.slice_region(meta)
+    return images, masks, meta
+
+
+def _copies(tr_im, tr_mask, n, seed):
+    idx = np.arange(n) % len(tr_im)
+    return tr_im[idx], tr_mask[idx]
+
+
+def test_experiment_is_paired_and_splits_are_disjoint():
+    images, masks, meta = _toy()
+    exp = S.run_experiment(images, masks, meta, _copies, k=2, n_synthetic=4, seeds=[0, 1], n_test=4)
+    counts = exp.table.groupby(["seed", "image_id"])["arm"].apply(sorted)
+    assert all(v == ["real", "real+synthetic"] for v in counts)
+    for seed, (_, _, train_ids) in exp.synthetic.items():
+        tested = set(exp.table.loc[exp.table.seed == seed, "image_id"])
+        assert not tested & set(train_ids) and len(tested) == 4
+    assert exp.per_seed().shape == (2, 2)
+    assert ((exp.table["dice"] >= 0) & (exp.table["dice"] <= 1)).all()
+    tab = S.subgroup_table(exp, "plane")
+    assert set(tab["plane"]) == {"axial", "coronal"} and "mean difference" in tab
+    worst = S.worst_cases(exp, 3)
+    assert worst["difference"].is_monotonic_increasing
+
+
+def test_experiment_rejects_bad_k_and_shapes():
+    images, masks, meta = _toy()
+    with pytest.raises(InputError, match="too few"):
+        S.run_experiment(images, masks, meta, _copies, k=7)
+    with pytest.raises(InputError, match="8 images, 7 masks"):
+        S.run_experiment(images, masks[:7], meta, _copies, k=2)
+    with pytest.raises(InputError, match="no subgroup column 'sex'"):
+        S.subgroup_table(S.run_experiment(images, masks, meta, _copies, k=2, n_synthetic=1, seeds=[0], n_test=2),
+                         "sex")
+
+
+def test_near_copies_found_for_copies_not_for_noise():
+    images, masks, meta = _toy(n=10)
+    exp = S.run_experiment(images, masks, meta, _copies, k=3, n_synthetic=6, seeds=[0], n_test=4)
+    res, pairs = S.near_copies(exp, images, meta)
+    assert res.key == "memorisation.copy_rate" and res.value == 1.0 and pairs["is_copy"].all()
+
+    def noise(tr_im, tr_mask, n, seed):
+        rng = np.random.default_rng(seed)
+        return rng.random((n,) + tr_im.shape[1:]).astype(np.float32), tr_mask[np.arange(n) % len(tr_mask)]
+
+    exp2 = S.run_experiment(images, masks, meta, noise, k=3, n_synthetic=6, seeds=[0], n_test=4)
+    res2, _ = S.near_copies(exp2, images, meta)
+    assert res2.value == 0.0
+
+
+def test_bundled_case1_data_and_small_run(tmp_path):
+    images, masks, meta = S.load_case1_data(size=32, per_plane=4)
+    assert images.shape == (12, 32, 32) and set(np.unique(masks)) <= {0, 1, 2}
+    assert set(meta["plane"]) == {"axial", "coronal", "sagittal"}
+    result = S.run_case1(n_seeds=3, k=2, n_synthetic=3, n_test=4, size=32, per_plane=4,
+                         audit_dir=str(tmp_path / "audit"), n_boot=200)
+    assert len(result.experiment.per_seed()) == 3
+    measured = result.measured()
+    assert set(measured) == {"seg.dice_paired", "seg.dice_worst_subgroup", "memorisation.copy_rate",
+                             "audit.unlabelled_synthetic"}
+    assert result.audit.before["unlabelled_registry_match"] == 3
+    assert result.audit.after["unlabelled_registry_match"] == 0 and result.audit.after["labelled_synthetic"] == 3
+    ws = result.worst_subgroup()
+    all_means = pd.concat([result.by_plane["mean (real+synthetic)"], result.by_region["mean (real+synthetic)"]])
+    assert ws["mean"] == pytest.approx(all_means.min())
+    diffs = pd.concat([result.by_plane["mean difference"], result.by_region["mean difference"]])
+    assert result.most_harmed_subgroup()["mean difference"] == pytest.approx(diffs.min())
+    assert "Most harmed" in measured["seg.dice_worst_subgroup"].interpretation

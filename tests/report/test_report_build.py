@@ -1,0 +1,169 @@
+"""End-to-end reports: the default (both case notebooks executed headless), a user's folder pair, a case file
+without a notebook (escaping, determinism), and the one-line failures."""
+
+from __future__ import annotations
+
+import re
+import time
+from datetime import datetime, timezone
+
+import numpy as np
+import pytest
+import yaml
+from PIL import Image
+
+from misyn_lab.cases.case import BUNDLED
+from misyn_lab.checklist import STAGE_TITLES
+from misyn_lab.cli import main
+from misyn_lab.report.assemble import build_report
+from misyn_lab.report.html import external_references
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+def _case_sections(doc: str) -> dict[str, str]:
+    parts = re.split(r'(?=<section id="case-)', doc)
+    return {re.match(r'<section id="(case-[^"]+)"', p).group(1): p for p in parts if p.startswith('<section id="case-')}
+
+
+@pytest.fixture(scope="module")
+def default_report(tmp_path_factory):
+    out = tmp_path_factory.mktemp("default")
+    start = time.perf_counter()
+    result = build_report(out=out, quick=True, progress=False, log=lambda m: None)
+    seconds = time.perf_counter() - start
+    print(f"\n[default --quick report: {seconds:.0f} s, {result.html_path.stat().st_size / 1e6:.2f} MB]")
+    return result, result.html_path.read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_default_report_runs_both_case_notebooks(default_report):
+    result, doc = default_report
+    assert [p.name for p in result.executed] == ["case1_segmentation.executed.ipynb",
+                                                 "case2_text_to_image.executed.ipynb"]
+    sections = _case_sections(doc)
+    assert set(sections) == {"case-case1-segmentation", "case-case2-text-to-image"}
+    for name, sec in sections.items():
+        for title in STAGE_TITLES.values():
+            assert f"<td>{title}</td>" in sec, (name, title)
+        assert sec.count("<img") >= 2, name
+        for heading in ("Gaps: recommendation, intrinsic limit, risk", "Claim statuses", "Evaluation ladder",
+                        "Limitations (three aspects)", "Reviewer disagreements", "Stakeholder questions",
+                        "Provenance of data and generators", "Reformulation"):
+            assert f"<h3>{heading}</h3>" in sec, (name, heading)
+        assert re.search(r'<span class="status (ok|warn|bad|na)">(supported|untested|overclaimed|not_supported)</span>',
+                         sec)
+    c1 = sections["case-case1-segmentation"]
+    assert "paired.wilcoxon" in c1 and "paired.permutation" in c1 and "paired.cohens_dz" in c1
+    assert "Wilcoxon signed-rank" in c1  # the test we ran, in the claim table
+    assert "<td>G2</td>" in c1 and "<td>EV-3</td>" in c1 and "Worst subgroup with synthetic pairs" in c1
+    assert c1.count("<img") >= 6  # pairs, paired Dice, subgroups, worst cases, near-copies, ladder (x2)
+    c2 = sections["case-case2-text-to-image"]
+    assert "NOT understood" in c2 and "glioblastoma" in c2 and "conditions_observed=False" in c2
+    assert c2.count("<img") >= 5
+
+
+@pytest.mark.slow
+def test_default_report_is_self_contained_and_code_free(default_report):
+    _, doc = default_report
+    assert external_references(doc) == []
+    assert "run_case1(" not in doc and "from misyn_lab" not in doc and "display(HTML(" not in doc
+    assert "Traceback" not in doc
+
+
+@pytest.mark.slow
+def test_case_notebook_deterministic_for_fixed_seed(default_report, tmp_path):
+    _, doc = default_report
+    again = build_report(cases=[BUNDLED["case2"]], out=tmp_path, quick=True, progress=False, log=lambda m: None)
+    sec_a = _case_sections(doc)["case-case2-text-to-image"]
+    sec_b = _case_sections(again.html_path.read_text(encoding="utf-8"))["case-case2-text-to-image"]
+    assert sec_a == sec_b
+
+
+@pytest.mark.slow
+def test_report_on_user_folder_pair(tmp_path):
+    rng = np.random.default_rng(0)
+    real, syn = tmp_path / "real", tmp_path / "syn"
+    real.mkdir(), syn.mkdir()
+    for i in range(12):  # different image sizes in both folders
+        Image.fromarray((rng.random((40 + 3 * i, 50)) * 255).astype(np.uint8)).save(real / f"r{i}.png")
+        Image.fromarray((rng.random((64, 60 + i)) * 200).astype(np.uint8)).save(syn / f"s{i}.png")
+    result = build_report(real=real, synthetic=syn, out=tmp_path / "rep", quick=True, progress=False,
+                          log=lambda m: None)
+    doc = result.html_path.read_text(encoding="utf-8")
+    assert 'id="evaluation"' in doc and str(real) in doc and doc.count("<img") >= 2
+    assert external_references(doc) == []
+
+
+def _no_notebook_case(tmp_path):
+    data = yaml.safe_load(BUNDLED["case1"].read_text(encoding="utf-8"))
+    data["notebook"] = None
+    data["id"] = "mine"
+    data["title"] = f"My case {SCRIPT}"
+    data["gaps"][0]["title"] = f"gap {SCRIPT}"
+    path = tmp_path / "mine.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_user_text_escaped_and_report_deterministic(tmp_path):
+    path = _no_notebook_case(tmp_path)
+    kw = dict(cases=[path], progress=False, log=lambda m: None)
+    a = build_report(out=tmp_path / "a", now=datetime(2026, 1, 1, tzinfo=timezone.utc), **kw)
+    b = build_report(out=tmp_path / "b", now=datetime(2026, 1, 2, tzinfo=timezone.utc), **kw)
+    doc_a, doc_b = a.html_path.read_text(), b.html_path.read_text()
+    assert SCRIPT not in doc_a and "My case &lt;script&gt;alert(1)&lt;/script&gt;" in doc_a
+    assert "gap &lt;script&gt;" in doc_a
+    diff = [(x, y) for x, y in zip(doc_a.splitlines(), doc_b.splitlines()) if x != y]
+    assert len(diff) == 1 and "Generated 2026-01-01" in diff[0][0] and "Generated 2026-01-02" in diff[0][1]
+    assert _case_sections(doc_a)["case-mine"].count("<img") == 1  # the ladder figure; nothing measured
+
+
+def test_missing_folder_is_one_line(tmp_path, capsys):
+    rc = main(["report", "--real", str(tmp_path / "nope"), "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and len(err.splitlines()) == 1
+    assert "real folder not found" in err and "Traceback" not in err
+    assert main(["report", "--synthetic", str(tmp_path)]) == 2
+    assert "--synthetic needs --real" in capsys.readouterr().err
+
+
+def test_failing_notebook_exit_code_and_kept_path(tmp_path, capsys, monkeypatch):
+    import nbformat
+
+    from misyn_lab.report import assemble, runner
+
+    nb = nbformat.v4.new_notebook()
+    cell = nbformat.v4.new_code_cell('case_path = ""\nout_dir = ""\nseed = 0')
+    cell.metadata["tags"] = ["parameters"]
+    nb.cells = [cell, nbformat.v4.new_code_cell("raise RuntimeError('measurement failed')")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    (tmp_path / "nbs").mkdir()
+    nbformat.write(nb, str(tmp_path / "nbs" / "broken.ipynb"))
+    monkeypatch.setattr(runner, "NOTEBOOK_DIR", tmp_path / "nbs")
+    data = yaml.safe_load(BUNDLED["case1"].read_text(encoding="utf-8"))
+    data["notebook"] = "broken.ipynb"
+    case = tmp_path / "broken.yaml"
+    case.write_text(yaml.safe_dump(data, sort_keys=False))
+    rc = main(["report", "--case", str(case), "--out", str(tmp_path / "o"), "--no-progress"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 2
+    line = [e for e in err if e.startswith("misyn-lab: error")]
+    assert len(line) == 1 and "RuntimeError: measurement failed" in line[0]
+    kept = tmp_path / "o" / "work" / "case1_segmentation.executed.ipynb"
+    assert kept.is_file() and str(kept) in line[0]
+    assert assemble.EVALUATION_NOTEBOOK == "05_evaluation.ipynb"
+
+
+def test_report_on_a_review_file(tmp_path, capsys):
+    from misyn_lab.cases.case import load_case
+
+    review = load_case(BUNDLED["case2"]).to_review()
+    review.title = f"Ward review {SCRIPT}"
+    path = review.save(tmp_path / "r.yaml")
+    assert main(["report", "--review", str(path), "--out", str(tmp_path / "o"), "--no-progress"]) == 0
+    doc = (tmp_path / "o" / "report.html").read_text()
+    assert 'id="user-review"' in doc and "Ward review &lt;script&gt;" in doc and SCRIPT not in doc
+    assert all(f"<td>{t}</td>" in doc for t in STAGE_TITLES.values()) and doc.count("<img") == 1
+    assert main(["report", "--review", str(tmp_path / "missing.yaml")]) == 2
+    assert "review file not found" in capsys.readouterr().err
