@@ -1,0 +1,58 @@
+"""The few Review reads/writes the widgets use, in one place (a thin adapter over misyn_lab.checklist.Review)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Answer statuses, in the order the buttons show them.
+STATUSES: tuple[str, ...] = ("yes", "partly", "no", "not_applicable", "unknown")
+#: Button labels for the statuses.
+STATUS_LABELS: dict[str, str] = {"yes": "Yes", "partly": "Partly", "no": "No",
+                                 "not_applicable": "N/A", "unknown": "Unknown"}
+#: Statuses that claim the recommendation is met (CLAIM-style: need a pasted justification).
+CLAIMING = ("yes", "partly")
+#: Statuses that need a stated reason (never counted as "yes").
+NEEDS_REASON = ("not_applicable", "unknown")
+
+
+def answers_for(review: Any, item_id: str) -> dict[str, dict]:
+    """``{reviewer: answer dict}`` for one item (answer dicts have status, justification, evidence)."""
+    out = {}
+    for reviewer, ans in (review.answers.get(item_id) or {}).items():
+        out[str(reviewer)] = _as_dict(ans)
+    return out
+
+
+def answer_of(review: Any, item_id: str, reviewer: str) -> dict | None:
+    return answers_for(review, item_id).get(reviewer)
+
+
+def reviewers(review: Any) -> list[str]:
+    """Every reviewer who answered at least one item, sorted."""
+    names: set[str] = set()
+    for per_item in review.answers.values():
+        names.update(str(r) for r in per_item)
+    return sorted(names)
+
+
+def evidence_store(review: Any) -> dict[str, dict]:
+    return {str(k): _as_dict(v) for k, v in dict(review.evidence).items()}
+
+
+def _as_dict(obj: Any) -> dict:
+    if isinstance(obj, dict):
+        return obj
+    if hasattr(obj, "to_dict"):
+        return obj.to_dict()
+    return dict(vars(obj))
+
+
+def answer_problem(status: str | None, justification: str) -> str:
+    """The warning an answer deserves, or ``""`` (pure)."""
+    text = (justification or "").strip()
+    if status in CLAIMING and not text:
+        return ("A '" + STATUS_LABELS[status] + "' answer needs a justification: paste the wording, result or "
+                "document that shows it (CLAIM-style check).")
+    if status in NEEDS_REASON and not text:
+        return f"'{STATUS_LABELS[status]}' needs a reason; it is never counted as 'yes'."
+    return ""

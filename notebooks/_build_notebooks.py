@@ -1,0 +1,372 @@
+"""Build the workbook notebooks 00-06 from the cell texts below (run: ``python notebooks/_build_notebooks.py``).
+
+Committed notebooks carry no outputs and no execution counts; every notebook has one ``parameters`` cell
+(papermill injects its values after it). Keep code cells short: logic belongs in ``misyn_lab``.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+
+HERE = Path(__file__).resolve().parent
+CITE = ("Framework: Jin, Sinha, Abhishek, Hamarneh, *Ethical Medical Image Synthesis*, "
+        "[arXiv:2508.09293](https://arxiv.org/abs/2508.09293) (2025). The workbook's text is our own summary.")
+STAGE_PARAMS = ('review_path = "reviews/my-review.yaml"  # one file holds every answer and piece of evidence\n'
+                'reviewer = "student"  # your name or initials\n'
+                "seed = 0")
+IMPORTS = ("from misyn_lab.widgets import workbook\n"
+           "from misyn_lab.widgets.checklist import ChecklistWidget\n"
+           "from misyn_lab.widgets.quiz import Quiz")
+
+
+def md(text: str) -> nbformat.NotebookNode:
+    return nbformat.v4.new_markdown_cell(text.strip())
+
+
+def code(text: str, *, tags: tuple[str, ...] = ()) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_code_cell(text.strip())
+    if tags:
+        cell.metadata["tags"] = list(tags)
+    return cell
+
+
+def params(text: str) -> nbformat.NotebookNode:
+    return code(text, tags=("parameters",))
+
+
+def checklist_cells(stage: str) -> list[nbformat.NotebookNode]:
+    return [
+        md("## The checklist for this stage\nChoose a status for each item and write why. *Yes* and *Partly* "
+           "need a justification you can show; *N/A* and *Unknown* need a reason and never count as *yes*. "
+           "Every change is saved to `review_path` within a second (see the saved state at the top)."),
+        code(f'review = workbook.open_review(review_path)\n'
+             f'checklist = ChecklistWidget(review, "{stage}", reviewer=reviewer, path=review_path)\n'
+             f'checklist'),
+    ]
+
+
+def closing_cells() -> list[nbformat.NotebookNode]:
+    return [
+        md("## Save and check\nThe next cell writes any pending change and shows where your answers are."),
+        code("checklist.flush()\nprint(workbook.review_status(review, review_path))"),
+    ]
+
+
+# ---------------------------------------------------------------------------------------------- notebooks
+def nb00() -> list:
+    return [
+        md(f"""
+# MISyn workbook: start here
+
+**Medical image synthesis (MISyn)** computes images that look like medical images: from another scan
+(MR→CT, low→high resolution), from a label map or mask, from a text prompt, or from noise. It is used for data
+augmentation, privacy-motivated sharing, teaching, simulation and reconstruction.
+
+This workbook helps you check whether a MISyn work is *ethical*: whether its synthetic images stay
+recognisable as synthetic, whether it answers a real clinical problem, and whether its evaluation shows
+weaknesses as well as strengths.
+
+{CITE}
+"""),
+        md("""
+## Who it is for
+* **Students**: work through notebooks 01-06 in order; each has short self-checks.
+* **Review teams** (developers, clinicians, ethics boards): answer the checklist with evidence, one reviewer
+  name each, in one shared review file.
+* **Non-technical stakeholders**: notebook 06 asks the questions in plain language.
+"""),
+        md("""
+## How to use it
+1. Set your review file and name in the **parameters** cell below (the same values in every notebook).
+2. Run the notebooks top to bottom (*Run → Run All Cells*).
+3. Answer the checklist widgets. Measured results appear under the items they support.
+4. Produce a report with `misyn-lab report` (HTML, no code).
+"""),
+        params(STAGE_PARAMS),
+        code("from misyn_lab.widgets import workbook\nfrom misyn_lab.widgets.quiz import Quiz\n"
+             "review = workbook.open_review(review_path)\nprint(workbook.review_status(review, review_path))"),
+        md("""
+## How answers are saved
+All answers, evidence and records live in **one YAML file** (`review_path`). Every change is written
+atomically (a temporary file is renamed over the old one), under a file lock, and merged with changes
+other reviewers saved meanwhile; a conflicting change to the same answer is reported, never lost.
+You can close the notebook at any time and continue later: opening the file again restores everything.
+"""),
+        md("""
+## The three intrinsic limits (notebook 01 shows each on real images)
+* **L1 No grounding**: a synthetic image depicts no patient; its findings were never observed in anyone.
+* **L2 Incomplete representation**: rare cases, small subgroups and tails get thinned or dropped, and some
+  training images may be copied (memorised).
+* **L3 New shifts and biases**: synthesis adds its own distribution shift, which downstream models inherit.
+"""),
+        code('Quiz("A generator was trained on 10,000 scans and produces excellent images. Which limit still applies?",\n'
+             '     ["None: a good enough generator removes them", "L1, L2 and L3: they hold for every synthetic image",\n'
+             '      "Only L3"], 1,\n'
+             '     "The limits are intrinsic: no technical advance removes them, so they must be acknowledged.")'),
+        md("""
+## The notebooks
+| Notebook | What you do |
+|---|---|
+| 01 Intrinsic limits | See L1, L2, L3 on real images with transparent teaching generators |
+| 02 Technical standards | Terminology, usage declarations, marking synthetic files |
+| 03 Problem formulation | Ground the synthesis in a clinical problem and its stakeholders |
+| 04 Design | Assumptions, conditioning, memorisation, provenance by design |
+| 05 Evaluation | Measure fidelity, diversity, subgroups, memorisation and utility on your images |
+| 06 Oversight | Plain-language questions for stakeholders, regulators and the public |
+"""),
+    ]
+
+
+def nb01() -> list:
+    return [
+        md(f"""
+# 01 Intrinsic limits: what no generator can avoid
+
+Three limits hold for **every** synthetic image, however good the generator. We show each one on real brain MR
+slices with small, transparent *teaching generators* fitted in seconds on a CPU. Synthetic images are marked
+**SYNTHETIC** (red) in every figure.
+
+{CITE}
+"""),
+        params("seed = 0\nn = 60  # synthetic images per demonstration"),
+        code("from misyn_lab.widgets import lessons, workbook\nfrom misyn_lab.widgets.quiz import Quiz"),
+        md("""
+## L1 No grounding: invented detail
+A "super-resolution" model receives a small image and returns a detailed one. Where does the detail come from?
+Not from the patient: the input does not contain it. The model fills it in from what it learned.
+"""),
+        code("l1 = lessons.invented_detail(seed=seed)\n"
+             'workbook.show_figure(l1.figure, "the restored images look sharp, but the bottom row shows where their '
+             'detail differs from the real scans: that detail was invented (L1)")\nl1.table'),
+        md("""
+## L2 Incomplete representation
+### Thinned tails
+A generator with few components learns the common images well and the unusual ones poorly.
+"""),
+        code("tails = lessons.thinned_tails(n=max(n, 60), seed=seed)\n"
+             'workbook.show_figure(tails.figure, "far fewer synthetic than real images fall in the tails: '
+             'unusual cases are thinned out (L2)")\ntails.table'),
+        md("### A dropped subgroup\nHere the generator under-samples the smaller subgroup (the second subject)."),
+        code("drop = lessons.dropped_subgroup(n=max(n, 60), seed=seed)\n"
+             'workbook.show_figure(drop.figure, "the smaller subgroup almost disappears from the synthetic set (L2)")\n'
+             "drop.table"),
+        md("### Near-copies of training images\nA memorising generator returns training images with a little "
+           "noise. Each synthetic image (marked SYNTHETIC) is shown beside its nearest training image."),
+        code("copies = lessons.near_copies(n=n, seed=seed)\n"
+             'print(copies.results["memorisation.copy_rate"].interpretation)\ncopies.extra["gallery"]'),
+        md("Takeaway: near-copies can reveal the training patients' images (privacy), and add no new information."),
+        md("""
+## L3 New shifts and biases
+A generator fitted well still adds its own shift (here: smoother images). A simple classifier tells its
+images from real ones, and any model trained on them inherits the shift.
+"""),
+        code("shift = lessons.new_shift(n=max(n, 60), seed=seed)\n"
+             'workbook.show_figure(shift.figure, "synthetic images are systematically smoother than real ones: '
+             'a new shift (L3)")\nprint(shift.results["detection.auc"].interpretation)\nshift.table'),
+        md("## Self-check"),
+        code('Quiz("The restored images in the L1 figure look sharper than the input. Whose anatomy is the added detail?",\n'
+             '     ["The patient\'s", "Nobody\'s: the model invented it", "The radiologist\'s"], 1,\n'
+             '     "The input did not contain that detail; it was generated (L1, no grounding).")'),
+        code('Quiz("A synthetic dataset has almost no images of one subgroup. Which limit is this?",\n'
+             '     ["L1 No grounding", "L2 Incomplete representation", "L3 New shift"], 1,\n'
+             '     "Small subgroups and tails are thinned or dropped: incomplete representation (L2).")'),
+        code('Quiz("A classifier separates real from synthetic images almost perfectly. What does that show?",\n'
+             '     ["The generator is perfect", "Synthesis added its own shift (L3)", "The real images are wrong"], 1,\n'
+             '     "Synthesis adds its own distribution shift, which downstream models inherit (L3).")'),
+    ]
+
+
+def nb02() -> list:
+    return [
+        md(f"""
+# 02 Technical standards: keep synthetic images recognisable
+
+A synthetic image looks like a medical image but depicts no patient (L1). Technical standards keep the two
+apart in **every output**: the words used about the images, a declaration of allowed uses, a mark inside each
+file (DICOM *Synthetic Data* = YES; the IPTC *digital source type* in PNG/TIFF metadata), a visible mark in
+viewers, and provenance (generator, version, training data, inputs, seed) that travels with the image.
+When this fails, synthetic images pass as medical images: the paper calls it *misinformation of MISyn*.
+
+{CITE}
+"""),
+        params(STAGE_PARAMS + "\nn = 8"),
+        code(IMPORTS),
+        md("## Measure: are exported synthetic files marked?\nWe export a few synthetic images with the "
+           "package's labeller, strip the mark from one copy (as some de-identification tools do), and audit the folder."),
+        code("audit = workbook.labelling_demo(review_path, n=n, seed=seed)\naudit.table"),
+        md("The audit result is evidence for the file-marking items below (attached automatically)."),
+        *checklist_cells("technical_standards"),
+        code("workbook.attach_matching(checklist, audit.results)"),
+        code('Quiz("A DICOM de-identification profile removed the Synthetic Data attribute. What still identifies the image?",\n'
+             '     ["Nothing", "A registry of the synthetic images\' hashes, and a visible burned-in mark",\n'
+             '      "The file name"], 1,\n'
+             '     "Attributes can be stripped; a hash registry and a visible mark survive that.")'),
+        *closing_cells(),
+    ]
+
+
+def nb03() -> list:
+    return [
+        md(f"""
+# 03 Problem formulation: is synthesis the answer to a clinical problem?
+
+Ground the work in a **real clinical problem and its stakeholders**, not in a technical need ("we need a
+large dataset") or in novelty ("a new text-to-image model exists"). Ask whether synthesis is the right answer
+at all: for an under-represented group, collecting real data is the lasting fix. State intended and
+out-of-scope uses and which intrinsic limits matter for them. Be wary of "overcoming human error" as a
+motivation: it presumes the model knows better than clinicians and pushes evaluation toward hiding weaknesses.
+
+{CITE}
+"""),
+        params(STAGE_PARAMS + "\nsubgroup = \"plane\""),
+        code(IMPORTS),
+        md("## Measure: how well is each subgroup represented in the real data?\n"
+           "A small subgroup in the real data is one a generator will thin further (L2)."),
+        code("real = workbook.teaching_real_set(seed=seed)\nrep = workbook.representation(real, subgroup)\nrep.table"),
+        *checklist_cells("problem_formulation"),
+        code("workbook.attach_matching(checklist, rep.results)"),
+        code('Quiz("A paper motivates its generator with \\"we need a large annotated dataset\\". What is missing?",\n'
+             '     ["Nothing: more data is always better", "The clinical problem and who it serves",\n'
+             '      "A bigger generator"], 1,\n'
+             '     "A technical need is not a clinical problem; the reformulation names the patients and users.")'),
+        *closing_cells(),
+    ]
+
+
+def nb04() -> list:
+    return [
+        md(f"""
+# 04 Design: build the requirements in from the start
+
+Make the model's **assumptions explicit**; build task-specific and clinical requirements in from the start,
+not as a post-hoc fix; choose conditioning inputs knowingly and check that they represent the patients;
+build labelling and provenance into the pipeline; **design against memorisation**; keep real data for
+evaluation; never let the design depend on passing synthetic images off as real.
+
+{CITE}
+"""),
+        params(STAGE_PARAMS + "\nn = 40\nsubgroup = \"plane\""),
+        code(IMPORTS),
+        md("## Measure: does a design copy its training images?\nA generator that mixes stored training images "
+           "into its output (the *memorising* teaching generator) against one that does not (PCA-Gaussian)."),
+        code("design = workbook.design_checks(n=n, seed=seed, subgroup=subgroup)\ndesign.table"),
+        code('workbook.show_figure(design.figure, "the memorising design puts synthetic images right on top of training '
+             'images; the PCA-Gaussian design does not")'),
+        *checklist_cells("design"),
+        code("workbook.attach_matching(checklist, design.results)"),
+        code('Quiz("Which design choice protects against memorisation?",\n'
+             '     ["Training longer", "Checking nearest-neighbour distances to training images against held-out '
+             'real images", "Adding more layers"], 1,\n'
+             '     "Copies are found by comparing distances to training vs held-out real images (a calibrated test).")'),
+        *closing_cells(),
+    ]
+
+
+def nb05() -> list:
+    return [
+        md(f"""
+# 05 Evaluation: measure on real images, show weaknesses as well as strengths
+
+After the paper's **five-phased evaluation paradigm**, evidence climbs a ladder: (1) metrics in model space on
+held-out real data, then expert readers, the downstream clinical task, the clinical workflow with its users,
+and follow-up after deployment. Everything in this notebook stands on **rung 1**: it cannot show clinical value.
+Good practice: evaluate against held-out real data; report fidelity and diversity separately; per subgroup;
+look for new shifts; test memorisation; test downstream utility on real data; report uncertainty.
+Claims need results; "significant" needs a named test; report the worst subgroup, not only averages.
+
+{CITE}
+"""),
+        params(STAGE_PARAMS + "\nreal_path = None  # folder of real images; None = bundled brain MR slices\n"
+               "synthetic_path = None  # folder of synthetic images; None = a teaching generator\n"
+               "subgroup = \"plane\"  # metadata column for per-subgroup results\n"
+               "n = 120  # synthetic images when a teaching generator is used\n"
+               "bootstrap = 200  # resamples for confidence intervals"),
+        code(IMPORTS + "\nfrom misyn_lab.widgets import evaluation\nfrom misyn_lab.widgets.explorer import DistributionExplorer"),
+        code("data = evaluation.load_inputs(real_path, synthetic_path, n=n, seed=seed, subgroup=subgroup)\n"
+             "print(data.note)\nprint(len(data.train), 'real (train),', len(data.holdout), 'real (held out),', "
+             "len(data.synthetic), 'synthetic')"),
+        md("## All measurements\nFidelity/diversity (PRDC), distances, memorisation, subgroups, utility (TSTR), "
+           "detectability. CIs are bootstrap percentiles; p-values name their test in the interpretation."),
+        code("ev = evaluation.evaluate(data, subgroup=subgroup, seed=seed, bootstrap=bootstrap, permutations=bootstrap)\n"
+             "metrics_table = workbook.metrics_table(ev.results)\n"
+             "saved = workbook.save_metrics_table(metrics_table, review_path)\nmetrics_table"),
+        md("## Per subgroup: who does the synthetic set serve worst?"),
+        code("workbook.show_figure(evaluation.subgroup_figure(ev.by_subgroup, subgroup), "
+             "ev.results['subgroup.coverage_min'].interpretation)\nev.by_subgroup"),
+        md("## Memorisation: copies of training images?"),
+        code("workbook.show_figure(evaluation.memorisation_figure(ev.memorisation), "
+             "ev.results['memorisation.copy_rate'].interpretation)\nev.memorisation.offenders.head()"),
+        md("## Explore the distributions\nChoose a feature set and subgroup. Where real points have no synthetic "
+           "neighbours, the synthetic set misses part of the real data."),
+        code("DistributionExplorer(data.train, data.synthetic, subgroup=subgroup, seed=seed)"),
+        *checklist_cells("evaluation"),
+        md("The measurements above are attached to the items that name them (evidence, rung 1)."),
+        code("attached = workbook.attach_matching(checklist, ev.results)\nattached"),
+        code('Quiz("TSTR accuracy is lower than TRTR accuracy on the real test set. What should the report say?",\n'
+             '     ["Nothing: averages look fine", "The gap, its confidence interval, and the worst subgroup",\n'
+             '      "Only the TSTR accuracy"], 1,\n'
+             '     "Balanced reporting shows the gap with its uncertainty and the worst subgroup.")'),
+        *closing_cells(),
+    ]
+
+
+def nb06() -> list:
+    return [
+        md(f"""
+# 06 Oversight: questions anyone can ask
+
+Developers should not be the only ones who judge a MISyn. Patients, clinicians, regulators and the public need
+**plain-language questions** they can ask, and the means to **question, refuse or reject** a MISyn. Oversight
+also means disclosure (saying where synthetic images are used) and records of synthetic content in shared
+datasets.
+
+{CITE}
+"""),
+        params(STAGE_PARAMS),
+        code(IMPORTS),
+        md("## The questions in plain words\nEvery checklist item has a plain-language version for stakeholders:"),
+        code("workbook.stakeholder_questions()"),
+        *checklist_cells("oversight"),
+        code('Quiz("A hospital shares a dataset in which some images are synthetic but not flagged. Which risk is this?",\n'
+             '     ["Erosion of trust in the medical imaging dataset environment", "None, if the images look real",\n'
+             '      "Only a privacy risk"], 0,\n'
+             '     "Unflagged synthetic images contaminate datasets, benchmarks and future training data.")'),
+        *closing_cells(),
+    ]
+
+
+NOTEBOOKS = {
+    "00_start_here.ipynb": nb00,
+    "01_intrinsic_limits.ipynb": nb01,
+    "02_technical_standards.ipynb": nb02,
+    "03_problem_formulation.ipynb": nb03,
+    "04_design.ipynb": nb04,
+    "05_evaluation.ipynb": nb05,
+    "06_oversight.ipynb": nb06,
+}
+
+
+def build(names: list[str] | None = None) -> list[Path]:
+    out = []
+    for name, make in NOTEBOOKS.items():
+        if names and name not in names:
+            continue
+        nb = nbformat.v4.new_notebook()
+        nb.cells = make()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nb.metadata["language_info"] = {"name": "python"}
+        for i, cell in enumerate(nb.cells):  # stable ids: clean diffs
+            cell["id"] = f"{Path(name).stem[:2]}-{i:02d}"
+        nbformat.validate(nb)
+        path = HERE / name
+        nbformat.write(nb, path)
+        out.append(path)
+    return out
+
+
+if __name__ == "__main__":
+    for p in build(sys.argv[1:] or None):
+        print("wrote", p.relative_to(HERE.parent))
