@@ -4,6 +4,9 @@
 >>> checklist = load_checklist()            # validated recommendations.yaml
 >>> review = Review.new("My MISyn review", reviewer="ana")
 >>> review.set_answer("TS-1", "ana", "yes", "The dataset card calls every image 'synthetic'.")
+>>> ev = review.add_evidence({"key": "provenance.labelled", "value": 0.5})
+>>> review.link_evidence("TS-3", ev)        # evidence for an item nobody has answered yet
+>>> review.evidence_for("TS-3")             # linked ids + ids cited in any answer
 >>> review.save("review.yaml")              # atomic, locked, merges concurrent saves
 
 Recommendations after Jin, Sinha, Abhishek, Hamarneh, "Ethical Medical Image Synthesis", arXiv:2508.09293 (2025).

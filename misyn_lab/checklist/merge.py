@@ -7,6 +7,9 @@
 * :func:`merge_reviews` merges any number of reviews (e.g. one file per reviewer) with no common base. The
   result does not depend on the order of the inputs: differing answers by the same reviewer to the same item
   are all kept as conflict alternatives, the most recently updated one being current.
+
+Evidence links (``links: {item: [evidence ids]}``) are sets: :func:`merge_reviews` takes their union;
+:func:`three_way` keeps a link unless one side removed it from the base and the other did not add it.
 """
 
 from __future__ import annotations
@@ -72,6 +75,20 @@ def _merge_conflicts(*lists: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _records_map(rows: list[dict[str, Any]] | None) -> dict[str, dict[str, Any]]:
     return {r["id"]: r for r in rows or []}
+
+
+def three_way_links(base: dict[str, list[str]], ours: dict[str, list[str]],
+                    theirs: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Three-way merge of ``{item: [evidence ids]}`` as sets (never a conflict): a link stays when both sides
+    have it, or when the side that has it added it (it was not in ``base``). Order: theirs, then ours' new."""
+    out: dict[str, list[str]] = {}
+    for item in list(theirs) + [i for i in ours if i not in theirs]:
+        b, o, t = (set(d.get(item) or ()) for d in (base, ours, theirs))
+        candidates = list(theirs.get(item) or []) + [e for e in ours.get(item) or [] if e not in t]
+        kept = [e for e in dict.fromkeys(candidates) if (e in o and e in t) or e not in b]
+        if kept:
+            out[item] = kept
+    return out
 
 
 def three_way(base: dict[str, Any] | None, ours: dict[str, Any], theirs: dict[str, Any], *,
@@ -143,6 +160,7 @@ def three_way(base: dict[str, Any] | None, ours: dict[str, Any], theirs: dict[st
         if value is not _MISSING:
             evidence[ev] = value
     out["evidence"] = evidence
+    out["links"] = three_way_links(*((d.get("links") or {}) for d in (base, ours, theirs)))
 
     # record sections: per record, then per field
     for section in RECORD_SECTIONS:
@@ -254,6 +272,12 @@ def merge_data(*datas: dict[str, Any]) -> dict[str, Any]:
         if len(alts) > 1:
             conflicts.append({"kind": "evidence", "id": ev, "field": None, "alternatives": alts})
     out["evidence"] = evidence
+    links: dict[str, list[str]] = {}
+    for item in sorted({i for d in datas for i in d.get("links") or {}}):
+        ids = sorted({e for d in datas for e in (d.get("links") or {}).get(item) or []})
+        if ids:
+            links[item] = ids
+    out["links"] = links
 
     for section in RECORD_SECTIONS:
         maps = [_records_map(d.get(section)) for d in datas]

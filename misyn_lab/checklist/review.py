@@ -1,7 +1,8 @@
 """`Review`: the one container of checklist answers, evidence, review instruments and their history.
 
 A Review holds, per checklist item and per reviewer, an :class:`~misyn_lab.checklist.answers.Answer`; an
-evidence store (metric results with the evaluation rung they stand on); generic record sections (claims,
+evidence store (metric results with the evaluation rung they stand on); links from items to evidence that
+do not need an answer yet (:meth:`Review.link_evidence`); generic record sections (claims,
 limitations, reader answers, stakeholder questions) that the instruments build typed objects on; a history
 of every change; and a revision number incremented on each save. Saving is atomic, locked and merging
 (see :mod:`misyn_lab.checklist.review_io`): two processes saving the same file never lose an update.
@@ -27,7 +28,8 @@ KIND = "misyn-lab-review"
 RECORD_SECTIONS: tuple[str, ...] = ("claims", "limitations", "reader_answers", "stakeholder_questions")
 #: Top-level keys this version knows; any other key in a file is kept verbatim in ``Review.extra``.
 KNOWN_KEYS: tuple[str, ...] = ("schema_version", "kind", "title", "revision", "created", "updated", "checklist",
-                               "reviewers", "answers", "evidence", *RECORD_SECTIONS, "conflicts", "history")
+                               "reviewers", "answers", "evidence", "links", *RECORD_SECTIONS, "conflicts",
+                               "history")
 #: Evaluation rungs, after the paper's five-phased evaluation paradigm (1 = model space).
 RUNGS: dict[int, str] = {1: "model space (metrics on held-out data)", 2: "expert readers",
                          3: "downstream clinical task", 4: "clinical workflow with users",
@@ -92,6 +94,8 @@ class Review:
         self.reviewers: list[str] = []
         self.answers: dict[str, dict[str, Answer]] = {}
         self.evidence: dict[str, dict[str, Any]] = {}
+        #: ``{item_id: [evidence ids]}`` linked to an item directly (independent of any answer).
+        self.links: dict[str, list[str]] = {}
         self.sections: dict[str, list[dict[str, Any]]] = {name: [] for name in RECORD_SECTIONS}
         self.conflicts: list[dict[str, Any]] = []
         self.history: list[dict[str, Any]] = []
@@ -150,6 +154,7 @@ class Review:
             for item, per in (data.get("answers") or {}).items()
         }
         self.evidence = dict(data.get("evidence") or {})
+        self.links = {str(item): [str(e) for e in ids or []] for item, ids in (data.get("links") or {}).items()}
         self.sections = {name: list(data.get(name) or []) for name in RECORD_SECTIONS}
         self.conflicts = list(data.get("conflicts") or [])
         self.history = list(data.get("history") or [])
@@ -171,6 +176,8 @@ class Review:
             "answers": {k: {r: self.answers[k][r].to_dict() for r in sorted(self.answers[k])}
                         for k in item_keys if self.answers[k]},
             "evidence": copy.deepcopy(self.evidence),
+            "links": {k: list(self.links[k]) for k in sorted(self.links, key=lambda k: (order.get(k, len(order)), k))
+                      if self.links[k]},  # items in checklist order, ids in link order
         }
         for name in RECORD_SECTIONS:
             data[name] = copy.deepcopy(self.sections[name])
@@ -273,6 +280,34 @@ class Review:
             self._log(reviewer, f"add evidence {ev_id}", None,
                       {"key": record["key"], "rung": rung, "source": record["source"]})
         return ev_id
+
+    def link_evidence(self, item_id: str, evidence_id: str, *, reviewer: str | None = None) -> str:
+        """Link stored evidence to a checklist item, with or without an answer (idempotent); returns the id.
+
+        The link is saved in the file (``links``), logged in the history and kept by every merge (union).
+        Unknown item or evidence id -> :class:`InputError` with a suggestion.
+        """
+        self.checklist.item(item_id)  # unknown id -> InputError with suggestions
+        if not isinstance(evidence_id, str) or evidence_id not in self.evidence:
+            raise InputError(f"item {item_id}: unknown evidence id {evidence_id!r}"
+                             f"{suggest(str(evidence_id), list(self.evidence))}",
+                             remedy="add the evidence first with review.add_evidence(...), which returns its id")
+        linked = self.links.setdefault(item_id, [])
+        if evidence_id not in linked:
+            linked.append(evidence_id)
+            self._log(reviewer or "", f"link evidence {evidence_id} to {item_id}", None,
+                      {"item": item_id, "evidence": evidence_id})
+        return evidence_id
+
+    def evidence_for(self, item_id: str) -> list[str]:
+        """Evidence ids of an item: those linked directly (in link order), then those cited in any reviewer's
+        answer (reviewers in name order), without repeats. Items no longer in the checklist but present in the
+        file (orphaned) are answered too; an id unknown everywhere -> :class:`InputError`."""
+        if item_id not in self.links and item_id not in self.answers:
+            self.checklist.item(item_id)  # unknown id -> InputError with suggestions
+        per = self.answers.get(item_id, {})
+        cited = [e for reviewer in sorted(per) for e in per[reviewer].evidence]
+        return list(dict.fromkeys([*self.links.get(item_id, []), *cited]))
 
     # ------------------------------------------------------------------ generic record sections
     def _section(self, section: str) -> list[dict[str, Any]]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import stat
 import time
@@ -38,6 +39,10 @@ from misyn_lab.provenance.read import is_synthetic
 from misyn_lab.provenance.registry import ImageHashes, RegistryIndex, decode_any, open_registry
 
 STATUSES = ("labelled_synthetic", "unlabelled_registry_match", "no_evidence", "unreadable")
+#: Metric keys of :meth:`AuditReport.evidence` (the checklist items TS-3, TS-5, TS-7, TS-8 ... name them).
+EVIDENCE_KEYS = ("provenance.labelled", "audit.unlabelled_synthetic")
+#: At most this many unlabelled files are listed (relative paths) in the evidence details.
+EVIDENCE_MAX_FILES = 20
 CSV_FIELDS = ("path", "status", "format", "reason", "mark_fields", "generator", "match_kind", "phash_distance",
               "dhash_distance", "thumb_rmse", "sha256")
 
@@ -106,6 +111,21 @@ class AuditReport:
                 f"synthetic fraction {self.synthetic_fraction:.1%}; {rate:.0f} files/s"
                 f"{'' if self.registry else ' (no registry: marks only)'} -> {verdict}")
 
+    def evidence(self, ci_level: float = 0.95) -> dict[str, Any]:
+        """Checklist evidence of this audit: ``{key: MetricResult}`` for the keys in :data:`EVIDENCE_KEYS`.
+
+        * ``provenance.labelled`` — share of the synthetic files found (labelled + unlabelled registry matches)
+          that carry a synthetic mark, with a Wilson ``ci_level`` interval; higher is better; NaN when no
+          synthetic file was found. Without a registry unlabelled files cannot be found: an upper bound.
+        * ``audit.unlabelled_synthetic`` — number of unlabelled registry matches (share of readable images in
+          ``details``); lower is better; NaN when the audit used no registry (not measured).
+
+        Store them in a review with ``review.add_evidence(result)``.
+        """
+        from misyn_lab.metrics.result import MetricResult
+
+        return {r.key: r for r in (MetricResult(**kw) for kw in audit_evidence(self, ci_level))}
+
     def to_dict(self) -> dict[str, Any]:
         return {"root": self.root, "registry": self.registry, "seconds": round(self.seconds, 3),
                 "counts": self.counts(), "n_images": self.n_images,
@@ -135,6 +155,77 @@ class AuditReport:
         import pandas as pd
 
         return pd.DataFrame([r.to_dict() for r in self.records], columns=list(asdict(AuditRecord("", "")).keys()))
+
+
+# ------------------------------------------------------------------------------------------------ evidence
+def wilson_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval of the proportion ``k / n`` (``n > 0``) at confidence ``level`` (pure)."""
+    from statistics import NormalDist
+
+    z = NormalDist().inv_cdf(0.5 + level / 2)
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return (0.0 if k == 0 else max(0.0, centre - half)), (1.0 if k == n else min(1.0, centre + half))
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def audit_evidence(report: AuditReport, ci_level: float = 0.95) -> list[dict[str, Any]]:
+    """Keyword arguments of the two evidence MetricResults of ``report`` (pure; see ``AuditReport.evidence``)."""
+    if not 0 < ci_level < 1:
+        raise InputError(f"ci_level must be between 0 and 1, not {ci_level!r}", remedy="e.g. ci_level=0.95")
+    c = report.counts()
+    labelled, unlabelled, images = c["labelled_synthetic"], c["unlabelled_registry_match"], report.n_images
+    found = labelled + unlabelled
+    registry = bool(report.registry)
+    unread = (f"; {_plural(c['unreadable'], 'file')} could not be read and {'was' if c['unreadable'] == 1 else 'were'}"
+              " not checked" if c["unreadable"] else "")
+    common = {"root": report.root, "registry": report.registry or None, "counts": c}
+
+    if found == 0:
+        share, ci = float("nan"), None
+        text = (f"No synthetic file was found among the {_plural(images, 'readable image')} (no mark"
+                f"{', no registry match' if registry else ' and no registry to match against'}), so the share of "
+                f"labelled synthetic files cannot be computed{unread}.")
+    else:
+        share, ci = labelled / found, wilson_interval(labelled, found, ci_level)
+        if registry:
+            text = (f"{labelled} of the {_plural(found, 'synthetic file')} found ({share:.0%}) "
+                    f"{'carries' if labelled == 1 else 'carry'} a synthetic mark"
+                    + (f"; the other {unlabelled} {'matches' if unlabelled == 1 else 'match'} the registry but "
+                       f"{'carries' if unlabelled == 1 else 'carry'} no mark" if unlabelled else "") + f"{unread}.")
+        else:
+            text = (f"{labelled} synthetic {'file carries' if labelled == 1 else 'files carry'} a mark, but no "
+                    f"registry was used, so synthetic files without a mark could not be found and this share is "
+                    f"an upper bound{unread}.")
+    labelled_kw = {"key": EVIDENCE_KEYS[0], "value": share,
+                   "n": {"synthetic_found": found, "labelled": labelled, "unlabelled": unlabelled, "images": images},
+                   "ci": ci, "ci_level": ci_level if ci else None, "direction": "higher_is_better",
+                   "interpretation": text, "details": {**common, "upper_bound": not registry}}
+
+    files = [os.path.relpath(r.path, report.root) for r in report.by_status("unlabelled_registry_match")]
+    details = {**common, "share_of_images": unlabelled / images if images and registry else None,
+               "share_of_synthetic": unlabelled / found if found and registry else None,
+               "files": files[:EVIDENCE_MAX_FILES], "files_total": len(files)}
+    if not registry:
+        count = float("nan")
+        text = ("Not measured: the audit used no registry of generated images, so synthetic files whose mark "
+                "was stripped (re-encoding, de-identification) cannot be recognised.")
+    elif unlabelled == 0:
+        count = 0.0
+        text = (f"No unlabelled synthetic file was found: none of the {_plural(images, 'readable image')} matches "
+                f"the registry without carrying a synthetic mark{unread}.")
+    else:
+        count = float(unlabelled)
+        text = (f"{unlabelled} of the {_plural(images, 'readable image')} ({unlabelled / images:.0%}) are generated "
+                f"images from the registry that no longer carry a synthetic mark and could pass as real{unread}.")
+    unlabelled_kw = {"key": EVIDENCE_KEYS[1], "value": count,
+                     "n": {"images": images, "synthetic_found": found, "unlabelled": unlabelled},
+                     "direction": "lower_is_better", "interpretation": text, "details": details}
+    return [labelled_kw, unlabelled_kw]
 
 
 # ------------------------------------------------------------------------------------------------ scanning

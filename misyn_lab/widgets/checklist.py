@@ -44,14 +44,15 @@ def evidence_line(record: dict) -> str:
 
 
 def item_evidence_ids(review: Any, item: Any, answer: dict | None) -> list[str]:
-    """Evidence ids shown under an item: those cited by the answer, then stored evidence whose metric key
-    the item names (pure)."""
+    """Evidence ids shown under an item: those cited by the answer, then those linked to the item or cited
+    by any reviewer (``review.evidence_for``), then stored evidence whose metric key the item names (pure)."""
     store = ra.evidence_store(review)
     ids = [str(e) for e in (answer or {}).get("evidence") or []]
+    ids += [str(e) for e in review.evidence_for(item.id) if str(e) not in ids]
     keys = set(getattr(item, "metric_keys", ()) or ())
     for eid, rec in store.items():
         res = rec.get("result") if isinstance(rec.get("result"), dict) else rec
-        if eid not in ids and (res.get("key") in keys or rec.get("note") == f"item {item.id}"):
+        if eid not in ids and res.get("key") in keys:
             ids.append(eid)
     return ids
 
@@ -167,7 +168,8 @@ class ChecklistWidget(StaticFallback, w.VBox):
         self.last_error: str | None = None
         self.save_count = 0
         self.state_text = ""
-        self._pending_evidence: dict[str, list[str]] = {}  # evidence for items this reviewer has not answered yet
+        # evidence attached this session to items a reviewer has not answered yet, cited when they answer
+        self._pending_evidence: dict[tuple[str, str], list[str]] = {}
         names = sorted(set(ra.reviewers(review)) | {self.reviewer})
         self.reviewer_box = w.Dropdown(options=names, value=self.reviewer, description="Reviewer")
         self.reviewer_box.observe(lambda c: self.set_reviewer(c["new"]), names="value")
@@ -203,24 +205,27 @@ class ChecklistWidget(StaticFallback, w.VBox):
 
     def attach_evidence(self, item_id: str, metric_result: Any, *, rung: int = 1,
                         source: str = "notebook") -> str:
-        """Store ``metric_result`` (a MetricResult or its dict) as evidence and cite it in this reviewer's
-        answer to ``item_id``; returns the evidence id. The answer's status is kept (none yet: stays open)."""
+        """Store ``metric_result`` (a MetricResult or its dict) as evidence, link it to ``item_id`` in the
+        review file (``review.link_evidence``) and cite it in this reviewer's answer; returns the evidence id.
+        The answer's status is kept; with no answer yet the item stays open and the evidence is cited when
+        this reviewer answers it in this session (the saved link shows it under the item either way)."""
         item = self.checklist.item(item_id)
         with self._lock:
-            eid = self.review.add_evidence(metric_result, rung=rung, source=source, note=f"item {item.id}",
-                                           reviewer=self.reviewer)
+            eid = self.review.add_evidence(metric_result, rung=rung, source=source, reviewer=self.reviewer)
+            self.review.link_evidence(item.id, eid, reviewer=self.reviewer)
             ans = ra.answer_of(self.review, item.id, self.reviewer) or {}
             cited = [str(e) for e in ans.get("evidence") or []]
             if eid not in cited:
                 cited.append(eid)
-            self._pending_evidence.setdefault(item.id, [])
             if ans.get("status"):
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", MissingJustificationWarning)
                     self.review.set_answer(item.id, self.reviewer, ans["status"], ans.get("justification", ""),
                                            evidence=cited)
-            elif eid not in self._pending_evidence[item.id]:
-                self._pending_evidence[item.id].append(eid)
+            else:
+                pending = self._pending_evidence.setdefault((self.reviewer, item.id), [])
+                if eid not in pending:
+                    pending.append(eid)
             self._mark_dirty()
         if item.id in self.items:
             self.items[item.id].refresh_notes()
@@ -261,7 +266,8 @@ class ChecklistWidget(StaticFallback, w.VBox):
         with self._lock:
             ans = ra.answer_of(self.review, item_id, self.reviewer) or {}
             cited = [str(e) for e in ans.get("evidence") or []]
-            cited += [e for e in self._pending_evidence.pop(item_id, []) if e not in cited]
+            pending = self._pending_evidence.get((self.reviewer, item_id), [])
+            cited += [e for e in pending if e not in cited]
             try:
                 with warnings.catch_warnings():  # the view shows its own CLAIM-style warning
                     warnings.simplefilter("ignore", MissingJustificationWarning)
@@ -272,7 +278,8 @@ class ChecklistWidget(StaticFallback, w.VBox):
                     view.warning.value = f'<span style="{_WARN}">⚠ {esc(msg)}</span>'
                 else:
                     view.warning.value = f'<span style="{_ERR}">Not recorded: {esc(exc)}</span>'
-                return
+                return  # pending evidence is kept for the next try
+            self._pending_evidence.pop((self.reviewer, item_id), None)
             self._mark_dirty()
         view.refresh_notes()
         self._refresh_progress()

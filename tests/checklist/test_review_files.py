@@ -33,6 +33,8 @@ def build(title, ops, recs, evidence_notes):
         ev = [r.add_evidence({"key": "prdc.coverage", "value": 0.5}, note=n) for n in evidence_notes]
         for i, (item, rev, status, why) in enumerate(ops):
             r.set_answer(item, rev, status, why, evidence=ev[: i % (len(ev) + 1)])
+            if ev:
+                r.link_evidence(IDS[-1 - i], ev[i % len(ev)], reviewer=rev)  # linked without an answer
         for i, rec in enumerate(recs):
             r.add_record("claims" if i % 2 else "limitations", {"id": f"R{i}", **rec})
     return r

@@ -106,7 +106,9 @@ def _reviewer_file(name, picks, stamp):
         for item, status, why in picks:
             r.set_answer(item, name, status, why if why.strip() else "reason")
         r.add_record("claims", {"id": "C1", f"note_{name}": why if picks else "", "shared": len(picks)})
-        r.add_evidence({"key": "k", "value": len(picks)})
+        ev = r.add_evidence({"key": "k", "value": len(picks)})
+        for item, _, _ in picks[:2]:
+            r.link_evidence(item, ev, reviewer=name)
     return r
 
 
@@ -129,6 +131,10 @@ def test_merge_is_order_independent(spec):
                 current = merged["answers"][item][who]
                 alts = [c for c in merged["conflicts"] if c.get("item") == item and c.get("reviewer") == who]
                 assert ans == current or any(ans in c["alternatives"] for c in alts)
+        for item, ids in rv.to_data()["links"].items():  # links: union, none lost
+            assert set(ids) <= set(merged["links"][item])
+    assert merged["links"] == {item: sorted({e for rv in reviews for e in rv.links.get(item, [])})
+                               for item in sorted({i for rv in reviews for i in rv.links})}
 
 
 def test_merge_two_reviewers_shows_disagreements():
@@ -162,6 +168,7 @@ def test_interleaved_saves_never_lose_updates(tmp_path_factory, ops_a, ops_b, a_
         for i, (item, status) in enumerate(picks):
             session.set_answer(item, name, status, f"{name}{i}")
             session.add_record("limitations", {"id": f"{name}{i}", "text": item})
+            session.link_evidence(item, session.add_evidence({"key": "k", "value": i, "by": name}), reviewer=name)
         session.update_record("limitations", "L0", **{f"seen_by_{name}": True})
     first, second = (a, b) if a_first else (b, a)
     first.save()
@@ -174,4 +181,7 @@ def test_interleaved_saves_never_lose_updates(tmp_path_factory, ops_a, ops_b, a_
     ids = {r["id"] for r in final.records("limitations")}
     assert ids == {"L0"} | {f"a{i}" for i in range(len(ops_a))} | {f"b{i}" for i in range(len(ops_b))}
     assert final.record("limitations", "L0") == {"id": "L0", "text": "base", "seen_by_a": True, "seen_by_b": True}
+    for session in (a, b):
+        for item, ids in session.links.items():
+            assert set(ids) <= set(final.evidence_for(item)) and set(ids) <= set(final.evidence)
     assert final.revision == 3 and final.conflicted() == []

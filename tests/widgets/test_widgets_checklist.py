@@ -96,12 +96,38 @@ def test_attach_evidence_inline_and_cited(review_file: Path):
                           interpretation="42% of real images have a synthetic neighbour")
     eid = w.attach_evidence(item.id, result)
     assert eid in w.items[item.id].evidence.value and "0.42" in w.items[item.id].evidence.value
+    linked = Review.load(review_file)  # saved before any answer: a first-class link, not a note
+    assert linked.links == {item.id: [eid]} and linked.answer(item.id, "ann") is None
+    assert linked.evidence[eid]["note"] == "" and linked.evidence_for(item.id) == [eid]
     w.items[item.id].justification.value = "coverage measured"
     w.items[item.id].status.value = "partly"
     saved = Review.load(review_file)
     assert saved.evidence[eid]["result"]["value"] == pytest.approx(0.42)
     assert eid in saved.answer(item.id, "ann").evidence
     assert "prdc.coverage = 0.42 [0.3, 0.5]" in evidence_line(saved.evidence[eid])
+
+
+def test_evidence_for_unanswered_item_survives_reload_and_reviewer_switch(review_file: Path):
+    w = _widget(review_file)
+    item = next(it for it in w.checklist.by_stage("evaluation") if not it.metric_keys)  # no key match
+    eid = w.attach_evidence(item.id, {"key": "reader.accuracy", "value": 0.55, "interpretation": "near chance"})
+    w.set_reviewer("bob")
+    w.items[item.id].status.value = "no"  # bob answers: ann's pending evidence is not cited for him
+    assert Review.load(review_file).answer(item.id, "bob").evidence == ()
+    again = _widget(review_file, reviewer="ann")  # a new session: the saved link still shows the evidence
+    assert eid in again.items[item.id].evidence.value and "near chance" in again.items[item.id].evidence.value
+    assert "near chance" in again.static_html()
+    assert Review.load(review_file).evidence_for(item.id) == [eid]
+
+
+def test_pending_evidence_survives_a_refused_answer(review_file: Path):
+    w = _widget(review_file)
+    item = _first_ids(w, 1)[0]
+    eid = w.attach_evidence(item, {"key": "x.y", "value": 1.0})
+    w.items[item].status.value = "not_applicable"  # refused: needs a reason
+    assert w.review.answer(item, "ann") is None
+    w.items[item].justification.value = "no such data here"  # now recorded, still citing the evidence
+    assert Review.load(review_file).answer(item, "ann").evidence == (eid,)
 
 
 def test_save_failure_is_visible(tmp_path: Path):
