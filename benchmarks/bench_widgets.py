@@ -31,7 +31,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 warnings.filterwarnings("ignore")
 
 from misyn_lab.imagesets.core import ImageSet  # noqa: E402
-from misyn_lab.widgets import workbook  # noqa: E402
+from misyn_lab import workbook  # noqa: E402
 from misyn_lab.widgets._figures import figure_png  # noqa: E402
 from misyn_lab.widgets.explorer import DistributionExplorer, ExplorerCanvas  # noqa: E402
 from misyn_lab.widgets.explorer_model import ExplorerModel  # noqa: E402

@@ -17,8 +17,9 @@ CITE = ("Framework: Jin, Sinha, Abhishek, Hamarneh, *Ethical Medical Image Synth
 STAGE_PARAMS = ('review_path = "reviews/my-review.yaml"  # one file holds every answer and piece of evidence\n'
                 'reviewer = "student"  # your name or initials\n'
                 "seed = 0")
-IMPORTS = ("from misyn_lab.widgets import workbook\n"
+IMPORTS = ("from misyn_lab import workbook\n"
            "from misyn_lab.widgets.checklist import ChecklistWidget\n"
+           "from misyn_lab.widgets.display import attach_matching, show_figure\n"
            "from misyn_lab.widgets.quiz import Quiz")
 
 
@@ -86,7 +87,7 @@ weaknesses as well as strengths.
 4. Produce a report with `misyn-lab report` (HTML, no code).
 """),
         params(STAGE_PARAMS),
-        code("from misyn_lab.widgets import workbook\nfrom misyn_lab.widgets.quiz import Quiz\n"
+        code("from misyn_lab import workbook\nfrom misyn_lab.widgets.quiz import Quiz\n"
              "review = workbook.open_review(review_path)\nprint(workbook.review_status(review, review_path))"),
         md("""
 ## How answers are saved
@@ -132,40 +133,35 @@ slices with small, transparent *teaching generators* fitted in seconds on a CPU.
 {CITE}
 """),
         params("seed = 0\nn = 60  # synthetic images per demonstration"),
-        code("from misyn_lab.widgets import lessons, workbook\nfrom misyn_lab.widgets.quiz import Quiz"),
+        code("from misyn_lab.widgets.display import show_figure\nfrom misyn_lab.widgets.gallery import ImageGallery\n"
+             "from misyn_lab.widgets.quiz import Quiz\nfrom misyn_lab.workbook import lessons"),
         md("""
 ## L1 No grounding: invented detail
 A "super-resolution" model receives a small image and returns a detailed one. Where does the detail come from?
 Not from the patient: the input does not contain it. The model fills it in from what it learned.
 """),
-        code("l1 = lessons.invented_detail(seed=seed)\n"
-             'workbook.show_figure(l1.figure, "the restored images look sharp, but the bottom row shows where their '
-             'detail differs from the real scans: that detail was invented (L1)")\nl1.table'),
+        code("l1 = lessons.invented_detail(seed=seed)\nshow_figure(l1.figure)\nl1.table"),
         md("""
 ## L2 Incomplete representation
 ### Thinned tails
 A generator with few components learns the common images well and the unusual ones poorly.
 """),
-        code("tails = lessons.thinned_tails(n=max(n, 60), seed=seed)\n"
-             'workbook.show_figure(tails.figure, "far fewer synthetic than real images fall in the tails: '
-             'unusual cases are thinned out (L2)")\ntails.table'),
+        code("tails = lessons.thinned_tails(n=max(n, 60), seed=seed)\nshow_figure(tails.figure)\ntails.table"),
         md("### A dropped subgroup\nHere the generator under-samples the smaller subgroup (the second subject)."),
-        code("drop = lessons.dropped_subgroup(n=max(n, 60), seed=seed)\n"
-             'workbook.show_figure(drop.figure, "the smaller subgroup almost disappears from the synthetic set (L2)")\n'
-             "drop.table"),
+        code("drop = lessons.dropped_subgroup(n=max(n, 60), seed=seed)\nshow_figure(drop.figure)\ndrop.table"),
         md("### Near-copies of training images\nA memorising generator returns training images with a little "
            "noise. Each synthetic image (marked SYNTHETIC) is shown beside its nearest training image."),
         code("copies = lessons.near_copies(n=n, seed=seed)\n"
-             'print(copies.results["memorisation.copy_rate"].interpretation)\ncopies.extra["gallery"]'),
+             'print(copies.results["memorisation.copy_rate"].interpretation)\n'
+             'ImageGallery(copies.extra["train"], copies.extra["synthetic"], pairs="nearest", max_tiles=8, columns=4)'),
         md("Takeaway: near-copies can reveal the training patients' images (privacy), and add no new information."),
         md("""
 ## L3 New shifts and biases
 A generator fitted well still adds its own shift (here: smoother images). A simple classifier tells its
 images from real ones, and any model trained on them inherits the shift.
 """),
-        code("shift = lessons.new_shift(n=max(n, 60), seed=seed)\n"
-             'workbook.show_figure(shift.figure, "synthetic images are systematically smoother than real ones: '
-             'a new shift (L3)")\nprint(shift.results["detection.auc"].interpretation)\nshift.table'),
+        code("shift = lessons.new_shift(n=max(n, 60), seed=seed)\nshow_figure(shift.figure)\n"
+             'print(shift.results["detection.auc"].interpretation)\nshift.table'),
         md("## Self-check"),
         code('Quiz("The restored images in the L1 figure look sharper than the input. Whose anatomy is the added detail?",\n'
              '     ["The patient\'s", "Nobody\'s: the model invented it", "The radiologist\'s"], 1,\n'
@@ -199,7 +195,7 @@ When this fails, synthetic images pass as medical images: the paper calls it *mi
         code("audit = workbook.labelling_demo(review_path, n=n, seed=seed)\naudit.table"),
         md("The audit result is evidence for the file-marking items below (attached automatically)."),
         *checklist_cells("technical_standards"),
-        code("workbook.attach_matching(checklist, audit.results)"),
+        code("attach_matching(checklist, audit.results)"),
         code('Quiz("A DICOM de-identification profile removed the Synthetic Data attribute. What still identifies the image?",\n'
              '     ["Nothing", "A registry of the synthetic images\' hashes, and a visible burned-in mark",\n'
              '      "The file name"], 1,\n'
@@ -227,7 +223,7 @@ motivation: it presumes the model knows better than clinicians and pushes evalua
            "A small subgroup in the real data is one a generator will thin further (L2)."),
         code("real = workbook.teaching_real_set(seed=seed)\nrep = workbook.representation(real, subgroup)\nrep.table"),
         *checklist_cells("problem_formulation"),
-        code("workbook.attach_matching(checklist, rep.results)"),
+        code("attach_matching(checklist, rep.results)"),
         code('Quiz("A paper motivates its generator with \\"we need a large annotated dataset\\". What is missing?",\n'
              '     ["Nothing: more data is always better", "The clinical problem and who it serves",\n'
              '      "A bigger generator"], 1,\n'
@@ -253,10 +249,9 @@ evaluation; never let the design depend on passing synthetic images off as real.
         md("## Measure: does a design copy its training images?\nA generator that mixes stored training images "
            "into its output (the *memorising* teaching generator) against one that does not (PCA-Gaussian)."),
         code("design = workbook.design_checks(n=n, seed=seed, subgroup=subgroup)\ndesign.table"),
-        code('workbook.show_figure(design.figure, "the memorising design puts synthetic images right on top of training '
-             'images; the PCA-Gaussian design does not")'),
+        code("show_figure(design.figure)"),
         *checklist_cells("design"),
-        code("workbook.attach_matching(checklist, design.results)"),
+        code("attach_matching(checklist, design.results)"),
         code('Quiz("Which design choice protects against memorisation?",\n'
              '     ["Training longer", "Checking nearest-neighbour distances to training images against held-out '
              'real images", "Adding more layers"], 1,\n'
@@ -279,32 +274,37 @@ Claims need results; "significant" needs a named test; report the worst subgroup
 
 {CITE}
 """),
-        params(STAGE_PARAMS + "\nreal_path = None  # folder of real images; None = bundled brain MR slices\n"
-               "synthetic_path = None  # folder of synthetic images; None = a teaching generator\n"
-               "subgroup = \"plane\"  # metadata column for per-subgroup results\n"
+        params(STAGE_PARAMS + "\nreal_path = None  # folder of real images (None: the bundled brain MR slices)\n"
+               "synthetic_path = None  # folder of synthetic images (None: a teaching generator)\n"
+               "subgroup = \"plane\"  # metadata column for per-subgroup results (None: no subgroups)\n"
                "n = 120  # synthetic images when a teaching generator is used\n"
                "bootstrap = 200  # resamples for confidence intervals"),
-        code(IMPORTS + "\nfrom misyn_lab.widgets import evaluation\nfrom misyn_lab.widgets.explorer import DistributionExplorer"),
-        code("data = evaluation.load_inputs(real_path, synthetic_path, n=n, seed=seed, subgroup=subgroup)\n"
+        code(IMPORTS + "\nfrom misyn_lab import viz\nfrom misyn_lab.metrics.evidence import evaluate_imagesets\n"
+             "from misyn_lab.metrics.result import results_table\nfrom misyn_lab.widgets.explorer import DistributionExplorer"),
+        code("data = workbook.load_inputs(real_path, synthetic_path, n=n, seed=seed, subgroup=subgroup)\n"
              "print(data.note)\nprint(len(data.train), 'real (train),', len(data.holdout), 'real (held out),', "
              "len(data.synthetic), 'synthetic')"),
         md("## All measurements\nFidelity/diversity (PRDC), distances, memorisation, subgroups, utility (TSTR), "
            "detectability. CIs are bootstrap percentiles; p-values name their test in the interpretation."),
-        code("ev = evaluation.evaluate(data, subgroup=subgroup, seed=seed, bootstrap=bootstrap, permutations=bootstrap)\n"
-             "metrics_table = workbook.metrics_table(ev.results)\n"
+        code("ev = evaluate_imagesets(data.train, data.holdout, data.synthetic, subgroup=subgroup, seed=seed,\n"
+             "                        bootstrap=bootstrap, permutations=bootstrap)\n"
+             "print(*ev.notes, sep='\\n')\nmetrics_table = results_table(ev.results)\n"
              "saved = workbook.save_metrics_table(metrics_table, review_path)\nmetrics_table"),
-        md("## Per subgroup: who does the synthetic set serve worst?"),
-        code("workbook.show_figure(evaluation.subgroup_figure(ev.by_subgroup, subgroup), "
-             "ev.results['subgroup.coverage_min'].interpretation)\nev.by_subgroup"),
+        md("## Per subgroup: who does the synthetic set serve worst?\n(Skipped when `subgroup` is None.)"),
+        code("if len(ev.by_subgroup):\n"
+             "    show_figure(viz.subgroup_shares(ev.by_subgroup, subgroup,\n"
+             "                                    takeaway=ev.results['subgroup.coverage_min'].interpretation))\n"
+             "ev.by_subgroup"),
         md("## Memorisation: copies of training images?"),
-        code("workbook.show_figure(evaluation.memorisation_figure(ev.memorisation), "
-             "ev.results['memorisation.copy_rate'].interpretation)\nev.memorisation.offenders.head()"),
+        code("show_figure(viz.copy_ratio_histogram(ev.memorisation.ratio, ev.memorisation.threshold,\n"
+             "                                     takeaway=ev.results['memorisation.copy_rate'].interpretation))\n"
+             "ev.memorisation.offenders.head()"),
         md("## Explore the distributions\nChoose a feature set and subgroup. Where real points have no synthetic "
            "neighbours, the synthetic set misses part of the real data."),
-        code("DistributionExplorer(data.train, data.synthetic, subgroup=subgroup, seed=seed)"),
+        code("DistributionExplorer(data.train, data.synthetic, subgroup=subgroup or None, seed=seed)"),
         *checklist_cells("evaluation"),
         md("The measurements above are attached to the items that name them (evidence, rung 1)."),
-        code("attached = workbook.attach_matching(checklist, ev.results)\nattached"),
+        code("attached = attach_matching(checklist, ev.results)\nattached"),
         code('Quiz("TSTR accuracy is lower than TRTR accuracy on the real test set. What should the report say?",\n'
              '     ["Nothing: averages look fine", "The gap, its confidence interval, and the worst subgroup",\n'
              '      "Only the TSTR accuracy"], 1,\n'

@@ -1,15 +1,60 @@
-"""One call for the standard real-vs-synthetic evidence, used by notebooks and the report."""
+"""The standard real-vs-synthetic evaluation, in one place, used by notebooks and the report.
+
+* :func:`evaluate_all`: feature matrices in, ``{key: MetricResult}`` out (PRDC with optional bootstrap CIs,
+  Fréchet, RBF-MMD with a permutation test, largest per-feature KS, detection AUC, memorisation).
+* :func:`evaluate_imagesets`: three ImageSets (real train, real held-out, synthetic) in, an
+  :class:`Evaluation` out: the same measurements on standardised features, plus per-subgroup results and
+  train-on-synthetic-test-on-real (TSTR) when a subgroup column is given.
+"""
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
+from misyn_lab.errors import InputError
 from misyn_lab.metrics.distances import feature_shift, frechet_distance, ks_max, mmd_rbf
 from misyn_lab.metrics.fidelity import prdc
 from misyn_lab.metrics.knn import as_feature_matrix, check_same_dim
+from misyn_lab.metrics.memorisation import MemorisationResult, memorisation
 from misyn_lab.metrics.result import MetricResult
+from misyn_lab.metrics.utility import UtilityResult
+
+if TYPE_CHECKING:
+    from misyn_lab.imagesets.core import ImageSet
+
+#: Feature kinds :func:`evaluate_imagesets` measures on.
+IMAGESET_FEATURES = "intensity+texture+embedding"
+
+
+class EvidenceResults(dict):
+    """``{key: MetricResult}`` as returned by :func:`evaluate_all`, plus what the figures need.
+
+    ``feature_shift``: the per-feature shift table behind ``ks.max``; ``memorisation``: the full
+    :class:`MemorisationResult` (per-sample ratios, offenders) or ``None`` without ``train_feats``.
+    """
+
+    feature_shift: pd.DataFrame
+    memorisation: MemorisationResult | None
+
+
+@dataclass
+class Evaluation:
+    """Everything :func:`evaluate_imagesets` measured.
+
+    ``by_subgroup`` is empty and ``utility`` is ``None`` when no subgroup column was given (see ``notes``).
+    """
+
+    results: dict[str, MetricResult]
+    by_subgroup: pd.DataFrame
+    memorisation: MemorisationResult | None
+    utility: UtilityResult | None
+    feature_shift: pd.DataFrame
+    notes: list[str] = field(default_factory=list)
 
 
 def evaluate_all(
@@ -21,29 +66,92 @@ def evaluate_all(
     feature_names: Sequence[str] | None = None,
     train_feats: np.ndarray | None = None,
     holdout_feats: np.ndarray | None = None,
+    bootstrap: int = 0,
     permutations: int = 200,
     detection: bool = True,
     seed: int = 0,
-) -> dict[str, MetricResult]:
+) -> EvidenceResults:
     """PRDC, Fréchet, MMD, KS max, detection AUC (and memorisation when ``train_feats`` is given).
 
-    Returns ``{key: MetricResult}``; every result carries a one-sentence plain interpretation. Detection is
-    skipped when a set has fewer than 5 samples; every other input problem raises :class:`InputError`.
+    ``bootstrap`` > 0 adds percentile confidence intervals to the PRDC results. Returns
+    ``{key: MetricResult}`` (an :class:`EvidenceResults`, which also keeps the per-feature shift table and the
+    memorisation arrays); every result carries a one-sentence plain interpretation. Detection is skipped when a
+    set has fewer than 5 samples; every other input problem raises :class:`InputError`.
     """
     real = as_feature_matrix(real_feats, "real_feats")
     syn = as_feature_matrix(syn_feats, "syn_feats")
     check_same_dim(real, syn, "real_feats", "syn_feats")
-    out: dict[str, MetricResult] = {}
-    out.update(prdc(real, syn, k, feature_set=feature_set).metrics)
+    out = EvidenceResults()
+    out.update(prdc(real, syn, k, bootstrap=bootstrap, seed=seed, feature_set=feature_set).metrics)
     out["frechet"] = frechet_distance(real, syn, feature_set=feature_set)
     out["mmd.rbf"] = mmd_rbf(real, syn, permutations=permutations, seed=seed)
-    out["ks.max"] = ks_max(real, syn, table=feature_shift(real, syn, feature_names))
+    out.feature_shift = feature_shift(real, syn, feature_names)
+    out["ks.max"] = ks_max(real, syn, feature_names, table=out.feature_shift)
     if detection and min(len(real), len(syn)) >= 5:
         from misyn_lab.metrics.utility import detection_auc
 
         out["detection.auc"] = detection_auc(real, syn, seed)
+    out.memorisation = None
     if train_feats is not None:
-        from misyn_lab.metrics.memorisation import memorisation
-
-        out.update(memorisation(train_feats, syn, holdout_real=holdout_feats).metrics)
+        out.memorisation = memorisation(train_feats, syn, holdout_real=holdout_feats)
+        out.update(out.memorisation.metrics)
     return out
+
+
+def evaluate_imagesets(
+    train: ImageSet,
+    holdout: ImageSet,
+    synthetic: ImageSet,
+    *,
+    subgroup: str | None = None,
+    seed: int = 0,
+    bootstrap: int = 200,
+    permutations: int = 200,
+) -> Evaluation:
+    """All evaluation-stage measurements (model space, rung 1) of ``synthetic`` against real images.
+
+    Features (intensity, texture and a PCA embedding fitted on ``train``) are z-scored with the training
+    set's statistics. ``holdout`` (real images never shown to the generator) calibrates memorisation and is
+    the TSTR test set. ``subgroup`` (a metadata column of all three sets) adds per-subgroup results
+    (``by_subgroup``, ``subgroup.*`` keys) and TSTR with the subgroup as label; ``None`` or ``""`` skips both
+    (noted in ``notes``).
+    """
+    from misyn_lab.features import PCAEmbedding, extract_features, standardise
+    from misyn_lab.metrics.subgroups import by_subgroup, subgroup_summary
+    from misyn_lab.metrics.utility import tstr
+
+    subgroup = subgroup or None
+    if subgroup is not None:
+        for name, s in (("train", train), ("holdout", holdout), ("synthetic", synthetic)):
+            if subgroup not in s.meta:
+                raise InputError(f"the {name} set has no metadata column {subgroup!r}", path=s.name,
+                                 remedy=f"choose subgroup from {list(s.meta.columns)} or pass subgroup=None")
+    if min(len(train), len(synthetic)) < 3 or len(holdout) < 1:
+        raise InputError(f"too few images (train {len(train)}, held-out {len(holdout)}, synthetic "
+                         f"{len(synthetic)})", path="evaluate_imagesets",
+                         remedy="give at least 3 training, 1 held-out and 3 synthetic images")
+    h, w = train.image_shape[:2]
+    emb = PCAEmbedding.fit(train, n_components=int(min(16, len(train) - 1)), size=(min(h, 64), min(w, 64)),
+                           seed=seed)
+    f_tr, f_ho, f_sy = (extract_features(s, IMAGESET_FEATURES, embedding=emb, progress=False)
+                        for s in (train, holdout, synthetic))
+    z_tr, z_sy = standardise(f_tr.values, f_sy.values)
+    _, z_ho = standardise(f_tr.values, f_ho.values)
+    k = int(min(5, len(z_tr) - 1, len(z_sy) - 1))
+    m = evaluate_all(z_tr, z_sy, k=k, feature_set=IMAGESET_FEATURES, feature_names=f_tr.names, train_feats=z_tr,
+                     holdout_feats=z_ho, bootstrap=bootstrap, permutations=permutations, seed=seed)
+    results = dict(m)
+    table, util, notes = pd.DataFrame(), None, []
+    if subgroup is None:
+        notes.append("no subgroup column given: per-subgroup results and TSTR skipped")
+    else:
+        table = by_subgroup(z_tr, train.meta, z_sy, synthetic.meta, subgroup, k=k, seed=seed)
+        results.update(subgroup_summary(table, subgroup))
+        if synthetic.meta[subgroup].nunique() >= 2 and train.meta[subgroup].nunique() >= 2:
+            util = tstr(z_tr, train.meta[subgroup], z_sy, synthetic.meta[subgroup], z_ho, holdout.meta[subgroup],
+                        groups=holdout.meta[subgroup], seed=seed, bootstrap=bootstrap)
+            results.update(util.metrics)
+        else:
+            notes.append(f"TSTR skipped: the synthetic set has fewer than two {subgroup!r} values")
+    return Evaluation(results=results, by_subgroup=table, memorisation=m.memorisation, utility=util,
+                      feature_shift=m.feature_shift, notes=notes)

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: Columns of :func:`results_table`, in order.
+TABLE_COLUMNS = ("key", "value", "ci_low", "ci_high", "p_value", "n_real", "n_synthetic", "interpretation")
 
 
 @dataclass(frozen=True)
@@ -74,6 +81,40 @@ class MetricResult:
         if self.p_value is not None:
             text += f" (p = {self.p_value:.3g})"
         return text
+
+
+def _n_real(n: Mapping[str, int]) -> int:
+    """Real images behind a result, whatever the metric calls them (real / train / real_train)."""
+    for key in ("real", "train", "real_train"):
+        if key in n:
+            return int(n[key])
+    return 0
+
+
+def results_table(results: Mapping[str, MetricResult] | Iterable[MetricResult]) -> "pd.DataFrame":
+    """One row per result with columns :data:`TABLE_COLUMNS` (NaN where a result has no CI or p-value).
+
+    Raises :class:`~misyn_lab.errors.InputError` when an item is not a :class:`MetricResult`.
+    """
+    import pandas as pd
+
+    from misyn_lab.errors import InputError
+
+    items = list(results.values()) if isinstance(results, Mapping) else list(results)
+    rows = []
+    for r in items:
+        if not isinstance(r, MetricResult):
+            raise InputError(f"expected MetricResult objects, got {type(r).__name__}", path="results_table",
+                             remedy="pass the MetricResults a metric returned (or MetricResult.from_dict(d))")
+        rows.append({
+            "key": r.key, "value": float(r.value),
+            "ci_low": float("nan") if r.ci is None else float(r.ci[0]),
+            "ci_high": float("nan") if r.ci is None else float(r.ci[1]),
+            "p_value": float("nan") if r.p_value is None else float(r.p_value),
+            "n_real": _n_real(r.n), "n_synthetic": int(r.n.get("synthetic", 0)),
+            "interpretation": r.interpretation,
+        })
+    return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
 
 
 def _clean(value: Any) -> Any:

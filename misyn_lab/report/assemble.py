@@ -24,8 +24,6 @@ from misyn_lab.report import html as H
 from misyn_lab.report.runner import execute_notebook, notebook_html_body, notebook_path
 
 EVALUATION_NOTEBOOK = "05_evaluation.ipynb"
-#: Subgroup column for a user's folders when none is given (every folder-loaded image has it).
-DEFAULT_FOLDER_SUBGROUP = "file_format"
 VERSION_PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn", "scikit-image", "matplotlib", "papermill",
                     "nbconvert")
 
@@ -219,7 +217,7 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
     No ``cases``/``review``/``real`` at all: both bundled case studies. ``real`` (and optionally
     ``synthetic``): the evaluation notebook on those folders. ``review``: that review file is rendered
     (and, with ``real``, passed to the evaluation notebook as a copy). ``subgroup`` names a metadata column
-    of the user's images for per-subgroup results (default: the file format). ``quick`` runs fewer seeds (tests).
+    of the user's images for per-subgroup results (default: none). ``quick`` runs fewer seeds (tests).
     """
     from misyn_lab.cases.case import BUNDLED, load_case
     from misyn_lab.checklist import Review
@@ -277,7 +275,7 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
             eval_review.write_bytes(review_path.read_bytes())
         declared = _declared(EVALUATION_NOTEBOOK)
         params = {"real_path": str(real_dir), "synthetic_path": str(syn_dir) if syn_dir else None,
-                  "review_path": str(eval_review), "seed": seed, "subgroup": subgroup or DEFAULT_FOLDER_SUBGROUP}
+                  "review_path": str(eval_review), "seed": seed, "subgroup": subgroup or None}
         if quick and "bootstrap" in declared:
             params["bootstrap"] = 50
         params = {k: v for k, v in params.items() if k in declared}
@@ -287,7 +285,7 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
         parts = [("evaluation-data", "Data evaluated", H.table([
             {"role": "real", "folder": str(real_dir)},
             {"role": "synthetic", "folder": str(syn_dir) if syn_dir else "teaching generator (see notebook)"},
-            {"role": "subgroup column", "folder": subgroup or DEFAULT_FOLDER_SUBGROUP}]))]
+            {"role": "subgroup column", "folder": subgroup or "none (no per-subgroup results)"}]))]
         if eval_review.is_file():
             parts += review_sections(Review.load(eval_review), prefix="evaluation")
         parts.append(("evaluation-evidence", "Evidence (executed notebook, code hidden)",

@@ -26,7 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--review", metavar="FILE", help="review file to include (and to fill, as a copy, with --real)")
     p.add_argument("--real", metavar="DIR", help="folder of real images")
     p.add_argument("--synthetic", metavar="DIR", help="folder of synthetic images (needs --real)")
-    p.add_argument("--subgroup", metavar="COLUMN", help="with --real: metadata column for per-subgroup results")
+    p.add_argument("--subgroup", metavar="COLUMN", help="with --real: metadata column for per-subgroup results and TSTR "
+                   "(default: none, the evaluation runs without subgroups)")
     p.add_argument("--out", metavar="DIR", default="misyn-lab-report", help="output folder (default: %(default)s)")
     p.add_argument("--seed", type=int, default=0, help="seed (the report is identical for a fixed seed, "
                    "except its date line)")

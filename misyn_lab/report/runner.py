@@ -31,35 +31,43 @@ def notebook_path(name: str) -> Path:
 
 
 def notebook_parameters(path: str | Path) -> dict[str, Any]:
-    """Names and default values assigned in a notebook's ``parameters``-tagged cell.
+    """Names and default values of a notebook's ``parameters``-tagged cell, as papermill inspects them.
 
-    Parsed with :mod:`ast` (papermill's own inspector gives up on lines whose comment contains ``None =``
-    or quotes); a default that is not a literal is returned as its source text.
+    Uses :func:`papermill.inspect_notebook` (the same reading papermill uses when it injects values); a
+    default that is not a Python literal is returned as its source text. Papermill silently drops a line it
+    cannot read (e.g. a comment containing ``=`` or quotes); such a line raises :class:`InputError` here, so a
+    parameter is never lost unnoticed.
     """
     import ast
+    import logging
 
-    import nbformat
+    import papermill as pm
 
     path = Path(path)
-    nb = nbformat.read(str(path), as_version=4)
-    cells = [c for c in nb.cells if c.cell_type == "code" and "parameters" in c.get("metadata", {}).get("tags", [])]
-    if not cells:
-        return {}
+    unreadable: list[str] = []
+
+    class _Catch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if record.getMessage().startswith("Unable to parse"):
+                unreadable.append(record.getMessage())
+
+    handler = _Catch()
+    log = logging.getLogger("papermill")
+    log.addHandler(handler)
     try:
-        tree = ast.parse(cells[0].source)
-    except SyntaxError as exc:
-        raise InputError(f"the parameters cell is not valid Python ({exc.msg}, line {exc.lineno})", path=path,
-                         remedy="fix the notebook's parameters cell") from None
+        inspected = pm.inspect_notebook(str(path))
+    finally:
+        log.removeHandler(handler)
+    if unreadable:
+        raise InputError(f"papermill cannot read the parameters cell: {unreadable[0]}", path=path,
+                         remedy="write each parameter as 'name = value  # comment' with no '=' or quotes in the "
+                                "comment")
     out: dict[str, Any] = {}
-    for node in tree.body:
-        targets = node.targets if isinstance(node, ast.Assign) else (
-            [node.target] if isinstance(node, ast.AnnAssign) and node.value is not None else [])
-        for t in targets:
-            if isinstance(t, ast.Name):
-                try:
-                    out[t.id] = ast.literal_eval(node.value)
-                except ValueError:
-                    out[t.id] = ast.get_source_segment(cells[0].source, node.value)
+    for name, info in inspected.items():
+        try:
+            out[name] = ast.literal_eval(info["default"])
+        except (ValueError, SyntaxError):
+            out[name] = info["default"]
     return out
 
 

@@ -4,8 +4,9 @@
 * :class:`~misyn_lab.widgets.explorer.DistributionExplorer`: real vs synthetic distributions with a generator knob.
 * :class:`~misyn_lab.widgets.gallery.ImageGallery`: image grid, every synthetic tile marked SYNTHETIC.
 * :class:`~misyn_lab.widgets.quiz.Quiz`: a self-check question with immediate feedback.
-* :mod:`~misyn_lab.widgets.workbook`, :mod:`~misyn_lab.widgets.lessons`, :mod:`~misyn_lab.widgets.evaluation`:
-  the helpers the workbook notebooks call.
+* :mod:`~misyn_lab.widgets.display`: attach results to a checklist widget; show a figure with its takeaway.
+
+The notebooks' other helpers (lessons, demos, evaluation inputs, the review file) are :mod:`misyn_lab.workbook`.
 
 Without a front end (papermill, nbconvert) every widget displays a static HTML summary instead.
 """

@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(240)]
 
 CELLS = [
     ("parameters", "review_path = 'review.yaml'\nn = 40\nseed = 0"),
-    (None, "from misyn_lab.widgets import workbook\n"
+    (None, "from misyn_lab import workbook\n"
            "real = workbook.teaching_real_set(n=n, seed=seed)"),
     (None, "from misyn_lab.widgets.explorer import DistributionExplorer\n"
            "explorer = DistributionExplorer(real, generator='pca_gaussian', n_synthetic=n, seed=seed)\n"

@@ -12,7 +12,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from misyn_lab.widgets.workbook import TABLE_COLUMNS, table_paths
+from misyn_lab.metrics.result import TABLE_COLUMNS
+from misyn_lab.workbook import table_paths
 
 NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"

@@ -8,9 +8,16 @@ from misyn_lab.errors import InputError
 from misyn_lab.report.runner import NotebookFailed, execute_notebook, notebook_html_body, notebook_parameters
 
 
-def test_parameters_parsed_even_with_awkward_comments(make_notebook):
-    path = make_notebook('real_path = None  # folder; None = bundled\nname = "a"  # "" = default\nn = 3\nxs = [1, 2]')
+def test_parameters_read_as_papermill_reads_them(make_notebook):
+    path = make_notebook('real_path = None  # folder (None: bundled)\nname = "a"  # a label\nn = 3\nxs = [1, 2]')
     assert notebook_parameters(path) == {"real_path": None, "name": "a", "n": 3, "xs": [1, 2]}
+
+
+def test_parameter_line_papermill_cannot_read_is_refused(make_notebook):
+    """Papermill silently drops such a line; we refuse it so a parameter is never lost unnoticed."""
+    path = make_notebook('real_path = None  # folder; None = bundled\nn = 3')
+    with pytest.raises(InputError, match="papermill cannot read the parameters cell: .*line 1 'real_path = None"):
+        notebook_parameters(path)
 
 
 def test_unknown_parameter_refused(make_notebook, tmp_path):

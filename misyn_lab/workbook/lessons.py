@@ -1,20 +1,19 @@
 """The demonstrations of notebook 01: each intrinsic limit (L1, L2, L3) shown on real images.
 
 Every function fits a transparent teaching generator on the bundled brain MR slices and returns a
-:class:`~misyn_lab.widgets.workbook.Demo` (a table, a figure, and measured results).
+:class:`~misyn_lab.workbook.demos.Demo` (a table, a :mod:`misyn_lab.viz` figure with its takeaway, and
+measured results).
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
 from misyn_lab.imagesets.core import ImageSet
 from misyn_lab.metrics.result import MetricResult
-from misyn_lab.widgets.workbook import Demo, split_real, teaching_real_set
-
-REAL_COLOUR, SYN_COLOUR = "#1f77b4", "#d62728"
+from misyn_lab.workbook.data import split_real, teaching_real_set
+from misyn_lab.workbook.demos import Demo, pixels
 
 
 def _features(real: ImageSet, *others: ImageSet, kind: str = "intensity+texture"):
@@ -26,22 +25,12 @@ def _features(real: ImageSet, *others: ImageSet, kind: str = "intensity+texture"
 def invented_detail(*, n: int = 4, seed: int = 0, factor: int = 4) -> Demo:
     """L1: "super-resolution" restores a detailed image from a small one; the detail is the model's guess."""
     from misyn_lab.synth.super_resolution import SuperResolutionGenerator
+    from misyn_lab.viz.galleries import invented_detail_figure
 
     real = teaching_real_set(size=(64, 64))
     trip = SuperResolutionGenerator(factor=factor).fit(real).sample_triplets(n, seed=seed)
     err = np.abs(trip.restored.images - trip.real.images)
-    fig = Figure(figsize=(2 * n, 8), layout="constrained")
-    axes = fig.subplots(4, n, squeeze=False)
-    rows = [("real scan", trip.real.images), (f"input (1/{factor} size)", trip.degraded),
-            ("SYNTHETIC restored", trip.restored.images), ("|restored − real|", err)]
-    for r, (label, stack) in enumerate(rows):
-        for c in range(n):
-            ax = axes[r, c]
-            ax.imshow(stack[c], cmap="magma" if r == 3 else "gray", vmin=0, vmax=1 if r < 3 else 0.3)
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if c == 0:
-                ax.set_ylabel(label, fontsize=9, color=SYN_COLOUR if "SYNTHETIC" in label else "black")
+    fig = invented_detail_figure(trip.real.images[0], trip.degraded[0], trip.restored.images[0], factor=factor)
     table = pd.DataFrame({"image": trip.real.ids, "mean |error|": err.reshape(n, -1).mean(axis=1),
                           "pixels off by > 0.1": (err > 0.1).reshape(n, -1).mean(axis=1)})
     res = MetricResult("l1.invented_pixels", float((err > 0.1).mean()), {"real": n, "synthetic": n},
@@ -54,6 +43,7 @@ def thinned_tails(*, n: int = 180, seed: int = 0, n_components: int = 4, feature
                   ) -> Demo:
     """L2: a generator with a few components reproduces the common images and thins the tails."""
     from misyn_lab.synth.registry import make_generator
+    from misyn_lab.viz.distributions import feature_histogram
 
     real = teaching_real_set()
     syn = make_generator("pca_gaussian", n_components=n_components).fit(real).sample(n, seed=seed)
@@ -63,15 +53,10 @@ def thinned_tails(*, n: int = 180, seed: int = 0, n_components: int = 4, feature
     lo, hi = np.percentile(xr, [5, 95])
     tail_real = float(np.mean((xr < lo) | (xr > hi)))
     tail_syn = float(np.mean((xs < lo) | (xs > hi)))
-    fig = Figure(figsize=(6, 3), layout="constrained")
-    ax = fig.subplots()
-    bins = np.histogram_bin_edges(np.concatenate([xr, xs]), bins=30)
-    ax.hist(xr, bins=bins, alpha=0.55, color=REAL_COLOUR, label="real", density=True)
-    ax.hist(xs, bins=bins, alpha=0.55, color=SYN_COLOUR, label="SYNTHETIC", density=True)
-    for v in (lo, hi):
-        ax.axvline(v, color="black", ls=":", lw=1)
-    ax.set(xlabel=fr.names[j], ylabel="density", title="Outside the dotted lines: the real tails (10 %)")
-    ax.legend(frameon=False)
+    fig = feature_histogram(xr, xs, fr.names[j], marks=(lo, hi),
+                            title="Outside the dotted lines: the real tails (10 %)",
+                            takeaway=f"{tail_syn:.0%} of synthetic vs {tail_real:.0%} of real images fall in the "
+                                     "real tails: unusual cases are thinned out (L2).")
     table = pd.DataFrame({"set": ["real", "synthetic"], "share in the tails": [tail_real, tail_syn]})
     res = MetricResult("l2.tail_share", tail_syn, {"real": len(real), "synthetic": len(syn)},
                        interpretation=f"{tail_syn:.0%} of synthetic images fall in the real 10 % tails")
@@ -82,6 +67,7 @@ def dropped_subgroup(*, n: int = 180, seed: int = 0, column: str = "subject", mi
                      ) -> Demo:
     """L2: a generator that under-samples the smaller subgroup almost drops it."""
     from misyn_lab.synth.registry import make_generator
+    from misyn_lab.viz.subgroups import subgroup_shares
 
     real = teaching_real_set()
     syn = make_generator("subgroup_skewed", column=column, minority_weight=minority_weight).fit(real).sample(
@@ -90,41 +76,30 @@ def dropped_subgroup(*, n: int = 180, seed: int = 0, column: str = "subject", mi
     share_s = syn.meta[column].value_counts(normalize=True).reindex(share_r.index, fill_value=0.0)
     table = pd.DataFrame({column: share_r.index.astype(str), "share real": share_r.to_numpy(),
                           "share synthetic": share_s.to_numpy()})
-    fig = Figure(figsize=(6, 3), layout="constrained")
-    ax = fig.subplots()
-    x = np.arange(len(table))
-    ax.bar(x - 0.2, table["share real"], 0.4, color=REAL_COLOUR, label="real")
-    ax.bar(x + 0.2, table["share synthetic"], 0.4, color=SYN_COLOUR, label="SYNTHETIC")
-    ax.set(xticks=x, xticklabels=[t[:28] for t in table[column]], ylabel="share of images")
-    ax.legend(frameon=False)
     ratio = float((share_s / share_r).min())
+    fig = subgroup_shares(pd.DataFrame({"subgroup": table[column], "share_real": table["share real"],
+                                        "share_syn": table["share synthetic"]}), column)
     res = MetricResult("subgroup.representation_ratio_min", ratio, {"real": len(real), "synthetic": len(syn)},
                        direction="higher_is_better",
                        interpretation=f"the least represented subgroup has {ratio:.2f}× its real share")
     return Demo(table=table, results={res.key: res}, figure=fig)
 
 
-def pixels(imageset: ImageSet) -> np.ndarray:
-    """The images as rows of pixel values (the strictest space for spotting copies)."""
-    return imageset.images.reshape(len(imageset), -1).astype(np.float64)
-
-
 def near_copies(*, n: int = 60, seed: int = 0, strength: float = 0.95, threshold: float = 0.5) -> Demo:
     """L2 (privacy): a memorising generator outputs near-copies of its training images.
 
     A synthetic image counts as a copy when it is closer to a training image than ``threshold`` × the typical
-    real-to-real nearest-neighbour distance (pixel space).
+    real-to-real nearest-neighbour distance (pixel space). ``extra`` holds the ``train`` and ``synthetic`` sets
+    (for a gallery of nearest pairs) and the ``memorisation`` result.
     """
     from misyn_lab.metrics.memorisation import memorisation
     from misyn_lab.synth.registry import make_generator
-    from misyn_lab.widgets.gallery import ImageGallery
 
     train, holdout = split_real(teaching_real_set(), seed=seed)
     syn = make_generator("memorising", strength=strength, max_shift=0).fit(train).sample(n, seed=seed)
     mem = memorisation(pixels(train), pixels(syn), holdout_real=pixels(holdout), threshold=threshold)
-    gallery = ImageGallery(train, syn, pairs="nearest", max_tiles=8, columns=4)
-    table = mem.offenders.head(5)
-    return Demo(table=table, results=dict(mem.metrics), figure=None, extra={"gallery": gallery})
+    return Demo(table=mem.offenders.head(5), results=dict(mem.metrics),
+                extra={"train": train, "synthetic": syn, "memorisation": mem})
 
 
 def new_shift(*, n: int = 180, seed: int = 0) -> Demo:
@@ -132,6 +107,7 @@ def new_shift(*, n: int = 180, seed: int = 0) -> Demo:
     from misyn_lab.metrics.distances import feature_shift
     from misyn_lab.metrics.utility import detection_auc
     from misyn_lab.synth.registry import make_generator
+    from misyn_lab.viz.distributions import feature_histogram
 
     real = teaching_real_set()
     syn = make_generator("pca_gaussian", n_components=16).fit(real).sample(n, seed=seed)
@@ -142,11 +118,5 @@ def new_shift(*, n: int = 180, seed: int = 0) -> Demo:
     auc = detection_auc(zr, zs, seed=seed)
     top = shift.iloc[0]["feature"]
     j = fr.names.index(top)
-    fig = Figure(figsize=(6, 3), layout="constrained")
-    ax = fig.subplots()
-    bins = np.histogram_bin_edges(np.concatenate([fr.values[:, j], fs.values[:, j]]), bins=30)
-    ax.hist(fr.values[:, j], bins=bins, alpha=0.55, color=REAL_COLOUR, label="real", density=True)
-    ax.hist(fs.values[:, j], bins=bins, alpha=0.55, color=SYN_COLOUR, label="SYNTHETIC", density=True)
-    ax.set(xlabel=top, ylabel="density", title=f"Most shifted feature: {top}")
-    ax.legend(frameon=False)
+    fig = feature_histogram(fr.values[:, j], fs.values[:, j], top, title=f"Most shifted feature: {top}")
     return Demo(table=shift.head(5)[["feature", "ks_statistic", "smd"]], results={auc.key: auc}, figure=fig)

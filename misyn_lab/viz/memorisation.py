@@ -1,0 +1,48 @@
+"""Memorisation: how close each synthetic image lies to its nearest training image."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+from matplotlib.figure import Figure
+
+from misyn_lab.errors import InputError
+from misyn_lab.viz.style import SYN_COLOUR, finish, new_figure, palette
+
+RATIO_LABEL = "distance to nearest training image ÷ typical real-to-real distance (ratio, 1 = typical)"
+
+
+def copy_ratio_histogram(ratios: np.ndarray | Mapping[str, np.ndarray], threshold: float, *,
+                         title: str | None = None, takeaway: str | None = None) -> Figure:
+    """Histogram of the synthetic-to-nearest-training distance ratio, with the copy threshold.
+
+    ``ratios``: one array (e.g. ``MemorisationResult.ratio``) or ``{design name: array}`` to compare designs.
+    Below ``threshold`` a synthetic image counts as a likely copy. The default takeaway gives the share below
+    the threshold (per design).
+    """
+    sets = dict(ratios) if isinstance(ratios, Mapping) else {"": ratios}
+    arrays = {}
+    for name, r in sets.items():
+        arr = np.asarray(r, dtype=np.float64).ravel()
+        arr = arr[np.isfinite(arr)]
+        if arr.size == 0:
+            raise InputError(f"no finite distance ratios{' for ' + name if name else ''}",
+                             path="copy_ratio_histogram", remedy="pass MemorisationResult.ratio")
+        arrays[name] = arr
+    if not np.isfinite(threshold) or threshold <= 0:
+        raise InputError(f"threshold must be a positive number, got {threshold}", path="copy_ratio_histogram")
+    fig, axes = new_figure(figsize=(6.4, 3.8))
+    ax = axes[0, 0]
+    colours = [SYN_COLOUR] if len(arrays) == 1 else palette(len(arrays))
+    bins = np.histogram_bin_edges(np.concatenate(list(arrays.values())), bins=30)
+    for (name, arr), colour in zip(arrays.items(), colours):
+        label = f"SYNTHETIC ({name})" if name else "SYNTHETIC → nearest training image"
+        ax.hist(arr, bins=bins, alpha=0.6, color=colour, label=label)
+    ax.axvline(threshold, color="black", ls="--", label=f"copy threshold ({threshold:.2f})")
+    ax.set(xlabel=RATIO_LABEL, ylabel="synthetic images (count)")
+    ax.legend(frameon=False, fontsize=8)
+    if takeaway is None:
+        takeaway = "; ".join(f"{name + ': ' if name else ''}{np.mean(arr < threshold):.0%} of synthetic images "
+                             "lie below the copy threshold" for name, arr in arrays.items()) + "."
+    return finish(fig, title or "Memorisation: distance to the nearest training image", takeaway)

@@ -1,0 +1,7 @@
+"""Shared fixtures for the workbook tests (Agg backend)."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
