@@ -3,14 +3,15 @@
 Fidelity/diversity (:func:`prdc`), distribution distances (:func:`frechet_distance`, :func:`mmd_rbf`,
 :func:`feature_shift`, :func:`ks_max`), memorisation (:func:`memorisation`), per-subgroup views
 (:func:`by_subgroup`, :func:`subgroup_summary`, :class:`GroupFrame`), downstream utility (:func:`tstr`,
-:func:`detection_auc`) and :func:`evaluate_all`. k-NN work is chunked (:mod:`misyn_lab.metrics.knn`).
+:func:`detection_auc`), the standard run :func:`evaluate_all` / :func:`evaluate_imagesets` and
+:func:`results_table`. k-NN work is chunked (:mod:`misyn_lab.metrics.knn`).
 """
 
 from misyn_lab.metrics.distances import feature_shift, frechet_distance, ks_max, mmd_rbf
-from misyn_lab.metrics.evidence import evaluate_all
+from misyn_lab.metrics.evidence import Evaluation, evaluate_all, evaluate_imagesets
 from misyn_lab.metrics.fidelity import PRDC_KEYS, PRDCResult, prdc
 from misyn_lab.metrics.memorisation import MemorisationResult, memorisation
-from misyn_lab.metrics.result import MetricResult
+from misyn_lab.metrics.result import MetricResult, results_table
 from misyn_lab.metrics.subgroups import GroupFrame, by_subgroup, subgroup_summary
 from misyn_lab.metrics.utility import UtilityResult, detection_auc, tstr
 
@@ -32,4 +33,7 @@ __all__ = [
     "tstr",
     "detection_auc",
     "evaluate_all",
+    "evaluate_imagesets",
+    "Evaluation",
+    "results_table",
 ]
