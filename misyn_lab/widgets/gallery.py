@@ -7,22 +7,20 @@ The banner is drawn on the displayed copy only; stored pixels are never changed.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import Any
 
 import ipywidgets as w
 import numpy as np
 from matplotlib.figure import Figure
-from PIL import Image
 
 from misyn_lab.errors import InputError
 from misyn_lab.imagesets.core import ImageSet
-from misyn_lab.provenance.banner import burn_banner
-from misyn_lab.widgets._figures import figure_png, png_img_html
+from misyn_lab.viz.style import show_image
+from misyn_lab.widgets._figures import MARKER_TEXT, figure_png, png_img_html, tile_png
 from misyn_lab.widgets._frontend import StaticFallback, esc
 
-MARK = "SYNTHETIC"
+MARK = MARKER_TEXT
 
 
 @dataclass(frozen=True)
@@ -42,22 +40,6 @@ class Pair:
     synthetic_index: int
     real_index: int
     distance: float
-
-
-def display_pixels(image: np.ndarray, synthetic: bool) -> np.ndarray:
-    """The pixels to show: a copy with the SYNTHETIC strip burned in when ``synthetic`` (pure)."""
-    return burn_banner(image) if synthetic else np.array(image, copy=True)
-
-
-def tile_png(image: np.ndarray, synthetic: bool, *, size: int = 96) -> bytes:
-    """PNG bytes of one tile (scaled to ``size`` px wide, banner on synthetic images)."""
-    arr = display_pixels(image, synthetic)
-    pil = Image.fromarray((np.clip(arr, 0, 1) * 255).astype(np.uint8))
-    scale = size / max(pil.size)
-    pil = pil.resize((max(1, round(pil.width * scale)), max(1, round(pil.height * scale))), Image.NEAREST)
-    buf = io.BytesIO()
-    pil.save(buf, format="PNG")
-    return buf.getvalue()
 
 
 def gallery_order(imageset: ImageSet, sort_by: str | None = None, *, descending: bool = False) -> np.ndarray:
@@ -119,9 +101,7 @@ def gallery_figure(imageset: ImageSet, tiles: list[Tile], *, columns: int = 6) -
     for ax in axes:
         ax.axis("off")
     for ax, t in zip(axes, tiles):
-        img = display_pixels(imageset.images[t.index], t.synthetic)
-        ax.imshow(img, cmap="gray", vmin=0, vmax=1)
-        ax.set_title(t.caption[:28], fontsize=6, color="#b71c1c" if t.synthetic else "black")
+        show_image(ax, imageset.images[t.index], caption=t.caption[:28], synthetic=t.synthetic)
     return fig
 
 
@@ -192,7 +172,7 @@ class ImageGallery(StaticFallback, w.VBox):
         self.tiles = self.current_tiles()
         cells = []
         for t in self.tiles:
-            img = w.Image(value=tile_png(self.all.images[t.index], t.synthetic, size=self.tile_size), format="png")
+            img = w.Image(value=tile_png(self.all.images[t.index], marked=t.synthetic, size=self.tile_size), format="png")
             colour = "#b71c1c" if t.synthetic else "#333"
             cap = w.HTML(f'<small style="color:{colour}">{"<b>" if t.synthetic else ""}{esc(t.caption)}'
                          f'{"</b>" if t.synthetic else ""}</small>')

@@ -16,34 +16,15 @@ from typing import Any
 
 import ipywidgets as w
 import numpy as np
-from PIL import Image, ImageDraw
 
 from misyn_lab.errors import MisynError
 from misyn_lab.instruments.reader_study import STATIC_EXPLANATION, ReaderStudy
+from misyn_lab.widgets._figures import MARKER_TEXT, tile_png
 from misyn_lab.widgets._frontend import StaticFallback, esc, widgets_live
 
 TEST_MODE_NOTICE = ("TEST MODE: in this reader study synthetic images are shown WITHOUT their SYNTHETIC "
                     "marker, so that you can judge them. This is the only place misyn-lab does that. Every "
                     "synthetic tile is revealed and marked at the end.")
-MARKER_TEXT = "SYNTHETIC"
-
-
-def tile_png(image: np.ndarray, *, marked: bool = False, size: int = 192) -> bytes:
-    """PNG bytes of one tile (float [0, 1], grey or RGB), upscaled to ``size``; ``marked`` draws a red
-    SYNTHETIC banner across the top (pure)."""
-    arr = np.clip(np.asarray(image, dtype=np.float32), 0, 1)
-    pil = Image.fromarray((arr * 255).round().astype(np.uint8))
-    pil = pil.convert("RGB").resize((size, size), Image.NEAREST)
-    if marked:
-        draw = ImageDraw.Draw(pil)
-        band = max(14, size // 8)
-        draw.rectangle([0, 0, size, band], fill=(200, 30, 30))
-        draw.text((4, max(1, band // 2 - 6)), MARKER_TEXT, fill=(255, 255, 255))
-    buf = io.BytesIO()
-    pil.save(buf, format="PNG")
-    return buf.getvalue()
-
-
 class ReaderStudyWidget(StaticFallback, w.VBox):
     """One reader's session of a reader study.
 

@@ -9,7 +9,8 @@ from misyn_lab.errors import InputError
 from misyn_lab.imagesets.core import ImageSet
 from misyn_lab.widgets.explorer import DistributionExplorer
 from misyn_lab.widgets.explorer_model import ExplorerModel
-from misyn_lab.widgets.gallery import MARK, ImageGallery, gallery_order, nearest_pairs, tile_png
+from misyn_lab.widgets._figures import tile_png
+from misyn_lab.widgets.gallery import MARK, ImageGallery, gallery_order, nearest_pairs
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
@@ -96,7 +97,7 @@ def test_gallery_marks_every_synthetic_tile(real):
     assert all(MARK in b.children[1].value for b in boxes if "misyn-tile-synthetic" in b._dom_classes)
     # the banner is burned into the displayed copy only
     img = syn.images[0]
-    assert tile_png(img, True) != tile_png(img, False)
+    assert tile_png(img, marked=True) != tile_png(img, marked=False)
     assert np.array_equal(img, _blobs(6, 2, synthetic=True, prefix="s").images[0])
     assert "data:image/png;base64" in g.static_html()
 
