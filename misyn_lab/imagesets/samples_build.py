@@ -33,6 +33,10 @@ METADATA_COLUMNS = ("id", "group", "file", "mask_file", "source", "source_packag
                     "modality", "body_part", "plane", "slice_index", "subject", "sex", "age", "burned_in_text",
                     "notes")
 MNI_PER_PLANE = 40
+#: Sagittal MNI slices (midline + one hemisphere only: the template is symmetric). 22 keeps the ~3 mm spacing of
+#: the axial/coronal slices; 40 put neighbours 1-2 mm apart, so close that they behaved as near-duplicates
+#: (registry false matches, a near-zero memorisation baseline).
+MNI_SAGITTAL = 22
 COLIN_PER_PLANE = 24
 PLANE_AXIS = {"sagittal": 0, "coronal": 1, "axial": 2}
 
@@ -81,6 +85,45 @@ def spread_indices(lo: int, hi: int, n: int, margin: float = 0.1) -> list[int]:
     return sorted({int(round(v)) for v in np.linspace(a, b, n)})
 
 
+def hemisphere_indices(mid: int, lateral: int, n: int, margin: float = 0.1) -> list[int]:
+    """``n`` distinct indices spread evenly from the midline ``mid`` towards ``lateral`` (either side).
+
+    The midline is included; ``margin`` of the midline-to-``lateral`` distance is left out at the lateral end
+    only (like :func:`spread_indices` leaves it out at both ends of the whole extent). Raises
+    :class:`InputError` when the hemisphere has fewer than ``n`` voxels to pick from.
+    """
+    end = lateral - margin * (lateral - mid)
+    picks = sorted({int(round(v)) for v in np.linspace(mid, end, n)})
+    if len(picks) < n:
+        raise InputError(f"only {len(picks)} distinct slices between index {mid} and {end:.1f}, {n} wanted",
+                         path="samples_build.MNI_SAGITTAL", remedy="ask for fewer slices")
+    return picks
+
+
+def is_mirror_symmetric(volume: np.ndarray, axis: int, mid: int) -> bool:
+    """True when ``volume`` is voxel-identical to its mirror image about index ``mid`` along ``axis``."""
+    n = volume.shape[axis]
+    half = min(mid, n - 1 - mid)
+    lo = plane_slice_range(volume, axis, mid - half, mid)
+    hi = np.flip(plane_slice_range(volume, axis, mid + 1, mid + half + 1), axis=axis)
+    return half > 0 and bool(np.array_equal(lo, hi))
+
+
+def plane_slice_range(volume: np.ndarray, axis: int, start: int, stop: int) -> np.ndarray:
+    """``volume`` restricted to ``start:stop`` along ``axis`` (a view)."""
+    return volume[(slice(None),) * axis + (slice(start, stop),)]
+
+
+def pixel_duplicates(samples: list[Sample]) -> list[list[str]]:
+    """Groups (>= 2) of sample ids whose images are pixel-identical (same shape, dtype and values)."""
+    seen: dict[str, list[str]] = {}
+    for s in samples:
+        img = np.ascontiguousarray(s.image)
+        digest = hashlib.sha256(f"{img.shape}{img.dtype}".encode() + img.tobytes()).hexdigest()
+        seen.setdefault(digest, []).append(str(s.row["id"]))
+    return [ids for ids in seen.values() if len(ids) > 1]
+
+
 def plane_slice(volume: np.ndarray, axis: int, index: int) -> np.ndarray:
     """``volume`` at ``index`` along ``axis`` (a view, unlike ``np.take``)."""
     return volume[(slice(None),) * axis + (index,)]
@@ -117,11 +160,14 @@ def _base_row(group: str, **kw: Any) -> dict[str, Any]:
 
 # ------------------------------------------------------------------------------------------ sources
 def _volume_slices(group: str, volume: np.ndarray, brain: np.ndarray, per_plane: int, source_file: str,
-                   labels: np.ndarray | None, coord: Callable[[int, int], str]) -> Iterator[Sample]:
+                   labels: np.ndarray | None, coord: Callable[[int, int], str],
+                   indices: dict[str, list[int]] | None = None) -> Iterator[Sample]:
+    """Slices per plane: ``indices[plane]`` where given, else ``per_plane`` spread over the brain extent."""
     lo_v, hi_v = float(volume.min()), float(np.percentile(volume[brain], 99.9))
     for plane, axis in PLANE_AXIS.items():
         a, b = extent(brain, axis)
-        for i in spread_indices(a, b, per_plane):
+        picks = (indices or {}).get(plane) or spread_indices(a, b, per_plane)
+        for i in picks:
             sl = (np.clip(plane_slice(volume, axis, i), lo_v, hi_v) - lo_v) / (hi_v - lo_v)
             img = to_uint8(resize_to(pad_square(_display(sl))))
             mask = None
@@ -156,7 +202,23 @@ def mni152_samples() -> Iterator[Sample]:
 
     yield from _volume_slices("mni152", vol, brain, MNI_PER_PLANE,
                               "nilearn/datasets/data/mni_icbm152_t1_tal_nlin_sym_09a_converted.nii.gz",
-                              labels, coord)
+                              labels, coord, indices={"sagittal": mni_sagittal_indices(brain, aff)})
+
+
+def midline_index(affine: np.ndarray, axis: int = 0) -> int:
+    """Voxel index of world coordinate 0 along ``axis`` (x = 0 mm: the MNI midline)."""
+    return int(round(float((np.linalg.inv(affine) @ np.array([0.0, 0.0, 0.0, 1.0]))[axis])))
+
+
+def mni_sagittal_indices(brain: np.ndarray, affine: np.ndarray) -> list[int]:
+    """Sagittal slice indices: the midline (x = 0) plus one hemisphere (x > 0, right), spread evenly.
+
+    The ICBM152 2009a *symmetric* template is voxel-identical at +x and -x (see :func:`is_mirror_symmetric`),
+    so slices from both hemispheres would be exact duplicate images: real-to-real distance 0, which breaks every
+    nearest-neighbour metric. The lateral end leaves out 10 % of the midline-to-edge distance.
+    """
+    axis = PLANE_AXIS["sagittal"]
+    return hemisphere_indices(midline_index(affine, axis), extent(brain, axis)[1], MNI_SAGITTAL)
 
 
 def colin27_samples(path: Path = COLIN27_PATH) -> Iterator[Sample]:
@@ -326,6 +388,7 @@ def build_samples(out_dir: str | Path, *, groups: tuple[str, ...] | None = None)
         if unknown:
             raise InputError(f"unknown sample groups {unknown}", path="groups", remedy=f"use {sorted(known)}")
     rows: list[dict[str, Any]] = []
+    samples: list[Sample] = []
     written: set[str] = set()
     for gname, gen in gens:
         if gname == "dicom":
@@ -346,14 +409,23 @@ def build_samples(out_dir: str | Path, *, groups: tuple[str, ...] | None = None)
             if s.row["plane"] in PLANE_AXIS and s.row["slice_index"] != "":
                 sid = f"{g}-{s.row['plane'][:3]}-{int(s.row['slice_index']):03d}"
             s.row["id"] = sid
-            s.row["file"] = f"images/{g}/{sid}.png"
-            _write(out, s.row["file"], png_bytes(s.image))
-            written.add(s.row["file"])
-            if s.mask is not None:
-                s.row["mask_file"] = f"masks/{g}/{sid}.png"
-                _write(out, s.row["mask_file"], png_bytes(s.mask))
-                written.add(s.row["mask_file"])
-            rows.append(s.row)
+            samples.append(s)
+    dups = pixel_duplicates(samples)
+    if dups:  # checked before anything is written: a duplicate real image poisons nearest-neighbour metrics
+        raise InputError(f"{len(dups)} group(s) of pixel-identical images, e.g. {dups[:3]}", path=out,
+                         remedy="pick distinct slices/tiles in misyn_lab/imagesets/samples_build.py")
+    for s in samples:
+        g, sid = s.row["group"], s.row["id"]
+        s.row["file"] = f"images/{g}/{sid}.png"
+        _write(out, s.row["file"], png_bytes(s.image))
+        written.add(s.row["file"])
+        if s.mask is not None:
+            s.row["mask_file"] = f"masks/{g}/{sid}.png"
+            _write(out, s.row["mask_file"], png_bytes(s.mask))
+            written.add(s.row["mask_file"])
+        rows.append(s.row)
+    notes.append(f"duplicate check: no two of the {len(samples)} images are pixel-identical (SHA-256 of the "
+                 "decoded pixels)")
     removed = remove_stale(out, written)
     notes.extend(f"optional DICOM source skipped: {m}" for m in skipped)
     meta = pd.DataFrame(rows, columns=list(METADATA_COLUMNS)).astype(str)

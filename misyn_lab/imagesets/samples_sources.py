@@ -99,13 +99,21 @@ DICOM_SOURCES: tuple[DicomSource, ...] = (
 
 _DERIVATION = {
     "mni152": "Volume reoriented to RAS (nibabel), intensities scaled by the volume's min and 99.9th brain percentile; "
-              "40 slices per plane evenly spread over the central 80% of the brain-mask extent; each slice rotated "
+              "axial and coronal: 40 slices each, evenly spread over the central 80% of the brain-mask extent; "
+              "sagittal: the midline (x=0) plus the right hemisphere only, 22 slices evenly spread from x=0 mm "
+              "to 90% of the way to the lateral brain edge (x=0..+65 mm, about 3 mm apart like the other planes; "
+              "denser slices 1-2 mm apart behave as near-duplicates). Why one hemisphere: the "
+              "template is *symmetric* (voxel-identical at +x and -x; checked by tests/imagesets), so slices from "
+              "both hemispheres were pixel-identical duplicate pairs, and duplicate real images make real-to-real "
+              "nearest-neighbour distances 0, which breaks fidelity and memorisation metrics. Each slice rotated "
               "(axial: anterior up; coronal/sagittal: superior up; axial/coronal show the subject's left on the "
               "image left, sagittal shows anterior on the right), zero-padded to a square and resized to 128x128 "
               "(bilinear, anti-aliased). Masks: 0 background, 1 grey matter, 2 white matter = the larger of nilearn's "
               "grey/white-matter probability templates where it is >= 0.5, inside the brain mask; resized with "
               "nearest neighbour. CSF and partial-volume voxels are background.",
-    "colin27": "As MNI152 (24 slices per plane, brain extent from ch2bet.nii.gz), no masks.",
+    "colin27": "As MNI152, but 24 slices per plane and sagittal slices from both hemispheres like the other "
+               "planes (Colin27 is one real, asymmetric brain: mirrored slices differ); brain extent from "
+               "ch2bet.nii.gz; no masks.",
     "dicom": "Modality LUT (rescale slope/intercept) applied; MONOCHROME1 inverted; palette/RGB converted to "
              "luminance; CT windowed with the file's VOI window or a soft-tissue window C=40 W=400 HU; MR/CR/US/NM "
              "windowed at the 0.5-99.5 percentiles; zero-padded to a square and resized to 128x128. Only "

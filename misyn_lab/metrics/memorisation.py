@@ -93,7 +93,9 @@ def memorisation(
         Copy threshold on the distance ratio ``d(syn, nearest train) / median train-to-train NN distance``.
         Default: the ``percentile``-th percentile (1 %) of the train-to-train NN distances over their median, i.e. a
         synthetic sample is a copy when it is closer to a training sample than 99 % of training samples are to
-        their nearest other training sample.
+        their nearest other training sample. The percentile is taken over the strictly positive distances:
+        exact duplicates in ``train_real`` (distance 0) would make it 0, and then nothing could be flagged; their
+        number is named in ``warnings`` (also in every result's ``details["warnings"]``).
     positive_controls:
         Optional features of known copies (e.g. augmented training images); their detection rate is reported.
     top:
@@ -124,12 +126,21 @@ def memorisation(
             "the copy threshold is loose and independent samples can be flagged; check the holdout false-alarm "
             "rate (pass holdout_real) or pass an explicit threshold"
         )
-    n_dup = int(np.count_nonzero(train_nn == 0))
+    positive = train_nn[train_nn > 0]
+    n_dup = len(train_nn) - len(positive)
     if n_dup:
-        warnings.append(f"{n_dup} training samples have an exact duplicate in the training set")
+        warnings.append(
+            f"{n_dup} of {len(train)} training samples have an exact duplicate in the training set (nearest-neighbour "
+            f"distance 0): the default copy threshold is calibrated on the {len(positive)} strictly positive "
+            "distances only, and duplicated training samples never count as identifiable; remove duplicate "
+            "training images/features"
+        )
     if threshold is None:
-        threshold = float(np.percentile(train_nn, percentile)) / typical
-        rule = f"{percentile:g}th percentile of train-to-train nearest-neighbour distances / their median"
+        # over strictly positive distances: duplicated training rows would otherwise pull the percentile to 0,
+        # and a 0 threshold flags nothing
+        threshold = float(np.percentile(positive, percentile)) / typical
+        rule = (f"{percentile:g}th percentile of the strictly positive train-to-train nearest-neighbour distances "
+                "/ the median of all of them")
     else:
         threshold = float(threshold)
         if not threshold >= 0:
@@ -206,7 +217,8 @@ def memorisation(
             f"For {ident:.0%} of training samples the nearest synthetic sample is closer than the nearest other "
             f"training sample (about {baseline:.0%} is expected for an independent sample of this size)."
         ),
-        details={"expected_if_independent": baseline, "definition": "synthcity identifiability (unweighted)"},
+        details={"expected_if_independent": baseline, "definition": "synthcity identifiability (unweighted)",
+                 "warnings": list(warnings)},
     )
     return MemorisationResult(
         metrics=metrics,

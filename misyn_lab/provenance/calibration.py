@@ -90,8 +90,9 @@ def run(samples_dir: Path) -> dict:
     for _, grp in meta.reset_index().dropna(subset=["slice_index"]).groupby(["group", "plane"]):
         idx = grp.sort_values("slice_index")["index"].to_numpy()
         neigh_list += list(zip(idx[:-1], idx[1:]))
-    neigh = _pairwise(hashes, np.array(neigh_list))
-    identical = real.rmse < 1.0  # e.g. mirrored sagittal slices of the *symmetric* MNI template
+    neigh_pairs = np.array(neigh_list)
+    neigh = _pairwise(hashes, neigh_pairs)
+    identical = real.rmse < 1.0  # e.g. mirrored slices of a symmetric template (the sample builder now refuses them)
     pos: dict[str, Distances] = {}
     for t in TRANSFORMS:
         th = [hashing.perceptual_hashes(transform(a, t)) for a in arrays]
@@ -100,7 +101,31 @@ def run(samples_dir: Path) -> dict:
         pos[t] = _pairwise(both, pairs)
     informative = np.array([h.informative for h in hashes])
     return {"n_images": n, "meta": meta, "real": real, "neigh": neigh, "identical": identical, "pos": pos,
-            "informative": informative, "pairs": all_pairs}
+            "informative": informative, "pairs": all_pairs, "neigh_pairs": neigh_pairs}
+
+
+def false_match_lines(res: dict, limit: int = 8) -> list[str]:
+    """Plain-language list of the real-vs-real false matches: which groups/planes, slice gaps, examples."""
+    import collections
+
+    import pandas as pd
+
+    real, ident, pairs, meta = res["real"], res["identical"], res["pairs"], res["meta"]
+    hit = real.matched() & ~ident
+    if not hit.any():
+        return []
+    ids, groups = meta["id"].tolist(), meta["group"].astype(str).tolist()
+    planes = meta["plane"].fillna("").astype(str).tolist()
+    slices = meta["slice_index"].tolist()
+    kinds: collections.Counter[str] = collections.Counter()
+    for i, j in pairs[hit]:
+        same = groups[i] == groups[j] and planes[i] == planes[j] and planes[i] != ""
+        gap = f", {abs(int(slices[i]) - int(slices[j]))} voxel(s) apart" if same and pd.notna(slices[i]) else ""
+        kinds[f"{groups[i]} {planes[i]}{gap}" if same else f"{groups[i]} vs {groups[j]}"] += 1
+    order = np.argsort(real.rmse[hit], kind="stable")[:limit]
+    examples = [f"{ids[i]} ~ {ids[j]} ({r:.2f})" for (i, j), r in zip(pairs[hit][order], real.rmse[hit][order])]
+    return ["False matches by kind: " + "; ".join(f"{k}: {v}" for k, v in sorted(kinds.items())) + ".",
+            "Closest (thumbnail RMSE): " + ", ".join(examples) + "."]
 
 
 def _pct(x: np.ndarray, q: float) -> str:
@@ -132,7 +157,7 @@ def report(res: dict) -> str:
         f"min-max-normalised 32×32 grey thumbnails is ≤ {registry.THUMB_RMSE_MAX} (0..255 scale). Images whose "
         f"thumbnail standard deviation is below {hashing.MIN_THUMB_STD} (flat) are never matched perceptually.",
         "",
-        "Why not a Hamming threshold alone: neighbouring MRI slices 3 voxels apart have 64-bit pHash/dHash distances",
+        "Why not a Hamming threshold alone: neighbouring MRI slices 1-3 voxels apart have 64-bit pHash/dHash distances",
         "of 0–2 bits (table below), i.e. *any* Hamming threshold that lets a JPEG-compressed or resized copy match",
         "would also match the neighbouring real slice. The hashes stay as a fast prefilter and as the recorded",
         "fingerprint; the thumbnail difference separates copies from look-alikes.",
@@ -156,12 +181,14 @@ def report(res: dict) -> str:
         f"{fm / n_nonid:.2e}" + (f" (none observed; 95% upper bound by the rule of three: {bound:.1e})" if fm == 0 else "")
         + ".",
         f"Neighbouring slices matched: {int(m_neigh.sum())} / {len(m_neigh)}"
-        f" ({int((m_neigh & (neigh.rmse < 1.0)).sum())} of them identical images: the two sagittal slices either"
-        " side of the midline of the symmetric template).",
-        f"Identical real images (thumbnail RMSE < 1; {int(ident.sum())} pairs, e.g. {', '.join(ident_pairs) or 'none'})"
-        " are the mirrored sagittal slices of the *symmetric* MNI template: they are the same picture, so no",
-        "content-based registry can tell them apart (they match each other; a real image can only be mistaken for",
-        "a registered synthetic image if the two are this close).",
+        f" ({int((m_neigh & (neigh.rmse < 1.0)).sum())} of them identical images).",
+        *false_match_lines(res),
+        f"Identical real images (thumbnail RMSE < 1): {int(ident.sum())} pairs"
+        + (f", e.g. {', '.join(ident_pairs)}. Identical pictures (such as mirrored slices of a symmetric template) "
+           "cannot be told apart by any content-based registry; they match each other." if ident.any() else
+           ". The sample builder refuses pixel-identical images (the mirrored sagittal slices of the *symmetric* MNI "
+           "template were removed), so every real-vs-real match above is a false match between distinct images.")
+        + " A real image can only be mistaken for a registered synthetic image if the two are this close.",
         "",
         "## Original vs transformed copy (every miss is a missed synthetic image)",
         "",

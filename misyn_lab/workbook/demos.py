@@ -87,7 +87,7 @@ def representation(real: ImageSet, subgroup: str, *, seed: int = 0, minority_wei
                              "coverage"]], results=subgroup_summary(table, subgroup))
 
 
-def design_checks(*, n: int = 40, seed: int = 0, subgroup: str = "plane", threshold: float = 0.5) -> Demo:
+def design_checks(*, n: int = 40, seed: int = 0, subgroup: str = "plane", threshold: float | None = None) -> Demo:
     """Memorisation of two designs (memorising vs PCA-Gaussian), measured in pixel space against training images."""
     import dataclasses
 
@@ -96,17 +96,18 @@ def design_checks(*, n: int = 40, seed: int = 0, subgroup: str = "plane", thresh
     from misyn_lab.viz.memorisation import copy_ratio_histogram
 
     train, holdout = split_real(teaching_real_set(), seed=seed)
-    rows, results, ratios = [], {}, {}
+    rows, results, ratios, thresholds = [], {}, {}, []
     for name, kwargs in (("memorising", {"strength": 0.9, "max_shift": 0}), ("pca_gaussian", {})):
         syn = make_generator(name, **kwargs).fit(train).sample(int(n), seed=seed)
         mem = memorisation(pixels(train), pixels(syn), holdout_real=pixels(holdout), threshold=threshold)
         ratios[name] = mem.ratio
+        thresholds.append(mem.threshold)
         rate = mem.metrics["memorisation.copy_rate"]
         rows.append({"design": name, "copy rate": rate.value,
                      "training images copied": mem.metrics["memorisation.train_copied_rate"].value})
         results[f"{name}:copy_rate"] = dataclasses.replace(
             rate, interpretation=f"design {name}: {rate.interpretation}", details={**rate.details, "design": name})
-    fig = copy_ratio_histogram(ratios, threshold, title="Memorisation of two designs",
+    fig = copy_ratio_histogram(ratios, thresholds[0], title="Memorisation of two designs",
                                takeaway="the memorising design puts synthetic images right on top of training "
                                         "images; the PCA-Gaussian design does not")
     return Demo(table=pd.DataFrame(rows), results=results, figure=fig)

@@ -85,11 +85,12 @@ def dropped_subgroup(*, n: int = 180, seed: int = 0, column: str = "subject", mi
     return Demo(table=table, results={res.key: res}, figure=fig)
 
 
-def near_copies(*, n: int = 60, seed: int = 0, strength: float = 0.95, threshold: float = 0.5) -> Demo:
+def near_copies(*, n: int = 60, seed: int = 0, strength: float = 0.95, threshold: float | None = None) -> Demo:
     """L2 (privacy): a memorising generator outputs near-copies of its training images.
 
-    A synthetic image counts as a copy when it is closer to a training image than ``threshold`` × the typical
-    real-to-real nearest-neighbour distance (pixel space). ``extra`` holds the ``train`` and ``synthetic`` sets
+    A synthetic image counts as a copy when it is closer to a training image than the copy threshold of
+    :func:`misyn_lab.metrics.memorisation.memorisation` (pixel space; by default calibrated on the training
+    set's own nearest-neighbour distances, or ``threshold`` if given). ``extra`` holds the ``train`` and ``synthetic`` sets
     (for a gallery of nearest pairs) and the ``memorisation`` result.
     """
     from misyn_lab.metrics.memorisation import memorisation

@@ -10,7 +10,7 @@ from misyn_lab.imagesets import ImageSet, load_sample
 
 @pytest.fixture(scope="session")
 def real_mr() -> ImageSet:
-    """MNI152 + Colin27 T1 slices at 32×32 (192 real grey images)."""
+    """MNI152 + Colin27 T1 slices at 32×32 (174 real grey images)."""
     return load_sample("mni152", size=(32, 32)).concat(load_sample("colin27", size=(32, 32)), name="mr")
 
 

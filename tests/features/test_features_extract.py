@@ -17,11 +17,11 @@ from misyn_lab.imagesets import ImageSet
 def test_intensity_shapes_names_and_reference_values(real_mr):
     fm = extract_features(real_mr, "intensity", progress=False)
     assert isinstance(fm, FeatureMatrix)
-    assert fm.shape == (192, 28) and len(fm.names) == 28 and fm.kind == "intensity"
+    assert fm.shape == (174, 28) and len(fm.names) == 28 and fm.kind == "intensity"
     assert fm.ids == real_mr.ids and fm.source_hash == real_mr.content_hash()
     assert all(n.startswith("intensity.") for n in fm.names)
     df = fm.to_frame()
-    x = real_mr.images.reshape(192, -1).astype(np.float64)
+    x = real_mr.images.reshape(174, -1).astype(np.float64)
     np.testing.assert_allclose(df["intensity.mean"], x.mean(axis=1), atol=1e-6)
     np.testing.assert_allclose(df["intensity.std"], x.std(axis=1), atol=1e-6)
     np.testing.assert_allclose(df["intensity.p95"], np.percentile(x, 95, axis=1), atol=1e-6)
@@ -116,11 +116,11 @@ def test_embedding_fitted_on_real_and_reused(real_mr):
     from misyn_lab.synth import PCAGaussianGenerator
 
     emb = PCAEmbedding.fit(real_mr, n_components=8, size=(16, 16), seed=0)
-    assert emb.n_components == 8 and "n=192" in emb.fitted_on
+    assert emb.n_components == 8 and "n=174" in emb.fitted_on
     syn = PCAGaussianGenerator(8).fit(real_mr).sample(20, seed=0)
     fr = extract_features(real_mr, "intensity+embedding", embedding=emb, progress=False)
     fs = emb.transform(syn)
-    assert fr.shape == (192, 36) and fs.shape == (20, 8)
+    assert fr.shape == (174, 36) and fs.shape == (20, 8)
     assert fs.names == [f"embedding.pc{i:02d}" for i in range(1, 9)]
     assert fs.params["embedding_hash"] == fr.params["embedding_hash"]
     again = PCAEmbedding.fit(real_mr, n_components=8, size=(16, 16), seed=0)
@@ -137,7 +137,7 @@ def test_embedding_fitted_on_real_and_reused(real_mr):
 
 def test_standardise_uses_real_statistics(real_mr):
     fr = extract_features(real_mr.take(range(100)), "intensity", progress=False)
-    fs = extract_features(real_mr.take(range(100, 192)), "intensity", progress=False)
+    fs = extract_features(real_mr.take(range(100, 174)), "intensity", progress=False)
     rz, sz = standardise(fr, fs)
     keep = fr.values.std(axis=0) > 1e-12
     np.testing.assert_allclose(rz.values[:, keep].mean(axis=0), 0, atol=1e-9)

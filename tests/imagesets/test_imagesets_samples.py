@@ -106,11 +106,11 @@ def test_volume_and_retina_build_matches_committed(tmp_path):
     from misyn_lab.imagesets.samples_sources import COLIN27_PATH
 
     summary = build_samples(tmp_path, groups=("mni152", "colin27", "retina"))
-    assert summary["counts"]["mni152/MR"] == 120 and summary["n_masks"] == 120
+    assert summary["counts"]["mni152/MR"] == 102 and summary["n_masks"] == 102
     committed = data_dir()
     files = sorted((tmp_path / "images").rglob("*.png")) + sorted((tmp_path / "masks").rglob("*.png"))
     n_colin = int((read_metadata()["group"] == "colin27").sum()) if COLIN27_PATH.is_file() else 0
-    assert len(files) == 240 + n_colin + summary["counts"]["retina/fundus"]
+    assert len(files) == 2 * 102 + n_colin + summary["counts"]["retina/fundus"]  # MNI images + masks
     assert all(_sha(f) == _sha(committed / f.relative_to(tmp_path)) for f in files)
 
 

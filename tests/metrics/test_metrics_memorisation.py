@@ -94,3 +94,25 @@ def test_small_training_set_warns(data):
     assert any("only 10 training samples" in w for w in res.warnings)
     assert res["copy_rate"].details["warnings"] == res.warnings
     assert memorisation(train, independent).warnings == []
+
+
+def test_duplicated_training_rows_still_flag_a_memorising_generator(data, rng):
+    """Duplicates made the 1st percentile 0 (nothing flagged, no warning); now it is taken over positive distances."""
+    train, holdout, independent, _ = data
+    dup_train = np.r_[train, train[:20]]  # 40 of 220 rows have an exact twin
+    copies = dup_train[::2] + rng.normal(0, 1e-3, dup_train[::2].shape)
+    res = memorisation(dup_train, copies, holdout_real=holdout)
+    assert res["copy_rate"].value == 1.0 and res["train_copied_rate"].value >= 0.5
+    assert res.threshold > 0
+    positive = res.train_nn_dist[res.train_nn_dist > 0]
+    assert len(positive) == 180
+    assert res.threshold == pytest.approx(np.percentile(positive, 1.0) / np.median(res.train_nn_dist))
+    assert "strictly positive" in res["copy_rate"].details["threshold_rule"]
+    msg = [w for w in res.warnings if "exact duplicate" in w]
+    assert len(msg) == 1 and msg[0].startswith("40 of 220 training samples have an exact duplicate")
+    for key in ("copy_rate", "train_copied_rate", "identifiability"):
+        assert res[key].details["warnings"] == res.warnings
+    # an independent sample is still not flagged, and a duplicate-free set gets no duplicate warning
+    indep = memorisation(dup_train, independent, holdout_real=holdout)
+    assert indep["copy_rate"].value <= 0.05
+    assert not any("exact duplicate" in w for w in memorisation(train, copies).warnings)

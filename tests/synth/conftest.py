@@ -10,7 +10,7 @@ from misyn_lab.imagesets import ImageSet, load_sample, load_sample_with_masks
 
 @pytest.fixture(scope="session")
 def brains() -> ImageSet:
-    """MNI152 (120) + Colin27 (72) T1 slices at 32×32: columns group, plane, modality, subject ..."""
+    """MNI152 (102) + Colin27 (72) T1 slices at 32×32: columns group, plane, modality, subject ..."""
     mni = load_sample("mni152", size=(32, 32))
     colin = load_sample("colin27", size=(32, 32))
     return mni.concat(colin, name="brains")

@@ -14,7 +14,7 @@ from misyn_lab.imagesets import ImageSet, load_sample  # noqa: E402
 
 @pytest.fixture(scope="session")
 def mr() -> ImageSet:
-    """MNI152 T1 slices at 32×32 (120 real images, planes axial/coronal/sagittal)."""
+    """MNI152 T1 slices at 32×32 (102 real images, planes axial/coronal/sagittal)."""
     return load_sample("mni152", size=(32, 32))
 
 
