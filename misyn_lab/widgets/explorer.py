@@ -31,15 +31,16 @@ class ExplorerCanvas:
 
     def __init__(self) -> None:
         self.fig = Figure(figsize=(8, 3), dpi=80)
-        self.fig.subplots_adjust(left=0.07, right=0.98, bottom=0.16, top=0.84, wspace=0.25)
+        self.fig.subplots_adjust(left=0.07, right=0.86, bottom=0.18, top=0.84, wspace=0.3)
         self.ax_hist, self.ax_scatter = self.fig.subplots(1, 2)
         self.real_stairs = self.syn_stairs = None
         self.real_pts = self.ax_scatter.scatter([], [], s=5, alpha=0.5, c=REAL_COLOUR, label="real", rasterized=True)
         self.syn_pts = self.ax_scatter.scatter([], [], s=6, alpha=0.5, c=SYN_COLOUR, marker="x", label="SYNTHETIC",
                                               rasterized=True)
-        self.ax_scatter.legend(frameon=False, markerscale=2, loc="upper right")
-        self.ax_scatter.set_xlabel("axis 1 (PCA of real)")
-        self.ax_scatter.set_ylabel("axis 2")
+        self.ax_scatter.legend(frameon=False, markerscale=2, loc="lower left", bbox_to_anchor=(1.0, 0.0),
+                               fontsize=8)
+        self.ax_scatter.set_xlabel("PCA axis 1 of the real features (standardised units)")
+        self.ax_scatter.set_ylabel("PCA axis 2 (standardised units)")
         self.suptitle = self.fig.suptitle("", fontsize=9)
         for axis in (self.ax_hist, self.ax_scatter):  # fewer tick labels: text dominates the redraw time
             axis.locator_params(nbins=4)
@@ -55,14 +56,14 @@ class ExplorerCanvas:
             self.real_stairs = ax.stairs(hr, edges, fill=True, alpha=0.55, color=REAL_COLOUR, label="real")
             self.syn_stairs = ax.stairs(hs, edges, fill=True, alpha=0.55, color=SYN_COLOUR, label="SYNTHETIC")
             ax.legend(frameon=False, loc="upper right")
-            ax.set_ylabel("density")
+            ax.set_ylabel("density (1 / feature unit)")
         else:
             self.real_stairs.set_data(hr, edges)
             self.syn_stairs.set_data(hs, edges)
         top = float(max(hr.max(initial=0), hs.max(initial=0))) or 1.0
         ax.set_xlim(edges[0], edges[-1])
         ax.set_ylim(0, top * 1.1)
-        ax.set_xlabel(view.hist_feature)
+        ax.set_xlabel(f"{view.hist_feature} (feature value)")
         ax.set_title(f"{view.hist_feature}: real vs synthetic", fontsize=9)
         self.real_pts.set_offsets(view.real_2d)
         self.syn_pts.set_offsets(view.synthetic_2d)
