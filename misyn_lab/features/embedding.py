@@ -95,7 +95,7 @@ class PCAEmbedding:
         evr = (s.astype(np.float64) ** 2) / total if total > 0 else np.zeros(k)
         return cls(n_components=k, size=size, seed=seed, max_fit=max_fit, mean=mean,
                    components=vt.astype(np.float64), explained_variance_ratio=evr,
-                   fitted_on=f"{real.name} (n={len(real)}, sha256:{real.content_hash()[:16]})")
+                   fitted_on=real.describe())
 
     @property
     def is_fitted(self) -> bool:

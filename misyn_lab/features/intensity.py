@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from misyn_lab.imagesets.intensity import luminance as rgb_luminance
+
 PERCENTILES = (1, 5, 25, 50, 75, 95, 99)
 HIST_BINS = 16
 ENTROPY_BINS = 256
-_LUMA = np.array([0.2125, 0.7154, 0.0721], dtype=np.float32)
 
 
 def intensity_names(colour: bool) -> list[str]:
@@ -25,7 +26,7 @@ def intensity_names(colour: bool) -> list[str]:
 
 def luminance(images: np.ndarray) -> np.ndarray:
     """Grey stack (N×H×W) from grey or RGB images."""
-    return images @ _LUMA if images.ndim == 4 else images
+    return rgb_luminance(images) if images.ndim == 4 else images
 
 
 def _percentiles_sorted(xs: np.ndarray, q: tuple[int, ...]) -> np.ndarray:

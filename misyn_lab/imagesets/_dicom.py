@@ -15,6 +15,65 @@ DECODER_REMEDY = ("install a decoder for this transfer syntax: pip install pylib
                   "pylibjpeg-openjpeg (or python-gdcm), or pass on_error='skip'")
 
 
+def has_dicm_marker(head: bytes) -> bool:
+    """True when ``head`` (a file's first bytes, at least 132) carries the 'DICM' marker at byte 128."""
+    return len(head) >= 132 and head[128:132] == b"DICM"
+
+
+def _check_standard_elements(ds: Any) -> int:
+    """Convert every non-private element, nested sequences included; returns how many are known to the
+    DICOM dictionary (have a keyword).
+
+    pydicom parses element values lazily, so a corrupt value (wrong length for its VR, bad number ...)
+    only raises when it is first read; converting them here makes that happen inside :func:`dcmread`.
+    """
+    n = 0
+    for tag in list(ds.keys()):
+        if tag.is_private:
+            continue
+        elem = ds[tag]
+        n += bool(elem.keyword)
+        if elem.VR == "SQ":
+            for item in elem.value or []:
+                n += _check_standard_elements(item)
+    return n
+
+
+def dcmread(source: Any, *, pixels: bool = True, where: Any = None,
+            remedy: str = "the file may be truncated or corrupt; re-export it") -> Any:
+    """``pydicom.dcmread`` (``stop_before_pixels`` unless ``pixels``) with every read failure as
+    :class:`InputError` naming the file (``where``, default ``source``).
+
+    pydicom raises arbitrary types on damaged files (InvalidDicomError, struct.error, EOFError,
+    NotImplementedError, BytesLengthException ...), partly only when a value is first read; all standard
+    elements are therefore converted here, and a file without any standard attribute is refused.
+    """
+    import warnings
+
+    import pydicom
+    from pydicom.errors import InvalidDicomError
+
+    where = source if where is None else where
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # pydicom warns about odd VRs in garbage
+            ds = pydicom.dcmread(source, stop_before_pixels=not pixels, force=False)
+    except InvalidDicomError as exc:
+        raise InputError(f"not a DICOM file ({exc})", path=where, remedy=remedy) from exc
+    except Exception as exc:  # noqa: BLE001 - pydicom raises arbitrary types (struct.error, EOFError ...) on garbage
+        raise InputError(f"cannot read DICOM file: {type(exc).__name__}: {exc}", path=where, remedy=remedy) from exc
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            n_standard = _check_standard_elements(ds)
+    except Exception as exc:  # noqa: BLE001 - lazily converted elements raise arbitrary types
+        raise InputError(f"corrupt DICOM attribute: {type(exc).__name__}: {exc}", path=where, remedy=remedy) from exc
+    if not n_standard:
+        raise InputError("DICOM file holds no standard attributes (corrupt data after the preamble)", path=where,
+                         remedy=remedy)
+    return ds
+
+
 def looks_like_dicom(path: Path) -> bool:
     """True for a ``.dcm``/``.dicom`` suffix or a 'DICM' marker at byte 128 (suffix-less files)."""
     if path.suffix.lower() in DICOM_SUFFIXES:
@@ -26,7 +85,7 @@ def looks_like_dicom(path: Path) -> bool:
             head = fh.read(132)
     except OSError:
         return False
-    return len(head) == 132 and head[128:132] == b"DICM"
+    return has_dicm_marker(head)
 
 
 def _text(ds: Any, keyword: str) -> str:
@@ -50,19 +109,11 @@ def read_dicom(path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> lis
     inverted so that bright means high signal. A file without pixel data, a compressed file without a
     decoder, or an oversized image raises :class:`InputError` naming the file and the remedy.
     """
-    import pydicom
-    from pydicom.errors import InvalidDicomError
     from pydicom.pixels import apply_color_lut, apply_modality_lut
 
     path = Path(path)
-    try:
-        ds = pydicom.dcmread(path)
-    except InvalidDicomError as exc:
-        raise InputError(f"not a DICOM file ({exc})", path=path,
-                         remedy="remove it from the list, or pass on_error='skip'") from exc
-    except (OSError, EOFError, ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise InputError(f"cannot parse DICOM file ({type(exc).__name__}: {exc})", path=path,
-                         remedy="check the file is complete, or pass on_error='skip'") from exc
+    ds = dcmread(path, remedy="check the file is a complete DICOM file, remove it from the list, or pass "
+                              "on_error='skip'")
     if not any(k in ds for k in ("PixelData", "FloatPixelData", "DoubleFloatPixelData")):
         kind = _text(ds, "Modality") or "unknown modality"
         raise InputError(f"DICOM object has no pixel data ({kind}; e.g. a report, plan or waveform)",
@@ -77,7 +128,7 @@ def read_dicom(path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> lis
         raise InputError(
             f"cannot decode compressed pixel data ({getattr(ts, 'name', ts)}): no decoder installed",
             path=path, remedy=DECODER_REMEDY) from exc
-    except (ValueError, AttributeError, KeyError, TypeError, OSError, EOFError) as exc:
+    except Exception as exc:  # noqa: BLE001 - pydicom/numpy raise arbitrary types on corrupt pixel data
         raise InputError(f"pixel data unreadable ({type(exc).__name__}: {exc})", path=path,
                          remedy="check the file is complete, or pass on_error='skip'") from exc
     stored_dtype = str(arr.dtype)

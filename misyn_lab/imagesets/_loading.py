@@ -14,11 +14,10 @@ import pandas as pd
 from misyn_lab.errors import InputError
 from misyn_lab.imagesets._raster import RASTER_SUFFIXES, RawFrame
 from misyn_lab.imagesets.core import ImageSet, SkippedFile
-from misyn_lab.imagesets.intensity import normalise_intensity
+from misyn_lab.imagesets.intensity import luminance, normalise_intensity
 
 NIFTI_SUFFIXES = (".nii", ".nii.gz")
 NPZ_SUFFIXES = (".npz", ".npy")
-_LUMA = np.array([0.2125, 0.7154, 0.0721], dtype=np.float32)
 #: Show a progress bar when a loader reads more files than this.
 PROGRESS_THRESHOLD = 200
 
@@ -30,9 +29,10 @@ def check_on_error(on_error: str) -> None:
         raise InputError(f"on_error must be 'raise' or 'skip', got {on_error!r}", path="on_error")
 
 
-def suffix(path: Path) -> str:
-    name = path.name.lower()
-    return ".nii.gz" if name.endswith(".nii.gz") else path.suffix.lower()
+def suffix(path: str | os.PathLike[str]) -> str:
+    """The lower-case file suffix, ``.nii.gz`` counted as one."""
+    name = Path(path).name.lower()
+    return ".nii.gz" if name.endswith(".nii.gz") else Path(name).suffix
 
 
 def collect(path: Path, accept: Callable[[Path], bool], recursive: bool) -> tuple[list[Path], list[Path]]:
@@ -112,7 +112,7 @@ def assemble(records: list[Record], *, size: tuple[int, int] | None, grey: bool 
     images = []
     for im, info in records:
         if grey is True and im.ndim == 3:
-            im = np.clip(im @ _LUMA, 0.0, 1.0)
+            im = np.clip(luminance(im), 0.0, 1.0)
             info["notes"] = "; ".join(filter(None, [info.get("notes", ""), "converted RGB -> grey"]))
         elif grey is False and im.ndim == 2:
             im = np.repeat(im[..., None], 3, axis=2)

@@ -12,6 +12,7 @@ record them in :attr:`ImageSet.skipped`.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,8 +22,13 @@ import numpy as np
 import pandas as pd
 
 from misyn_lab.errors import InputError
+from misyn_lab.imagesets.intensity import luminance
 
 REQUIRED_COLUMNS = ("id", "source_path", "synthetic")
+
+
+#: Key of the :meth:`ImageSet.groups` group holding images whose value is missing.
+MISSING_GROUP = "<missing>"
 
 
 @dataclass(frozen=True)
@@ -186,6 +192,11 @@ class ImageSet:
         h.update("\x00".join(self.ids).encode())
         return h.hexdigest()
 
+    def describe(self) -> str:
+        """``"<name> (n=<N>, sha256:<first 16 hex of content_hash>)"``: this set in one line, e.g. what a
+        generator or an embedding was fitted on."""
+        return f"{self.name} (n={len(self)}, sha256:{self.content_hash()[:16]})"
+
     # ------------------------------------------------------------------ selection
     def take(self, indices: Iterable[int] | np.ndarray) -> "ImageSet":
         """The images at the given positions (or a boolean mask), metadata kept, as a new ImageSet."""
@@ -223,13 +234,25 @@ class ImageSet:
         return self.take(mask)
 
     def groups(self, column: str) -> dict[Any, "ImageSet"]:
-        """Split by a metadata column: ``{value: ImageSet}`` in sorted order of the values."""
+        """Split by a metadata column: ``{value: ImageSet}`` in sorted order of the values.
+
+        Images whose value is missing (NaN/None) are not dropped: they form a last group keyed
+        :data:`MISSING_GROUP` (``"<missing>"``), so every image lands in exactly one group.
+        """
         if column not in self.meta:
             raise InputError(f"unknown metadata column {column!r}", path=self.name,
                              remedy=f"use one of {list(self.meta.columns)}")
+        values = self.meta[column]
+        missing = values.isna().to_numpy()
+        present = values[~missing].unique()
+        if missing.any() and any(str(v) == MISSING_GROUP for v in present):
+            raise InputError(f"column {column!r} has missing values and also the value {MISSING_GROUP!r}",
+                             path=self.name, remedy=f"rename the {MISSING_GROUP!r} value first")
         out: dict[Any, ImageSet] = {}
-        for value in sorted(self.meta[column].dropna().unique(), key=str):
-            out[value] = self.take((self.meta[column] == value).to_numpy())
+        for value in sorted(present, key=str):
+            out[value] = self.take((values == value).to_numpy())
+        if missing.any():
+            out[MISSING_GROUP] = self.take(missing)
         return out
 
     def concat(self, other: "ImageSet", *, name: str | None = None) -> "ImageSet":
@@ -264,7 +287,7 @@ class ImageSet:
         """A copy with colour images converted to grey (luminance); grey sets are returned as a copy."""
         if not self.is_colour:
             return ImageSet(self.images.copy(), self.meta.copy(), name=self.name, skipped=list(self.skipped))
-        grey = self.images @ np.array([0.2125, 0.7154, 0.0721], dtype=np.float32)
+        grey = luminance(self.images)
         return ImageSet(np.clip(grey, 0.0, 1.0), self.meta.copy(), name=self.name, skipped=list(self.skipped))
 
     def with_meta(self, **columns: Any) -> "ImageSet":
@@ -276,8 +299,21 @@ class ImageSet:
 
     # ------------------------------------------------------------------ persistence
     def save_npz(self, path: str | Path) -> Path:
-        """Save pixels and metadata to one ``.npz`` file (read back by ``load_npz``)."""
+        """Save pixels, metadata and skipped-file records to one ``.npz`` file (read back by ``load_npz``).
+
+        ``.npz`` is appended when ``path`` lacks it (as numpy would); the file is written atomically and the
+        path actually written is returned.
+        """
+        import io
+
+        from misyn_lab.atomic import atomic_write_bytes
+
         path = Path(path)
+        if path.suffix != ".npz":
+            path = path.with_name(path.name + ".npz")
         meta_json = self.meta.to_json(orient="records")
-        np.savez_compressed(path, images=self.images, meta=np.array(meta_json), name=np.array(self.name))
-        return path
+        skipped_json = json.dumps([{"path": s.path, "reason": s.reason} for s in self.skipped])
+        buf = io.BytesIO()
+        np.savez_compressed(buf, images=self.images, meta=np.array(meta_json), name=np.array(self.name),
+                            skipped=np.array(skipped_json))
+        return atomic_write_bytes(path, buf.getvalue())

@@ -11,6 +11,20 @@ import numpy as np
 from misyn_lab.errors import InputError
 
 
+#: ITU-R BT.709 luminance weights for R, G, B (as scikit-image ``rgb2gray``).
+LUMA_WEIGHTS = (0.2125, 0.7154, 0.0721)
+
+
+def luminance(rgb: np.ndarray) -> np.ndarray:
+    """Grey values of RGB pixels (colour in the last axis): the BT.709 weighted sum :data:`LUMA_WEIGHTS`.
+
+    The weights take the input's precision: float64 input is weighted in float64, anything else in
+    float32 (so float32 images stay float32). No clipping; callers clip if they need to.
+    """
+    a = np.asarray(rgb)
+    return a @ np.array(LUMA_WEIGHTS, dtype=np.float64 if a.dtype == np.float64 else np.float32)
+
+
 def _check_finite(arr: np.ndarray, where: str) -> None:
     if arr.size and not np.isfinite(arr).all():
         raise InputError("contains NaN or infinite values", path=where,

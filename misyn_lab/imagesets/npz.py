@@ -11,7 +11,7 @@ import pandas as pd
 
 from misyn_lab.errors import InputError
 from misyn_lab.imagesets._loading import unit
-from misyn_lab.imagesets.core import ImageSet
+from misyn_lab.imagesets.core import ImageSet, SkippedFile
 
 
 def load_npz(path: str | os.PathLike[str], *, key: str | None = None, synthetic: bool | None = None,
@@ -30,6 +30,7 @@ def load_npz(path: str | os.PathLike[str], *, key: str | None = None, synthetic:
         raise InputError(f"not a readable .npz/.npy file ({exc})", path=p,
                          remedy="save arrays with numpy.savez / ImageSet.save_npz") from exc
     meta = None
+    skipped: list[SkippedFile] = []
     set_name = name or p.stem
     if isinstance(loaded, np.ndarray):
         arr = loaded
@@ -47,7 +48,10 @@ def load_npz(path: str | os.PathLike[str], *, key: str | None = None, synthetic:
                     meta = pd.DataFrame(json.loads(str(loaded["meta"])))
                     if "name" in keys and name is None:
                         set_name = str(loaded["name"])
-            except (ValueError, OSError, EOFError) as exc:  # object arrays (pickles), corrupt members, bad JSON
+                    if "skipped" in keys:
+                        skipped = [SkippedFile(str(r["path"]), str(r["reason"]))
+                                   for r in json.loads(str(loaded["skipped"]))]
+            except (ValueError, OSError, EOFError, KeyError, TypeError) as exc:  # object arrays (pickles), corrupt members, bad JSON
                 raise InputError(f"cannot read array {key!r} ({exc})", path=p,
                                  remedy="save plain numeric arrays (no Python objects) with numpy.savez") from exc
     if arr.ndim == 2:
@@ -63,6 +67,7 @@ def load_npz(path: str | os.PathLike[str], *, key: str | None = None, synthetic:
     if meta is None:
         meta = pd.DataFrame({"id": [f"{p.stem}-{i:05d}" for i in range(len(arr))], "source_path": str(p)})
         if arr.size and (arr.dtype == np.uint8 or arr.min() < 0 or arr.max() > 1):
+            on_disk = str(arr.dtype)  # before scaling: the stacked result is float32
             out = []
             for i, im in enumerate(arr):
                 u, info = unit(im, f"{p}[{i}]")
@@ -70,7 +75,7 @@ def load_npz(path: str | os.PathLike[str], *, key: str | None = None, synthetic:
                 for k, v in info.items():
                     meta.loc[i, k] = v
             arr = np.stack(out)
-            meta["orig_dtype"] = str(loaded.dtype if isinstance(loaded, np.ndarray) else arr.dtype)
+            meta["orig_dtype"] = on_disk
     if synthetic is not None:
         meta["synthetic"] = bool(synthetic)
-    return ImageSet(arr.astype(np.float32), meta, name=set_name)
+    return ImageSet(arr.astype(np.float32), meta, name=set_name, skipped=skipped)

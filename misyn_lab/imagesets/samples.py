@@ -13,6 +13,7 @@ from PIL import Image
 import misyn_lab
 from misyn_lab.errors import InputError
 from misyn_lab.imagesets.core import ImageSet
+from misyn_lab.imagesets.intensity import luminance
 
 ENV_VAR = "MISYN_LAB_DATA"
 
@@ -78,7 +79,7 @@ def _load_cached(root: str, name: str, size: tuple[int, int] | None) -> ImageSet
     for a in arrays:
         x = a.astype(np.float32) / 255.0
         if mixed and x.ndim == 3:
-            x = x @ np.array([0.2125, 0.7154, 0.0721], dtype=np.float32)
+            x = luminance(x)
         imgs.append(np.clip(x, 0.0, 1.0))
     frame = meta.copy()
     frame["source_path"] = [str(base / f) for f in meta["file"]]

@@ -24,7 +24,7 @@ from PIL import Image
 
 from misyn_lab.atomic import atomic_write_bytes, atomic_write_text
 from misyn_lab.errors import InputError
-from misyn_lab.imagesets.intensity import apply_window, normalise_intensity, to_uint8
+from misyn_lab.imagesets.intensity import apply_window, luminance, normalise_intensity, to_uint8
 from misyn_lab.imagesets.samples_sources import (COLIN27_PATH, DICOM_SOURCES, SOURCE_INFO, DicomSource,
                                                  provenance_markdown)
 
@@ -251,7 +251,7 @@ def _dicom_image(frame: np.ndarray, src: DicomSource, info: dict[str, Any]) -> t
     if frame.ndim == 3:  # colour ultrasound -> luminance
         rgb = frame.astype(np.float64)
         rgb = rgb / (65535.0 if frame.dtype == np.uint16 else 255.0)
-        return rgb @ np.array([0.2125, 0.7154, 0.0721]), "colour converted to luminance (grey)"
+        return luminance(rgb), "colour converted to luminance (grey)"
     if src.window == "file" and info.get("window_center") is not None and info.get("window_width"):
         c, w = float(info["window_center"]), float(info["window_width"])
         return apply_window(frame, c, w), f"DICOM window C={c:g} W={w:g}"

@@ -15,7 +15,7 @@ import pandas as pd
 
 from misyn_lab.errors import InputError
 from misyn_lab.metrics.knn import as_feature_matrix, check_same_dim, sq_norms
-from misyn_lab.metrics.result import MetricResult
+from misyn_lab.metrics.result import MetricResult, check_ci_level, percentile_ci
 
 
 def _pair(real: object, synthetic: object, min_rows: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -25,25 +25,16 @@ def _pair(real: object, synthetic: object, min_rows: int = 1) -> tuple[np.ndarra
     return r, s
 
 
-def _percentile_ci(samples: np.ndarray, level: float) -> tuple[float, float]:
-    alpha = (1 - level) / 2
-    return float(np.quantile(samples, alpha)), float(np.quantile(samples, 1 - alpha))
-
-
-def _check_level(ci_level: float) -> None:
-    if not 0 < ci_level < 1:
-        raise InputError(f"ci_level must be between 0 and 1, got {ci_level}", remedy="pass e.g. 0.95")
-
-
 # ------------------------------------------------------------------------------------------------------ Fréchet
-def gaussian_frechet(
+def frechet_terms(
     mu1: np.ndarray, cov1: np.ndarray, mu2: np.ndarray, cov2: np.ndarray
-) -> tuple[float, float, bool]:
-    """Fréchet distance between two Gaussians, the discarded imaginary part of ``sqrtm``, and a singular flag.
+) -> tuple[float, float, float, bool]:
+    """The two unclipped terms of the Fréchet distance, the discarded imaginary part of ``sqrtm`` and a
+    singular flag: ``(‖μ1 − μ2‖², Tr(Σ1 + Σ2 − 2 (Σ1 Σ2)^½), imaginary, singular)``.
 
-    ``‖μ1 − μ2‖² + Tr(Σ1 + Σ2 − 2 (Σ1 Σ2)^½)``; a tiny ridge is added when the product's square root is not
-    finite, imaginary parts from rounding are dropped, and the result is clipped at 0. The flag is True when scipy
-    reported the covariance product as singular (the value may then be inaccurate).
+    A tiny ridge is added when the product's square root is not finite and imaginary parts from rounding
+    are dropped; the covariance term may come out slightly negative from rounding. The flag is True when
+    scipy reported the covariance product as singular (the value may then be inaccurate).
     """
     import warnings
 
@@ -61,8 +52,18 @@ def gaussian_frechet(
     if np.iscomplexobj(covmean):
         imag = float(np.max(np.abs(covmean.imag))) if covmean.size else 0.0
         covmean = covmean.real
-    value = float(diff @ diff + np.trace(cov1) + np.trace(cov2) - 2.0 * np.trace(covmean))
-    return max(value, 0.0), imag, singular
+    mean_term = float(diff @ diff)
+    cov_term = float(np.trace(cov1) + np.trace(cov2) - 2.0 * np.trace(covmean))
+    return mean_term, cov_term, imag, singular
+
+
+def gaussian_frechet(
+    mu1: np.ndarray, cov1: np.ndarray, mu2: np.ndarray, cov2: np.ndarray
+) -> tuple[float, float, bool]:
+    """Fréchet distance between two Gaussians (the sum of :func:`frechet_terms`, clipped at 0), the
+    discarded imaginary part of ``sqrtm``, and a singular flag."""
+    mean_term, cov_term, imag, singular = frechet_terms(mu1, cov1, mu2, cov2)
+    return max(mean_term + cov_term, 0.0), imag, singular
 
 
 def _moments(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -91,10 +92,11 @@ def frechet_distance(
         Number of bootstrap resamples (both sets resampled) for a percentile interval; 0 = none.
     """
     r, s = _pair(real, synthetic, min_rows=2)
-    _check_level(ci_level)
+    check_ci_level(ci_level)
     mu1, c1 = _moments(r)
     mu2, c2 = _moments(s)
-    value, imag, singular = gaussian_frechet(mu1, c1, mu2, c2)
+    mean_term, covariance_term, imag, singular = frechet_terms(mu1, c1, mu2, c2)
+    value = max(mean_term + covariance_term, 0.0)
     ci = None
     if bootstrap:
         rng = np.random.default_rng(seed)
@@ -103,13 +105,12 @@ def frechet_distance(
             rb = r[rng.integers(0, len(r), len(r))]
             sb = s[rng.integers(0, len(s), len(s))]
             boots[b] = gaussian_frechet(*_moments(rb), *_moments(sb))[0]
-        ci = _percentile_ci(boots, ci_level)
-    mean_term = float(np.sum((mu1 - mu2) ** 2))
+        ci = percentile_ci(boots, ci_level)
     details = {
         "feature_set": feature_set or "unnamed",
         "n_features": int(r.shape[1]),
         "mean_term": mean_term,
-        "covariance_term": value - mean_term,
+        "covariance_term": covariance_term,  # unclipped: value = max(mean_term + covariance_term, 0)
         "sqrtm_imaginary_discarded": imag,
     }
     if singular:
@@ -279,6 +280,24 @@ def _names(feature_names: Sequence[str] | None, n: int) -> list[str]:
     return names
 
 
+def standardised_mean_difference(
+    real: np.ndarray, synthetic: np.ndarray, *, constant_sd: float | None = None
+) -> np.ndarray:
+    """Standardised mean difference per column (axis 0): (mean synthetic − mean real) / pooled SD, with
+    pooled SD = sqrt((var real + var synthetic) / 2).
+
+    A column whose pooled SD is 0 is divided by ``constant_sd`` when given; otherwise its SMD is 0 when the
+    means agree and ±inf when they differ. 1-D inputs give a 0-d array.
+    """
+    r, s = np.asarray(real, dtype=np.float64), np.asarray(synthetic, dtype=np.float64)
+    diff = s.mean(axis=0) - r.mean(axis=0)
+    pooled = np.sqrt((r.var(axis=0) + s.var(axis=0)) / 2)
+    if constant_sd is not None:
+        return diff / np.where(pooled > 0, pooled, constant_sd)
+    with np.errstate(divide="ignore", invalid="ignore"):  # both branches are evaluated; np.where picks
+        return np.where(pooled > 0, diff / pooled, np.where(diff == 0, 0.0, np.sign(diff) * np.inf))
+
+
 def feature_shift(
     real: np.ndarray, synthetic: np.ndarray, feature_names: Sequence[str] | None = None
 ) -> pd.DataFrame:
@@ -296,11 +315,7 @@ def feature_shift(
     for j, name in enumerate(names):
         ks = stats.ks_2samp(r[:, j], s[:, j])
         mr, ms = float(r[:, j].mean()), float(s[:, j].mean())
-        pooled_sd = float(np.sqrt((r[:, j].var() + s[:, j].var()) / 2))
-        if pooled_sd > 0:
-            smd = (ms - mr) / pooled_sd
-        else:
-            smd = 0.0 if ms == mr else float(np.sign(ms - mr) * np.inf)
+        smd = float(standardised_mean_difference(r[:, j], s[:, j]))
         rows.append(
             {
                 "feature": name,

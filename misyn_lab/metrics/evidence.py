@@ -135,8 +135,8 @@ def evaluate_imagesets(
                            seed=seed)
     f_tr, f_ho, f_sy = (extract_features(s, IMAGESET_FEATURES, embedding=emb, progress=False)
                         for s in (train, holdout, synthetic))
-    z_tr, z_sy = standardise(f_tr.values, f_sy.values)
-    _, z_ho = standardise(f_tr.values, f_ho.values)
+    z_tr, z_rest = standardise(f_tr.values, np.vstack([f_sy.values, f_ho.values]))  # one set of training stats
+    z_sy, z_ho = z_rest[:len(f_sy)], z_rest[len(f_sy):]
     k = int(min(5, len(z_tr) - 1, len(z_sy) - 1))
     m = evaluate_all(z_tr, z_sy, k=k, feature_set=IMAGESET_FEATURES, feature_names=f_tr.names, train_feats=z_tr,
                      holdout_feats=z_ho, bootstrap=bootstrap, permutations=permutations, seed=seed)
@@ -147,11 +147,15 @@ def evaluate_imagesets(
     else:
         table = by_subgroup(z_tr, train.meta, z_sy, synthetic.meta, subgroup, k=k, seed=seed)
         results.update(subgroup_summary(table, subgroup))
-        if synthetic.meta[subgroup].nunique() >= 2 and train.meta[subgroup].nunique() >= 2:
+        lacking = [name for name, s in (("synthetic", synthetic), ("training", train))
+                   if s.meta[subgroup].nunique() < 2]
+        if not lacking:
             util = tstr(z_tr, train.meta[subgroup], z_sy, synthetic.meta[subgroup], z_ho, holdout.meta[subgroup],
                         groups=holdout.meta[subgroup], seed=seed, bootstrap=bootstrap)
             results.update(util.metrics)
         else:
-            notes.append(f"TSTR skipped: the synthetic set has fewer than two {subgroup!r} values")
+            sets = " and the ".join(lacking)
+            notes.append(f"TSTR skipped: the {sets} set{'s have' if len(lacking) > 1 else ' has'} fewer than two "
+                         f"{subgroup!r} values")
     return Evaluation(results=results, by_subgroup=table, memorisation=m.memorisation, utility=util,
                       feature_shift=m.feature_shift, notes=notes)

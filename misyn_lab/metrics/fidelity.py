@@ -21,7 +21,7 @@ from misyn_lab.metrics.knn import (
     cross_ball_stats,
     kth_neighbour_radii,
 )
-from misyn_lab.metrics.result import MetricResult
+from misyn_lab.metrics.result import MetricResult, check_ci_level, percentile_ci
 
 #: Below this many real samples the prdc authors report density to be unstable.
 SMALL_N = 1000
@@ -222,8 +222,7 @@ def prdc_warnings(n_real: int, n_fake: int, real_radii: np.ndarray, fake_radii: 
 def _check_bootstrap(bootstrap: object, ci_level: float) -> None:
     if isinstance(bootstrap, bool) or not isinstance(bootstrap, (int, np.integer)) or bootstrap < 0:
         raise InputError(f"bootstrap must be a non-negative integer, got {bootstrap!r}", remedy="pass e.g. 200")
-    if not 0 < ci_level < 1:
-        raise InputError(f"ci_level must be between 0 and 1, got {ci_level}", remedy="pass e.g. 0.95")
+    check_ci_level(ci_level)
 
 
 def _bootstrap(
@@ -263,10 +262,7 @@ def _bootstrap(
         "coverage resample real, density resamples "
         + ("both sets" if a is not None else "synthetic only (memberships too dense to store)")
     )
-    alpha = (1 - ci_level) / 2
-    cis = {
-        name: (float(np.quantile(vals, alpha)), float(np.quantile(vals, 1 - alpha))) for name, vals in samples.items()
-    }
+    cis = {name: percentile_ci(vals, ci_level) for name, vals in samples.items()}
     return cis, note
 
 

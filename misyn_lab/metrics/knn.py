@@ -282,41 +282,6 @@ def nearest_neighbours(
     return dist, out_idx
 
 
-def count_balls_containing(
-    centres: np.ndarray,
-    centre_radii: np.ndarray,
-    queries: np.ndarray,
-    *,
-    chunk_size: int | None = None,
-    memory_budget: int = DEFAULT_MEMORY_BUDGET,
-) -> np.ndarray:
-    """For every query row, how many balls ``B(centre_j, radius_j)`` contain it (strict ``<``).
-
-    Chunked over queries; each block holds distances of a few queries to all centres.
-    """
-    thresholds = strict_sq_thresholds(centre_radii)
-    counts = np.empty(queries.shape[0], dtype=np.int64)
-    for start, stop, d2 in _cross_blocks(queries, centres, chunk_size, memory_budget):
-        counts[start:stop] = np.count_nonzero(d2 < thresholds[None, :], axis=1)
-    return counts
-
-
-def _cross_blocks(
-    fake: np.ndarray, real: np.ndarray, chunk_size: int | None, memory_budget: int
-) -> Iterator[tuple[int, int, np.ndarray]]:
-    """Blocks of ``d2[fake_rows, real]`` summed in prdc's order: ``(-2·real·fake + |real|²) + |fake|²``."""
-    chunk = _resolve_chunk(real.shape[0], chunk_size, memory_budget)
-    r_sq = sq_norms(real)
-    f_sq = sq_norms(fake)
-    for start in range(0, fake.shape[0], chunk):
-        stop = min(start + chunk, fake.shape[0])
-        block = fake[start:stop] @ real.T
-        block *= -2.0
-        block += r_sq[None, :]
-        block += f_sq[start:stop, None]
-        yield start, stop, block
-
-
 # ------------------------------------------------------------------------------------------- one pass for PRDC
 @dataclass
 class CrossBallStats:

@@ -3,12 +3,35 @@
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
+
+def check_ci_level(ci_level: object) -> float:
+    """Return ``ci_level`` as a float after checking it is a number strictly between 0 and 1.
+
+    Raises :class:`~misyn_lab.errors.InputError` otherwise (e.g. ``95`` meant as a percentage).
+    """
+    from misyn_lab.errors import InputError
+
+    ok = isinstance(ci_level, numbers.Real) and not isinstance(ci_level, bool)
+    if not ok or not 0 < float(ci_level) < 1:  # type: ignore[arg-type]
+        raise InputError(f"ci_level must be between 0 and 1, got {ci_level!r}", path="ci_level",
+                         remedy="pass e.g. 0.95 (a fraction, not a percentage)")
+    return float(ci_level)  # type: ignore[arg-type]
+
+
+def percentile_ci(samples: Any, level: float) -> tuple[float, float]:
+    """Equal-tailed percentile interval ``(low, high)`` of bootstrap/permutation ``samples`` at ``level``."""
+    import numpy as np
+
+    alpha = (1 - level) / 2
+    return float(np.quantile(samples, alpha)), float(np.quantile(samples, 1 - alpha))
+
 
 #: Columns of :func:`results_table`, in order.
 TABLE_COLUMNS = ("key", "value", "ci_low", "ci_high", "p_value", "n_real", "n_synthetic", "interpretation")

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from misyn_lab.errors import InputError
+from misyn_lab.metrics.fidelity import prdc_values
 from misyn_lab.metrics.knn import (
     as_feature_matrix,
     check_same_dim,
@@ -44,10 +45,10 @@ def _labels(meta: Any, column: str, n: int, name: str) -> np.ndarray:
 
 
 def _distance(real: np.ndarray, syn: np.ndarray, metric: str, seed: int) -> float:
-    if metric == "mean_shift":
-        pooled_sd = np.sqrt((real.var(axis=0) + syn.var(axis=0)) / 2)
-        pooled_sd[pooled_sd == 0] = 1.0
-        return float(np.sqrt(np.mean(((syn.mean(axis=0) - real.mean(axis=0)) / pooled_sd) ** 2)))
+    if metric == "mean_shift":  # root mean square SMD; a constant feature is compared in its own units
+        from misyn_lab.metrics.distances import standardised_mean_difference
+
+        return float(np.sqrt(np.mean(standardised_mean_difference(real, syn, constant_sd=1.0) ** 2)))
     if metric == "frechet":
         from misyn_lab.metrics.distances import frechet_distance
 
@@ -132,12 +133,11 @@ def by_subgroup(
         else:
             real_radii = kth_neighbour_radii(r, k)
             fake_radii = kth_neighbour_radii(s, k) if len(s) > k else None
-            st = cross_ball_stats(r, s, real_radii, fake_radii)
-            row["precision"] = float(np.mean(st.fake_ball_count > 0))
-            row["coverage"] = float(np.mean(st.real_covered))
+            values = prdc_values(cross_ball_stats(r, s, real_radii, fake_radii), k)
+            row["precision"], row["coverage"] = values["precision"], values["coverage"]
             if fake_radii is not None:
-                row["recall"] = float(np.mean(st.real_in_fake_balls))
-            else:
+                row["recall"] = values["recall"]
+            else:  # without synthetic radii the recall pass was not run: keep NaN, not 0
                 notes.append(f"too few synthetic samples for k={k}: recall not computed")
         if len(r) >= 2 and len(s) >= 2:
             row["distance"] = (

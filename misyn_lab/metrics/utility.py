@@ -10,7 +10,7 @@ import pandas as pd
 
 from misyn_lab.errors import InputError
 from misyn_lab.metrics.knn import as_feature_matrix, check_same_dim
-from misyn_lab.metrics.result import MetricResult
+from misyn_lab.metrics.result import MetricResult, check_ci_level, percentile_ci
 
 _MODELS = ("logreg", "rf")
 
@@ -80,6 +80,7 @@ def tstr(
     """
     from sklearn.metrics import balanced_accuracy_score
 
+    check_ci_level(ci_level)
     xr = as_feature_matrix(real_train_X, "real_train_X")
     xs = as_feature_matrix(syn_X, "syn_X")
     xt = as_feature_matrix(real_test_X, "real_test_X")
@@ -108,8 +109,7 @@ def tstr(
         rng = np.random.default_rng(seed)
         idx = rng.integers(0, len(yt), (int(bootstrap), len(yt)))
         gaps = ok_r[idx].mean(axis=1) - ok_s[idx].mean(axis=1)
-        alpha = (1 - ci_level) / 2
-        ci = (float(np.quantile(gaps, alpha)), float(np.quantile(gaps, 1 - alpha)))
+        ci = percentile_ci(gaps, ci_level)
     n = {"real_train": len(xr), "synthetic": len(xs), "real_test": len(xt)}
     details = {"model": model, "seed": seed}
     metrics = {

@@ -33,10 +33,12 @@ from typing import Any
 
 from misyn_lab.atomic import atomic_write_text
 from misyn_lab.errors import InputError, MisynError
+from misyn_lab.imagesets._dicom import has_dicm_marker
+from misyn_lab.imagesets._loading import suffix
 from misyn_lab.provenance import hashing
-from misyn_lab.provenance.fileformat import SUFFIXES, sniff, suffix_of
+from misyn_lab.provenance.fileformat import SUFFIXES, sniff
 from misyn_lab.provenance.read import is_synthetic
-from misyn_lab.provenance.registry import ImageHashes, RegistryIndex, decode_any, open_registry
+from misyn_lab.provenance.registry import RegistryIndex, hashes_of, open_registry
 
 STATUSES = ("labelled_synthetic", "unlabelled_registry_match", "no_evidence", "unreadable")
 #: Metric keys of :meth:`AuditReport.evidence` (the checklist items TS-3, TS-5, TS-7, TS-8 ... name them).
@@ -175,8 +177,9 @@ def _plural(n: int, word: str) -> str:
 
 def audit_evidence(report: AuditReport, ci_level: float = 0.95) -> list[dict[str, Any]]:
     """Keyword arguments of the two evidence MetricResults of ``report`` (pure; see ``AuditReport.evidence``)."""
-    if not 0 < ci_level < 1:
-        raise InputError(f"ci_level must be between 0 and 1, not {ci_level!r}", remedy="e.g. ci_level=0.95")
+    from misyn_lab.metrics.result import check_ci_level
+
+    check_ci_level(ci_level)
     c = report.counts()
     labelled, unlabelled, images = c["labelled_synthetic"], c["unlabelled_registry_match"], report.n_images
     found = labelled + unlabelled
@@ -283,16 +286,16 @@ def scan(root: Path) -> tuple[list[Path], list[AuditRecord], list[str]]:
                 continue
             if not stat.S_ISREG(st_file.st_mode):
                 continue
-            if suffix_of(path) in SUFFIXES:
+            if suffix(path) in SUFFIXES:
                 candidates.append(path)
-            elif suffix_of(path) == "":
+            elif suffix(path) == "":
                 try:
                     with open(path, "rb") as fh:
                         head = fh.read(132)
                 except OSError as exc:
                     bad.append(AuditRecord(str(path), "unreadable", reason=_os_reason(exc)))
                     continue
-                (candidates.append(path) if head[128:132] == b"DICM" else ignored.append(str(path)))
+                (candidates.append(path) if has_dicm_marker(head) else ignored.append(str(path)))
             elif not name.endswith(".json") or not (path.with_suffix(".nii").exists()
                                                     or path.with_suffix(".nii.gz").exists()):
                 ignored.append(str(path))
@@ -315,17 +318,15 @@ def audit_file(path: Path, index: RegistryIndex | None) -> AuditRecord:
         return AuditRecord(str(path), "unreadable", fmt, reason=_one_line(exc.message), sha256=sha)
     if mark is not None:
         gen = str((mark.provenance or {}).get("generator", ""))
-        return AuditRecord(str(path), "labelled_synthetic", fmt, mark_fields=list(mark.fields), generator=gen,
+        return AuditRecord(str(path), "labelled_synthetic", fmt, reason="; ".join(mark.problems),
+                           mark_fields=list(mark.fields), generator=gen,
                            sha256=sha)
     if index is None:
         return AuditRecord(str(path), "no_evidence", fmt, sha256=sha)
     hit = index.lookup_sha256(sha)
     if hit is None and fmt != "nifti":
         try:
-            _, arr = decode_any(path, data, fast=True)
-            drafted = fmt == "jpeg"
-            h = ImageHashes(sha, None if drafted else hashing.pixel_sha256(arr), hashing.perceptual_hashes(arr),
-                            tuple(arr.shape))
+            h = hashes_of(path, data=data, fast=True)  # JPEG decoded at reduced size: no pixel hash then
         except MisynError as exc:
             return AuditRecord(str(path), "unreadable", fmt, reason=_one_line(exc.message), sha256=sha)
         hit = index.match_hashes(h)
@@ -369,12 +370,8 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
     reg_path = ""
     index = None
     if registry is not None:
-        if not isinstance(registry, (str, os.PathLike)) or Path(registry).exists():
-            reg = open_registry(registry)
+        with open_registry(registry) as reg:  # a missing path is an InputError, never a new file
             index, reg_path = reg.index(), str(reg.path)
-        else:
-            raise InputError("registry file does not exist", path=registry,
-                             remedy="register images first (misyn-lab label --registry FILE) or fix the path")
     candidates, bad, ignored = scan(root)
     if not candidates and not bad:
         raise InputError(f"no image files found ({len(ignored)} non-image files)", path=root,

@@ -52,8 +52,8 @@ def build_card(*, provenance: Provenance | None = None, imageset: Any = None, au
     if registry is not None:
         from misyn_lab.provenance.registry import open_registry
 
-        r = open_registry(registry)
-        reg = {"path": str(r.path), "registered_images": len(r)}
+        with open_registry(registry) as r:  # a missing path is an error, never a new empty registry
+            reg = {"path": str(r.path), "registered_images": len(r)}
     aud: dict[str, Any] = {}
     if audit is not None:
         aud = {"summary": audit.summary(), "counts": audit.counts(), "synthetic_fraction": audit.synthetic_fraction}

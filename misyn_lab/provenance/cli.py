@@ -36,18 +36,19 @@ def cmd_label(args: argparse.Namespace) -> int:
         if out_dir.exists() and not out_dir.is_dir():
             raise InputError("--out must be a folder", path=out_dir, remedy="give a folder for the labelled copies")
         out_dir.mkdir(parents=True, exist_ok=True)
-    registry = None
-    if not args.no_registry:
-        from misyn_lab.provenance.registry import Registry
+    from contextlib import nullcontext
 
-        registry = Registry(args.registry)  # None -> $MISYN_LAB_REGISTRY or ~/.misyn-lab/registry.sqlite
-    for name in args.files:
-        written = label_file(name, prov, out=out_dir, banner=args.banner, registry=registry)
+    from misyn_lab.provenance.registry import open_registry
+
+    # None -> $MISYN_LAB_REGISTRY or ~/.misyn-lab/registry.sqlite; labelling creates the registry
+    with (nullcontext() if args.no_registry else open_registry(args.registry, create=True)) as registry:
+        for name in args.files:
+            written = label_file(name, prov, out=out_dir, banner=args.banner, registry=registry)
+            if not args.quiet:
+                print(f"labelled {written}")
         if not args.quiet:
-            print(f"labelled {written}")
-    if not args.quiet:
-        print(f"{len(args.files)} file(s) labelled as synthetic (generator {prov.generator})"
-              + (f", registered in {registry.path}" if registry else ""))
+            print(f"{len(args.files)} file(s) labelled as synthetic (generator {prov.generator})"
+                  + (f", registered in {registry.path}" if registry is not None else ""))
     return 0
 
 

@@ -94,13 +94,16 @@ def new_sop_instance(ds: Dataset) -> None:
         ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
 
 
-def read_dataset_mark(ds: Dataset) -> tuple[bool, dict[str, Any] | None, list[str]]:
-    """``(synthetic?, provenance dict or None, fields carrying the mark)`` of a dataset.
+def read_dataset_mark(ds: Dataset) -> tuple[bool, dict[str, Any] | None, list[str], list[str]]:
+    """``(synthetic?, provenance dict or None, fields carrying the mark, problems)`` of a dataset.
 
     Synthetic when Synthetic Data = YES, or Conversion Type = SYN, or a Contributing Equipment item has
-    the purpose "Synthesizing Equipment", or misyn-lab's private provenance block is present.
+    the purpose "Synthesizing Equipment", or misyn-lab's private provenance block is present. A private
+    provenance block that is not a JSON object is not a mark by itself; it is reported in ``problems`` and
+    the provenance falls back to the Contributing Equipment attributes.
     """
     fields: list[str] = []
+    problems: list[str] = []
     if str(ds.get("SyntheticData", "") or "").upper() == "YES":
         fields.append("SyntheticData")
     if str(ds.get("ConversionType", "") or "").upper() == "SYN":
@@ -118,18 +121,23 @@ def read_dataset_mark(ds: Dataset) -> tuple[bool, dict[str, Any] | None, list[st
     if element is not None:
         try:
             loaded = json.loads(str(element.value))
+        except json.JSONDecodeError as exc:
+            problems.append(f"private {PRIVATE_CREATOR} provenance unreadable (invalid JSON: {exc.msg} at "
+                            f"character {exc.pos}); provenance taken from the DICOM attributes")
+        else:
             if isinstance(loaded, dict):
                 provenance = loaded
                 fields.append(f"private {PRIVATE_CREATOR} provenance")
-        except json.JSONDecodeError:
-            pass
+            else:
+                problems.append(f"private {PRIVATE_CREATOR} provenance unreadable (JSON {type(loaded).__name__}, "
+                                "not an object); provenance taken from the DICOM attributes")
     if fields and "ImageType" in ds and "DERIVED" in [str(v).upper() for v in (ds.ImageType or [])]:
         fields.append("ImageType")
     if fields and str(ds.get("BurnedInAnnotation", "") or "").upper() == "YES":
         fields.append("BurnedInAnnotation")
     if fields and provenance is None:
         provenance = _provenance_from_equipment(ds)
-    return bool(fields), provenance, fields
+    return bool(fields), provenance, fields, problems
 
 
 def _provenance_from_equipment(ds: Dataset) -> dict[str, Any] | None:

@@ -9,11 +9,13 @@ from __future__ import annotations
 import io
 import os
 import warnings
-from pathlib import Path
 
 import numpy as np
 
 from misyn_lab.errors import InputError, MisynError
+from misyn_lab.imagesets._dicom import dcmread as read_dicom  # the one DICOM reader (re-exported here)
+from misyn_lab.imagesets._dicom import has_dicm_marker
+from misyn_lab.imagesets._loading import suffix
 
 FORMATS = ("png", "jpeg", "tiff", "dicom", "nifti")
 SUFFIXES = {
@@ -24,14 +26,9 @@ SUFFIXES = {
 MAX_PIXELS = 64_000_000
 
 
-def suffix_of(path: str | os.PathLike[str]) -> str:
-    name = Path(path).name.lower()
-    return ".nii.gz" if name.endswith(".nii.gz") else Path(name).suffix
-
-
 def sniff(path: str | os.PathLike[str], head: bytes) -> str | None:
     """The format of a file from its first bytes (at least 132 for DICOM), falling back on the suffix."""
-    if len(head) >= 132 and head[128:132] == b"DICM":  # first: a DICOM preamble may hold a TIFF header
+    if has_dicm_marker(head):  # first: a DICOM preamble may hold a TIFF header
         return "dicom"
     if head.startswith(b"\x89PNG\r\n\x1a\n"):
         return "png"
@@ -41,9 +38,9 @@ def sniff(path: str | os.PathLike[str], head: bytes) -> str | None:
         return "tiff"
     if len(head) >= 348 and head[344:348] in (b"n+1\x00", b"ni1\x00"):
         return "nifti"
-    if head.startswith(b"\x1f\x8b") and suffix_of(path) == ".nii.gz":
+    if head.startswith(b"\x1f\x8b") and suffix(path) == ".nii.gz":
         return "nifti"
-    fmt = SUFFIXES.get(suffix_of(path))
+    fmt = SUFFIXES.get(suffix(path))
     return fmt
 
 
@@ -100,33 +97,6 @@ def decode_pil(path: str | os.PathLike[str], data: bytes | None = None, *, draft
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         raise InputError(f"cannot decode image pixels: {exc}", path=path,
                          remedy="the file may be truncated or corrupt; re-export it") from exc
-
-
-def read_dicom(path: str | os.PathLike[str], *, pixels: bool):
-    """A pydicom dataset (``stop_before_pixels`` unless ``pixels``), errors as InputError."""
-    import pydicom
-    from pydicom.errors import InvalidDicomError
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # pydicom warns about odd VRs in garbage
-            ds = pydicom.dcmread(path, stop_before_pixels=not pixels, force=False)
-    except InvalidDicomError as exc:
-        raise InputError(f"not a DICOM file ({exc})", path=path, remedy="check the file type") from exc
-    except Exception as exc:  # noqa: BLE001 - pydicom raises arbitrary types (NotImplementedError, struct.error ...) on garbage
-        raise InputError(f"cannot read DICOM file: {type(exc).__name__}: {exc}", path=path,
-                         remedy="the file may be truncated or corrupt") from exc
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            has_standard = any(elem.keyword for elem in ds.iterall() if not elem.tag.is_private)
-    except Exception as exc:  # noqa: BLE001 - lazily converted elements raise arbitrary types
-        raise InputError(f"corrupt DICOM attribute: {type(exc).__name__}: {exc}", path=path,
-                         remedy="the file may be corrupt; re-export it") from exc
-    if not has_standard:
-        raise InputError("DICOM file holds no standard attributes (corrupt data after the preamble)", path=path,
-                         remedy="the file may be corrupt; re-export it")
-    return ds
 
 
 def decode_dicom(path: str | os.PathLike[str], ds=None) -> np.ndarray:

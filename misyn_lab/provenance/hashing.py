@@ -20,6 +20,8 @@ import imagehash
 import numpy as np
 from PIL import Image
 
+from misyn_lab.imagesets.intensity import luminance
+
 HASH_SIZE = 8
 ALGORITHMS = ("phash", "dhash")
 IMAGEHASH_VERSION = getattr(imagehash, "__version__", "unknown")
@@ -73,7 +75,7 @@ def _grey_float(arr: np.ndarray) -> np.ndarray:
     a = np.asarray(arr)
     if a.ndim == 3:
         a = a[..., :3].astype(np.float64)
-        a = a @ np.array([0.2125, 0.7154, 0.0721]) if a.shape[-1] == 3 else a[..., 0]
+        a = luminance(a) if a.shape[-1] == 3 else a[..., 0]
     a = a.astype(np.float64, copy=False)
     finite = np.isfinite(a)
     if not finite.all():

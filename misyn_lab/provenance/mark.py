@@ -175,7 +175,7 @@ def _jpeg_bytes(path: Path, data: bytes, provenance: Provenance, banner: bool) -
 def _dicom_bytes(path: Path, data: bytes, provenance: Provenance, banner: bool) -> bytes:
     from misyn_lab.provenance.fileformat import decode_dicom
 
-    ds = read_dicom(io.BytesIO(data), pixels=True)
+    ds = read_dicom(io.BytesIO(data), pixels=True, where=path)
     if banner:
         if "PixelData" not in ds:
             raise InputError("cannot burn a banner: DICOM file has no pixel data", path=path)
@@ -258,7 +258,8 @@ def label_file(path: str | os.PathLike[str], provenance: Provenance, *, out: str
     if registry is not None:
         from misyn_lab.provenance.registry import open_registry
 
-        open_registry(registry).register(written, provenance)
+        with open_registry(registry, create=True) as reg:
+            reg.register(written, provenance)
     return written
 
 
@@ -395,17 +396,19 @@ def export_imageset(imageset: Any, out_dir: str | os.PathLike[str], *, fmt: str 
         raise InputError("two image ids map to the same file name", path=imageset.name, remedy="make ids distinct")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    reg = None
-    if registry is not None:
-        from misyn_lab.provenance.registry import open_registry
+    from contextlib import nullcontext
 
-        reg = open_registry(registry)
+    from misyn_lab.provenance.registry import open_registry
+
     written: list[Path] = []
-    for i, name in zip(syn, names):
-        row = imageset.meta.iloc[int(i)].to_dict()
-        prov = _row_provenance(row, provenance, f"{imageset.name}[{row['id']}]")
-        path = WRITERS[fmt](imageset.images[int(i)], out / name, prov, banner=banner)
+    provs: list[Provenance] = []
+    # open (or refuse) the registry before writing anything; register all files in one transaction
+    with (open_registry(registry, create=True) if registry is not None else nullcontext()) as reg:
+        for i, name in zip(syn, names):
+            row = imageset.meta.iloc[int(i)].to_dict()
+            prov = _row_provenance(row, provenance, f"{imageset.name}[{row['id']}]")
+            written.append(WRITERS[fmt](imageset.images[int(i)], out / name, prov, banner=banner))
+            provs.append(prov)
         if reg is not None:
-            reg.register(path, prov)
-        written.append(path)
+            reg.register_many(zip(written, provs))
     return written

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import os
 import warnings
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,8 @@ class SyntheticMark:
     provenance: dict[str, Any] | None = None
     fields: list[str] = field(default_factory=list)
     digital_source_type: str = ""
+    #: What could not be read although the file is marked (e.g. a corrupt private provenance block).
+    problems: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -144,17 +146,18 @@ def _read_tiff(path: Path, data: bytes | None) -> SyntheticMark | None:
 def _read_dicom(path: Path, data: bytes | None) -> SyntheticMark | None:
     import io
 
-    ds = read_dicom(io.BytesIO(data) if data is not None else path, pixels=False)
+    ds = read_dicom(io.BytesIO(data) if data is not None else path, pixels=False, where=path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # pydicom warns while converting garbage elements
-            synthetic, provenance, fields = read_dataset_mark(ds)
+            synthetic, provenance, fields, problems = read_dataset_mark(ds)
     except Exception as exc:  # noqa: BLE001 - pydicom converts elements lazily and raises arbitrary types
         raise InputError(f"corrupt DICOM attribute: {type(exc).__name__}: {exc}", path=path,
                          remedy="the file may be corrupt; re-export it") from exc
     if not synthetic:
         return None
-    return _mark("dicom", fields, provenance, "")
+    mark = _mark("dicom", fields, provenance, "")
+    return None if mark is None else replace(mark, problems=problems)
 
 
 def nifti_sidecar(path: str | os.PathLike[str]) -> Path:

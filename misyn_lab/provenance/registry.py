@@ -14,7 +14,8 @@ from __future__ import annotations
 import json
 import os
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -105,7 +106,7 @@ def decode_any(path: str | os.PathLike[str], data: bytes | None = None, *, fast:
     if fmt in ("png", "jpeg", "tiff"):
         return fmt, decode_pil(path, data, draft=hashing.NORMALISED_SIDE if fast else None)
     if fmt == "dicom":
-        ds = read_dicom(io.BytesIO(data) if data is not None else path, pixels=True)
+        ds = read_dicom(io.BytesIO(data) if data is not None else path, pixels=True, where=path)
         return fmt, decode_dicom(path, ds)
     raise InputError(f"cannot compute image hashes for format {fmt or 'unknown'}", path=path,
                      remedy="the registry holds 2-D PNG/JPEG/TIFF/DICOM images")
@@ -297,8 +298,24 @@ class RegistryIndex:
         return self._match("perceptual", self._rows[best], int(dp[best]), int(dd[best]), float(rmse[k]))
 
 
-def open_registry(registry: "Registry | str | os.PathLike[str] | None") -> Registry:
-    """A :class:`Registry` from an object, a path, or ``None`` (the default path)."""
+@contextmanager
+def open_registry(registry: "Registry | str | os.PathLike[str] | None", *,
+                  create: bool = False) -> Iterator[Registry]:
+    """Use a :class:`Registry` given as an object, a path, or ``None`` (the default path) in a ``with`` block.
+
+    A registry object is passed through and left open (the caller owns it); a registry opened here from a
+    path is closed when the block ends. A path that does not exist is an :class:`InputError` unless
+    ``create`` is true (labelling/exporting creates the registry; auditing and cards only read it).
+    """
     if isinstance(registry, Registry):
-        return registry
-    return Registry(registry)
+        yield registry
+        return
+    path = Path(registry).expanduser() if registry is not None else default_registry_path()
+    if not create and not path.exists():
+        raise InputError("registry file does not exist", path=path,
+                         remedy="register images first (misyn-lab label --registry FILE) or fix the path")
+    reg = Registry(path)
+    try:
+        yield reg
+    finally:
+        reg.close()

@@ -10,17 +10,6 @@ import numpy as np
 EXACT_LIMIT = 2500
 
 
-def _randomized_components(c: np.ndarray, k: int, seed: int, oversample: int = 10, n_iter: int = 3) -> np.ndarray:
-    """Top-``k`` right singular vectors of a centred matrix (Halko et al. randomised SVD, seeded)."""
-    rng = np.random.default_rng(seed)
-    q, _ = np.linalg.qr(c @ rng.standard_normal((c.shape[1], min(k + oversample, *c.shape))))
-    for _ in range(n_iter):
-        q, _ = np.linalg.qr(c.T @ q)
-        q, _ = np.linalg.qr(c @ q)
-    _, _, vt = np.linalg.svd(q.T @ c, full_matrices=False)
-    return vt[:k]
-
-
 @dataclass
 class PCABasis:
     """``x ≈ mean + z @ components`` with orthonormal rows in ``components`` (k×D)."""
@@ -45,7 +34,9 @@ class PCABasis:
         if k == 0:
             comps = np.zeros((0, d))
         elif min(n, d) > EXACT_LIMIT:
-            comps = _randomized_components(c, k, seed)
+            from misyn_lab.features.embedding import randomized_pca
+
+            comps = randomized_pca(c, k, seed=seed)[1]
         elif n <= d:
             w, u = np.linalg.eigh(c @ c.T)
             order = np.argsort(w)[::-1][:k]
@@ -95,11 +86,7 @@ class Gaussian:
 
 
 def nearest_rows(z: np.ndarray, pool: np.ndarray) -> np.ndarray:
-    """Index into ``pool`` of the nearest row (Euclidean) for each row of ``z`` (chunked)."""
-    out = np.empty(len(z), dtype=int)
-    p2 = (pool ** 2).sum(axis=1)
-    for start in range(0, len(z), 1024):
-        block = z[start:start + 1024]
-        d = p2[None, :] - 2.0 * block @ pool.T
-        out[start:start + 1024] = d.argmin(axis=1)
-    return out
+    """Index into ``pool`` of the nearest row (Euclidean) for each row of ``z`` (chunked k-NN of the metrics)."""
+    from misyn_lab.metrics.knn import nearest_neighbours
+
+    return nearest_neighbours(np.asarray(z, dtype=np.float64), np.asarray(pool, dtype=np.float64), 1)[1][:, 0]

@@ -44,7 +44,6 @@ IDENTITY_COLUMNS = frozenset({
     "series_uid", "sop_instance_uid", "mask_file", "source_file", "notes", "burned_in_text",
 })
 
-LIMITS = ("L1", "L2", "L3", "privacy")
 _EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
@@ -91,7 +90,7 @@ class Generator(ABC):
         self._check_training(imageset)
         self._fit(imageset)
         self._train = imageset
-        self._training_data = describe_training_data(imageset)
+        self._training_data = imageset.describe()
         return self
 
     def sample(self, n: int, seed: int = 0, conditions: Mapping[str, Any] | None = None, *,
@@ -213,11 +212,6 @@ class Generator(ABC):
         meta["created"] = created if created is not None else default_created(seed)
         images = np.clip(np.asarray(images, dtype=np.float32), 0.0, 1.0)
         return ImageSet(images, meta, name=f"{self.name}-seed{seed}")
-
-
-def describe_training_data(imageset: ImageSet) -> str:
-    """``"<name> (n=<N>, sha256:<first 16 hex>)"``: what a generator was trained on."""
-    return f"{imageset.name} (n={len(imageset)}, sha256:{imageset.content_hash()[:16]})"
 
 
 def check_n_seed(n: Any, seed: Any, *, where: str) -> tuple[int, int]:

@@ -48,8 +48,7 @@ class MemorisingGenerator(Generator):
         self._pca = PCAGaussianGenerator(n_components)
 
     def _fit(self, imageset: ImageSet) -> None:
-        self._pca._fit(imageset)
-        self._pca._train = imageset
+        self._pca.fit(imageset)
 
     def _sample(self, n: int, rng: np.random.Generator,
                 conditions: dict[str, Any]) -> tuple[np.ndarray, pd.DataFrame]:

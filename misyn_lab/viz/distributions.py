@@ -10,6 +10,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from misyn_lab.errors import InputError
+from misyn_lab.imagesets.intensity import luminance
 from misyn_lab.viz.style import INTENSITY_LABEL, REAL_COLOUR, SYN_COLOUR, finish, new_figure, palette
 
 
@@ -17,7 +18,7 @@ def _pixels(x: Any, name: str, max_pixels: int, rng: np.random.Generator) -> np.
     images = getattr(x, "images", x)
     arr = np.asarray(images, dtype=np.float64)
     if arr.ndim == 4:
-        arr = arr @ np.array([0.2125, 0.7154, 0.0721])
+        arr = luminance(arr)
     if arr.ndim not in (2, 3) or arr.size == 0:
         raise InputError(f"{name} must be a non-empty image, image stack or ImageSet, got shape {arr.shape}",
                          path=name)

@@ -116,7 +116,7 @@ def test_embedding_fitted_on_real_and_reused(real_mr):
     from misyn_lab.synth import PCAGaussianGenerator
 
     emb = PCAEmbedding.fit(real_mr, n_components=8, size=(16, 16), seed=0)
-    assert emb.n_components == 8 and "n=174" in emb.fitted_on
+    assert emb.n_components == 8 and emb.fitted_on == real_mr.describe() and "n=174" in emb.fitted_on
     syn = PCAGaussianGenerator(8).fit(real_mr).sample(20, seed=0)
     fr = extract_features(real_mr, "intensity+embedding", embedding=emb, progress=False)
     fs = emb.transform(syn)

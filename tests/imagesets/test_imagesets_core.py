@@ -52,6 +52,20 @@ def test_subset_and_groups():
     np.testing.assert_array_equal(groups["M"].images, s.images[1::2])
 
 
+def test_groups_keep_images_with_a_missing_value():
+    from misyn_lab.imagesets.core import MISSING_GROUP
+
+    s = _set().with_meta(sex=["F", None, "M", np.nan, "F", "M"])
+    groups = s.groups("sex")
+    assert list(groups) == ["F", "M", MISSING_GROUP] == ["F", "M", "<missing>"]
+    assert sum(len(g) for g in groups.values()) == len(s)
+    assert groups["<missing>"].ids == [s.ids[1], s.ids[3]]
+    assert list(_set().groups("sex")) == ["F", "M"]  # no missing value, no extra group
+    clash = _set().with_meta(sex=["F", None, "<missing>", "M", "F", "M"])
+    with pytest.raises(InputError, match="has missing values and also the value '<missing>'"):
+        clash.groups("sex")
+
+
 def test_concat_shape_mismatch_error():
     a, b = _set(name="a"), _set(shape=(10, 10), name="b")
     with pytest.raises(InputError, match=r"cannot concatenate images of shape \(8, 8\) and \(10, 10\)"):
@@ -79,6 +93,18 @@ def test_save_npz_round_trip(tmp_path):
     assert back.content_hash() == s.content_hash()
 
 
+def test_save_npz_suffix_atomic_and_skipped(tmp_path):
+    from misyn_lab.imagesets.core import SkippedFile
+
+    s = ImageSet(_set().images, _set().meta, name="set", skipped=[SkippedFile("a/bad.png", "truncated PNG")])
+    path = s.save_npz(tmp_path / "noext")
+    assert path == tmp_path / "noext.npz" and path.is_file() and not (tmp_path / "noext").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["noext.npz"]  # no temp file left behind
+    back = load_npz(path)
+    assert [(k.path, k.reason) for k in back.skipped] == [("a/bad.png", "truncated PNG")] and back.name == "set"
+    assert s.save_npz(tmp_path / "x.data") == tmp_path / "x.data.npz"
+
+
 def test_normalise_intensity_pure():
     a = np.array([[-1000, 0], [1000, 3000]], dtype=np.int16)
     out = normalise_intensity(a)
@@ -90,3 +116,19 @@ def test_normalise_intensity_pure():
     assert not normalise_intensity(np.full((3, 3), 7)).any()
     with pytest.raises(InputError, match="NaN or infinite"):
         normalise_intensity(np.array([1.0, np.inf]))
+
+
+def test_luminance_weights_and_precision():
+    from misyn_lab.imagesets.intensity import LUMA_WEIGHTS, luminance
+
+    rgb32 = np.eye(3, dtype=np.float32)[None]  # pure R, G, B pixels
+    assert luminance(rgb32).dtype == np.float32
+    np.testing.assert_allclose(luminance(rgb32)[0], LUMA_WEIGHTS, rtol=1e-6)
+    assert luminance(rgb32.astype(np.float64)).dtype == np.float64
+    np.testing.assert_array_equal(luminance(rgb32.astype(np.float64))[0], LUMA_WEIGHTS)
+
+
+def test_describe_names_size_and_content_hash():
+    s = _set(name="mri")
+    assert s.describe() == f"mri (n=6, sha256:{s.content_hash()[:16]})"
+    assert s.take([0, 1]).describe() != s.describe()

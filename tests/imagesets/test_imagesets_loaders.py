@@ -164,6 +164,30 @@ def test_dicom_without_pixel_data(dicom_file, tmp_path):
     assert len(s) == 1 and s.skipped[0].path.endswith("nopix.dcm")
 
 
+def test_corrupt_dicom_element_is_listed_not_raised(tmp_path):
+    """A value whose length does not fit its VR makes pydicom raise its own exception type on first read
+    (BytesLengthException here; struct.error in older pydicom): load_dicom(on_error='skip') lists the file."""
+    import shutil
+    import struct
+
+    from pydicom.data import get_testdata_file
+
+    good = tmp_path / "ok.dcm"
+    shutil.copy(get_testdata_file("CT_small.dcm", download=False), good)
+    data = bytearray(good.read_bytes())
+    at = data.find(struct.pack("<HH", 0x0028, 0x0010))  # Rows, explicit VR 'US' with 2 value bytes
+    assert data[at + 4:at + 6] == b"US"
+    data[at + 4:at + 6] = b"UL"  # same header size, but 2 bytes cannot hold a 4-byte UL value
+    bad = tmp_path / "bad_rows.dcm"
+    bad.write_bytes(bytes(data))
+    with pytest.raises(InputError, match=r"bad_rows\.dcm: corrupt DICOM attribute: \w+"):
+        load_dicom(bad)
+    with pytest.warns(UserWarning, match="skipped 1 of 2"):
+        s = load_dicom([good, bad], on_error="skip")
+    assert len(s) == 1 and s.skipped[0].path.endswith("bad_rows.dcm")
+    assert "corrupt DICOM attribute" in s.skipped[0].reason
+
+
 def test_not_dicom_and_compressed_without_decoder(tmp_path):
     bad = tmp_path / "x.dcm"
     bad.write_bytes(b"not dicom")
@@ -228,6 +252,14 @@ def test_npz_plain_nan_inf_and_keys(tmp_path):
     (tmp_path / "junk.npz").write_bytes(b"nope")
     with pytest.raises(InputError, match="not a readable .npz"):
         load_npz(tmp_path / "junk.npz")
+
+
+def test_npz_plain_records_on_disk_dtype(tmp_path):
+    np.savez(tmp_path / "u16.npz", images=(np.arange(32, dtype=np.uint16).reshape(2, 4, 4) * 2000))
+    s = load_npz(tmp_path / "u16.npz")
+    assert set(s.meta["orig_dtype"]) == {"uint16"} and s.images.dtype == np.float32
+    np.save(tmp_path / "i16.npy", np.arange(-8, 8, dtype=np.int16).reshape(1, 4, 4))
+    assert load_npz(tmp_path / "i16.npy").meta.loc[0, "orig_dtype"] == "int16"
 
 
 def test_load_images_dispatch(tmp_path, grey_folder, dicom_file):

@@ -163,3 +163,26 @@ def test_feature_shift_constant_feature_and_names_error():
     assert (table["smd"] == 0).all() and (table["ks_statistic"] == 0).all()
     with pytest.raises(InputError, match="feature_names has 3 names but the matrices have 2 features"):
         feature_shift(a, b, ["a", "b", "c"])
+
+
+def test_frechet_details_report_the_unclipped_terms(rng):
+    x = rng.standard_normal((40, 6))
+    same = frechet_distance(x, x.copy())
+    d = same.details
+    assert same.value == max(d["mean_term"] + d["covariance_term"], 0.0) and d["mean_term"] == 0.0
+    assert abs(d["covariance_term"]) < 1e-6  # rounding only, and not forced to be >= 0 by the clip
+    shifted = frechet_distance(x, x * 2.0 + 1.0)
+    d = shifted.details
+    assert d["mean_term"] == pytest.approx(float(np.sum((x.mean(axis=0) + 1.0) ** 2)))
+    assert shifted.value == pytest.approx(d["mean_term"] + d["covariance_term"]) and d["covariance_term"] > 0
+
+
+def test_standardised_mean_difference_constant_columns():
+    from misyn_lab.metrics.distances import standardised_mean_difference
+
+    real = np.array([[0.0, 1.0, 2.0], [2.0, 1.0, 2.0]])
+    syn = np.array([[1.0, 1.0, 3.0], [3.0, 1.0, 3.0]])
+    np.testing.assert_array_equal(standardised_mean_difference(real, syn), [1.0, 0.0, np.inf])
+    np.testing.assert_array_equal(standardised_mean_difference(real, syn, constant_sd=1.0), [1.0, 0.0, 1.0])
+    table = feature_shift(real, syn, ["a", "b", "c"]).set_index("feature")
+    assert table.loc["a", "smd"] == 1.0 and table.loc["c", "smd"] == np.inf

@@ -81,3 +81,15 @@ def test_evaluate_all_bootstrap_gives_prdc_cis(rng):
     assert lo <= out["prdc.coverage"].value <= hi
     assert out["frechet"].ci is None
     assert evaluate_all(real, syn, permutations=0)["prdc.coverage"].ci is None
+
+
+def test_tstr_skip_note_names_the_set_lacking_two_subgroup_values(sets):
+    tr, ho, sy = sets
+    one_tr = tr.with_meta(group=["a"] * len(tr))
+    ev = evaluate_imagesets(one_tr, ho, sy, subgroup="group", bootstrap=0, permutations=10)
+    assert ev.utility is None and ev.notes == ["TSTR skipped: the training set has fewer than two 'group' values"]
+    one_sy = sy.with_meta(group=["b"] * len(sy))
+    ev = evaluate_imagesets(tr, ho, one_sy, subgroup="group", bootstrap=0, permutations=10)
+    assert ev.notes == ["TSTR skipped: the synthetic set has fewer than two 'group' values"]
+    ev = evaluate_imagesets(one_tr, ho, one_sy, subgroup="group", bootstrap=0, permutations=10)
+    assert ev.notes == ["TSTR skipped: the synthetic and the training sets have fewer than two 'group' values"]

@@ -55,6 +55,9 @@ def test_tstr_bad_inputs(rng):
         tstr(xr, yr, xr[:, :4], yr, xr, yr)
     with pytest.raises(InputError, match="unknown model 'svm'"):
         tstr(xr, yr, xr, yr, xr, yr, model="svm")
+    for bad in (95, 0, 1.0, "0.95", True):
+        with pytest.raises(InputError, match=r"ci_level must be between 0 and 1, got .*a fraction, not a percentage"):
+            tstr(xr, yr, xr, yr, xr, yr, ci_level=bad)
 
 
 def test_detection_auc_direction(rng):

@@ -234,3 +234,52 @@ def test_audit_nifti_marks_and_sidecars(tmp_path, prov):
     assert status["syn.nii"][0] == "labelled_synthetic"
     assert status["real.nii.gz"] == ("no_evidence", "NIfTI: marks and exact hash only")
     assert report.ignored == []  # the sidecar syn.json belongs to syn.nii
+
+
+def test_card_and_audit_refuse_a_missing_registry(tmp_path, prov, dataset, capsys):
+    """A typo in --registry must not create an empty registry that reports 0 images."""
+    root, _ = dataset
+    typo = tmp_path / "typo.sqlite"
+    with pytest.raises(InputError, match=r"typo\.sqlite: registry file does not exist"):
+        build_card(provenance=prov, registry=typo)
+    with pytest.raises(InputError, match=r"typo\.sqlite: registry file does not exist"):
+        audit_folder(root, registry=typo, progress=False)
+    assert main(["card", "--generator", "g", "--out", str(tmp_path / "card"), "--registry", str(typo)]) == 2
+    assert "typo.sqlite" in capsys.readouterr().err
+    assert not typo.exists() and not (tmp_path / "card.md").exists()
+
+
+def test_open_registry_closes_only_what_it_opened(tmp_path):
+    import sqlite3
+
+    from misyn_lab.provenance import open_registry
+
+    path = tmp_path / "r.sqlite"
+    with pytest.raises(InputError, match="does not exist"):
+        with open_registry(path):
+            pass
+    with open_registry(path, create=True) as opened:
+        assert len(opened) == 0
+    with pytest.raises(sqlite3.ProgrammingError):
+        len(opened)  # closed on exit
+    with Registry(path) as owned:
+        with open_registry(owned) as same:
+            assert same is owned
+        assert len(owned) == 0  # still open: the caller owns it
+
+
+def test_corrupt_dicom_element_is_an_unreadable_audit_record(tmp_path):
+    import struct
+
+    root = tmp_path / "d"
+    root.mkdir()
+    data = bytearray(open(get_testdata_file("CT_small.dcm"), "rb").read())
+    at = data.find(struct.pack("<HH", 0x0028, 0x0010))
+    data[at + 4:at + 6] = b"UL"  # Rows: 2 value bytes cannot hold a 4-byte UL
+    (root / "bad.dcm").write_bytes(bytes(data))
+    with pytest.raises(InputError, match=r"bad\.dcm: corrupt DICOM attribute"):
+        from misyn_lab.provenance import is_synthetic
+
+        is_synthetic(root / "bad.dcm")
+    (rec,) = audit_folder(root, progress=False).records
+    assert rec.status == "unreadable" and "corrupt DICOM attribute" in rec.reason

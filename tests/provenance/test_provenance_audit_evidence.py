@@ -109,5 +109,5 @@ def test_evidence_keys_are_the_checklist_metric_keys(folder):
 def test_evidence_bad_ci_level(folder):
     root, reg_path = folder
     report = audit_folder(root, registry=reg_path, progress=False)
-    with pytest.raises(InputError, match="ci_level must be between 0 and 1, not 95"):
+    with pytest.raises(InputError, match="ci_level must be between 0 and 1, got 95"):
         report.evidence(ci_level=95)

@@ -220,3 +220,34 @@ def test_unmarked_and_foreign_marks(tmp_path):
     Image.fromarray(np.zeros((4, 4), np.uint8)).save(foreign, pnginfo=info)
     mark = is_synthetic(foreign)
     assert mark.labelled and mark.provenance is None and mark.digital_source_type == TRAINED_ALGORITHMIC_MEDIA
+
+
+def test_export_imageset_registers_every_file_in_a_new_registry(tmp_path, prov):
+    from misyn_lab.provenance import Registry
+
+    iset = ImageSet.from_arrays(np.random.default_rng(2).random((3, 16, 16)).astype(np.float32),
+                                pd.DataFrame({"id": ["a", "b", "c"], "synthetic": [True, True, False]}))
+    paths = export_imageset(iset, tmp_path / "o", provenance=prov, registry=tmp_path / "reg.sqlite")
+    with Registry(tmp_path / "reg.sqlite") as reg:
+        assert [r["source_name"] for r in reg.rows()] == [p.name for p in paths] == ["a.png", "b.png"]
+        assert reg.match(paths[1]).kind == "sha256"
+
+
+def test_corrupt_private_provenance_json_is_reported_not_swallowed(tmp_path, prov):
+    from misyn_lab.provenance import audit_folder
+    from misyn_lab.provenance.dicom_mark import PRIVATE_CREATOR, PRIVATE_GROUP, PRIVATE_PROVENANCE_OFFSET
+
+    src = tmp_path / "ct.dcm"
+    shutil.copy(get_testdata_file("CT_small.dcm"), src)
+    root = tmp_path / "out"
+    out = label_file(src, prov, out=root / "syn.dcm")
+    ds = pydicom.dcmread(out)
+    ds.private_block(PRIVATE_GROUP, PRIVATE_CREATOR)[PRIVATE_PROVENANCE_OFFSET].value = '{"generator": "pca-'
+    ds.save_as(out)
+    mark = is_synthetic(out)
+    assert mark is not None and f"private {PRIVATE_CREATOR} provenance" not in mark.fields
+    assert mark.provenance["generator"] == "pca-gaussian"  # fallback: Contributing Equipment
+    assert len(mark.problems) == 1 and "MISYN_LAB provenance unreadable (invalid JSON" in mark.problems[0]
+    (rec,) = audit_folder(root, progress=False).records
+    assert rec.status == "labelled_synthetic" and "provenance unreadable" in rec.reason
+    assert is_synthetic(label_file(src, prov, out=tmp_path / "fine.dcm")).problems == []
