@@ -32,7 +32,7 @@ warnings.filterwarnings("ignore")
 
 from misyn_lab.imagesets.core import ImageSet  # noqa: E402
 from misyn_lab import workbook  # noqa: E402
-from misyn_lab.widgets._figures import figure_png  # noqa: E402
+from misyn_lab.viz.html import figure_png  # noqa: E402
 from misyn_lab.widgets.explorer import DistributionExplorer, ExplorerCanvas  # noqa: E402
 from misyn_lab.widgets.explorer_model import ExplorerModel  # noqa: E402
 
@@ -90,7 +90,7 @@ def time_naive(real: ImageSet, syn: ImageSet, steps: list[dict]) -> list[float]:
             cache_clear()
         t = time.perf_counter()
         model = ExplorerModel(real, syn, subgroup="plane").set(**state)
-        figure_png(ExplorerCanvas().update(model.view()))
+        figure_png(ExplorerCanvas().update(model.view()), close=False)
         out.append(time.perf_counter() - t)
     return out
 

@@ -15,11 +15,9 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
 
 from misyn_lab.errors import InputError, SchemaError
 
@@ -32,12 +30,6 @@ DEFAULT_REVIEWER = "case-study"
 OPEN_STATUSES = ("no", "partly", "unknown", "unanswered")
 
 
-@lru_cache(maxsize=1)
-def case_schema() -> dict[str, Any]:
-    """The JSON schema of case files."""
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-
-
 def _field_path(parts: Sequence[Any]) -> str:
     out = ""
     for p in parts:
@@ -47,17 +39,15 @@ def _field_path(parts: Sequence[Any]) -> str:
 
 def validate_case_data(data: Any, path: str | Path = "<case>") -> None:
     """Raise :class:`SchemaError` naming ``path`` and the offending field if ``data`` is not a valid case."""
-    import jsonschema
+    from misyn_lab.checklist.schema_check import schema_problem
 
     if not isinstance(data, dict):
         raise SchemaError(f"a case file must be a YAML mapping, got {type(data).__name__}", path=path,
                           remedy="start from `misyn-lab case new NAME`")
-    validator = jsonschema.Draft202012Validator(case_schema())
-    errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
-    if errors:
-        err = errors[0]
-        more = f" (and {len(errors) - 1} more problem(s))" if len(errors) > 1 else ""
-        raise SchemaError(f"field {_field_path(list(err.absolute_path))}: {err.message}{more}", path=path,
+    problem = schema_problem(data, SCHEMA_PATH)
+    if problem is not None:
+        where, message = problem
+        raise SchemaError(f"field {_field_path(where)}: {message}", path=path,
                           remedy="compare with misyn_lab/cases/data/case.schema.json or a scaffold from "
                                  "`misyn-lab case new NAME`")
     _check_semantics(data, path)
@@ -214,26 +204,20 @@ class Case:
             review.add_record("stakeholder_questions", {
                 "id": f"{self.id}-{q['id']}", "item_id": q.get("item", ""), "name": q.get("stakeholder", ""),
                 "role": q.get("stakeholder", ""), "kind": "question", "text": q["question"], "time": "",
-                "status": "open", "responses": []}, by=reviewer)
+                "status": "open", "responses": []}, _by=reviewer)
         return review
 
 
 def read_yaml(path: str | Path) -> Any:
-    """Parse a YAML file; unreadable or malformed files raise :class:`SchemaError`/:class:`InputError`."""
+    """Parse a case file strictly (duplicate keys, malformed YAML, non-UTF-8 text -> :class:`SchemaError`
+    naming the file and line; a missing file -> :class:`InputError`)."""
+    from misyn_lab.checklist.yaml_io import load_file
+
     path = Path(path)
     if not path.is_file():
         raise InputError("case file not found", path=path, remedy="check the path, or create one with "
                          "`misyn-lab case new NAME -o FILE`")
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark is not None else ""
-        problem = getattr(exc, "problem", None) or "malformed YAML"
-        raise SchemaError(f"not valid YAML{where}: {problem}", path=path,
-                          remedy="fix the indentation/quoting there") from None
-    except UnicodeDecodeError:
-        raise SchemaError("not a UTF-8 text file", path=path, remedy="save the case file as UTF-8 YAML") from None
+    return load_file(path, what="case file")
 
 
 def load_case(path: str | Path) -> Case:

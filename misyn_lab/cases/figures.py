@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-SYN_COLOUR = "#c00000"
+from misyn_lab.viz.style import MARK_COLOUR, show_image
 
 
 def _fig(*args: Any, **kwargs: Any):
@@ -18,23 +18,13 @@ def _fig(*args: Any, **kwargs: Any):
     return plt.subplots(*args, **kwargs)
 
 
-def mark_synthetic(ax: Any, text: str = "SYNTHETIC") -> None:
-    """Visible marker on an axes showing a synthetic image."""
-    ax.text(0.02, 0.98, text, transform=ax.transAxes, va="top", ha="left", fontsize=7, color="white",
-            fontweight="bold", bbox={"facecolor": SYN_COLOUR, "edgecolor": "none", "pad": 1.5})
-    for spine in ax.spines.values():
-        spine.set_edgecolor(SYN_COLOUR)
-        spine.set_linewidth(2)
-
-
-def _show(ax: Any, image: np.ndarray, title: str = "", synthetic: bool = False, marker: str = "SYNTHETIC") -> None:
-    ax.imshow(image, cmap="gray", vmin=0, vmax=1)
-    ax.set_xticks([])
-    ax.set_yticks([])
-    if title:
-        ax.set_title(title, fontsize=7)
-    if synthetic:
-        mark_synthetic(ax, marker)
+def _show(ax: Any, image: np.ndarray, title: str = "", synthetic: bool = False, unseen: bool = False) -> None:
+    """:func:`misyn_lab.viz.style.show_image` (same SYNTHETIC marker everywhere), plus an UNSEEN COMBINATION
+    label for images generated for a never-observed attribute combination."""
+    show_image(ax, image, caption=title, synthetic=synthetic)
+    if unseen:
+        ax.text(0.02, 0.02, "UNSEEN COMBINATION", transform=ax.transAxes, va="bottom", ha="left", fontsize=7,
+                color="white", fontweight="bold", bbox={"facecolor": MARK_COLOUR, "edgecolor": "none", "pad": 1.5})
 
 
 def pairs_figure(real_images: np.ndarray, real_masks: np.ndarray, syn_images: np.ndarray,
@@ -69,7 +59,7 @@ def paired_dice_figure(per_seed: pd.DataFrame, per_image: pd.DataFrame):
     diff = per_image["difference"].to_numpy()
     b.hist(diff, bins=30, color="#888")
     b.axvline(0, color="k", lw=1)
-    b.axvline(float(np.mean(diff)), color=SYN_COLOUR, lw=1.5, label=f"mean {np.mean(diff):+.3f}")
+    b.axvline(float(np.mean(diff)), color=MARK_COLOUR, lw=1.5, label=f"mean {np.mean(diff):+.3f}")
     b.set_xlabel("Dice(real + synthetic) - Dice(real), per held-out image and seed")
     b.set_ylabel("count")
     b.set_title(f"{np.mean(diff < 0):.0%} of held-out images were segmented worse with synthetic pairs", fontsize=9)
@@ -130,8 +120,7 @@ def prompt_gallery(samples: dict[str, Any], n: int = 4):
         for c in range(n):
             ax = axes[r, c]
             if c < len(imgs):
-                _show(ax, imgs.images[c], "", synthetic=True,
-                      marker="SYNTHETIC - UNSEEN COMBINATION" if unseen else "SYNTHETIC")
+                _show(ax, imgs.images[c], "", synthetic=True, unseen=unseen)
             else:
                 ax.axis("off")
         axes[r, 0].set_ylabel(prompt if len(prompt) < 28 else prompt[:26] + "…", fontsize=7, rotation=0,

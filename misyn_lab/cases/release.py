@@ -96,13 +96,13 @@ def audit_release(imageset: Any, out_dir: str | Path) -> ReleaseAudit:
     released.mkdir(parents=True, exist_ok=True)
     for old in released.glob("*.png"):
         old.unlink()
-    registry = Registry(out / "registry.sqlite")
-    generated = export_imageset(imageset, out / "generated", registry=registry)
-    files = [_plain_png(imageset.images[int(i)], released / p.name)
-             for i, p in zip(np.flatnonzero(imageset.synthetic), generated)]
-    before = audit_folder(released, registry=registry, progress=False).counts()
-    for i, path in zip(np.flatnonzero(imageset.synthetic), files):
-        row = imageset.meta.iloc[int(i)].to_dict()
-        label_file(path, Provenance.from_json(row["provenance"]))
-    after = audit_folder(released, registry=registry, progress=False).counts()
+    with Registry(out / "registry.sqlite") as registry:
+        generated = export_imageset(imageset, out / "generated", registry=registry)
+        files = [_plain_png(imageset.images[int(i)], released / p.name)
+                 for i, p in zip(np.flatnonzero(imageset.synthetic), generated)]
+        before = audit_folder(released, registry=registry, progress=False).counts()
+        for i, path in zip(np.flatnonzero(imageset.synthetic), files):
+            row = imageset.meta.iloc[int(i)].to_dict()
+            label_file(path, Provenance.from_json(row["provenance"]))
+        after = audit_folder(released, registry=registry, progress=False).counts()
     return ReleaseAudit(before=before, after=after, n_files=len(files), released_dir=str(released))

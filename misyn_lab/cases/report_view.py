@@ -3,26 +3,20 @@ step that turns a case + measurements into the filled-in review (:func:`build_re
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
+from misyn_lab.viz.html import esc, status_badge, table
+
 PRACTICE_FIELDS = ("summary", "motivation", "task", "data", "generator", "intended_use", "evaluated", "claimed",
                    "disclosed")
 
 
-def esc(value: Any) -> str:
-    """HTML-escape any value (``None`` -> empty)."""
-    return "" if value is None else html.escape(str(value), quote=True)
-
-
 def _rows_html(rows: Sequence[Sequence[Any]], header: Sequence[str], caption: str = "") -> str:
-    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    head = "".join(f"<th>{esc(h)}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{esc(c)}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table class='case-table'>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    cols = [str(h) for h in header]
+    return table([dict(zip(cols, r)) for r in rows], cols, caption=caption, css_class="case-table")
 
 
 def frame_html(frame: pd.DataFrame, caption: str = "", digits: int = 3) -> str:
@@ -40,7 +34,9 @@ def practice_html(case: Any) -> str:
     p = case.practice
     rows = [[f.replace("_", " "), p[f]] for f in PRACTICE_FIELDS if p.get(f)]
     extra = f"<p><b>Stand-in:</b> {esc(case.data.get('stand_in'))}</p>" if case.data.get("stand_in") else ""
-    return _rows_html(rows, ["practice", "as described (generic)"], f"The practice under review: {case.title}") + extra
+    caption = (f"The practice under review: {case.title}. Described generically as an illustrative example of "
+               "this type of practice; the reviewed work is not named and not quoted.")
+    return _rows_html(rows, ["practice", "as described (generic)"], caption) + extra
 
 
 def paired_table_html(summary: Any, caption: str) -> str:
@@ -65,23 +61,32 @@ def audit_html(audit: Any) -> str:
 
 
 def claims_html(review: Any) -> str:
-    """Claims with their status as reported by the practice and after our measurement."""
+    """Claim statuses as reported by the practice and with our measurement (and the test we ran)."""
     rows = []
     for c in review.records("claims"):
-        as_rep = (c.get("verdict") or {}).get("status", "")
-        measured = (c.get("measured_verdict") or {}).get("status", "not re-checked")
-        reasons = "; ".join((c.get("measured_verdict") or c.get("verdict") or {}).get("reasons", []))
-        rows.append([c["id"], c["text"], as_rep, measured, reasons])
-    return _rows_html(rows, ["claim", "text", "status as reported", "status with our measurement", "why"],
-                      "Claims checked against the fixed claim rules")
+        rep = (c.get("verdict") or {})
+        mea = (c.get("measured_verdict") or {})
+        test = c.get("measured_test") or {}
+        test_txt = ""
+        if test:
+            ci = test.get("ci")
+            test_txt = (f"{test.get('name', '')}: p = {test.get('p_value'):.3g}" if test.get("p_value") is not None
+                        else test.get("name", ""))
+            if ci:
+                test_txt += f"; 95% CI of the difference [{ci[0]:.4f}, {ci[1]:.4f}]; n = {test.get('n')}"
+        rows.append({"claim": c.get("id"), "text": c.get("text"),
+                     "as reported": status_badge(rep.get("status", "not checked")),
+                     "with our measurement": status_badge(mea.get("status", "not re-checked")),
+                     "test we ran": test_txt, "why": "; ".join((mea or rep).get("reasons", []))})
+    return table(rows, raw_columns=("as reported", "with our measurement"), empty="no claims recorded",
+                 caption="Claims checked against the fixed claim rules")
 
 
 def gaps_html(case: Any) -> str:
-    """The case's gaps, each tied to a checklist item, a risk and an intrinsic limit."""
-    rows = [[g["id"], g["item"], g["title"], g["limit"], g["risk"], g.get("severity", ""), g.get("detail", "")]
-            for g in case.gaps]
-    return _rows_html(rows, ["gap", "checklist item", "gap", "intrinsic limit", "risk", "severity", "detail"],
-                      "Gaps between the practice and the recommendations")
+    """The case's gaps, each tied to a checklist item, an intrinsic limit and a risk."""
+    rows = [{"gap": g["id"], "checklist item": g["item"], "gap found": g["title"], "intrinsic limit": g["limit"],
+             "risk": g["risk"], "severity": g.get("severity", ""), "detail": g.get("detail", "")} for g in case.gaps]
+    return table(rows, empty="no gaps declared", caption="Gaps between the practice and the recommendations")
 
 
 def reformulation_html(case: Any) -> str:

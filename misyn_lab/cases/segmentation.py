@@ -192,17 +192,17 @@ def worst_cases(exp: SegmentationExperiment, n: int = 5) -> pd.DataFrame:
     return wide.sort_values("difference").head(n).reset_index(drop=True)
 
 
-def cohens_dz(differences: np.ndarray) -> float:
-    """Effect size of paired differences: mean / SD (Cohen's d_z); NaN when SD is 0."""
-    d = np.asarray(differences, dtype=float)
-    sd = d.std(ddof=1) if len(d) > 1 else 0.0
-    return float(d.mean() / sd) if sd > 0 else float("nan")
-
-
 def label_conditioned_pairs(train_images: np.ndarray, train_masks: np.ndarray, n: int, seed: int, *,
                             ids: Sequence[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Synthetic (image, mask) pairs from :class:`misyn_lab.synth.LabelConditionedGenerator` fitted on the
     given real training pairs only (the :data:`PairMaker` used by the case study)."""
+    syn, syn_masks = label_conditioned_set(train_images, train_masks, n, seed, ids=ids)
+    return syn.images, syn_masks
+
+
+def label_conditioned_set(train_images: np.ndarray, train_masks: np.ndarray, n: int, seed: int, *,
+                          ids: Sequence[str] | None = None) -> tuple[Any, np.ndarray]:
+    """Like :func:`label_conditioned_pairs`, but the synthetic images as an ImageSet (with provenance)."""
     from misyn_lab.imagesets.core import ImageSet
     from misyn_lab.synth import LabelConditionedGenerator
 
@@ -210,8 +210,7 @@ def label_conditioned_pairs(train_images: np.ndarray, train_masks: np.ndarray, n
     meta = pd.DataFrame({"id": list(ids) if ids is not None else [f"train-{i}" for i in range(k)]})
     real = ImageSet.from_arrays(np.asarray(train_images, dtype=np.float32), meta, synthetic=False, name="case1-train")
     gen = LabelConditionedGenerator().fit(real, np.asarray(train_masks))
-    syn, syn_masks = gen.sample_pairs(n, seed=seed, created="case-study")
-    return syn.images, syn_masks
+    return gen.sample_pairs(n, seed=seed, created="case-study")
 
 
 # --------------------------------------------------------------------------- the whole case-1 measurement
@@ -316,29 +315,33 @@ def near_copies(exp: SegmentationExperiment, images: np.ndarray, meta: pd.DataFr
     """Near-copies of training images among each seed's synthetic images (``metrics.memorisation`` on
     thumbnails, held-out images as negative controls). Returns the pooled ``memorisation.copy_rate`` and
     the closest pairs (seed, synthetic index, training id, ratio, is_copy)."""
+    from misyn_lab.cases.copies import caveat_text, pool_caveats
     from misyn_lab.metrics import memorisation
     from misyn_lab.metrics.result import MetricResult
 
     ids = meta["id"].astype(str).tolist()
     n_copy = n_syn = 0
-    pairs = []
+    pairs, parts = [], []
     for seed, (syn_im, _, train_ids) in exp.synthetic.items():
         train_idx = [ids.index(t) for t in train_ids]
         test_ids = set(exp.table.loc[exp.table["seed"] == seed, "image_id"])
         hold_idx = [i for i, x in enumerate(ids) if x in test_ids]
         res = memorisation(thumbnail_features(images[train_idx]), thumbnail_features(syn_im),
                            holdout_real=thumbnail_features(images[hold_idx]))
+        parts.append((f"seed {seed}", res, len(hold_idx)))
         n_copy += int(res.is_copy.sum())
         n_syn += len(syn_im)
         for j in range(len(syn_im)):
             pairs.append({"seed": seed, "synthetic_index": j, "train_id": train_ids[int(res.syn_nearest_train[j])],
                           "ratio": float(res.ratio[j]), "is_copy": bool(res.is_copy[j])})
     rate = n_copy / max(n_syn, 1)
+    caveats = pool_caveats(parts)
     result = MetricResult(
         key="memorisation.copy_rate", value=float(rate), n={"synthetic": n_syn}, direction="lower_is_better",
         interpretation=(f"{n_copy} of {n_syn} synthetic images ({rate:.0%}) lie closer to a training image than "
-                        "the training images lie to each other (near-copies, thumbnail space)."),
-        details={"copies": n_copy, "feature_set": "16x16 thumbnails", "seeds": len(exp.synthetic)})
+                        "the training images lie to each other (near-copies, thumbnail space). "
+                        + caveat_text(caveats)),
+        details={"copies": n_copy, "feature_set": "16x16 thumbnails", "seeds": len(exp.synthetic), **caveats})
     return result, pd.DataFrame(pairs).sort_values("ratio").reset_index(drop=True)
 
 
@@ -350,8 +353,13 @@ def run_case1(*, seed: int = 0, n_seeds: int = 20, k: int = 3, n_synthetic: int 
 
     images, masks, meta = load_case1_data(size=size, per_plane=per_plane)
 
+    made: dict[int, Any] = {}  # the first seed's synthetic ImageSet (with provenance), reused by the audit
+
     def maker(tr_im: np.ndarray, tr_mask: np.ndarray, n: int, s: int) -> tuple[np.ndarray, np.ndarray]:
-        return label_conditioned_pairs(tr_im, tr_mask, n, s)
+        syn, syn_masks = label_conditioned_set(tr_im, tr_mask, n, s)
+        if s == seed:
+            made[s] = syn
+        return syn.images, syn_masks
 
     exp = run_experiment(images, masks, meta, maker, k=k, n_synthetic=n_synthetic,
                          seeds=range(seed, seed + n_seeds), n_test=n_test)
@@ -364,16 +372,8 @@ def run_case1(*, seed: int = 0, n_seeds: int = 20, k: int = 3, n_synthetic: int 
     audit = None
     if audit_dir is not None:
         from misyn_lab.cases.release import audit_release
-        from misyn_lab.imagesets.core import ImageSet
-        from misyn_lab.synth import LabelConditionedGenerator
 
-        syn_im, _, train_ids = exp.synthetic[seed]
-        idx = [meta["id"].astype(str).tolist().index(t) for t in train_ids]
-        real = ImageSet.from_arrays(images[idx], meta.loc[idx, ["id", "plane", "slice_index"]].reset_index(drop=True),
-                                    synthetic=False, name="case1-train")
-        gen = LabelConditionedGenerator().fit(real, masks[idx])
-        syn, _ = gen.sample_pairs(n_synthetic, seed=seed, created="case-study")
-        audit = audit_release(syn, audit_dir)
+        audit = audit_release(made[seed], audit_dir)  # the pairs the first seed trained with, not a refit
     return Case1Result(experiment=exp, paired=paired, paired_images=paired_img,
                        by_plane=subgroup_table(exp, "plane"), by_region=subgroup_table(exp, "slice_region"),
                        worst=worst_cases(exp, 8), copies=copies, copy_pairs=copy_pairs, audit=audit,

@@ -270,6 +270,13 @@ class Case2Result:
     train: Any = None
     holdout: Any = None
     audit: Any = None
+    generator: Any = None                                       # the fitted generator (for its provenance)
+
+    def parsed_table(self) -> pd.DataFrame:
+        """One row per prompt: the conditions the run parsed it into, the words it could not use."""
+        return pd.DataFrame([{"prompt": prompt, "conditions": ", ".join(f"{k}={v}" for k, v in p.items()),
+                              "NOT understood": ", ".join(p.unknown), "ignored filler": ", ".join(p.ignored)}
+                             for prompt, p in self.parsed.items()])
 
     def measured(self) -> dict[str, Any]:
         """Evidence for :meth:`misyn_lab.cases.case.Case.to_review`."""
@@ -291,21 +298,26 @@ class Case2Result:
         cov = self.table.dropna(subset=["coverage"])
         if len(cov):
             low = cov.sort_values("coverage").iloc[0]
-            out["t2i.coverage_per_prompt"] = MetricResult(
-                key="prdc.coverage", value=float(low["coverage"]), n={"prompts": len(cov)},
+            out["t2i.coverage_min_prompt"] = MetricResult(
+                key="t2i.coverage_min_prompt", value=float(low["coverage"]), n={"prompts": len(cov)},
                 direction="higher_is_better",
-                interpretation=(f"Lowest coverage of held-out real images by a prompt's generated images: "
-                                f"{low['coverage']:.2f} for {low['prompt']!r}."),
+                interpretation=(f"Worst single prompt (not overall coverage): its generated images cover "
+                                f"{low['coverage']:.2f} of the held-out real images matching it, for "
+                                f"{low['prompt']!r}; every prompt's coverage is in the details."),
                 details={"per_prompt": cov[["prompt", "coverage", "frechet", "n_train"]].to_dict("records")})
         copies = [(p, m["memorisation.copy_rate"].value) for p, m in self.memorisation.items()]
         if copies:
+            from misyn_lab.cases.copies import caveat_text, pool_caveats
+
+            n_hold = self.table.set_index("prompt")["n_holdout"]
+            caveats = pool_caveats([(p, m, int(n_hold.get(p, 0))) for p, m in self.memorisation.items()])
             worst_p, worst_rate = max(copies, key=lambda c: c[1])
             out["memorisation.copy_rate"] = MetricResult(
                 key="memorisation.copy_rate", value=float(worst_rate), n={"prompts": len(copies)},
                 direction="lower_is_better",
                 interpretation=(f"Highest near-copy rate among prompts with few training images: "
-                                f"{worst_rate:.0%} for {worst_p!r}."),
-                details={"per_prompt": {p: float(r) for p, r in copies}})
+                                f"{worst_rate:.0%} for {worst_p!r}. " + caveat_text(caveats)),
+                details={"per_prompt": {p: float(r) for p, r in copies}, **caveats})
         unseen = self.table[~self.table["conditions_observed"]]
         out["t2i.unseen_combination"] = MetricResult(
             key="t2i.unseen_combination", value=float(len(unseen)), n={"prompts": len(self.table)},
@@ -360,7 +372,7 @@ def run_case2(prompts: Sequence[str], *, seed: int = 0, n_per_prompt: int = 24, 
         audit = audit_release(first, audit_dir)
     return Case2Result(table=pd.DataFrame(rows), fidelity=pd.DataFrame(fid_rows), classifiers=clf,
                        samples=samples, parsed=parsed_all, memorisation=mem, train=train, holdout=holdout,
-                       audit=audit)
+                       audit=audit, generator=gen)
 
 
 #: The prompts the case study runs (the last two: an unknown word and an unseen combination).

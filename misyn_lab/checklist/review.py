@@ -329,38 +329,72 @@ class Review:
         raise InputError(f"no record {record_id!r} in {section}{suggest(record_id, [r['id'] for r in rows])}",
                          remedy=f"list the ids with review.records({section!r})")
 
-    def add_record(self, section: str, record: dict[str, Any], *, by: str = "") -> str:
-        """Append a record (a dict with a unique string ``"id"``; every other key is kept as given)."""
+    def add_record(self, section: str, record: dict[str, Any], /, *, _by: str = "") -> str:
+        """Append a record (a dict with a unique string ``"id"``; every other key is kept as given).
+
+        ``_by`` names who made the change (history); underscored so that no record key can collide with it.
+        """
         rows = self._section(section)
         if not isinstance(record, dict) or not isinstance(record.get("id"), str) or not record["id"]:
             raise InputError(f"a {section} record must be a dict with a non-empty string 'id'",
                              remedy="e.g. {'id': 'C1', ...}")
         if any(r["id"] == record["id"] for r in rows):
             raise InputError(f"{section} already has a record with id {record['id']!r}",
-                             remedy="use update_record() to change it, or choose another id")
+                             remedy="use update_record() or replace_record() to change it, or choose another id")
         row = _jsonable(copy.deepcopy(record), f"{section} record {record['id']!r}")
         rows.append(row)
-        self._log(by, f"add {section} {row['id']}", None, copy.deepcopy(row))
+        self._log(_by, f"add {section} {row['id']}", None, copy.deepcopy(row))
         return row["id"]
 
-    def update_record(self, section: str, record_id: str, *, by: str = "", **fields: Any) -> dict[str, Any]:
-        """Change fields of a record (unknown keys are kept; the id cannot change). Returns the new record."""
+    def _row_index(self, section: str, record_id: str) -> int:
         rows = self._section(section)
+        for i, row in enumerate(rows):
+            if row["id"] == record_id:
+                return i
+        raise InputError(f"no record {record_id!r} in {section}{suggest(record_id, [r['id'] for r in rows])}",
+                         remedy=f"list the ids with review.records({section!r})")
+
+    def update_record(self, section: str, record_id: str, changes: dict[str, Any] | None = None, /, *,
+                      _by: str = "", **fields: Any) -> dict[str, Any]:
+        """Change some fields of a record (others are kept; the id cannot change). Returns the new record.
+
+        Fields come as ``changes`` (a dict: any key, including ``by``) and/or keyword arguments; ``_by`` names
+        who made the change.
+        """
+        fields = {**(changes or {}), **fields}
         if "id" in fields and fields["id"] != record_id:
             raise InputError(f"{section} record ids never change ({record_id!r})",
                              remedy="add a new record instead")
-        for i, row in enumerate(rows):
-            if row["id"] == record_id:
-                old = copy.deepcopy(row)
-                new = {**row, **_jsonable(copy.deepcopy(fields), f"{section} record {record_id!r}")}
-                rows[i] = new
-                changed = {k: v for k, v in fields.items() if old.get(k) != new.get(k)}
-                if changed:
-                    self._log(by, f"update {section} {record_id}", {k: old.get(k) for k in changed},
-                              copy.deepcopy(changed))
-                return copy.deepcopy(new)
-        raise InputError(f"no record {record_id!r} in {section}{suggest(record_id, [r['id'] for r in rows])}",
-                         remedy=f"list the ids with review.records({section!r})")
+        rows = self._section(section)
+        i = self._row_index(section, record_id)
+        old = copy.deepcopy(rows[i])
+        new = {**rows[i], **_jsonable(copy.deepcopy(fields), f"{section} record {record_id!r}")}
+        rows[i] = new
+        changed = {k: v for k, v in fields.items() if old.get(k) != new.get(k)}
+        if changed:
+            self._log(_by, f"update {section} {record_id}", {k: old.get(k) for k in changed},
+                      copy.deepcopy(changed))
+        return copy.deepcopy(new)
+
+    def replace_record(self, section: str, record_id: str, record: dict[str, Any], /, *,
+                       _by: str = "") -> dict[str, Any]:
+        """Replace a whole record (fields missing from ``record`` are dropped; the id is kept). The old record
+        stays in the history, so nothing is lost. Returns the new record."""
+        if not isinstance(record, dict):
+            raise InputError(f"a {section} record must be a dict", remedy="e.g. {'id': 'C1', ...}")
+        if record.get("id", record_id) != record_id:
+            raise InputError(f"{section} record ids never change ({record_id!r})",
+                             remedy="add a new record instead")
+        rows = self._section(section)
+        i = self._row_index(section, record_id)
+        old = copy.deepcopy(rows[i])
+        new = _jsonable(copy.deepcopy({**record, "id": record_id}), f"{section} record {record_id!r}")
+        rows[i] = new
+        if new != old:
+            changed = {k for k in set(old) | set(new) if old.get(k) != new.get(k) or (k in old) != (k in new)}
+            self._log(_by, f"replace {section} {record_id}", {k: old[k] for k in changed if k in old},
+                      {k: new[k] for k in changed if k in new})
+        return copy.deepcopy(new)
 
     # ------------------------------------------------------------------ views
     def summary(self):  # -> ReviewSummary (import here: summary depends on review)

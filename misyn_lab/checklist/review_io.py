@@ -28,7 +28,7 @@ SCHEMA_PATH = Path(__file__).with_name("review.schema.json")
 
 def validate_review_data(data: Any, path: str | Path = "<review>") -> dict[str, Any]:
     """Check the header and structure of parsed review data; raise :class:`SchemaError` naming the field."""
-    from misyn_lab.checklist.review import KIND, SCHEMA_VERSION
+    from misyn_lab.checklist.review import KIND, RECORD_SECTIONS, SCHEMA_VERSION
 
     if not isinstance(data, dict):
         raise SchemaError("not a misyn-lab review (the file's top level is not a mapping)", path=path,
@@ -50,7 +50,7 @@ def validate_review_data(data: Any, path: str | Path = "<review>") -> dict[str, 
         field = ".".join(str(p) for p in err_path) or "top level"
         raise SchemaError(f"field {field}: {msg}", path=path,
                           remedy="fix that field (see misyn_lab/checklist/review.schema.json)")
-    for section in ("claims", "limitations", "reader_answers", "stakeholder_questions"):
+    for section in RECORD_SECTIONS:
         ids = [r["id"] for r in data.get(section) or []]
         dup = sorted({i for i in ids if ids.count(i) > 1})
         if dup:

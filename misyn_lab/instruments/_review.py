@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from typing import Any
 
-SECTIONS = ("claims", "limitations", "reader_answers", "stakeholder_questions")
-
 
 def records(review: Any, section: str) -> list[dict]:
     """All records of ``section`` (copies are not required: callers do not mutate them)."""
@@ -23,11 +21,11 @@ def record_ids(review: Any, section: str) -> set[str]:
 
 
 def upsert(review: Any, section: str, record: dict) -> str:
-    """Add ``record`` to ``section`` or, if its id exists, update that record's fields. Returns the id."""
+    """Add ``record`` to ``section`` or, if its id exists, replace that record as a whole (fields the new
+    record lacks, e.g. a stale ``verdict``, are dropped; the history keeps the old record). Returns the id."""
     rid = str(record["id"])
     if rid in record_ids(review, section):
-        fields = {k: v for k, v in record.items() if k != "id"}
-        review.update_record(section, rid, **fields)
+        review.replace_record(section, rid, dict(record))
     else:
         review.add_record(section, dict(record))
     return rid

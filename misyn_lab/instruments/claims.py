@@ -423,13 +423,17 @@ def settle_claim(claim: Claim | dict, a: Sequence[float], b: Sequence[float], *,
 # ----------------------------------------------------------------------------------------- storage
 
 def save_claims(review: Any, claims: Iterable[Claim | dict], *, verdicts: Iterable[ClaimVerdict] | None = None) -> list[str]:
-    """Store claims (and optionally their latest verdicts) in the review section ``"claims"``."""
+    """Store claims (and optionally their latest verdicts) in the review section ``"claims"``.
+
+    A stored claim with the same id is replaced as a whole: a verdict is kept only if given here, so a changed
+    claim never carries the verdict of its earlier text (the history keeps the old record)."""
     by_id = {v.claim_id: v for v in (verdicts or ())}
     ids = []
     for c in claims:
         claim = _as_claim(c)
         _cited_evidence(claim, review)  # R7 before storing
         record = claim.to_dict()
+        record.pop("verdict", None)  # a verdict read back into Claim.extra belongs to the claim as it was
         if claim.id in by_id:
             record["verdict"] = by_id[claim.id].to_dict()
         ids.append(_review.upsert(review, "claims", record))

@@ -23,7 +23,10 @@ from misyn_lab.errors import InputError
 
 
 def _is_review_data(data: Any) -> bool:
-    return isinstance(data, dict) and (data.get("kind") == "misyn-lab-review" or "schema_version" in data)
+    """A review file says so in ``kind`` (other files, e.g. case files, also carry a ``schema_version``)."""
+    from misyn_lab.checklist.review import KIND
+
+    return isinstance(data, dict) and data.get("kind") == KIND
 
 
 def load_claims_source(path: str | Path) -> tuple[list, Any]:

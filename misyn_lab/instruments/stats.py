@@ -20,7 +20,7 @@ import numpy as np
 from scipy import stats
 
 from misyn_lab.errors import InputError
-from misyn_lab.metrics.result import MetricResult
+from misyn_lab.metrics.result import MetricResult, check_ci_level
 
 #: Below this many pairs, :func:`power_note` words its sentence as a warning.
 SMALL_N = 20
@@ -65,8 +65,7 @@ def paired_bootstrap_ci(a: Sequence[float], b: Sequence[float], *, n_boot: int =
     the bootstrap distribution is degenerate and the CI is that single value.
     """
     a_arr, b_arr = _paired(a, b)
-    if not 0 < ci_level < 1:
-        raise InputError(f"ci_level must be in (0, 1), got {ci_level}", remedy="use e.g. 0.95")
+    ci_level = check_ci_level(ci_level)
     if method not in ("BCa", "percentile", "basic"):
         raise InputError(f"unknown bootstrap method {method!r}", remedy="use 'BCa', 'percentile' or 'basic'")
     diff = b_arr - a_arr

@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from misyn_lab.cases.report_view import claims_html, gaps_html
 from misyn_lab.errors import InputError
 from misyn_lab.report import html as H
 from misyn_lab.report.runner import execute_notebook, notebook_html_body, notebook_path
@@ -77,34 +78,6 @@ def checklist_gaps_html(review: Any) -> str:
              "severity": g.severity, "limits": ", ".join(g.limits), "risks": ", ".join(g.risks), "remedy": g.remedy}
             for g in review.gaps()]
     return H.table(rows, empty="no open items")
-
-
-def case_gaps_html(case: Any) -> str:
-    """The case's gaps, each tied to an item, an intrinsic limit and a risk."""
-    rows = [{"gap": g["id"], "checklist item": g["item"], "gap found": g["title"], "intrinsic limit": g["limit"],
-             "risk": g["risk"], "severity": g.get("severity", ""), "detail": g.get("detail", "")} for g in case.gaps]
-    return H.table(rows, empty="no gaps declared")
-
-
-def claims_html(review: Any) -> str:
-    """Claim statuses (as reported by the practice and with our measurement)."""
-    rows = []
-    for c in review.records("claims"):
-        rep = (c.get("verdict") or {})
-        mea = (c.get("measured_verdict") or {})
-        test = c.get("measured_test") or {}
-        test_txt = ""
-        if test:
-            ci = test.get("ci")
-            test_txt = (f"{test.get('name', '')}: p = {test.get('p_value'):.3g}" if test.get("p_value") is not None
-                        else test.get("name", ""))
-            if ci:
-                test_txt += f"; 95% CI of the difference [{ci[0]:.4f}, {ci[1]:.4f}]; n = {test.get('n')}"
-        rows.append({"claim": c.get("id"), "text": c.get("text"),
-                     "as reported": H.status_badge(rep.get("status", "not checked")),
-                     "with our measurement": H.status_badge(mea.get("status", "not re-checked")),
-                     "test we ran": test_txt, "why": "; ".join((mea or rep).get("reasons", []))})
-    return H.table(rows, raw_columns=("as reported", "with our measurement"), empty="no claims recorded")
 
 
 def ladder_html(review: Any) -> str:
@@ -183,7 +156,7 @@ def case_section(case: Any, review: Any, notebook_body: str, provenance: dict | 
 
     pid = H.slug(case.id)
     parts = [(f"{pid}-practice", "The practice under review", practice_html(case)),
-             (f"{pid}-gaps", "Gaps: recommendation, intrinsic limit, risk", case_gaps_html(case))]
+             (f"{pid}-gaps", "Gaps: recommendation, intrinsic limit, risk", gaps_html(case))]
     parts += review_sections(review, prefix=pid)
     parts += [(f"{pid}-evidence", "Measured evidence (executed notebook, code hidden)",
                f"<div class='nb'>{notebook_body}</div>"),
@@ -271,6 +244,10 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
         step += 1
         say(f"[{step}/{steps}] evaluation: running {EVALUATION_NOTEBOOK} on {real_dir} ...")
         eval_review = work / "evaluation_review.yaml"
+        from misyn_lab.workbook.review_file import table_paths
+
+        for stale in (eval_review, *table_paths(eval_review).values()):  # never mix an earlier run's answers
+            stale.unlink(missing_ok=True)
         if review_path is not None:
             eval_review.write_bytes(review_path.read_bytes())
         declared = _declared(EVALUATION_NOTEBOOK)
@@ -300,7 +277,7 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
     vers = ", ".join(f"{k} {v}" for k, v in versions().items())
     header = [f"Generated {stamp}", f"Versions: {vers}", f"Seed: {seed}",
               "Framework: Jin, Sinha, Abhishek, Hamarneh, Ethical Medical Image Synthesis, arXiv:2508.09293 (2025). "
-              "The reviewed works of the case studies are described generically and not named."]
+              "The reviewed works of the case studies are described generically, not named and not quoted."]
     document = H.page("misyn-lab review report", body, header_lines=header)
     document = H.strip_external(document)
     path = H.write_page(document, out_dir / "report.html")

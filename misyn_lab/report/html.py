@@ -7,20 +7,14 @@ embedded as base64 PNG ``data:`` URIs; the page loads nothing from the network (
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-STATUS_CLASS = {
-    "met": "ok", "yes": "ok", "supported": "ok", "complete": "ok", "clean": "ok",
-    "partial": "warn", "partly": "warn", "unknown": "warn", "not_tested": "warn", "untested": "warn", "inconclusive": "warn",
-    "not_met": "bad", "no": "bad", "gap": "bad", "unsupported": "bad", "contradicted": "bad", "missing": "bad",
-    "overclaim": "bad", "overclaimed": "bad", "not_supported": "bad", "not_applicable": "na", "n/a": "na", "na": "na",
-}
+# the shared building blocks live in misyn_lab.viz.html (also used by the case views and the widgets)
+from misyn_lab.viz.html import STATUS_CLASS, esc, figure_png, img_tag, status_badge, table  # noqa: F401
 
 CSS = """
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;
@@ -38,40 +32,9 @@ figure{margin:.8em 0}figure img,.nb img{max-width:100%}figcaption{font-size:.88e
 """
 
 
-def esc(value: Any) -> str:
-    """Escape any value for HTML text and attribute context (``None`` becomes an empty string)."""
-    return "" if value is None else html.escape(str(value), quote=True)
-
-
-def status_badge(status: Any) -> str:
-    """A coloured status label; unknown statuses get the neutral style."""
-    text = "" if status is None else str(status)
-    cls = STATUS_CLASS.get(text.lower(), "na")
-    return f'<span class="status {cls}">{esc(text or "—")}</span>'
-
-
 def slug(text: str) -> str:
     """An HTML id from free text (letters, digits and dashes only)."""
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "section"
-
-
-def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = None, *,
-          raw_columns: Iterable[str] = (), empty: str = "none") -> str:
-    """An HTML table of dict rows; every cell is escaped except those in ``raw_columns`` (trusted HTML)."""
-    rows = list(rows)
-    if not rows:
-        return f"<p class='meta'>{esc(empty)}</p>"
-    cols = list(columns) if columns else list(dict.fromkeys(k for r in rows for k in r))
-    raw = set(raw_columns)
-    head = "".join(f"<th>{esc(c)}</th>" for c in cols)
-    body = []
-    for r in rows:
-        cells = []
-        for c in cols:
-            v = r.get(c, "")
-            cells.append(f"<td>{v if c in raw else esc(_fmt(v))}</td>")
-        body.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
 
 
 def frame_table(frame: Any, *, float_format: str = "{:.3f}") -> str:
@@ -79,31 +42,6 @@ def frame_table(frame: Any, *, float_format: str = "{:.3f}") -> str:
     rows = [{str(k): (float_format.format(v) if isinstance(v, float) else v) for k, v in rec.items()}
             for rec in frame.to_dict("records")]
     return table(rows, [str(c) for c in frame.columns])
-
-
-def _fmt(v: Any) -> str:
-    if isinstance(v, float):
-        return f"{v:.4g}"
-    if isinstance(v, (list, tuple)):
-        return ", ".join(_fmt(x) for x in v)
-    return "" if v is None else str(v)
-
-
-def figure_png(fig: Any, *, dpi: int = 90) -> bytes:
-    """PNG bytes of a matplotlib Figure (metadata stripped so output is byte-stable); the figure is closed."""
-    import matplotlib.pyplot as plt
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight", metadata={"Software": None})
-    plt.close(fig)
-    return buf.getvalue()
-
-
-def img_tag(png: bytes, alt: str, caption: str | None = None) -> str:
-    """An embedded base64 ``<img>`` in a ``<figure>``; ``alt`` and ``caption`` are escaped."""
-    data = base64.b64encode(png).decode("ascii")
-    cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
-    return f'<figure><img alt="{esc(alt)}" src="data:image/png;base64,{data}"/>{cap}</figure>'
 
 
 def section(title: str, body: str, *, level: int = 2, anchor: str | None = None,

@@ -1,29 +1,15 @@
-"""Small figure helpers shared by the widgets: Figure -> PNG bytes / base64 <img> HTML, image tiles."""
+"""Image tiles for the widgets (Figure -> PNG and <img> HTML are :mod:`misyn_lab.viz.html`)."""
 
 from __future__ import annotations
 
-import base64
 import io
 
 import numpy as np
-from matplotlib.figure import Figure
 from PIL import Image, ImageDraw
+
 
 #: The word every displayed synthetic tile carries.
 MARKER_TEXT = "SYNTHETIC"
-
-
-def figure_png(fig: Figure, *, dpi: int | None = None) -> bytes:
-    """PNG bytes of ``fig`` (the figure is not shown or kept by pyplot)."""
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi or fig.dpi)
-    return buf.getvalue()
-
-
-def png_img_html(png: bytes, alt: str) -> str:
-    """An ``<img>`` tag embedding ``png`` as base64 (self-contained, works in exported HTML)."""
-    data = base64.b64encode(png).decode("ascii")
-    return f'<img alt="{alt}" src="data:image/png;base64,{data}"/>'
 
 
 def tile_png(image: np.ndarray, *, marked: bool = False, size: int = 96) -> bytes:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-#: Answer statuses, in the order the buttons show them.
-STATUSES: tuple[str, ...] = ("yes", "partly", "no", "not_applicable", "unknown")
+from misyn_lab.checklist.answers import JUSTIFY_STATUSES, REASON_STATUSES
+from misyn_lab.checklist.answers import STATUSES as _ALL_STATUSES
+
+#: Answer statuses, in the order the buttons show them (every status but "unanswered").
+STATUSES: tuple[str, ...] = tuple(s for s in _ALL_STATUSES if s != "unanswered")
 #: Button labels for the statuses.
 STATUS_LABELS: dict[str, str] = {"yes": "Yes", "partly": "Partly", "no": "No",
                                  "not_applicable": "N/A", "unknown": "Unknown"}
 #: Statuses that claim the recommendation is met (CLAIM-style: need a pasted justification).
-CLAIMING = ("yes", "partly")
+CLAIMING = JUSTIFY_STATUSES
 #: Statuses that need a stated reason (never counted as "yes").
-NEEDS_REASON = ("not_applicable", "unknown")
+NEEDS_REASON = REASON_STATUSES
 
 
 def answers_for(review: Any, item_id: str) -> dict[str, dict]:
@@ -27,12 +30,13 @@ def answer_of(review: Any, item_id: str, reviewer: str) -> dict | None:
     return answers_for(review, item_id).get(reviewer)
 
 
-def reviewers(review: Any) -> list[str]:
-    """Every reviewer who answered at least one item, sorted."""
-    names: set[str] = set()
-    for per_item in review.answers.values():
-        names.update(str(r) for r in per_item)
-    return sorted(names)
+def linked_by(review: Any, item_id: str, reviewer: str) -> list[str]:
+    """Evidence ids linked to ``item_id`` (``review.links``, saved in the file) by ``reviewer``, in link order.
+
+    Who linked what is read from the review's history, so it survives a kernel restart."""
+    linked = list(review.links.get(item_id, []))
+    mine = {h.get("what") for h in review.history if h.get("reviewer") == reviewer}
+    return [e for e in linked if f"link evidence {e} to {item_id}" in mine]
 
 
 def evidence_store(review: Any) -> dict[str, dict]:

@@ -168,9 +168,7 @@ class ChecklistWidget(StaticFallback, w.VBox):
         self.last_error: str | None = None
         self.save_count = 0
         self.state_text = ""
-        # evidence attached this session to items a reviewer has not answered yet, cited when they answer
-        self._pending_evidence: dict[tuple[str, str], list[str]] = {}
-        names = sorted(set(ra.reviewers(review)) | {self.reviewer})
+        names = sorted(set(review.reviewers) | {self.reviewer})
         self.reviewer_box = w.Dropdown(options=names, value=self.reviewer, description="Reviewer")
         self.reviewer_box.observe(lambda c: self.set_reviewer(c["new"]), names="value")
         self.state = w.HTML()
@@ -207,8 +205,8 @@ class ChecklistWidget(StaticFallback, w.VBox):
                         source: str = "notebook") -> str:
         """Store ``metric_result`` (a MetricResult or its dict) as evidence, link it to ``item_id`` in the
         review file (``review.link_evidence``) and cite it in this reviewer's answer; returns the evidence id.
-        The answer's status is kept; with no answer yet the item stays open and the evidence is cited when
-        this reviewer answers it in this session (the saved link shows it under the item either way)."""
+        The answer's status is kept; with no answer yet the item stays open and the evidence (its saved link)
+        is cited when this reviewer answers it, in this session or a later one."""
         item = self.checklist.item(item_id)
         with self._lock:
             eid = self.review.add_evidence(metric_result, rung=rung, source=source, reviewer=self.reviewer)
@@ -222,10 +220,6 @@ class ChecklistWidget(StaticFallback, w.VBox):
                     warnings.simplefilter("ignore", MissingJustificationWarning)
                     self.review.set_answer(item.id, self.reviewer, ans["status"], ans.get("justification", ""),
                                            evidence=cited)
-            else:
-                pending = self._pending_evidence.setdefault((self.reviewer, item.id), [])
-                if eid not in pending:
-                    pending.append(eid)
             self._mark_dirty()
         if item.id in self.items:
             self.items[item.id].refresh_notes()
@@ -266,8 +260,7 @@ class ChecklistWidget(StaticFallback, w.VBox):
         with self._lock:
             ans = ra.answer_of(self.review, item_id, self.reviewer) or {}
             cited = [str(e) for e in ans.get("evidence") or []]
-            pending = self._pending_evidence.get((self.reviewer, item_id), [])
-            cited += [e for e in pending if e not in cited]
+            cited += [e for e in ra.linked_by(self.review, item_id, self.reviewer) if e not in cited]
             try:
                 with warnings.catch_warnings():  # the view shows its own CLAIM-style warning
                     warnings.simplefilter("ignore", MissingJustificationWarning)
@@ -278,8 +271,7 @@ class ChecklistWidget(StaticFallback, w.VBox):
                     view.warning.value = f'<span style="{_WARN}">⚠ {esc(msg)}</span>'
                 else:
                     view.warning.value = f'<span style="{_ERR}">Not recorded: {esc(exc)}</span>'
-                return  # pending evidence is kept for the next try
-            self._pending_evidence.pop((self.reviewer, item_id), None)
+                return  # the saved link is cited on the next try
             self._mark_dirty()
         view.refresh_notes()
         self._refresh_progress()

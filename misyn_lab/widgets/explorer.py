@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from misyn_lab.errors import MisynError
 from misyn_lab.imagesets.core import ImageSet
-from misyn_lab.widgets._figures import figure_png, png_img_html
+from misyn_lab.viz.html import figure_png, img
 from misyn_lab.widgets._frontend import StaticFallback, esc
 from misyn_lab.widgets.explorer_model import ExplorerModel, ExplorerView
 
@@ -159,7 +159,7 @@ class DistributionExplorer(StaticFallback, w.VBox):
         return view
 
     def _draw(self, view: ExplorerView) -> None:
-        self._png = figure_png(self.canvas.update(view))
+        self._png = figure_png(self.canvas.update(view), close=False)  # the canvas is redrawn, not closed
         self.image.value = self._png
         self.readout.value = view.readout_html()
         if list(self.hist.options) != view.feature_names:
@@ -177,5 +177,5 @@ class DistributionExplorer(StaticFallback, w.VBox):
         return f"DistributionExplorer: {self.view.readout_text()}"
 
     def static_html(self) -> str:
-        return (f'<div class="misyn-explorer-static">{png_img_html(self._png, "real vs synthetic distributions")}'
+        return (f'<div class="misyn-explorer-static">{img(self._png, "real vs synthetic distributions")}'
                 f"{self.view.readout_html()}</div>")

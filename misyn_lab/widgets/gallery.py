@@ -17,7 +17,9 @@ from matplotlib.figure import Figure
 from misyn_lab.errors import InputError
 from misyn_lab.imagesets.core import ImageSet
 from misyn_lab.viz.style import show_image
-from misyn_lab.widgets._figures import MARKER_TEXT, figure_png, png_img_html, tile_png
+from misyn_lab.viz.html import figure_png
+from misyn_lab.viz.html import img as img_html
+from misyn_lab.widgets._figures import MARKER_TEXT, tile_png
 from misyn_lab.widgets._frontend import StaticFallback, esc
 
 MARK = MARKER_TEXT
@@ -187,4 +189,4 @@ class ImageGallery(StaticFallback, w.VBox):
 
     def static_html(self) -> str:
         png = figure_png(gallery_figure(self.all, self.tiles, columns=self.columns))
-        return png_img_html(png, f"image gallery; synthetic tiles marked {MARK}")
+        return img_html(png, f"image gallery; synthetic tiles marked {MARK}")

@@ -46,9 +46,36 @@ def test_case_files_name_no_reviewed_work():
         assert "doi" not in body.lower() and "http" not in body and "et al" not in body
 
 
+@pytest.mark.parametrize("name", ["case1", "case2"])
+def test_practice_reads_as_illustration_not_quotation(name):
+    """No quotation marks in what the practice is said to have written or claimed; the practice section and its
+    report caption say the description is generic and illustrative."""
+    from misyn_lab.cases.report_view import practice_html
+
+    case = load_case(BUNDLED[name])
+    for field, text in case.practice.items():
+        assert '"' not in text and "\u201c" not in text and "'" not in text.replace("'s ", ""), field
+    for a in case.answers:
+        assert '"' not in a["justification"] and "'" not in a["justification"].replace("'s ", ""), a["item"]
+    assert "illustrative description of this type of practice" in case.practice["summary"]
+    assert "not named and not quoted" in practice_html(case)
+
+
+def test_case_rungs_consistent_with_gap_titles():
+    """A case whose claims cite rung-2 evidence must not call its evaluation 'only in model space'."""
+    for path in BUNDLED.values():
+        case = load_case(path)
+        top = max(int(c.get("evidence_rung", 1) or 1) for c in case.claims)
+        titles = " ".join(g["title"].lower() for g in case.gaps)
+        assert (top >= 2) == ("only in model space" not in titles), case.id
+    case1 = load_case(BUNDLED["case1"])
+    ev1 = next(a for a in case1.answers if a["item"] == "EV-1")
+    assert "does not count as a rung-2 reader study" in ev1["justification"]
+
+
 def test_missing_field_names_file_and_field(write_case):
     path = write_case(lambda d: d["practice"].pop("generator"))
-    with pytest.raises(SchemaError, match=r"case\.yaml: field practice: 'generator' is a required property"):
+    with pytest.raises(SchemaError, match=r"case\.yaml: field practice: missing field 'generator'"):
         load_case(path)
 
 
@@ -66,8 +93,16 @@ def test_unquoted_no_is_caught(write_case):
 
 
 def test_malformed_yaml_gives_line(write_case):
-    with pytest.raises(SchemaError, match=r"not valid YAML at line 2"):
+    with pytest.raises(SchemaError, match=r"malformed YAML in case file at line 2"):
         load_case(write_case(text="id: x\n  - : [\n"))
+
+
+def test_duplicate_key_is_schema_error(write_case):
+    """A key written twice is refused (plain yaml.safe_load would silently keep the last one)."""
+    text = BUNDLED["case1"].read_text(encoding="utf-8").replace(
+        "reviewer: case-study\n", "reviewer: case-study\nreviewer: someone-else\n", 1)
+    with pytest.raises(SchemaError, match=r"case\.yaml.*duplicate key 'reviewer'"):
+        load_case(write_case(text=text))
 
 
 def test_missing_answers_listed(write_case):

@@ -104,3 +104,18 @@ def test_bundled_case1_data_and_small_run(tmp_path):
     diffs = pd.concat([result.by_plane["mean difference"], result.by_region["mean difference"]])
     assert result.most_harmed_subgroup()["mean difference"] == pytest.approx(diffs.min())
     assert "Most harmed" in measured["seg.dice_worst_subgroup"].interpretation
+
+
+def test_near_copies_keep_warnings_and_holdout_false_alarms():
+    """k=3 training images: the per-seed 'threshold is loose' warning and the pooled holdout false-alarm rate
+    travel into the pooled result (details and interpretation)."""
+    images, masks, meta = _toy(n=10)
+    exp = S.run_experiment(images, masks, meta, _copies, k=3, n_synthetic=6, seeds=[0, 1], n_test=4)
+    res, _ = S.near_copies(exp, images, meta)
+    assert len(res.details["warnings"]) == 1  # one distinct warning, naming both seeds
+    assert "threshold is loose" in res.details["warnings"][0] and "seed 0, seed 1" in res.details["warnings"][0]
+    fa = res.details["holdout_false_alarm_rate"]
+    per = res.details["per_part"]
+    assert set(per) == {"seed 0", "seed 1"}
+    assert fa == pytest.approx(np.mean([p["holdout_false_alarm_rate"] for p in per.values()]))  # 4 held out each
+    assert f"{fa:.0%} of held-out real images" in res.interpretation and "Warnings (1" in res.interpretation

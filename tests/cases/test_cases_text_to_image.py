@@ -75,7 +75,45 @@ def test_fidelity_and_table(small_run):
     assert all(0.5 < a <= 1 for a in small_run.classifiers.real_accuracy.values())
 
 
+def test_worst_prompt_coverage_is_not_reported_as_overall_coverage(small_run):
+    measured = small_run.measured()
+    assert all(r.key != "prdc.coverage" for r in measured.values())
+    cov = measured["t2i.coverage_min_prompt"]
+    assert cov.key == "t2i.coverage_min_prompt" and "not overall coverage" in cov.interpretation
+    per_prompt = [r["coverage"] for r in cov.details["per_prompt"]]
+    assert cov.value == min(per_prompt)
+
+
+def test_pooled_copy_rate_keeps_per_prompt_caveats(small_run):
+    res = small_run.measured()["memorisation.copy_rate"]
+    per = res.details["per_part"]
+    assert set(per) == set(small_run.memorisation)
+    for prompt, part in per.items():
+        assert part["warnings"] == small_run.memorisation[prompt].warnings
+    assert any("threshold is loose" in w for w in res.details["warnings"])  # <= 20 training images per prompt
+    if res.details["holdout_false_alarm_rate"] is not None:
+        assert "of held-out real images" in res.interpretation
+
+
 def test_prompt_without_attribute_is_refused(small_run):
     gen = T.fit_generator(small_run.train)
     with pytest.raises(InputError, match="names no known attribute"):
         T.generate(gen, "a picture of a cat", 2, 0)
+
+
+def test_prompt_gallery_uses_the_shared_synthetic_marker(small_run):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.colors import to_hex
+
+    from misyn_lab.cases.figures import prompt_gallery
+    from misyn_lab.viz.style import MARK_COLOUR, SYNTHETIC_MARK
+
+    fig = prompt_gallery(small_run.samples, n=2)
+    texts = [t for ax in fig.axes for t in ax.texts]
+    marks = [t for t in texts if t.get_text() == SYNTHETIC_MARK]
+    assert len(marks) == 2 * len(small_run.samples)  # every generated image is marked
+    assert {to_hex(t.get_bbox_patch().get_facecolor()) for t in marks} == {to_hex(MARK_COLOUR)}
+    unseen = sum(not bool(s.meta["conditions_observed"].iloc[0]) for s in small_run.samples.values())
+    assert sum(t.get_text() == "UNSEEN COMBINATION" for t in texts) == 2 * unseen > 0

@@ -131,3 +131,13 @@ def test_duplicate_yaml_key_is_error(tmp_path):
 def test_missing_checklist_file(tmp_path):
     with pytest.raises(InputError, match="checklist not found"):
         load_checklist(tmp_path / "nope.yaml")
+
+
+def test_examples_attribute_no_invented_details_to_reviewed_works():
+    """Examples restate the gaps the paper's reviews found, without quoting or attributing details to a work."""
+    checklist = load_checklist()
+    examples = [(item.id, ex) for item in checklist for ex in item.examples]
+    assert examples
+    for item_id, ex in examples:
+        assert '"' not in ex and "\u201c" not in ex, item_id
+        assert not any(w in ex.lower() for w in ("a published", "a reviewed", "reviewed work")), item_id

@@ -77,7 +77,7 @@ def test_records_generic_and_lossless():
         r.add_record("claims", {"text": "no id"})
     with pytest.raises(InputError, match="unknown record section 'claim'; did you mean 'claims'"):
         r.add_record("claim", {"id": "C2"})
-    new = r.update_record("claims", "C1", by="ana", checked=True)
+    new = r.update_record("claims", "C1", _by="ana", checked=True)
     assert new == {"id": "C1", "text": "better Dice", "custom": {"nested": [1, "<b>"]}, "checked": True}
     with pytest.raises(InputError, match="no record 'C9' in claims"):
         r.update_record("claims", "C9", x=1)
@@ -143,3 +143,28 @@ def test_disagreements_table():
     # a reviewer who has not answered does not count as disagreeing
     assert table.set_index("item").loc["EV-4", "agree"]
     assert set(STAGES) == set(table["stage"])
+
+
+def test_record_key_named_by_is_a_field_not_the_author():
+    r = Review.new("t")
+    r.add_record("reader_answers", {"id": "A1", "by": "reader 3"}, _by="ana")
+    new = r.update_record("reader_answers", "A1", {"by": "reader 4"}, _by="ben")
+    assert new == {"id": "A1", "by": "reader 4"}
+    last = r.history[-1]
+    assert last["reviewer"] == "ben" and last["old"] == {"by": "reader 3"} and last["new"] == {"by": "reader 4"}
+    assert r.update_record("reader_answers", "A1", by="reader 5")["by"] == "reader 5"  # keyword works too
+
+
+def test_replace_record_drops_stale_fields_and_keeps_history():
+    r = Review.new("t")
+    r.add_record("claims", {"id": "C1", "text": "better Dice", "verdict": "supported"})
+    new = r.replace_record("claims", "C1", {"text": "better Dice on the worst subgroup"}, _by="ana")
+    assert new == {"id": "C1", "text": "better Dice on the worst subgroup"}
+    assert r.record("claims", "C1") == new
+    last = r.history[-1]
+    assert last["what"] == "replace claims C1" and last["reviewer"] == "ana"
+    assert last["old"] == {"text": "better Dice", "verdict": "supported"}  # lossless: the old fields are kept
+    with pytest.raises(InputError, match="record ids never change"):
+        r.replace_record("claims", "C1", {"id": "C2"})
+    with pytest.raises(InputError, match="no record 'C9' in claims"):
+        r.replace_record("claims", "C9", {"text": "x"})

@@ -186,6 +186,19 @@ def test_claim_round_trip_keeps_unknown_keys(review):
     assert cl.load_claims(review)[0].extra["reviewer_note"] == "check Table 3"
 
 
+def test_changed_claim_drops_its_stale_verdict(review):
+    claim = good_claim()
+    cl.save_claims(review, [claim], verdicts=[cl.check_claim(claim)])
+    assert "verdict" in review.record("claims", claim.id)
+    [loaded] = cl.load_claims(review)  # the verdict comes back in extra
+    changed = dataclasses.replace(loaded, text="changed: improves every subgroup")
+    cl.save_claims(review, [changed])
+    stored = review.record("claims", claim.id)
+    assert stored["text"] == "changed: improves every subgroup" and "verdict" not in stored
+    assert review.history[-1]["what"] == f"replace claims {claim.id}"
+    assert review.history[-1]["old"]["verdict"]["status"] == "supported"  # lossless: kept in the history
+
+
 def test_claims_from_data_shapes():
     assert [c.id for c in cl.claims_from_data([{"id": "A", "text": "x"}])] == ["A"]
     assert [c.id for c in cl.claims_from_data({"claims": [{"id": "B", "text": "y"}]})] == ["B"]

@@ -58,6 +58,19 @@ def test_claims_check_review_file(review, tmp_path, capsys):
     assert (tmp_path / "ladder.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_claims_check_on_a_case_file(capsys):
+    """A case file carries schema_version but is no review: its claims list is checked directly."""
+    from misyn_lab.cases.case import BUNDLED, load_case
+
+    path = BUNDLED["case1"]
+    assert path.name == "case1_segmentation.yaml"
+    assert main(["claims", "check", str(path)]) == 0
+    out = capsys.readouterr().out
+    ids = [c["id"] for c in load_case(path).claims]
+    assert all(f"{i}: " in out for i in ids) and "Summary:" in out
+    assert main(["claims", "check", str(path), "--strict"]) == 1  # the case's claims are not all supported
+
+
 def test_claims_check_bad_inputs(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump([{"id": "C1", "text": "x", "test": {"name": "t", "p_value": 1.7}}]), encoding="utf-8")

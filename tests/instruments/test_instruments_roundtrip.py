@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from misyn_lab.checklist import RECORD_SECTIONS as SECTIONS
 from misyn_lab.checklist import Review, merge_reviews
 from misyn_lab.instruments import claims as cl
 from misyn_lab.instruments import ladder, limitations, reader_study, stakeholder
 from misyn_lab.metrics.result import MetricResult
-
-SECTIONS = ("claims", "limitations", "reader_answers", "stakeholder_questions")
 
 
 @pytest.fixture

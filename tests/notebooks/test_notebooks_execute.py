@@ -94,9 +94,6 @@ def test_intrinsic_limits_shows_labelled_figures_and_quizzes(executed):
 
 
 @pytest.mark.parametrize("name,keys", [
-    ("02_technical_standards.ipynb", {"provenance.labelled", "audit.unlabelled_synthetic"}),
-    ("03_problem_formulation.ipynb", {"subgroup.representation_ratio_min"}),
-    ("04_design.ipynb", {"memorisation.copy_rate"}),
     ("05_evaluation.ipynb", {"prdc.coverage", "mmd.rbf", "memorisation.copy_rate", "subgroup.coverage_min",
                              "tstr.gap"}),
 ])
@@ -108,6 +105,22 @@ def test_stage_notebook_saves_review_with_evidence(executed, name, keys):
     stored = {rec["key"] for rec in review.evidence.values()}
     assert keys <= stored, f"missing evidence {sorted(keys - stored)}"
     assert "misyn-checklist-static" in _text(nb)
+
+
+@pytest.mark.parametrize("name,keys", [
+    ("02_technical_standards.ipynb", {"provenance.labelled", "audit.unlabelled_synthetic"}),
+    ("03_problem_formulation.ipynb", {"subgroup.representation_ratio_min"}),
+    ("04_design.ipynb", {"memorisation.copy_rate"}),
+])
+def test_teaching_demos_are_shown_not_attached(executed, name, keys):
+    """Results of demonstrations on bundled data are displayed, but never stored as evidence in the user's review."""
+    from misyn_lab.checklist.review import Review
+
+    nb, review_path = executed[name]
+    text = _text(nb)
+    assert all(k in text for k in keys) and "not attached" in "\n".join(c.source for c in nb.cells)
+    assert "misyn-checklist-static" in text
+    assert not review_path.exists() or not Review.load(review_path).evidence
 
 
 def test_evaluation_metric_table_is_displayed_and_saved(executed):

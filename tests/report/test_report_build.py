@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import time
 from datetime import datetime, timezone
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -167,3 +168,38 @@ def test_report_on_a_review_file(tmp_path, capsys):
     assert all(f"<td>{t}</td>" in doc for t in STAGE_TITLES.values()) and doc.count("<img") == 1
     assert main(["report", "--review", str(tmp_path / "missing.yaml")]) == 2
     assert "review file not found" in capsys.readouterr().err
+
+
+def test_second_real_run_starts_from_a_fresh_review(tmp_path, monkeypatch):
+    """Without --review, a second ``report --real`` into the same --out must not carry the first run's evidence."""
+    import nbformat
+
+    from misyn_lab.checklist.review import Review
+    from misyn_lab.report import assemble
+
+    def fake_execute(nb_path, out_path, params, **kwargs):
+        path = Path(params["review_path"])
+        rev = Review.load(path) if path.is_file() else Review.new("evaluation")
+        rev.add_evidence({"key": "demo.marker", "value": 1.0, "n": 1,
+                          "interpretation": f"from {params['real_path']}"}, source=f"run {params['real_path']}")
+        rev.save(path)
+        nb = nbformat.v4.new_notebook()
+        nbformat.write(nb, str(out_path))
+        return Path(out_path)
+
+    monkeypatch.setattr(assemble, "execute_notebook", fake_execute)
+    monkeypatch.setattr(assemble, "_declared", lambda name: {"real_path", "review_path", "seed"})
+    folders = []
+    for name in ("first_data", "second_data"):
+        folder = tmp_path / name
+        folder.mkdir()
+        Image.fromarray(np.zeros((8, 8), np.uint8)).save(folder / "a.png")
+        folders.append(folder)
+    out = tmp_path / "o"
+    for folder in folders:
+        build_report(real=folder, out=out, progress=False, log=lambda m: None)
+    review = Review.load(out / "work" / "evaluation_review.yaml")
+    sources = [str(e.get("source", "")) for e in review.evidence.values()]
+    assert len(sources) == 1 and "second_data" in sources[0]
+    doc = (out / "report.html").read_text(encoding="utf-8")
+    assert "second_data" in doc and "run " + str(folders[0]) not in doc

@@ -166,3 +166,19 @@ def test_bad_arguments(review_file: Path):
     assert len(w.items) == len(load_checklist()) and len(w.progress) == 5
     with pytest.raises(InputError, match="unknown checklist item"):
         w.attach_evidence("EV-999", {"key": "x", "value": 1.0})
+
+
+def test_linked_evidence_is_cited_after_a_kernel_restart(review_file: Path):
+    """The link saved in the file (not widget memory) is what gets cited: a new session still cites it for the
+    reviewer who attached it, and not for another reviewer."""
+    w = _widget(review_file)
+    item = _first_ids(w, 1)[0]
+    eid = w.attach_evidence(item, {"key": "x.y", "value": 1.0})
+    w.flush()
+    again = _widget(review_file, reviewer="ann")  # a fresh widget: nothing kept in memory
+    again.items[item].justification.value = "shown by x.y"
+    again.items[item].status.value = "yes"
+    assert Review.load(review_file).answer(item, "ann").evidence == (eid,)
+    other = _widget(review_file, reviewer="cy")
+    other.items[item].status.value = "no"
+    assert Review.load(review_file).answer(item, "cy").evidence == ()
