@@ -98,20 +98,13 @@ def _ladder(args: argparse.Namespace) -> int:
 
     print(takeaway(data))
     if args.out:
-        import io
-
         import matplotlib
 
         matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
+        from misyn_lab.viz.html import figure_png
         from misyn_lab.viz.ladder import ladder_figure
 
-        fig = ladder_figure(data)
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", dpi=120)
-        plt.close(fig)
-        atomic_write_bytes(args.out, buf.getvalue())
+        atomic_write_bytes(args.out, figure_png(ladder_figure(data), dpi=120))
         print(f"wrote {args.out}")
     return 0
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from misyn_lab.errors import InputError
 from misyn_lab.metrics.result import MetricResult
+from misyn_lab.viz.html import figure_png
 
 
 def attach_matching(widget: Any, results: Mapping[str, MetricResult] | Iterable[MetricResult], *,
@@ -39,8 +40,7 @@ def show_figure(fig: Any, takeaway: str | None = None, *, dpi: int = 90) -> Any:
     A :mod:`misyn_lab.viz` figure already carries its takeaway (``fig.misyn_takeaway``): pass no ``takeaway``.
     Any other figure needs ``takeaway``, which is written under it.
     """
-    import io
-
+    
     from IPython.display import Image, display
 
     if takeaway is None:
@@ -52,11 +52,6 @@ def show_figure(fig: Any, takeaway: str | None = None, *, dpi: int = 90) -> Any:
                          remedy="pass a non-empty takeaway")
     else:
         fig.text(0.5, -0.01, "Takeaway: " + takeaway, ha="center", va="top", fontsize=9, wrap=True)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, bbox_inches="tight")
-    if hasattr(fig, "number"):  # a pyplot figure: close it so the inline backend does not show it twice
-        import matplotlib.pyplot as plt
-
-        plt.close(fig)
-    display(Image(data=buf.getvalue(), format="png"))
+    # figure_png closes a pyplot figure, so the inline backend does not show it twice
+    display(Image(data=figure_png(fig, dpi=dpi), format="png"))
     return fig
