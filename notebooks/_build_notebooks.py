@@ -1,10 +1,10 @@
-"""Build the workbook notebooks 00-06 and the case-study notebooks from the cell texts below.
+"""Build every notebook in ``notebooks/`` (workbook 00-07 and the case studies) from the cell texts below.
 
 Run: ``python notebooks/_build_notebooks.py [NAME ...]``.
 
 Committed notebooks carry no outputs and no execution counts; every notebook has one ``parameters`` cell
-(papermill injects its values after it). Keep code cells short: logic belongs in ``misyn_lab``.
-``notebooks/07_review_instruments.ipynb`` is maintained by hand (no builder).
+(papermill injects its values after it) and stable cell ids (``NN-II``) for clean diffs. Edit the texts here and
+rebuild; do not edit the ``.ipynb`` files by hand. Keep code cells short: logic belongs in ``misyn_lab``.
 """
 
 from __future__ import annotations
@@ -352,6 +352,229 @@ datasets.
     ]
 
 
+def nb07() -> list:
+    """Notebook 07: the review instruments (claims, ladder, limitations, reader study, stakeholders)."""
+    return [
+        md("""
+# 07 · Review instruments: claims, the evaluation ladder, limitations, reader study, stakeholder checklist
+
+The paper behind this workbook (Jin, Sinha, Abhishek, Hamarneh, *Ethical Medical Image Synthesis*,
+arXiv:2508.09293, 2025) does not stop at a list of recommendations: its case studies review published MISyn
+work with a few specific instruments. This notebook shows each one on a small worked example. All the logic
+lives in `misyn_lab.instruments`; everything is saved in one review file (a `Review`), the same file the
+checklist answers go into.
+
+1. **Claims and overclaims** — every claim gets a status (supported / not supported / untested / overclaimed)
+   from fixed, documented rules (`misyn_lab/instruments/CLAIM_RULES.md`), and the statistics to settle a claim
+   when the per-case data are at hand.
+2. **The evaluation-phase ladder** — five rungs from model space to the real world; where does the evidence stop,
+   and which claims reach beyond it?
+3. **Limitation analysis in three aspects** — scope and failure modes, assumptions, intrinsic limits L1–L3.
+4. **Reader study** — a small visual Turing test (rung 2).
+5. **Stakeholder checklist** — the checklist in plain language, for anyone to question, object or refuse.
+"""),
+        params("""
+# Parameters (papermill injects its values after this cell)
+seed = 0
+review_path = None  # None: a temporary file
+n_cases = 24        # paired cases in the claims example
+"""),
+        code("""
+import dataclasses
+import tempfile
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+from IPython.display import HTML, Markdown, display
+
+from misyn_lab.checklist import Review
+from misyn_lab.instruments import claims as cl
+from misyn_lab.instruments import ladder, limitations, reader_study, stakeholder, stats
+from misyn_lab.viz.ladder import ladder_figure
+from misyn_lab.widgets.reader_study import ReaderStudyWidget
+from misyn_lab.widgets.stakeholder import StakeholderWidget
+"""),
+        code("""
+if review_path is None:
+    review_path = Path(tempfile.mkdtemp(prefix="misyn-07-")) / "review.yaml"
+review_path = Path(review_path)
+review = Review.new(title="Worked example: review instruments", reviewer="student")
+print("review file:", review_path)
+"""),
+        md("""
+## 1. Claims and overclaims
+
+A MISyn paper says things like *"synthetic augmentation significantly improves Dice"*. The paper's checks
+against unscientific claims ask: is every claimed benefit backed by a reported result? Does "significant" mean
+a statistical test was run, and which? Is reporting balanced (failures, worst cases, subgroups — not only good
+averages)? Do private data and user studies state ethics approval? And (the ladder, below) does the claim reach
+beyond the evaluation phase its evidence stands on?
+
+Below: per-case Dice of a segmentation model trained on real data only (`a`) and on real + synthetic data
+(`b`), for the same test cases. The numbers are simulated with a fixed seed so the example is reproducible.
+"""),
+        code("""
+rng = np.random.default_rng(seed)
+dice_real_only = np.clip(rng.beta(18, 4, n_cases), 0, 1)                                  # a: baseline
+dice_with_synth = np.clip(dice_real_only + rng.normal(0.012, 0.03, n_cases), 0, 1)       # b: + synthetic
+
+summary = stats.paired_summary(dice_real_only, dice_with_synth, seed=seed)
+for result in summary.results():
+    print("-", result.interpretation)
+"""),
+        md("""
+The bootstrap CI and the two tests answer slightly different questions (mean difference vs. signed ranks);
+near the threshold they can disagree, which is itself a finding: the effect is marginal, and the test must be
+chosen before looking at the data. The power note says how many cases a convincing answer would need.
+
+Now the claims a (hypothetical) paper makes. `settle_claim` runs the statistics on the paired data and fills
+the claim's test fields (Wilcoxon signed-rank p-value, n, Cohen's d_z, bootstrap CI of the mean difference) and
+stores them as rung-1 evidence in the review. `check_claims` Holm-corrects the p-values of all claims together
+and applies the rules.
+"""),
+        code("""
+paper_claims = [
+    cl.Claim(id="C1", text="Synthetic augmentation significantly improves Dice.", kind="significance",
+             location="Abstract", evidence_cited="Table 2 (mean Dice)", result_reported=True),
+    cl.Claim(id="C2", text="Our synthetic images are indistinguishable from real scans.", kind="indistinguishable",
+             location="Sec. 4.1", evidence_cited="FID", result_reported=True, evidence_rung=1),
+    cl.Claim(id="C3", text="The method will improve diagnosis for patients.", kind="clinical",
+             location="Conclusion", evidence_cited="Dice on the test set", result_reported=True,
+             evidence_rung=1, subgroups_reported=True),
+    cl.Claim(id="C4", text="Synthetic data make sharing private data unnecessary.", kind="privacy",
+             location="Discussion", uses_private_data=True, ethics_approval_stated=None),
+]
+"""),
+        code("""
+settled = cl.settle_claim(paper_claims[0], dice_real_only, dice_with_synth, review=review, seed=seed)
+paper_claims[0] = settled
+verdicts = cl.check_claims(paper_claims, review)
+cl.save_claims(review, paper_claims, verdicts=verdicts)
+pd.DataFrame([{"claim": c.id, "text": c.text, "status": v.status, "rules": ", ".join(v.rules),
+               "flags": ", ".join(v.flags)} for c, v in zip(paper_claims, verdicts)])
+"""),
+        code("""
+for v in verdicts:
+    print(v)
+"""),
+        md("""
+C1 carries a real test now, yet it is still an **overclaim**: only averages are reported (rule R4,
+imbalanced reporting). Reporting the worst cases changes that — a reviewer would ask the authors for it:
+"""),
+        code("""
+balanced = cl.check_claim(dataclasses.replace(paper_claims[0], worst_cases_reported=True), review)
+print(balanced)
+print("Power note:", summary.power.interpretation)
+"""),
+        md("""
+## 2. The evaluation-phase ladder
+
+After the paper's *five-phased evaluation paradigm* (phase 1 in model space, later phases in the real-world
+problem space; the rung names are our reading, since the paper's own names were not available to us). Every
+piece of evidence in the review carries its rung; every claim says which rung it speaks for.
+"""),
+        code("""
+for k, rung in ladder.RUNGS.items():
+    print(f"{k}. {rung.name}: {rung.description}")
+print("\\nevidence per rung:", {k: len(v) for k, v in ladder.evidence_rungs(review).items()})
+print("highest rung reached:", ladder.highest_rung(review))
+for c in ladder.claims_beyond_rung(review):
+    print(f"claim {c.claim_id} claims rung {c.claimed_rung} but its evidence stops at rung {c.evidence_rung}")
+"""),
+        code("fig = ladder_figure(review)"),
+        md("""
+## 3. Limitation analysis in three aspects
+
+(a) scope, weaknesses and failure modes, with measured evidence where it exists; (b) the assumptions and
+limitations of this design, data and evaluation; (c) the intrinsic limits L1–L3, stated for this use. Whatever
+is missing is listed as a gap.
+"""),
+        code("""
+worst = int(np.argmin(dice_with_synth - dice_real_only))
+worst_ev = review.add_evidence({"key": "paired.worst_case", "value": float(dice_with_synth[worst] - dice_real_only[worst]),
+                                "n": {"pairs": n_cases},
+                                "interpretation": f"Worst case: Dice changes by {dice_with_synth[worst] - dice_real_only[worst]:+.3f} on case {worst}."},
+                               rung=1, source="notebook 07")
+analysis = limitations.LimitationAnalysis(review, author="student")
+analysis.add_scope("On its worst test case the augmented model loses Dice; the average hides it.",
+                   evidence_ids=[worst_ev], consequence="Some patients get a worse segmentation.")
+analysis.add_assumption("The test cases come from one scanner and site; other settings are untested.")
+analysis.state_intrinsic("L2", "Rare lesion shapes are thinned out in the synthetic set, so they gain least.")
+print("gaps before stating L1 and L3:", limitations.missing_aspects(review))
+analysis.state_intrinsic("L1", "Synthetic training images depict no patient; their lesion outlines were never observed.")
+analysis.state_intrinsic("L3", "The generator's smoothing is a new shift the segmentation model may learn.")
+display(Markdown(analysis.to_markdown()))
+"""),
+        md("""
+## 4. Reader study (rung 2)
+
+A small visual Turing test: a seeded, shuffled mix of real and synthetic tiles; each reader answers real or
+synthetic and how sure they are. Here the real images are axial slices of the MNI152 T1 template from
+`data_samples/`, and the synthetic ones come from the PCA-Gaussian teaching generator fitted on them. In a live notebook the widget below runs the test; when this notebook runs
+headless (papermill), it shows a static explanation and records nothing.
+"""),
+        code("""
+from misyn_lab.imagesets import load_sample
+from misyn_lab.synth import PCAGaussianGenerator
+
+real = load_sample("mni152", size=(64, 64)).subset(plane="axial")
+synthetic = PCAGaussianGenerator(n_components=8).fit(real).sample(30, seed=seed)
+study = reader_study.ReaderStudy.from_sets(real, synthetic, n_tiles=20, seed=seed, review=review)
+ReaderStudyWidget(study, reader="student", save_path=review_path)
+"""),
+        md("""
+To show what the results look like, two **simulated** readers answer every tile here (reader 1 guesses;
+reader 2 is right 80 % of the time). Their answers are stored like real ones, under names that say so.
+"""),
+        code("""
+truth = study.reveal()  # scoring only; a real reader never sees this before answering
+sim = np.random.default_rng(seed + 1)
+for tile_id in study.tile_ids:
+    study.record_answer("simulated-reader-1", tile_id, sim.choice(["real", "synthetic"]), 2)
+    right = sim.random() < 0.8
+    other = "real" if truth[tile_id] == "synthetic" else "synthetic"
+    study.record_answer("simulated-reader-2", tile_id, truth[tile_id] if right else other, 4)
+res = study.results()
+print(res.interpretation())
+display(pd.DataFrame({r: a.to_dict() for r, a in {**res.per_reader, "pooled": res.pooled}.items()}).T)
+print("most mistaken tiles:", [(t["tile_id"], t["truth"], f"{t['wrong']}/{t['answers']}") for t in res.most_mistaken[:3]])
+reader_ev = study.add_evidence()
+print("stored as rung-2 evidence", reader_ev)
+"""),
+        md("""
+## 5. The checklist for stakeholders and the public
+
+The same recommendations, as one short question each that anyone can ask, with what a good answer looks like
+(generated from the checklist data, not a second copy). A stakeholder can record a question, objection or
+refusal; it stays open until the developers answer.
+"""),
+        code("""
+concern = stakeholder.raise_concern(review, "TS-1", name="A. Patient", role="patient representative",
+                                    kind="objection", text="I object to images of nobody being called 'scans'.")
+print("open concerns:", [c["id"] for c in stakeholder.open_concerns(review)])
+stakeholder.respond(review, concern, responder="developer team",
+                    text="Agreed: every figure and file now says 'synthetic image'.")
+print("open after the response:", len(stakeholder.open_concerns(review)))
+display(Markdown("\\n".join(stakeholder.to_markdown(review=review).splitlines()[:14]) + "\\n\\n…"))
+"""),
+        code("StakeholderWidget(review, save_path=review_path)"),
+        md("""
+## Save
+
+Everything above lives in one review file: claims with their verdicts, evidence with rungs, limitations,
+reader answers and stakeholder concerns. From the command line: `misyn-lab claims check REVIEW.yaml`,
+`misyn-lab ladder REVIEW.yaml --out ladder.png`, `misyn-lab stakeholder checklist --format html`.
+"""),
+        code("""
+review.save(review_path)
+reloaded = Review.load(review_path)
+print({s: len(reloaded.records(s)) for s in ("claims", "limitations", "reader_answers", "stakeholder_questions")},
+      "evidence:", len(reloaded.evidence))
+"""),
+    ]
+
 # ------------------------------------------------------------------------------------- case studies
 CASE_CITE = ("Method after Jin, Sinha, Abhishek and Hamarneh, *Ethical Medical Image Synthesis*, arXiv:2508.09293 "
         "(2025): a paper review of a MISyn practice against the recommendations. The reviewed work is described "
@@ -487,12 +710,14 @@ NOTEBOOKS = {
     "04_design.ipynb": nb04,
     "05_evaluation.ipynb": nb05,
     "06_oversight.ipynb": nb06,
+    "07_review_instruments.ipynb": nb07,
     "case1_segmentation.ipynb": case1,
     "case2_text_to_image.ipynb": case2,
 }
 
 
-def build(names: list[str] | None = None) -> list[Path]:
+def build(names: list[str] | None = None, out_dir: Path = HERE) -> list[Path]:
+    """Write the notebooks (all, or those named) into ``out_dir`` (default: this folder); return their paths."""
     out = []
     for name, make in NOTEBOOKS.items():
         if names and name not in names:
@@ -504,7 +729,7 @@ def build(names: list[str] | None = None) -> list[Path]:
         for i, cell in enumerate(nb.cells):  # stable ids: clean diffs
             cell["id"] = f"{Path(name).stem.split('_')[0]}-{i:02d}"
         nbformat.validate(nb)
-        path = HERE / name
+        path = Path(out_dir) / name
         nbformat.write(nb, path)
         out.append(path)
     return out
