@@ -97,7 +97,8 @@ def extract_features(imageset: ImageSet, kind: str | Sequence[str] = "intensity"
         raise InputError(f"batch_size must be a positive integer, got {batch_size!r}", path="extract_features")
     if not isinstance(levels, (int, np.integer)) or not 2 <= levels <= 256:
         raise InputError(f"levels must be an integer in [2, 256], got {levels!r}", path="extract_features")
-    source_hash = content_hash or imageset.content_hash()
+    # without the cache the hash is only a label: skip hashing the pixels unless the caller already has it
+    source_hash = content_hash or (imageset.content_hash() if cache else "")
     show = len(imageset) > PROGRESS_THRESHOLD if progress is None else bool(progress)
     parts = []
     for family in families:

@@ -68,6 +68,8 @@ class Generator(ABC):
     version: ClassVar[str] = "0.1.0"
     limit: ClassVar[str] = "L2"
     description: ClassVar[str] = ""
+    #: Parameters :meth:`with_params` can change on a fitted generator without a full refit.
+    REUSABLE_PARAMS: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self) -> None:
         self._train: ImageSet | None = None
@@ -106,6 +108,23 @@ class Generator(ABC):
         images, rows = self._sample(n, rng, cond)
         return self._package(images, rows, seed, cond, created)
 
+    def with_params(self, **changes: Any) -> "Generator":
+        """A fitted copy of this generator with some parameters changed, reusing the fitted state the change
+        leaves valid (e.g. a PCA basis), so turning a knob does not refit from scratch.
+
+        The copy samples exactly what ``type(self)(**same params, **changes).fit(training set)`` would (same
+        bytes for the same seed). Only the parameters in :attr:`REUSABLE_PARAMS` can be changed this way; this
+        generator is not modified.
+        """
+        self._check_fitted()
+        unknown = sorted(set(changes) - set(self.REUSABLE_PARAMS))
+        if unknown:
+            raise InputError(f"{self.name} cannot change {unknown} on a fitted generator",
+                             path=self.name,
+                             remedy=(f"change one of {list(self.REUSABLE_PARAMS)}, or create and fit a new "
+                                     "generator with make_generator(...)"))
+        return self._with_params(changes)
+
     def card(self) -> dict[str, Any]:
         """A plain, JSON-safe description of the generator (name, version, limit, parameters, training data),
         e.g. for a generator card or a provenance record."""
@@ -139,6 +158,15 @@ class Generator(ABC):
         The metadata frame has one row per sample with the attribute columns to copy (and optionally
         ``derived_from`` and generator-specific columns).
         """
+
+    def _with_params(self, changes: dict[str, Any]) -> "Generator":
+        """The copy for :meth:`with_params` (``changes`` only holds :attr:`REUSABLE_PARAMS`)."""
+        raise NotImplementedError(f"{type(self).__name__} lists no reusable parameters")
+
+    def _adopt_fit(self, other: "Generator") -> "Generator":
+        """Take over ``other``'s training set record (for :meth:`_with_params`); returns ``self``."""
+        self._train, self._training_data = other._train, other._training_data
+        return self
 
     def _condition_mask(self, conditions: Mapping[str, Any]) -> np.ndarray:
         """Boolean mask of training rows matching ``conditions`` (InputError when none match)."""
@@ -210,7 +238,9 @@ class Generator(ABC):
         meta["training_data"] = self._training_data
         meta["conditions"] = json.dumps(conditions, sort_keys=True, default=str)
         meta["created"] = created if created is not None else default_created(seed)
-        images = np.clip(np.asarray(images, dtype=np.float32), 0.0, 1.0)
+        as32 = np.asarray(images, dtype=np.float32)
+        # clip in place only when the float32 conversion made a new array (never touch the caller's pixels)
+        images = np.clip(as32, 0.0, 1.0, out=None if np.may_share_memory(as32, images) else as32)
         return ImageSet(images, meta, name=f"{self.name}-seed{seed}")
 
 

@@ -7,16 +7,28 @@ near-copy (1).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.ndimage import shift as nd_shift
 
 from misyn_lab.errors import InputError
 from misyn_lab.imagesets.core import ImageSet
 from misyn_lab.synth.base import Generator
 from misyn_lab.synth.pca_gaussian import PCAGaussianGenerator
+
+
+def shifted_copies(images: np.ndarray, idx: np.ndarray, shifts: np.ndarray) -> np.ndarray:
+    """``images[idx]`` moved by whole-pixel ``shifts`` (n×2: rows, columns), edges repeated, as float64.
+
+    The same values as ``scipy.ndimage.shift(image, (dy, dx), order=0, mode="nearest")`` per image (for whole
+    pixels that is a gather at clamped coordinates), for all images at once.
+    """
+    h, w = images.shape[1:3]
+    rows = np.clip(np.arange(h)[None, :] - shifts[:, :1], 0, h - 1)
+    cols = np.clip(np.arange(w)[None, :] - shifts[:, 1:2], 0, w - 1)
+    return images[idx[:, None, None], rows[:, :, None], cols[:, None, :]].astype(np.float64)
 
 
 class MemorisingGenerator(Generator):
@@ -33,6 +45,7 @@ class MemorisingGenerator(Generator):
     limit = "privacy"
     description = ("Returns near-copies of training images (small shift + noise): shows memorisation, a "
                    "privacy leak, and why nearest-neighbour checks are needed.")
+    REUSABLE_PARAMS = ("strength", "noise", "max_shift")  # sampling only: the fitted PCA is shared
 
     def __init__(self, strength: float = 0.9, *, noise: float = 0.01, max_shift: float = 0.01,
                  n_components: int = 16) -> None:
@@ -46,27 +59,62 @@ class MemorisingGenerator(Generator):
         self.noise = float(noise)
         self.max_shift = float(max_shift)
         self._pca = PCAGaussianGenerator(n_components)
+        self._pca._keep_spectrum = False  # its rank never changes here
+        self._memo: dict[str, Any] | None = None  # see _draws
 
     def _fit(self, imageset: ImageSet) -> None:
         self._pca.fit(imageset)
 
-    def _sample(self, n: int, rng: np.random.Generator,
-                conditions: dict[str, Any]) -> tuple[np.ndarray, pd.DataFrame]:
+    def _with_params(self, changes: dict[str, Any]) -> "MemorisingGenerator":
+        """A copy with new sampling parameters sharing the fitted PCA-Gaussian (read-only when sampling)."""
+        new = MemorisingGenerator(changes.get("strength", self.strength), noise=changes.get("noise", self.noise),
+                                  max_shift=changes.get("max_shift", self.max_shift),
+                                  n_components=self._pca.n_components)
+        new._pca = self._pca
+        # the strength-independent draws of the last sample are shared by this generator and its copies
+        if self._memo is None:
+            self._memo = {}
+        new._memo = self._memo
+        return new._adopt_fit(self)  # type: ignore[return-value]
+
+    def _draws(self, n: int, rng: np.random.Generator, conditions: dict[str, Any],
+               need_latent: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """``(training indices, shifted copies + noise, PCA-Gaussian images or None)``: everything a sample
+        draws, none of which depends on ``strength``.
+
+        Remembered for the last ``(n, conditions, RNG state, noise, max_shift)`` when a memo is shared (set up
+        by :meth:`with_params`), so a new strength only re-mixes the same draws: same bytes as a fresh sample.
+        Remembered arrays are never modified.
+        """
+        key = (n, json.dumps(conditions, sort_keys=True, default=str),
+               json.dumps(rng.bit_generator.state, sort_keys=True), self.noise, self.max_shift)
+        if self._memo is not None and self._memo.get("key") == key:
+            return self._memo["draws"]
         train = self.training_set
         mask = self._condition_mask(conditions) if conditions else np.ones(len(train), bool)
         pool = np.flatnonzero(mask)
         idx = pool[rng.integers(0, len(pool), size=n)]
         limit = int(round(self.max_shift * min(train.image_shape[:2])))
         shifts = rng.integers(-limit, limit + 1, size=(n, 2))
-        copies = np.empty((n,) + train.image_shape, dtype=np.float64)
-        for i, (j, (dy, dx)) in enumerate(zip(idx, shifts)):
-            offset = (int(dy), int(dx)) + (0,) * (train.images.ndim - 3)
-            copies[i] = nd_shift(train.images[j].astype(np.float64), offset, order=0, mode="nearest")
+        copies = shifted_copies(train.images, idx, shifts)
         copies += rng.normal(0.0, self.noise, size=copies.shape) if self.noise > 0 else 0.0
-        if self.strength < 1.0:
+        latent_images = None
+        if need_latent or self._memo is not None:  # drawn last, so a strength of 1 sees the same copies
             assert self._pca.basis is not None
-            z = self._pca.sample_latents(n, rng, mask)
-            copies = self.strength * copies + (1.0 - self.strength) * self._pca.basis.inverse(z)
+            latent_images = self._pca.basis.inverse(self._pca.sample_latents(n, rng, mask))
+        draws = (idx, copies, latent_images)
+        if self._memo is not None:
+            self._memo.clear()
+            self._memo.update(key=key, draws=draws)
+        return draws
+
+    def _sample(self, n: int, rng: np.random.Generator,
+                conditions: dict[str, Any]) -> tuple[np.ndarray, pd.DataFrame]:
+        train = self.training_set
+        idx, copies, latent_images = self._draws(n, rng, conditions, need_latent=self.strength < 1.0)
+        if self.strength < 1.0:
+            assert latent_images is not None
+            copies = self.strength * copies + (1.0 - self.strength) * latent_images
         rows = self._attribute_rows(idx)
         rows["derived_from"] = train.meta["id"].to_numpy()[idx]
         return copies, rows

@@ -30,6 +30,7 @@ class GaussianMixtureGenerator(Generator):
     limit = "L2"
     description = ("PCA + Gaussian mixture in latent space: smooths detail (L3); components over few images "
                    "collapse onto them, thinning or copying small subgroups (L2).")
+    REUSABLE_PARAMS = ("n_components",)  # the PCA basis (n_pca) is shared; only the mixture is refitted
 
     def __init__(self, n_components: int = 5, *, n_pca: int = 16) -> None:
         super().__init__()
@@ -45,9 +46,24 @@ class GaussianMixtureGenerator(Generator):
     def _fit(self, imageset: ImageSet) -> None:
         self.basis = PCABasis.fit(imageset.images, self.n_pca, seed=0)
         self.latents = self.basis.transform(imageset.images)
-        k = min(self.n_components, len(imageset))
+        self._fit_mixture()
+
+    def _fit_mixture(self) -> None:
+        assert self.latents is not None
+        k = min(self.n_components, len(self.latents))
         self.gmm = GaussianMixture(n_components=k, covariance_type="full", reg_covar=1e-4,
                                    random_state=0, max_iter=200).fit(self.latents)
+
+    def _with_params(self, changes: dict[str, Any]) -> "GaussianMixtureGenerator":
+        """A copy with another number of mixture parts: the PCA basis and latents are shared, the mixture
+        (seeded EM) is refitted, so the result equals a fresh fit."""
+        new = GaussianMixtureGenerator(changes.get("n_components", self.n_components), n_pca=self.n_pca)
+        new.basis, new.latents = self.basis, self.latents
+        if new.n_components == self.n_components:
+            new.gmm = self.gmm
+        else:
+            new._fit_mixture()
+        return new._adopt_fit(self)  # type: ignore[return-value]
 
     def _sample(self, n: int, rng: np.random.Generator,
                 conditions: dict[str, Any]) -> tuple[np.ndarray, pd.DataFrame]:

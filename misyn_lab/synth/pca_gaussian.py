@@ -14,7 +14,7 @@ import pandas as pd
 
 from misyn_lab.errors import InputError
 from misyn_lab.imagesets.core import ImageSet
-from misyn_lab.synth._linalg import Gaussian, PCABasis, nearest_rows
+from misyn_lab.synth._linalg import Gaussian, PCABasis, PCASpectrum, nearest_rows
 from misyn_lab.synth.base import Generator
 
 
@@ -31,6 +31,11 @@ class PCAGaussianGenerator(Generator):
 
     Conditions select the training rows whose latent codes the Gaussian is fitted on (shared PCA basis).
     Attribute columns of each sample are copied from its nearest training image in latent space.
+
+    Changing the number of components: :meth:`with_components` (or ``with_params(n_components=k)``) returns a
+    fitted generator of another rank that reuses this fit's eigen-decomposition (no new SVD) and samples the
+    same bytes as a fresh fit with ``k`` components. For that the fitted generator keeps the decomposition and
+    the centred training pixels (N×D float64; see :class:`~misyn_lab.synth._linalg.PCASpectrum`).
     """
 
     name = "pca_gaussian"
@@ -38,6 +43,7 @@ class PCAGaussianGenerator(Generator):
     limit = "L2"
     description = ("PCA on pixels + Gaussian in latent space: smooths fine detail (L3) and thins the tails "
                    "and small subgroups (L2).")
+    REUSABLE_PARAMS = ("n_components", "scale")
 
     def __init__(self, n_components: int = 16, *, scale: float = 1.0) -> None:
         super().__init__()
@@ -49,10 +55,44 @@ class PCAGaussianGenerator(Generator):
         self.scale = float(scale)
         self.basis: PCABasis | None = None
         self.latents: np.ndarray | None = None
+        self._spectrum: PCASpectrum | None = None
+        self._keep_spectrum = True  # False: forget the decomposition after the fit (saves memory, no cheap re-rank)
 
     def _fit(self, imageset: ImageSet) -> None:
-        self.basis = PCABasis.fit(imageset.images, self.n_components, seed=0)
-        self.latents = self.basis.transform(imageset.images)
+        spectrum = PCASpectrum.fit(imageset.images, self.n_components, seed=0)
+        self._use_rank(spectrum)
+        self._spectrum = spectrum if self._keep_spectrum else None
+
+    def _use_rank(self, spectrum: PCASpectrum) -> None:
+        """Basis and training latents of rank ``n_components`` cut from ``spectrum`` (same as a fresh fit)."""
+        self.basis = spectrum.basis(self.n_components)
+        self.latents = spectrum.latents(self.basis)
+
+    def with_components(self, n_components: int) -> "PCAGaussianGenerator":
+        """A fitted copy with ``n_components`` components, without redoing the PCA.
+
+        Identical to ``PCAGaussianGenerator(n_components, scale=...).fit(training set)``: same basis, latents
+        and, for a given seed, the same sampled bytes (guaranteed by construction: both cut the basis from the
+        same stored decomposition with the same operations). Cost: forming ``k`` components and the training
+        latents, O(k·N·D), instead of the O(N²·D + N³) fit. In the randomised regime (N and D above
+        ``_linalg.EXACT_LIMIT``) the randomised SVD is recomputed for the new rank (still identical to a fresh
+        fit, just not cheap), because a truncated randomised SVD differs from one computed at the lower rank.
+        """
+        return self.with_params(n_components=n_components)  # type: ignore[return-value]
+
+    def _with_params(self, changes: dict[str, Any]) -> "PCAGaussianGenerator":
+        new = PCAGaussianGenerator(changes.get("n_components", self.n_components),
+                                   scale=changes.get("scale", self.scale))
+        new._keep_spectrum = self._keep_spectrum
+        new._adopt_fit(self)
+        if new.n_components == self.n_components:
+            new.basis, new.latents = self.basis, self.latents
+        elif self._spectrum is not None:
+            new._use_rank(self._spectrum)
+        else:  # the decomposition was not kept: a fresh fit gives the same result
+            new._fit(self.training_set)
+        new._spectrum = self._spectrum
+        return new
 
     def sample_latents(self, n: int, rng: np.random.Generator, mask: np.ndarray | None = None) -> np.ndarray:
         """Latent codes from the Gaussian fitted on the (masked) training codes."""

@@ -42,6 +42,7 @@ class SubgroupSkewedGenerator(Generator):
     limit = "L2"
     description = ("Under-samples a minority subgroup and pulls its images towards the majority while keeping "
                    "the minority label: representation loss (L2), new bias (L3), discrimination risk.")
+    REUSABLE_PARAMS = ("minority_weight", "distortion")  # sampling only: basis, latents, minority shared
 
     def __init__(self, column: str, *, minority: Any = None, minority_weight: float = 0.2,
                  distortion: float = 0.5, n_components: int = 16) -> None:
@@ -80,6 +81,15 @@ class SubgroupSkewedGenerator(Generator):
                              path=imageset.name, remedy=f"use one of {sorted(counts.index, key=str)}")
         self.basis = PCABasis.fit(imageset.images, self.n_components, seed=0)
         self.latents = self.basis.transform(imageset.images)
+
+    def _with_params(self, changes: dict[str, Any]) -> "SubgroupSkewedGenerator":
+        """A copy with a new minority weight / distortion sharing the fitted basis, latents and minority."""
+        new = SubgroupSkewedGenerator(self.column, minority=self.minority,
+                                      minority_weight=changes.get("minority_weight", self.minority_weight),
+                                      distortion=changes.get("distortion", self.distortion),
+                                      n_components=self.n_components)
+        new.basis, new.latents = self.basis, self.latents
+        return new._adopt_fit(self)  # type: ignore[return-value]
 
     def group_shares(self, mask: np.ndarray | None = None) -> dict[Any, float]:
         """The sampling share of each group (after down-weighting the minority)."""

@@ -58,13 +58,15 @@ def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[str] | None = Non
     return f"<table{cls}>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def figure_png(fig: Any, *, dpi: float | None = 90, close: bool = True) -> bytes:
+def figure_png(fig: Any, *, dpi: float | None = 90, close: bool = True, tight: bool = True) -> bytes:
     """PNG bytes of a matplotlib Figure (tight box, metadata stripped so output is byte-stable).
 
-    ``dpi=None`` keeps the figure's own dpi; ``close=False`` leaves a figure that is redrawn later open.
+    ``dpi=None`` keeps the figure's own dpi; ``close=False`` leaves a figure that is redrawn later open;
+    ``tight=False`` keeps the figure's own size (no second layout pass: faster for a fixed layout).
     """
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi or fig.dpi, bbox_inches="tight", metadata={"Software": None})
+    fig.savefig(buf, format="png", dpi=dpi or fig.dpi, bbox_inches="tight" if tight else None,
+                metadata={"Software": None})
     if close:
         import matplotlib.pyplot as plt
 

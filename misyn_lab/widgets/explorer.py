@@ -1,8 +1,9 @@
 """`DistributionExplorer`: real vs synthetic feature distributions, live, with a generator knob.
 
 A thin view over :class:`~misyn_lab.widgets.explorer_model.ExplorerModel`: dropdowns choose the feature set,
-the subgroup and the feature shown as histogram; a slider turns the generator's knob (refit + resample, cached
-per value). Output: overlaid histograms, a 2-D embedding scatter and a PRDC/distance readout.
+the subgroup and the feature shown as histogram; a slider turns the generator's knob (the generator is fitted
+once; a new value reuses that fit and resamples; cached per value). Output: overlaid histograms, a 2-D
+embedding scatter and a PRDC/distance readout.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ class ExplorerCanvas:
 
     def __init__(self) -> None:
         self.fig = Figure(figsize=(8, 3), dpi=80)
-        self.fig.subplots_adjust(left=0.07, right=0.86, bottom=0.18, top=0.84, wspace=0.3)
+        self.fig.subplots_adjust(left=0.085, right=0.86, bottom=0.18, top=0.84, wspace=0.3)
         self.ax_hist, self.ax_scatter = self.fig.subplots(1, 2)
         self.real_stairs = self.syn_stairs = None
         self.real_pts = self.ax_scatter.scatter([], [], s=5, alpha=0.5, c=REAL_COLOUR, label="real", rasterized=True)
@@ -78,6 +79,15 @@ class ExplorerCanvas:
         self.suptitle.set_text("Takeaway: real areas without synthetic points are what the generator misses (L2)"
                                + (f"; coverage = {cov:.2f}" if cov is not None else ""))
         return self.fig
+
+
+    def png(self) -> bytes:
+        """PNG bytes of the figure at its own size and dpi (what the widget shows, unscaled).
+
+        The layout is fixed (``subplots_adjust``, everything fits inside the figure), so no tight bounding
+        box is computed: that would lay out and draw every text a second time, about 40 % of a redraw.
+        """
+        return figure_png(self.fig, dpi=None, close=False, tight=False)
 
 
 def explorer_figure(view: ExplorerView) -> Figure:
@@ -159,7 +169,8 @@ class DistributionExplorer(StaticFallback, w.VBox):
         return view
 
     def _draw(self, view: ExplorerView) -> None:
-        self._png = figure_png(self.canvas.update(view), close=False)  # the canvas is redrawn, not closed
+        self.canvas.update(view)  # the canvas is redrawn in place, never closed
+        self._png = self.canvas.png()
         self.image.value = self._png
         self.readout.value = view.readout_html()
         if list(self.hist.options) != view.feature_names:

@@ -4,7 +4,9 @@
 knob can be turned), the chosen feature set and subgroup. :meth:`ExplorerModel.view` returns an
 :class:`ExplorerView` (filtered feature matrices, a 2-D projection, PRDC and distance numbers) that the widget
 only draws. Everything expensive is cached: features per (set, kind), synthetic sets per knob value, the
-standardisation and the 2-D projection per feature kind (fitted on the real set once and reused).
+standardisation and the 2-D projection per feature kind (fitted on the real set once and reused). The
+generator is fitted on the real set once; a new knob value reuses that fit (``Generator.with_params``: e.g. a
+new number of PCA components is cut from the stored decomposition, no new SVD) and only resamples.
 """
 
 from __future__ import annotations
@@ -80,11 +82,17 @@ class ExplorerView:
         return ", ".join(f"{k} = {v:.3f}" for k, v in self.metrics.items())
 
 
-def feature_matrix(imageset: ImageSet, kind: str, embedding: Any = None) -> tuple[np.ndarray, list[str]]:
-    """``(N×D float array, feature names)`` of ``imageset`` for one feature kind (via misyn_lab.features)."""
+def feature_matrix(imageset: ImageSet, kind: str, embedding: Any = None, *,
+                   cache: bool = True) -> tuple[np.ndarray, list[str]]:
+    """``(N×D float array, feature names)`` of ``imageset`` for one feature kind (via misyn_lab.features).
+
+    ``cache=False`` skips the package-wide feature cache (and hashing the pixels for it), for sets the caller
+    keeps and caches itself.
+    """
     from misyn_lab.features import extract_features
 
-    fm = extract_features(imageset, kind, embedding=embedding if "embedding" in kind else None, progress=False)
+    fm = extract_features(imageset, kind, embedding=embedding if "embedding" in kind else None, progress=False,
+                          cache=cache)
     return np.asarray(fm.values, dtype=np.float64), list(fm.names)
 
 
@@ -186,6 +194,7 @@ class ExplorerModel:
         self._synthetic: OrderedDict[Any, ImageSet] = OrderedDict()
         self._scalers: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         self._embedding: Any = None
+        self._generator: Any = None  # fitted once; other knob values reuse its fit (with_params)
         self._metrics: dict[tuple, tuple[dict[str, float], list[str]]] = {}
         self.cache_hits = self.cache_misses = 0
 
@@ -229,22 +238,36 @@ class ExplorerModel:
         if key in self._synthetic:
             self._synthetic.move_to_end(key)
             return self._synthetic[key]
-        from misyn_lab.synth.registry import make_generator
-
-        assert self.knob is not None and self.generator_name is not None
-        kwargs: dict[str, Any] = {self.knob.param: self.knob_value}
-        if self.generator_name == "subgroup_skewed":
-            if self.subgroup is None:
-                raise InputError("the subgroup_skewed generator needs a subgroup column", path="subgroup",
-                                 remedy="pass subgroup='sex' (or another metadata column)")
-            kwargs["column"] = self.subgroup
-        gen = make_generator(self.generator_name, **kwargs).fit(self.real)
-        syn = gen.sample(self.n_synthetic, seed=self.seed)
+        assert self.knob is not None
+        syn = self.generator().sample(self.n_synthetic, seed=self.seed)
         self._synthetic[key] = syn
         while len(self._synthetic) > self.cache_size:
             old, _ = self._synthetic.popitem(last=False)
             self._features = {k: v for k, v in self._features.items() if k[0] != id(old)}
         return syn
+
+    def generator(self) -> Any:
+        """The teaching generator at the current knob value, fitted on the real set.
+
+        Fitted once (at the first knob value asked for); every value is served by a
+        :meth:`~misyn_lab.synth.base.Generator.with_params` copy that reuses that fit (e.g. the PCA
+        decomposition for a new number of components), which samples exactly what a fresh fit would.
+        """
+        from misyn_lab.synth.registry import make_generator
+
+        assert self.knob is not None and self.generator_name is not None
+        param = {self.knob.param: self.knob_value}
+        if self._generator is None:
+            kwargs: dict[str, Any] = dict(param)
+            if self.generator_name == "subgroup_skewed":
+                if self.subgroup is None:
+                    raise InputError("the subgroup_skewed generator needs a subgroup column", path="subgroup",
+                                     remedy="pass subgroup='sex' (or another metadata column)")
+                kwargs["column"] = self.subgroup
+            self._generator = make_generator(self.generator_name, **kwargs).fit(self.real)
+        # a copy even at the fitted value (free, identical): copies share what they can reuse, e.g. the
+        # memorising generator's strength-independent draws of the first sample
+        return self._generator.with_params(**param)
 
     def clear_readout_cache(self) -> None:
         """Forget computed readouts (features, embedding and synthetic sets stay cached)."""
@@ -261,7 +284,8 @@ class ExplorerModel:
             if self._embedding is None:
                 self._embedding = fit_embedding(self.real, seed=self.seed)
             emb = self._embedding
-        self._features[key] = feature_matrix(imageset, kind, emb)
+        # synthetic sets are kept (and their features cached) by this model: no package-wide cache for them
+        self._features[key] = feature_matrix(imageset, kind, emb, cache=imageset is self.real)
         return self._features[key]
 
     def _scaler(self, kind: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -177,3 +177,15 @@ def test_embedding_matches_exact_pca(real_mr):
     cos = np.abs(np.sum(emb.components * vt[:4], axis=1))
     assert cos.min() > 0.99
     np.testing.assert_allclose(emb.explained_variance_ratio, s[:4] ** 2 / (s ** 2).sum(), rtol=1e-3)
+
+
+def test_uncached_extraction_does_not_hash_the_pixels(real_mr, monkeypatch):
+    """cache=False is for callers that keep their own features: hashing every pixel would be wasted work."""
+    from misyn_lab.imagesets.core import ImageSet
+
+    def no_hash(self):  # pragma: no cover - must not be called
+        raise AssertionError("content_hash called although the cache is off")
+
+    monkeypatch.setattr(ImageSet, "content_hash", no_hash)
+    fm = extract_features(real_mr.take(range(5)), "intensity", cache=False, progress=False)
+    assert fm.values.shape[0] == 5 and fm.source_hash == ""
