@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -56,3 +57,14 @@ def synthetic_png(tmp_path, axial_slices) -> Path:
 def _private_default_registry(tmp_path, monkeypatch):
     """Never touch ~/.misyn-lab from tests: the default registry lives in the test's tmp folder."""
     monkeypatch.setenv("MISYN_LAB_REGISTRY", str(tmp_path / "default-registry.sqlite"))
+
+
+@pytest.fixture
+def dataset_root(tmp_path, axial_slices) -> Path:
+    """``tmp_path/ds`` with ``real/`` holding two real axial slices and an empty ``syn/`` (audit fixtures)."""
+    root = tmp_path / "ds"
+    (root / "real").mkdir(parents=True)
+    (root / "syn").mkdir()
+    for p in axial_slices[:2]:
+        shutil.copy(p, root / "real" / p.name)
+    return root

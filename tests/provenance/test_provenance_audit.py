@@ -21,14 +21,10 @@ from misyn_lab.provenance.card import MISSING
 
 
 @pytest.fixture
-def dataset(tmp_path, prov, synthetic_png, axial_slices):
+def dataset(tmp_path, prov, synthetic_png, dataset_root):
     """A folder with 2 real slices, 1 labelled synthetic PNG, 1 unlabelled synthetic JPEG copy, 1 stripped
     synthetic DICOM, a text file, a corrupt PNG and a registry knowing the synthetic images."""
-    root = tmp_path / "ds"
-    (root / "real").mkdir(parents=True)
-    (root / "syn").mkdir()
-    for p in axial_slices[:2]:
-        shutil.copy(p, root / "real" / p.name)
+    root = dataset_root
     reg_path = tmp_path / "reg.sqlite"
     with Registry(reg_path) as reg:
         labelled = label_file(synthetic_png, prov, out=root / "syn" / "labelled.png", registry=reg)

@@ -17,14 +17,10 @@ from misyn_lab.provenance.audit import EVIDENCE_KEYS
 
 
 @pytest.fixture
-def folder(tmp_path, prov, synthetic_png, axial_slices):
+def folder(tmp_path, prov, synthetic_png, dataset_root):
     """2 real slices, 2 labelled synthetic PNGs, 1 synthetic JPEG re-encoded without its mark, 1 corrupt PNG,
     and a registry that knows the synthetic images."""
-    root = tmp_path / "ds"
-    (root / "real").mkdir(parents=True)
-    (root / "syn").mkdir()
-    for p in axial_slices[:2]:
-        shutil.copy(p, root / "real" / p.name)
+    root = dataset_root
     reg_path = tmp_path / "reg.sqlite"
     with Registry(reg_path) as reg:
         first = label_file(synthetic_png, prov, out=root / "syn" / "a.png", registry=reg)
