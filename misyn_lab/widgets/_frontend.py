@@ -13,7 +13,6 @@ Override with the environment variable ``MISYN_WIDGETS`` = ``live`` (always offe
 
 from __future__ import annotations
 
-import html
 import os
 from typing import Any
 
@@ -72,8 +71,3 @@ class StaticFallback:
                 live = live[0]
             data.update({k: v for k, v in (live or {}).items() if k != "text/plain"})
         return data
-
-
-def esc(value: Any) -> str:
-    """HTML-escape any value as text."""
-    return html.escape(str(value), quote=True)

@@ -18,8 +18,9 @@ import ipywidgets as w
 
 from misyn_lab.checklist.answers import MissingJustificationWarning
 from misyn_lab.errors import InputError, MisynError
+from misyn_lab.viz.html import esc
 from misyn_lab.widgets import _review_access as ra
-from misyn_lab.widgets._frontend import StaticFallback, esc
+from misyn_lab.widgets._frontend import StaticFallback
 
 _WARN = "color:#b26a00"
 _ERR = "color:#b71c1c"

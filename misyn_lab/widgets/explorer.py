@@ -16,8 +16,8 @@ from matplotlib.figure import Figure
 
 from misyn_lab.errors import MisynError
 from misyn_lab.imagesets.core import ImageSet
-from misyn_lab.viz.html import figure_png, img
-from misyn_lab.widgets._frontend import StaticFallback, esc
+from misyn_lab.viz.html import esc, figure_png, img
+from misyn_lab.widgets._frontend import StaticFallback
 from misyn_lab.widgets.explorer_model import ExplorerModel, ExplorerView
 
 REAL_COLOUR, SYN_COLOUR = "#1f77b4", "#d62728"

@@ -19,7 +19,7 @@ import numpy as np
 
 from misyn_lab.errors import InputError
 from misyn_lab.imagesets.core import ImageSet
-from misyn_lab.widgets._frontend import esc
+from misyn_lab.viz.html import esc
 
 ALL = "(all)"
 

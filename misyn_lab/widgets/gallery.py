@@ -17,10 +17,10 @@ from matplotlib.figure import Figure
 from misyn_lab.errors import InputError
 from misyn_lab.imagesets.core import ImageSet
 from misyn_lab.viz.style import show_image
-from misyn_lab.viz.html import figure_png
+from misyn_lab.viz.html import esc, figure_png
 from misyn_lab.viz.html import img as img_html
 from misyn_lab.widgets._figures import MARKER_TEXT, tile_png
-from misyn_lab.widgets._frontend import StaticFallback, esc
+from misyn_lab.widgets._frontend import StaticFallback
 
 MARK = MARKER_TEXT
 

@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import ipywidgets as w
 
 from misyn_lab.errors import InputError
-from misyn_lab.widgets._frontend import StaticFallback, esc
+from misyn_lab.viz.html import esc
+from misyn_lab.widgets._frontend import StaticFallback
 
 
 class Quiz(StaticFallback, w.VBox):

@@ -19,8 +19,9 @@ import numpy as np
 
 from misyn_lab.errors import MisynError
 from misyn_lab.instruments.reader_study import STATIC_EXPLANATION, ReaderStudy
+from misyn_lab.viz.html import esc
 from misyn_lab.widgets._figures import MARKER_TEXT, tile_png
-from misyn_lab.widgets._frontend import StaticFallback, esc, widgets_live
+from misyn_lab.widgets._frontend import StaticFallback, widgets_live
 
 TEST_MODE_NOTICE = ("TEST MODE: in this reader study synthetic images are shown WITHOUT their SYNTHETIC "
                     "marker, so that you can judge them. This is the only place misyn-lab does that. Every "

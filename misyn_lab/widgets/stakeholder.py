@@ -14,7 +14,8 @@ import ipywidgets as w
 
 from misyn_lab.errors import MisynError
 from misyn_lab.instruments import stakeholder as sh
-from misyn_lab.widgets._frontend import StaticFallback, esc
+from misyn_lab.viz.html import esc
+from misyn_lab.widgets._frontend import StaticFallback
 
 
 class StakeholderWidget(StaticFallback, w.VBox):
