@@ -23,13 +23,14 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from misyn_lab.imagesets.samples import BUNDLED_DIR  # noqa: E402
 from misyn_lab.provenance import Provenance, Registry, audit_folder, label_file  # noqa: E402
 
 
 def build_folder(dst: Path, n: int, reg: Registry, n_registered: int) -> dict[str, int]:
     """Replicate data_samples/images to ``n`` files in sub-folders of 500; register ``n_registered`` of them as
     synthetic and leave a few labelled and a few re-encoded (unlabelled) synthetic copies in the folder."""
-    sources = sorted((ROOT / "data_samples" / "images").rglob("*.png"))
+    sources = sorted((BUNDLED_DIR / "images").rglob("*.png"))
     prov = Provenance(generator="bench-generator", generator_version="1")
     syn_dir = dst / "_synthetic_src"
     syn_dir.mkdir(parents=True)

@@ -18,7 +18,6 @@ Usage: ``python benchmarks/bench_widgets.py [--quick]``; writes ``benchmarks/res
 from __future__ import annotations
 
 import os
-import shutil
 import statistics
 import sys
 import tempfile
@@ -34,7 +33,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 warnings.filterwarnings("ignore")
 
 from misyn_lab.imagesets.core import ImageSet  # noqa: E402
-from misyn_lab import workbook  # noqa: E402
+from misyn_lab import notebooks, workbook  # noqa: E402
 from misyn_lab.widgets.explorer import DistributionExplorer, ExplorerCanvas  # noqa: E402
 from misyn_lab.widgets.explorer_model import ExplorerModel  # noqa: E402
 
@@ -123,7 +122,7 @@ def run_notebooks(work: Path) -> dict[str, float]:
     times = {}
     for name in NOTEBOOKS:
         src = work / f"{name}.ipynb"
-        shutil.copy(ROOT / "notebooks" / f"{name}.ipynb", src)
+        notebooks.export(src.parent, [name])
         t = time.perf_counter()
         pm.execute_notebook(str(src), str(work / f"out_{name}.ipynb"), kernel_name="python3", cwd=str(work),
                             progress_bar=False, parameters={})

@@ -21,6 +21,7 @@ from misyn_lab.errors import MisynError
 #: Station modules whose ``register`` adds sub-commands, in help order.
 COMMAND_MODULES = (
     "misyn_lab.report.cli",
+    "misyn_lab.workbook.cli",
     "misyn_lab.imagesets.cli",
     "misyn_lab.checklist.cli",
     "misyn_lab.provenance.cli",

@@ -10,9 +10,9 @@ from misyn_lab.errors import InputError
 
 
 def _default_out() -> Path:
-    import misyn_lab
+    from misyn_lab.imagesets.samples import BUNDLED_DIR
 
-    return Path(misyn_lab.__file__).resolve().parents[1] / "data_samples"
+    return BUNDLED_DIR
 
 
 def _parse_manifest(text: str) -> dict[str, str]:
@@ -77,12 +77,12 @@ def cmd_list(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``samples build`` and ``samples list``."""
     p = sub.add_parser("samples", help="the bundled real sample images",
-                       description="Build or list the bundled real sample images (data_samples/).")
+                       description="Build or list the bundled real sample images (misyn_lab/data_samples/).")
     ssub = p.add_subparsers(dest="samples_command", metavar="SUBCOMMAND")
-    b = ssub.add_parser("build", help="rebuild data_samples/ from installed packages (deterministic)",
+    b = ssub.add_parser("build", help="rebuild the bundled samples from installed packages (deterministic)",
                         description="Derive the 128x128 sample archive from real images shipped in installed "
                                     "packages (nilearn, pydicom, pydicom-data, scikit-image, Debian mricron-data).")
-    b.add_argument("--out", metavar="DIR", help="output folder (default: <repo>/data_samples)")
+    b.add_argument("--out", metavar="DIR", help="output folder (default: the bundled misyn_lab/data_samples)")
     b.add_argument("--check", action="store_true",
                    help="rebuild in a temporary folder and fail if any byte differs from DIR/MANIFEST.sha256")
     b.add_argument("--only", metavar="GROUPS",

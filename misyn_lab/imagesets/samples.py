@@ -1,4 +1,5 @@
-"""The bundled real sample images in ``data_samples/``: list them, load a group, load MNI152 with masks."""
+"""The bundled real sample images (``misyn_lab/data_samples/``, shipped in the wheel): list them, load a group,
+load MNI152 with masks."""
 
 from __future__ import annotations
 
@@ -16,16 +17,18 @@ from misyn_lab.imagesets.core import ImageSet
 from misyn_lab.imagesets.intensity import luminance
 
 ENV_VAR = "MISYN_LAB_DATA"
+#: The sample folder shipped inside the package (package data of the wheel).
+BUNDLED_DIR = Path(misyn_lab.__file__).resolve().parent / "data_samples"
 
 
 def data_dir() -> Path:
-    """The sample folder: ``$MISYN_LAB_DATA`` if set, else ``<repo>/data_samples`` next to the package."""
+    """The sample folder: ``$MISYN_LAB_DATA`` if set, else the bundled :data:`BUNDLED_DIR`."""
     env = os.environ.get(ENV_VAR)
-    path = Path(env) if env else Path(misyn_lab.__file__).resolve().parents[1] / "data_samples"
+    path = Path(env) if env else BUNDLED_DIR
     if not (path / "metadata.csv").is_file():
         raise InputError("sample archive not found (no metadata.csv)", path=path,
-                         remedy=f"run `misyn-lab samples build` in the repository, or set {ENV_VAR} "
-                                "to a folder built by it")
+                         remedy=f"reinstall misyn-lab (the wheel ships the samples), run `misyn-lab samples build`, "
+                                f"or set {ENV_VAR} to a folder built by it")
     return path
 
 

@@ -239,7 +239,7 @@ def generator_section(samples_dir: Path, n: int = 200) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--samples", default=str(HERE.parents[1] / "data_samples"))
+    parser.add_argument("--samples", default=str(HERE.parent / "data_samples"))
     parser.add_argument("--write", action="store_true", help="write misyn_lab/provenance/CALIBRATION.md")
     parser.add_argument("--generators", action="store_true",
                         help="also compare the real samples with teaching-generator output (imports misyn_lab.synth)")

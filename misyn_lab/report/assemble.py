@@ -22,7 +22,8 @@ from typing import Any
 from misyn_lab.cases.report_view import claims_html, gaps_html
 from misyn_lab.errors import InputError
 from misyn_lab.report import html as H
-from misyn_lab.report.runner import execute_notebook, notebook_html_body, notebook_path
+from misyn_lab import notebooks
+from misyn_lab.report.runner import execute_notebook, notebook_html_body, notebook_parameters, prepare_notebook
 
 EVALUATION_NOTEBOOK = "05_evaluation.ipynb"
 VERSION_PACKAGES = ("numpy", "scipy", "pandas", "scikit-learn", "scikit-image", "matplotlib", "papermill",
@@ -208,10 +209,11 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
     loaded = [load_case(c) for c in (cases or [])]  # validate everything before running anything
     for c in loaded:
         if c.notebook:
-            notebook_path(c.notebook)
+            notebooks.source_path(c.notebook)
     out_dir = Path(out).expanduser().resolve()
     work = out_dir / "work"
     work.mkdir(parents=True, exist_ok=True)
+    sources = work / "sources"  # the .ipynb files actually run, written from the bundled MyST sources
     steps = len([c for c in loaded if c.notebook]) + (1 if real_dir else 0)
     step = 0
     body: list[tuple[str, str]] = []
@@ -223,15 +225,17 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
             step += 1
             say(f"[{step}/{steps}] {case.id}: running {case.notebook} ...")
             params: dict[str, Any] = {"case_path": str(Path(case.path).resolve()), "out_dir": str(work), "seed": seed}
-            if quick and "n_seeds" in _declared(case.notebook):
+            source = prepare_notebook(case.notebook, sources)
+            declared = set(notebook_parameters(source))
+            if quick and "n_seeds" in declared:
                 params["n_seeds"] = 4
-            if quick and "n_per_prompt" in _declared(case.notebook):
+            if quick and "n_per_prompt" in declared:
                 params["n_per_prompt"] = 12
-            nb_out = execute_notebook(notebook_path(case.notebook), work / f"{case.id}.executed.ipynb", params,
+            nb_out = execute_notebook(source, work / f"{case.id}.executed.ipynb", params,
                                       progress=progress, cwd=work)
             executed.append(nb_out)
             nb_body = notebook_html_body(nb_out)
-            short = case.notebook.split("_")[0]
+            short = source.stem.split("_")[0]
             rev_file = work / f"{short}_review.yaml"
             rev = Review.load(rev_file) if rev_file.is_file() else case.to_review()
             prov = _read_json(work / f"{short}_provenance.json")
@@ -250,13 +254,14 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
             stale.unlink(missing_ok=True)
         if review_path is not None:
             eval_review.write_bytes(review_path.read_bytes())
-        declared = _declared(EVALUATION_NOTEBOOK)
+        source = prepare_notebook(EVALUATION_NOTEBOOK, sources)
+        declared = set(notebook_parameters(source))
         params = {"real_path": str(real_dir), "synthetic_path": str(syn_dir) if syn_dir else None,
                   "review_path": str(eval_review), "seed": seed, "subgroup": subgroup or None}
         if quick and "bootstrap" in declared:
             params["bootstrap"] = 50
         params = {k: v for k, v in params.items() if k in declared}
-        nb_out = execute_notebook(notebook_path(EVALUATION_NOTEBOOK), work / "evaluation.executed.ipynb", params,
+        nb_out = execute_notebook(source, work / "evaluation.executed.ipynb", params,
                                   progress=progress, cwd=work)
         executed.append(nb_out)
         parts = [("evaluation-data", "Data evaluated", H.table([
@@ -284,9 +289,3 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
     seconds = time.perf_counter() - start
     say(f"report written: {path} ({path.stat().st_size / 1e6:.1f} MB, {seconds:.0f} s)")
     return ReportResult(path, executed, seconds, [a for a, _ in body])
-
-
-def _declared(name: str) -> set[str]:
-    from misyn_lab.report.runner import notebook_parameters
-
-    return set(notebook_parameters(notebook_path(name)))

@@ -11,23 +11,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from misyn_lab import notebooks
 from misyn_lab.errors import InputError, MisynError
-
-#: Folder holding the workbook notebooks (repository checkout layout).
-NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 
 
 class NotebookFailed(MisynError, RuntimeError):
     """A notebook raised while executing; the executed notebook (with the error) is kept at ``path``."""
 
 
-def notebook_path(name: str) -> Path:
-    """Path of a workbook notebook by file name (e.g. ``"case1_segmentation.ipynb"``); InputError if missing."""
-    path = NOTEBOOK_DIR / name
-    if not path.is_file():
-        raise InputError("workbook notebook not found", path=path,
-                         remedy="run misyn-lab from a full checkout of the repository (notebooks/ folder)")
-    return path
+def prepare_notebook(name: str, folder: str | Path) -> Path:
+    """Write the bundled notebook ``name`` (e.g. ``"case1_segmentation.ipynb"``) as ``<folder>/<stem>.ipynb``
+    from its MyST source, ready for papermill; :class:`InputError` names the known notebooks if missing."""
+    source = notebooks.source_path(name)
+    return notebooks.write_ipynb(notebooks.read(source.stem), Path(folder) / f"{source.stem}.ipynb")
 
 
 def notebook_parameters(path: str | Path) -> dict[str, Any]:

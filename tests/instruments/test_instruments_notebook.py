@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import time
-from pathlib import Path
-
 import nbformat
 import pytest
 
-NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "07_review_instruments.ipynb"
+from misyn_lab import notebooks
 
 
-def test_committed_notebook_is_clean():
-    nb = nbformat.read(NOTEBOOK, as_version=4)
-    code = [c for c in nb.cells if c.cell_type == "code"]
-    assert all(not c.outputs and c.execution_count is None for c in code)
+def test_parameters_come_first():
+    code = [c for c in notebooks.read("07_review_instruments").cells if c.cell_type == "code"]
     assert "parameters" in code[0].metadata.get("tags", [])
 
 
@@ -24,11 +19,10 @@ def test_notebook_runs_headless(tmp_path):
     from misyn_lab.checklist import Review
 
     review_path = tmp_path / "review.yaml"
-    start = time.perf_counter()
-    papermill.execute_notebook(str(NOTEBOOK), str(tmp_path / "out.ipynb"), kernel_name="python3",
+    (source,), _ = notebooks.export(tmp_path, ["07_review_instruments"])
+    papermill.execute_notebook(str(source), str(tmp_path / "out.ipynb"), kernel_name="python3",
                                parameters={"seed": 1, "review_path": str(review_path)}, cwd=str(tmp_path),
                                progress_bar=False)
-    assert time.perf_counter() - start < 60
     review = Review.load(review_path)
     assert {s: len(review.records(s)) > 0 for s in
             ("claims", "limitations", "reader_answers", "stakeholder_questions")} == dict.fromkeys(

@@ -12,10 +12,9 @@ import nbformat
 import pandas as pd
 import pytest
 
+from misyn_lab import notebooks
 from misyn_lab.metrics.result import TABLE_COLUMNS
 from misyn_lab.workbook import table_paths
-
-NOTEBOOK_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
@@ -33,14 +32,13 @@ PARAMS = {
 
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory) -> dict[str, tuple[nbformat.NotebookNode, Path]]:
-    """Run each notebook once (in a temp copy of notebooks/) and return ``{name: (executed nb, review path)}``."""
+    """Run each notebook once (exported as .ipynb into a temp folder) and return ``{name: (executed nb, review)}``."""
     import papermill as pm
 
     work = tmp_path_factory.mktemp("workbook")
     out = {}
     for name, params in PARAMS.items():
-        src = work / name
-        shutil.copy(NOTEBOOK_DIR / name, src)
+        (src,), _ = notebooks.export(work, [name])
         review = work / "reviews" / f"{Path(name).stem}.yaml"
         declared = pm.inspect_notebook(str(src))
         p = dict(params)
@@ -140,8 +138,8 @@ def test_notebooks_are_deterministic_for_a_fixed_seed(executed, tmp_path):
 
     _, first_review = executed["05_evaluation.ipynb"]
     review = tmp_path / "again.yaml"
-    shutil.copy(NOTEBOOK_DIR / "05_evaluation.ipynb", tmp_path / "nb.ipynb")
-    pm.execute_notebook(str(tmp_path / "nb.ipynb"), str(tmp_path / "out.ipynb"),
+    (src,), _ = notebooks.export(tmp_path, ["05_evaluation"])
+    pm.execute_notebook(str(src), str(tmp_path / "out.ipynb"),
                         parameters={**PARAMS["05_evaluation.ipynb"], "review_path": str(review)},
                         kernel_name="python3", cwd=str(tmp_path), progress_bar=False)
     a = pd.read_csv(table_paths(first_review)["csv"])

@@ -10,9 +10,10 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from misyn_lab.imagesets.samples import BUNDLED_DIR
 from misyn_lab.provenance import Provenance
 
-SAMPLES = Path(__file__).resolve().parents[2] / "data_samples"
+SAMPLES = BUNDLED_DIR
 
 
 @pytest.fixture

@@ -130,9 +130,11 @@ def test_missing_folder_is_one_line(tmp_path, capsys):
 
 
 def test_failing_notebook_exit_code_and_kept_path(tmp_path, capsys, monkeypatch):
+    import jupytext
     import nbformat
 
-    from misyn_lab.report import assemble, runner
+    from misyn_lab import notebooks
+    from misyn_lab.report import assemble
 
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell('case_path = ""\nout_dir = ""\nseed = 0')
@@ -140,8 +142,8 @@ def test_failing_notebook_exit_code_and_kept_path(tmp_path, capsys, monkeypatch)
     nb.cells = [cell, nbformat.v4.new_code_cell("raise RuntimeError('measurement failed')")]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     (tmp_path / "nbs").mkdir()
-    nbformat.write(nb, str(tmp_path / "nbs" / "broken.ipynb"))
-    monkeypatch.setattr(runner, "NOTEBOOK_DIR", tmp_path / "nbs")
+    jupytext.write(nb, tmp_path / "nbs" / "broken.md", fmt="md:myst")
+    monkeypatch.setattr(notebooks, "NOTEBOOK_DIR", tmp_path / "nbs")
     data = yaml.safe_load(BUNDLED["case1"].read_text(encoding="utf-8"))
     data["notebook"] = "broken.ipynb"
     case = tmp_path / "broken.yaml"
@@ -152,6 +154,7 @@ def test_failing_notebook_exit_code_and_kept_path(tmp_path, capsys, monkeypatch)
     line = [e for e in err if e.startswith("misyn-lab: error")]
     assert len(line) == 1 and "RuntimeError: measurement failed" in line[0]
     kept = tmp_path / "o" / "work" / "case1_segmentation.executed.ipynb"
+    assert (tmp_path / "o" / "work" / "sources" / "broken.ipynb").is_file()  # the source that ran
     assert kept.is_file() and str(kept) in line[0]
     assert assemble.EVALUATION_NOTEBOOK == "05_evaluation.ipynb"
 
@@ -188,7 +191,8 @@ def test_second_real_run_starts_from_a_fresh_review(tmp_path, monkeypatch):
         return Path(out_path)
 
     monkeypatch.setattr(assemble, "execute_notebook", fake_execute)
-    monkeypatch.setattr(assemble, "_declared", lambda name: {"real_path", "review_path", "seed"})
+    monkeypatch.setattr(assemble, "notebook_parameters", lambda path: {"real_path": None, "review_path": "",
+                                                                       "seed": 0})
     folders = []
     for name in ("first_data", "second_data"):
         folder = tmp_path / name
