@@ -2,8 +2,13 @@
 reformulation), validated against ``data/case.schema.json`` and the checklist.
 
 >>> case = load_case(BUNDLED["case1"])          # SchemaError naming file and field if invalid
->>> review = case.to_review(measured={...})    # a checklist Review with answers, evidence, claims, limitations
->>> print(scaffold_case("my-review"))          # YAML with every checklist item, for a user's own case
+>>> case.id
+'case1_segmentation'
+>>> review = case.to_review()                  # a checklist Review with answers, claims, limitations; the case
+>>> len(review.answers)                        # notebook adds its measurements with to_review(measured=...)
+45
+>>> scaffold_case("my-review").splitlines()[1]  # YAML with every checklist item, for a user's own case
+'#   misyn-lab case check my-review.yaml'
 
 Evidence links in a case file are strings: ``practice:<field>`` (the practice description),
 ``measured:<key>`` (a measurement the case notebook computes; declared under ``measurements``),

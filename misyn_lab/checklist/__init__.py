@@ -1,13 +1,22 @@
 """checklist station: the recommendations as data, and Reviews (answers + evidence + records + history).
 
+>>> import pathlib, tempfile
 >>> from misyn_lab.checklist import load_checklist, Review
 >>> checklist = load_checklist()            # validated recommendations.yaml
+>>> len(checklist.items)
+45
 >>> review = Review.new("My MISyn review", reviewer="ana")
->>> review.set_answer("TS-1", "ana", "yes", "The dataset card calls every image 'synthetic'.")
+>>> review.set_answer("TS-1", "ana", "yes", "The dataset card calls every image 'synthetic'.").status
+'yes'
 >>> ev = review.add_evidence({"key": "provenance.labelled", "value": 0.5})
->>> review.link_evidence("TS-3", ev)        # evidence for an item nobody has answered yet
->>> review.evidence_for("TS-3")             # linked ids + ids cited in any answer
->>> review.save("review.yaml")              # atomic, locked, merges concurrent saves
+>>> review.link_evidence("TS-3", ev) == ev  # evidence for an item nobody has answered yet
+True
+>>> review.evidence_for("TS-3") == [ev]     # linked ids + ids cited in any answer
+True
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "review.yaml"
+>>> _ = review.save(path)                   # atomic, locked, merges concurrent saves
+>>> Review.load(path).answers["TS-1"]["ana"].status
+'yes'
 
 Recommendations after Jin, Sinha, Abhishek, Hamarneh, "Ethical Medical Image Synthesis", arXiv:2508.09293 (2025).
 """

@@ -1,0 +1,29 @@
+"""render station: the one rendering layer. A leaf: it imports no other station, so every station may use it.
+
+Stations describe what they show as blocks (:mod:`misyn_lab.render.blocks`: sections, paragraphs, tables,
+figures, lists, definitions; rich text with status badges, glossary terms and links); the formats write them:
+:func:`to_html` / :func:`page` (HTML fragment / whole self-contained page) and :func:`to_markdown` /
+:func:`document_markdown`. Numbers everywhere go through :mod:`misyn_lab.render.numbers`.
+
+>>> from misyn_lab import render
+>>> doc = render.Section("Claims", [render.Table(["claim", "verdict"], [["C1", render.badge("contradicted")]])])
+>>> print(render.to_markdown(doc))
+## Claims
+<BLANKLINE>
+| claim | verdict |
+|---|---|
+| C1 | ✖✖ contradicted |
+<BLANKLINE>
+"""
+
+from misyn_lab.render.blocks import (STATUS_STYLE, Block, BulletList, Cell, Definitions, Document, Figure, Paragraph,
+                                     Section, Span, Table, Text, badge, code, em, link, ref, strong, term)
+from misyn_lab.render.html import esc, page, slug, text_html, to_html
+from misyn_lab.render.markdown import document_markdown, to_markdown
+from misyn_lab.render.numbers import fmt_ci, fmt_n, fmt_number, fmt_p, fmt_percent
+
+__all__ = [
+    "Block", "BulletList", "Cell", "Definitions", "Document", "Figure", "Paragraph", "STATUS_STYLE", "Section",
+    "Span", "Table", "Text", "badge", "code", "document_markdown", "em", "esc", "fmt_ci", "fmt_n", "fmt_number",
+    "fmt_p", "fmt_percent", "link", "page", "ref", "slug", "strong", "term", "text_html", "to_html", "to_markdown",
+]

@@ -1,0 +1,26 @@
+"""Golden-file support for rendered documents: compare with ``tests/<station>/golden/<name>``; run the tests with
+``MISYN_UPDATE_GOLDEN=1`` to rewrite the files after an intended change (then review the diff)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture
+def golden(request):
+    """``golden(name, text)``: assert ``text`` equals the golden file ``golden/name`` next to the test module."""
+    folder = Path(request.fspath).parent / "golden"
+
+    def check(name: str, text: str) -> None:
+        path = folder / name
+        if os.environ.get("MISYN_UPDATE_GOLDEN") == "1":
+            folder.mkdir(exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        assert path.is_file(), f"no golden file {path}; run with MISYN_UPDATE_GOLDEN=1 to create it"
+        expected = path.read_text(encoding="utf-8")
+        assert text == expected, f"{name} differs from its golden file {path} (MISYN_UPDATE_GOLDEN=1 rewrites it)"
+
+    return check
