@@ -1,16 +1,17 @@
-"""`ChecklistWidget`: answer the MISyn checklist in a notebook; every change is saved to the Review file.
+"""`ChecklistWidget`: answer the MISyn checklist in a notebook; what you type is saved to the Review file.
 
-A thin view over :class:`misyn_lab.checklist.Review`: the Review holds the answers and evidence; the widget
-reads them, writes each change with ``review.set_answer`` and saves the file through ``review.save`` (atomic,
-locked, revision-checked), debounced so typing does not write on every key.
+A thin view over :class:`misyn_lab.checklist.Review` and its save model
+:class:`~misyn_lab.widgets.autosave.AnswerAutosave`: the text boxes send every keystroke to the kernel
+(``continuous_update=True``); the autosave keeps the typed answers as drafts and writes them with
+``review.save`` (atomic, locked, merged with other reviewers' saves) within ``debounce_s`` of the last
+keystroke, without the box having to lose focus. The state label reads "unsaved" until the text is on disk.
+The chosen status is shown three ways: a tick on its button, a filled button, and a text line ("Your answer: Yes").
 """
 
 from __future__ import annotations
 
-import threading
-import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +22,26 @@ from misyn_lab.errors import InputError, MisynError
 from misyn_lab.viz.html import esc
 from misyn_lab.widgets import _review_access as ra
 from misyn_lab.widgets._frontend import StaticFallback
+from misyn_lab.widgets.autosave import AnswerAutosave, SaveStatus
 
 _WARN = "color:#b26a00"
 _ERR = "color:#b71c1c"
 _OK = "color:#1b5e20"
+#: How each save state is shown: a symbol (so the state is not told by colour alone) and a colour.
+_STATE_LOOK: dict[str, tuple[str, str]] = {"clean": ("✓", _OK), "saved": ("✓", _OK), "unsaved": ("●", _WARN),
+                                           "failed": ("✗", _ERR), "memory": ("●", _WARN)}
+#: What each status means, as the button's tooltip.
+STATUS_HELP: dict[str, str] = {
+    "yes": "Yes: the recommendation is met (paste the justification below)",
+    "partly": "Partly: met in part (say what is missing below)",
+    "no": "No: the recommendation is not met",
+    "not_applicable": "N/A: does not apply here (needs a reason; never counts as yes)",
+    "unknown": "Unknown: cannot tell from what is available (needs a reason; never counts as yes)",
+}
+#: The chosen status button is filled (dark blue, white bold text) in addition to its tick and the text line.
+STATUS_CSS = ("<style>.misyn-checklist .misyn-status .widget-toggle-button.mod-active,"
+              ".misyn-checklist .misyn-status button.mod-active{background:#0d47a1;color:#fff;font-weight:bold;"
+              "box-shadow:0 0 0 2px #0d47a1}</style>")
 
 
 def evidence_line(record: dict) -> str:
@@ -58,12 +75,19 @@ def item_evidence_ids(review: Any, item: Any, answer: dict | None) -> list[str]:
     return ids
 
 
-def stage_progress(review: Any, items: Sequence[Any], reviewer: str) -> tuple[int, int, int]:
-    """``(answered, complete, total)`` for ``reviewer`` over ``items``; complete = answered with no warning."""
+def stage_progress(review: Any, items: Sequence[Any], reviewer: str,
+                   drafts: Mapping[tuple[str, str], tuple[str, str]] | None = None) -> tuple[int, int, int]:
+    """``(answered, complete, total)`` for ``reviewer`` over ``items``; complete = answered with no warning.
+
+    ``drafts`` (``{(item_id, reviewer): (status, justification)}``, not yet saved) take precedence over the
+    review's answers. A note without a status (``"unanswered"``) does not count as answered (pure)."""
     answered = complete = 0
     for it in items:
         ans = ra.answer_of(review, it.id, reviewer)
-        if ans and ans.get("status"):
+        draft = (drafts or {}).get((it.id, reviewer))
+        if draft is not None:
+            ans = {"status": draft[0], "justification": draft[1]}
+        if ans and ans.get("status") in ra.STATUSES:
             answered += 1
             if not ra.answer_problem(ans.get("status"), ans.get("justification", "")):
                 complete += 1
@@ -72,14 +96,20 @@ def stage_progress(review: Any, items: Sequence[Any], reviewer: str) -> tuple[in
 
 def disagreements(review: Any, item_id: str) -> dict[str, str]:
     """``{reviewer: status}`` when reviewers gave different statuses for the item, else ``{}`` (pure)."""
-    statuses = {r: a.get("status") for r, a in ra.answers_for(review, item_id).items() if a.get("status")}
+    statuses = {r: a.get("status") for r, a in ra.answers_for(review, item_id).items()
+                if a.get("status") in ra.STATUSES}
     return statuses if len(set(statuses.values())) > 1 else {}
+
+
+def _words(status: str | None) -> str:
+    """A status as the buttons name it ("N/A", not "not_applicable"); no status -> "not answered yet"."""
+    return ra.STATUS_LABELS.get(status or "", "not answered yet")
 
 
 class _ItemView(w.VBox):
     """The controls of one checklist item."""
 
-    def __init__(self, owner: "ChecklistWidget", item: Any):
+    def __init__(self, owner: ChecklistWidget, item: Any):
         self.owner, self.item = owner, item
         head = (f"<b>{esc(item.id)} · {esc(item.title)}</b> <small>({esc(item.source)}, severity "
                 f"{esc(item.severity)})</small><br>{esc(item.question)}")
@@ -88,42 +118,65 @@ class _ItemView(w.VBox):
         self.why = w.Accordion(children=[why], selected_index=None)
         self.why.set_title(0, "Why it matters")
         self.status = w.ToggleButtons(options=[(ra.STATUS_LABELS[s], s) for s in ra.STATUSES], value=None,
-                                      style={"button_width": "88px"})
+                                      tooltips=[STATUS_HELP[s] for s in ra.STATUSES],
+                                      style={"button_width": "96px"})
         self.status.add_class("misyn-status")
+        self.chosen = w.HTML()
+        self.chosen.add_class("misyn-chosen")
         self.justification = w.Textarea(placeholder="Justification / reason (paste wording, results, documents)",
-                                        continuous_update=False, layout=w.Layout(width="95%", height="60px"))
+                                        continuous_update=True, layout=w.Layout(width="95%", height="60px"))
         self.warning = w.HTML()
         self.evidence = w.HTML()
         self.others = w.HTML()
         self.status.observe(self._changed, names="value")
         self.justification.observe(self._changed, names="value")
-        super().__init__([w.HTML(head), self.why, self.status, self.justification, self.warning, self.evidence,
-                          self.others], layout=w.Layout(border="1px solid #ddd", padding="4px", margin="4px 0"))
+        super().__init__([w.HTML(head), self.why, w.HBox([self.status, self.chosen]), self.justification,
+                          self.warning, self.evidence, self.others],
+                         layout=w.Layout(border="1px solid #ddd", padding="4px", margin="4px 0"))
         self.add_class("misyn-item")
+        self.show_choice()
 
     def _changed(self, _change: dict) -> None:
+        self.show_choice()
         if not self.owner._loading:
             self.owner._on_edit(self.item.id, self.status.value, self.justification.value)
 
+    def show_choice(self) -> None:
+        """Tick the chosen button and say the choice in words (the filled colour comes from STATUS_CSS)."""
+        value = self.status.value
+        icons = ["check" if s == value else "" for s in ra.STATUSES]
+        if list(self.status.icons) != icons:
+            self.status.icons = icons
+        if value in ra.STATUSES:
+            self.chosen.value = (f'<span role="status" data-status="{esc(value)}">Your answer: '
+                                 f"<b>✓ {esc(ra.STATUS_LABELS[value])}</b></span>")
+        else:
+            self.chosen.value = '<span role="status" data-status="">Your answer: <i>none chosen yet</i></span>'
+
     def refresh(self) -> None:
-        review, reviewer = self.owner.review, self.owner.reviewer
-        ans = ra.answer_of(review, self.item.id, reviewer) or {}
+        ans = self.owner.autosave.current(self.item.id, self.owner.reviewer) or {}
         st = ans.get("status")
         self.status.value = st if st in ra.STATUSES else None
         self.justification.value = ans.get("justification") or ""
+        self.show_choice()
         self.refresh_notes()
 
-    def refresh_notes(self) -> None:
-        review, reviewer = self.owner.review, self.owner.reviewer
-        ans = ra.answer_of(review, self.item.id, reviewer)
+    def refresh_warning(self) -> None:
+        """The missing-justification/reason note, from what is on screen (reads no review data)."""
         problem = ra.answer_problem(self.status.value, self.justification.value)
         self.warning.value = f'<span style="{_WARN}">⚠ {esc(problem)}</span>' if problem else ""
+
+    def refresh_notes(self) -> None:
+        """Warning, evidence and other reviewers' answers (call holding the autosave's save lock)."""
+        review, reviewer = self.owner.review, self.owner.reviewer
+        ans = ra.answer_of(review, self.item.id, reviewer)
+        self.refresh_warning()
         store = ra.evidence_store(review)
         lines = [f"<li><code>{esc(eid)}</code>: {esc(evidence_line(store[eid]))}</li>"
                  for eid in item_evidence_ids(review, self.item, ans) if eid in store]
         self.evidence.value = f"<b>Evidence</b><ul>{''.join(lines)}</ul>" if lines else ""
         others = {r: a for r, a in ra.answers_for(review, self.item.id).items() if r != reviewer}
-        parts = [f"<li>{esc(r)}: <b>{esc(a.get('status'))}</b> — {esc(a.get('justification', ''))}</li>"
+        parts = [f"<li>{esc(r)}: <b>{esc(_words(a.get('status')))}</b> — {esc(a.get('justification', ''))}</li>"
                  for r, a in sorted(others.items())]
         dis = disagreements(review, self.item.id)
         note = (f'<span style="{_ERR}">Reviewers disagree: '
@@ -143,15 +196,19 @@ class ChecklistWidget(StaticFallback, w.VBox):
     reviewer:
         Whose answers are edited; other reviewers' answers are shown read-only.
     path:
-        Review file; every change is saved there (debounced). ``None`` keeps changes in memory only.
+        Review file; what is typed is saved there while typing (debounced). ``None`` keeps changes in memory.
     checklist:
         The checklist (default: ``load_checklist()``).
     debounce_s:
-        Seconds of quiet before a change is written; ``0`` saves at once. :meth:`flush` saves now.
+        Seconds of quiet after the last keystroke or click before the answers are written (at most 1 s keeps
+        the promise of the notebooks); ``0`` saves at once. :meth:`flush` saves now; pending answers are also
+        saved when the widget is closed and when the kernel shuts down or restarts.
+    max_wait_s:
+        While typing goes on without a pause, the answers are still written this often.
     """
 
     def __init__(self, review: Any, stage: str | None = None, *, reviewer: str, path: str | Path | None = None,
-                 checklist: Any = None, debounce_s: float = 0.5):
+                 checklist: Any = None, debounce_s: float = 0.5, max_wait_s: float = 5.0):
         from misyn_lab.checklist.loader import STAGES, check_stage, load_checklist
 
         if not str(reviewer or "").strip():
@@ -162,18 +219,16 @@ class ChecklistWidget(StaticFallback, w.VBox):
         self.stages = tuple(STAGES) if stage is None else (check_stage(stage),)
         self.stage, self.debounce_s = stage, float(debounce_s)
         self.reviewer = str(reviewer)
-        self._lock = threading.RLock()
-        self._timer: threading.Timer | None = None
-        self._dirty = False
         self._loading = False
-        self.last_error: str | None = None
-        self.save_count = 0
+        self.state = w.HTML()
+        self.state.add_class("misyn-save-state")
         self.state_text = ""
+        self.autosave = AnswerAutosave(review, self.path, delay_s=self.debounce_s,
+                                       max_wait_s=max(float(max_wait_s), self.debounce_s), on_status=self._show_state,
+                                       on_saved=self._after_save)
         names = sorted(set(review.reviewers) | {self.reviewer})
         self.reviewer_box = w.Dropdown(options=names, value=self.reviewer, description="Reviewer")
         self.reviewer_box.observe(lambda c: self.set_reviewer(c["new"]), names="value")
-        self.state = w.HTML()
-        self.state.add_class("misyn-save-state")
         self.items: dict[str, _ItemView] = {}
         self.progress: dict[str, tuple[w.IntProgress, w.HTML]] = {}
         body: list[w.Widget] = []
@@ -186,10 +241,10 @@ class ChecklistWidget(StaticFallback, w.VBox):
             for it in stage_items:
                 self.items[it.id] = _ItemView(self, it)
                 body.append(self.items[it.id])
-        super().__init__([w.HBox([self.reviewer_box, self.state])] + body)
+        super().__init__([w.HTML(STATUS_CSS), w.HBox([self.reviewer_box, self.state])] + body)
         self.add_class("misyn-checklist")
         self._reload()
-        self._set_state("saved" if self.path is not None and self.path.exists() else "not saved yet", _OK)
+        self._show_state(self.autosave.status)
 
     # ------------------------------------------------------------------ public API
     def set_reviewer(self, reviewer: str) -> None:
@@ -209,102 +264,94 @@ class ChecklistWidget(StaticFallback, w.VBox):
         The answer's status is kept; with no answer yet the item stays open and the evidence (its saved link)
         is cited when this reviewer answers it, in this session or a later one."""
         item = self.checklist.item(item_id)
-        with self._lock:
-            eid = self.review.add_evidence(metric_result, rung=rung, source=source, reviewer=self.reviewer)
-            self.review.link_evidence(item.id, eid, reviewer=self.reviewer)
-            ans = ra.answer_of(self.review, item.id, self.reviewer) or {}
+        with self.autosave.editing() as review:
+            eid = review.add_evidence(metric_result, rung=rung, source=source, reviewer=self.reviewer)
+            review.link_evidence(item.id, eid, reviewer=self.reviewer)
+            ans = ra.answer_of(review, item.id, self.reviewer) or {}
             cited = [str(e) for e in ans.get("evidence") or []]
             if eid not in cited:
                 cited.append(eid)
             if ans.get("status"):
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", MissingJustificationWarning)
-                    self.review.set_answer(item.id, self.reviewer, ans["status"], ans.get("justification", ""),
-                                           evidence=cited)
-            self._mark_dirty()
-        if item.id in self.items:
-            self.items[item.id].refresh_notes()
+                self._record_quietly(item.id, ans["status"], ans.get("justification", ""), cited)
+            if item.id in self.items:
+                self.items[item.id].refresh_notes()
+        self.autosave.changed()
         return eid
 
     def flush(self) -> bool:
-        """Save pending changes now; True when the file is up to date afterwards."""
-        with self._lock:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
-            if not self._dirty:
-                return self.last_error is None
-            if self.path is None:
-                self._set_state("changed (in memory; no review file given)", _WARN)
-                return False
-            try:
-                self.review.save(self.path)
-            except (MisynError, OSError) as exc:
-                self.last_error = str(exc)
-                self._set_state(f"NOT saved: {exc}", _ERR)
-                return False
-            self._dirty, self.last_error = False, None
-            self.save_count += 1
-            self._set_state(f"saved {time.strftime('%H:%M:%S')} → {self.path.name}", _OK)
-            return True
+        """Save pending changes now; True when everything typed is on disk afterwards."""
+        return self.autosave.flush()
+
+    def close(self) -> None:
+        """Save pending changes, then close the widget's views (ipywidgets also calls this on garbage collection)."""
+        autosave = getattr(self, "autosave", None)  # absent when the constructor refused its arguments
+        if autosave is not None:
+            autosave.close()
+        super().close()
 
     @property
     def saved(self) -> bool:
-        return not self._dirty and self.last_error is None
+        """True when nothing typed in this session is missing from the review file."""
+        return self.autosave.status.on_disk
+
+    @property
+    def last_error(self) -> str | None:
+        """Why the last save failed, or ``None``."""
+        return self.autosave.last_error
+
+    @property
+    def save_count(self) -> int:
+        """How many times this widget wrote the review file."""
+        return self.autosave.save_count
 
     # ------------------------------------------------------------------ internals
+    def _record_quietly(self, item_id: str, status: str, justification: str, cited: list[str]) -> None:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", MissingJustificationWarning)
+            self.review.set_answer(item_id, self.reviewer, status, justification, evidence=cited)
+
     def _on_edit(self, item_id: str, status: str | None, justification: str) -> None:
         view = self.items[item_id]
-        if status is None:
-            view.refresh_notes()
+        try:  # a justification typed before any status is kept too, as an "unanswered" note
+            self.autosave.edit(item_id, self.reviewer, status or "unanswered", justification or "")
+        except MisynError as exc:
+            if status in ra.NEEDS_REASON and not (justification or "").strip():
+                msg = ra.answer_problem(status, justification) + " Type it below; the answer is recorded then."
+                view.warning.value = f'<span style="{_WARN}">⚠ {esc(msg)}</span>'
+            else:
+                view.warning.value = f'<span style="{_ERR}">Not recorded: {esc(exc)}</span>'
             return
-        with self._lock:
-            ans = ra.answer_of(self.review, item_id, self.reviewer) or {}
-            cited = [str(e) for e in ans.get("evidence") or []]
-            cited += [e for e in ra.linked_by(self.review, item_id, self.reviewer) if e not in cited]
-            try:
-                with warnings.catch_warnings():  # the view shows its own CLAIM-style warning
-                    warnings.simplefilter("ignore", MissingJustificationWarning)
-                    self.review.set_answer(item_id, self.reviewer, status, justification or "", evidence=cited)
-            except MisynError as exc:
-                if status in ra.NEEDS_REASON and not (justification or "").strip():
-                    msg = ra.answer_problem(status, justification) + " Type it below; the answer is recorded then."
-                    view.warning.value = f'<span style="{_WARN}">⚠ {esc(msg)}</span>'
-                else:
-                    view.warning.value = f'<span style="{_ERR}">Not recorded: {esc(exc)}</span>'
-                return  # the saved link is cited on the next try
-            self._mark_dirty()
-        view.refresh_notes()
+        view.refresh_warning()
         self._refresh_progress()
 
-    def _mark_dirty(self) -> None:
-        self._dirty = True
-        self._set_state("unsaved changes…", _WARN)
-        if self.debounce_s <= 0:
-            self.flush()
-            return
-        if self._timer is not None:
-            self._timer.cancel()
-        self._timer = threading.Timer(self.debounce_s, self.flush)
-        self._timer.daemon = True
-        self._timer.start()
+    def _after_save(self) -> None:
+        """After each save (under the save lock): other reviewers' answers and evidence may have been merged in."""
+        for view in self.items.values():
+            view.refresh_notes()
+        self._refresh_progress()
 
-    def _set_state(self, text: str, style: str) -> None:
-        self.state_text = text
-        self.state.value = f'<span style="{style}">{esc(text)}</span>'
+    def _show_state(self, status: SaveStatus) -> None:
+        self.state_text = status.text
+        symbol, style = _STATE_LOOK[status.kind]
+        self.state.value = (f'<span role="status" data-state="{esc(status.kind)}" style="{style}">{symbol} '
+                            f"{esc(status.text)}</span>")
 
     def _reload(self) -> None:
         self._loading = True
         try:
-            for view in self.items.values():
-                view.refresh()
+            with self.autosave.editing():
+                for view in self.items.values():
+                    view.refresh()
         finally:
             self._loading = False
         self._refresh_progress()
 
     def _refresh_progress(self) -> None:
+        drafts = self.autosave.drafts()
         for st, (bar, txt) in self.progress.items():
-            answered, complete, total = stage_progress(self.review, self.checklist.by_stage(st), self.reviewer)
+            with self.autosave.editing():  # the timer thread may be recording answers
+                answered, complete, total = stage_progress(self.review, self.checklist.by_stage(st),
+                                                           self.reviewer, drafts)
             bar.value = answered
             missing = answered - complete
             txt.value = (f"{answered} of {total} answered" + (f" · {missing} need a justification/reason"
@@ -320,8 +367,12 @@ class ChecklistWidget(StaticFallback, w.VBox):
 
     def static_html(self) -> str:
         """A static table of the items, this reviewer's answers, evidence and other reviewers' answers."""
+        where = ""
+        if self.path is not None:
+            where = (f" — saved to <code>{esc(self.path)}</code>" if self.saved
+                     else f" — <b>{esc(self.autosave.status.text)}</b> (<code>{esc(self.path)}</code>)")
         out = [f'<div class="misyn-checklist-static"><p><b>Checklist</b> — reviewer <b>{esc(self.reviewer)}</b>'
-               + (f" — saved to <code>{esc(self.path)}</code>" if self.path else "") + "</p>"]
+               + where + "</p>"]
         store = ra.evidence_store(self.review)
         for st in self.stages:
             items = self.checklist.by_stage(st)
@@ -334,11 +385,11 @@ class ChecklistWidget(StaticFallback, w.VBox):
                 ans = ra.answer_of(self.review, it.id, self.reviewer) or {}
                 ev = "<br>".join(esc(evidence_line(store[e])) for e in item_evidence_ids(self.review, it, ans)
                                  if e in store)
-                others = ", ".join(f"{esc(r)}: {esc(a.get('status'))}" for r, a in
+                others = ", ".join(f"{esc(r)}: {esc(_words(a.get('status')))}" for r, a in
                                    sorted(ra.answers_for(self.review, it.id).items()) if r != self.reviewer)
                 if disagreements(self.review, it.id):
                     others += " <b>(disagreement)</b>"
-                status = ans.get("status") or "[More information needed]"
+                status = _words(ans.get("status"))
                 out.append(f"<tr><td>{esc(it.id)} {esc(it.title)}</td><td>{esc(it.question)}</td>"
                            f"<td>{esc(status)}</td><td>{esc(ans.get('justification', ''))}</td><td>{ev}</td>"
                            f"<td>{others}</td></tr>")

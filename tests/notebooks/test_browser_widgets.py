@@ -117,9 +117,7 @@ def test_widgets_in_real_jupyterlab(tmp_path: Path):
             while _answer_on_disk(review_file, item_id) != "no" and time.monotonic() < deadline:
                 time.sleep(0.2)
             assert _answer_on_disk(review_file, item_id) == "no", "the click did not reach the review file"
-            page.wait_for_function(
-                "() => document.querySelector('.misyn-save-state').innerText.startsWith('saved')",
-                timeout=10_000)
+            page.wait_for_selector(".misyn-save-state [data-state='saved']", timeout=10_000)
             page.screenshot(path=str(shot), full_page=False)
             page.locator(".misyn-explorer").first.screenshot(path=str(ARTIFACTS / "05_evaluation_explorer.png"))
         except Exception:
