@@ -1,10 +1,12 @@
-"""Real-browser test: a justification typed in the checklist is on disk without leaving the text box, and
-survives a page reload and a kernel restart (JupyterLab on localhost + headless Chromium via Playwright).
+"""Real-browser tests (JupyterLab on localhost + headless Chromium via Playwright) of the checklist and quiz.
 
-Steps: run a notebook holding a ChecklistWidget (default quiet period), choose Yes, click into the
+Checklist: run a notebook holding a ChecklistWidget (default quiet period), choose Yes, click into the
 justification box and type, never leaving it; the save-state label must go "unsaved" and then "saved", and the
 review file must then hold the whole text. Reload the page, restart the kernel, find the text in the file,
 re-run the notebook and find it in the widget again, with Yes marked by a tick, a filled button and words.
+
+Quiz: a bank quiz shows no answer or explanation before a choice; a wrong choice says why it is wrong without
+giving the answer away; the right choice says why, and why not the others.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ CELLS = [
 ]
 
 #: Records every save state the label shows, from the moment it is installed.
+QUIZ_CELLS = [("parameters", "quiz_id = '04-memorisation'"),
+              (None, "from misyn_lab.widgets.quiz import Quiz\nQuiz.from_bank(quiz_id)")]
+
 RECORD_STATES = """() => {
   window.__states = [];
   const label = document.querySelector('.misyn-checklist .misyn-save-state');
@@ -43,9 +48,9 @@ RECORD_STATES = """() => {
 }"""
 
 
-def _write_notebook(path: Path) -> None:
+def _write_notebook(path: Path, cells: list[tuple[str | None, str]] = CELLS) -> None:
     nb = nbformat.v4.new_notebook()
-    for tag, src in CELLS:
+    for tag, src in cells:
         cell = nbformat.v4.new_code_cell(src)
         if tag:
             cell.metadata["tags"] = [tag]
@@ -89,14 +94,62 @@ def _open(page, url: str) -> None:
     _kernel_idle(page)
 
 
-def _run_all(page) -> None:
+def _run_all(page, ready: str = ".misyn-checklist .misyn-item textarea") -> None:
     page.click("div.lm-MenuBar-itemLabel:text-is('Run')")
     page.click("text=Run All Cells")
-    page.locator(".misyn-checklist .misyn-item textarea").first.wait_for(timeout=90_000)
+    page.locator(ready).first.wait_for(timeout=90_000)
 
 
-@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium at /usr/bin/chromium "
-                    "(.ci/run installs it)")
+needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium at "
+                                    "/usr/bin/chromium (.ci/run installs it)")
+
+
+@needs_chromium
+def test_quiz_gives_nothing_away_before_a_choice(tmp_path: Path):
+    from playwright.sync_api import sync_playwright
+
+    from misyn_lab.workbook.quiz_bank import get_quiz
+
+    bank = get_quiz("04-memorisation")
+    wrong = next(o for o in bank.options if "nearest-neighbour" in o.text)
+    root = tmp_path / "root"
+    root.mkdir()
+    _write_notebook(root / "quiz.ipynb", QUIZ_CELLS)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with jupyter_lab(root, tmp_path / "jupyter") as server, sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        try:
+            _open(page, server.notebook_url("quiz.ipynb"))
+            _run_all(page, ".jp-OutputArea .misyn-quiz .widget-radio-box")
+            quiz = page.locator(".jp-OutputArea .misyn-quiz").first
+            shown = page.locator(".jp-Notebook").inner_text()
+            assert bank.question in shown and all(o.text in shown for o in bank.options)
+            assert not any(o.why in shown for o in bank.options) and "Show answer" not in shown
+
+            quiz.locator("label", has_text=wrong.text).click()
+            feedback = quiz.locator(".widget-html").last
+            page.wait_for_function("(t) => document.querySelector('.jp-Notebook').innerText.includes(t)",
+                                   arg="Not quite.", timeout=30_000)
+            assert wrong.why in feedback.inner_text() and bank.answer.why not in page.locator(
+                ".jp-Notebook").inner_text()
+
+            quiz.locator("label", has_text=bank.answer.text).click()
+            page.wait_for_function("(t) => document.querySelector('.jp-Notebook').innerText.includes(t)",
+                                   arg="Correct.", timeout=30_000)
+            text = feedback.inner_text()
+            assert bank.answer.why in text and "Why not the others" in text
+            assert all(o.why in text for o in bank.options)
+            quiz.screenshot(path=str(ARTIFACTS / "quiz_after_answer.png"))
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / "quiz_failure.png"))
+            shutil.copy(server.log, ARTIFACTS / "quiz_jupyter.log")
+            raise
+        finally:
+            browser.close()
+
+
+@needs_chromium
 def test_typed_justification_survives_reload_and_kernel_restart(tmp_path: Path):
     from playwright.sync_api import sync_playwright
 

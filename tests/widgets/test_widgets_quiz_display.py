@@ -1,4 +1,4 @@
-"""Quiz feedback, and the display helpers (attach results to a checklist widget, show a figure)."""
+"""Quiz feedback (every option explained after a choice, nothing given away before), and the display helpers (attach results to a checklist widget, show a figure)."""
 
 from __future__ import annotations
 
@@ -17,25 +17,68 @@ from misyn_lab.widgets.checklist import ChecklistWidget  # noqa: E402
 from misyn_lab.widgets.display import attach_matching, show_figure  # noqa: E402
 from misyn_lab.widgets.quiz import Quiz  # noqa: E402
 
+WHY = ["L1 is about single images.", "Subgroups get thinned.", "L3 is the shift that follows."]
 
-def test_quiz_gives_immediate_feedback():
-    q = Quiz("Which limit?", ["L1", "L2", "L3"], "L2", "Subgroups get thinned.")
+
+def test_quiz_gives_immediate_feedback_with_every_options_explanation():
+    q = Quiz("Which limit?", ["L1", "L2", "L3"], "L2", WHY)
+    assert q.feedback.value == "<i>Choose an answer.</i>"
     q.choice.value = "L1"
-    assert "Not quite" in q.feedback.value and "Subgroups" not in q.feedback.value
+    assert "Not quite. L1 is about single images. Try another option." in q.feedback.value
+    assert "Subgroups" not in q.feedback.value and "L3 is the shift" not in q.feedback.value  # answer not given
     q.choice.value = "L2"
-    assert "Correct" in q.feedback.value and "Subgroups get thinned." in q.feedback.value
+    assert "✓ Correct. Subgroups get thinned." in q.feedback.value
+    assert "<li><i>L1</i>: L1 is about single images.</li>" in q.feedback.value  # why not the others
+    assert "<li><i>L3</i>: L3 is the shift that follows.</li>" in q.feedback.value
     assert q.attempts == ["L1", "L2"]
+    mapped = Quiz("Which limit?", ["L1", "L2", "L3"], 1, dict(zip(["L3", "L1", "L2"], [WHY[2], WHY[0], WHY[1]])))
+    assert mapped.feedback_text("L3") == "Not quite. L3 is the shift that follows. Try another option."
+
+
+def test_static_quiz_does_not_give_the_answer_away():
+    q = Quiz("Which limit?", ["L1", "L2", "L3"], "L2", WHY)
     static = q._repr_mimebundle_()
-    assert "Answer: L2" in static["text/plain"] and "Which limit?" in static["text/html"]
+    assert static["text/plain"] == ("Self-check: Which limit?\n  A. L1\n  B. L2\n  C. L3\n"
+                                    "(Run the notebook to check your answer; it is not shown here.)")
+    html = static["text/html"]
+    before, rest = html.split("<details>", 1)
+    assert '<ol type="A"><li>L1</li><li>L2</li><li>L3</li></ol>' in before
+    assert not any(why in before for why in WHY) and "Answer" not in before
+    assert "<details open" not in html and rest.startswith("<summary>Show answer</summary>")
+    assert "Answer: <b>B. L2</b>" in rest and all(why in rest for why in WHY)
+    assert "<li><b>A</b> (not right): L1 is about single images.</li>" in rest
+
+
+def test_quiz_from_the_bank_shows_bank_order_and_explanations():
+    from misyn_lab.workbook.quiz_bank import get_quiz
+
+    q = Quiz.from_bank("04-memorisation")
+    bank = get_quiz("04-memorisation")
+    assert q.quiz_id == "04-memorisation" and q.question == bank.question
+    assert q.options == [o.text for o in bank.options] and q.answer == bank.answer.text
+    assert q.options.index(q.answer) == 3
+    nn = next(o for o in q.options if "nearest-neighbour" in o)
+    q.choice.value = nn
+    assert "That is detection, not prevention" in q.feedback.value and "✗" in q.feedback.value
+    with pytest.raises(InputError, match="no quiz '04-memorization' in the quiz bank; did you mean"):
+        Quiz.from_bank("04-memorization")
 
 
 def test_quiz_bad_input():
     with pytest.raises(InputError, match="at least two unique options"):
-        Quiz("q", ["a", "a"], 0, "x")
+        Quiz("q", ["a", "a"], 0, ["x", "y"])
     with pytest.raises(InputError, match="answer 'c' is not one of the options"):
-        Quiz("q", ["a", "b"], "c", "x")
+        Quiz("q", ["a", "b"], "c", ["x", "y"])
     with pytest.raises(InputError, match="answer index 5 is outside 0..1"):
-        Quiz("q", ["a", "b"], 5, "x")
+        Quiz("q", ["a", "b"], 5, ["x", "y"])
+    with pytest.raises(InputError) as err:
+        Quiz("q", ["a", "b"], 0, "one explanation for all")
+    assert str(err.value) == ("Quiz.explanations: a quiz needs one explanation per option (2), got 1 "
+                              "(fix: say for each option why it is right or why not)")
+    with pytest.raises(InputError, match=r"options without an explanation: \['b'\]"):
+        Quiz("q", ["a", "b"], 0, ["x", " "])
+    with pytest.raises(InputError, match=r"explanations must name exactly the options; missing \['b'\]"):
+        Quiz("q", ["a", "b"], 0, {"a": "x", "c": "y"})
 
 
 def _results() -> list[MetricResult]:
