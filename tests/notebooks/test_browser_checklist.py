@@ -11,19 +11,18 @@ giving the answer away; the right choice says why, and why not the others.
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
 
-from tests.notebooks.jupyter_harness import CHROMIUM, CHROMIUM_ARGS, jupyter_lab
+from tests.notebooks.jupyter_harness import CHROMIUM, lab_page, open_notebook, run_all, write_notebook
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "browser"
 REVIEWER = "browser-typist"
 TEXT = "Shown in Table 2: deduplicated training set, copy test on held-out real images (n = 120)"
+TEXTAREA = ".misyn-checklist .misyn-item textarea"
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 
@@ -35,28 +34,18 @@ CELLS = [
             f"checklist = ChecklistWidget(review, 'design', reviewer={REVIEWER!r}, path=review_path)\n"
             "checklist")),
 ]
-
-#: Records every save state the label shows, from the moment it is installed.
 QUIZ_CELLS = [("parameters", "quiz_id = '04-memorisation'"),
               (None, "from misyn_lab.widgets.quiz import Quiz\nQuiz.from_bank(quiz_id)")]
 
+#: Records every save state the label shows, from the moment it is installed.
 RECORD_STATES = """() => {
   window.__states = [];
   const label = document.querySelector('.misyn-checklist .misyn-save-state');
   const note = () => { const s = label.querySelector('[data-state]'); if (s) window.__states.push(s.dataset.state); };
   new MutationObserver(note).observe(label, {subtree: true, childList: true, characterData: true});
 }"""
-
-
-def _write_notebook(path: Path, cells: list[tuple[str | None, str]] = CELLS) -> None:
-    nb = nbformat.v4.new_notebook()
-    for tag, src in cells:
-        cell = nbformat.v4.new_code_cell(src)
-        if tag:
-            cell.metadata["tags"] = [tag]
-        nb.cells.append(cell)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, path)
+needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium at "
+                                    "/usr/bin/chromium (.ci/run installs it)")
 
 
 def _answer_on_disk(path: Path, item_id: str) -> tuple[str, str] | None:
@@ -69,146 +58,90 @@ def _answer_on_disk(path: Path, item_id: str) -> tuple[str, str] | None:
 
 
 def _wait_for_disk(path: Path, item_id: str, expected: tuple[str, str], timeout_s: float = 30) -> None:
+    """Poll the review file until the answer is ``expected`` (the save runs in the kernel, not in this process)."""
     deadline = time.monotonic() + timeout_s
     while _answer_on_disk(path, item_id) != expected and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _answer_on_disk(path, item_id) == expected
 
 
-def _kernel_idle(page) -> None:
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
-
-
-def _open(page, url: str) -> None:
-    page.goto(url)
-    page.wait_for_selector(".jp-Notebook", timeout=60_000)
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    select = page.locator(".jp-Dialog button", has_text="Select")  # a slow server may ask for the kernel
-    try:
-        select.wait_for(timeout=5_000)
-    except PlaywrightTimeout:  # no dialog: the kernel started by itself
-        select = None
-    if select is not None:
-        select.click()
-    _kernel_idle(page)
-
-
-def _run_all(page, ready: str = ".misyn-checklist .misyn-item textarea") -> None:
-    page.click("div.lm-MenuBar-itemLabel:text-is('Run')")
-    page.click("text=Run All Cells")
-    page.locator(ready).first.wait_for(timeout=90_000)
-
-
-needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium at "
-                                    "/usr/bin/chromium (.ci/run installs it)")
-
-
 @needs_chromium
 def test_quiz_gives_nothing_away_before_a_choice(tmp_path: Path):
-    from playwright.sync_api import sync_playwright
-
     from misyn_lab.workbook.quiz_bank import get_quiz
 
     bank = get_quiz("04-memorisation")
     wrong = next(o for o in bank.options if "nearest-neighbour" in o.text)
     root = tmp_path / "root"
     root.mkdir()
-    _write_notebook(root / "quiz.ipynb", QUIZ_CELLS)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with jupyter_lab(root, tmp_path / "jupyter") as server, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        try:
-            _open(page, server.notebook_url("quiz.ipynb"))
-            _run_all(page, ".jp-OutputArea .misyn-quiz .widget-radio-box")
-            quiz = page.locator(".jp-OutputArea .misyn-quiz").first
-            shown = page.locator(".jp-Notebook").inner_text()
-            assert bank.question in shown and all(o.text in shown for o in bank.options)
-            assert not any(o.why in shown for o in bank.options) and "Show answer" not in shown
+    write_notebook(root / "quiz.ipynb", QUIZ_CELLS)
+    with lab_page(root, tmp_path / "jupyter", ARTIFACTS, "quiz") as (server, page):
+        open_notebook(page, server.notebook_url("quiz.ipynb"))
+        run_all(page, ".jp-OutputArea .misyn-quiz .widget-radio-box")
+        quiz = page.locator(".jp-OutputArea .misyn-quiz").first
+        notebook = page.locator(".jp-Notebook")
+        shown = notebook.inner_text()
+        assert bank.question in shown and all(o.text in shown for o in bank.options)
+        assert not any(o.why in shown for o in bank.options) and "Show answer" not in shown
 
-            quiz.locator("label", has_text=wrong.text).click()
-            feedback = quiz.locator(".widget-html").last
-            page.wait_for_function("(t) => document.querySelector('.jp-Notebook').innerText.includes(t)",
-                                   arg="Not quite.", timeout=30_000)
-            assert wrong.why in feedback.inner_text() and bank.answer.why not in page.locator(
-                ".jp-Notebook").inner_text()
+        quiz.locator("label", has_text=wrong.text).click()
+        feedback = quiz.locator(".widget-html").last
+        page.wait_for_function("(t) => document.querySelector('.jp-Notebook').innerText.includes(t)",
+                               arg="Not quite.", timeout=30_000)
+        assert wrong.why in feedback.inner_text() and bank.answer.why not in notebook.inner_text()
 
-            quiz.locator("label", has_text=bank.answer.text).click()
-            page.wait_for_function("(t) => document.querySelector('.jp-Notebook').innerText.includes(t)",
-                                   arg="Correct.", timeout=30_000)
-            text = feedback.inner_text()
-            assert bank.answer.why in text and "Why not the others" in text
-            assert all(o.why in text for o in bank.options)
-            quiz.screenshot(path=str(ARTIFACTS / "quiz_after_answer.png"))
-        except Exception:
-            page.screenshot(path=str(ARTIFACTS / "quiz_failure.png"))
-            shutil.copy(server.log, ARTIFACTS / "quiz_jupyter.log")
-            raise
-        finally:
-            browser.close()
+        quiz.locator("label", has_text=bank.answer.text).click()
+        page.wait_for_function("(t) => document.querySelector('.jp-Notebook').innerText.includes(t)",
+                               arg="Correct.", timeout=30_000)
+        text = feedback.inner_text()
+        assert bank.answer.why in text and "Why not the others" in text
+        assert all(o.why in text for o in bank.options)
+        quiz.screenshot(path=str(ARTIFACTS / "quiz_after_answer.png"))
 
 
 @needs_chromium
 def test_typed_justification_survives_reload_and_kernel_restart(tmp_path: Path):
-    from playwright.sync_api import sync_playwright
-
     root = tmp_path / "root"
     (root / "reviews").mkdir(parents=True)
-    _write_notebook(root / "typing.ipynb")
+    write_notebook(root / "typing.ipynb", CELLS)
     review_file = root / "reviews" / "review.yaml"
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for stale in ("typing_failure.png", "typing_jupyter.log"):
-        (ARTIFACTS / stale).unlink(missing_ok=True)
-    with jupyter_lab(root, tmp_path / "jupyter") as server, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        try:
-            _open(page, server.notebook_url("typing.ipynb"))
-            _run_all(page)
-            item = page.locator(".misyn-checklist .misyn-item").first
-            item_id = item.locator("b").first.inner_text().split(" ·")[0].strip()
+    with lab_page(root, tmp_path / "jupyter", ARTIFACTS, "typing") as (server, page):
+        open_notebook(page, server.notebook_url("typing.ipynb"))
+        run_all(page, TEXTAREA)
+        item = page.locator(".misyn-checklist .misyn-item").first
+        item_id = item.locator("b").first.inner_text().split(" ·")[0].strip()
 
-            item.locator(".misyn-status button[data-value='Yes']").click()
-            _wait_for_disk(review_file, item_id, ("yes", ""))
-            page.wait_for_selector(".misyn-save-state [data-state='saved']", timeout=10_000)
+        item.locator(".misyn-status button[data-value='Yes']").click()
+        _wait_for_disk(review_file, item_id, ("yes", ""))
+        page.wait_for_selector(".misyn-save-state [data-state='saved']", timeout=10_000)
 
-            page.evaluate(RECORD_STATES)
-            box = item.locator("textarea")
-            box.click()
-            page.keyboard.type(TEXT, delay=25)  # focus never leaves the box: no blur, no "change" event
-            _wait_for_disk(review_file, item_id, ("yes", TEXT))
-            page.wait_for_selector(".misyn-save-state [data-state='saved']", timeout=10_000)
-            states = page.evaluate("() => window.__states")
-            assert "unsaved" in states and states[-1] == "saved", states  # unsaved while typing, then saved
-            assert _answer_on_disk(review_file, item_id) == ("yes", TEXT)  # "saved" means: in the file
-            assert page.evaluate("() => document.activeElement.tagName") == "TEXTAREA"
+        page.evaluate(RECORD_STATES)
+        item.locator("textarea").click()
+        page.keyboard.type(TEXT, delay=25)  # focus never leaves the box: no blur, no "change" event
+        _wait_for_disk(review_file, item_id, ("yes", TEXT))
+        page.wait_for_selector(".misyn-save-state [data-state='saved']", timeout=10_000)
+        states = page.evaluate("() => window.__states")
+        assert "unsaved" in states and states[-1] == "saved", states  # unsaved while typing, then saved
+        assert _answer_on_disk(review_file, item_id) == ("yes", TEXT)  # "saved" means: in the file
+        assert page.evaluate("() => document.activeElement.tagName") == "TEXTAREA"
 
-            page.reload()  # still inside the text box
-            _open(page, server.notebook_url("typing.ipynb"))
-            page.click("div.lm-MenuBar-itemLabel:text-is('Kernel')")
-            page.click("text=Restart Kernel…")
-            page.locator(".jp-Dialog .jp-mod-accept").click()
-            _kernel_idle(page)
-            assert _answer_on_disk(review_file, item_id) == ("yes", TEXT)
+        page.reload()  # still inside the text box
+        open_notebook(page, server.notebook_url("typing.ipynb"))
+        page.click("div.lm-MenuBar-itemLabel:text-is('Kernel')")
+        page.click("text=Restart Kernel…")
+        page.locator(".jp-Dialog .jp-mod-accept").click()
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=90_000)
+        assert _answer_on_disk(review_file, item_id) == ("yes", TEXT)
 
-            _run_all(page)
-            item = page.locator(".misyn-checklist .misyn-item").first
-            page.wait_for_function(
-                "(t) => document.querySelector('.misyn-checklist .misyn-item textarea').value === t",
-                arg=TEXT, timeout=30_000)
-            chosen = item.locator(".misyn-status button.mod-active")
-            chosen.locator("i.fa-check").wait_for(timeout=10_000)  # a tick on the chosen button
-            assert chosen.inner_text().strip() == "Yes"
-            assert "Your answer: ✓ Yes" in item.locator(".misyn-chosen").inner_text()  # and words
-            fill = chosen.evaluate("(b) => getComputedStyle(b).backgroundColor")
-            plain = item.locator(".misyn-status button:not(.mod-active)").first.evaluate(
-                "(b) => getComputedStyle(b).backgroundColor")
-            assert fill == "rgb(13, 71, 161)" and plain != fill  # and a filled colour
-            item.screenshot(path=str(ARTIFACTS / "checklist_item_after_restart.png"))
-        except Exception:
-            page.screenshot(path=str(ARTIFACTS / "typing_failure.png"))
-            shutil.copy(server.log, ARTIFACTS / "typing_jupyter.log")
-            raise
-        finally:
-            browser.close()
+        run_all(page, TEXTAREA)
+        item = page.locator(".misyn-checklist .misyn-item").first
+        page.wait_for_function(f"(t) => document.querySelector({TEXTAREA!r}).value === t", arg=TEXT,
+                               timeout=30_000)
+        chosen = item.locator(".misyn-status button.mod-active")
+        chosen.locator("i.fa-check").wait_for(timeout=10_000)  # a tick on the chosen button
+        assert chosen.inner_text().strip() == "Yes"
+        assert "Your answer: ✓ Yes" in item.locator(".misyn-chosen").inner_text()  # and words
+        fill = chosen.evaluate("(b) => getComputedStyle(b).backgroundColor")
+        plain = item.locator(".misyn-status button:not(.mod-active)").first.evaluate(
+            "(b) => getComputedStyle(b).backgroundColor")
+        assert fill == "rgb(13, 71, 161)" and plain != fill  # and a filled colour
+        item.screenshot(path=str(ARTIFACTS / "checklist_item_after_restart.png"))

@@ -6,14 +6,12 @@ button, and checks that the readout changed and that the review file on disk hol
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
 
-from tests.notebooks.jupyter_harness import CHROMIUM, CHROMIUM_ARGS, jupyter_lab
+from tests.notebooks.jupyter_harness import CHROMIUM, lab_page, open_notebook, run_all, write_notebook
 
 REPO = Path(__file__).resolve().parents[2]
 ARTIFACTS = REPO / "test-artifacts" / "browser"
@@ -35,27 +33,6 @@ CELLS = [
 ]
 
 
-def _write_notebook(path: Path) -> None:
-    nb = nbformat.v4.new_notebook()
-    for tag, src in CELLS:
-        cell = nbformat.v4.new_code_cell(src)
-        if tag:
-            cell.metadata["tags"] = [tag]
-        nb.cells.append(cell)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, path)
-
-
-def _accept_kernel_dialog(page) -> None:
-    """A slow server can make JupyterLab ask which kernel to start: accept the default (Python 3)."""
-    select = page.locator(".jp-Dialog button", has_text="Select")
-    try:
-        select.wait_for(timeout=8_000)
-    except Exception:  # Playwright's TimeoutError: no dialog, the kernel started by itself
-        return
-    select.click()
-
-
 def _answer_on_disk(path: Path, item_id: str) -> str | None:
     from misyn_lab.checklist import Review
 
@@ -70,60 +47,41 @@ def _answer_on_disk(path: Path, item_id: str) -> str | None:
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium at /usr/bin/chromium "
                     "(.ci/run installs it)")
 def test_widgets_in_real_jupyterlab(tmp_path: Path):
-    from playwright.sync_api import sync_playwright
-
     root = tmp_path / "root"
     root.mkdir()
-    _write_notebook(root / "browser_eval.ipynb")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for stale in ("failure.png", "jupyter.log"):
-        (ARTIFACTS / stale).unlink(missing_ok=True)
+    write_notebook(root / "browser_eval.ipynb", CELLS)
     shot = ARTIFACTS / "05_evaluation_widgets.png"
-    with jupyter_lab(root, tmp_path / "jupyter") as server, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        try:
-            page.goto(server.notebook_url("browser_eval.ipynb"))
-            page.wait_for_selector(".jp-Notebook", timeout=60_000)
-            _accept_kernel_dialog(page)
-            page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
-            page.click("div.lm-MenuBar-itemLabel:text-is('Run')")
-            page.click("text=Run All Cells")
-            readout = page.locator(".misyn-readout").first
-            readout.wait_for(timeout=90_000)
-            page.locator(".misyn-checklist .misyn-status").first.wait_for(timeout=90_000)
-            before = readout.inner_text()
-            assert "precision" in before.lower()
-            plot_before = page.locator(".misyn-explorer img").first.get_attribute("src")
+    with lab_page(root, tmp_path / "jupyter", ARTIFACTS, "widgets") as (server, page):
+        open_notebook(page, server.notebook_url("browser_eval.ipynb"))
+        run_all(page, ".misyn-readout")
+        readout = page.locator(".misyn-readout").first
+        page.locator(".misyn-checklist .misyn-status").first.wait_for(timeout=90_000)
+        before = readout.inner_text()
+        assert "precision" in before.lower()
+        plot_before = page.locator(".misyn-explorer img").first.get_attribute("src")
 
-            knob = page.locator(".misyn-knob .noUi-handle").first
-            knob.focus()
-            for _ in range(3):
-                page.keyboard.press("ArrowRight")
-            page.wait_for_function(
-                "([sel, old]) => { const e = document.querySelector(sel); return e && e.innerText !== old; }",
-                arg=[".misyn-readout", before], timeout=30_000)
-            after = readout.inner_text()
-            assert after != before and "knob = 16" in before and "knob = 16" not in after
-            page.wait_for_function(
-                "(old) => document.querySelector('.misyn-explorer img').getAttribute('src') !== old",
-                arg=plot_before, timeout=10_000)
+        knob = page.locator(".misyn-knob .noUi-handle").first
+        knob.focus()
+        for _ in range(3):
+            page.keyboard.press("ArrowRight")
+        page.wait_for_function(
+            "([sel, old]) => { const e = document.querySelector(sel); return e && e.innerText !== old; }",
+            arg=[".misyn-readout", before], timeout=30_000)
+        after = readout.inner_text()
+        assert after != before and "knob = 16" in before and "knob = 16" not in after
+        page.wait_for_function(
+            "(old) => document.querySelector('.misyn-explorer img').getAttribute('src') !== old",
+            arg=plot_before, timeout=10_000)
 
-            first_item = page.locator(".misyn-checklist .misyn-item").first
-            item_id = first_item.locator("b").first.inner_text().split(" ·")[0].strip()
-            first_item.locator(".misyn-status button[data-value='No']").click()
-            review_file = root / "review.yaml"
-            deadline = time.monotonic() + 20
-            while _answer_on_disk(review_file, item_id) != "no" and time.monotonic() < deadline:
-                time.sleep(0.2)
-            assert _answer_on_disk(review_file, item_id) == "no", "the click did not reach the review file"
-            page.wait_for_selector(".misyn-save-state [data-state='saved']", timeout=10_000)
-            page.screenshot(path=str(shot), full_page=False)
-            page.locator(".misyn-explorer").first.screenshot(path=str(ARTIFACTS / "05_evaluation_explorer.png"))
-        except Exception:
-            page.screenshot(path=str(ARTIFACTS / "failure.png"))
-            shutil.copy(server.log, ARTIFACTS / "jupyter.log")
-            raise
-        finally:
-            browser.close()
+        first_item = page.locator(".misyn-checklist .misyn-item").first
+        item_id = first_item.locator("b").first.inner_text().split(" ·")[0].strip()
+        first_item.locator(".misyn-status button[data-value='No']").click()
+        review_file = root / "review.yaml"
+        deadline = time.monotonic() + 20
+        while _answer_on_disk(review_file, item_id) != "no" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _answer_on_disk(review_file, item_id) == "no", "the click did not reach the review file"
+        page.wait_for_selector(".misyn-save-state [data-state='saved']", timeout=10_000)
+        page.screenshot(path=str(shot), full_page=False)
+        page.locator(".misyn-explorer").first.screenshot(path=str(ARTIFACTS / "05_evaluation_explorer.png"))
     assert shot.stat().st_size > 10_000

@@ -71,6 +71,14 @@ def _widget(path: Path, timers: FakeTimers, clock: FakeClock | None = None, revi
     return widget
 
 
+def _setup(tmp_path: Path):
+    """``(review path, fake timers, widget, first item id, its view)`` for a fresh review."""
+    path, timers = tmp_path / "review.yaml", FakeTimers()
+    w = _widget(path, timers)
+    item = next(iter(w.items))
+    return path, timers, w, item, w.items[item]
+
+
 def _type(view, text: str, start: str = "") -> None:
     """Type ``text`` one key at a time, as a text box with continuous_update=True reports it."""
     for i in range(1, len(text) + 1):
@@ -85,10 +93,7 @@ def _on_disk(path: Path, item: str, reviewer: str = "ann") -> tuple[str, str] | 
 
 
 def test_typing_is_saved_after_the_quiet_period_in_one_history_entry(tmp_path: Path):
-    path, timers = tmp_path / "review.yaml", FakeTimers()
-    w = _widget(path, timers)
-    item = next(iter(w.items))
-    view = w.items[item]
+    path, timers, w, item, view = _setup(tmp_path)
     view.status.value = "yes"
     _type(view, "Table 2 of the paper")
     assert not path.exists() and w.state_text.startswith("unsaved") and not w.saved
@@ -123,10 +128,7 @@ def test_continuous_typing_is_saved_by_max_wait(tmp_path: Path):
 
 
 def test_keys_arriving_during_a_save_keep_the_label_unsaved(tmp_path: Path, monkeypatch):
-    path, timers = tmp_path / "review.yaml", FakeTimers()
-    w = _widget(path, timers)
-    item = next(iter(w.items))
-    view = w.items[item]
+    path, timers, w, item, view = _setup(tmp_path)
     view.status.value = "yes"
     _type(view, "Fig. 3")
     real_save = Review.save
@@ -203,10 +205,8 @@ def test_a_failed_save_keeps_the_text_and_the_next_flush_writes_it(tmp_path: Pat
 
 
 def test_text_typed_before_choosing_a_status_is_kept(tmp_path: Path):
-    path, timers = tmp_path / "review.yaml", FakeTimers()
-    w = _widget(path, timers)
-    item = next(iter(w.items))
-    _type(w.items[item], "ask the authors about the split")
+    path, timers, w, item, view = _setup(tmp_path)
+    _type(view, "ask the authors about the split")
     timers.fire()
     assert _on_disk(path, item) == ("unanswered", "ask the authors about the split")
     again = _widget(path, FakeTimers())
@@ -229,10 +229,8 @@ def test_close_saves_pending_text(tmp_path: Path):
 
 
 def test_flush_all_saves_every_live_autosave(tmp_path: Path):
-    path, timers = tmp_path / "review.yaml", FakeTimers()
-    w = _widget(path, timers)
-    item = next(iter(w.items))
-    w.items[item].status.value = "no"
+    path, _, w, item, view = _setup(tmp_path)
+    view.status.value = "no"
     assert not path.exists()
     assert all(flush_all())  # what runs at interpreter exit
     assert _on_disk(path, item) == ("no", "")
@@ -285,8 +283,7 @@ def test_kernel_restart_saves_pending_text(tmp_path: Path):
 
 
 def test_chosen_status_is_marked_by_tick_fill_and_words(tmp_path: Path):
-    w = _widget(tmp_path / "review.yaml", FakeTimers())
-    view = next(iter(w.items.values()))
+    _, _, w, _, view = _setup(tmp_path)
     assert list(view.status.icons) == ["", "", "", "", ""] and "none chosen yet" in view.chosen.value
     view.status.value = "not_applicable"
     assert list(view.status.icons) == ["", "", "", "check", ""]

@@ -1,4 +1,5 @@
-"""Quiz feedback (every option explained after a choice, nothing given away before), and the display helpers (attach results to a checklist widget, show a figure)."""
+"""Quiz feedback (every option explained after a choice, nothing given away before), and the display helpers
+(attach results to a checklist widget, show a figure)."""
 
 from __future__ import annotations
 
