@@ -75,6 +75,19 @@ def _status_text(kind: str, path: Path | None, detail: str = "") -> str:
 
 
 _LIVE: weakref.WeakSet[AnswerAutosave] = weakref.WeakSet()
+_REVIEW_LOCKS: dict[int, threading.RLock] = {}
+_REVIEW_LOCKS_GUARD = threading.Lock()
+
+
+def review_lock(review: Any) -> threading.RLock:
+    """The one save lock of a Review object, shared by every autosave (and widget) that holds it, so two
+    widgets over the same review never record or save at the same time (released with the review)."""
+    with _REVIEW_LOCKS_GUARD:
+        lock = _REVIEW_LOCKS.get(id(review))
+        if lock is None:
+            lock = _REVIEW_LOCKS[id(review)] = threading.RLock()
+            weakref.finalize(review, _REVIEW_LOCKS.pop, id(review), None)
+        return lock
 
 
 def flush_all() -> list[bool]:
@@ -120,7 +133,7 @@ class AnswerAutosave:
         self._on_status, self._on_saved = on_status, on_saved
         self._timer_factory, self._clock = timer_factory, clock
         self._lock = threading.RLock()  # drafts, generation, timer, status (held only briefly)
-        self._save_lock = threading.RLock()  # the review object and the file (held for a whole save)
+        self._save_lock = review_lock(review)  # the review object and the file (held for a whole save)
         self._drafts: dict[tuple[str, str], tuple[str, str]] = {}
         self._dirty = False  # the review object changed directly (evidence) and needs saving
         self._generation = 0  # incremented by every edit
@@ -142,9 +155,9 @@ class AnswerAutosave:
         self.review.checklist.item(item_id)
         with warnings.catch_warnings():  # the widget shows its own missing-justification note
             warnings.simplefilter("ignore", MissingJustificationWarning)
-            make_answer(item_id, reviewer, status, justification)
+            answer = make_answer(item_id, reviewer, status, justification)
         with self._lock:
-            self._drafts[(item_id, reviewer)] = (status, justification)
+            self._drafts[(item_id, reviewer)] = (answer.status, answer.justification)
             now = self._touch()
         if now:
             self.flush()

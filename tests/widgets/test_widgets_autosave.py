@@ -323,5 +323,24 @@ def test_bad_autosave_input(tmp_path: Path):
         saver.edit(item, "ann", "not_applicable", "  ")
     with pytest.raises(InputError, match="unknown answer status 'maybe'"):
         saver.edit(item, "ann", "maybe", "x")
-    assert saver.drafts() == {} and saver.status.kind == "clean"
     assert saver.flush() is True and not (tmp_path / "r.yaml").exists()  # nothing to save: no file
+    assert saver.drafts() == {} and saver.status.kind == "clean"
+    saver.edit(item, "ann", "N/A", "no images of that kind")  # statuses are stored in their canonical form
+    assert saver.drafts() == {(item, "ann"): ("not_applicable", "no images of that kind")}
+    saver.close()
+    assert saver.review.answer(item, "ann").status == "not_applicable"
+    assert Review.load(tmp_path / "r.yaml").answer(item, "ann").justification == "no images of that kind"
+
+
+def test_two_widgets_over_one_review_share_its_save_lock(tmp_path: Path):
+    from misyn_lab.widgets.autosave import review_lock
+
+    review = Review.new("shared")
+    a = ChecklistWidget(review, "design", reviewer="ann", path=tmp_path / "r.yaml", debounce_s=0)
+    b = ChecklistWidget(review, "evaluation", reviewer="bob", path=tmp_path / "r.yaml", debounce_s=0)
+    assert a.autosave._save_lock is b.autosave._save_lock is review_lock(review)
+    assert review_lock(Review.new("other")) is not review_lock(review)
+    next(iter(a.items.values())).status.value = "no"
+    next(iter(b.items.values())).status.value = "no"
+    saved = Review.load(tmp_path / "r.yaml")
+    assert {r for per in saved.answers.values() for r in per} == {"ann", "bob"}
