@@ -307,7 +307,7 @@ class ClassAgreement:
 
 #: Landis and Koch (1977) verbal bands for kappa, lower bounds.
 BANDS: tuple[tuple[float, str], ...] = ((0.81, "almost perfect"), (0.61, "substantial"), (0.41, "moderate"),
-                                        (0.21, "fair"), (0.0, "slight"), (-math.inf, "below chance"))
+                                        (0.21, "fair"), (0.0, "slight"), (-math.inf, "poor (below chance)"))
 
 
 def band(kappa: float) -> str:

@@ -45,7 +45,8 @@ def answer_distribution(distribution: pd.DataFrame, *, title: str = "How the cla
     ax.invert_yaxis()
     ax.set_xlabel("students (count)")
     ax.set_ylabel("checklist item")
-    ax.legend(fontsize=7, ncols=3, loc="lower right", title="answer (black outline: the key's)")
+    ax.legend(fontsize=7, ncols=6, loc="lower center", bbox_to_anchor=(0.5, 1.0), frameon=False,
+              title="answer (black outline: the key's answer)", title_fontsize=8)
     agree = distribution["pairwise_agreement"].to_numpy(dtype=float)
     if np.isfinite(agree).any():
         worst = int(np.nanargmin(agree))

@@ -179,7 +179,7 @@ def test_too_few_students_give_an_undefined_kappa():
 
 
 @pytest.mark.parametrize("value,word", [(0.9, "almost perfect"), (0.61, "substantial"), (0.5, "moderate"),
-                                        (0.3, "fair"), (0.1, "slight"), (-0.2, "below chance"),
+                                        (0.3, "fair"), (0.1, "slight"), (-0.2, "poor (below chance)"),
                                         (np.nan, "undefined")])
 def test_landis_koch_bands(value, word):
     assert band(value) == word
