@@ -6,6 +6,9 @@
     when any claim is not supported, untested or overclaimed.
 ``misyn-lab stakeholder checklist [--format markdown|html] [--review FILE] [--out FILE]``
     The plain-language checklist for stakeholders (with the review's concerns when ``--review`` is given).
+``misyn-lab stakeholder app [--review FILE] [--port N] [--no-browser]``
+    The stakeholder checklist as a web page with no code (Voilà, on 127.0.0.1 only): question, object to or
+    refuse an item; every concern is saved to the review file at once.
 ``misyn-lab ladder FILE [--out PNG]``
     Evidence per evaluation rung and the claims that reach beyond it; ``--out`` writes the ladder figure.
 """
@@ -83,6 +86,12 @@ def _stakeholder_checklist(args: argparse.Namespace) -> int:
     return 0
 
 
+def _stakeholder_app(args: argparse.Namespace) -> int:
+    from misyn_lab.instruments.stakeholder_app import run_app
+
+    return run_app(args.review, port=args.port, open_browser=not args.no_browser)
+
+
 def _ladder(args: argparse.Namespace) -> int:
     from misyn_lab.checklist.review import Review
     from misyn_lab.instruments.ladder import RUNGS, ladder_data
@@ -129,6 +138,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     cl.add_argument("--review", help="review file: list its stakeholder concerns under each question")
     cl.add_argument("--out", help="write to this file instead of printing")
     cl.set_defaults(func=_stakeholder_checklist)
+    app = ssub.add_parser("app", help="the stakeholder checklist as a no-code web page (Voilà)",
+                          description="Serve the stakeholder checklist as a web page with no code visible, on "
+                                      "127.0.0.1 only: anyone with the page can question, object to or refuse an "
+                                      "item, with their name and role; every concern is saved to the review file "
+                                      "at once. Stop it with Ctrl-C.")
+    app.add_argument("--review", metavar="FILE",
+                     help="review file the concerns are saved to (default: stakeholder-review.yaml here; "
+                          "created on the first concern)")
+    app.add_argument("--port", type=int, default=8866, help="port on 127.0.0.1 (default 8866)")
+    app.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    app.set_defaults(func=_stakeholder_app)
     stake.set_defaults(func=lambda a: (stake.print_help(), 2)[1])
 
     ladder = sub.add_parser("ladder", help="evidence per evaluation rung and claims beyond it")

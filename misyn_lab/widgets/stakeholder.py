@@ -56,6 +56,11 @@ class StakeholderWidget(StaticFallback, w.VBox):
             w.HTML("<b>Open concerns</b>"), self.open_list,
             w.HTML("<b>Developers: answer a concern</b>"), self.concern, self.responder, self.response,
             self.respond_btn])
+        self.add_class("misyn-stakeholder-widget")
+        for widget, name in ((self.item, "item"), (self.name, "name"), (self.role, "role"), (self.kind, "kind"),
+                             (self.text, "text"), (self.submit, "record"), (self.message, "message"),
+                             (self.open_list, "open")):
+            widget.add_class(f"misyn-sh-{name}")  # stable hooks for the browser test and custom styling
         self._refresh()
 
     def _save(self) -> None:

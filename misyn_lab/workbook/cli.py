@@ -23,9 +23,9 @@ def _workbook(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     """Add the ``workbook`` command."""
     p = sub.add_parser("workbook", help="copy the guided notebooks into a folder you can write, ready for JupyterLab",
-                       description="Write the workbook notebooks (00-07 and the two case studies) as .ipynb files "
-                                   "into DIR, with a reviews/ folder for your answers. Existing notebooks in DIR "
-                                   "are kept unless --overwrite is given.")
+                       description="Write the workbook notebooks (00-08, the two case studies and the stakeholder "
+                                   "app) as .ipynb files into DIR, with a reviews/ folder for your answers. Existing "
+                                   "notebooks in DIR are kept unless --overwrite is given.")
     p.add_argument("dir", metavar="DIR", help="folder to create or fill (e.g. my-workbook)")
     p.add_argument("--overwrite", action="store_true", help="replace notebooks that already exist in DIR")
     p.set_defaults(func=_workbook)

@@ -27,6 +27,8 @@ PARAMS = {
     "04_design.ipynb": {"n": 20},
     "05_evaluation.ipynb": {"n": 60, "bootstrap": 30},
     "06_oversight.ipynb": {},
+    "08_class_review.ipynb": {"n_students": 12},
+    "stakeholder_app.ipynb": {},
 }
 
 
@@ -145,3 +147,46 @@ def test_notebooks_are_deterministic_for_a_fixed_seed(executed, tmp_path):
     a = pd.read_csv(table_paths(first_review)["csv"])
     b = pd.read_csv(table_paths(review)["csv"])
     pd.testing.assert_frame_equal(a, b)
+
+
+VIGNETTE_STAGES = {"02_technical_standards.ipynb": "technical_standards",
+                   "03_problem_formulation.ipynb": "problem_formulation", "04_design.ipynb": "design",
+                   "05_evaluation.ipynb": "evaluation", "06_oversight.ipynb": "oversight"}
+
+
+@pytest.mark.parametrize("name,stage", list(VIGNETTE_STAGES.items()))
+def test_stage_notebooks_open_with_a_fictional_vignette_and_hide_its_key(executed, name, stage):
+    from misyn_lab.workbook import vignette, vignette_key
+
+    nb, _ = executed[name]
+    text = _text(nb)
+    v = vignette(stage)
+    assert v.title in text and "Fictional: written for this workbook." in text
+    assert "misyn-feedback-static" in text and "the answer key is not shown here" in text
+    key = vignette_key(stage)
+    for item in key.answers:  # nothing answered headless: no reason of the key may appear in the static output
+        reason = key.answer(item, "answer key").justification
+        assert reason not in text and reason.replace("'", "&#x27;") not in text, f"{name} reveals the key of {item}"
+    first_code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and "vignette(" in c.source)
+    headings = [line for c in nb.cells[:first_code] if c.cell_type == "markdown"
+                for line in c.source.splitlines() if line.startswith("#")]
+    assert headings[1:] == ["## Vignette: review a fictional text first"], "the vignette opens the notebook"
+
+
+def test_class_review_runs_headless_on_the_simulated_class(executed):
+    nb, _ = executed["08_class_review.ipynb"]
+    text = _text(nb)
+    assert "SIMULATED demo class: made-up students, no real answers" in text
+    assert "collected 12 student review(s) from simulated-class" in text
+    assert "Fleiss' kappa all items: " in text and "Fleiss' kappa evaluation: " in text
+    assert "Against the key: Cohen's kappa median " in text
+    assert [o for o in _outputs(nb) if "image/png" in o.get("data", {})], "the answer distribution figure"
+
+
+def test_stakeholder_app_notebook_shows_the_checklist_statically(executed):
+    nb, review = executed["stakeholder_app.ipynb"]
+    text = _text(nb)
+    assert "Questions anyone can ask about this medical image synthesis" in text
+    assert "StakeholderWidget(45 questions, 0 open concerns)" in text
+    assert not review.exists()  # nothing recorded, nothing written
+

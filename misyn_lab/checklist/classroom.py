@@ -1,0 +1,130 @@
+"""Class mode: gather the students' review files from one folder into one class review.
+
+Each student hands in one review file (YAML, or JSON by suffix) in which they are the reviewer. The files are
+merged with the same rules as ``misyn-lab review merge`` (:func:`misyn_lab.checklist.merge.merge_reviews`:
+students are reviewers, nothing is dropped). A file that cannot be used is *refused* and named with the reason
+(unreadable, not a review, no answers, a reviewer name another file already uses, a class file); the rest are
+still collected. Files that are not review files by their name (other suffixes, ``.lock`` files, folders) are
+listed as *ignored*. The class file records where it was collected from, which file each student came from,
+and what was refused, under the top-level key ``class`` (kept verbatim by every review operation).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from misyn_lab.checklist.agreement import answering_reviewers
+from misyn_lab.checklist.merge import merge_reviews
+from misyn_lab.checklist.review import Review
+from misyn_lab.errors import InputError, MisynError
+
+#: Suffixes of review files.
+REVIEW_SUFFIXES: tuple[str, ...] = (".yaml", ".yml", ".json")
+#: Top-level key of a class file holding the collection record.
+CLASS_KEY = "class"
+
+
+@dataclass
+class ClassCollection:
+    """The merged class review and what happened to each file of the folder."""
+
+    review: Review
+    students: dict[str, str]
+    refused: list[tuple[str, str]] = field(default_factory=list)
+    ignored: list[tuple[str, str]] = field(default_factory=list)
+    folder: str = ""
+
+    def record(self) -> dict[str, Any]:
+        """The ``class`` entry stored in the class file."""
+        return {"collected_from": self.folder, "students": dict(self.students),
+                "refused": [{"file": f, "reason": r} for f, r in self.refused]}
+
+    def report_lines(self) -> list[str]:
+        """Collected students; each refused file with its reason; ignored files grouped by reason."""
+        lines = [f"collected {len(self.students)} student review(s) from {self.folder}: "
+                 + (", ".join(f"{n} ({f})" for n, f in self.students.items()) or "none")]
+        lines += [f"refused {f}: {r}" for f, r in self.refused]
+        reasons: dict[str, list[str]] = {}
+        for f, r in self.ignored:
+            reasons.setdefault(r, []).append(f)
+        lines += [f"ignored {len(fs)} file(s), {r}: {', '.join(fs)}" for r, fs in reasons.items()]
+        return lines
+
+
+def collect_class(folder: str | Path, *, exclude: tuple[str | Path, ...] = ()) -> ClassCollection:
+    """Read every review file directly in ``folder`` and merge the usable ones (see the module doc).
+
+    ``exclude`` names files to leave out (e.g. the class file being written into the same folder). Raises
+    :class:`InputError` when the folder is missing or no file can be used; otherwise the refused files are
+    listed in the result, never skipped silently.
+    """
+    root = Path(folder)
+    if not root.is_dir():
+        raise InputError("class folder not found", path=root,
+                         remedy="pass the folder holding one review file per student")
+    skip = {Path(p).resolve() for p in exclude}
+    loaded: list[tuple[Path, Review, list[str]]] = []
+    refused: list[tuple[str, str]] = []
+    ignored: list[tuple[str, str]] = []
+    for path in sorted(root.iterdir(), key=lambda p: p.name):
+        if path.name.startswith(".") or path.resolve() in skip:
+            continue
+        if path.is_dir():
+            ignored.append((path.name, "a folder (only files directly in the class folder are read)"))
+            continue
+        if path.suffix.lower() not in REVIEW_SUFFIXES:
+            reason = "a lock file left by a save" if path.suffix == ".lock" else \
+                "not a review file (expected .yaml, .yml or .json)"
+            ignored.append((path.name, reason))
+            continue
+        try:
+            review = Review.load(path)
+        except MisynError as exc:
+            refused.append((path.name, exc.message + (f" ({exc.remedy})" if exc.remedy else "")))
+            continue
+        if CLASS_KEY in review.extra:
+            refused.append((path.name, "a class file (collected earlier), not a student's review"))
+            continue
+        names = answering_reviewers(review)
+        if not names:
+            refused.append((path.name, "no answers in it"))
+            continue
+        loaded.append((path, review, names))
+    owners: dict[str, list[str]] = {}
+    for path, _, names in loaded:
+        for name in names:
+            owners.setdefault(name, []).append(path.name)
+    clashes = {n: files for n, files in owners.items() if len(files) > 1}
+    usable = []
+    for path, review, names in loaded:
+        shared = [n for n in names if n in clashes]
+        if shared:
+            others = sorted({f for n in shared for f in clashes[n]} - {path.name})
+            refused.append((path.name, f"reviewer name {', '.join(repr(n) for n in shared)} also answers in "
+                            f"{', '.join(others)}; each student needs their own name (the notebooks' "
+                            "`reviewer` parameter)"))
+        else:
+            usable.append((path, review, names))
+    refused.sort()
+    if not usable:
+        raise InputError("no usable student review file in the class folder"
+                         + (f" ({len(refused)} refused: " + "; ".join(f"{f}: {r}" for f, r in refused) + ")"
+                            if refused else ""), path=root,
+                         remedy="put one review file per student (.yaml/.yml/.json) in the folder")
+    merged = merge_reviews(*(r for _, r, _ in usable))
+    students = {n: p.name for p, _, names in usable for n in names}
+    result = ClassCollection(review=merged, students=students, refused=refused, ignored=ignored,
+                             folder=str(root))
+    merged.extra[CLASS_KEY] = result.record()
+    return result
+
+
+def class_record(review: Review) -> dict[str, Any]:
+    """The collection record of a class file (``{}`` for an ordinary review)."""
+    record = review.extra.get(CLASS_KEY)
+    return dict(record) if isinstance(record, dict) else {}
+
+
+__all__ = ["CLASS_KEY", "REVIEW_SUFFIXES", "ClassCollection", "class_record", "collect_class"]
