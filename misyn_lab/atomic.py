@@ -11,8 +11,9 @@ import tempfile
 from pathlib import Path
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Atomically replace ``path`` with ``data`` (temp file + fsync + rename + directory fsync)."""
+def write_temp(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to a new temporary file beside ``path`` (fsync'ed, with the mode ``path`` will have);
+    returns the temporary file. :func:`replace_with` puts it in place."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -28,13 +29,19 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, target)
     except BaseException:
         try:
             os.unlink(tmp)
         except FileNotFoundError:
             pass
         raise
+    return Path(tmp)
+
+
+def replace_with(tmp: str | os.PathLike[str], path: str | os.PathLike[str]) -> Path:
+    """Rename the temporary file ``tmp`` over ``path`` (atomic) and fsync the folder."""
+    target = Path(path)
+    os.replace(tmp, target)
     try:
         dir_fd = os.open(target.parent, os.O_RDONLY)
     except OSError:  # pragma: no cover - platforms without directory fds
@@ -46,6 +53,19 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     finally:
         os.close(dir_fd)
     return target
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Atomically replace ``path`` with ``data`` (temp file + fsync + rename + directory fsync)."""
+    tmp = write_temp(path, data)
+    try:
+        return replace_with(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
 
 
 def _current_umask() -> int:

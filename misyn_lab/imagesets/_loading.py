@@ -168,8 +168,8 @@ def frames_to_records(frames: list[RawFrame], path: Path, root: Path,
     for fr in frames:
         img, extra = scale(fr, str(path))
         info = {"id": base_id + (f"#{fr.info['frame']}" if fr.info.get("frame", "") != "" else ""),
-                "source_path": str(path), **fr.info, **extra,
-                "orig_height": int(fr.pixels.shape[0]), "orig_width": int(fr.pixels.shape[1])}
+                "source_path": str(path), "orig_height": int(fr.pixels.shape[0]),
+                "orig_width": int(fr.pixels.shape[1]), **fr.info, **extra}
         out.append((img, info))
     return out
 

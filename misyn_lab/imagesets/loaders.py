@@ -22,7 +22,8 @@ from misyn_lab.errors import InputError
 from misyn_lab.imagesets._dicom import looks_like_dicom, read_dicom
 from misyn_lab.imagesets._loading import (NIFTI_SUFFIXES, NPZ_SUFFIXES, Record, assemble, check_on_error, collect,
                                           frames_to_records, read_all, rel_id, root_of, suffix, unit, warn_skipped)
-from misyn_lab.imagesets._raster import DEFAULT_MAX_PIXELS, RASTER_SUFFIXES, RawFrame, read_raster
+from misyn_lab.imagesets._raster import RASTER_SUFFIXES, RawFrame, read_raster
+from misyn_lab.imagesets.budget import DEFAULT_MAX_PIXELS
 from misyn_lab.imagesets.core import ImageSet
 from misyn_lab.imagesets.intensity import apply_window
 from misyn_lab.imagesets.nifti import load_nifti
@@ -39,8 +40,9 @@ def load_folder(path: str | os.PathLike[str], *, size: tuple[int, int] | None = 
     8-bit images are divided by 255; 16-bit, signed and float images are scaled per image with
     min-max to [0, 1] and their original dtype and range are recorded (never clipped). RGBA drops the
     alpha channel with a note (``alpha="error"`` refuses instead). Mixed shapes need ``size=(H, W)``;
-    mixed grey/colour needs ``grey=True`` or ``grey=False``. Images declaring more than ``max_pixels``
-    pixels are refused before decoding. ``on_error="skip"`` lists unreadable files in ``.skipped``.
+    mixed grey/colour needs ``grey=True`` or ``grey=False``. A file declaring more than ``max_pixels``
+    pixel values (height × width × samples over all its pages; :mod:`~misyn_lab.imagesets.budget`) is refused
+    before decoding; with ``size`` large JPEGs are decoded at reduced scale (Pillow draft). ``on_error="skip"`` lists unreadable files in ``.skipped``.
     """
     check_on_error(on_error)
     root = Path(path)
@@ -62,8 +64,8 @@ def load_folder(path: str | os.PathLike[str], *, size: tuple[int, int] | None = 
         return unit(fr.pixels, where)
 
     def reader(f: Path) -> list[Record]:
-        return frames_to_records(read_raster(f, max_pixels=max_pixels, alpha=alpha), f, root if root.is_dir()
-                                  else f.parent, scale)
+        return frames_to_records(read_raster(f, max_pixels=max_pixels, alpha=alpha, target=size), f,
+                                  root if root.is_dir() else f.parent, scale)
 
     records, skipped = read_all(files, reader, on_error, f"reading {root.name}")
     label = name or (rel_id(root, root.parent) or "images")
