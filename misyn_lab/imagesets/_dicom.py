@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -49,23 +51,19 @@ def dcmread(source: Any, *, pixels: bool = True, where: Any = None,
     NotImplementedError, BytesLengthException ...), partly only when a value is first read; all standard
     elements are therefore converted here, and a file without any standard attribute is refused.
     """
-    import warnings
-
     import pydicom
     from pydicom.errors import InvalidDicomError
 
     where = source if where is None else where
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # pydicom warns about odd VRs in garbage
+        with pydicom_notes():  # pydicom warns and logs about odd VRs in garbage: never printed
             ds = pydicom.dcmread(source, stop_before_pixels=not pixels, force=False)
     except InvalidDicomError as exc:
         raise InputError(f"not a DICOM file ({exc})", path=where, remedy=remedy) from exc
     except Exception as exc:  # noqa: BLE001 - pydicom raises arbitrary types (struct.error, EOFError ...) on garbage
         raise InputError(f"cannot read DICOM file: {type(exc).__name__}: {exc}", path=where, remedy=remedy) from exc
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
+        with pydicom_notes():
             n_standard = _check_standard_elements(ds)
     except Exception as exc:  # noqa: BLE001 - lazily converted elements raise arbitrary types
         raise InputError(f"corrupt DICOM attribute: {type(exc).__name__}: {exc}", path=where, remedy=remedy) from exc
@@ -129,39 +127,59 @@ def check_dicom_budget(ds: Any, path: Any, max_pixels: int = DEFAULT_MAX_PIXELS,
     return n_frames
 
 
+@contextmanager
+def pydicom_notes() -> Iterator[list[str]]:
+    """Collect what pydicom says while decoding — ``warnings`` and records of its ``pydicom`` logger (which would
+    otherwise reach stderr through logging's last-resort handler) — as a list of one-line notes."""
+    import logging
+    import warnings
+
+    notes: list[str] = []
+
+    class _Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            notes.append("pydicom: " + " ".join(record.getMessage().split())[:200])
+
+    log = logging.getLogger("pydicom")
+    handler, propagate = _Collect(logging.WARNING), log.propagate
+    log.addHandler(handler)
+    log.propagate = False
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            yield notes
+    finally:
+        log.removeHandler(handler)
+        log.propagate = propagate
+        notes.extend("pydicom: " + " ".join(str(w.message).split())[:200] for w in caught)
+        notes[:] = sorted(set(notes))
+
+
 def dicom_pixels(ds: Any, path: Any, *, index: int | None = None) -> tuple[np.ndarray, list[str]]:
     """Decode pixel data (all frames, or frame ``index``) with pydicom; ``(array, notes)``.
 
-    Warnings pydicom emits while decoding are returned as notes (never printed); a missing decoder or corrupt
-    data is an :class:`InputError`. Call :func:`check_dicom_budget` first.
+    Warnings and log messages pydicom emits while decoding are returned as notes (never printed); a missing
+    decoder or corrupt data is an :class:`InputError`. Call :func:`check_dicom_budget` first.
     """
-    import warnings
-
     from pydicom.pixels import pixel_array
 
     ts = getattr(getattr(ds, "file_meta", None), "TransferSyntaxUID", None)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with pydicom_notes() as notes:
         try:
             arr = ds.pixel_array if index is None else pixel_array(ds, index=index)
-        except (RuntimeError, NotImplementedError) as exc:
+        except Exception as exc:  # noqa: BLE001 - pydicom/numpy raise arbitrary types on corrupt pixel data
             first = " ".join(str(exc).split())[:200]
+            if isinstance(exc, (RuntimeError, NotImplementedError)):
+                first = first if first else type(exc).__name__
+            else:
+                first = f"{type(exc).__name__}: {first}"
             if ts is not None and getattr(ts, "is_compressed", False):
                 raise InputError(f"cannot decode compressed pixel data: no working decoder for the compressed "
                                  f"transfer syntax {getattr(ts, 'name', ts)} ({first})", path=path,
                                  remedy=DECODER_REMEDY) from exc
-            raise InputError(f"pixel data unreadable ({type(exc).__name__}: {first})", path=path,
+            raise InputError(f"pixel data unreadable ({first})", path=path,
                              remedy="check the file is complete, or pass on_error='skip'") from exc
-        except Exception as exc:  # noqa: BLE001 - pydicom/numpy raise arbitrary types on corrupt pixel data
-            first = " ".join(str(exc).split())[:200]
-            if ts is not None and getattr(ts, "is_compressed", False):
-                raise InputError(f"cannot decode compressed pixel data: no working decoder for the compressed "
-                                 f"transfer syntax {getattr(ts, 'name', ts)} ({type(exc).__name__}: {first})",
-                                 path=path, remedy=DECODER_REMEDY) from exc
-            raise InputError(f"pixel data unreadable ({type(exc).__name__}: {first})", path=path,
-                             remedy="check the file is complete, or pass on_error='skip'") from exc
-    notes = sorted({"pydicom: " + " ".join(str(w.message).split())[:200] for w in caught})
-    return np.asarray(arr), notes
+    return np.asarray(arr), list(notes)
 
 
 def read_dicom(path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> list[RawFrame]:
@@ -173,8 +191,6 @@ def read_dicom(path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> lis
     Data are read; pydicom warnings become notes. A file without pixel data, a compressed file without a
     decoder, or an oversized image raises :class:`InputError` naming the file and the remedy.
     """
-    import warnings
-
     from pydicom.pixels import apply_color_lut, apply_modality_lut
 
     path = Path(path)
@@ -192,8 +208,7 @@ def read_dicom(path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> lis
     rescaled = "RescaleSlope" in ds or "RescaleIntercept" in ds or "ModalityLUTSequence" in ds
     samples = _int(ds, "SamplesPerPixel", 1)
     try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with pydicom_notes() as lut_notes:
             if photometric == "PALETTE COLOR":
                 arr = apply_color_lut(arr, ds)
                 notes.append("palette colour expanded to RGB")
@@ -210,7 +225,7 @@ def read_dicom(path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> lis
         raise InputError(f"cannot apply the modality/palette lookup table ({type(exc).__name__}: "
                          f"{' '.join(str(exc).split())[:200]})", path=path,
                          remedy="check the file is complete, or pass on_error='skip'") from exc
-    notes += sorted({"pydicom: " + " ".join(str(w.message).split())[:200] for w in caught})
+    notes += lut_notes
     colour = photometric == "PALETTE COLOR" or samples == 3
     if n_frames > 1 or (arr.ndim == 3 and not colour) or arr.ndim == 4:
         stack = arr if arr.ndim == (4 if colour else 3) else arr[None]

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from misyn_lab.errors import InputError
-from misyn_lab.imagesets._loading import Record, assemble, rel_id
+from misyn_lab.imagesets._loading import Record, assemble, rel_id, text_path
 from misyn_lab.imagesets.budget import DEFAULT_MAX_PIXELS, check_budget, shape_values
 from misyn_lab.imagesets.core import ImageSet
 
@@ -151,7 +151,7 @@ def load_nifti(path: str | os.PathLike[str], *, axis: int = 2, slices: int | Seq
             continue
         img2d = np.rot90(((sl - lo) / scale).astype(np.float32))
         records.append((np.clip(img2d, 0.0, 1.0), {
-            "id": f"{stem}:{PLANES[axis]}:{i:04d}", "source_path": str(p), "file_format": "NIfTI",
+            "id": f"{stem}:{PLANES[axis]}:{i:04d}", "source_path": text_path(p), "file_format": "NIfTI",
             "plane": PLANES[axis], "slice_index": i, "orig_dtype": str(img.get_data_dtype()),
             "orig_min": lo, "orig_max": hi, "intensity_scaling": "volume min-max",
             "notes": "RAS-reoriented; rotated so superior/anterior is up"}))

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from misyn_lab.errors import InputError
-from misyn_lab.imagesets._loading import unit
+from misyn_lab.imagesets._loading import text_path, unit
 from misyn_lab.imagesets.budget import DEFAULT_MAX_PIXELS, check_budget, shape_values
 from misyn_lab.imagesets.core import ImageSet, SkippedFile
 from misyn_lab.safe_parse import load_json
@@ -99,7 +99,7 @@ def load_npz(path: str | os.PathLike[str], *, key: str | None = None, synthetic:
     headers = array_headers(p)
     meta = None
     skipped: list[SkippedFile] = []
-    set_name = name or p.stem
+    set_name = name or text_path(p.stem)
     if "" in headers:
         _check_members(p, headers, "", max_pixels)
     else:
@@ -147,7 +147,8 @@ def load_npz(path: str | os.PathLike[str], *, key: str | None = None, synthetic:
         raise InputError(f"{bad} image(s) contain NaN or infinite values", path=p,
                          remedy="replace them first (e.g. numpy.nan_to_num) and save again")
     if meta is None:
-        meta = pd.DataFrame({"id": [f"{p.stem}-{i:05d}" for i in range(len(arr))], "source_path": str(p)})
+        meta = pd.DataFrame({"id": [f"{text_path(p.stem)}-{i:05d}" for i in range(len(arr))],
+                             "source_path": text_path(p)})
         if arr.size and (arr.dtype == np.uint8 or arr.min() < 0 or arr.max() > 1):
             on_disk = str(arr.dtype)  # before scaling: the stacked result is float32
             out = []

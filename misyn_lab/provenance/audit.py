@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 from misyn_lab.atomic import atomic_write_text
-from misyn_lab.errors import InputError, MisynError
-from misyn_lab.imagesets.readers import has_dicm_marker, suffix
+from misyn_lab.errors import InputError, MisynError, printable
+from misyn_lab.imagesets.readers import has_dicm_marker, suffix, text_path
 from misyn_lab.provenance import hashing
 from misyn_lab.provenance.fileformat import SUFFIXES, read_head, sniff
 from misyn_lab.provenance.read import UnreadableMark, is_synthetic
@@ -197,34 +197,16 @@ class AuditReport:
 
 # ------------------------------------------------------------------------------------------------ output text
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-#: Characters escaped in terminal output besides C0/C1 controls: line/paragraph separators and bidi controls
-#: (which can reorder what a terminal shows).
-_INVISIBLE = frozenset("\u2028\u2029\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-
-
 def output_path(path: str) -> str:
     """A path as valid UTF-8 text: bytes that are not UTF-8 (kept by Python as surrogate escapes) become ``\\xNN``."""
-    text = str(path)
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return os.fsencode(text).decode("utf-8", "backslashreplace")
-    return text
+    return text_path(path)
 
 
 def terminal_text(text: Any) -> str:
-    """Text safe to print on a terminal: non-UTF-8 bytes, control characters (ESC, newline, CR ...), line
-    separators and bidi controls are written as escapes (``\\x1b``, ``\\n``, ``\\u202e``), so a file name
-    cannot forge or hide output lines."""
-    out = []
-    for ch in output_path(str(text)):
-        code = ord(ch)
-        if code < 0x20 or 0x7F <= code < 0xA0 or ch in _INVISIBLE:
-            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch) or
-                       (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"))
-        else:
-            out.append(ch)
-    return "".join(out)
+    """Text safe to print on a terminal (:func:`misyn_lab.errors.printable`): non-UTF-8 bytes, control characters
+    (ESC, newline, CR ...), line separators and bidi controls are written as escapes, so a file name cannot
+    forge or hide output lines."""
+    return printable(text)
 
 
 def csv_cell(value: Any) -> Any:

@@ -440,8 +440,16 @@ class Registry:
                 self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
                 self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._rollback()
                 raise
+
+    def _rollback(self) -> None:
+        """Roll back the open transaction, if SQLite has not already done so (it does on SQLITE_FULL, for one)."""
+        if self._conn.in_transaction:
+            try:
+                self._conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # the original error is the one to report
 
     # -------------------------------------------------------------- lifecycle
     def close(self) -> None:
@@ -495,7 +503,7 @@ class Registry:
                     ids.append(self._insert(self._row(item, provenance)))
                 self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._rollback()
                 raise
         self._cache = None
         return ids
@@ -524,7 +532,7 @@ class Registry:
                                    (rid, str(Path(target).resolve()), str(temp)))
                 self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._rollback()
                 raise
         self._cache = None
         return rid
@@ -544,7 +552,7 @@ class Registry:
                 self._conn.execute("DELETE FROM images WHERE id = ?", (int(rid),))
                 self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                self._rollback()
                 raise
         self._cache = None
 
