@@ -115,6 +115,13 @@ def json_or_problem(data: Any, where: str | PathLike[str], *,
 _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.I)
 
 
+def check_no_dtd(data: bytes, where: str | PathLike[str], *, what: str = "XMP packet") -> None:
+    """Refuse XML that declares a DTD or entities (entity expansion is how XML bombs work; XMP never needs it)."""
+    if _DTD.search(data):
+        raise TextLimitError(f"{what} declares a DTD or entities (not allowed in XMP)", path=where,
+                             remedy="remove the <!DOCTYPE>/<!ENTITY> declarations")
+
+
 def parse_xml(data: str | bytes, where: str | PathLike[str], *, what: str = "XMP packet",
               max_bytes: int = MAX_TEXT_BYTES, max_depth: int = MAX_DEPTH) -> ET.Element:
     """Parse XML (an XMP packet) with a size limit, a depth limit and no DTD/entity declarations.
@@ -126,9 +133,7 @@ def parse_xml(data: str | bytes, where: str | PathLike[str], *, what: str = "XMP
     if len(raw) > max_bytes:
         raise TextLimitError(f"{what} is {len(raw):,} bytes, more than the {max_bytes:,} misyn-lab parses",
                              path=where, remedy="shorten it")
-    if _DTD.search(raw):
-        raise TextLimitError(f"{what} declares a DTD or entities (not allowed in XMP)", path=where,
-                             remedy="remove the <!DOCTYPE>/<!ENTITY> declarations")
+    check_no_dtd(raw, where, what=what)
     parser = ET.XMLPullParser(events=("start", "end"))
     depth = 0
     root: ET.Element | None = None

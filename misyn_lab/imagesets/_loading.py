@@ -29,6 +29,20 @@ def check_on_error(on_error: str) -> None:
         raise InputError(f"on_error must be 'raise' or 'skip', got {on_error!r}", path="on_error")
 
 
+def check_options(*, size: Any = None, max_pixels: Any = None) -> None:
+    """Refuse a bad ``size`` (two positive integers) or ``max_pixels`` (a positive integer) before any file is read."""
+    if size is not None:
+        ok = isinstance(size, (tuple, list)) and len(size) == 2 and all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1 for v in size)
+        if not ok:
+            raise InputError(f"size must be two positive integers (height, width), got {size!r}", path="size",
+                             remedy="pass e.g. size=(64, 64)")
+    if max_pixels is not None and (isinstance(max_pixels, bool) or not isinstance(max_pixels, (int, np.integer))
+                                   or max_pixels < 1):
+        raise InputError(f"max_pixels must be a positive integer, got {max_pixels!r}", path="max_pixels",
+                         remedy="leave it at the default (64,000,000 pixel values)")
+
+
 def suffix(path: str | os.PathLike[str]) -> str:
     """The lower-case file suffix, ``.nii.gz`` counted as one."""
     name = Path(path).name.lower()

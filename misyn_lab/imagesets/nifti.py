@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from misyn_lab.errors import InputError
-from misyn_lab.imagesets._loading import Record, assemble, rel_id, text_path
+from misyn_lab.imagesets._loading import Record, assemble, check_options, rel_id, text_path
 from misyn_lab.imagesets.budget import DEFAULT_MAX_PIXELS, check_budget, shape_values
 from misyn_lab.imagesets.core import ImageSet
 
@@ -102,6 +102,7 @@ def load_nifti(path: str | os.PathLike[str], *, axis: int = 2, slices: int | Seq
     4-D volumes are refused with the remedy. The whole volume counts against the pixel budget
     (``max_pixels`` values; :mod:`~misyn_lab.imagesets.budget`), checked from the header before reading.
     """
+    check_options(size=size, max_pixels=max_pixels)
     p = Path(path)
     if not p.is_file():
         raise InputError("no such NIfTI file", path=p, remedy="check the path")

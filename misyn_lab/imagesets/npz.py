@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from misyn_lab.errors import InputError
-from misyn_lab.imagesets._loading import text_path, unit
+from misyn_lab.imagesets._loading import check_options, text_path, unit
 from misyn_lab.imagesets.budget import DEFAULT_MAX_PIXELS, check_budget, shape_values
 from misyn_lab.imagesets.core import ImageSet, SkippedFile
 from misyn_lab.safe_parse import load_json
@@ -93,6 +93,7 @@ def load_npz(path: str | os.PathLike[str], *, key: str | None = None, synthetic:
     Plain arrays outside [0, 1] are scaled per image with min-max and the original range recorded.
     NaN/inf values raise :class:`InputError`.
     """
+    check_options(max_pixels=max_pixels)
     p = Path(path)
     if not p.is_file():
         raise InputError("no such file", path=p, remedy="check the path")

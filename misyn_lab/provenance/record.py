@@ -17,7 +17,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from misyn_lab import __version__
 from misyn_lab.errors import SchemaError
-from misyn_lab.safe_parse import TextLimitError, json_or_problem, load_json, parse_xml
+from misyn_lab.safe_parse import TextLimitError, check_no_dtd, json_or_problem, load_json, parse_xml
 
 #: IPTC digital source type for media created by a trained model.
 TRAINED_ALGORITHMIC_MEDIA = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
@@ -192,6 +192,10 @@ def parse_xmp(packet: bytes | str | None, where: str | os.PathLike[str] = "XMP p
         return None
     if isinstance(packet, str):
         packet = packet.encode("utf-8", "replace")
+    if len(packet) > MAX_XMP_BYTES:
+        raise TextLimitError(f"XMP packet is {len(packet):,} bytes, more than the {MAX_XMP_BYTES:,} misyn-lab parses",
+                             path=where, remedy="shorten it")
+    check_no_dtd(packet, where)
     start = packet.find(b"<x:xmpmeta")
     if start < 0:
         start = packet.find(b"<rdf:RDF")
