@@ -166,6 +166,9 @@ def parse_text(text: str, path: str | Path, *, what: str = "file",
         root = loader.get_single_node()
         if root is None:
             return None
+        if isinstance(root, yaml.MappingNode) and top_level_keys is not None:
+            _check_keys([k.value if isinstance(k, yaml.ScalarNode) else "<complex key>" for k, _ in root.value],
+                        top_level_keys, what, p)
         nodes, depth = expanded_size(root)
         if nodes > MAX_NODES:
             raise SchemaError(f"{what} expands to more than {MAX_NODES:,} YAML nodes (aliases/anchors used as a "
@@ -173,9 +176,6 @@ def parse_text(text: str, path: str | Path, *, what: str = "file",
         if depth > MAX_DEPTH:
             raise SchemaError(f"{what} nests deeper than {MAX_DEPTH} levels once its aliases are expanded", path=p,
                               remedy="flatten the data")
-        if isinstance(root, yaml.MappingNode) and top_level_keys is not None:
-            _check_keys([k.value if isinstance(k, yaml.ScalarNode) else "<complex key>" for k, _ in root.value],
-                        top_level_keys, what, p)
         return loader.construct_document(root)
     except MisynError:
         raise

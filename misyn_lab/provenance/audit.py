@@ -494,7 +494,8 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
     root = Path(path)
     if not root.is_dir():
         raise InputError("not a folder", path=root, remedy="give the dataset folder to audit")
-    workers = min(int(workers), os.cpu_count() or 1) if isinstance(workers, int) and workers > 0 else workers
+    if isinstance(workers, int) and not isinstance(workers, bool) and workers > 0:
+        workers = min(workers, os.cpu_count() or 1)  # more processes than CPUs only add overhead
     check_workers(workers)
     start = time.perf_counter()
     reg_path = ""

@@ -95,11 +95,26 @@ def _tiff_bytes(im, provenance: Provenance) -> bytes:
     return buf.getvalue()
 
 
+def _has_second_page(im: Any) -> bool:
+    """True when an image has a second page/frame (checked by seeking to it, not by counting every page)."""
+    if not getattr(im, "is_animated", False) and im.format != "TIFF":
+        return False
+    try:
+        im.seek(1)
+    except EOFError:
+        return False
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise InputError(f"the second page cannot be read ({exc})", path=getattr(im, "filename", "") or "image",
+                         remedy="re-export the image") from exc
+    im.seek(0)
+    return True
+
+
 def _reencode_lossless(path: Path, data: bytes, fmt: str, provenance: Provenance, banner: bool) -> bytes:
     from PIL import Image
 
     im = open_pil(path, data)
-    if getattr(im, "n_frames", 1) > 1:
+    if _has_second_page(im):
         raise InputError(f"multi-page {fmt.upper()} files are not supported for labelling", path=path,
                          remedy="split the pages into single-image files first")
     before = decode_pil(path, data)
