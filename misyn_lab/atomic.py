@@ -30,12 +30,17 @@ def write_temp(path: str | os.PathLike[str], data: bytes) -> Path:
             fh.flush()
             os.fsync(fh.fileno())
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        discard(tmp)
         raise
     return Path(tmp)
+
+
+def discard(tmp: str | os.PathLike[str]) -> None:
+    """Remove a temporary file if it is still there (a file another step already moved or removed is fine)."""
+    try:
+        os.unlink(tmp)
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        pass
 
 
 def replace_with(tmp: str | os.PathLike[str], path: str | os.PathLike[str]) -> Path:
@@ -61,10 +66,7 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     try:
         return replace_with(tmp, path)
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        discard(tmp)
         raise
 
 

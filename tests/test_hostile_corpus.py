@@ -41,6 +41,7 @@ from PIL import Image, PngImagePlugin
 
 from misyn_lab.cli import main
 from misyn_lab.errors import MisynError
+from tests.test_bad_inputs import _grad, _png_bytes
 
 SAMPLES = Path(__file__).resolve().parents[1] / "data_samples" / "images"
 MAX_SECONDS = 30.0
@@ -119,16 +120,6 @@ def run_isolated(target: list[str] | Callable[[], Any], *, env: dict[str, str] |
 
 
 # ------------------------------------------------------------------------------------------------ builders
-def _png_bytes(arr: np.ndarray, **kw: Any) -> bytes:
-    buf = io.BytesIO()
-    Image.fromarray(arr).save(buf, format="PNG", **kw)
-    return buf.getvalue()
-
-
-def _grad(h: int = 32, w: int = 32) -> np.ndarray:
-    return (np.add.outer(np.arange(h), np.arange(w)) * 255 // max(1, h + w - 2)).astype(np.uint8)
-
-
 def _folder(tmp: Path, name: str = "ds") -> Path:
     folder = tmp / name
     folder.mkdir(exist_ok=True)
@@ -459,7 +450,7 @@ def b_review_big_int_json(tmp: Path) -> list[str]:
 
 def b_case_bomb(tmp: Path) -> list[str]:
     path = tmp / "case.yaml"
-    path.write_text(_alias_bomb())
+    path.write_text("practice:\n  " + _alias_bomb().replace("\n", "\n  "))
     return ["case", "check", str(path)]
 
 

@@ -64,7 +64,8 @@ def validate_review_data(data: Any, path: str | Path = "<review>") -> dict[str, 
 def read_review_data(path: str | Path) -> dict[str, Any]:
     """Read, parse and validate a review file (clear errors for missing, non-UTF-8, malformed or newer files)."""
     text = read_text(path, what="review file")
-    return validate_review_data(parse_text(text, path, what="review file", top_level_keys=REVIEW_KEYS), path)
+    return validate_review_data(parse_text(text, path, what="review file", top_level_keys=REVIEW_KEYS,
+                                                extensions=True), path)
 
 
 def render_review(data: dict[str, Any], path: str | Path) -> str:

@@ -129,27 +129,29 @@ def schema_keys(schema_path: str | Path) -> frozenset[str]:
     return frozenset(schema.get("properties", {}))
 
 
-#: Top-level keys with these prefixes are extensions: allowed (and kept verbatim) in any file with a key check.
+#: Top-level keys with these prefixes are extensions: allowed (and kept verbatim) where ``extensions=True`` (reviews).
 EXTENSION_PREFIXES = ("x_", "x-")
 
 
-def _check_keys(keys: list[Any], allowed: Collection[str] | None, what: str, p: Path) -> None:
+def _check_keys(keys: list[Any], allowed: Collection[str] | None, what: str, p: Path, extensions: bool) -> None:
     if allowed is None:
         return
-    unknown = [k for k in keys if k not in allowed and not str(k).startswith(EXTENSION_PREFIXES)]
+    unknown = [k for k in keys if k not in allowed and not (extensions and str(k).startswith(EXTENSION_PREFIXES))]
     if unknown:
+        holds = f"{sorted(allowed)} and x_ extension keys" if extensions else f"only {sorted(allowed)}"
         raise SchemaError(f"unknown top-level key(s) {[str(k)[:40] for k in unknown[:5]]} in {what}", path=p,
-                          remedy=f"remove them or prefix them with 'x_' (a {what} holds {sorted(allowed)} and "
-                                 "x_ extension keys), or upgrade misyn-lab if a newer version wrote the file")
+                          remedy=f"remove them{' or prefix them with x_' if extensions else ''} (a {what} holds "
+                                 f"{holds}), or upgrade misyn-lab if a newer version wrote the file")
 
 
 def parse_text(text: str, path: str | Path, *, what: str = "file",
-               top_level_keys: Collection[str] | None = None) -> Any:
+               top_level_keys: Collection[str] | None = None, extensions: bool = False) -> Any:
     """Parse YAML (or JSON when ``path`` ends in ``.json``) with errors naming the file and line.
 
     Bounded: nesting deeper than :data:`MAX_DEPTH`, more than :data:`MAX_NODES` nodes once aliases are
     expanded (alias bombs), integers longer than :data:`MAX_INT_DIGITS` digits, and — when ``top_level_keys``
-    is given — unknown top-level keys are refused with a :class:`SchemaError` before the document is built.
+    is given — unknown top-level keys (other than ``x_``/``x-`` extension keys when ``extensions``) are refused
+    with a :class:`SchemaError` before the document is built.
     """
     p = Path(path)
     if p.suffix.lower() == ".json":
@@ -159,7 +161,7 @@ def parse_text(text: str, path: str | Path, *, what: str = "file",
         except TextLimitError as exc:
             raise SchemaError(exc.message, path=p, remedy=exc.remedy or "fix the JSON") from None
         if isinstance(data, dict):
-            _check_keys(list(data), top_level_keys, what, p)
+            _check_keys(list(data), top_level_keys, what, p, extensions)
         return data
     loader = _StrictLoader(text)
     try:
@@ -168,7 +170,7 @@ def parse_text(text: str, path: str | Path, *, what: str = "file",
             return None
         if isinstance(root, yaml.MappingNode) and top_level_keys is not None:
             _check_keys([k.value if isinstance(k, yaml.ScalarNode) else "<complex key>" for k, _ in root.value],
-                        top_level_keys, what, p)
+                        top_level_keys, what, p, extensions)
         nodes, depth = expanded_size(root)
         if nodes > MAX_NODES:
             raise SchemaError(f"{what} expands to more than {MAX_NODES:,} YAML nodes (aliases/anchors used as a "

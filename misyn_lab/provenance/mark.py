@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from misyn_lab import faults
-from misyn_lab.atomic import atomic_write_bytes, atomic_write_text, replace_with, write_temp
+from misyn_lab.atomic import atomic_write_bytes, atomic_write_text, discard, replace_with, write_temp
 from misyn_lab.errors import InputError
 from misyn_lab.provenance import dicom_mark
 from misyn_lab.provenance.banner import burn_banner
@@ -387,10 +387,7 @@ def _write_registered(reg: Any, target: Path, blob: bytes, hashes: Any, provenan
         faults.inject("label:after-rename")
     except BaseException:
         if not renamed:
-            try:
-                os.unlink(tmp)
-            except FileNotFoundError:
-                pass
+            discard(tmp)
             if rid is not None:
                 reg.abandon(rid)
         raise

@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from misyn_lab.atomic import discard
 from misyn_lab.errors import InputError, SchemaError
 from misyn_lab.imagesets.readers import DEFAULT_MAX_PIXELS, check_budget, shape_values
 from misyn_lab.provenance import hashing
@@ -432,12 +433,19 @@ class Registry:
             self._finish_pending()
 
     def _create_schema(self) -> None:
-        with _sqlite(self.path, "creating the registry"):
+        with self._transaction("creating the registry"):
+            for stmt in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
+                self._conn.execute(stmt)
+            self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    @contextmanager
+    def _transaction(self, doing: str) -> Iterator[None]:
+        """One write transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any error), SQLite failures
+        reported as designed errors naming ``doing``."""
+        with _sqlite(self.path, doing):
             self._conn.execute("BEGIN IMMEDIATE")
             try:
-                for stmt in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
-                    self._conn.execute(stmt)
-                self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                yield
                 self._conn.execute("COMMIT")
             except BaseException:
                 self._rollback()
@@ -496,15 +504,9 @@ class Registry:
         """Register ``(path_or_array, provenance)`` pairs in ONE transaction (all or nothing)."""
         self._writable("register images")
         ids: list[int] = []
-        with _sqlite(self.path, "registering images"):
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                for item, provenance in items:
-                    ids.append(self._insert(self._row(item, provenance)))
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._rollback()
-                raise
+        with self._transaction("registering images"):
+            for item, provenance in items:
+                ids.append(self._insert(self._row(item, provenance)))
         self._cache = None
         return ids
 
@@ -524,16 +526,10 @@ class Registry:
         """
         self._writable("stage a registration")
         row = self._row(None, provenance, hashes=hashes, name=Path(target).name)
-        with _sqlite(self.path, "registering the labelled file"):
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                rid = self._insert(row)
-                self._conn.execute("INSERT INTO pending (id, target, temp) VALUES (?,?,?)",
-                                   (rid, str(Path(target).resolve()), str(temp)))
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._rollback()
-                raise
+        with self._transaction("registering the labelled file"):
+            rid = self._insert(row)
+            self._conn.execute("INSERT INTO pending (id, target, temp) VALUES (?,?,?)",
+                               (rid, str(Path(target).resolve()), str(temp)))
         self._cache = None
         return rid
 
@@ -545,15 +541,9 @@ class Registry:
 
     def abandon(self, rid: int) -> None:
         """Remove a staged row whose file was never put in place."""
-        with _sqlite(self.path, "removing an unfinished registry row"):
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                self._conn.execute("DELETE FROM pending WHERE id = ?", (int(rid),))
-                self._conn.execute("DELETE FROM images WHERE id = ?", (int(rid),))
-                self._conn.execute("COMMIT")
-            except BaseException:
-                self._rollback()
-                raise
+        with self._transaction("removing an unfinished registry row"):
+            self._conn.execute("DELETE FROM pending WHERE id = ?", (int(rid),))
+            self._conn.execute("DELETE FROM images WHERE id = ?", (int(rid),))
         self._cache = None
 
     def _finish_pending(self) -> None:
@@ -567,10 +557,7 @@ class Registry:
                 self.confirm(rid)
             else:
                 self.abandon(rid)
-                try:
-                    os.unlink(temp)
-                except OSError:
-                    pass
+                discard(temp)
 
     # -------------------------------------------------------------- reading
     def rows(self) -> list[dict[str, Any]]:

@@ -45,12 +45,16 @@ def test_unknown_top_level_keys_refused_before_construction():
     start = time.perf_counter()
     with pytest.raises(SchemaError) as info:
         parse_text("kind: k\nevil: " + _bomb(12).replace("\n", "\n  ").join(["\n  ", ""]), "r.yaml", what="review file",
-                   top_level_keys=keys)
+                   top_level_keys=keys, extensions=True)
     assert str(info.value) == ("r.yaml: unknown top-level key(s) ['evil'] in review file (fix: remove them or prefix "
-                               "them with 'x_' (a review file holds ['answers', 'kind'] and x_ extension keys), or "
+                               "them with x_ (a review file holds ['answers', 'kind'] and x_ extension keys), or "
                                "upgrade misyn-lab if a newer version wrote the file)")
     assert time.perf_counter() - start < 1.0
-    assert parse_text("kind: k\nx_tool: {a: 1}\n", "r.yaml", top_level_keys=keys) == {"kind": "k", "x_tool": {"a": 1}}
+    assert parse_text("kind: k\nx_tool: {a: 1}\n", "r.yaml", top_level_keys=keys,
+                      extensions=True) == {"kind": "k", "x_tool": {"a": 1}}
+    with pytest.raises(SchemaError, match=r"unknown top-level key\(s\) \['x_tool'\] in file \(fix: remove them \(a file "
+                                          r"holds only \['answers', 'kind'\]\)"):
+        parse_text("kind: k\nx_tool: {a: 1}\n", "r.yaml", top_level_keys=keys)
 
 
 @pytest.mark.parametrize("text, message", [
