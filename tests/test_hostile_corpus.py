@@ -897,6 +897,17 @@ CASES: list[Hostile] = [
             "--out must be a folder, but a file of that name exists"),
     Hostile("label-out-is-a-file", 9, lambda t: ["label", str(_sample(t)[0]), "--generator", "g", "--out",
                                                  str(_sample(t)[0])], 2, "--out must be a folder"),
+    Hostile("audit-json-under-a-file", 9, lambda t: ["audit", str(_folder(t)), "--json", str(_sample(t)[0] / "a.json")],
+            2, "a.json: cannot write the file: a file is in the way of a folder (fix: give a file path in an existing, "
+               "writable folder with free space)"),
+    Hostile("label-out-under-a-file", 9, lambda t: ["label", str(_sample(t)[0]), "--generator", "g", "--out",
+                                                    str(_sample(t)[0] / "sub")], 2,
+            "sub: cannot write the file: a part of the path is a file, not a folder"),
+    Hostile("review-new-under-a-file", 9, lambda t: ["review", "new", str(_sample(t)[0] / "r.yaml"), "--title", "t"], 2,
+            "r.yaml: cannot write the file: a file is in the way of a folder"),
+    Hostile("registry-under-a-file/label", 9, lambda t: ["label", str(_sample(t)[0]), "--generator", "g", "--registry",
+                                                         str(_sample(t)[0] / "r.sqlite")], 2,
+            "r.sqlite: cannot write the file: a file is in the way of a folder"),
     Hostile("load-size-not-numbers/api", 9, lambda t: _load("load_folder", size="ab")(_folder(t)), 2,
             "size: size must be two positive integers (height, width), got 'ab'"),
     Hostile("load-dicom-window-not-numbers/api", 9, lambda t: _load("load_dicom", window=(0, "x"))(

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock, Timeout
 
-from misyn_lab.atomic import atomic_write_text
+from misyn_lab.atomic import atomic_write_text, writing
 from misyn_lab.checklist.answers import utc_now
 from misyn_lab.checklist.schema_check import schema_problem
 from misyn_lab.checklist.yaml_io import FlowList, dump_json, dump_yaml, parse_text, read_text, schema_keys
@@ -87,7 +87,8 @@ def save_review(review: "Review", path: str | Path | None = None, *, on_conflict
     target = Path(path) if path is not None else review.path
     if target is None:
         raise InputError("no file to save to", remedy="pass a path: review.save('review.yaml')")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    with writing(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(target) + ".lock", timeout=timeout)
     try:
         with lock:

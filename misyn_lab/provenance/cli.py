@@ -12,6 +12,7 @@ import os
 import sys
 from pathlib import Path
 
+from misyn_lab.atomic import writing
 from misyn_lab.cli_types import non_negative_int, worker_count
 from misyn_lab.errors import InputError
 
@@ -39,7 +40,8 @@ def cmd_label(args: argparse.Namespace) -> int:
     if out_dir is not None:
         if out_dir.exists() and not out_dir.is_dir():
             raise InputError("--out must be a folder", path=out_dir, remedy="give a folder for the labelled copies")
-        out_dir.mkdir(parents=True, exist_ok=True)
+        with writing(out_dir):
+            out_dir.mkdir(parents=True, exist_ok=True)
     plan = plan_labels(args.files, out_dir)  # every input checked (links, collisions) before anything is written
     from contextlib import nullcontext
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from misyn_lab.atomic import discard
+from misyn_lab.atomic import discard, writing
 from misyn_lab.errors import InputError, SchemaError
 from misyn_lab.imagesets.readers import DEFAULT_MAX_PIXELS, check_budget, shape_values
 from misyn_lab.provenance import hashing
@@ -371,11 +371,8 @@ class Registry:
         if self.readonly:
             self._conn = self._connect_readonly()
         else:
-            try:
+            with writing(self.path):
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise InputError(f"cannot create the registry's folder: {exc.strerror or exc}", path=self.path,
-                                 remedy="choose a writable registry path (--registry FILE)") from exc
             with _sqlite(self.path, "opening the registry"):
                 self._conn = sqlite3.connect(str(self.path), timeout=LOCK_TIMEOUT, isolation_level=None)
         try:
