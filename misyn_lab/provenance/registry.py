@@ -60,12 +60,13 @@ CREATE TABLE IF NOT EXISTS images (
 );
 CREATE INDEX IF NOT EXISTS images_sha256 ON images(sha256);
 CREATE INDEX IF NOT EXISTS images_pixel_sha256 ON images(pixel_sha256);
-CREATE TABLE IF NOT EXISTS pending (
+"""
+_PENDING_TABLE = """CREATE TABLE IF NOT EXISTS pending (
     id INTEGER PRIMARY KEY,
     target TEXT NOT NULL,
     temp TEXT NOT NULL
-);
-"""
+)"""
+_SCHEMA += _PENDING_TABLE + ";\n"
 
 
 @dataclass(frozen=True)
@@ -427,6 +428,9 @@ class Registry:
             raise InputError(f"registry has a foreign schema: table 'images' lacks the columns {missing}",
                              path=self.path, remedy="use a registry written by misyn-lab, or a new path")
         if not self.readonly:
+            if "pending" not in tables:  # a registry written before two-phase labelling: add the table
+                with self._transaction("adding the pending-registrations table"):
+                    self._conn.execute(_PENDING_TABLE)
             self._finish_pending()
 
     def _create_schema(self) -> None:

@@ -189,3 +189,19 @@ def test_garbage_file_is_still_not_a_registry(tmp_path):
     with pytest.raises(InputError) as info:
         Registry(junk, readonly=True)
     assert info.value.message == "not a misyn-lab registry (the file is not an SQLite database)"
+
+
+def test_registry_written_before_two_phase_labelling_still_works(tmp_path, prov, synthetic_png):
+    """A registry without the `pending` table (written by an earlier misyn-lab) is read, and extended on write."""
+    path = tmp_path / "old.sqlite"
+    with Registry(path) as reg:
+        reg.register(np.zeros((8, 8)), prov)
+    con = sqlite3.connect(path)
+    con.execute("DROP TABLE pending")
+    con.commit()
+    con.close()
+    with Registry(path, readonly=True) as reg:
+        assert reg.index().n_rows == 1
+    label_file(synthetic_png, prov, out=tmp_path / "lab.png", registry=path)
+    with Registry(path) as reg:
+        assert len(reg) == 2 and reg.match(tmp_path / "lab.png").kind == "sha256"
