@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from misyn_lab.errors import InputError
+from misyn_lab.imagesets.readers import open_nifti
 from misyn_lab.provenance.dicom_mark import read_dataset_mark
 from misyn_lab.provenance.fileformat import open_pil, read_dicom, read_head, sniff
 from misyn_lab.provenance.record import SYNTHETIC_SOURCE_TYPES, parse_xmp
@@ -269,8 +270,6 @@ def nifti_sidecar(path: str | os.PathLike[str]) -> Path:
 
 
 def _read_nifti(path: Path, data: bytes | None, fields: list[str], problems: list[str]) -> tuple[dict | None, str]:
-    from misyn_lab.imagesets.readers import open_nifti
-
     header = open_nifti(path).header
     provenance = None
     descrip = header.get("descrip")
