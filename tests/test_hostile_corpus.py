@@ -14,7 +14,6 @@ Classes (issue 13, "What to build"): 1 bounded decoding, 2 embedded text, 3 YAML
 
 from __future__ import annotations
 
-import gzip
 import io
 import json
 import os
@@ -29,7 +28,7 @@ import time
 import zipfile
 import zlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -374,10 +373,9 @@ def f_tiff_desc(folder: Path) -> Path:
 
 
 def f_dicom_private(folder: Path) -> Path:
-    from pydicom.uid import generate_uid  # noqa: F401 - pydicom imported for _dicom
+    import pydicom
 
     path = _dicom(folder / "x.dcm", private=DEEP)
-    import pydicom
 
     ds = pydicom.dcmread(path)
     ds.ConversionType = "SYN"

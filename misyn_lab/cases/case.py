@@ -323,7 +323,7 @@ def scaffold_case(name: str) -> str:
         f"id: {name}",
         f"title: {json.dumps('Review of ' + name)}",
         "reviewer: case-study",
-        "# notebook: null, a bundled workbook notebook (e.g. case1_segmentation.ipynb), or ./NAME.ipynb beside this file",
+        "# notebook: null, a bundled notebook (e.g. case1_segmentation.ipynb), or ./NAME.ipynb beside this file",
         "notebook: null",
         "practice:",
     ]

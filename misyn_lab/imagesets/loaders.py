@@ -43,7 +43,8 @@ def load_folder(path: str | os.PathLike[str], *, size: tuple[int, int] | None = 
     alpha channel with a note (``alpha="error"`` refuses instead). Mixed shapes need ``size=(H, W)``;
     mixed grey/colour needs ``grey=True`` or ``grey=False``. A file declaring more than ``max_pixels``
     pixel values (height × width × samples over all its pages; :mod:`~misyn_lab.imagesets.budget`) is refused
-    before decoding; with ``size`` large JPEGs are decoded at reduced scale (Pillow draft). ``on_error="skip"`` lists unreadable files in ``.skipped``.
+    before decoding; with ``size`` large JPEGs are decoded at reduced scale (Pillow draft).
+    ``on_error="skip"`` lists unreadable files in ``.skipped``.
     """
     check_on_error(on_error)
     check_options(size=size, max_pixels=max_pixels)

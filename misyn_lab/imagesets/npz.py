@@ -36,8 +36,8 @@ def _header(fh: Any, where: str) -> tuple[tuple[int, ...], np.dtype]:
         else:
             raise ValueError(f"unsupported .npy format version {version}")
     except (ValueError, OSError, EOFError, SyntaxError, TypeError) as exc:
-        raise InputError(f"not a readable .npz/.npy file: bad array header ({' '.join(str(exc).split())[:200]})", path=where,
-                         remedy=_SAVE_REMEDY) from exc
+        raise InputError(f"not a readable .npz/.npy file: bad array header ({' '.join(str(exc).split())[:200]})",
+                         path=where, remedy=_SAVE_REMEDY) from exc
     return tuple(int(s) for s in shape), np.dtype(dtype)
 
 

@@ -25,6 +25,7 @@ from misyn_lab.provenance.screen import RealScreen, refuse_marked_real, screen_r
 __all__ = [
     "AuditRecord", "AuditReport", "audit_folder", "build_card", "card_markdown", "write_card",
     "export_imageset", "label_file", "safe_output_name", "write_dicom", "write_png", "write_tiff",
-    "SyntheticMark", "UnreadableMark", "is_synthetic", "RealScreen", "refuse_marked_real", "screen_real", "COMPOSITE_TRAINED_ALGORITHMIC_MEDIA", "TRAINED_ALGORITHMIC_MEDIA",
+    "SyntheticMark", "UnreadableMark", "is_synthetic", "RealScreen", "refuse_marked_real", "screen_real",
+    "COMPOSITE_TRAINED_ALGORITHMIC_MEDIA", "TRAINED_ALGORITHMIC_MEDIA",
     "Provenance", "Match", "Registry", "default_registry_path", "open_registry",
 ]

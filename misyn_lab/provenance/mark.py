@@ -282,7 +282,8 @@ def _link_problem(path: Path, *, in_place: bool) -> str | None:
     return None
 
 
-def plan_labels(paths: list[str | os.PathLike[str]], out: str | os.PathLike[str] | None = None) -> list[tuple[Path, Path]]:
+def plan_labels(paths: list[str | os.PathLike[str]],
+                out: str | os.PathLike[str] | None = None) -> list[tuple[Path, Path]]:
     """``[(source, target)]`` for labelling ``paths`` (in place, or into the folder ``out``), checked before
     anything is written.
 

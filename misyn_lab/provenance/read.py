@@ -171,8 +171,8 @@ def png_text_chunks(fh: BinaryIO, size: int, path: Any) -> tuple[dict[str, str],
                 try:
                     text = _png_text(keyword, ctype, rest, MAX_PNG_TEXT_BYTES - used)
                 except (TextLimitError, zlib.error) as exc:
-                    problems.append(f"PNG {ctype.decode()} {name!r}: "
-                                    f"{exc.message if isinstance(exc, TextLimitError) else f'corrupt compressed text ({exc})'}")
+                    why = exc.message if isinstance(exc, TextLimitError) else f"corrupt compressed text ({exc})"
+                    problems.append(f"PNG {ctype.decode()} {name!r}: {why}")
                 else:
                     used += len(text)
                     texts[name] = text

@@ -414,8 +414,8 @@ class Registry:
         foreign = sorted(tables - {"images", "sqlite_sequence", "pending"})
         if version == 0:
             if foreign:
-                raise InputError(f"not a misyn-lab registry: the SQLite file holds other tables ({', '.join(foreign[:5])})",
-                                 path=self.path, remedy="use a new file for the registry")
+                raise InputError("not a misyn-lab registry: the SQLite file holds other tables "
+                                 f"({', '.join(foreign[:5])})", path=self.path, remedy="use a new file for the registry")
             if not self.readonly:
                 self._create_schema()
             elif "images" not in tables:

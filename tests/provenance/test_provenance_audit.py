@@ -126,7 +126,8 @@ def test_symlink_loop_and_empty_folder(tmp_path, synthetic_png):
     report = audit_folder(root, progress=False)
     reasons = {os.path.basename(r.path): r.reason for r in report.records if r.status == "unreadable"}
     assert "symlink loop" in reasons["self.png"]
-    assert report.skipped_paths == [{"path": str(root / "a" / "back"), "reason": "symlink loop (folder already scanned)"}]
+    loop = {"path": str(root / "a" / "back"), "reason": "symlink loop (folder already scanned)"}
+    assert report.skipped_paths == [loop]
     assert report.counts()["no_evidence"] == 1
     (tmp_path / "empty").mkdir()
     with pytest.raises(InputError, match="no image files found"):

@@ -243,7 +243,7 @@ def test_dicom_whose_pixels_cannot_be_decoded_is_not_changed(tmp_path, capsys):
     assert main(["label", str(src), "--generator", "g", "--registry", str(tmp_path / "r.sqlite")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1, err  # nothing from pydicom's logger reaches stderr
-    assert f"{src}: cannot decode compressed pixel data: no working decoder for the compressed transfer syntax" in err[0]
+    assert f"{src}: cannot decode compressed pixel data: no working decoder for the compressed transfer" in err[0]
     assert _sha(src) == before
     with Registry(tmp_path / "r.sqlite") as reg:
         assert len(reg) == 0

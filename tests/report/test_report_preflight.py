@@ -212,7 +212,8 @@ def test_bad_seed_is_refused_while_parsing(argv, fragment, capsys, no_kernel):
         main(["report", *argv])
     assert info.value.code == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and err[0] == f"misyn-lab: error: misyn-lab report: {fragment} (fix: see `misyn-lab report --help`)"
+    assert len(err) == 1
+    assert err[0] == f"misyn-lab: error: misyn-lab report: {fragment} (fix: see `misyn-lab report --help`)"
 
 
 def test_out_pointing_at_a_file_is_refused(tmp_path, capsys, no_kernel):
