@@ -40,9 +40,10 @@ from PIL import Image, PngImagePlugin
 
 from misyn_lab.cli import main
 from misyn_lab.errors import MisynError
+from misyn_lab.imagesets.samples import data_dir
 from tests.test_bad_inputs import _grad, _png_bytes
 
-SAMPLES = Path(__file__).resolve().parents[1] / "data_samples" / "images"
+SAMPLES = data_dir() / "images"
 MAX_SECONDS = 30.0
 MAX_RSS_MIB = 2048.0
 AS_LIMIT = 6 << 30

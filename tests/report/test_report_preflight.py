@@ -7,18 +7,21 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import jupytext
 import nbformat
 import pytest
 import yaml
 from PIL import Image
 
+from misyn_lab import notebooks
 from misyn_lab.cases.case import BUNDLED
 from misyn_lab.cli import main
 from misyn_lab.errors import InputError
-from misyn_lab.report import assemble, runner
+from misyn_lab.imagesets.samples import data_dir
+from misyn_lab.report import assemble
 from misyn_lab.report.assemble import build_report
 
-SAMPLES = Path(__file__).resolve().parents[2] / "data_samples" / "images"
+SAMPLES = data_dir() / "images"
 
 
 @pytest.fixture
@@ -94,7 +97,7 @@ def _evaluation_notebook(folder: Path, *, declares_allow: bool) -> None:
     nb.cells = [cell, nbformat.v4.new_code_cell(call)]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     folder.mkdir(exist_ok=True)
-    nbformat.write(nb, str(folder / assemble.EVALUATION_NOTEBOOK))
+    jupytext.write(nb, folder / (Path(assemble.EVALUATION_NOTEBOOK).stem + ".md"), fmt="md:myst")
 
 
 def test_allow_marked_real_runs_and_the_report_says_so(folders, tmp_path, monkeypatch):
@@ -102,7 +105,7 @@ def test_allow_marked_real_runs_and_the_report_says_so(folders, tmp_path, monkey
     assert main(["label", str(sorted(real.iterdir())[0]), "--generator", "ddpm", "--quiet"]) == 0
     nbs = tmp_path / "nbs"
     _evaluation_notebook(nbs, declares_allow=True)
-    monkeypatch.setattr(runner, "NOTEBOOK_DIR", nbs)
+    monkeypatch.setattr(notebooks, "NOTEBOOK_DIR", nbs)
     with pytest.raises(InputError, match="1 of the 6 real image file"):
         build_report(real=real, synthetic=syn, out=tmp_path / "refused", progress=False, log=lambda m: None)
     result = build_report(real=real, synthetic=syn, out=tmp_path / "o", progress=False, log=lambda m: None,
@@ -117,25 +120,25 @@ def test_allow_marked_real_runs_and_the_report_says_so(folders, tmp_path, monkey
     assert 'id="real-screening"' in doc and "6 real images loaded" in doc
 
 
-def test_allow_marked_real_needs_a_notebook_that_declares_it(folders, tmp_path, monkeypatch):
+def test_allow_marked_real_needs_a_notebook_that_declares_it(folders, tmp_path, monkeypatch, no_kernel):
     real, syn = folders
     assert main(["label", str(sorted(real.iterdir())[0]), "--generator", "ddpm", "--quiet"]) == 0
     nbs = tmp_path / "nbs"
     _evaluation_notebook(nbs, declares_allow=False)
-    monkeypatch.setattr(runner, "NOTEBOOK_DIR", nbs)
+    monkeypatch.setattr(notebooks, "NOTEBOOK_DIR", nbs)
     with pytest.raises(InputError) as info:
         build_report(real=real, synthetic=syn, out=tmp_path / "o", progress=False, log=lambda m: None,
                      allow_marked_real=True)
     assert info.value.message == ("05_evaluation.ipynb does not declare the parameter allow_marked_real, so the "
                                   "marked real images cannot be passed to it")
-    assert not (tmp_path / "o").exists()
+    assert not (tmp_path / "o" / "report.html").exists()  # refused before any kernel started (no_kernel)
 
 
 def test_clean_real_folder_says_it_was_screened(folders, tmp_path, monkeypatch):
     real, syn = folders
     nbs = tmp_path / "nbs"
     _evaluation_notebook(nbs, declares_allow=True)
-    monkeypatch.setattr(runner, "NOTEBOOK_DIR", nbs)
+    monkeypatch.setattr(notebooks, "NOTEBOOK_DIR", nbs)
     result = build_report(real=real, synthetic=syn, out=tmp_path / "o", progress=False, log=lambda m: None,
                           registry=None)
     doc = result.html_path.read_text(encoding="utf-8")
@@ -154,7 +157,7 @@ def _case(tmp_path: Path, notebook) -> Path:
 
 
 @pytest.mark.parametrize("notebook", ["../../../some/where/pwn.ipynb", "/tmp/pwn.ipynb", "~/pwn.ipynb",
-                                      "sub/pwn.ipynb", "./a/../../pwn.ipynb", "C:/pwn.ipynb", "pwn.py"])
+                                      "sub/pwn.ipynb", "./a/../../pwn.ipynb", "C:/pwn.ipynb", "./pwn.py", "..\\pwn"])
 def test_case_notebook_outside_is_refused_by_case_check_and_report(notebook, tmp_path, capsys, no_kernel):
     path = _case(tmp_path, notebook)
     assert main(["case", "check", str(path)]) == 2
@@ -198,7 +201,7 @@ def test_case_naming_a_missing_bundled_notebook_is_refused_before_running(tmp_pa
     assert main(["report", "--case", str(path), "--out", str(tmp_path / "o")]) == 2
     assert capsys.readouterr().err.strip() == (
         f"misyn-lab: error: {path}: notebook 'pwn.ipynb' is not a bundled workbook notebook (fix: name a bundled "
-        "notebook, or put yours beside the case file and write ./NAME.ipynb)")
+        f"notebook ({', '.join(notebooks.names())}), or put yours beside the case file and write ./NAME.ipynb)")
 
 
 @pytest.mark.parametrize("argv, fragment", [

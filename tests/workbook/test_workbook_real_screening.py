@@ -9,10 +9,11 @@ import pytest
 from PIL import Image
 
 from misyn_lab.errors import InputError
+from misyn_lab.imagesets.samples import data_dir
 from misyn_lab.provenance import Provenance, Registry, label_file
 from misyn_lab.workbook import load_inputs
 
-SAMPLES = Path(__file__).resolve().parents[2] / "data_samples" / "images"
+SAMPLES = data_dir() / "images"
 
 
 @pytest.fixture
