@@ -35,12 +35,12 @@ from typing import Any
 import nibabel as nib
 import numpy as np
 import pytest
-import yaml
 from PIL import Image, PngImagePlugin
 
 from misyn_lab.cli import main
 from misyn_lab.errors import MisynError
 from misyn_lab.imagesets.samples import data_dir
+from tests.report.test_report_preflight import _case as _case_file
 from tests.test_bad_inputs import _grad, _png_bytes
 
 SAMPLES = data_dir() / "images"
@@ -221,17 +221,6 @@ def _alias_bomb(levels: int = 10) -> str:
     for i in range(1, levels):
         lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
     return "\n".join(lines) + "\n"
-
-
-def _case_file(tmp: Path, notebook: Any) -> Path:
-    from misyn_lab.cases.case import BUNDLED
-
-    data = yaml.safe_load(BUNDLED["case1"].read_text(encoding="utf-8"))
-    data["notebook"] = notebook
-    path = tmp / "cases" / "mine.yaml"
-    path.parent.mkdir(exist_ok=True)
-    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    return path
 
 
 def _registry_with_copy(tmp: Path) -> tuple[Path, Path]:
