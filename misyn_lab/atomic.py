@@ -6,16 +6,43 @@ one, never a torn file. Used for reviews, registries, case files and reports.
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+from misyn_lab.errors import InputError
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Atomically replace ``path`` with ``data`` (temp file + fsync + rename + directory fsync)."""
+_WHY = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exhausted",
+        errno.EROFS: "the file system is read-only", errno.EACCES: "permission denied",
+        errno.EPERM: "permission denied", errno.EISDIR: "a folder of that name exists",
+        errno.ENOTDIR: "a part of the path is a file, not a folder", errno.EEXIST: "a file is in the way of a folder",
+        errno.ENAMETOOLONG: "the name is too long"}
+
+
+@contextmanager
+def writing(path: str | os.PathLike[str]) -> Iterator[None]:
+    """Report an ``OSError`` while writing ``path`` as one :class:`~misyn_lab.errors.InputError` naming the file,
+    the reason (disk full, read-only, a folder in the way ...) and the fix."""
+    try:
+        yield
+    except OSError as exc:
+        why = _WHY.get(exc.errno or 0, exc.strerror or str(exc))
+        raise InputError(f"cannot write the file: {why}", path=path,
+                         remedy="give a file path in an existing, writable folder with free space") from exc
+
+
+def write_temp(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to a new temporary file beside ``path`` (fsync'ed, with the mode ``path`` will have);
+    returns the temporary file. :func:`replace_with` puts it in place."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    with writing(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "Is a directory", str(target))
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         # mkstemp creates 0600; give the file the mode an ordinary write would: keep an existing file's
         # mode, else 0666 less the process umask.
@@ -23,18 +50,31 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
             mode = target.stat().st_mode & 0o7777
         except FileNotFoundError:
             mode = 0o666 & ~_current_umask()
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        with writing(target):
+            os.fchmod(fd, mode)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
     except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
+        discard(tmp)
         raise
+    return Path(tmp)
+
+
+def discard(tmp: str | os.PathLike[str]) -> None:
+    """Remove a temporary file if it is still there (a file another step already moved or removed is fine)."""
+    try:
+        os.unlink(tmp)
+    except (FileNotFoundError, IsADirectoryError, PermissionError):
+        pass
+
+
+def replace_with(tmp: str | os.PathLike[str], path: str | os.PathLike[str]) -> Path:
+    """Rename the temporary file ``tmp`` over ``path`` (atomic) and fsync the folder."""
+    target = Path(path)
+    with writing(target):
+        os.replace(tmp, target)
     try:
         dir_fd = os.open(target.parent, os.O_RDONLY)
     except OSError:  # pragma: no cover - platforms without directory fds
@@ -46,6 +86,16 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
     finally:
         os.close(dir_fd)
     return target
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Atomically replace ``path`` with ``data`` (temp file + fsync + rename + directory fsync)."""
+    tmp = write_temp(path, data)
+    try:
+        return replace_with(tmp, path)
+    except BaseException:
+        discard(tmp)
+        raise
 
 
 def _current_umask() -> int:

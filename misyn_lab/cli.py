@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from misyn_lab import __version__
+from misyn_lab.cli_types import OneLineParser
 from misyn_lab.errors import MisynError
 
 #: Station modules whose ``register`` adds sub-commands, in help order.
@@ -32,7 +33,7 @@ COMMAND_MODULES = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="misyn-lab",
         description="Ethical medical image synthesis (MISyn) workbook: samples, checklist, reviews, "
         "evidence, provenance labelling, audits and reports.",

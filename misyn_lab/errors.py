@@ -8,6 +8,26 @@ from __future__ import annotations
 
 from os import PathLike
 
+#: Characters escaped in one-line output besides C0/C1 controls: line/paragraph separators and bidi controls
+#: (which can reorder what a terminal shows).
+_INVISIBLE = frozenset("\u2028\u2029\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def printable(text: object) -> str:
+    """``text`` safe for one line of terminal (or notebook) output: file-name bytes that are not UTF-8 (Python's
+    surrogate escapes) become ``\\xNN``; control characters (ESC, CR, tab ...), line separators and bidi
+    controls become ``\\x1b``-style escapes; newlines become ``\\n``. A file name can then neither forge
+    an output line nor break a UTF-8 writer."""
+    out = []
+    for ch in str(text).encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace"):
+        code = ord(ch)
+        if code < 0x20 or 0x7F <= code < 0xA0 or ch in _INVISIBLE:
+            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch)
+                       or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"))
+        else:
+            out.append(ch)
+    return "".join(out)
+
 
 class MisynError(Exception):
     """Base class of every error misyn-lab raises on purpose.
@@ -28,13 +48,13 @@ class MisynError(Exception):
         self.remedy = remedy
         super().__init__(self.__str__())
 
-    def __str__(self) -> str:  # one line, always
+    def __str__(self) -> str:  # one line, always: newlines become spaces, other controls are escaped
         text = self.message
         if self.path is not None:
             text = f"{self.path}: {text}"
         if self.remedy:
             text = f"{text} (fix: {self.remedy})"
-        return " ".join(text.split("\n"))
+        return printable(" ".join(text.split("\n")))
 
 
 class InputError(MisynError, ValueError):

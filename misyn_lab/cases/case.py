@@ -18,6 +18,8 @@ Evidence links in a case file are strings: ``practice:<field>`` (the practice de
 from __future__ import annotations
 
 import json
+import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,8 +60,64 @@ def validate_case_data(data: Any, path: str | Path = "<case>") -> None:
     _check_semantics(data, path)
 
 
+_NOTEBOOK_RULE = ("a bundled workbook notebook by file name (e.g. case1_segmentation.ipynb) or a notebook in the "
+                  "case file's own folder written as ./NAME.ipynb (or ./sub/NAME.ipynb)")
+_NOTEBOOK_SUFFIXES = (".ipynb", ".md")
+
+
+def check_notebook_name(value: Any, path: str | Path = "<case>") -> None:
+    """Raise :class:`SchemaError` unless ``value`` is ``None``, a bundled notebook's bare file name, or a
+    ``./``-relative ``.ipynb``/``.md`` path inside the case file's folder (no ``..``, no absolute path, no ``~``,
+    no backslash)."""
+    if value is None:
+        return
+    text = str(value)
+    parts = text.split("/")
+    local = "/" in text
+    bad = ("\\" in text or "\0" in text or text.startswith(("/", "~")) or not text.strip(". ")
+           or re.match(r"^[A-Za-z]:", text) is not None or ".." in parts
+           or (local and (parts[0] != "." or any(p in ("", ".") for p in parts[1:])
+                          or not text.endswith(_NOTEBOOK_SUFFIXES))))
+    if bad:
+        raise SchemaError(f"field notebook: {text!r} is not allowed; a case may name {_NOTEBOOK_RULE}", path=path,
+                          remedy="use a bundled notebook name, or put the notebook beside the case file and write "
+                                 "./NAME.ipynb")
+
+
+def resolve_notebook(value: str, case_path: str | Path, *, bundled: bool = True) -> Path:
+    """The notebook file a case's ``notebook:`` names, confined to the bundled notebooks
+    (:func:`misyn_lab.notebooks.source_path`) or the case file's own folder (symbolic links resolved: a link
+    leading out of the folder is refused). ``bundled=False`` checks only ``./`` paths (bare names pass).
+
+    Raises :class:`SchemaError`/:class:`InputError` naming the case file.
+    """
+    check_notebook_name(value, case_path)
+    if value.startswith("./"):
+        folder = Path(case_path).resolve().parent
+        real = Path(os.path.realpath(folder / value[2:]))
+        if real != folder and folder not in real.parents:
+            raise SchemaError(f"field notebook: {value!r} leads out of the case file's folder (it resolves to "
+                              f"{real})", path=case_path, remedy="keep the notebook itself inside the case folder")
+        if not real.is_file():
+            raise InputError(f"notebook {value!r} named by the case file does not exist", path=case_path,
+                             remedy="put the notebook beside the case file, or fix the name")
+        return real
+    if not bundled:
+        return Path(value)
+    from misyn_lab import notebooks
+
+    try:
+        return notebooks.source_path(value)
+    except InputError as exc:
+        raise InputError(f"notebook {value!r} is not a bundled workbook notebook", path=case_path,
+                         remedy=f"name a bundled notebook ({', '.join(notebooks.names())}), or put yours beside "
+                                "the case file and write ./NAME.ipynb") from exc
+
+
 def _check_semantics(data: dict[str, Any], path: str | Path) -> None:
     from misyn_lab.checklist import load_checklist
+
+    check_notebook_name(data.get("notebook"), path)
 
     checklist = load_checklist()
     ids = list(checklist.ids)
@@ -130,6 +188,12 @@ class Case:
     @property
     def notebook(self) -> str | None:
         return self.data.get("notebook")
+
+    def notebook_file(self) -> Path:
+        """The notebook this case runs, confined (see :func:`resolve_notebook`); ``InputError`` when none."""
+        if not self.notebook:
+            raise InputError("this case file names no notebook", path=self.path, remedy="set notebook: in the file")
+        return resolve_notebook(self.notebook, self.path)
 
     @property
     def practice(self) -> dict[str, str]:
@@ -216,13 +280,13 @@ class Case:
 def read_yaml(path: str | Path) -> Any:
     """Parse a case file strictly (duplicate keys, malformed YAML, non-UTF-8 text -> :class:`SchemaError`
     naming the file and line; a missing file -> :class:`InputError`)."""
-    from misyn_lab.checklist.yaml_io import load_file
+    from misyn_lab.checklist.yaml_io import load_file, schema_keys
 
     path = Path(path)
     if not path.is_file():
         raise InputError("case file not found", path=path, remedy="check the path, or create one with "
                          "`misyn-lab case new NAME -o FILE`")
-    return load_file(path, what="case file")
+    return load_file(path, what="case file", top_level_keys=schema_keys(SCHEMA_PATH))
 
 
 def load_case(path: str | Path) -> Case:
@@ -231,7 +295,10 @@ def load_case(path: str | Path) -> Case:
         path = BUNDLED[path]
     data = read_yaml(path)
     validate_case_data(data, path)
-    return Case(data=data, path=str(path))
+    case = Case(data=data, path=str(path))
+    if case.notebook and case.notebook.startswith("./"):
+        resolve_notebook(case.notebook, path, bundled=False)  # beside the case file: confined, and present
+    return case
 
 
 def scaffold_case(name: str) -> str:
@@ -256,6 +323,7 @@ def scaffold_case(name: str) -> str:
         f"id: {name}",
         f"title: {json.dumps('Review of ' + name)}",
         "reviewer: case-study",
+        "# notebook: null, a bundled notebook (e.g. case1_segmentation.ipynb), or ./NAME.ipynb beside this file",
         "notebook: null",
         "practice:",
     ]

@@ -14,16 +14,18 @@ from typing import TYPE_CHECKING, Any
 
 from filelock import FileLock, Timeout
 
-from misyn_lab.atomic import atomic_write_text
+from misyn_lab.atomic import atomic_write_text, writing
 from misyn_lab.checklist.answers import utc_now
 from misyn_lab.checklist.schema_check import schema_problem
-from misyn_lab.checklist.yaml_io import FlowList, dump_json, dump_yaml, parse_text, read_text
+from misyn_lab.checklist.yaml_io import FlowList, dump_json, dump_yaml, parse_text, read_text, schema_keys
 from misyn_lab.errors import ConflictError, InputError, SchemaError
 
 if TYPE_CHECKING:
     from misyn_lab.checklist.review import Review
 
 SCHEMA_PATH = Path(__file__).with_name("review.schema.json")
+#: Top-level keys a review file may hold (checked while parsing, before anything is built).
+REVIEW_KEYS = schema_keys(SCHEMA_PATH)
 
 
 def validate_review_data(data: Any, path: str | Path = "<review>") -> dict[str, Any]:
@@ -62,7 +64,8 @@ def validate_review_data(data: Any, path: str | Path = "<review>") -> dict[str, 
 def read_review_data(path: str | Path) -> dict[str, Any]:
     """Read, parse and validate a review file (clear errors for missing, non-UTF-8, malformed or newer files)."""
     text = read_text(path, what="review file")
-    return validate_review_data(parse_text(text, path, what="review file"), path)
+    return validate_review_data(parse_text(text, path, what="review file", top_level_keys=REVIEW_KEYS,
+                                                extensions=True), path)
 
 
 def render_review(data: dict[str, Any], path: str | Path) -> str:
@@ -84,7 +87,8 @@ def save_review(review: "Review", path: str | Path | None = None, *, on_conflict
     target = Path(path) if path is not None else review.path
     if target is None:
         raise InputError("no file to save to", remedy="pass a path: review.save('review.yaml')")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    with writing(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(target) + ".lock", timeout=timeout)
     try:
         with lock:

@@ -29,6 +29,20 @@ def check_on_error(on_error: str) -> None:
         raise InputError(f"on_error must be 'raise' or 'skip', got {on_error!r}", path="on_error")
 
 
+def check_options(*, size: Any = None, max_pixels: Any = None) -> None:
+    """Refuse a bad ``size`` (two positive integers) or ``max_pixels`` (a positive integer) before any file is read."""
+    if size is not None:
+        ok = isinstance(size, (tuple, list)) and len(size) == 2 and all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1 for v in size)
+        if not ok:
+            raise InputError(f"size must be two positive integers (height, width), got {size!r}", path="size",
+                             remedy="pass e.g. size=(64, 64)")
+    if max_pixels is not None and (isinstance(max_pixels, bool) or not isinstance(max_pixels, (int, np.integer))
+                                   or max_pixels < 1):
+        raise InputError(f"max_pixels must be a positive integer, got {max_pixels!r}", path="max_pixels",
+                         remedy="leave it at the default (64,000,000 pixel values)")
+
+
 def suffix(path: str | os.PathLike[str]) -> str:
     """The lower-case file suffix, ``.nii.gz`` counted as one."""
     name = Path(path).name.lower()
@@ -65,7 +79,7 @@ def read_all(files: Sequence[Path], reader: Callable[[Path], list[Record]], on_e
         except InputError as exc:
             if on_error == "raise":
                 raise
-            skipped.append(SkippedFile(str(f), exc.message + (f" (fix: {exc.remedy})" if exc.remedy else "")))
+            skipped.append(SkippedFile(text_path(f), exc.message + (f" (fix: {exc.remedy})" if exc.remedy else "")))
     return records, skipped
 
 
@@ -149,12 +163,23 @@ def assemble(records: list[Record], *, size: tuple[int, int] | None, grey: bool 
     return ImageSet(np.stack(images), meta, name=name, skipped=list(skipped))
 
 
+def text_path(path: str | os.PathLike[str]) -> str:
+    """A path as valid UTF-8 text: file-name bytes that are not UTF-8 (kept by Python as surrogate escapes)
+    become ``\\xNN``, so ids and metadata can be written to YAML/JSON/HTML (a notebook, a review, a report)."""
+    text = os.fspath(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
+    return text
+
+
 def rel_id(path: Path, root: Path) -> str:
     try:
         rel = path.relative_to(root)
     except ValueError:
         rel = Path(path.name)
-    text = rel.as_posix()
+    text = text_path(rel.as_posix())
     for suf in (".nii.gz",) + tuple(RASTER_SUFFIXES) + (".dcm", ".dicom", ".npz", ".npy", ".nii"):
         if text.lower().endswith(suf):
             return text[: -len(suf)]
@@ -168,8 +193,8 @@ def frames_to_records(frames: list[RawFrame], path: Path, root: Path,
     for fr in frames:
         img, extra = scale(fr, str(path))
         info = {"id": base_id + (f"#{fr.info['frame']}" if fr.info.get("frame", "") != "" else ""),
-                "source_path": str(path), **fr.info, **extra,
-                "orig_height": int(fr.pixels.shape[0]), "orig_width": int(fr.pixels.shape[1])}
+                "source_path": text_path(path), "orig_height": int(fr.pixels.shape[0]),
+                "orig_width": int(fr.pixels.shape[1]), **fr.info, **extra}
         out.append((img, info))
     return out
 

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from misyn_lab.errors import InputError
+from misyn_lab.imagesets.budget import DEFAULT_MAX_PIXELS, iter_pages, open_image, reduce_for
 
 RASTER_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff")
-#: Default limit on the number of pixels one image may declare (64 megapixels).
-DEFAULT_MAX_PIXELS = 64_000_000
-
 _SKIP_REMEDY = "re-export or remove the file, or pass on_error='skip' to list it and continue"
 
 
@@ -25,17 +22,6 @@ class RawFrame:
 
     pixels: np.ndarray
     info: dict[str, Any] = field(default_factory=dict)
-
-
-def check_declared_size(height: int, width: int, max_pixels: int, path: str | Path) -> None:
-    """Raise before decoding when an image declares more than ``max_pixels`` pixels per frame."""
-    if int(height) * int(width) > int(max_pixels):
-        raise InputError(
-            f"image declares {width}×{height} pixels ({int(height) * int(width) / 1e6:.1f} Mpx), more than the "
-            f"limit of {max_pixels / 1e6:.1f} Mpx; not decoded",
-            path=path,
-            remedy="downsample or tile it first, or raise max_pixels= if you trust the file",
-        )
 
 
 def _tiff_dtype(im: Image.Image) -> str | None:
@@ -88,11 +74,15 @@ def _frame_array(im: Image.Image, path: Path, alpha: str) -> tuple[np.ndarray, l
     return arr, notes
 
 
-def read_raster(path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS, alpha: str = "drop") -> list[RawFrame]:
+def read_raster(path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS, alpha: str = "drop",
+                target: tuple[int, int] | None = None) -> list[RawFrame]:
     """Decode every frame of a PNG/JPEG/TIFF file into raw arrays (dtype kept).
 
-    The declared size is checked against ``max_pixels`` before any pixel is decoded. Unreadable,
-    truncated or empty files raise :class:`InputError` naming the file.
+    The pixel budget (:mod:`misyn_lab.imagesets.budget`) is checked page by page before each page is decoded:
+    the sum over all pages of height × width × samples may not exceed ``max_pixels``. ``target`` (H, W), the
+    size the caller will resize to, lets large JPEGs decode at reduced scale and large PNG/TIFF pages shrink
+    by an integer factor right after decoding (noted in ``notes``; ``orig_height``/``orig_width`` keep the
+    declared size). Unreadable, truncated or empty files raise :class:`InputError` naming the file.
     """
     path = Path(path)
     if alpha not in ("drop", "error"):
@@ -103,40 +93,29 @@ def read_raster(path: str | Path, *, max_pixels: int = DEFAULT_MAX_PIXELS, alpha
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}", path=path, remedy=_SKIP_REMEDY) from exc
     frames: list[RawFrame] = []
+    im = open_image(path, path, remedy=_SKIP_REMEDY)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
-                width, height = im.size
-                n_frames = int(getattr(im, "n_frames", 1) or 1)
-                check_declared_size(height, width, max_pixels, path)
-                fmt = im.format or path.suffix.lstrip(".").upper()
-                tiff_dtype = _tiff_dtype(im) if fmt == "TIFF" else None
-                for k in range(n_frames):
-                    if n_frames > 1:
-                        im.seek(k)
-                    im.load()
-                    arr, notes = _frame_array(im, path, alpha)
-                    orig_dtype = tiff_dtype or {"I;16": "uint16", "I;16B": "uint16", "I;16L": "uint16",
-                                                "I;16S": "int16", "1": "bool"}.get(im.mode, str(arr.dtype))
-                    frames.append(RawFrame(arr, {
-                        "file_format": fmt, "pil_mode": im.mode, "orig_dtype": orig_dtype,
-                        "frame": k if n_frames > 1 else "", "notes": "; ".join(notes),
-                    }))
+        with im:
+            fmt = im.format or path.suffix.lstrip(".").upper()
+            tiff_dtype = _tiff_dtype(im) if fmt == "TIFF" else None
+            for k, page, (width, height), note in iter_pages(im, path, max_pixels=max_pixels, target=target,
+                                                                  remedy=_SKIP_REMEDY):
+                page_mode = page.mode
+                page, reduced = reduce_for(page, target)
+                arr, notes = _frame_array(page, path, alpha)
+                notes = [n for n in (note, reduced) if n] + notes
+                orig_dtype = tiff_dtype or {"I;16": "uint16", "I;16B": "uint16", "I;16L": "uint16",
+                                            "I;16S": "int16", "1": "bool"}.get(page_mode, str(arr.dtype))
+                frames.append(RawFrame(arr, {
+                    "file_format": fmt, "pil_mode": page_mode, "orig_dtype": orig_dtype,
+                    "frame": k, "notes": "; ".join(notes),
+                    "orig_height": int(height), "orig_width": int(width),
+                }))
     except InputError:
         raise
-    except Image.DecompressionBombError as exc:
-        raise InputError(
-            f"image declares more pixels than Pillow's decompression-bomb limit ({exc}); not decoded",
-            path=path, remedy="downsample or tile it first; such files are rejected before decoding",
-        ) from exc
-    except PermissionError as exc:
-        raise InputError("permission denied: the file cannot be opened for reading", path=path,
-                         remedy="fix the file's permissions (chmod u+r) or skip it with on_error='skip'") from exc
-    except UnidentifiedImageError as exc:
-        raise InputError("not a readable PNG/JPEG/TIFF image (unknown or corrupt header)", path=path,
-                         remedy=_SKIP_REMEDY) from exc
     except (OSError, SyntaxError, ValueError, EOFError) as exc:
         # Pillow reports truncated/corrupt data as OSError/SyntaxError/ValueError
         raise InputError(f"corrupt or truncated image data ({exc})", path=path, remedy=_SKIP_REMEDY) from exc
+    if len(frames) == 1:
+        frames[0].info["frame"] = ""
     return frames

@@ -20,9 +20,11 @@ import numpy as np
 
 from misyn_lab.errors import InputError
 from misyn_lab.imagesets._dicom import looks_like_dicom, read_dicom
-from misyn_lab.imagesets._loading import (NIFTI_SUFFIXES, NPZ_SUFFIXES, Record, assemble, check_on_error, collect,
+from misyn_lab.imagesets._loading import (NIFTI_SUFFIXES, NPZ_SUFFIXES, Record, assemble, check_on_error, check_options,
+                                          collect,
                                           frames_to_records, read_all, rel_id, root_of, suffix, unit, warn_skipped)
-from misyn_lab.imagesets._raster import DEFAULT_MAX_PIXELS, RASTER_SUFFIXES, RawFrame, read_raster
+from misyn_lab.imagesets._raster import RASTER_SUFFIXES, RawFrame, read_raster
+from misyn_lab.imagesets.budget import DEFAULT_MAX_PIXELS
 from misyn_lab.imagesets.core import ImageSet
 from misyn_lab.imagesets.intensity import apply_window
 from misyn_lab.imagesets.nifti import load_nifti
@@ -39,10 +41,13 @@ def load_folder(path: str | os.PathLike[str], *, size: tuple[int, int] | None = 
     8-bit images are divided by 255; 16-bit, signed and float images are scaled per image with
     min-max to [0, 1] and their original dtype and range are recorded (never clipped). RGBA drops the
     alpha channel with a note (``alpha="error"`` refuses instead). Mixed shapes need ``size=(H, W)``;
-    mixed grey/colour needs ``grey=True`` or ``grey=False``. Images declaring more than ``max_pixels``
-    pixels are refused before decoding. ``on_error="skip"`` lists unreadable files in ``.skipped``.
+    mixed grey/colour needs ``grey=True`` or ``grey=False``. A file declaring more than ``max_pixels``
+    pixel values (height × width × samples over all its pages; :mod:`~misyn_lab.imagesets.budget`) is refused
+    before decoding; with ``size`` large JPEGs are decoded at reduced scale (Pillow draft).
+    ``on_error="skip"`` lists unreadable files in ``.skipped``.
     """
     check_on_error(on_error)
+    check_options(size=size, max_pixels=max_pixels)
     root = Path(path)
     files, others = collect(root, lambda p: suffix(p) in RASTER_SUFFIXES, recursive)
     if not files:
@@ -62,8 +67,8 @@ def load_folder(path: str | os.PathLike[str], *, size: tuple[int, int] | None = 
         return unit(fr.pixels, where)
 
     def reader(f: Path) -> list[Record]:
-        return frames_to_records(read_raster(f, max_pixels=max_pixels, alpha=alpha), f, root if root.is_dir()
-                                  else f.parent, scale)
+        return frames_to_records(read_raster(f, max_pixels=max_pixels, alpha=alpha, target=size), f,
+                                  root if root.is_dir() else f.parent, scale)
 
     records, skipped = read_all(files, reader, on_error, f"reading {root.name}")
     label = name or (rel_id(root, root.parent) or "images")
@@ -84,6 +89,12 @@ def load_dicom(path_or_paths: str | os.PathLike[str] | Sequence[str | os.PathLik
     body part, sex, age, burned-in annotation) become metadata columns.
     """
     check_on_error(on_error)
+    check_options(size=size, max_pixels=max_pixels)
+    if window is not None and window != "file" and not (
+            isinstance(window, (tuple, list)) and len(window) == 2
+            and all(isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) and np.isfinite(v)
+                    for v in window)):
+        raise InputError(f"window must be None, 'file' or (center, width) numbers, got {window!r}", path="window")
     if isinstance(path_or_paths, (str, os.PathLike)):
         root = Path(path_or_paths)
         files, others = collect(root, looks_like_dicom, recursive)
@@ -100,8 +111,6 @@ def load_dicom(path_or_paths: str | os.PathLike[str] | Sequence[str | os.PathLik
             raise InputError(f"{len(missing)} file(s) do not exist, e.g. {missing[:3]}", path=missing[0],
                              remedy="check the paths")
         root, where = root_of(Path(files[0]), files), "DICOM list"
-    if window is not None and window != "file" and not (isinstance(window, (tuple, list)) and len(window) == 2):
-        raise InputError(f"window must be None, 'file' or (center, width), got {window!r}", path="window")
 
     def scale(fr: RawFrame, where_: str) -> tuple[np.ndarray, dict[str, Any]]:
         px = fr.pixels
@@ -144,6 +153,9 @@ def load_images(path: str | os.PathLike[str], **kwargs: Any) -> ImageSet:
 
     Keyword options are passed on; an option the chosen loader does not take is an :class:`InputError`.
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise InputError(f"expected a file or folder path, got {type(path).__name__}", path=repr(path)[:80],
+                         remedy="pass a str or pathlib.Path")
     p = Path(path)
     if not p.exists():
         raise InputError("no such file or folder", path=p, remedy="check the path")

@@ -5,15 +5,90 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from misyn_lab.errors import InputError
-from misyn_lab.imagesets._loading import Record, assemble, rel_id
-from misyn_lab.imagesets._raster import DEFAULT_MAX_PIXELS
+from misyn_lab.imagesets._loading import Record, assemble, check_options, rel_id, text_path
+from misyn_lab.imagesets.budget import DEFAULT_MAX_PIXELS, check_budget, shape_values
 from misyn_lab.imagesets.core import ImageSet
 
 PLANES = {0: "sagittal", 1: "coronal", 2: "axial"}
+_REMEDY = "check the file is a complete .nii/.nii.gz (re-export it), or skip it"
+
+
+def open_nifti(path: str | os.PathLike[str]) -> Any:
+    """Open a NIfTI file with nibabel, reading the header only; every failure is an :class:`InputError`."""
+    import nibabel as nib
+
+    p = Path(path)
+    try:
+        if p.stat().st_size == 0:
+            raise InputError("NIfTI file is empty (0 bytes)", path=p, remedy=_REMEDY)
+        return nib.load(str(p))
+    except InputError:
+        raise
+    except PermissionError as exc:
+        raise InputError("permission denied: the file cannot be opened for reading", path=p,
+                         remedy="fix the file's permissions (chmod u+r)") from exc
+    except Exception as exc:  # noqa: BLE001 - nibabel raises ImageFileError, HeaderDataError, OSError, zlib.error ...
+        raise InputError(f"not a readable NIfTI file ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})",
+                         path=p, remedy=_REMEDY) from exc
+
+
+def check_nifti_budget(img: Any, path: str | os.PathLike[str], max_pixels: int = DEFAULT_MAX_PIXELS) -> None:
+    """The header's shape (all dimensions) against the pixel budget, and, for an uncompressed ``.nii``, the
+    file's length against the voxel data the header declares — both before any voxel is read."""
+    shape = tuple(int(s) for s in img.shape)
+    if any(s < 1 for s in shape):
+        raise InputError(f"NIfTI header declares an impossible shape {shape}", path=path, remedy=_REMEDY)
+    check_budget(shape_values(shape), max_pixels, path, what=f"a volume of {'×'.join(map(str, shape))}")
+    p = Path(path)
+    if not p.name.lower().endswith(".gz"):
+        need = nifti_extent(img, p)
+        size = p.stat().st_size
+        if size < need:
+            raise InputError(f"NIfTI file is truncated: the header declares {need:,} bytes, the file holds {size:,}",
+                             path=p, remedy=_REMEDY)
+
+
+def nifti_extent(img: Any, path: str | os.PathLike[str]) -> int:
+    """Bytes from the start of the (uncompressed) file to the end of the voxel data the header declares."""
+    try:
+        offset = getattr(img.dataobj, "offset", None)
+        offset = int(img.header.get_data_offset() if offset is None else offset)
+        itemsize = int(img.header.get_data_dtype().itemsize)
+        shape = tuple(int(s) for s in img.header.get_data_shape())
+    except Exception as exc:  # noqa: BLE001 - nibabel header accessors raise arbitrary types on junk
+        raise InputError(f"NIfTI header is unreadable ({type(exc).__name__}: {exc})", path=path,
+                         remedy=_REMEDY) from exc
+    return offset + shape_values(shape) * itemsize
+
+
+def nifti_voxels(img: Any, path: str | os.PathLike[str]) -> np.ndarray:
+    """The voxel array (scaling applied by nibabel); truncated or corrupt data is an :class:`InputError`.
+
+    Call :func:`check_nifti_budget` first.
+    """
+    try:
+        return np.asarray(img.dataobj)
+    except MemoryError as exc:
+        raise InputError("not enough memory to read the volume", path=path,
+                         remedy="lower max_pixels= or free memory") from exc
+    except Exception as exc:  # noqa: BLE001 - nibabel/gzip/zlib raise OSError, EOFError, zlib.error, ValueError ...
+        raise InputError(f"NIfTI voxel data unreadable ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})",
+                         path=path, remedy=_REMEDY) from exc
+
+
+def _canonical(img: Any, path: Path) -> Any:
+    import nibabel as nib
+
+    try:
+        return nib.as_closest_canonical(img)
+    except Exception as exc:  # noqa: BLE001 - a degenerate affine raises numpy/nibabel errors
+        raise InputError(f"cannot reorient the volume to RAS ({type(exc).__name__}: {exc})", path=path,
+                         remedy="fix the file's affine (qform/sform)") from exc
 
 
 def load_nifti(path: str | os.PathLike[str], *, axis: int = 2, slices: int | Sequence[int] | None = None,
@@ -24,20 +99,16 @@ def load_nifti(path: str | os.PathLike[str], *, axis: int = 2, slices: int | Seq
     ``axis`` 0/1/2 = sagittal/coronal/axial. ``slices`` = list of indices, or an int n for n evenly
     spaced slices, or None for all (``skip_empty`` drops all-constant slices, recorded in metadata as
     absent indices). Intensities are scaled with the volume's min-max so slices stay comparable.
-    4-D volumes are refused with the remedy.
+    4-D volumes are refused with the remedy. The whole volume counts against the pixel budget
+    (``max_pixels`` values; :mod:`~misyn_lab.imagesets.budget`), checked from the header before reading.
     """
-    import nibabel as nib
-
+    check_options(size=size, max_pixels=max_pixels)
     p = Path(path)
     if not p.is_file():
         raise InputError("no such NIfTI file", path=p, remedy="check the path")
     if axis not in (0, 1, 2):
         raise InputError(f"axis must be 0, 1 or 2, got {axis}", path=p)
-    try:
-        img = nib.load(str(p))
-    except (nib.filebasedimages.ImageFileError, OSError, EOFError, ValueError) as exc:
-        raise InputError(f"not a readable NIfTI file ({exc})", path=p,
-                         remedy="check the file is a complete .nii/.nii.gz") from exc
+    img = open_nifti(p)
     shape = tuple(int(s) for s in img.shape)
     if len(shape) == 4 and shape[3] == 1:
         img = img.slicer[..., 0]
@@ -48,9 +119,10 @@ def load_nifti(path: str | os.PathLike[str], *, axis: int = 2, slices: int | Seq
                                 "nibabel.funcs.four_to_three(img), and save it")
     if len(shape) < 2:
         raise InputError(f"volume has shape {shape}; need 2-D or 3-D", path=p)
+    check_nifti_budget(img, p, max_pixels)
     if len(shape) == 3:
-        img = nib.as_closest_canonical(img)
-    data = np.asarray(img.dataobj)
+        img = _canonical(img, p)
+    data = nifti_voxels(img, p)
     if data.ndim == 2:
         data = data[:, :, None]
         axis = 2
@@ -58,10 +130,6 @@ def load_nifti(path: str | os.PathLike[str], *, axis: int = 2, slices: int | Seq
     if not np.isfinite(data).all():
         raise InputError("volume contains NaN or infinite values", path=p,
                          remedy="replace them first (e.g. numpy.nan_to_num) and save again")
-    plane_shape = [s for i, s in enumerate(data.shape) if i != axis]
-    if plane_shape[0] * plane_shape[1] > max_pixels:
-        raise InputError(f"slices of {plane_shape[0]}×{plane_shape[1]} exceed the {max_pixels} pixel limit",
-                         path=p, remedy="raise max_pixels= if you trust the file")
     n = data.shape[axis]
     if slices is None:
         idx = list(range(n))
@@ -84,7 +152,7 @@ def load_nifti(path: str | os.PathLike[str], *, axis: int = 2, slices: int | Seq
             continue
         img2d = np.rot90(((sl - lo) / scale).astype(np.float32))
         records.append((np.clip(img2d, 0.0, 1.0), {
-            "id": f"{stem}:{PLANES[axis]}:{i:04d}", "source_path": str(p), "file_format": "NIfTI",
+            "id": f"{stem}:{PLANES[axis]}:{i:04d}", "source_path": text_path(p), "file_format": "NIfTI",
             "plane": PLANES[axis], "slice_index": i, "orig_dtype": str(img.get_data_dtype()),
             "orig_min": lo, "orig_max": hi, "intensity_scaling": "volume min-max",
             "notes": "RAS-reoriented; rotated so superior/anterior is up"}))

@@ -32,12 +32,11 @@ from pathlib import Path
 from typing import Any
 
 from misyn_lab.atomic import atomic_write_text
-from misyn_lab.errors import InputError, MisynError
-from misyn_lab.imagesets._dicom import has_dicm_marker
-from misyn_lab.imagesets._loading import suffix
+from misyn_lab.errors import InputError, MisynError, printable
+from misyn_lab.imagesets.readers import has_dicm_marker, suffix, text_path
 from misyn_lab.provenance import hashing
-from misyn_lab.provenance.fileformat import SUFFIXES, sniff
-from misyn_lab.provenance.read import is_synthetic
+from misyn_lab.provenance.fileformat import SUFFIXES, read_head, sniff
+from misyn_lab.provenance.read import UnreadableMark, is_synthetic
 from misyn_lab.provenance.registry import RegistryIndex, hashes_of, open_registry
 
 STATUSES = ("labelled_synthetic", "unlabelled_registry_match", "no_evidence", "unreadable")
@@ -71,13 +70,18 @@ class AuditRecord:
 
 @dataclass
 class AuditReport:
-    """All records of one audit plus the files that were not images."""
+    """All records of one audit plus the files that were not images, the paths skipped (symlinks that lead
+    out of the folder, folder loops) and the registry rows that could not be used."""
 
     root: str
     records: list[AuditRecord]
     ignored: list[str] = field(default_factory=list)
     registry: str = ""
     seconds: float = 0.0
+    #: Paths not audited and why: symlinks resolving outside the audited folder, folders already scanned.
+    skipped_paths: list[dict[str, str]] = field(default_factory=list)
+    #: Registry rows skipped as unusable (bad hash, wrong thumbnail size, unreadable provenance).
+    warnings: list[str] = field(default_factory=list)
 
     def counts(self) -> dict[str, int]:
         c = Counter(r.status for r in self.records)
@@ -87,6 +91,11 @@ class AuditReport:
     def n_images(self) -> int:
         """Readable image files (the denominator of the synthetic fraction)."""
         return sum(1 for r in self.records if r.status != "unreadable")
+
+    @property
+    def n_not_checked(self) -> int:
+        """Image files that could not be read, so could not be checked (they keep an audit from being clean)."""
+        return self.counts()["unreadable"]
 
     @property
     def synthetic_fraction(self) -> float:
@@ -99,17 +108,33 @@ class AuditReport:
     def has_unlabelled_synthetic(self) -> bool:
         return self.counts()["unlabelled_registry_match"] > 0
 
+    @property
+    def verdict(self) -> str:
+        """``unlabelled_synthetic`` (registry matches without a mark), ``not_checked`` (some image files could
+        not be read) or ``clean``; the worst that applies."""
+        if self.has_unlabelled_synthetic:
+            return "unlabelled_synthetic"
+        return "not_checked" if self.n_not_checked else "clean"
+
     def by_status(self, status: str) -> list[AuditRecord]:
         return [r for r in self.records if r.status == status]
 
     def summary(self) -> str:
-        """One line: counts, synthetic fraction, speed."""
+        """One line: counts, synthetic fraction, speed and the verdict (file names escaped for a terminal)."""
         c = self.counts()
         rate = len(self.records) / self.seconds if self.seconds > 0 else float("nan")
-        verdict = "UNLABELLED SYNTHETIC IMAGES FOUND" if c["unlabelled_registry_match"] else "clean"
-        return (f"audit {self.root}: {len(self.records)} files, {c['labelled_synthetic']} labelled synthetic, "
-                f"{c['unlabelled_registry_match']} unlabelled registry matches, {c['no_evidence']} no evidence, "
-                f"{c['unreadable']} unreadable, {len(self.ignored)} non-image files ignored; "
+        verdict = {"unlabelled_synthetic": "UNLABELLED SYNTHETIC IMAGES FOUND",
+                   "not_checked": f"NOT CLEAN: {_plural(c['unreadable'], 'file')} could not be read and "
+                                  f"{'was' if c['unreadable'] == 1 else 'were'} not checked",
+                   "clean": "clean"}[self.verdict]
+        extra = ""
+        if self.skipped_paths:
+            extra += f", {len(self.skipped_paths)} path(s) skipped (symlinks leaving the folder, loops)"
+        if self.warnings:
+            extra += f", {_plural(len(self.warnings), 'registry row')} skipped as unusable"
+        return (f"audit {terminal_text(self.root)}: {len(self.records)} files, {c['labelled_synthetic']} labelled "
+                f"synthetic, {c['unlabelled_registry_match']} unlabelled registry matches, {c['no_evidence']} no "
+                f"evidence, {c['unreadable']} unreadable, {len(self.ignored)} non-image files ignored{extra}; "
                 f"synthetic fraction {self.synthetic_fraction:.1%}; {rate:.0f} files/s"
                 f"{'' if self.registry else ' (no registry: marks only)'} -> {verdict}")
 
@@ -129,10 +154,18 @@ class AuditReport:
         return {r.key: r for r in (MetricResult(**kw) for kw in audit_evidence(self, ci_level))}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"root": self.root, "registry": self.registry, "seconds": round(self.seconds, 3),
-                "counts": self.counts(), "n_images": self.n_images,
-                "synthetic_fraction": self.synthetic_fraction, "ignored": self.ignored,
-                "records": [r.to_dict() for r in self.records]}
+        """Plain data; file names that are not valid UTF-8 are written with ``\\xNN`` escapes."""
+        records = []
+        for r in self.records:
+            row = r.to_dict()
+            row["path"] = output_path(r.path)
+            records.append(row)
+        return {"root": output_path(self.root), "registry": output_path(self.registry),
+                "seconds": round(self.seconds, 3), "verdict": self.verdict,
+                "counts": self.counts(), "n_images": self.n_images, "not_checked": self.n_not_checked,
+                "synthetic_fraction": self.synthetic_fraction, "ignored": [output_path(p) for p in self.ignored],
+                "skipped": [{"path": output_path(s["path"]), "reason": s["reason"]} for s in self.skipped_paths],
+                "registry_warnings": list(self.warnings), "records": records}
 
     def to_json(self, path: str | os.PathLike[str] | None = None) -> str:
         text = json.dumps(self.to_dict(), indent=2, ensure_ascii=False)
@@ -141,13 +174,16 @@ class AuditReport:
         return text
 
     def to_csv(self, path: str | os.PathLike[str] | None = None) -> str:
+        """Per-file CSV. Cells that a spreadsheet would run as a formula (starting with ``= + - @``, tab or CR)
+        are prefixed with ``'``; non-UTF-8 file names are written with ``\\xNN`` escapes."""
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=list(CSV_FIELDS), lineterminator="\n")
         writer.writeheader()
         for r in self.records:
             row = r.to_dict()
+            row["path"] = output_path(r.path)
             row["mark_fields"] = ";".join(r.mark_fields)
-            writer.writerow({k: "" if row[k] is None else row[k] for k in CSV_FIELDS})
+            writer.writerow({k: csv_cell("" if row[k] is None else row[k]) for k in CSV_FIELDS})
         text = buf.getvalue()
         if path is not None:
             atomic_write_text(path, text)
@@ -157,6 +193,27 @@ class AuditReport:
         import pandas as pd
 
         return pd.DataFrame([r.to_dict() for r in self.records], columns=list(asdict(AuditRecord("", "")).keys()))
+
+
+# ------------------------------------------------------------------------------------------------ output text
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+def output_path(path: str) -> str:
+    """A path as valid UTF-8 text: bytes that are not UTF-8 (kept by Python as surrogate escapes) become ``\\xNN``."""
+    return text_path(path)
+
+
+def terminal_text(text: Any) -> str:
+    """Text safe to print on a terminal (:func:`misyn_lab.errors.printable`): non-UTF-8 bytes, control characters
+    (ESC, newline, CR ...), line separators and bidi controls are written as escapes, so a file name cannot
+    forge or hide output lines."""
+    return printable(text)
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell that a spreadsheet shows as text: strings starting with ``= + - @``, tab or CR get a ``'``."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 # ------------------------------------------------------------------------------------------------ evidence
@@ -248,21 +305,37 @@ def _os_reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def scan(root: Path) -> tuple[list[Path], list[AuditRecord], list[str]]:
-    """``(candidate image files, unreadable records, ignored non-image files)`` under ``root``.
+def _inside(path: str, real_root: str) -> bool:
+    real = os.path.realpath(path)
+    return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
 
-    Follows symlinked folders once (loops are detected by device/inode), never leaves a loop, and lists
-    paths it cannot enter or stat as unreadable.
+
+def scan(root: Path) -> tuple[list[Path], list[AuditRecord], list[str], list[dict[str, str]]]:
+    """``(candidate image files, unreadable records, ignored non-image files, skipped paths)`` under ``root``.
+
+    Symlinked folders are followed only while they stay inside ``root`` (resolved): a folder or file symlink
+    that resolves outside is listed in ``skipped`` as outside the audited folder, never audited; a folder
+    reached twice (a loop) is listed in ``skipped`` too. Paths that cannot be entered or stat'ed are
+    unreadable records.
     """
     candidates: list[Path] = []
     bad: list[AuditRecord] = []
     ignored: list[str] = []
+    skipped: list[dict[str, str]] = []
     seen: set[tuple[int, int]] = set()
+    real_root = os.path.realpath(root)
 
     def onerror(exc: OSError) -> None:
         bad.append(AuditRecord(str(exc.filename or root), "unreadable", reason=f"cannot list folder: {_os_reason(exc)}"))
 
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=True, onerror=onerror):
+    def outside(path: str) -> bool:
+        if os.path.islink(path) and os.path.exists(path) and not _inside(path, real_root):
+            skipped.append({"path": path, "reason": "outside the audited folder (symlink to "
+                                                    f"{os.path.realpath(path)}); not audited"})
+            return True
+        return False
+
+    for dirpath, dirnames, filenames in os.walk(os.fspath(root), followlinks=True, onerror=onerror):
         try:
             st = os.stat(dirpath)
         except OSError as exc:
@@ -271,14 +344,16 @@ def scan(root: Path) -> tuple[list[Path], list[AuditRecord], list[str]]:
             continue
         key = (st.st_dev, st.st_ino)
         if key in seen:
-            bad.append(AuditRecord(dirpath, "unreadable", reason="symlink loop (folder already scanned)"))
+            skipped.append({"path": dirpath, "reason": "symlink loop (folder already scanned)"})
             dirnames[:] = []
             continue
         seen.add(key)
-        dirnames.sort()
+        dirnames[:] = sorted(d for d in dirnames if not outside(os.path.join(dirpath, d)))
         for name in sorted(filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))
                                         and not os.path.exists(os.path.join(dirpath, d))]):
             path = Path(dirpath) / name
+            if outside(str(path)):
+                continue
             try:
                 st_file = os.stat(path)
             except OSError as exc:
@@ -299,21 +374,52 @@ def scan(root: Path) -> tuple[list[Path], list[AuditRecord], list[str]]:
             elif not name.endswith(".json") or not (path.with_suffix(".nii").exists()
                                                     or path.with_suffix(".nii.gz").exists()):
                 ignored.append(str(path))
-    return candidates, bad, ignored
+    return candidates, bad, ignored, skipped
+
+
+#: Files larger than this are hashed in a stream and checked for marks and exact copies only (not decoded).
+MAX_DECODE_FILE_BYTES = 1 << 30
 
 
 def audit_file(path: Path, index: RegistryIndex | None) -> AuditRecord:
-    """Audit one file (pure with respect to the registry snapshot; safe in worker threads)."""
+    """Audit one file (pure with respect to the registry snapshot; safe in worker threads and processes).
+
+    Never raises: a file that cannot be read, whose mark cannot be read (:class:`UnreadableMark`) and that
+    no registry row matches, or whose audit fails in any other way, is an ``unreadable`` record with the
+    reason — it counts as not checked.
+    """
     try:
-        data = path.read_bytes()
+        return _audit_file(path, index)
+    except Exception as exc:  # noqa: BLE001 - last line of defence: one bad file never aborts an audit
+        return AuditRecord(str(path), "unreadable", reason=f"audit failed: {type(exc).__name__}: "
+                                                           f"{_one_line(exc)[:200]}")
+
+
+def _sha256_stream(path: Path) -> str:
+    import hashlib
+
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _audit_file(path: Path, index: RegistryIndex | None) -> AuditRecord:
+    try:
+        size = os.stat(path).st_size
+        if size > MAX_DECODE_FILE_BYTES:
+            data, sha = None, _sha256_stream(path)
+        else:
+            data = path.read_bytes()
+            sha = hashing.sha256_bytes(data)
     except OSError as exc:
         return AuditRecord(str(path), "unreadable", reason=_os_reason(exc))
-    if not data:
+    if not size:
         return AuditRecord(str(path), "unreadable", reason="empty file (0 bytes)")
-    fmt = sniff(path, data[:352]) or ""
-    sha = hashing.sha256_bytes(data)
+    fmt = sniff(path, data[:352] if data is not None else read_head(path)) or ""
+    mark_problem = ""
     try:
         mark = is_synthetic(path, data=data)
+    except UnreadableMark as exc:
+        mark, mark_problem = None, _one_line(exc.message)
     except MisynError as exc:
         return AuditRecord(str(path), "unreadable", fmt, reason=_one_line(exc.message), sha256=sha)
     if mark is not None:
@@ -322,19 +428,30 @@ def audit_file(path: Path, index: RegistryIndex | None) -> AuditRecord:
                            mark_fields=list(mark.fields), generator=gen,
                            sha256=sha)
     if index is None:
+        if mark_problem:
+            return AuditRecord(str(path), "unreadable", fmt, reason=mark_problem, sha256=sha)
         return AuditRecord(str(path), "no_evidence", fmt, sha256=sha)
     hit = index.lookup_sha256(sha)
-    if hit is None and fmt != "nifti":
+    if hit is None:
+        if data is None:
+            return AuditRecord(str(path), "unreadable", fmt, sha256=sha,
+                               reason=f"file of {size:,} bytes is larger than the {MAX_DECODE_FILE_BYTES:,} decoded: "
+                                      "checked for marks and exact copies only" + (f"; {mark_problem}" if mark_problem
+                                                                                  else ""))
         try:
             h = hashes_of(path, data=data, fast=True)  # JPEG decoded at reduced size: no pixel hash then
         except MisynError as exc:
-            return AuditRecord(str(path), "unreadable", fmt, reason=_one_line(exc.message), sha256=sha)
+            reason = _one_line(exc.message) + (f"; {mark_problem}" if mark_problem else "")
+            return AuditRecord(str(path), "unreadable", fmt, reason=reason, sha256=sha)
         hit = index.match_hashes(h)
     if hit is None:
-        reason = "NIfTI: marks and exact hash only" if fmt == "nifti" else ""
+        if mark_problem:
+            return AuditRecord(str(path), "unreadable", fmt, reason=mark_problem, sha256=sha)
+        reason = "NIfTI: marks, file and voxel hashes only (no perceptual matching)" if fmt == "nifti" else ""
         return AuditRecord(str(path), "no_evidence", fmt, reason=reason, sha256=sha)
     return AuditRecord(str(path), "unlabelled_registry_match", fmt,
-                       reason=f"matches registry image #{hit.registry_id} ({hit.source_name or 'array'}) by {hit.kind}",
+                       reason=f"matches registry image #{hit.registry_id} ({hit.source_name or 'array'}) by {hit.kind}"
+                              + (f"; {mark_problem}" if mark_problem else ""),
                        generator=str(hit.provenance.get("generator", "")), match_kind=hit.kind,
                        phash_distance=hit.phash_distance, dhash_distance=hit.dhash_distance,
                        thumb_rmse=round(hit.thumb_rmse, 3), sha256=sha)
@@ -354,28 +471,43 @@ def _audit_chunk(paths: list[Path]) -> list[AuditRecord]:
     return [audit_file(p, _WORKER_INDEX) for p in paths]
 
 
+def check_workers(workers: Any) -> int:
+    """``workers`` as an int in 1..``os.cpu_count()``; anything else is an :class:`InputError`."""
+    cpus = os.cpu_count() or 1
+    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= cpus:
+        raise InputError(f"workers must be an integer from 1 to {cpus} (the CPUs of this machine), got {workers!r}",
+                         path="workers", remedy=f"pass --workers 1..{cpus}")
+    return workers
+
+
 def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress: bool = True,
                  workers: int = 2) -> AuditReport:
-    """Audit every PNG/JPEG/TIFF/DICOM/NIfTI file under ``path`` (recursively).
+    """Audit every PNG/JPEG/TIFF/DICOM/NIfTI file under ``path`` (recursively), never leaving the folder.
 
-    ``registry`` is a :class:`~misyn_lab.provenance.registry.Registry` or a registry file path; without
-    one only marks are checked. ``workers > 1`` audits in that many processes (each gets a read-only
-    snapshot of the registry) when there are at least ``PARALLEL_MIN_FILES`` files. Raises :class:`InputError` when ``path`` is not a folder or holds no
-    image file at all (an audit of nothing is almost always a wrong path).
+    ``registry`` is a :class:`~misyn_lab.provenance.registry.Registry` or a registry file path (opened
+    read-only); without one only marks are checked. ``workers > 1`` audits in that many processes (each gets
+    a read-only snapshot of the registry) when there are at least ``PARALLEL_MIN_FILES`` files; ``workers`` is
+    capped to the machine's CPUs. Symlinks resolving outside ``path`` are listed in ``skipped_paths``, not audited;
+    unusable registry rows are listed in ``warnings``. Raises :class:`InputError` when ``path`` is not a
+    folder or holds no image file at all (an audit of nothing is almost always a wrong path).
     """
     root = Path(path)
     if not root.is_dir():
         raise InputError("not a folder", path=root, remedy="give the dataset folder to audit")
+    if isinstance(workers, int) and not isinstance(workers, bool) and workers > 0:
+        workers = min(workers, os.cpu_count() or 1)  # more processes than CPUs only add overhead
+    check_workers(workers)
     start = time.perf_counter()
     reg_path = ""
     index = None
     if registry is not None:
-        with open_registry(registry) as reg:  # a missing path is an InputError, never a new file
+        with open_registry(registry) as reg:  # read-only; a missing path is an InputError, never a new file
             index, reg_path = reg.index(), str(reg.path)
-    candidates, bad, ignored = scan(root)
+    candidates, bad, ignored, skipped = scan(root)
     if not candidates and not bad:
-        raise InputError(f"no image files found ({len(ignored)} non-image files)", path=root,
-                         remedy="audit a folder with PNG/JPEG/TIFF/DICOM/NIfTI files")
+        raise InputError(f"no image files found ({len(ignored)} non-image files"
+                         + (f", {len(skipped)} path(s) outside the folder or in loops skipped" if skipped else "")
+                         + ")", path=root, remedy="audit a folder with PNG/JPEG/TIFF/DICOM/NIfTI files")
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(candidates), desc="audit", unit="file", disable=not progress, leave=False)
@@ -394,4 +526,5 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
             bar.update()
     bar.close()
     records = sorted(records + bad, key=lambda r: r.path)
-    return AuditReport(str(root), records, ignored, reg_path, time.perf_counter() - start)
+    return AuditReport(str(root), records, ignored, reg_path, time.perf_counter() - start, skipped_paths=skipped,
+                       warnings=list(index.warnings) if index is not None else [])

@@ -1,15 +1,19 @@
 """``misyn-lab label``, ``misyn-lab audit`` and ``misyn-lab card``.
 
 Exit codes of ``audit``: 0 clean, 3 when unlabelled synthetic images (registry matches without a mark)
-are found, 2 on bad input (from the dispatcher).
+are found, 4 when no unlabelled image was found but some image files could not be read (not checked),
+2 on bad input (from the dispatcher).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
+from misyn_lab.atomic import writing
+from misyn_lab.cli_types import non_negative_int, worker_count
 from misyn_lab.errors import InputError
 
 EXIT_UNLABELLED = 3
@@ -28,32 +32,46 @@ def _provenance(args: argparse.Namespace):
 
 
 def cmd_label(args: argparse.Namespace) -> int:
-    from misyn_lab.provenance.mark import label_file
+    from misyn_lab.provenance.audit import terminal_text
+    from misyn_lab.provenance.mark import label_file, plan_labels
 
     prov = _provenance(args)
     out_dir = Path(args.out) if args.out else None
     if out_dir is not None:
         if out_dir.exists() and not out_dir.is_dir():
             raise InputError("--out must be a folder", path=out_dir, remedy="give a folder for the labelled copies")
-        out_dir.mkdir(parents=True, exist_ok=True)
+        with writing(out_dir):
+            out_dir.mkdir(parents=True, exist_ok=True)
+    plan = plan_labels(args.files, out_dir)  # every input checked (links, collisions) before anything is written
     from contextlib import nullcontext
 
     from misyn_lab.provenance.registry import open_registry
 
     # None -> $MISYN_LAB_REGISTRY or ~/.misyn-lab/registry.sqlite; labelling creates the registry
+    done = 0
     with (nullcontext() if args.no_registry else open_registry(args.registry, create=True)) as registry:
-        for name in args.files:
-            written = label_file(name, prov, out=out_dir, banner=args.banner, registry=registry)
+        for src, _target in plan:
+            try:
+                written = label_file(src, prov, out=out_dir, banner=args.banner, registry=registry)
+            except InputError as exc:
+                if done:
+                    exc.message += f" ({done} of {len(plan)} file(s) before it were labelled)"
+                raise
+            done += 1
             if not args.quiet:
-                print(f"labelled {written}")
+                print(f"labelled {terminal_text(written)}")
         if not args.quiet:
-            print(f"{len(args.files)} file(s) labelled as synthetic (generator {prov.generator})"
-                  + (f", registered in {registry.path}" if registry is not None else ""))
+            print(f"{done} file(s) labelled as synthetic (generator {terminal_text(prov.generator)})"
+                  + (f", registered in {terminal_text(registry.path)}" if registry is not None else ""))
     return 0
 
 
+#: ``misyn-lab audit`` exit code when some image files could not be read (and no unlabelled file was found).
+EXIT_NOT_CHECKED = 4
+
+
 def cmd_audit(args: argparse.Namespace) -> int:
-    from misyn_lab.provenance.audit import audit_folder
+    from misyn_lab.provenance.audit import audit_folder, terminal_text
 
     registry = args.registry
     if registry is None and not args.no_registry:
@@ -61,6 +79,11 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
         default = default_registry_path()
         registry = str(default) if default.is_file() else None
+    for option in ("csv", "json"):
+        target = getattr(args, option)
+        if target is not None and Path(target).is_dir():
+            raise InputError(f"--{option} must be a file path, not a folder", path=target,
+                             remedy=f"give a file name, e.g. {Path(target) / ('audit.' + option)}")
     report = audit_folder(args.folder, registry=registry, progress=not args.quiet and sys.stderr.isatty(),
                           workers=args.workers)
     if args.csv:
@@ -69,11 +92,15 @@ def cmd_audit(args: argparse.Namespace) -> int:
         report.to_json(args.json)
     if not args.quiet:
         for rec in report.by_status("unlabelled_registry_match"):
-            print(f"UNLABELLED SYNTHETIC: {rec.path} ({rec.reason})")
+            print(f"UNLABELLED SYNTHETIC: {terminal_text(rec.path)} ({terminal_text(rec.reason)})")
         for rec in report.by_status("unreadable"):
-            print(f"unreadable: {rec.path} ({rec.reason})")
+            print(f"unreadable (not checked): {terminal_text(rec.path)} ({terminal_text(rec.reason)})")
+        for item in report.skipped_paths:
+            print(f"skipped: {terminal_text(item['path'])} ({terminal_text(item['reason'])})")
+        for warning in report.warnings:
+            print(f"registry warning: {terminal_text(warning)}")
     print(report.summary())
-    return EXIT_UNLABELLED if report.has_unlabelled_synthetic else 0
+    return {"unlabelled_synthetic": EXIT_UNLABELLED, "not_checked": EXIT_NOT_CHECKED, "clean": 0}[report.verdict]
 
 
 def cmd_card(args: argparse.Namespace) -> int:
@@ -97,7 +124,7 @@ def _add_provenance_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--generator-version", default="", help="version of that model")
     p.add_argument("--training-data", default="", help="description of the training data")
     p.add_argument("--prompt", default="", help="text prompt used as conditioning input, if any")
-    p.add_argument("--seed", type=int, default=None, help="random seed of the generation")
+    p.add_argument("--seed", type=non_negative_int, default=None, help="random seed of the generation (>= 0)")
     p.add_argument("--notes", default="", help="free-text notes")
     p.add_argument("--edited-real", action="store_true",
                    help="the images are real scans edited by a model (IPTC compositeWithTrainedAlgorithmicMedia)")
@@ -121,14 +148,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_label)
 
     a = sub.add_parser("audit", help="scan a dataset folder for labelled and unlabelled synthetic images",
-                       description="Recursively audit PNG/JPEG/TIFF/DICOM/NIfTI files. Exit 0 when clean, 3 when "
-                                   "unlabelled synthetic images (registry matches) are found, 2 on bad input.")
+                       description="Recursively audit PNG/JPEG/TIFF/DICOM/NIfTI files (never leaving DIR: symlinks "
+                                   "that resolve outside it are listed as skipped). Exit 0 when clean, 3 when "
+                                   "unlabelled synthetic images (registry matches) are found, 4 when some image "
+                                   "files could not be read (not checked), 2 on bad input.")
     a.add_argument("folder", metavar="DIR", help="dataset folder")
     a.add_argument("--registry", default=None, metavar="FILE",
                    help="registry of known synthetic images (default: $MISYN_LAB_REGISTRY or "
                         "~/.misyn-lab/registry.sqlite when it exists)")
     a.add_argument("--no-registry", action="store_true", help="check marks only, ignore any registry")
-    a.add_argument("--workers", type=int, default=2, help="processes for large folders (default 2)")
+    a.add_argument("--workers", type=worker_count, default=min(2, os.cpu_count() or 1),
+                   help="processes for large folders: 1 to the number of CPUs (default: 2, or 1 on one CPU)")
     a.add_argument("--csv", default=None, metavar="F", help="write per-file results as CSV")
     a.add_argument("--json", default=None, metavar="F", help="write the full report as JSON")
     a.add_argument("--quiet", action="store_true", help="print only the one-line summary")

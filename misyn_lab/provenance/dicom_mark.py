@@ -7,7 +7,6 @@ group 0x0011, private creator ``MISYN_LAB``, element offset 0x01 = full provenan
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timezone
 from typing import Any
 
@@ -18,6 +17,7 @@ from pydicom.sequence import Sequence as DicomSequence
 from pydicom.uid import generate_uid
 
 from misyn_lab.provenance.record import Provenance
+from misyn_lab.safe_parse import json_or_problem
 
 PRIVATE_GROUP = 0x0011
 PRIVATE_CREATOR = "MISYN_LAB"
@@ -119,18 +119,14 @@ def read_dataset_mark(ds: Dataset) -> tuple[bool, dict[str, Any] | None, list[st
     except KeyError:
         element = None
     if element is not None:
-        try:
-            loaded = json.loads(str(element.value))
-        except json.JSONDecodeError as exc:
-            problems.append(f"private {PRIVATE_CREATOR} provenance unreadable (invalid JSON: {exc.msg} at "
-                            f"character {exc.pos}); provenance taken from the DICOM attributes")
-        else:
-            if isinstance(loaded, dict):
-                provenance = loaded
-                fields.append(f"private {PRIVATE_CREATOR} provenance")
-            else:
-                problems.append(f"private {PRIVATE_CREATOR} provenance unreadable (JSON {type(loaded).__name__}, "
-                                "not an object); provenance taken from the DICOM attributes")
+        loaded, problem = json_or_problem(element.value, f"private {PRIVATE_CREATOR} block",
+                                          what="provenance JSON")
+        if problem is not None:
+            problems.append(f"private {PRIVATE_CREATOR} provenance unreadable ({problem}); provenance taken from "
+                            "the DICOM attributes")
+        elif loaded is not None:
+            provenance = loaded
+            fields.append(f"private {PRIVATE_CREATOR} provenance")
     if fields and "ImageType" in ds and "DERIVED" in [str(v).upper() for v in (ds.ImageType or [])]:
         fields.append("ImageType")
     if fields and str(ds.get("BurnedInAnnotation", "") or "").upper() == "YES":

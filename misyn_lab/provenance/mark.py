@@ -14,13 +14,13 @@ import io
 import json
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from misyn_lab.atomic import atomic_write_bytes, atomic_write_text
+from misyn_lab import faults
+from misyn_lab.atomic import atomic_write_bytes, atomic_write_text, discard, replace_with, write_temp
 from misyn_lab.errors import InputError
 from misyn_lab.provenance import dicom_mark
 from misyn_lab.provenance.banner import burn_banner
@@ -95,11 +95,26 @@ def _tiff_bytes(im, provenance: Provenance) -> bytes:
     return buf.getvalue()
 
 
+def _has_second_page(im: Any) -> bool:
+    """True when an image has a second page/frame (checked by seeking to it, not by counting every page)."""
+    if not getattr(im, "is_animated", False) and im.format != "TIFF":
+        return False
+    try:
+        im.seek(1)
+    except EOFError:
+        return False
+    except (OSError, ValueError, SyntaxError) as exc:
+        raise InputError(f"the second page cannot be read ({exc})", path=getattr(im, "filename", "") or "image",
+                         remedy="re-export the image") from exc
+    im.seek(0)
+    return True
+
+
 def _reencode_lossless(path: Path, data: bytes, fmt: str, provenance: Provenance, banner: bool) -> bytes:
     from PIL import Image
 
     im = open_pil(path, data)
-    if getattr(im, "n_frames", 1) > 1:
+    if _has_second_page(im):
         raise InputError(f"multi-page {fmt.upper()} files are not supported for labelling", path=path,
                          remedy="split the pages into single-image files first")
     before = decode_pil(path, data)
@@ -113,7 +128,8 @@ def _reencode_lossless(path: Path, data: bytes, fmt: str, provenance: Provenance
     out = (_png_bytes if fmt == "png" else _tiff_bytes)(im, provenance)
     if not banner:
         after = decode_pil(path, out)
-        if after.shape != before.shape or not np.array_equal(after, before):
+        floating = np.issubdtype(before.dtype, np.floating)
+        if after.shape != before.shape or not np.array_equal(after, before, equal_nan=floating):
             raise InputError(f"labelling this {fmt.upper()} would change its pixels (mode {im.mode})", path=path,
                              remedy="convert the image to 8/16-bit grey or RGB first")
     return out
@@ -167,7 +183,7 @@ def _jpeg_bytes(path: Path, data: bytes, provenance: Provenance, banner: bool) -
         Image.fromarray(arr).save(buf, format="JPEG", quality=95)
         data = buf.getvalue()
     else:
-        decode_pil(path, data)  # refuse truncated/corrupt input before labelling it
+        decode_pil(path, data, draft=256)  # refuse truncated/corrupt input (decoded at reduced scale: fast)
     return _jpeg_labelled(data, path, provenance)
 
 
@@ -194,32 +210,132 @@ def _dicom_bytes(path: Path, data: bytes, provenance: Provenance, banner: bool) 
 
 
 # ---------------------------------------------------------------------------------------------- NIfTI
-def _label_nifti(path: Path, target: Path, provenance: Provenance, banner: bool) -> Path:
+def _nifti_raw(path: Path, data: bytes) -> tuple[bytes, bool]:
+    """The uncompressed NIfTI bytes (inflated only as far as the header declares) and whether it was gzipped."""
+    from misyn_lab.imagesets.readers import check_nifti_budget, nifti_extent, open_nifti
+
+    img = open_nifti(path)  # a readable header, and the budget, before anything is inflated
+    check_nifti_budget(img, path)
+    need = nifti_extent(img, path)
+    if data[:2] != b"\x1f\x8b":
+        return data, False
+    import zlib
+
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        raw = inflater.decompress(data, need)
+        trailing = inflater.decompress(inflater.unconsumed_tail, 1)
+    except zlib.error as exc:
+        raise InputError(f"corrupt gzip data in NIfTI file ({exc})", path=path, remedy="re-export the volume") from exc
+    if len(raw) < need:
+        raise InputError(f"NIfTI file is truncated: the header declares {need:,} bytes, the file holds {len(raw):,}",
+                         path=path, remedy="re-export the volume")
+    if trailing:
+        raise InputError("NIfTI file holds data after the voxels the header declares", path=path,
+                         remedy="re-export the volume")
+    return raw, True
+
+
+def _nifti_bytes(path: Path, data: bytes, banner: bool) -> bytes:
+    """The NIfTI file with the mark written into its header (``descrip``, ``intent_name``) byte-wise: the voxel
+    data, scaling and every other header field are kept byte for byte."""
+    import gzip
+
     import nibabel as nib
 
     if banner:
         raise InputError("banners are not burned into NIfTI volumes", path=path, remedy="label without --banner")
-    img = nib.load(str(path))
-    header = img.header.copy()
-    header["descrip"] = NIFTI_DESCRIP.encode()
-    header["intent_name"] = b"misyn:synthetic"
-    new = nib.Nifti1Image(np.asanyarray(img.dataobj), img.affine, header)
-    suffix = ".nii.gz" if target.name.lower().endswith(".nii.gz") else ".nii"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".misyn-", suffix=suffix, dir=target.parent)
-    os.close(fd)
-    try:
-        nib.save(new, tmp)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    raw, gzipped = _nifti_raw(path, data)
+    two = int.from_bytes(raw[:4], "little") == 540 or int.from_bytes(raw[:4], "big") == 540
+    fields = (nib.Nifti2Header if two else nib.Nifti1Header).template_dtype.fields
+    out = bytearray(raw)
+    for name, value in (("descrip", NIFTI_DESCRIP.encode()), ("intent_name", b"misyn:synthetic")):
+        dtype, offset = fields[name][0], fields[name][1]
+        out[offset:offset + dtype.itemsize] = value.ljust(dtype.itemsize, b"\0")[:dtype.itemsize]
+    return gzip.compress(bytes(out), mtime=0) if gzipped else bytes(out)
+
+
+def _write_sidecar(target: Path, provenance: Provenance) -> None:
     sidecar = {KEY_FLAG: True, KEY_PROVENANCE: provenance.to_dict()}
     atomic_write_text(nifti_sidecar(target), json.dumps(sidecar, indent=2, ensure_ascii=False))
-    return target
 
 
 # ---------------------------------------------------------------------------------------------- public API
+#: Where ``label_file`` can be killed in crash-safety tests (``MISYN_LAB_FAULT``, see misyn_lab.faults).
+FAULT_POINTS = ("label:before-write", "label:after-temp", "label:after-stage", "label:after-rename",
+                "label:after-confirm")
+
+
+def _link_problem(path: Path, *, in_place: bool) -> str | None:
+    """Why ``path`` must not be replaced by a new file (a symlink, or a hard link when labelling in place)."""
+    if path.is_symlink():
+        return (f"is a symbolic link (to {os.path.realpath(path)}); labelling it would replace the link with a "
+                "regular file and leave its target unlabelled")
+    if in_place:
+        try:
+            links = os.stat(path).st_nlink
+        except OSError:
+            return None
+        if links > 1:
+            return (f"has {links} hard links; labelling it in place would give this name a new file and leave the "
+                    "other names unlabelled")
+    return None
+
+
+def plan_labels(paths: list[str | os.PathLike[str]],
+                out: str | os.PathLike[str] | None = None) -> list[tuple[Path, Path]]:
+    """``[(source, target)]`` for labelling ``paths`` (in place, or into the folder ``out``), checked before
+    anything is written.
+
+    Refused with :class:`InputError` (nothing written): a missing file, an unsupported format, a symbolic
+    link or hard link that labelling would replace (label the link's target, or use ``out``), and two inputs
+    that map to the same output file.
+    """
+    plan: list[tuple[Path, Path]] = []
+    seen: dict[str, Path] = {}
+    for name in paths:
+        src = Path(name)
+        if not src.is_file():
+            raise InputError("no such file", path=src, remedy="check the path")
+        target = _resolve_out(src, out)
+        in_place = out is None or (target.exists() and os.path.samefile(target, src))
+        problem = _link_problem(src, in_place=in_place) if in_place else None
+        if problem is None and target.is_symlink():
+            problem = f"output {target} is a symbolic link; it would be replaced by a regular file"
+        if problem:
+            raise InputError(problem, path=src, remedy=f"label {os.path.realpath(src)} itself, or write copies with "
+                                                       "--out DIR")
+        key = os.path.normcase(os.path.abspath(target))
+        if key in seen:
+            raise InputError(f"{seen[key]} and {src} would both be written to {target}; nothing was labelled",
+                             path=src, remedy="give inputs with distinct file names, or label them into different "
+                                              "--out folders")
+        seen[key] = src
+        plan.append((src, target))
+    return plan
+
+
+def labelled_bytes(path: str | os.PathLike[str], provenance: Provenance, *, banner: bool = False) -> bytes:
+    """The bytes of ``path`` with the synthetic mark written in (nothing is written to disk)."""
+    path = Path(path)
+    fmt = sniff(path, read_head(path))
+    if fmt is None:
+        raise InputError("not a supported image format", path=path, remedy="label PNG, TIFF, JPEG, DICOM or NIfTI files")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}", path=path) from exc
+    if not data:
+        raise InputError("file is empty (0 bytes)", path=path, remedy="re-export the image")
+    if fmt in ("png", "tiff"):
+        return _reencode_lossless(path, data, fmt, provenance, banner)
+    if fmt == "jpeg":
+        return _jpeg_bytes(path, data, provenance, banner)
+    if fmt == "nifti":
+        return _nifti_bytes(path, data, banner)
+    return _dicom_bytes(path, data, provenance, banner)
+
+
 def label_file(path: str | os.PathLike[str], provenance: Provenance, *, out: str | os.PathLike[str] | None = None,
                banner: bool = False, registry: Any = None) -> Path:
     """Write the synthetic mark + provenance into an image file; returns the written path.
@@ -228,39 +344,62 @@ def label_file(path: str | os.PathLike[str], provenance: Provenance, *, out: str
     a visible SYNTHETIC strip (changes pixels; DICOM then also gets Burned In Annotation = YES and a new
     SOP Instance UID referencing the old one). ``registry`` (a :class:`~misyn_lab.provenance.registry.Registry`
     or a path) registers the labelled file.
+
+    Transactional: the labelled bytes and their hashes are computed first (a file whose hashes cannot be
+    computed is refused before anything is written); the registry row is committed as *pending* while the
+    labelled file waits in a temporary file beside the target; the temporary file is renamed over the
+    target; the row is confirmed. A failure at any step removes what was done, and a process killed at any
+    point leaves either the old file (and no effective row) or the labelled file and its row
+    (:meth:`~misyn_lab.provenance.registry.Registry.stage`). NIfTI volumes are registered by file and voxel
+    hashes; their JSON sidecar is written last. Symbolic links (and hard links, in place) are refused, never
+    replaced by a regular file.
     """
     if not isinstance(provenance, Provenance):
         raise InputError("provenance must be a Provenance object", path=path,
                          remedy="build one with Provenance(generator=..., ...)")
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("no such file", path=path, remedy="check the path")
-    fmt = sniff(path, read_head(path))
-    if fmt is None:
-        raise InputError("not a supported image format", path=path, remedy="label PNG, TIFF, JPEG, DICOM or NIfTI files")
-    target = _resolve_out(path, out)
-    if fmt == "nifti":
-        written = _label_nifti(path, target, provenance, banner)
-    else:
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise InputError(f"cannot read file: {exc.strerror or exc}", path=path) from exc
-        if not data:
-            raise InputError("file is empty (0 bytes)", path=path, remedy="re-export the image")
-        if fmt in ("png", "tiff"):
-            blob = _reencode_lossless(path, data, fmt, provenance, banner)
-        elif fmt == "jpeg":
-            blob = _jpeg_bytes(path, data, provenance, banner)
-        else:
-            blob = _dicom_bytes(path, data, provenance, banner)
+    ((path, target),) = plan_labels([path], out)
+    is_nifti = sniff(path, read_head(path)) == "nifti"
+    blob = labelled_bytes(path, provenance, banner=banner)
+    faults.inject("label:before-write")
+    if registry is None:
         written = atomic_write_bytes(target, blob)
-    if registry is not None:
-        from misyn_lab.provenance.registry import open_registry
+    else:
+        from misyn_lab.provenance.registry import hashes_of, open_registry
 
+        hashes = hashes_of(path, data=blob)  # refuses (naming the input) before anything is written
         with open_registry(registry, create=True) as reg:
-            reg.register(written, provenance)
+            written = _write_registered(reg, target, blob, hashes, provenance)
+    if is_nifti:
+        _write_sidecar(written, provenance)
     return written
+
+
+def _write_registered(reg: Any, target: Path, blob: bytes, hashes: Any, provenance: Provenance) -> Path:
+    """Temp file, pending registry row, rename, confirm — undoing what was done when a step fails."""
+    tmp = write_temp(target, blob)
+    faults.inject("label:after-temp")
+    rid = None
+    renamed = False
+    try:
+        rid = reg.stage(hashes, provenance, target, tmp)
+        faults.inject("label:after-stage")
+        replace_with(tmp, target)
+        renamed = True
+        faults.inject("label:after-rename")
+    except BaseException:
+        if not renamed:
+            discard(tmp)
+            if rid is not None:
+                reg.abandon(rid)
+        raise
+    try:
+        reg.confirm(rid)
+    except InputError as exc:
+        raise InputError(f"the file was labelled and registered, but confirming its registry row failed "
+                         f"({exc.message}); the row is confirmed the next time the registry is opened for writing",
+                         path=target, remedy=exc.remedy) from exc
+    faults.inject("label:after-confirm")
+    return target
 
 
 def _as_array(image: Any) -> np.ndarray:

@@ -3,27 +3,45 @@
 Marks written by misyn-lab are read in full (provenance included); standard marks written by other
 tools are recognised too (IPTC digital source type in XMP, DICOM Synthetic Data = YES, Conversion Type
 SYN, Contributing Equipment with purpose "Synthesizing Equipment").
+
+Every embedded text is parsed through :mod:`misyn_lab.safe_parse` (size and nesting limits checked before
+parsing; PNG text chunks are read chunk by chunk, compressed ones decompressed with a bound, without decoding
+any pixel). A container that cannot be read within those limits never raises a parser's exception: next to a
+valid mark it is listed in :attr:`SyntheticMark.problems`; without one, :func:`is_synthetic` raises
+:class:`UnreadableMark`, which an audit turns into a per-file "unreadable mark" result.
 """
 
 from __future__ import annotations
 
-import json
+import io
 import os
+import struct
 import warnings
-from dataclasses import asdict, dataclass, field, replace
+import zlib
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from misyn_lab.errors import InputError
+from misyn_lab.imagesets.readers import open_nifti
 from misyn_lab.provenance.dicom_mark import read_dataset_mark
 from misyn_lab.provenance.fileformat import open_pil, read_dicom, read_head, sniff
 from misyn_lab.provenance.record import SYNTHETIC_SOURCE_TYPES, parse_xmp
+from misyn_lab.safe_parse import MAX_TEXT_BYTES, TextLimitError, json_or_problem
 
 KEY_FLAG = "misyn:synthetic"
 KEY_PROVENANCE = "misyn:provenance"
 KEY_XMP_PNG = "XML:com.adobe.xmp"
 #: Text misyn-lab writes into a NIfTI header's 80-byte ``descrip`` field.
 NIFTI_DESCRIP = "SYNTHETIC misyn-lab trainedAlgorithmicMedia"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+#: Most text (all tEXt/zTXt/iTXt chunks together, after decompression) read from one PNG.
+MAX_PNG_TEXT_BYTES = 4 * MAX_TEXT_BYTES
+
+
+class UnreadableMark(InputError):
+    """A file holds a mark container (XMP, provenance JSON, sidecar ...) that cannot be read within the limits,
+    and no other valid mark: whether it is marked synthetic cannot be told."""
 
 
 @dataclass
@@ -50,7 +68,8 @@ def is_synthetic(path: str | os.PathLike[str], *, data: bytes | None = None) -> 
     """The synthetic mark of an image file, or ``None`` when it carries none.
 
     ``data`` (the file's bytes, if the caller already read them) avoids a second read. Raises
-    :class:`InputError` for a file that cannot be read or is not a supported image format.
+    :class:`InputError` for a file that cannot be read or is not a supported image format, and
+    :class:`UnreadableMark` (an InputError) when a mark container is unreadable and no valid mark was found.
     """
     head = data[:352] if data is not None else read_head(path)
     fmt = sniff(path, head)
@@ -58,108 +77,191 @@ def is_synthetic(path: str | os.PathLike[str], *, data: bytes | None = None) -> 
         raise InputError("not a supported image format", path=path,
                          remedy="misyn-lab reads PNG, JPEG, TIFF, DICOM and NIfTI")
     reader = {"png": _read_png, "jpeg": _read_jpeg, "tiff": _read_tiff, "dicom": _read_dicom, "nifti": _read_nifti}[fmt]
-    return reader(Path(path), data)
-
-
-def _mark(fmt: str, fields: list[str], provenance: dict | None, dst: str) -> SyntheticMark | None:
+    fields: list[str] = []
+    problems: list[str] = []
+    provenance, dst = reader(Path(path), data, fields, problems)
     if not fields:
+        if problems:
+            raise UnreadableMark("unreadable mark: " + "; ".join(problems), path=path,
+                                 remedy="re-label the file with misyn-lab label, or remove the damaged metadata")
         return None
     if not dst and provenance:
         dst = str(provenance.get("digital_source_type", ""))
-    return SyntheticMark(True, fmt, provenance, fields, dst)
+    return SyntheticMark(True, fmt, provenance, fields, dst, problems)
 
 
-def _json_dict(text: Any) -> dict | None:
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", "replace")
+def _xmp_fields(packet: Any, fields: list[str], problems: list[str], where: Any,
+                label: str = "XMP") -> tuple[dict | None, str]:
     try:
-        loaded = json.loads(str(text))
-    except (json.JSONDecodeError, TypeError):
-        return None
-    return loaded if isinstance(loaded, dict) else None
-
-
-def _xmp_fields(packet: Any, fields: list[str]) -> tuple[dict | None, str]:
-    xmp = parse_xmp(packet)
+        xmp = parse_xmp(packet, where)
+    except TextLimitError as exc:
+        problems.append(f"{label}: {exc.message}")
+        return None, ""
     if xmp is None:
         return None, ""
+    problems.extend(f"{label}: {p}" for p in xmp.problems)
     if xmp.digital_source_type in SYNTHETIC_SOURCE_TYPES:
-        fields.append("XMP Iptc4xmpExt:DigitalSourceType")
+        fields.append(f"{label} Iptc4xmpExt:DigitalSourceType")
     if xmp.misyn_flag:
-        fields.append("XMP misyn:Synthetic")
+        fields.append(f"{label} misyn:Synthetic")
     return xmp.provenance, xmp.digital_source_type
 
 
-def _read_png(path: Path, data: bytes | None) -> SyntheticMark | None:
-    im = open_pil(path, data)
-    info = dict(im.info)
-    raw = data if data is not None else None
-    if KEY_FLAG not in info and KEY_XMP_PNG not in info:
-        # text chunks after the image data are only parsed on load: look for them only when present
-        if raw is None:
+# ------------------------------------------------------------------------------------------------ PNG
+def _png_text(keyword: bytes, ctype: bytes, body: bytes, budget: int) -> str:
+    """Text of one tEXt/zTXt/iTXt chunk body (after the keyword), decompressed with a bound."""
+    def inflate(raw: bytes) -> str:
+        d = zlib.decompressobj()
+        out = d.decompress(raw, budget + 1)
+        if len(out) > budget:
+            raise TextLimitError(f"compressed PNG text {keyword.decode('latin-1')!r} expands beyond "
+                                 f"{budget:,} bytes", path="png")
+        return out.decode("utf-8" if ctype == b"iTXt" else "latin-1", "replace")
+
+    if ctype == b"tEXt":
+        return body.decode("latin-1", "replace")
+    if ctype == b"zTXt":
+        return inflate(body[1:])
+    # iTXt: compression flag, method, language tag \0, translated keyword \0, text
+    if len(body) < 2:
+        raise TextLimitError("iTXt chunk is truncated", path="png")
+    flag, rest = body[0], body[2:]
+    parts = rest.split(b"\0", 2)
+    if len(parts) < 3:
+        raise TextLimitError("iTXt chunk is malformed", path="png")
+    return inflate(parts[2]) if flag else parts[2].decode("utf-8", "replace")
+
+
+def png_text_chunks(fh: BinaryIO, size: int, path: Any) -> tuple[dict[str, str], list[str]]:
+    """``({keyword: text}, problems)`` of every tEXt/zTXt/iTXt chunk, read chunk by chunk (no pixel decoded).
+
+    A chunk running past the end of the file is an :class:`InputError` (truncated file); text that breaks
+    the limits is skipped and named in ``problems``.
+    """
+    if fh.read(8) != PNG_SIGNATURE:
+        raise InputError("not a PNG file (bad signature)", path=path, remedy="re-export the image")
+    texts: dict[str, str] = {}
+    problems: list[str] = []
+    pos, used, first = 8, 0, True
+    while True:
+        head = fh.read(8)
+        if len(head) < 8:
+            raise InputError(f"truncated PNG: the file ends at byte {pos:,} without an IEND chunk", path=path,
+                             remedy="re-export the image; the file is incomplete")
+        length, ctype = struct.unpack(">I4s", head)
+        if first and ctype != b"IHDR":
+            raise InputError("corrupt PNG: the first chunk is not IHDR", path=path, remedy="re-export the image")
+        first = False
+        end = pos + 8 + length + 4
+        if end > size:
+            raise InputError(f"truncated PNG: chunk {ctype.decode('latin-1', 'replace')!r} at byte {pos:,} runs past "
+                             f"the end of the file ({size:,} bytes)", path=path,
+                             remedy="re-export the image; the file is incomplete")
+        if ctype == b"IEND":
+            break
+        if ctype in (b"tEXt", b"zTXt", b"iTXt"):
+            if length > MAX_TEXT_BYTES or used + length > MAX_PNG_TEXT_BYTES:
+                problems.append(f"PNG {ctype.decode()} chunk of {length:,} bytes exceeds the text limit")
+                fh.seek(length + 4, io.SEEK_CUR)
+            else:
+                body = fh.read(length)
+                fh.seek(4, io.SEEK_CUR)
+                keyword, _, rest = body.partition(b"\0")
+                name = keyword.decode("latin-1", "replace")
+                try:
+                    text = _png_text(keyword, ctype, rest, MAX_PNG_TEXT_BYTES - used)
+                except (TextLimitError, zlib.error) as exc:
+                    why = exc.message if isinstance(exc, TextLimitError) else f"corrupt compressed text ({exc})"
+                    problems.append(f"PNG {ctype.decode()} {name!r}: {why}")
+                else:
+                    used += len(text)
+                    texts[name] = text
+        else:
+            fh.seek(length + 4, io.SEEK_CUR)
+        pos = end
+    return texts, problems
+
+
+def _read_png(path: Path, data: bytes | None, fields: list[str], problems: list[str]) -> tuple[dict | None, str]:
+    try:
+        if data is not None:
+            texts, chunk_problems = png_text_chunks(io.BytesIO(data), len(data), path)
+        else:
             with open(path, "rb") as fh:
-                raw = fh.read()
-        if b"misyn:" in raw or b"XML:com.adobe.xmp" in raw:
-            try:
-                im.load()
-                info.update(getattr(im, "text", {}) or {})
-            except (OSError, SyntaxError, ValueError, EOFError) as exc:
-                raise InputError(f"cannot read PNG text chunks: {exc}", path=path) from exc
-    fields: list[str] = []
-    provenance, dst = _xmp_fields(info.get(KEY_XMP_PNG) or info.get("xmp"), fields)
-    if str(info.get(KEY_FLAG, "")).strip().lower() == "true":
+                texts, chunk_problems = png_text_chunks(fh, os.fstat(fh.fileno()).st_size, path)
+    except OSError as exc:
+        raise InputError(f"cannot read file: {exc.strerror or exc}", path=path) from exc
+    problems.extend(chunk_problems)
+    provenance, dst = _xmp_fields(texts.get(KEY_XMP_PNG), fields, problems, path)
+    if texts.get(KEY_FLAG, "").strip().lower() == "true":
         fields.insert(0, f"PNG text {KEY_FLAG}")
-    if KEY_PROVENANCE in info:
-        provenance = _json_dict(info[KEY_PROVENANCE]) or provenance
-        if provenance is not None:
+    if KEY_PROVENANCE in texts:
+        prov, problem = json_or_problem(texts[KEY_PROVENANCE], path, what=f"PNG iTXt {KEY_PROVENANCE} JSON")
+        if problem:
+            problems.append(problem)
+        elif prov is not None:
+            provenance = prov
             fields.append(f"PNG iTXt {KEY_PROVENANCE}")
-    return _mark("png", fields, provenance, dst)
+    return provenance, dst
 
 
-def _read_jpeg(path: Path, data: bytes | None) -> SyntheticMark | None:
+# ------------------------------------------------------------------------------------------------ JPEG / TIFF
+def _read_jpeg(path: Path, data: bytes | None, fields: list[str], problems: list[str]) -> tuple[dict | None, str]:
     im = open_pil(path, data)
-    fields: list[str] = []
-    provenance, dst = _xmp_fields(im.info.get("xmp"), fields)
+    provenance, dst = _xmp_fields(im.info.get("xmp"), fields, problems, path)
     comment = im.info.get("comment", b"")
     if isinstance(comment, bytes):
         comment = comment.decode("utf-8", "replace")
     if comment.startswith(f"{KEY_FLAG}=true"):
         fields.append(f"JPEG COM {KEY_FLAG}")
-        provenance = provenance or _json_dict(comment.split("\n", 1)[1] if "\n" in comment else "")
-    return _mark("jpeg", fields, provenance, dst)
+        if "\n" in comment:
+            prov, problem = json_or_problem(comment.split("\n", 1)[1], path, what="JPEG COM provenance JSON")
+            if problem:
+                problems.append(problem)
+            provenance = provenance or prov
+    return provenance, dst
 
 
-def _read_tiff(path: Path, data: bytes | None) -> SyntheticMark | None:
+def _read_tiff(path: Path, data: bytes | None, fields: list[str], problems: list[str]) -> tuple[dict | None, str]:
     im = open_pil(path, data)
     tags = getattr(im, "tag_v2", {})
-    fields: list[str] = []
-    provenance, dst = _xmp_fields(tags.get(700) or im.info.get("xmp"), fields)
-    if fields:
-        fields = [f.replace("XMP", "TIFF XMP (tag 700)") for f in fields]
-    desc = _json_dict(tags.get(270, ""))
-    if desc and desc.get(KEY_FLAG) is True:
-        fields.append("TIFF ImageDescription misyn:synthetic")
-        provenance = desc.get(KEY_PROVENANCE) if isinstance(desc.get(KEY_PROVENANCE), dict) else provenance
-    return _mark("tiff", fields, provenance, dst)
+    try:
+        xmp, desc_raw = tags.get(700) or im.info.get("xmp"), tags.get(270, "")
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:  # Pillow reads tag data lazily
+        raise InputError(f"cannot read TIFF tags: {exc}", path=path, remedy="the file may be corrupt") from exc
+    provenance, dst = _xmp_fields(xmp, fields, problems, path, label="TIFF XMP (tag 700)")
+    if isinstance(desc_raw, bytes):
+        desc_raw = desc_raw.decode("utf-8", "replace")
+    text = str(desc_raw or "").strip()
+    if text[:1] in ("{", "["):
+        desc, problem = json_or_problem(text, path, what="TIFF ImageDescription JSON")
+        if problem and ("misyn" in text or not problem.startswith("malformed")):
+            problems.append(problem)  # over-size/over-deep text, or a misyn-lab description that is damaged
+        if desc and desc.get(KEY_FLAG) is True:
+            fields.append("TIFF ImageDescription misyn:synthetic")
+            provenance = desc.get(KEY_PROVENANCE) if isinstance(desc.get(KEY_PROVENANCE), dict) else provenance
+    return provenance, dst
 
 
-def _read_dicom(path: Path, data: bytes | None) -> SyntheticMark | None:
-    import io
-
+# ------------------------------------------------------------------------------------------------ DICOM
+def _read_dicom(path: Path, data: bytes | None, fields: list[str], problems: list[str]) -> tuple[dict | None, str]:
     ds = read_dicom(io.BytesIO(data) if data is not None else path, pixels=False, where=path)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # pydicom warns while converting garbage elements
-            synthetic, provenance, fields, problems = read_dataset_mark(ds)
+            synthetic, provenance, found, found_problems = read_dataset_mark(ds)
+    except InputError:
+        raise
     except Exception as exc:  # noqa: BLE001 - pydicom converts elements lazily and raises arbitrary types
         raise InputError(f"corrupt DICOM attribute: {type(exc).__name__}: {exc}", path=path,
                          remedy="the file may be corrupt; re-export it") from exc
-    if not synthetic:
-        return None
-    mark = _mark("dicom", fields, provenance, "")
-    return None if mark is None else replace(mark, problems=problems)
+    problems.extend(found_problems)
+    if synthetic:
+        fields.extend(found)
+    return provenance, ""
 
 
+# ------------------------------------------------------------------------------------------------ NIfTI
 def nifti_sidecar(path: str | os.PathLike[str]) -> Path:
     """The JSON sidecar of a NIfTI file (``x.nii.gz`` -> ``x.json``, as in BIDS)."""
     p = Path(path)
@@ -167,15 +269,8 @@ def nifti_sidecar(path: str | os.PathLike[str]) -> Path:
     return p.with_name(stem + ".json")
 
 
-def _read_nifti(path: Path, data: bytes | None) -> SyntheticMark | None:
-    import nibabel as nib
-    from nibabel.filebasedimages import ImageFileError
-
-    try:
-        header = nib.load(str(path)).header
-    except (ImageFileError, OSError, ValueError, EOFError) as exc:
-        raise InputError(f"cannot read NIfTI header: {exc}", path=path, remedy="the file may be corrupt") from exc
-    fields: list[str] = []
+def _read_nifti(path: Path, data: bytes | None, fields: list[str], problems: list[str]) -> tuple[dict | None, str]:
+    header = open_nifti(path).header
     provenance = None
     descrip = header.get("descrip")
     descrip = descrip.item().decode("latin-1", "replace") if descrip is not None else ""
@@ -186,11 +281,19 @@ def _read_nifti(path: Path, data: bytes | None) -> SyntheticMark | None:
         fields.append("NIfTI intent_name")
     sidecar = nifti_sidecar(path)
     if sidecar.is_file():
+        side, problem = None, None
         try:
-            side = _json_dict(sidecar.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError):
-            side = None
+            size = sidecar.stat().st_size
+            if size > MAX_TEXT_BYTES:
+                problem = f"sidecar {sidecar.name} is {size:,} bytes, more than the {MAX_TEXT_BYTES:,} read"
+            else:
+                side, problem = json_or_problem(sidecar.read_bytes(), sidecar, what=f"sidecar {sidecar.name}")
+        except OSError as exc:
+            problem = f"sidecar {sidecar.name} cannot be read ({exc.strerror or exc})"
+        if problem:
+            problems.append(problem)
         if side and side.get(KEY_FLAG) is True:
             fields.append(f"sidecar {sidecar.name} {KEY_FLAG}")
             provenance = side.get(KEY_PROVENANCE) if isinstance(side.get(KEY_PROVENANCE), dict) else None
-    return _mark("nifti", fields, provenance, "")
+    return provenance, ""
+

@@ -9,7 +9,7 @@ metadata form PNG (iTXt ``XML:com.adobe.xmp``), TIFF (tag 700) and JPEG (APP1) s
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
+import os
 from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from typing import Any
@@ -17,6 +17,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from misyn_lab import __version__
 from misyn_lab.errors import SchemaError
+from misyn_lab.safe_parse import TextLimitError, check_no_dtd, json_or_problem, load_json, parse_xml
 
 #: IPTC digital source type for media created by a trained model.
 TRAINED_ALGORITHMIC_MEDIA = "http://cv.iptc.org/newscodes/digitalsourcetype/trainedAlgorithmicMedia"
@@ -84,7 +85,7 @@ class Provenance:
                 raise SchemaError(f"'seed' must be an integer, got {self.seed!r}", path="provenance.seed") from exc
         try:
             json.dumps(self.conditioning)
-        except (TypeError, ValueError) as exc:
+        except (TypeError, ValueError, RecursionError) as exc:
             raise SchemaError(f"'conditioning' must be JSON-serialisable: {exc}", path="provenance.conditioning",
                               remedy="store file names or text instead of objects") from exc
 
@@ -117,10 +118,11 @@ class Provenance:
 
     @classmethod
     def from_json(cls, text: str) -> "Provenance":
+        """Parse provenance JSON (size and nesting limits of :mod:`misyn_lab.safe_parse` apply)."""
         try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise SchemaError(f"provenance is not valid JSON: {exc}", path="provenance") from exc
+            data = load_json(text, "provenance", what="provenance JSON")
+        except TextLimitError as exc:
+            raise SchemaError(f"provenance is not valid JSON: {exc.message}", path="provenance") from None
         return cls.from_dict(data)
 
     def describe(self) -> str:
@@ -168,16 +170,21 @@ class XmpMark:
     digital_source_type: str
     misyn_flag: bool
     provenance: dict[str, Any] | None
+    #: What could not be read (e.g. an over-deep provenance JSON), for the reader's ``problems``.
+    problems: tuple[str, ...] = ()
 
     @property
     def synthetic(self) -> bool:
         return self.misyn_flag or self.digital_source_type in SYNTHETIC_SOURCE_TYPES
 
 
-def parse_xmp(packet: bytes | str | None) -> XmpMark | None:
+def parse_xmp(packet: bytes | str | None, where: str | os.PathLike[str] = "XMP packet") -> XmpMark | None:
     """Read the digital source type and misyn-lab provenance from an XMP packet.
 
-    Returns ``None`` for no packet, an unparsable one, or one larger than :data:`MAX_XMP_BYTES`.
+    Returns ``None`` for no packet or a packet that says nothing about synthesis. A packet that is larger
+    than :data:`MAX_XMP_BYTES`, nests deeper than the limit, declares a DTD/entities or is malformed raises
+    :class:`~misyn_lab.safe_parse.TextLimitError` naming ``where`` (readers turn it into an "unreadable mark").
+    An embedded ``misyn:Provenance`` JSON that breaks the limits is dropped and named in ``problems``.
     Both attribute and element forms of ``Iptc4xmpExt:DigitalSourceType`` are understood, so marks
     written by other tools are recognised too.
     """
@@ -186,17 +193,16 @@ def parse_xmp(packet: bytes | str | None) -> XmpMark | None:
     if isinstance(packet, str):
         packet = packet.encode("utf-8", "replace")
     if len(packet) > MAX_XMP_BYTES:
-        return None
+        raise TextLimitError(f"XMP packet is {len(packet):,} bytes, more than the {MAX_XMP_BYTES:,} misyn-lab parses",
+                             path=where, remedy="shorten it")
+    check_no_dtd(packet, where)
     start = packet.find(b"<x:xmpmeta")
     if start < 0:
         start = packet.find(b"<rdf:RDF")
     end_tag = packet.rfind(b"</x:xmpmeta>")
     body = packet[start:end_tag + len(b"</x:xmpmeta>")] if start >= 0 and end_tag > start else packet[max(start, 0):]
-    try:
-        root = ET.fromstring(body.decode("utf-8", "replace"))
-    except ET.ParseError:
-        return None
-    dst, flag, prov = "", False, None
+    root = parse_xml(body, where, what="XMP packet", max_bytes=MAX_XMP_BYTES)
+    dst, flag, prov, problems = "", False, None, []
     k_dst = f"{{{NS_IPTC_EXT}}}DigitalSourceType"
     for el in root.iter():
         if k_dst in el.attrib:
@@ -207,11 +213,9 @@ def parse_xmp(packet: bytes | str | None) -> XmpMark | None:
             flag = el.attrib[f"{{{NS_MISYN}}}Synthetic"].strip().lower() == "true"
         raw = el.attrib.get(f"{{{NS_MISYN}}}Provenance")
         if raw:
-            try:
-                loaded = json.loads(raw)
-                prov = loaded if isinstance(loaded, dict) else None
-            except json.JSONDecodeError:
-                prov = None
-    if not dst and not flag and prov is None:
+            prov, problem = json_or_problem(raw, where, what="XMP misyn:Provenance JSON")
+            if problem:
+                problems.append(problem)
+    if not dst and not flag and prov is None and not problems:
         return None
-    return XmpMark(digital_source_type=dst, misyn_flag=flag, provenance=prov)
+    return XmpMark(digital_source_type=dst, misyn_flag=flag, provenance=prov, problems=tuple(problems))

@@ -11,9 +11,10 @@ previous rows intact. Schema version: ``PRAGMA user_version``; a file from a new
 
 from __future__ import annotations
 
-import json
+import hashlib
 import os
 import sqlite3
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -23,10 +24,13 @@ from typing import Any
 
 import numpy as np
 
+from misyn_lab.atomic import discard, writing
 from misyn_lab.errors import InputError, SchemaError
+from misyn_lab.imagesets.readers import DEFAULT_MAX_PIXELS, check_budget, shape_values
 from misyn_lab.provenance import hashing
-from misyn_lab.provenance.fileformat import decode_dicom, decode_pil, read_dicom, sniff
+from misyn_lab.provenance.fileformat import decode_dicom, decode_pil, read_dicom, read_head, sniff
 from misyn_lab.provenance.record import Provenance
+from misyn_lab.safe_parse import json_or_problem
 
 SCHEMA_VERSION = 1
 ENV_VAR = "MISYN_LAB_REGISTRY"
@@ -57,6 +61,12 @@ CREATE TABLE IF NOT EXISTS images (
 CREATE INDEX IF NOT EXISTS images_sha256 ON images(sha256);
 CREATE INDEX IF NOT EXISTS images_pixel_sha256 ON images(pixel_sha256);
 """
+_PENDING_TABLE = """CREATE TABLE IF NOT EXISTS pending (
+    id INTEGER PRIMARY KEY,
+    target TEXT NOT NULL,
+    temp TEXT NOT NULL
+)"""
+_SCHEMA += _PENDING_TABLE + ";\n"
 
 
 @dataclass(frozen=True)
@@ -95,13 +105,15 @@ def default_registry_path() -> Path:
 
 
 def decode_any(path: str | os.PathLike[str], data: bytes | None = None, *, fast: bool = False) -> tuple[str, np.ndarray]:
-    """``(format, pixels)`` of a PNG/JPEG/TIFF/DICOM file. ``fast`` lets JPEG decode at reduced size."""
+    """``(format, pixels)`` of a PNG/JPEG/TIFF/DICOM file, decoded under the pixel budget (first frame/page).
+
+    ``fast`` lets JPEG decode at reduced size. NIfTI volumes are hashed by :func:`hashes_of` (voxels).
+    """
     import io
 
     head = (data[:352] if data is not None else None)
     if head is None:
-        with open(path, "rb") as fh:
-            head = fh.read(352)
+        head = read_head(path)
     fmt = sniff(path, head)
     if fmt in ("png", "jpeg", "tiff"):
         return fmt, decode_pil(path, data, draft=hashing.NORMALISED_SIDE if fast else None)
@@ -109,12 +121,79 @@ def decode_any(path: str | os.PathLike[str], data: bytes | None = None, *, fast:
         ds = read_dicom(io.BytesIO(data) if data is not None else path, pixels=True, where=path)
         return fmt, decode_dicom(path, ds)
     raise InputError(f"cannot compute image hashes for format {fmt or 'unknown'}", path=path,
-                     remedy="the registry holds 2-D PNG/JPEG/TIFF/DICOM images")
+                     remedy="the registry holds PNG/JPEG/TIFF/DICOM images and NIfTI volumes")
+
+
+#: NIfTI rows carry no perceptual hashes (a volume is matched by file bytes and by voxels only).
+NO_PERCEPTUAL = hashing.PerceptualHashes(phash="", dhash="", thumb=b"", hash_size=0)
+
+
+def _nifti_header(raw: bytes, path: Any) -> Any:
+    import io
+
+    import nibabel as nib
+
+    two = int.from_bytes(raw[:4], "little") == 540 or int.from_bytes(raw[:4], "big") == 540
+    try:
+        return (nib.Nifti2Header if two else nib.Nifti1Header).from_fileobj(io.BytesIO(raw))
+    except Exception as exc:  # noqa: BLE001 - nibabel raises HeaderDataError, ValueError, OSError ... on junk
+        raise InputError(f"not a readable NIfTI header ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})",
+                         path=path, remedy="check the file is a complete .nii/.nii.gz") from exc
+
+
+def _nifti_bytes_needed(header: Any, path: Any, max_pixels: int) -> int:
+    shape = tuple(int(v) for v in header.get_data_shape())
+    if any(v < 1 for v in shape):
+        raise InputError(f"NIfTI header declares an impossible shape {shape}", path=path, remedy="re-export it")
+    check_budget(shape_values(shape), max_pixels, path, what=f"a volume of {'×'.join(map(str, shape))}")
+    return int(header.get_data_offset()) + shape_values(shape) * int(header.get_data_dtype().itemsize)
+
+
+def nifti_voxels_from(path: str | os.PathLike[str], data: bytes | None = None, *,
+                      max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """The voxel array of a NIfTI file (or of its bytes ``data``), read under the pixel budget.
+
+    The header's shape is checked against the budget before any voxel is read; a gzip stream is inflated
+    only as far as the header says the volume reaches.
+    """
+    import nibabel as nib
+
+    from misyn_lab.imagesets.readers import check_nifti_budget, nifti_voxels, open_nifti
+
+    if data is None:
+        img = open_nifti(path)
+        check_nifti_budget(img, path, max_pixels)
+        return nifti_voxels(img, path)
+    raw = data
+    if data[:2] == b"\x1f\x8b":  # gzip: inflate the header, then only as much as it declares
+        inflater = zlib.decompressobj(wbits=31)
+        try:
+            raw = inflater.decompress(data, 540)
+            need = _nifti_bytes_needed(_nifti_header(raw, path), path, max_pixels)
+            raw += inflater.decompress(inflater.unconsumed_tail, max(need - len(raw), 1))
+        except zlib.error as exc:
+            raise InputError(f"corrupt gzip data in NIfTI file ({exc})", path=path, remedy="re-export it") from exc
+    header = _nifti_header(raw, path)
+    need = _nifti_bytes_needed(header, path, max_pixels)
+    if len(raw) < need:
+        raise InputError(f"NIfTI file is truncated: the header declares {need:,} bytes, the file holds {len(raw):,}",
+                         path=path, remedy="re-export it")
+    klass = nib.Nifti2Image if isinstance(header, nib.Nifti2Header) else nib.Nifti1Image
+    try:
+        img = klass.from_bytes(raw[:need])
+    except Exception as exc:  # noqa: BLE001 - nibabel raises arbitrary types on junk
+        raise InputError(f"not a readable NIfTI file ({type(exc).__name__}: {' '.join(str(exc).split())[:200]})",
+                         path=path, remedy="check the file is a complete .nii/.nii.gz") from exc
+    return nifti_voxels(img, path)
 
 
 def hashes_of(item: str | os.PathLike[str] | np.ndarray, *, data: bytes | None = None,
               fast: bool = False) -> ImageHashes:
-    """Hashes of a file (bytes, pixels, perceptual) or of an in-memory array (pixels, perceptual)."""
+    """Hashes of a file (bytes, pixels, perceptual) or of an in-memory array (pixels, perceptual).
+
+    NIfTI volumes get the file hash and a hash of their voxels (no perceptual hashes). Decoding goes
+    through the pixel budget of :mod:`misyn_lab.imagesets.budget`.
+    """
     if isinstance(item, np.ndarray):
         arr = np.asarray(item)
         if arr.ndim not in (2, 3) or arr.size == 0:
@@ -128,48 +207,258 @@ def hashes_of(item: str | os.PathLike[str] | np.ndarray, *, data: bytes | None =
             raise InputError(f"cannot read file: {exc.strerror or exc}", path=path) from exc
     if not data:
         raise InputError("file is empty (0 bytes)", path=path)
+    if sniff(path, data[:352]) == "nifti":
+        vox = nifti_voxels_from(path, data)
+        return ImageHashes(hashing.sha256_bytes(data), hashing.pixel_sha256(vox), NO_PERCEPTUAL, tuple(vox.shape))
     fmt, arr = decode_any(path, data, fast=fast)
     drafted = fast and fmt == "jpeg"
     return ImageHashes(hashing.sha256_bytes(data), None if drafted else hashing.pixel_sha256(arr),
                        hashing.perceptual_hashes(arr), tuple(arr.shape))
 
 
-class Registry:
-    """The SQLite registry of synthetic images (see module docstring)."""
+# ------------------------------------------------------------------------------------------------ SQLite errors
+#: Seconds a writer waits for another process's lock before giving up with a designed message.
+LOCK_TIMEOUT = 30.0
+_DAMAGED_REMEDY = ("restore the registry from a backup, or recover its rows with "
+                   "`sqlite3 FILE .recover | sqlite3 NEW.sqlite` and point --registry at NEW.sqlite")
 
-    def __init__(self, path: str | os.PathLike[str] | None = None):
+
+def registry_error(exc: sqlite3.Error, path: Path, doing: str) -> InputError:
+    """One designed :class:`InputError` for an SQLite failure (disk full, lock, damage, foreign file ...)."""
+    code = int(getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
+    name = str(getattr(exc, "sqlite_errorname", "") or "")
+    text = " ".join(str(exc).split())
+    if code == sqlite3.SQLITE_FULL or "disk is full" in text:
+        return InputError(f"disk full: cannot write the registry while {doing}", path=path,
+                          remedy="free space on the registry's drive, or use another registry path "
+                                 "(--registry FILE or MISYN_LAB_REGISTRY)")
+    if code in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED) or "locked" in text:
+        return InputError(f"registry is locked by another process (waited {LOCK_TIMEOUT:g} s while {doing})",
+                          path=path, remedy="wait until the other misyn-lab or sqlite3 process has finished, "
+                                            "then run the command again")
+    if code == sqlite3.SQLITE_CORRUPT or "malformed" in text:
+        return InputError(f"registry file is damaged (corrupt database pages) while {doing}", path=path,
+                          remedy=_DAMAGED_REMEDY)
+    if code == sqlite3.SQLITE_NOTADB or "not a database" in text:
+        return InputError("not a misyn-lab registry (the file is not an SQLite database)", path=path,
+                          remedy="point --registry at a registry file or a new path")
+    if code == sqlite3.SQLITE_READONLY or "readonly" in text or "read-only" in text:
+        return InputError(f"registry is on read-only media or not writable (while {doing})", path=path,
+                          remedy="audits read it as it is; to label or register, use a writable registry path")
+    if code == sqlite3.SQLITE_CANTOPEN or "unable to open" in text:
+        return InputError(f"cannot open the registry file (while {doing})", path=path,
+                          remedy="check that its folder exists and is readable")
+    if code == sqlite3.SQLITE_IOERR or "disk I/O error" in text:
+        return InputError(f"disk I/O error on the registry while {doing}", path=path,
+                          remedy="check the drive (and free space), then run the command again")
+    if code == sqlite3.SQLITE_PERM or "permission" in text.lower():
+        return InputError(f"permission denied on the registry while {doing}", path=path,
+                          remedy="fix the file's permissions, or use another registry path")
+    return InputError(f"SQLite error {name or code} while {doing}: {text[:200]}", path=path,
+                      remedy="check the registry file; if it is damaged: " + _DAMAGED_REMEDY)
+
+
+@contextmanager
+def _sqlite(path: Path, doing: str) -> Iterator[None]:
+    try:
+        yield
+    except (sqlite3.ProgrammingError, sqlite3.InterfaceError):
+        raise  # misuse of the API (e.g. a closed registry), not a fault of the file
+    except sqlite3.Error as exc:
+        raise registry_error(exc, path, doing) from exc
+
+
+# ------------------------------------------------------------------------------------------------ rows
+#: Columns a registry's ``images`` table must have (a table without them is a foreign schema).
+REQUIRED_COLUMNS = ("id", "sha256", "pixel_sha256", "phash", "dhash", "thumb", "hash_size", "imagehash_version",
+                    "provenance", "source_name")
+_HEX = frozenset("0123456789abcdefABCDEF")
+#: The columns :class:`RegistryIndex` reads, in this order.
+INDEX_COLUMNS = ("id", "sha256", "pixel_sha256", "phash", "dhash", "thumb", "hash_size", "imagehash_version",
+                 "provenance", "source_name")
+
+
+def _hex(value: Any, n: int) -> bool:
+    return isinstance(value, str) and len(value) == n and set(value) <= _HEX
+
+
+def validate_row(row: tuple) -> tuple[tuple | None, str | None]:
+    """``(row with provenance parsed, None)`` for a usable registry row, else ``(None, reason)``.
+
+    Checks the hash columns (64 hex digits for SHA-256, ``hash_size²/4`` for pHash/dHash), the thumbnail size
+    and the provenance JSON (size and nesting limits of :mod:`misyn_lab.safe_parse`). Rows with
+    ``hash_size`` 0 (NIfTI volumes) carry no perceptual hashes.
+    """
+    rid, sha, pix, ph, dh, thumb, size, _version, prov, name = row
+    if sha is not None and not _hex(sha, 64):
+        return None, "file hash is not 64 hex digits"
+    if pix is not None and not _hex(pix, 64):
+        return None, "pixel hash is not 64 hex digits"
+    if sha is None and pix is None and not ph:
+        return None, "row holds no hash at all"
+    if not isinstance(size, int) or size < 0 or size > 64:
+        return None, f"hash size {size!r} is not a small integer"
+    if size:
+        n_hex = size * size // 4
+        if not (_hex(ph, n_hex) and _hex(dh, n_hex)):
+            return None, f"pHash/dHash are not {n_hex} hex digits"
+        if not isinstance(thumb, (bytes, memoryview)) or len(thumb) != hashing.THUMB_SIDE ** 2:
+            got = len(thumb) if isinstance(thumb, (bytes, memoryview, str)) else type(thumb).__name__
+            return None, f"thumbnail has {got} bytes, expected {hashing.THUMB_SIDE ** 2}"
+    provenance, problem = json_or_problem(prov if isinstance(prov, (str, bytes)) else None, f"registry row #{rid}",
+                                          what="provenance JSON")
+    if problem is not None or provenance is None:
+        return None, f"provenance {problem or 'is missing'}"
+    return (rid, sha, pix, ph, dh, bytes(thumb) if thumb is not None else b"", size, _version, provenance,
+            name if isinstance(name, str) else ""), None
+
+
+def _file_sha256(path: str) -> str | None:
+    try:
+        with open(path, "rb") as fh:
+            return hashlib.file_digest(fh, "sha256").hexdigest()
+    except OSError:
+        return None
+
+
+def load_rows(conn: sqlite3.Connection, path: Path) -> tuple[list[tuple], list[str]]:
+    """Every usable row of a registry (see :func:`validate_row`) and one warning per row skipped.
+
+    A row staged by an interrupted ``label`` (see :meth:`Registry.stage`) counts only when the file it was
+    staged for now holds the bytes it registered; otherwise it is left out (the file was never replaced).
+    """
+    tables = _tables(conn)
+    pending: dict[int, str] = {}
+    if "pending" in tables:
+        pending = {int(r[0]): str(r[1]) for r in conn.execute("SELECT id, target FROM pending")}
+    rows, warnings = [], []
+    for raw in conn.execute(f"SELECT {', '.join(INDEX_COLUMNS)} FROM images ORDER BY id"):
+        row, reason = validate_row(tuple(raw))
+        if row is None:
+            warnings.append(f"registry row #{raw[0]} skipped: {reason}")
+            continue
+        target = pending.get(int(row[0]))
+        if target is not None and (row[1] is None or _file_sha256(target) != row[1]):
+            continue  # an interrupted label: the labelled file was never put in place
+        rows.append(row)
+    return rows, warnings
+
+
+def _tables(conn: sqlite3.Connection) -> set[str]:
+    return {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+
+
+def _uri(path: Path, **query: str) -> str:
+    from urllib.parse import quote, urlencode
+
+    return "file:" + quote(str(path.resolve())) + "?" + urlencode(query)
+
+
+class Registry:
+    """The SQLite registry of synthetic images (see module docstring).
+
+    ``readonly=True`` opens an existing registry for reading only (SQLite ``mode=ro``; on read-only media,
+    where SQLite cannot create its shared-memory file, ``immutable=1``): nothing is created or changed.
+    Audits and cards open registries this way. Every SQLite failure is a designed :class:`InputError`
+    (disk full, locked, damaged, not a registry, foreign schema) naming the file and the fix.
+    """
+
+    def __init__(self, path: str | os.PathLike[str] | None = None, *, readonly: bool = False):
         self.path = Path(path).expanduser() if path is not None else default_registry_path()
+        self.readonly = bool(readonly)
         if self.path.exists() and self.path.is_dir():
             raise InputError("registry path is a folder", path=self.path, remedy="give a .sqlite file path")
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._cache: tuple[Any, RegistryIndex] | None = None
+        if self.readonly:
+            self._conn = self._connect_readonly()
+        else:
+            with writing(self.path):
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            with _sqlite(self.path, "opening the registry"):
+                self._conn = sqlite3.connect(str(self.path), timeout=LOCK_TIMEOUT, isolation_level=None)
         try:
-            self._conn = sqlite3.connect(str(self.path), timeout=30.0, isolation_level=None)
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=FULL")
-            version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
-        except sqlite3.DatabaseError as exc:
-            raise InputError(f"not a misyn-lab registry (SQLite error: {exc})", path=self.path,
-                             remedy="point --registry at a registry file or a new path") from exc
-        if version > SCHEMA_VERSION:
+            self._check_schema()
+        except BaseException:
             self._conn.close()
+            raise
+
+    def _connect_readonly(self) -> sqlite3.Connection:
+        if not self.path.is_file():
+            raise InputError("registry file does not exist", path=self.path,
+                             remedy="register images first (misyn-lab label --registry FILE) or fix the path")
+        last: sqlite3.Error | None = None
+        for query in ({"mode": "ro"}, {"mode": "ro", "immutable": "1"}):
+            try:
+                conn = sqlite3.connect(_uri(self.path, **query), uri=True, timeout=LOCK_TIMEOUT,
+                                       isolation_level=None)
+                conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+                return conn
+            except sqlite3.Error as exc:
+                last = exc
+                code = int(getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF
+                if code not in (sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR):
+                    break
+        assert last is not None
+        raise registry_error(last, self.path, "opening the registry read-only")
+
+    def _check_schema(self) -> None:
+        with _sqlite(self.path, "opening the registry"):
+            if not self.readonly:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=FULL")
+            version = int(self._conn.execute("PRAGMA user_version").fetchone()[0])
+            tables = _tables(self._conn)
+        if version > SCHEMA_VERSION:
             raise SchemaError(f"registry schema version {version} is newer than this misyn-lab supports "
                               f"({SCHEMA_VERSION})", path=self.path, remedy="upgrade misyn-lab to read this registry")
+        foreign = sorted(tables - {"images", "sqlite_sequence", "pending"})
         if version == 0:
+            if foreign:
+                raise InputError("not a misyn-lab registry: the SQLite file holds other tables "
+                                 f"({', '.join(foreign[:5])})", path=self.path, remedy="use a new file for the registry")
+            if not self.readonly:
+                self._create_schema()
+            elif "images" not in tables:
+                raise InputError("registry file holds no registry yet (empty SQLite file)", path=self.path,
+                                 remedy="register images first (misyn-lab label --registry FILE) or fix the path")
+        with _sqlite(self.path, "reading the registry schema"):
+            columns = {r[1] for r in self._conn.execute("PRAGMA table_info(images)")}
+        missing = [c for c in REQUIRED_COLUMNS if c not in columns]
+        if missing:
+            raise InputError(f"registry has a foreign schema: table 'images' lacks the columns {missing}",
+                             path=self.path, remedy="use a registry written by misyn-lab, or a new path")
+        if not self.readonly:
+            if "pending" not in tables:  # a registry written before two-phase labelling: add the table
+                with self._transaction("adding the pending-registrations table"):
+                    self._conn.execute(_PENDING_TABLE)
+            self._finish_pending()
+
+    def _create_schema(self) -> None:
+        with self._transaction("creating the registry"):
+            for stmt in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
+                self._conn.execute(stmt)
+            self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    @contextmanager
+    def _transaction(self, doing: str) -> Iterator[None]:
+        """One write transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back on any error), SQLite failures
+        reported as designed errors naming ``doing``."""
+        with _sqlite(self.path, doing):
             self._conn.execute("BEGIN IMMEDIATE")
             try:
-                tables = {r[0] for r in self._conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-                if tables - {"images", "sqlite_sequence"}:
-                    raise InputError("SQLite file is not a misyn-lab registry", path=self.path,
-                                     remedy="use a new file for the registry")
-                for stmt in filter(None, (s.strip() for s in _SCHEMA.split(";"))):
-                    self._conn.execute(stmt)
-                self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+                yield
                 self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
-                self._conn.close()
+                self._rollback()
                 raise
-        self._cache: tuple[Any, RegistryIndex] | None = None
+
+    def _rollback(self) -> None:
+        """Roll back the open transaction, if SQLite has not already done so (it does on SQLITE_FULL, for one)."""
+        if self._conn.in_transaction:
+            try:
+                self._conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # the original error is the one to report
 
     # -------------------------------------------------------------- lifecycle
     def close(self) -> None:
@@ -182,36 +471,43 @@ class Registry:
         self.close()
 
     def __len__(self) -> int:
-        return int(self._conn.execute("SELECT COUNT(*) FROM images").fetchone()[0])
+        with _sqlite(self.path, "counting registry rows"):
+            return int(self._conn.execute("SELECT COUNT(*) FROM images").fetchone()[0])
 
     # -------------------------------------------------------------- writing
-    def _row(self, item: Any, provenance: Provenance) -> tuple:
+    def _row(self, item: Any, provenance: Provenance, hashes: ImageHashes | None = None,
+             name: str | None = None) -> tuple:
         if not isinstance(provenance, Provenance):
             raise InputError("provenance must be a Provenance object", path="provenance")
-        h = hashes_of(item)
-        name = "" if isinstance(item, np.ndarray) else Path(item).name
+        h = hashes if hashes is not None else hashes_of(item)
+        if name is None:
+            name = "" if isinstance(item, np.ndarray) else Path(item).name
         created = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
         shape = h.shape + (0, 0)
+        algorithm = "phash+dhash+thumb32" if h.perceptual.hash_size else "sha256+voxels"
         return (h.sha256, h.pixel_sha256, h.perceptual.phash, h.perceptual.dhash, h.perceptual.thumb,
-                "phash+dhash+thumb32",
-                h.perceptual.hash_size, h.perceptual.imagehash_version, shape[0], shape[1], name,
+                algorithm, h.perceptual.hash_size, h.perceptual.imagehash_version, shape[0], shape[1], name,
                 provenance.to_json(), created)
+
+    def _writable(self, doing: str) -> None:
+        if self.readonly:
+            raise InputError(f"registry was opened read-only; cannot {doing}", path=self.path,
+                             remedy="open it with Registry(path) to write")
+
+    def _insert(self, row: tuple) -> int:
+        cur = self._conn.execute(
+            "INSERT INTO images (sha256, pixel_sha256, phash, dhash, thumb, hash_algorithm, hash_size, "
+            "imagehash_version, height, width, source_name, provenance, created) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", row)
+        return int(cur.lastrowid)
 
     def register_many(self, items: Iterable[tuple[Any, Provenance]]) -> list[int]:
         """Register ``(path_or_array, provenance)`` pairs in ONE transaction (all or nothing)."""
+        self._writable("register images")
         ids: list[int] = []
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
+        with self._transaction("registering images"):
             for item, provenance in items:
-                cur = self._conn.execute(
-                    "INSERT INTO images (sha256, pixel_sha256, phash, dhash, thumb, hash_algorithm, hash_size, "
-                    "imagehash_version, height, width, source_name, provenance, created) "
-                    "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", self._row(item, provenance))
-                ids.append(int(cur.lastrowid))
-            self._conn.execute("COMMIT")
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
+                ids.append(self._insert(self._row(item, provenance)))
         self._cache = None
         return ids
 
@@ -219,20 +515,69 @@ class Registry:
         """Register one synthetic image (file or array); returns its registry id."""
         return self.register_many([(item, provenance)])[0]
 
+    # -------------------------------------------------------------- two-phase registration (label)
+    def stage(self, hashes: ImageHashes, provenance: Provenance, target: str | os.PathLike[str],
+              temp: str | os.PathLike[str]) -> int:
+        """Register the hashes of a file about to be put at ``target`` (now written at ``temp``), in one
+        committed transaction, marked *pending* until :meth:`confirm`.
+
+        A pending row counts only while ``target`` holds the registered bytes, so a process killed between
+        this call and the rename of ``temp`` over ``target`` leaves no effective row for a file that was
+        never replaced; :meth:`confirm` (or the next writable open) makes the row final.
+        """
+        self._writable("stage a registration")
+        row = self._row(None, provenance, hashes=hashes, name=Path(target).name)
+        with self._transaction("registering the labelled file"):
+            rid = self._insert(row)
+            self._conn.execute("INSERT INTO pending (id, target, temp) VALUES (?,?,?)",
+                               (rid, str(Path(target).resolve()), str(temp)))
+        self._cache = None
+        return rid
+
+    def confirm(self, rid: int) -> None:
+        """Make a staged row final (its file is in place)."""
+        with _sqlite(self.path, "confirming the registry row"):
+            self._conn.execute("DELETE FROM pending WHERE id = ?", (int(rid),))
+        self._cache = None
+
+    def abandon(self, rid: int) -> None:
+        """Remove a staged row whose file was never put in place."""
+        with self._transaction("removing an unfinished registry row"):
+            self._conn.execute("DELETE FROM pending WHERE id = ?", (int(rid),))
+            self._conn.execute("DELETE FROM images WHERE id = ?", (int(rid),))
+        self._cache = None
+
+    def _finish_pending(self) -> None:
+        """Settle rows staged by an interrupted ``label``: confirm those whose file is in place, drop the rest
+        (and their leftover temporary files)."""
+        with _sqlite(self.path, "settling unfinished registrations"):
+            rows = self._conn.execute(
+                "SELECT p.id, p.target, p.temp, i.sha256 FROM pending p LEFT JOIN images i ON i.id = p.id").fetchall()
+        for rid, target, temp, sha in rows:
+            if sha is not None and _file_sha256(target) == sha:
+                self.confirm(rid)
+            else:
+                self.abandon(rid)
+                discard(temp)
+
     # -------------------------------------------------------------- reading
     def rows(self) -> list[dict[str, Any]]:
-        cur = self._conn.execute("SELECT * FROM images ORDER BY id")
-        names = [d[0] for d in cur.description]
-        return [{k: v for k, v in zip(names, r) if k != "thumb"} for r in cur.fetchall()]
+        with _sqlite(self.path, "reading registry rows"):
+            cur = self._conn.execute("SELECT * FROM images ORDER BY id")
+            names = [d[0] for d in cur.description]
+            return [{k: v for k, v in zip(names, r) if k != "thumb"} for r in cur.fetchall()]
 
     def index(self) -> "RegistryIndex":
-        """An in-memory, read-only, thread-safe snapshot of the registry for matching many images."""
-        key = self._conn.execute("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM images").fetchone()
-        if self._cache is None or self._cache[0] != key:
-            rows = self._conn.execute(
-                "SELECT id, sha256, pixel_sha256, phash, dhash, thumb, hash_size, imagehash_version, provenance, "
-                "source_name FROM images ORDER BY id").fetchall()
-            self._cache = (key, RegistryIndex(rows))
+        """An in-memory, read-only, thread-safe snapshot of the registry for matching many images.
+
+        Rows that cannot be used (bad hashes, wrong thumbnail size, unreadable provenance) are left out and
+        listed in :attr:`RegistryIndex.warnings`.
+        """
+        with _sqlite(self.path, "reading the registry"):
+            key = self._conn.execute("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM images").fetchone()
+            if self._cache is None or self._cache[0] != key:
+                rows, warnings = load_rows(self._conn, self.path)
+                self._cache = (key, RegistryIndex(rows, warnings))
         return self._cache[1]
 
     def lookup_sha256(self, sha256: str) -> Match | None:
@@ -249,9 +594,14 @@ class Registry:
 
 
 class RegistryIndex:
-    """Registry rows held in memory for fast, thread-safe matching (see :meth:`Registry.index`)."""
+    """Registry rows held in memory for fast, thread-safe matching (see :meth:`Registry.index`).
 
-    def __init__(self, rows: list[tuple]):
+    ``rows`` are validated rows (:func:`validate_row`: provenance already parsed); ``warnings`` name the rows
+    that were skipped.
+    """
+
+    def __init__(self, rows: list[tuple], warnings: Iterable[str] = ()):
+        self.warnings = list(warnings)
         self._by_sha: dict[str, tuple] = {}
         self._by_pixels: dict[str, tuple] = {}
         for r in rows:
@@ -270,7 +620,7 @@ class RegistryIndex:
 
     @staticmethod
     def _match(kind: str, r: tuple, dp: int = 0, dd: int = 0, rmse: float = 0.0) -> Match:
-        return Match(kind, int(r[0]), json.loads(r[8]), dp, dd, rmse, r[9] or "")
+        return Match(kind, int(r[0]), dict(r[8]), dp, dd, rmse, r[9] or "")
 
     def lookup_sha256(self, sha256: str) -> Match | None:
         r = self._by_sha.get(sha256)
@@ -305,7 +655,8 @@ def open_registry(registry: "Registry | str | os.PathLike[str] | None", *,
 
     A registry object is passed through and left open (the caller owns it); a registry opened here from a
     path is closed when the block ends. A path that does not exist is an :class:`InputError` unless
-    ``create`` is true (labelling/exporting creates the registry; auditing and cards only read it).
+    ``create`` is true (labelling/exporting creates the registry and opens it for writing; auditing and cards
+    only read it and open it read-only, which also works on read-only media).
     """
     if isinstance(registry, Registry):
         yield registry
@@ -314,7 +665,7 @@ def open_registry(registry: "Registry | str | os.PathLike[str] | None", *,
     if not create and not path.exists():
         raise InputError("registry file does not exist", path=path,
                          remedy="register images first (misyn-lab label --registry FILE) or fix the path")
-    reg = Registry(path)
+    reg = Registry(path, readonly=not create)
     try:
         yield reg
     finally:

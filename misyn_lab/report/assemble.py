@@ -167,13 +167,17 @@ def case_section(case: Any, review: Any, notebook_body: str, provenance: dict | 
 
 
 # ----------------------------------------------------------------------------- running
-def _check_dir(path: str | Path | None, what: str) -> Path | None:
-    if path is None:
-        return None
-    p = Path(path).expanduser()
-    if not p.is_dir():
-        raise InputError(f"{what} folder not found", path=p, remedy=f"give an existing folder of {what} images")
-    return p.resolve()
+def _case_notebook(case: Any) -> Path:
+    """The notebook file a case runs: a bundled workbook notebook's source, or one in the case file's own folder."""
+    return case.notebook_file()
+
+
+def _case_source(case: Any, folder: Path) -> Path:
+    """The runnable ``.ipynb`` of a case's notebook, written into ``folder`` (bundled MyST sources are converted)."""
+    if not case.notebook.startswith("./"):
+        return prepare_notebook(case.notebook, folder)
+    path = _case_notebook(case)  # confined to the case file's folder, checked again just before it runs
+    return notebooks.write_ipynb(notebooks.read(path), folder / f"{path.stem}.ipynb")
 
 
 def _read_json(path: Path) -> dict | None:
@@ -185,39 +189,51 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
                  out: str | Path = "misyn-lab-report", seed: int = 0, quick: bool = False,
                  subgroup: str | None = None,
                  progress: bool = True, log: Callable[[str], None] | None = None,
-                 now: datetime | None = None) -> ReportResult:
+                 now: datetime | None = None, registry: Any = "default",
+                 allow_marked_real: bool = False) -> ReportResult:
     """Run what is asked and write ``<out>/report.html``.
 
     No ``cases``/``review``/``real`` at all: both bundled case studies. ``real`` (and optionally
     ``synthetic``): the evaluation notebook on those folders. ``review``: that review file is rendered
     (and, with ``real``, passed to the evaluation notebook as a copy). ``subgroup`` names a metadata column
     of the user's images for per-subgroup results (default: none). ``quick`` runs fewer seeds (tests).
+
+    Every input is checked before any notebook kernel starts (:func:`misyn_lab.report.preflight.preflight`),
+    including the real images themselves: files that carry a synthetic mark or match ``registry`` (default:
+    the default registry when it exists; ``None``: marks only) stop the run unless ``allow_marked_real``,
+    and then the report says so at its top.
     """
-    from misyn_lab.cases.case import BUNDLED, load_case
     from misyn_lab.checklist import Review
+    from misyn_lab.report.preflight import preflight
 
     start = time.perf_counter()
     say = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
-    if synthetic is not None and real is None:
-        raise InputError("--synthetic needs --real", path=str(synthetic), remedy="give --real DIR as well")
-    real_dir, syn_dir = _check_dir(real, "real"), _check_dir(synthetic, "synthetic")
-    review_path = Path(review).expanduser() if review is not None else None
-    if review_path is not None and not review_path.is_file():
-        raise InputError("review file not found", path=review_path, remedy="give an existing review .yaml/.json")
-    if not cases and review is None and real is None:
-        cases = [BUNDLED["case1"], BUNDLED["case2"]]
-    loaded = [load_case(c) for c in (cases or [])]  # validate everything before running anything
-    for c in loaded:
-        if c.notebook:
-            notebooks.source_path(c.notebook)
-    out_dir = Path(out).expanduser().resolve()
+    checked = preflight(cases=cases, review=review, real=real, synthetic=synthetic, out=out, seed=seed,
+                        registry=registry, allow_marked_real=allow_marked_real, notebook_file=_case_notebook)
+    real_dir, syn_dir, review_path, out_dir, seed = (checked.real, checked.synthetic, checked.review, checked.out,
+                                                      checked.seed)
+    loaded = checked.cases
     work = out_dir / "work"
     work.mkdir(parents=True, exist_ok=True)
     sources = work / "sources"  # the .ipynb files actually run, written from the bundled MyST sources
+    eval_source, eval_declared = None, set()
+    if real_dir is not None:
+        eval_source = prepare_notebook(EVALUATION_NOTEBOOK, sources)
+        eval_declared = set(notebook_parameters(eval_source))
+        if checked.screen is not None and checked.screen.flagged and "allow_marked_real" not in eval_declared:
+            raise InputError(f"{EVALUATION_NOTEBOOK} does not declare the parameter allow_marked_real, so the "
+                             "marked real images cannot be passed to it", path=eval_source,
+                             remedy="remove the marked images from the real folder, or update the workbook's "
+                                    "evaluation notebook")
     steps = len([c for c in loaded if c.notebook]) + (1 if real_dir else 0)
     step = 0
     body: list[tuple[str, str]] = []
     executed: list[Path] = []
+    if checked.screen is not None and checked.screen.flagged:
+        body.append(("real-screening", H.section(
+            "Real images that are synthetic", H.paragraph(checked.summary_lines()[0], "synthetic-note")
+            + H.bullet_list(f"{r.path}: {r.status} ({', '.join(r.mark_fields) or r.reason})"
+                            for r in checked.screen.flagged), level=2, anchor="real-screening")))
 
     for case in loaded:
         prov = None
@@ -225,7 +241,7 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
             step += 1
             say(f"[{step}/{steps}] {case.id}: running {case.notebook} ...")
             params: dict[str, Any] = {"case_path": str(Path(case.path).resolve()), "out_dir": str(work), "seed": seed}
-            source = prepare_notebook(case.notebook, sources)
+            source = _case_source(case, sources)
             declared = set(notebook_parameters(source))
             if quick and "n_seeds" in declared:
                 params["n_seeds"] = 4
@@ -254,10 +270,10 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
             stale.unlink(missing_ok=True)
         if review_path is not None:
             eval_review.write_bytes(review_path.read_bytes())
-        source = prepare_notebook(EVALUATION_NOTEBOOK, sources)
-        declared = set(notebook_parameters(source))
+        source, declared = eval_source, eval_declared
         params = {"real_path": str(real_dir), "synthetic_path": str(syn_dir) if syn_dir else None,
-                  "review_path": str(eval_review), "seed": seed, "subgroup": subgroup or None}
+                  "review_path": str(eval_review), "seed": seed, "subgroup": subgroup or None,
+                  "allow_marked_real": bool(allow_marked_real)}
         if quick and "bootstrap" in declared:
             params["bootstrap"] = 50
         params = {k: v for k, v in params.items() if k in declared}
@@ -280,7 +296,7 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
 
     stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
     vers = ", ".join(f"{k} {v}" for k, v in versions().items())
-    header = [f"Generated {stamp}", f"Versions: {vers}", f"Seed: {seed}",
+    header = checked.summary_lines() + [f"Generated {stamp}", f"Versions: {vers}", f"Seed: {seed}",
               "Framework: Jin, Sinha, Abhishek, Hamarneh, Ethical Medical Image Synthesis, arXiv:2508.09293 (2025). "
               "The reviewed works of the case studies are described generically, not named and not quoted."]
     document = H.page("misyn-lab review report", body, header_lines=header)

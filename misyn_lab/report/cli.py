@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import argparse
 
+from misyn_lab.cli_types import non_negative_int
+
 
 def _report(args: argparse.Namespace) -> int:
     from misyn_lab.report.assemble import build_report
 
+    registry = None if args.no_registry else (args.registry or "default")
     result = build_report(cases=args.case, review=args.review, real=args.real, synthetic=args.synthetic,
                           out=args.out, seed=args.seed, quick=args.quick, subgroup=args.subgroup,
-                          progress=not args.no_progress)
+                          progress=not args.no_progress, registry=registry,
+                          allow_marked_real=args.allow_marked_real)
     print(result.html_path)
     return 0
 
@@ -29,8 +33,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--subgroup", metavar="COLUMN", help="with --real: metadata column for per-subgroup results and TSTR "
                    "(default: none, the evaluation runs without subgroups)")
     p.add_argument("--out", metavar="DIR", default="misyn-lab-report", help="output folder (default: %(default)s)")
-    p.add_argument("--seed", type=int, default=0, help="seed (the report is identical for a fixed seed, "
-                   "except its date line)")
+    p.add_argument("--seed", type=non_negative_int, default=0, help="seed, 0 to 2**32-1 (the report is identical "
+                   "for a fixed seed, except its date line)")
     p.add_argument("--quick", action="store_true", help="fewer seeds/images: a fast smoke run")
     p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.add_argument("--registry", metavar="FILE", help="with --real: registry of generated images the real images are "
+                   "matched against (default: $MISYN_LAB_REGISTRY or ~/.misyn-lab/registry.sqlite when it exists)")
+    p.add_argument("--no-registry", action="store_true", help="with --real: check the real images for marks only")
+    p.add_argument("--allow-marked-real", action="store_true",
+                   help="evaluate real images even if some carry a synthetic mark or match the registry (refused "
+                        "by default; the report then says so at its top)")
     p.set_defaults(func=_report)

@@ -56,23 +56,32 @@ def split_real(real: ImageSet, *, seed: int = 0, holdout: float = 0.3) -> tuple[
 
 def load_inputs(real_path: str | Path | None = None, synthetic_path: str | Path | None = None, *,
                 n: int = 120, seed: int = 0, subgroup: str | None = "plane", size: tuple[int, int] = (32, 32),
-                generator: str = "subgroup_skewed") -> Inputs:
+                generator: str = "subgroup_skewed", allow_marked_real: bool = False,
+                registry: Any = "default") -> Inputs:
     """Real and synthetic images for the evaluation.
 
     ``real_path=None``: the bundled brain MR slices. ``synthetic_path=None``: ``n`` images from a teaching
     generator fitted on the real training part (default: one that under-samples ``subgroup``, so there is
     something to find; without a subgroup, a PCA-Gaussian generator). Paths go through
     :func:`misyn_lab.imagesets.loaders.load_images` at ``size``. ``subgroup`` ``None`` or ``""``: no subgroup.
+
+    The files under ``real_path`` are read for synthetic marks and matched against ``registry`` (``"default"``:
+    the default registry when it exists; ``None``: marks only) before anything is loaded; real images that
+    turn out synthetic are refused with :class:`InputError` unless ``allow_marked_real=True``
+    (:func:`misyn_lab.provenance.screen.screen_real`).
     """
     from misyn_lab.imagesets.loaders import load_images
+    from misyn_lab.provenance.screen import refuse_marked_real, screen_real
     from misyn_lab.synth.registry import make_generator
 
     subgroup = subgroup or None
     if real_path is None and synthetic_path is not None:
         raise InputError("a synthetic set needs the real set it imitates", path=str(synthetic_path),
                          remedy="pass real_path as well")
+    if real_path is not None and not allow_marked_real:
+        refuse_marked_real(screen_real(real_path, registry=registry))
     real = teaching_real_set(size=size) if real_path is None else load_images(real_path, size=size)
-    if real.synthetic.any():
+    if real.synthetic.any() and not allow_marked_real:
         raise InputError(f"{int(real.synthetic.sum())} image(s) in the real set are marked synthetic",
                          path=str(real_path), remedy="give a folder of real images only")
     if subgroup is not None and subgroup not in real.meta:

@@ -87,8 +87,12 @@ def test_cli_audit_exit_codes_and_outputs(dataset, tmp_path, capsys):
     assert json.loads((tmp_path / "a.json").read_text())["n_images"] == 5
     os.remove(root / "syn" / "leaked.jpg")
     os.remove(root / "syn" / "deid.dcm")
+    # the corrupt PNG could not be read: not checked, so the folder is not reported clean (exit 4)
+    assert main(["audit", str(root), "--registry", str(reg_path), "--quiet"]) == 4
+    assert capsys.readouterr().out.strip().endswith("-> NOT CLEAN: 1 file could not be read and was not checked")
+    os.remove(root / "real" / "broken.png")
     assert main(["audit", str(root), "--registry", str(reg_path), "--quiet"]) == 0
-    capsys.readouterr()
+    assert capsys.readouterr().out.strip().endswith("-> clean")
     assert main(["audit", str(tmp_path / "missing")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "not a folder" in err[0]
@@ -122,7 +126,8 @@ def test_symlink_loop_and_empty_folder(tmp_path, synthetic_png):
     report = audit_folder(root, progress=False)
     reasons = {os.path.basename(r.path): r.reason for r in report.records if r.status == "unreadable"}
     assert "symlink loop" in reasons["self.png"]
-    assert "symlink loop" in reasons["back"]
+    loop = {"path": str(root / "a" / "back"), "reason": "symlink loop (folder already scanned)"}
+    assert report.skipped_paths == [loop]
     assert report.counts()["no_evidence"] == 1
     (tmp_path / "empty").mkdir()
     with pytest.raises(InputError, match="no image files found"):
@@ -228,7 +233,7 @@ def test_audit_nifti_marks_and_sidecars(tmp_path, prov):
         report = audit_folder(root, registry=reg, progress=False)
     status = {os.path.basename(r.path): (r.status, r.reason) for r in report.records}
     assert status["syn.nii"][0] == "labelled_synthetic"
-    assert status["real.nii.gz"] == ("no_evidence", "NIfTI: marks and exact hash only")
+    assert status["real.nii.gz"] == ("no_evidence", "NIfTI: marks, file and voxel hashes only (no perceptual matching)")
     assert report.ignored == []  # the sidecar syn.json belongs to syn.nii
 
 

@@ -247,7 +247,8 @@ def test_corrupt_private_provenance_json_is_reported_not_swallowed(tmp_path, pro
     mark = is_synthetic(out)
     assert mark is not None and f"private {PRIVATE_CREATOR} provenance" not in mark.fields
     assert mark.provenance["generator"] == "pca-gaussian"  # fallback: Contributing Equipment
-    assert len(mark.problems) == 1 and "MISYN_LAB provenance unreadable (invalid JSON" in mark.problems[0]
+    assert len(mark.problems) == 1
+    assert "MISYN_LAB provenance unreadable (malformed provenance JSON at line 1" in mark.problems[0]
     (rec,) = audit_folder(root, progress=False).records
     assert rec.status == "labelled_synthetic" and "provenance unreadable" in rec.reason
     assert is_synthetic(label_file(src, prov, out=tmp_path / "fine.dcm")).problems == []

@@ -1,0 +1,44 @@
+"""Argument types for the ``misyn-lab`` command line: values are checked while the command line is parsed,
+before any work starts, and a bad value is one line naming the option and the accepted range."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+#: Largest seed accepted (numpy's legacy seeding and many generators take 32-bit seeds).
+MAX_SEED = 2**32 - 1
+
+
+def _int(text: str) -> int:
+    text = str(text).strip()
+    if not text.lstrip("+-").isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text[:40]!r}")
+    if len(text) > 30:  # never converted: Python refuses > 4,300 digits, and no option needs more than 30
+        raise argparse.ArgumentTypeError(f"number with {len(text)} digits is out of range")
+    return int(text)
+
+
+def non_negative_int(text: str) -> int:
+    """A seed: a whole number from 0 to :data:`MAX_SEED`."""
+    value = _int(text)
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 0 to {MAX_SEED}, got {value}")
+    return value
+
+
+def worker_count(text: str) -> int:
+    """A number of worker processes: 1 to ``os.cpu_count()``."""
+    value = _int(text)
+    cpus = os.cpu_count() or 1
+    if not 1 <= value <= cpus:
+        raise argparse.ArgumentTypeError(f"must be from 1 to {cpus} (the CPUs of this machine), got {value}")
+    return value
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An ArgumentParser whose errors are one line (``misyn-lab: error: ...``) and exit with code 2."""
+
+    def error(self, message: str):  # type: ignore[override]
+        text = " ".join(str(message).split())
+        self.exit(2, f"misyn-lab: error: {self.prog}: {text} (fix: see `{self.prog} --help`)\n")

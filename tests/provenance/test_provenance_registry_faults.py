@@ -1,0 +1,207 @@
+"""Registry faults: damaged rows are skipped with a listed warning, read-only media open read-only, and full disk,
+corrupt pages, a foreign schema and a lock each get a designed one-line message with a fix."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from misyn_lab.cli import main
+from misyn_lab.errors import InputError
+from misyn_lab.provenance import Registry, audit_folder, label_file
+from misyn_lab.provenance import registry as registry_mod
+
+
+@pytest.fixture
+def filled(tmp_path, prov, axial_slices):
+    """A registry knowing 4 real slices (as 'synthetic'), and a folder holding metadata-free copies of them."""
+    reg_path = tmp_path / "reg.sqlite"
+    ds = tmp_path / "ds"
+    ds.mkdir()
+    with Registry(reg_path) as reg:
+        reg.register_many((p, prov) for p in axial_slices[:8:2])
+    for p in axial_slices[:8:2]:
+        Image.open(p).save(ds / p.name)  # same pixels, other bytes: a pixel match
+    return reg_path, ds
+
+
+def _damage(reg_path, row_id, **columns):
+    con = sqlite3.connect(reg_path)
+    for column, value in columns.items():
+        con.execute(f"UPDATE images SET {column} = ? WHERE id = ?", (value, row_id))
+    con.commit()
+    con.close()
+
+
+def test_damaged_rows_are_skipped_with_listed_warnings(filled, capsys):
+    reg_path, ds = filled
+    _damage(reg_path, 1, thumb=b"\x00" * 100)
+    _damage(reg_path, 2, phash="zz" * 8)
+    _damage(reg_path, 3, provenance='{"generator": ' + "[" * 5000 + "]" * 5000 + "}")
+    report = audit_folder(ds, registry=reg_path, progress=False)
+    assert report.warnings == ["registry row #1 skipped: thumbnail has 100 bytes, expected 1024",
+                               "registry row #2 skipped: pHash/dHash are not 16 hex digits",
+                               "registry row #3 skipped: provenance provenance JSON nests 5001 levels deep, more "
+                               "than the limit of 64"]
+    # the one usable row still finds its copy; the audit did not abort
+    assert report.counts()["unlabelled_registry_match"] == 1 and report.verdict == "unlabelled_synthetic"
+    assert main(["audit", str(ds), "--registry", str(reg_path)]) == 3
+    out = capsys.readouterr().out
+    assert "registry warning: registry row #1 skipped: thumbnail has 100 bytes, expected 1024" in out
+    assert "3 registry rows skipped as unusable" in out.splitlines()[-1]
+
+
+def test_non_hex_file_hash_and_non_json_provenance_rows(filled):
+    reg_path, ds = filled
+    _damage(reg_path, 1, sha256="not-a-hash")
+    _damage(reg_path, 4, provenance="not json at all")
+    report = audit_folder(ds, registry=reg_path, progress=False)
+    assert report.warnings == [
+        "registry row #1 skipped: file hash is not 64 hex digits",
+        "registry row #4 skipped: provenance malformed provenance JSON at line 1, column 1: Expecting value"]
+    assert report.counts()["unlabelled_registry_match"] == 2
+
+
+@pytest.fixture
+def world_readable_dir():
+    """A folder an unprivileged user can enter (pytest's tmp folders are private to the test's user)."""
+    import tempfile
+
+    base = tempfile.mkdtemp(prefix="misyn-ro-")
+    os.chmod(base, 0o755)
+    yield base
+    for dirpath, dirnames, _ in os.walk(base):
+        for d in dirnames:
+            os.chmod(os.path.join(dirpath, d), 0o755)
+    shutil.rmtree(base)
+
+
+def test_readonly_media_registry_is_read_read_only(filled, world_readable_dir):
+    """A registry in a folder the auditing user cannot write (read-only media) opens with mode=ro/immutable."""
+    from pathlib import Path
+
+    reg_path, ds_src = filled
+    base = Path(world_readable_dir)
+    media, ds = base / "media", base / "ds"
+    shutil.copytree(ds_src, ds)
+    media.mkdir()
+    shutil.copy(reg_path, media / "reg.sqlite")
+    (media / "reg.sqlite").chmod(0o444)
+    media.chmod(0o555)
+    for p in [ds, *ds.iterdir()]:
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - child
+        code = 1
+        try:
+            os.close(read_end)
+            if os.geteuid() == 0:  # root ignores permission bits: become an unprivileged user
+                os.setgid(65534)
+                os.setuid(65534)
+            report = audit_folder(ds, registry=media / "reg.sqlite", progress=False)
+            try:
+                Registry(media / "reg.sqlite")
+                writable = "opened for writing"
+            except InputError as exc:
+                writable = exc.message
+            os.write(write_end, f"{report.counts()['unlabelled_registry_match']}|{writable}".encode())
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(write_end)
+    with os.fdopen(read_end) as fh:
+        result = fh.read()
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0, result
+    matches, writable = result.split("|")
+    assert matches == "4"
+    assert writable == "registry is on read-only media or not writable (while opening the registry)"
+    assert sorted(os.listdir(media)) == ["reg.sqlite"]  # nothing created beside it
+
+
+def test_disk_full_is_a_designed_message_and_the_file_is_kept(tmp_path, prov, synthetic_png):
+    from dataclasses import replace
+
+    prov = replace(prov, notes="n" * 20000)  # the row needs new pages
+    original = synthetic_png.read_bytes()
+    with Registry(tmp_path / "reg.sqlite") as reg:
+        pages = reg._conn.execute("PRAGMA page_count").fetchone()[0]
+        reg._conn.execute(f"PRAGMA max_page_count={pages}")  # SQLite answers SQLITE_FULL, as on a full disk
+        with pytest.raises(InputError) as info:
+            label_file(synthetic_png, prov, registry=reg)
+        assert len(reg) == 0
+    assert str(info.value) == (f"{tmp_path / 'reg.sqlite'}: disk full: cannot write the registry while registering "
+                               "the labelled file (fix: free space on the registry's drive, or use another registry "
+                               "path (--registry FILE or MISYN_LAB_REGISTRY))")
+    assert synthetic_png.read_bytes() == original
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_corrupt_pages_foreign_schema_and_lock(filled, tmp_path, prov, synthetic_png, monkeypatch, capsys):
+    reg_path, ds = filled
+    with Registry(reg_path) as reg:
+        reg.register_many((np.random.default_rng(i).random((32, 32)), prov) for i in range(40))
+    damaged = tmp_path / "damaged.sqlite"
+    data = bytearray(reg_path.read_bytes())
+    data[4096:4096 + 64] = b"\xff" * 64  # page 2: a table b-tree page header
+    damaged.write_bytes(bytes(data))
+    assert main(["audit", str(ds), "--registry", str(damaged)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == (f"misyn-lab: error: {damaged}: registry file is damaged (corrupt database pages) while reading the "
+                   "registry (fix: restore the registry from a backup, or recover its rows with `sqlite3 FILE .recover "
+                   "| sqlite3 NEW.sqlite` and point --registry at NEW.sqlite)")
+
+    foreign = tmp_path / "foreign.sqlite"
+    con = sqlite3.connect(foreign)
+    con.execute("CREATE TABLE images (id INTEGER PRIMARY KEY, path TEXT)")
+    con.execute("PRAGMA user_version=1")
+    con.commit()
+    con.close()
+    assert main(["audit", str(ds), "--registry", str(foreign)]) == 2
+    assert "registry has a foreign schema: table 'images' lacks the columns ['sha256'," in capsys.readouterr().err
+
+    monkeypatch.setattr(registry_mod, "LOCK_TIMEOUT", 0.2)
+    holder = sqlite3.connect(reg_path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        before = synthetic_png.read_bytes()
+        assert main(["label", str(synthetic_png), "--generator", "g", "--registry", str(reg_path)]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err == (f"misyn-lab: error: {reg_path}: registry is locked by another process (waited 0.2 s while "
+                       "registering the labelled file) (fix: wait until the other misyn-lab or sqlite3 process has "
+                       "finished, then run the command again)")
+        assert synthetic_png.read_bytes() == before
+        assert [p.name for p in synthetic_png.parent.iterdir() if p.name.endswith(".tmp")] == []
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+def test_garbage_file_is_still_not_a_registry(tmp_path):
+    junk = tmp_path / "junk.sqlite"
+    junk.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(InputError) as info:
+        Registry(junk, readonly=True)
+    assert info.value.message == "not a misyn-lab registry (the file is not an SQLite database)"
+
+
+def test_registry_written_before_two_phase_labelling_still_works(tmp_path, prov, synthetic_png):
+    """A registry without the `pending` table (written by an earlier misyn-lab) is read, and extended on write."""
+    path = tmp_path / "old.sqlite"
+    with Registry(path) as reg:
+        reg.register(np.zeros((8, 8)), prov)
+    con = sqlite3.connect(path)
+    con.execute("DROP TABLE pending")
+    con.commit()
+    con.close()
+    with Registry(path, readonly=True) as reg:
+        assert reg.index().n_rows == 1
+    label_file(synthetic_png, prov, out=tmp_path / "lab.png", registry=path)
+    with Registry(path) as reg:
+        assert len(reg) == 2 and reg.match(tmp_path / "lab.png").kind == "sha256"
