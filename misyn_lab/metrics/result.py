@@ -48,13 +48,13 @@ SPLIT_ALL_REAL = "all real (no training set named)"
 SPLITS = (SPLIT_HELDOUT, SPLIT_TRAINING, SPLIT_ALL_REAL)
 
 
-def format_p(p: float | None, *, resamples: int | None = None) -> str:
+def format_p(p: float | None, *, resamples: int | None = None, tails: int = 1) -> str:
     """A p-value as text, the same way everywhere.
 
-    ``None`` -> ``"—"``. With ``resamples`` (the B of a Monte Carlo permutation test whose p is
-    ``(1 + #exceed) / (B + 1)``), a p at that floor prints as ``"< 1/(B+1)"`` (e.g. ``"< 1/201"``): the test
-    cannot resolve a smaller value, so printing ``0.004975`` would state a precision it does not have.
-    Otherwise three significant digits (``"0.0123"``, ``"4.2e-09"``).
+    ``None``/NaN -> ``"—"``. With ``resamples`` (the B of a Monte Carlo permutation test whose one-sided p is
+    ``(1 + #exceed) / (B + 1)``), a p at that test's floor ``tails/(B+1)`` prints as ``"< 1/(B+1)"`` (e.g.
+    ``"< 1/201"``; ``"< 2/201"`` for a two-sided test, ``tails=2``): the test cannot resolve a smaller value,
+    so printing ``0.004975`` would state a precision it does not have. Otherwise three significant digits.
     """
     if p is None:
         return "—"
@@ -62,22 +62,24 @@ def format_p(p: float | None, *, resamples: int | None = None) -> str:
     if math.isnan(p):
         return "—"
     if resamples:
-        floor = 1.0 / (int(resamples) + 1)
+        floor = tails / (int(resamples) + 1)
         if p <= floor * (1 + 1e-9):
-            return f"< 1/{int(resamples) + 1}"
+            return f"< {tails}/{int(resamples) + 1}"
     return f"{p:.3g}"
 
 
-def p_resamples(details: Mapping[str, Any]) -> int | None:
-    """The number of Monte Carlo resamples behind a result's p-value, read from its ``details``
-    (``permutations`` of an MMD test, ``n_resamples`` of a non-exact permutation test); ``None`` otherwise."""
+def p_resamples(details: Mapping[str, Any]) -> tuple[int | None, int]:
+    """``(B, tails)`` of the Monte Carlo test behind a result's p-value, read from its ``details``
+    (``permutations`` of an MMD test, ``n_resamples`` of a non-exact permutation test; two tails when
+    ``alternative`` is ``"two-sided"``); ``(None, 1)`` otherwise."""
     if details.get("exact"):
-        return None
+        return None, 1
+    tails = 2 if details.get("alternative") == "two-sided" else 1
     for key in ("permutations", "n_resamples"):
         value = details.get(key)
         if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value > 0:
-            return int(value)
-    return None
+            return int(value), tails
+    return None, 1
 
 
 @dataclass(frozen=True)
@@ -123,7 +125,8 @@ class MetricResult:
     @property
     def p_text(self) -> str:
         """The p-value as text (:func:`format_p`; a permutation p at its floor prints as ``< 1/(B+1)``)."""
-        return format_p(self.p_value, resamples=p_resamples(self.details))
+        resamples, tails = p_resamples(self.details)
+        return format_p(self.p_value, resamples=resamples, tails=tails)
 
     def with_split(self, split: str, n_real: int | None = None) -> "MetricResult":
         """A copy recording the real split it was measured against (and, if given, its size as ``n["real"]``)."""
