@@ -37,7 +37,7 @@ from misyn_lab.instruments import _review
 from misyn_lab.instruments.direction import (INDISTINGUISHABLE_MARGIN, Direction, Measured, check_mid, ci_text,
                                              copy_measures, copy_rate_ci, detection_measures, false_alarm_upper, fmt,
                                              resolve_direction)
-from misyn_lab.instruments.ladder import RUNGS, validate_rung
+from misyn_lab.instruments.rungs import RUNGS, validate_rung
 from misyn_lab.instruments.stats import SMALL_N, holm_correction, paired_summary, tost_paired
 from misyn_lab.metrics.result import format_p
 
@@ -693,6 +693,20 @@ def save_claims(review: Any, claims: Iterable[Claim | dict], *, verdicts: Iterab
             record["verdict"] = by_id[claim.id].to_dict()
         ids.append(_review.upsert(review, "claims", record))
     return ids
+
+
+def stored_verdicts(review: Any) -> dict[str, dict]:
+    """The verdict a reader of the review sees for each stored claim (claim id -> verdict dict): the one re-checked
+    with our measurements (``measured_verdict``) when there is one, else the verdict stored with the claim, else a
+    fresh :func:`check_claims` of the stored claims. The claim table, the ladder figure and the report all take
+    their statuses, colours and counts from here."""
+    records = _review.records(review, "claims")
+    missing = [r for r in records if not (r.get("measured_verdict") or r.get("verdict"))]
+    fresh: dict[str, dict] = {}
+    if missing:
+        claims = [Claim.from_dict(r) for r in missing]
+        fresh = {v.claim_id: v.to_dict() for v in check_claims(claims, review)}
+    return {str(r["id"]): dict(r.get("measured_verdict") or r.get("verdict") or fresh[str(r["id"])]) for r in records}
 
 
 def load_claims(review: Any) -> list[Claim]:
