@@ -18,9 +18,12 @@ module compares the images themselves:
 4. **Calibration on held-out real images.** The negative controls are real images the generator never saw: each
    held-out image's similarity to its closest training image. The copy threshold is their conformal
    ``(1 - target)`` quantile (the ``ceil((n + 1)(1 - target))``-th smallest score), so an unseen real image is
-   flagged with probability at most ``target`` (:data:`TARGET_FALSE_ALARM`, 5 %). The false-alarm rate actually
-   measured on them is reported with its Wilson CI. Without held-out images (no training set named), every real
-   image is compared with all the other real images (leave one out) and those scores calibrate the threshold.
+   flagged with probability at most ``target`` (:data:`TARGET_FALSE_ALARM`, 5 %). The false-alarm rate reported
+   (with its Wilson CI) is measured out of sample: each negative control is compared with the threshold
+   calibrated on the *other* controls (:func:`loo_false_alarms`), since the threshold calibrated on all of them
+   can flag none by construction (with fewer than 19 controls it is their maximum). Without held-out images (no
+   training set named), every real image is compared with all the other real images (leave one out) and those
+   scores calibrate the threshold.
 5. **Verdict.** The copy rate (share of synthetic images above the threshold, Wilson CI) is read against the
    false-alarm rate: only a copy rate whose CI lies wholly above the false-alarm rate's CI shows copies
    (``"copies"``); otherwise the result is ``"inconclusive"`` — the detector flags synthetic images no more often
@@ -194,6 +197,15 @@ def conformal_threshold(scores: np.ndarray, target: float = TARGET_FALSE_ALARM) 
     return float(s[min(k, s.size) - 1])
 
 
+def loo_false_alarms(scores: np.ndarray, target: float = TARGET_FALSE_ALARM) -> np.ndarray:
+    """Per negative control: is it above the threshold calibrated on the other controls? (out-of-sample flags)"""
+    s = np.asarray(scores, dtype=np.float64)
+    if s.size < 2:
+        raise InputError("at least 2 negative controls are needed to measure a false-alarm rate",
+                         path="loo_false_alarms", remedy="give at least 2 held-out real images")
+    return np.array([s[i] > conformal_threshold(np.delete(s, i), target) for i in range(s.size)])
+
+
 def rate_ci(flags: np.ndarray, ci_level: float = 0.95) -> tuple[float, tuple[float, float]]:
     """Share of true flags with its Wilson CI (``statsmodels.stats.proportion.proportion_confint``)."""
     from statsmodels.stats.proportion import proportion_confint
@@ -301,8 +313,10 @@ def pixel_copies(train: Any, synthetic: Any, holdout: Any = None, *, target_fals
         control_what = "held-out real images against the training images"
         split, label = SPLIT_TRAINING, CONTROL_HELDOUT
     threshold = conformal_threshold(control, target_false_alarm)
-    fa_flags = control > threshold
-    false_alarm, fa_ci = rate_ci(fa_flags, ci_level)
+    if len(control) < 2:
+        raise InputError("at least 2 held-out real images are needed as negative controls", path="holdout",
+                         remedy="give more held-out real images")
+    false_alarm, fa_ci = rate_ci(loo_false_alarms(control, target_false_alarm), ci_level)
     sim = copy_similarity(w_syn, w_train)
     flags = sim.score > threshold
     rate, ci = rate_ci(flags, ci_level)
@@ -328,7 +342,8 @@ def pixel_copies(train: Any, synthetic: Any, holdout: Any = None, *, target_fals
         details={"verdict": verdict, "threshold": threshold, "threshold_rule":
                  f"conformal {1 - target_false_alarm:.0%} quantile of the negative controls' scores",
                  "target_false_alarm_rate": target_false_alarm, "false_alarm_rate": false_alarm,
-                 "false_alarm_ci": list(fa_ci), "negative_control": control_what, "n_negative_control": len(control),
+                 "false_alarm_ci": list(fa_ci), "false_alarm_rule": "each control against the threshold of the others",
+                 "negative_control": control_what, "n_negative_control": len(control),
                  "copies": int(flags.sum()), "positive_control_detection": probes, "space": space,
                  "worst": offenders.head(5).to_dict("records")})
     return PixelCopyResult(metrics={PIXEL_KEY: result}, score=sim.score, nearest=sim.nearest, control_score=control,
@@ -394,3 +409,40 @@ def feature_copy_reading(result: MetricResult, n_control: int, *, false_alarm: f
                "false_alarm_ci": None if fa_ci is None else list(fa_ci), "n_negative_control": int(n_control),
                "rule_interpretation": result.interpretation}
     return replace(result, ci=ci, ci_level=ci_level, interpretation=sentence, details=details)
+
+
+def pool_pixel_copies(parts: list[tuple[str, PixelCopyResult]], *, ci_level: float = 0.95) -> MetricResult:
+    """Several pixel-space copy checks (one per seed or per prompt, each with its own training images and
+    negative controls) pooled into one :data:`PIXEL_KEY` result: copies and out-of-sample false alarms are
+    counted over all parts, each with its Wilson CI, and read against each other (:func:`copy_verdict`).
+    ``details["per_part"]`` keeps every part's rate, false-alarm rate and n."""
+    if not parts:
+        raise InputError("no copy checks to pool", path="pool_pixel_copies", remedy="run pixel_copies first")
+    copies = n_syn = alarms = n_ctrl = 0
+    per_part: dict[str, dict] = {}
+    split = SPLIT_TRAINING
+    for label, res in parts:
+        r = res[PIXEL_KEY]
+        n_c = int(r.details["n_negative_control"])
+        fa_count = round(float(r.details["false_alarm_rate"]) * n_c)
+        copies += int(r.details["copies"])
+        n_syn += int(r.n["synthetic"])
+        alarms += fa_count
+        n_ctrl += n_c
+        split = r.split
+        per_part[str(label)] = {"copy_rate": float(r.value), "copies": int(r.details["copies"]),
+                                "n_synthetic": int(r.n["synthetic"]), "false_alarm_rate": float(r.details["false_alarm_rate"]),
+                                "n_negative_control": n_c, "verdict": r.details["verdict"]}
+    rate, ci = copies / n_syn, proportion_ci(copies / n_syn, n_syn, ci_level)
+    fa, fa_ci = alarms / n_ctrl, proportion_ci(alarms / n_ctrl, n_ctrl, ci_level)
+    verdict = copy_verdict(ci, fa_ci)
+    first = parts[0][1][PIXEL_KEY]
+    sentence = verdict_sentence(rate, ci, n_syn, fa, fa_ci, n_ctrl, verdict, space=str(first.details["space"]),
+                                control=CONTROL_HELDOUT if split == SPLIT_TRAINING else CONTROL_LEAVE_ONE_OUT)
+    sentence += f" Pooled over {len(parts)} checks, each against its own training and held-out images."
+    return MetricResult(key=PIXEL_KEY, value=rate, n={"synthetic": n_syn, "holdout": n_ctrl, "checks": len(parts)},
+                        ci=ci, ci_level=ci_level, direction="lower_is_better", interpretation=sentence, split=split,
+                        details={"verdict": verdict, "copies": copies, "false_alarm_rate": fa,
+                                 "false_alarm_ci": list(fa_ci), "n_negative_control": n_ctrl,
+                                 "target_false_alarm_rate": float(first.details["target_false_alarm_rate"]),
+                                 "space": first.details["space"], "per_part": per_part})

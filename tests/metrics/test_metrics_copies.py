@@ -103,6 +103,21 @@ def test_conformal_threshold_and_verdict_values():
     assert copy_verdict((0.90, 1.0), None) == "inconclusive"
 
 
+def test_out_of_sample_false_alarms_and_pooling(brain):
+    from misyn_lab.metrics.copies import loo_false_alarms, pool_pixel_copies
+
+    flags = loo_false_alarms(np.arange(1, 21) / 20.0, 0.05)  # each against the 19 others: only the maximum exceeds
+    assert flags.tolist() == [False] * 19 + [True]
+    train, holdout = brain
+    a = pixel_copies(train, train.take(np.arange(10)), holdout)  # 10 exact copies
+    b = pixel_copies(train, holdout.take(np.arange(10)), holdout.take(np.arange(10, 52)))  # 10 unseen real images
+    pooled = pool_pixel_copies([("copies", a), ("unseen", b)])
+    assert pooled.n == {"synthetic": 20, "holdout": 94, "checks": 2}
+    assert pooled.details["copies"] == 10 + b[PIXEL_KEY].details["copies"]
+    assert pooled.details["per_part"]["copies"]["copy_rate"] == 1.0 and pooled.split == SPLIT_TRAINING
+    assert pooled.interpretation.endswith("Pooled over 2 checks, each against its own training and held-out images.")
+
+
 def test_feature_copy_rate_not_better_than_its_control_is_inconclusive():
     """The old case-1 pattern: 94 % of 16 synthetic images flagged while the same rule flags 59 % of 12 held-out
     images: the CIs overlap, so the copy rate says nothing about copying."""
