@@ -153,6 +153,14 @@ class Case:
     def claims(self) -> list[dict[str, Any]]:
         return [dict(c) for c in self.data["claims"]]
 
+    def claim(self, claim_id: str) -> dict[str, Any]:
+        """One claim of the case by id (:class:`InputError` naming the known ids if there is none)."""
+        for c in self.data["claims"]:
+            if c["id"] == claim_id:
+                return dict(c)
+        raise InputError(f"case {self.id} has no claim {claim_id!r}", path=self.path,
+                         remedy=f"use one of {[c['id'] for c in self.data['claims']]}")
+
     @property
     def answers(self) -> list[dict[str, Any]]:
         return [dict(a) for a in self.data["answers"]]

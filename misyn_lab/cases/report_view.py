@@ -107,6 +107,18 @@ def claims_html(review: Any) -> str:
                  caption="Claims checked against the fixed claim rules (misyn_lab/instruments/CLAIM_RULES.md)")
 
 
+def unseen_html(result: Any) -> str:
+    """For each prompt asking for a never-observed combination: the observed combination(s) its images were
+    actually drawn from and the provenance of its first image (all read from the generated images' metadata)."""
+    parts = []
+    for prompt in result.table.loc[~result.table["conditions_observed"], "prompt"]:
+        meta = result.samples[prompt].meta
+        parts.append(f"<p><b>{esc(prompt)}</b> &rarr; images drawn from the observed combination(s) "
+                     f"<code>{esc(meta['conditions_source'].iloc[0])}</code>; provenance of image 1: "
+                     f"<code>{esc(meta['provenance'].iloc[0])}</code></p>")
+    return "".join(parts) or "<p>No prompt asked for a never-observed combination.</p>"
+
+
 def gaps_html(case: Any) -> str:
     """The case's gaps, each tied to a checklist item, an intrinsic limit and a risk."""
     rows = [{"gap": g["id"], "checklist item": g["item"], "gap found": g["title"], "intrinsic limit": g["limit"],

@@ -257,7 +257,8 @@ def _embedding(train: Any, n_components: int = 10):
     return PCA(n_components=n_components, random_state=0).fit(thumbnails(train.images))
 
 
-def _real_matches(imageset: Any, conditions: Mapping[str, str]) -> np.ndarray:
+def real_matches(imageset: Any, conditions: Mapping[str, str]) -> np.ndarray:
+    """Indices of the images of ``imageset`` whose metadata match every condition (attribute -> value)."""
     mask = np.ones(len(imageset), bool)
     for a, v in conditions.items():
         mask &= imageset.meta[COLUMN.get(a, a)].astype(str).to_numpy() == str(v)
@@ -364,7 +365,7 @@ def run_case2(prompts: Sequence[str], *, seed: int = 0, n_per_prompt: int = 24, 
         samples[prompt], parsed_all[prompt] = images, parsed
         fid = prompt_fidelity(clf, parsed, images)
         fid_rows.append({"prompt": prompt, **{a: fid.get(a, np.nan) for a in ATTRIBUTES}})
-        tr_idx, ho_idx = _real_matches(train, parsed), _real_matches(holdout, parsed)
+        tr_idx, ho_idx = real_matches(train, parsed), real_matches(holdout, parsed)
         z_syn = emb.transform(thumbnails(images.images))
         row = {"prompt": prompt, "conditions": ", ".join(f"{k}={v}" for k, v in parsed.items()),
                "unknown words": ", ".join(parsed.unknown), "n_train": len(tr_idx), "n_holdout": len(ho_idx),
