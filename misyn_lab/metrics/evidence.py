@@ -18,7 +18,7 @@ is the negative control). Every result records its ``split`` and the number of r
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -157,6 +157,7 @@ def evaluate_imagesets(
     bootstrap: int = 200,
     permutations: int = 200,
     pixel_check: bool = True,
+    positive_controls: Mapping[str, object] | None = None,
 ) -> Evaluation:
     """All evaluation-stage measurements (model space, rung 1) of ``synthetic`` against real images.
 
@@ -170,7 +171,9 @@ def evaluate_imagesets(
     ``task`` (a label column) adds TSTR: a classifier trained on synthetic images and tested on the held-out
     real images, against one trained on the training images; a sensitive attribute (sex, age, race, ...) is
     refused as the task unless ``sensitive_task`` declares it (:func:`misyn_lab.metrics.utility.check_task`).
-    ``pixel_check`` adds the pixel-space copy check (``memorisation.pixel_copy_rate``).
+    ``pixel_check`` adds the pixel-space copy check (``memorisation.pixel_copy_rate``); ``positive_controls``
+    (``name -> images`` of known copies, e.g. :func:`misyn_lab.metrics.copies.copy_probes`) measure its
+    sensitivity.
     """
     from misyn_lab.features import PCAEmbedding, extract_features, standardise
     from misyn_lab.metrics.subgroups import by_subgroup, subgroup_summary
@@ -218,7 +221,7 @@ def evaluate_imagesets(
     results = dict(m)
     pixel = None
     if pixel_check:
-        pixel = pixel_copies(reference, synthetic, holdout if has_train else None)
+        pixel = pixel_copies(reference, synthetic, holdout if has_train else None, positive_controls=positive_controls)
         results.update(pixel.metrics)
     table, util = pd.DataFrame(), None
     if subgroup is None:

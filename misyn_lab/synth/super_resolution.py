@@ -148,6 +148,41 @@ class SuperResolutionGenerator(Generator):
             out = out + self.sharpen * (out - gaussian_filter(out, sigma=sigma))
         return np.clip(out, 0.0, 1.0)
 
+    def posterior_samples(self, low: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
+        """``n`` restorations of each low-resolution image drawn from the posterior of the PCA code, not its mode.
+
+        Under the model behind :meth:`restore` (low-res pixels = degraded PCA image + Gaussian noise of s.d.
+        ``noise``; PCA codes Gaussian with the training variances) the code's posterior is Gaussian with the mean
+        :meth:`restore` uses and covariance ``noise^2 (A^T A + noise^2 P)^-1``. Each draw is rendered like
+        :meth:`restore`. Where the draws differ, the input does not determine the detail: it is invented.
+        Returns an array ``len(low) × n × H × W[×C]``.
+        """
+        self._check_fitted()
+        assert self.basis is not None and self._a is not None and self._b0 is not None
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise InputError(f"n must be a positive integer, got {n!r}", path=self.name)
+        low = np.asarray(low, dtype=np.float64)
+        expected = degrade(np.zeros((1,) + self.basis.shape), self.factor).shape[1:]
+        if low.shape[1:] != expected:
+            raise InputError(f"low-resolution images have shape {low.shape[1:]}, expected {expected}",
+                             path=self.name, remedy="degrade images of the training resolution first")
+        a = self._a
+        lhs = a.T @ a + self.noise ** 2 * np.diag(self._prior_prec)
+        mean = np.linalg.solve(lhs, ((low.reshape(len(low), -1) - self._b0) @ a).T).T
+        chol = np.linalg.cholesky(self.noise ** 2 * np.linalg.inv(lhs))
+        rng = np.random.default_rng(seed)
+        z = mean[:, None, :] + rng.standard_normal((len(low), int(n), mean.shape[1])) @ chol.T
+        shape = self.basis.shape
+        base = upsample(low, shape)
+        out = np.empty((len(low), int(n)) + tuple(shape))
+        for i in range(len(low)):
+            draws = base[i][None] + high_pass(self.basis.inverse(z[i]), self.factor)
+            if self.sharpen > 0:
+                sigma = (0, 1.0, 1.0) + (0,) * (draws.ndim - 3)
+                draws = draws + self.sharpen * (draws - gaussian_filter(draws, sigma=sigma))
+            out[i] = np.clip(draws, 0.0, 1.0)
+        return out
+
     def _choose(self, n: int, rng: np.random.Generator, mask: np.ndarray) -> np.ndarray:
         pool = np.flatnonzero(mask)
         if n <= len(pool):
