@@ -25,6 +25,7 @@ from typing import Any
 
 from misyn_lab.atomic import atomic_write_bytes, atomic_write_text
 from misyn_lab.errors import InputError
+from misyn_lab.metrics.result import format_p
 
 
 def _is_review_data(data: Any) -> bool:
@@ -65,7 +66,7 @@ def _claims_check(args: argparse.Namespace) -> int:
             for rule, reason in zip(v.rules, v.reasons):
                 print(f"    [{rule}] {reason}")
             if v.p_adjusted is not None:
-                print(f"    Holm-adjusted p = {v.p_adjusted:.3g}")
+                print(f"    Holm-adjusted p = {format_p(v.p_adjusted)}")
         counts = {s: sum(v.status == s for v in verdicts) for s in reversed(STATUSES)}
         print("Summary: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
     if args.strict and any(v.status != "supported" for v in verdicts):

@@ -115,7 +115,7 @@ def wilcoxon_signed_rank(a: Sequence[float], b: Sequence[float], *,
     p = float(res.pvalue)
     r_rb = _rank_biserial(diff)
     sentence = (f"Wilcoxon signed-rank test ({alternative}) on {a_arr.size} pairs ({nonzero} non-zero "
-                f"differences): statistic = {float(res.statistic):.4g}, p = {p:.3g}; matched rank-biserial "
+                f"differences): statistic = {float(res.statistic):.4g}, p = {format_p(p)}; matched rank-biserial "
                 f"r = {r_rb:.3f}.")
     return MetricResult(key="paired.wilcoxon", value=float(res.statistic), n={"pairs": int(a_arr.size)},
                         p_value=p, direction="neutral", interpretation=sentence,
@@ -303,7 +303,7 @@ def tost_paired(a: Sequence[float], b: Sequence[float], margin: float) -> Metric
     p = float(p)
     diff = float(np.mean(b_arr - a_arr))
     sentence = (f"TOST (paired t, margin +/-{margin:.4g}) on {a_arr.size} pairs: mean difference {diff:.4g}, "
-                f"p = {p:.3g}; equivalence within the margin is {'shown' if p <= 0.05 else 'not shown'} at 0.05.")
+                f"p = {format_p(p)}; equivalence within the margin is {'shown' if p <= 0.05 else 'not shown'} at 0.05.")
     return MetricResult(key="paired.tost", value=diff, n={"pairs": int(a_arr.size)}, p_value=p, direction="neutral",
                         interpretation=sentence,
                         details={"margin": margin, "p_lower": float(lower[1]), "p_upper": float(upper[1]),
