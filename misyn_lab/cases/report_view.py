@@ -74,10 +74,9 @@ def test_text(test: Mapping[str, Any]) -> str:
         ci = test["ci"]
         parts.append(f"95% CI [{ci[0]:+.4f}, {ci[1]:+.4f}]")
     if test.get("p_value") is not None:
-        parts.append(f"p {format_p(test['p_value'])}" if format_p(test["p_value"]).startswith("<")
-                     else f"p = {format_p(test['p_value'])}")
+        parts.append(format_p(test["p_value"]))
     if test.get("tost_p_value") is not None:
-        parts.append(f"TOST p = {format_p(test['tost_p_value'])}")
+        parts.append(f"TOST {format_p(test['tost_p_value'])}")
     if test.get("n") is not None:
         unit = (test.get("details") or {}).get("unit")
         parts.append(f"n = {test['n']}" + (f" ({unit})" if unit else ""))

@@ -450,7 +450,7 @@ def _directional(claim: Claim, d: str, test: TestReport, p: float | None, alpha:
     elif test.estimate is not None and p is not None and p <= alpha:
         if (test.estimate < null) if inc else (test.estimate > null):
             out["R12"] = (f"estimate {fmt(test.estimate)} lies {'below' if inc else 'above'} the null {fmt(null)} "
-                          f"with p = {format_p(p)} <= alpha = {alpha}; the claim states {d}")
+                          f"with {format_p(p)} <= alpha = {alpha}; the claim states {d}")
     return out
 
 
@@ -473,7 +473,7 @@ def _equivalence(claim: Claim, test: TestReport | None, alpha: float) -> dict[st
         return {}
     what = [] if test.ci is None else [f"CI {ci_text(test.ci)} is not within {margin}"]
     if test.tost_p_value is not None:
-        what.append(f"TOST p = {format_p(test.tost_p_value)} > alpha = {alpha}")
+        what.append(f"TOST {format_p(test.tost_p_value)} > alpha = {alpha}")
     return {"R17": "; ".join(what)}
 
 
@@ -522,7 +522,7 @@ def _supported_because(claim: Claim, d: str | None, test: TestReport | None, p: 
     if d == "equivalent" and test is not None and claim.mid is not None:
         if test.ci is not None:
             return f"CI {ci_text(test.ci)} lies within +/-MID {fmt(claim.mid)}"
-        return f"TOST p = {format_p(test.tost_p_value)} <= alpha (margin +/-{fmt(claim.mid)})"
+        return f"TOST {format_p(test.tost_p_value)} <= alpha (margin +/-{fmt(claim.mid)})"
     if d == "indistinguishable":
         measures = [m for m in _detection_measures(claim, cited) if m.ci is not None]
         if measures:
@@ -532,7 +532,7 @@ def _supported_because(claim: Claim, d: str | None, test: TestReport | None, p: 
         if copies:
             return f"{copies[0].describe()} is not above its negative control"
     if test is not None and p is not None:
-        return f"p = {format_p(p)} <= alpha"
+        return f"{format_p(p)} <= alpha"
     return "no rule fired (no measured number to check)"
 
 
@@ -575,7 +575,7 @@ def check_claim(claim: Claim | dict, review: Any = None, *, alpha: float = 0.05,
     states_difference = d not in ("equivalent", "indistinguishable")
     if states_difference and test is not None and test.reported and p is not None and p > alpha:
         fired.append("R6")
-        details["R6"] = f"p = {format_p(p)} > alpha = {alpha}"
+        details["R6"] = f"{format_p(p)} > alpha = {alpha}"
     if claim.kind == "indistinguishable" and ev_rung < 2 and not any(
             k.startswith(DETECTION_PREFIXES) for k in keys) and "detection" not in test_name:
         fired.append("R8")

@@ -66,7 +66,7 @@ def _claims_check(args: argparse.Namespace) -> int:
             for rule, reason in zip(v.rules, v.reasons):
                 print(f"    [{rule}] {reason}")
             if v.p_adjusted is not None:
-                print(f"    Holm-adjusted p = {format_p(v.p_adjusted)}")
+                print(f"    Holm-adjusted {format_p(v.p_adjusted)}")
         counts = {s: sum(v.status == s for v in verdicts) for s in reversed(STATUSES)}
         print("Summary: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
     if args.strict and any(v.status != "supported" for v in verdicts):

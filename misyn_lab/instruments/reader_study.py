@@ -290,13 +290,13 @@ class ReaderStudyResults:
     def reader_lines(self) -> list[str]:
         """One sentence per reader: accuracy, Wilson CI, binomial p against chance."""
         return [f"{r}: {a.accuracy:.0%} of {a.n} tiles ({self.ci_level:.0%} Wilson CI {a.ci[0]:.0%}-{a.ci[1]:.0%}), "
-                f"p = {format_p(a.p_value)} vs chance" for r, a in self.per_reader.items()]
+                f"{format_p(a.p_value)} vs chance" for r, a in self.per_reader.items()]
 
     def interpretation(self) -> str:
         c = self.clustered
         readers = "; ".join(self.reader_lines())
         p = self.pooled
-        pooled = (f"Pooling the {p.n} answers as if independent would give {p.accuracy:.0%}, p = "
+        pooled = (f"Pooling the {p.n} answers as if independent would give {p.accuracy:.0%}, "
                   f"{format_p(p.p_value)} (pseudo-replication: not the result).")
         if c is None:
             return f"Reader study per reader: {readers}. {pooled}"

@@ -115,7 +115,7 @@ def wilcoxon_signed_rank(a: Sequence[float], b: Sequence[float], *,
     p = float(res.pvalue)
     r_rb = _rank_biserial(diff)
     sentence = (f"Wilcoxon signed-rank test ({alternative}) on {a_arr.size} pairs ({nonzero} non-zero "
-                f"differences): statistic = {float(res.statistic):.4g}, p = {format_p(p)}; matched rank-biserial "
+                f"differences): statistic = {float(res.statistic):.4g}, {format_p(p)}; matched rank-biserial "
                 f"r = {r_rb:.3f}.")
     return MetricResult(key="paired.wilcoxon", value=float(res.statistic), n={"pairs": int(a_arr.size)},
                         p_value=p, direction="neutral", interpretation=sentence,
@@ -136,7 +136,7 @@ def paired_permutation_test(a: Sequence[float], b: Sequence[float], *, n_resampl
     p_text = format_p(p, resamples=None if exact else n_resamples, tails=2 if alternative == "two-sided" else 1)
     sentence = (f"Paired permutation test ({alternative}, {'exact' if exact else f'{n_resamples} resamples'}) "
                 f"of the mean difference {float(res.statistic):.4g} over {a_arr.size} pairs: "
-                f"p {p_text if p_text.startswith('<') else '= ' + p_text}.")
+                f"{p_text}.")
     return MetricResult(key="paired.permutation", value=float(res.statistic), n={"pairs": int(a_arr.size)},
                         p_value=p, direction="higher_is_better", interpretation=sentence,
                         details={"alternative": alternative, "n_resamples": n_resamples, "seed": seed,
@@ -303,7 +303,7 @@ def tost_paired(a: Sequence[float], b: Sequence[float], margin: float) -> Metric
     p = float(p)
     diff = float(np.mean(b_arr - a_arr))
     sentence = (f"TOST (paired t, margin +/-{margin:.4g}) on {a_arr.size} pairs: mean difference {diff:.4g}, "
-                f"p = {format_p(p)}; equivalence within the margin is {'shown' if p <= 0.05 else 'not shown'} at 0.05.")
+                f"{format_p(p)}; equivalence within the margin is {'shown' if p <= 0.05 else 'not shown'} at 0.05.")
     return MetricResult(key="paired.tost", value=diff, n={"pairs": int(a_arr.size)}, p_value=p, direction="neutral",
                         interpretation=sentence,
                         details={"margin": margin, "p_lower": float(lower[1]), "p_upper": float(upper[1]),

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from misyn_lab.errors import InputError
+from misyn_lab.render.numbers import fmt_p
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -34,7 +35,7 @@ def percentile_ci(samples: Any, level: float) -> tuple[float, float]:
 
 
 #: Columns of :func:`results_table`, in order. ``split`` names the real images a result was measured against
-#: and ``n_real`` is their number; ``p`` is the p-value as text (:func:`format_p`, permutation floors shown).
+#: and ``n_real`` is their number; ``p`` is the p-value as a phrase (:func:`format_p`, permutation floors said).
 TABLE_COLUMNS = ("key", "value", "ci_low", "ci_high", "p_value", "p", "split", "n_real", "n_synthetic",
                  "interpretation")
 
@@ -49,23 +50,15 @@ SPLITS = (SPLIT_HELDOUT, SPLIT_TRAINING, SPLIT_ALL_REAL)
 
 
 def format_p(p: float | None, *, resamples: int | None = None, tails: int = 1) -> str:
-    """A p-value as text, the same way everywhere.
+    """A p-value as a phrase, through the one number format of every document
+    (:func:`misyn_lab.render.numbers.fmt_p`): ``"p = 0.0532"``, ``"p < 0.001"``, ``"p not reported"``.
 
-    ``None``/NaN -> ``"—"``. With ``resamples`` (the B of a Monte Carlo permutation test whose one-sided p is
-    ``(1 + #exceed) / (B + 1)``), a p at that test's floor ``tails/(B+1)`` prints as ``"< 1/(B+1)"`` (e.g.
-    ``"< 1/201"``; ``"< 2/201"`` for a two-sided test, ``tails=2``): the test cannot resolve a smaller value,
-    so printing ``0.004975`` would state a precision it does not have. Otherwise three significant digits.
+    With ``resamples`` (the B of a Monte Carlo permutation test, whose p is at least ``tails/(B+1)``: 1/(B+1)
+    one-sided, 2/(B+1) two-sided), a p at that floor says so — ``"p ≤ 0.00498 (the smallest value 200
+    permutations can give)"`` — instead of printing ``0.004975`` as if the test could resolve it.
     """
-    if p is None:
-        return "—"
-    p = float(p)
-    if math.isnan(p):
-        return "—"
-    if resamples:
-        floor = tails / (int(resamples) + 1)
-        if p <= floor * (1 + 1e-9):
-            return f"< {tails}/{int(resamples) + 1}"
-    return f"{p:.3g}"
+    floor = tails / (int(resamples) + 1) if resamples else None
+    return fmt_p(p, floor=floor, resamples=resamples)
 
 
 def p_resamples(details: Mapping[str, Any]) -> tuple[int | None, int]:
@@ -124,7 +117,7 @@ class MetricResult:
 
     @property
     def p_text(self) -> str:
-        """The p-value as text (:func:`format_p`; a permutation p at its floor prints as ``< 1/(B+1)``)."""
+        """The p-value as a phrase (:func:`format_p`; a permutation p at its floor is said to be at the floor)."""
         resamples, tails = p_resamples(self.details)
         return format_p(self.p_value, resamples=resamples, tails=tails)
 
@@ -167,7 +160,7 @@ class MetricResult:
         if self.ci is not None:
             text += f" [{self.ci[0]:.4g}, {self.ci[1]:.4g}]"
         if self.p_value is not None:
-            text += f" (p {self.p_text})" if self.p_text.startswith("<") else f" (p = {self.p_text})"
+            text += f" ({self.p_text})"
         if self.split:
             text += f" [{self.split}]"
         return text

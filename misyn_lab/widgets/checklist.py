@@ -57,9 +57,8 @@ def evidence_line(record: dict) -> str:
     if isinstance(ci, (list, tuple)) and len(ci) == 2 and all(isinstance(c, (int, float)) for c in ci):
         text += f" [{ci[0]:.3g}, {ci[1]:.3g}]"
     if isinstance(res.get("p_value"), (int, float)):
-        resamples, tails = p_resamples(res.get("details") or {})  # a permutation p at its floor: "< 1/(B+1)"
-        p_text = format_p(res["p_value"], resamples=resamples, tails=tails)
-        text += f" (p {p_text})" if p_text.startswith("<") else f" (p = {p_text})"
+        resamples, tails = p_resamples(res.get("details") or {})  # a permutation p at its floor is said so
+        text += f" ({format_p(res['p_value'], resamples=resamples, tails=tails)})"
     interp = res.get("interpretation") or record.get("interpretation") or record.get("text") or ""
     return f"{text} — {interp}" if interp else text
 

@@ -79,7 +79,7 @@ def test_r5_ethics_not_stated_is_a_flag_only():
 def test_r6_not_significant_not_supported():
     v = cl.check_claim(good_claim(test=cl.TestReport(name="Wilcoxon", n=40, p_value=0.2)))
     assert v.status == "not_supported" and v.rules == ("R6",)
-    assert "p = 0.2 > alpha = 0.05" in v.reasons[0]
+    assert "p = 0.200 > alpha = 0.05" in v.reasons[0]
 
 
 def test_r6_holm_over_claims_changes_the_verdict():

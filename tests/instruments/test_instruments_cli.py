@@ -34,7 +34,7 @@ def test_claims_check_text(claims_file, capsys):
     out = capsys.readouterr().out
     assert "C1: UNTESTED" in out and "[R2]" in out and "C2: SUPPORTED" in out
     assert "Summary: 1 supported, 0 overclaimed, 1 untested, 0 not_supported, 0 contradicted" in out
-    assert "    direction: increase (inferred from 'Improves'); decided by: p = 0.001 <= alpha" in out
+    assert "    direction: increase (inferred from 'Improves'); decided by: p = 0.00100 <= alpha" in out
 
 
 def test_claims_check_strict_and_json(claims_file, capsys):

@@ -144,10 +144,12 @@ def test_permutation_p_at_its_floor_prints_as_a_bound():
     a = np.zeros(30)
     b = np.linspace(0.5, 1.0, 30)
     res = stats.paired_permutation_test(a, b, n_resamples=199, seed=0)
-    assert res.p_value == pytest.approx(2 / 200) and res.p_text == "< 2/200"  # two-sided: floor 2/(B+1)
-    assert res.interpretation.endswith("over 30 pairs: p < 2/200.")
+    floor = "p ≤ 0.0100 (the smallest value 199 permutations can give)"  # two-sided: the floor is 2/(B+1)
+    assert res.p_value == pytest.approx(2 / 200) and res.p_text == floor
+    assert res.interpretation.endswith(f"over 30 pairs: {floor}.")
     one = stats.paired_permutation_test(a, b, n_resamples=199, seed=0, alternative="greater")
-    assert one.p_value == pytest.approx(1 / 200) and one.p_text == "< 1/200"
+    assert one.p_value == pytest.approx(1 / 200)
+    assert one.p_text == "p ≤ 0.00500 (the smallest value 199 permutations can give)"
 
 
 @pytest.mark.parametrize("a, b, message", [

@@ -26,7 +26,8 @@ def test_results_table_columns_and_values():
     row = table.set_index("key").loc["prdc.coverage"]
     assert (row["ci_low"], row["ci_high"], row["n_real"], row["n_synthetic"]) == (0.4, 0.6, 10, 12)
     assert pd.isna(row["p_value"]) and table.set_index("key").loc["mmd.rbf", "p_value"] == 1 / 201
-    assert table.set_index("key").loc["mmd.rbf", "p"] == "< 1/201"  # the permutation floor, not 0.004975
+    # the permutation floor is said as such, not printed as 0.004975
+    assert table.set_index("key").loc["mmd.rbf", "p"] == "p ≤ 0.00498 (the smallest value 200 permutations can give)"
     assert table["split"].tolist() == ["", "held-out", "training"] and row["p"] == ""
     assert table.set_index("key").loc["memorisation.copy_rate", "n_real"] == 7  # "train" counts as real
     assert results_table(list(_results().values()))["key"].tolist() == list(_results())
@@ -41,13 +42,15 @@ def test_results_table_empty_and_bad_input():
 def test_format_p_one_formatter_for_every_p_value():
     from misyn_lab.metrics.result import format_p
 
-    assert format_p(None) == "—" and format_p(float("nan")) == "—"
-    assert format_p(0.012345) == "0.0123" and format_p(4e-9) == "4e-09"
-    assert format_p(1 / 201, resamples=200) == "< 1/201"
-    assert format_p(2 / 201, resamples=200, tails=2) == "< 2/201"
-    assert format_p(3 / 201, resamples=200) == "0.0149"
+    from misyn_lab.render.numbers import fmt_p
+
+    assert format_p(None) == "p not reported" and format_p(float("nan")) == "p not reported"
+    assert format_p(0.012345) == "p = 0.0123" == fmt_p(0.012345) and format_p(4e-9) == "p < 0.001"
+    assert format_p(1 / 201, resamples=200) == "p ≤ 0.00498 (the smallest value 200 permutations can give)"
+    assert format_p(2 / 201, resamples=200, tails=2) == "p ≤ 0.00995 (the smallest value 200 permutations can give)"
+    assert format_p(3 / 201, resamples=200) == "p = 0.0149"
     r = MetricResult("mmd.rbf", 0.1, {"real": 3}, p_value=1 / 201, details={"permutations": 200}, split="held-out")
-    assert str(r) == "mmd.rbf = 0.1 (p < 1/201) [held-out]"
+    assert str(r) == "mmd.rbf = 0.1 (p ≤ 0.00498 (the smallest value 200 permutations can give)) [held-out]"
     assert MetricResult.from_dict(r.to_dict()) == r
 
 
