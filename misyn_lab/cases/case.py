@@ -10,9 +10,15 @@ reformulation), validated against ``data/case.schema.json`` and the checklist.
 >>> scaffold_case("my-review").splitlines()[1]  # YAML with every checklist item, for a user's own case
 '#   misyn-lab case check my-review.yaml'
 
-Evidence links in a case file are strings: ``practice:<field>`` (the practice description),
-``measured:<key>`` (a measurement the case notebook computes; declared under ``measurements``),
-``claim:<id>``, ``gap:<id>`` or ``note:<free text>``.
+Evidence links in a case file are strings: ``measured:<key>`` (a measurement the case notebook computes;
+declared under ``measurements``), ``claim:<id>``, ``gap:<id>`` or ``note:<free text>``. A ``practice:<field>``
+link points at the case's own description of the practice — written by the reviewer as an illustration, so it is
+**context, never evidence**: it belongs under an answer's or gap's ``context`` list, and a ``practice:`` link in
+an ``evidence`` list is refused (a review must not cite its own description as evidence).
+
+Case files attribute to the paper (Jin et al., arXiv:2508.09293) only what the paper's outline holds (the two
+case studies, the gaps the reviews found, the reformulated clinical problems); everything else in them is our
+illustration and says so.
 """
 
 from __future__ import annotations
@@ -152,9 +158,17 @@ def _check_semantics(data: dict[str, Any], path: str | Path) -> None:
     measured = {m["key"] for m in data.get("measurements", [])}
     targets = {"measured": measured, "claim": set(claim_ids), "gap": set(gap_ids),
                "practice": set(data["practice"])}
+    for section, rows in (("answers", data["answers"]), ("gaps", data["gaps"])):
+        for i, row in enumerate(rows):
+            cited = [link for link in row.get("evidence", []) or [] if link.startswith("practice:")]
+            if cited:
+                raise SchemaError(f"field {section}[{i}].evidence: {cited[0]!r} points at the case's own description "
+                                  "of the practice, which is context, not evidence", path=path,
+                                  remedy=f"move it to {section}[{i}].context (and cite a measurement, claim, gap "
+                                         "or note as evidence)")
     for section, rows in (("answers", data["answers"]), ("gaps", data["gaps"]), ("claims", data["claims"])):
         for i, row in enumerate(rows):
-            for link in row.get("evidence", row.get("links", [])) or []:
+            for link in (row.get("evidence", row.get("links", [])) or []) + (row.get("context") or []):
                 kind, _, ref = link.partition(":")
                 if kind in targets and ref not in targets[kind]:
                     raise SchemaError(f"field {section}[{i}]: link {link!r} points at nothing "
@@ -202,6 +216,14 @@ class Case:
     @property
     def claims(self) -> list[dict[str, Any]]:
         return [dict(c) for c in self.data["claims"]]
+
+    def claim(self, claim_id: str) -> dict[str, Any]:
+        """One claim of the case by id (:class:`InputError` naming the known ids if there is none)."""
+        for c in self.data["claims"]:
+            if c["id"] == claim_id:
+                return dict(c)
+        raise InputError(f"case {self.id} has no claim {claim_id!r}", path=self.path,
+                         remedy=f"use one of {[c['id'] for c in self.data['claims']]}")
 
     @property
     def answers(self) -> list[dict[str, Any]]:
@@ -254,7 +276,10 @@ class Case:
             links = a.get("evidence", [])
             ids = [e for link in links if link.startswith("measured:") for e in ev_ids.get(link[9:], [])]
             refs = [link for link in links if not link.startswith("measured:") or not ev_ids.get(link[9:])]
-            justification = a["justification"] + (f" [see {', '.join(refs)}]" if refs else "")
+            context = [link.partition(":")[2] for link in a.get("context") or []]
+            justification = a["justification"] + (f" [see {', '.join(refs)}]" if refs else "") + (
+                f" [context, not evidence: our illustrative description of the practice ({', '.join(context)})]"
+                if context else "")
             review.set_answer(a["item"], reviewer, a["status"], justification, evidence=ids)
         claims = []
         for c in self.data["claims"]:
@@ -317,7 +342,8 @@ def scaffold_case(name: str) -> str:
     lines = [
         f"# misyn-lab case file: {name}. Fill in the practice, claims and answers; then run",
         f"#   misyn-lab case check {name}.yaml",
-        "# Links: practice:<field> | measured:<key> (declare under measurements) | claim:<id> | gap:<id> | note:<text>",
+        "# Evidence links: measured:<key> (declare under measurements) | claim:<id> | gap:<id> | note:<text>.",
+        "# practice:<field> points at your own description of the practice: list it under context, never as evidence.",
         "# Statuses: yes | partly | no | unknown | not_applicable | unanswered (unknown/not_applicable need a reason).",
         'schema_version: "1.0"',
         f"id: {name}",

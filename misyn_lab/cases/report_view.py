@@ -8,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from misyn_lab.metrics.result import format_p
 from misyn_lab.viz.html import esc, status_badge, table
 
 PRACTICE_FIELDS = ("summary", "motivation", "task", "data", "generator", "intended_use", "evaluated", "claimed",
@@ -40,12 +41,14 @@ def practice_html(case: Any) -> str:
 
 
 def paired_table_html(summary: Any, caption: str) -> str:
-    """The paired statistics (bootstrap CI, Wilcoxon, permutation, effect size, power) as a table."""
+    """The paired statistics (bootstrap CI, Wilcoxon, permutation, effect size, power at the planned effect) as a
+    table; p-values through the one formatter (:func:`misyn_lab.metrics.result.format_p`)."""
     rows = []
     for r in summary.results():
         ci = "" if r.ci is None else f"[{r.ci[0]:.4f}, {r.ci[1]:.4f}]"
-        p = "" if r.p_value is None else f"{r.p_value:.4g}"
-        rows.append([r.key, f"{r.value:.4f}", ci, p, r.interpretation])
+        p = "" if r.p_value is None else r.p_text
+        value = "—" if r.value != r.value else f"{r.value:.4f}"
+        rows.append([r.key, value, ci, p, r.interpretation])
     return _rows_html(rows, ["statistic", "value", "95% CI", "p", "reading"], caption)
 
 
@@ -60,26 +63,59 @@ def audit_html(audit: Any) -> str:
             + f"<p>{esc(audit.result.interpretation)}</p>")
 
 
+def test_text(test: Mapping[str, Any]) -> str:
+    """A claim's test in one line: name, estimate with its CI, p (one formatter), n and unit."""
+    if not test:
+        return ""
+    parts = [str(test.get("name", ""))]
+    if test.get("estimate") is not None:
+        parts.append(f"estimate {test['estimate']:+.4f}")
+    if test.get("ci"):
+        ci = test["ci"]
+        parts.append(f"95% CI [{ci[0]:+.4f}, {ci[1]:+.4f}]")
+    if test.get("p_value") is not None:
+        parts.append(format_p(test["p_value"]))
+    if test.get("tost_p_value") is not None:
+        parts.append(f"TOST {format_p(test['tost_p_value'])}")
+    if test.get("n") is not None:
+        unit = (test.get("details") or {}).get("unit")
+        parts.append(f"n = {test['n']}" + (f" ({unit})" if unit else ""))
+    return "; ".join(p for p in parts if p)
+
+
 def claims_html(review: Any) -> str:
-    """Claim statuses as reported by the practice and with our measurement (and the test we ran)."""
+    """Claim statuses as reported by the practice and with our measurement (and the test we ran), with the
+    direction each claim states and the number that decided its status. The statuses are
+    :func:`misyn_lab.instruments.claims.stored_verdicts`' — the ones the ladder figure colours and counts."""
+    from misyn_lab.instruments.claims import stored_verdicts
+
+    shown = stored_verdicts(review)
     rows = []
     for c in review.records("claims"):
         rep = (c.get("verdict") or {})
         mea = (c.get("measured_verdict") or {})
-        test = c.get("measured_test") or {}
-        test_txt = ""
-        if test:
-            ci = test.get("ci")
-            test_txt = (f"{test.get('name', '')}: p = {test.get('p_value'):.3g}" if test.get("p_value") is not None
-                        else test.get("name", ""))
-            if ci:
-                test_txt += f"; 95% CI of the difference [{ci[0]:.4f}, {ci[1]:.4f}]; n = {test.get('n')}"
+        cur = shown.get(str(c.get("id")), {})
+        direction = cur.get("direction") or "none"
         rows.append({"claim": c.get("id"), "text": c.get("text"),
+                     "direction": f"{direction} ({cur.get('direction_source', '')})",
                      "as reported": status_badge(rep.get("status", "not checked")),
                      "with our measurement": status_badge(mea.get("status", "not re-checked")),
-                     "test we ran": test_txt, "why": "; ".join((mea or rep).get("reasons", []))})
+                     "test we ran": test_text(c.get("measured_test") or {}),
+                     "decided by": cur.get("decided_by", ""), "why": "; ".join(cur.get("reasons", []))})
     return table(rows, raw_columns=("as reported", "with our measurement"), empty="no claims recorded",
-                 caption="Claims checked against the fixed claim rules")
+                 caption="Claims checked against the fixed claim rules (misyn_lab/instruments/CLAIM_RULES.md)")
+
+
+def unseen_html(result: Any) -> str:
+    """For each prompt asking for a never-observed combination: the observed combination(s) its images were
+    actually drawn from and the provenance of its first image (all read from the generated images' metadata)."""
+    parts = []
+    for prompt in result.table.loc[~result.table["conditions_observed"], "prompt"]:
+        meta = result.samples[prompt].meta
+        parts.append(f"<p><b>{esc(prompt)}</b> &rarr; images drawn from the observed combination(s) "
+                     f"<code>{esc(meta['conditions_source'].iloc[0])}</code>; provenance of image 1: "
+                     f"<code>{esc(meta['provenance'].iloc[0])}</code></p>")
+    return "".join(parts) or "<p>No prompt asked for a never-observed combination.</p>"
 
 
 def gaps_html(case: Any) -> str:
@@ -104,19 +140,24 @@ def reformulation_html(case: Any) -> str:
                          "Evaluation ladder (after the paper's five-phased paradigm; rung names are ours)"))
 
 
-def build_review(case: Any, measured: Mapping[str, Any], *, settle: Mapping[str, tuple[Any, Any]] | None = None,
-                 seed: int = 0):
+def build_review(case: Any, measured: Mapping[str, Any], *, settle: Mapping[str, tuple] | None = None,
+                 reporting: Mapping[str, Mapping[str, Any]] | None = None, seed: int = 0,
+                 bottom_line: str = ""):
     """The case's review with the measured evidence filled in.
 
     Claims keep their verdict *as reported*; each claim is re-checked with our evidence (``measured_verdict``):
-    claims named in ``settle`` get the paired test on ``(baseline, treatment)`` values
-    (:func:`misyn_lab.instruments.claims.settle_claim`); others cite the evidence of their ``measured_by``
-    key. Each measurement also becomes a scope limitation citing its evidence.
+    claims named in ``settle`` get the paired test on ``(baseline, treatment[, unit])`` values
+    (:func:`misyn_lab.instruments.claims.settle_claim`, with the claim's MID); others cite the evidence of their
+    ``measured_by`` key. ``reporting`` (claim id -> ``{"worst_cases": table, "subgroups": table}``) attaches what
+    our measurement shows beyond the mean as evidence (:func:`misyn_lab.instruments.reporting.attach_reporting`),
+    which is what sets the claim's reporting flags — never a boolean. Each measurement also becomes a scope
+    limitation citing its evidence, and ``bottom_line`` (generated from the results) a scope limitation too.
     """
     from dataclasses import replace
 
     from misyn_lab.instruments.claims import Claim, check_claims, settle_claim
     from misyn_lab.instruments.limitations import LimitationAnalysis
+    from misyn_lab.instruments.reporting import attach_reporting
 
     review = case.to_review(measured)
     by_key: dict[str, list[str]] = {}
@@ -128,17 +169,23 @@ def build_review(case: Any, measured: Mapping[str, Any], *, settle: Mapping[str,
     for rec in review.records("claims"):
         claim = Claim.from_dict({k: v for k, v in rec.items() if k != "verdict"})
         if settle and claim.id in settle:
-            a, b = settle[claim.id]
-            claim = settle_claim(claim, list(a), list(b), review=review, seed=seed, n_boot=5000, n_resamples=5000)
+            a, b, *unit = settle[claim.id]
+            claim = settle_claim(claim, list(a), list(b), review=review, seed=seed, n_boot=5000, n_resamples=5000,
+                                 unit=str(unit[0]) if unit else "")
         elif claim.extra.get("measured_by") in by_key:
             ids = tuple(claim.evidence_ids) + tuple(by_key[claim.extra["measured_by"]])
             claim = replace(claim, evidence_ids=ids, result_reported=True)
+        if reporting and claim.id in reporting:
+            claim = attach_reporting(claim, review, **dict(reporting[claim.id]),
+                                     source=f"case {case.id}: what our measurement shows for claim {claim.id}")
         rechecked.append(claim)
     for claim, verdict in zip(rechecked, check_claims(rechecked, review)):
         review.update_record("claims", claim.id, measured_verdict=verdict.to_dict(),
                              measured_test=None if claim.test is None else claim.test.to_dict(),
                              measured_evidence_ids=list(claim.evidence_ids))
     lim = LimitationAnalysis(review, author=case.reviewer)
+    if bottom_line:
+        lim.add_scope(bottom_line, id=f"{case.id}-bottom-line")
     for key, ids in sorted(by_key.items()):
         first = review.evidence[ids[0]]["result"]
         text = first.get("interpretation") or f"measured {key}"

@@ -5,8 +5,10 @@ annotated images plus many synthetic (image, mask) pairs from a label-conditione
 "a significant improvement" in mean Dice. We re-run that design on a stand-in with REAL images and REAL
 masks (MNI152 T1 template slices with the template's own grey/white-matter maps; wound images cannot be
 obtained offline) and report what such a practice tends not to: the paired test behind "significant",
-the spread and worst cases, the result per subgroup.
+the spread and worst cases, the result per subgroup, near-copies in pixel space.
 
+Every sentence that states a direction or a size is generated here from the measured numbers
+(:func:`dice_bottom_line`, :func:`subgroup_sentence`, :meth:`Case1Result.bottom_line`), never written ahead.
 Everything here is a pure function of arrays and a seed; plotting lives in the notebook / viz.
 
 Segmenter: scikit-image multiscale pixel features + a scikit-learn random forest (the design of
@@ -238,14 +240,6 @@ def load_case1_data(size: int = 64, per_plane: int = 8) -> tuple[np.ndarray, np.
     return np.clip(imgs, 0, 1), labs, sel
 
 
-def thumbnail_features(images: np.ndarray, size: int = 16) -> np.ndarray:
-    """Downsampled pixels (``size``×``size``, flattened): the feature space for near-copy search."""
-    from skimage.transform import resize
-
-    return np.stack([resize(np.asarray(im, dtype=np.float32), (size, size), anti_aliasing=True).ravel()
-                     for im in images])
-
-
 MetricResultLike = Any
 
 
@@ -254,12 +248,12 @@ class Case1Result:
     """Everything the case-1 notebook shows."""
 
     experiment: SegmentationExperiment
-    paired: Any                      # instruments.stats.PairedSummary over per-seed means
-    paired_images: Any               # PairedSummary over (seed, image) pairs (less independent; shown beside)
+    paired: Any                      # instruments.stats.PairedSummary over per-seed means (the unit replicated)
+    paired_images: Any               # PairedSummary over (seed, image) pairs (pseudo-replicated; shown beside)
     by_plane: pd.DataFrame
     by_region: pd.DataFrame
     worst: pd.DataFrame
-    copies: MetricResultLike = None  # memorisation.copy_rate over all seeds
+    copies: MetricResultLike = None  # memorisation.pixel_copy_rate pooled over all seeds
     copy_pairs: pd.DataFrame = field(default_factory=pd.DataFrame)
     audit: Any = None                # cases.release.ReleaseAudit
     images: np.ndarray | None = None
@@ -283,6 +277,40 @@ class Case1Result:
                 for col, tab in (("plane", self.by_plane), ("slice_region", self.by_region)) for _, r in tab.iterrows()]
         return min(rows, key=lambda r: r["mean difference"])
 
+    def share_worse(self) -> float:
+        """Share of (seed, held-out image) pairs segmented worse with synthetic pairs."""
+        return float((self.experiment.per_image()["difference"] < 0).mean())
+
+    def bottom_line(self, mid: float | None = None) -> str:
+        """The case's one-sentence bottom line, generated from the per-seed paired result
+        (:func:`dice_bottom_line`), with the near-copy verdict."""
+        b = self.paired.bootstrap
+        line = dice_bottom_line(b.value, b.ci, b.n["pairs"], mid=mid, share_worse=self.share_worse())
+        if self.copies is not None:
+            verdict = self.copies.details.get("verdict")
+            line = line[:-1] + (f"; {self.copies.value:.0%} of the synthetic images are copies of a training image "
+                                f"in pixel space ({verdict})." if verdict == "copies" else
+                                "; copies of training images: not shown beyond the false-alarm rate (inconclusive).")
+        return line
+
+    def reporting_tables(self) -> dict[str, Any]:
+        """What our measurement shows beyond the mean, for
+        :func:`misyn_lab.instruments.reporting.attach_reporting`: the worst cases and the per-subgroup table."""
+        cols = [c for c in ("seed", "image_id", "plane", "slice_region", "real", "real+synthetic", "difference")
+                if c in self.worst]
+        subgroups = pd.concat([self.by_plane.rename(columns={"plane": "group"}).assign(column="plane"),
+                               self.by_region.rename(columns={"slice_region": "group"}).assign(column="slice_region")])
+        return {"worst_cases": self.worst[cols], "subgroups": subgroups}
+
+    def settle_data(self) -> dict[str, tuple[Any, Any, str]]:
+        """Paired data that settle the bundled claims: C1 (mean Dice per seed/split) and C4 (mean Dice per
+        seed/split in the most harmed subgroup): ``claim id -> (baseline, treatment, unit)``."""
+        per_seed = self.experiment.per_seed()
+        harm = self.most_harmed_subgroup()
+        sub = subgroup_per_seed(self.experiment, harm["column"], harm["group"])
+        return {"C1": (per_seed["real"], per_seed["real+synthetic"], "seed/split"),
+                "C4": (sub["real"], sub["real+synthetic"], f"seed/split, {harm['column']} = {harm['group']} only")}
+
     def measured(self) -> dict[str, Any]:
         """Evidence for :meth:`misyn_lab.cases.case.Case.to_review` (measurement key -> MetricResult(s))."""
         from misyn_lab.metrics.result import MetricResult
@@ -292,11 +320,7 @@ class Case1Result:
         worst = MetricResult(
             key="seg.dice_worst_subgroup", value=float(ws["mean"]), n={"pairs": int(len(self.experiment.table) // 2)},
             direction="higher_is_better",
-            interpretation=(f"Worst subgroup with synthetic pairs: {ws['column']} = {ws['group']} (mean Dice "
-                            f"{ws['mean']:.3f}, worst case {ws['min']:.3f}; synthetic pairs changed Dice by "
-                            f"{ws['mean difference']:+.3f} on average there and made {ws['share worse']:.0%} of "
-                            f"its images worse). Most harmed: {harm['column']} = {harm['group']} (mean change "
-                            f"{harm['mean difference']:+.3f}, {harm['share worse']:.0%} of its images worse)."),
+            interpretation=subgroup_sentence(ws, harm),
             details={"worst_subgroup": {k: (float(v) if isinstance(v, (float, np.floating)) else v)
                                         for k, v in ws.items()},
                      "most_harmed_subgroup": {k: (float(v) if isinstance(v, (float, np.floating)) else v)
@@ -304,7 +328,7 @@ class Case1Result:
                      "worst_cases": self.worst.head(5).to_dict("records")})
         out: dict[str, Any] = {"seg.dice_paired": self.paired.results(), "seg.dice_worst_subgroup": worst}
         if self.copies is not None:
-            out["memorisation.copy_rate"] = self.copies
+            out["memorisation.pixel_copy_rate"] = self.copies
         if self.audit is not None:
             out["audit.unlabelled_synthetic"] = self.audit.result
         return out
@@ -312,43 +336,86 @@ class Case1Result:
 
 
 def near_copies(exp: SegmentationExperiment, images: np.ndarray, meta: pd.DataFrame) -> tuple[Any, pd.DataFrame]:
-    """Near-copies of training images among each seed's synthetic images (``metrics.memorisation`` on
-    thumbnails, held-out images as negative controls). Returns the pooled ``memorisation.copy_rate`` and
-    the closest pairs (seed, synthetic index, training id, ratio, is_copy)."""
-    from misyn_lab.cases.copies import caveat_text, pool_caveats
-    from misyn_lab.metrics import memorisation
-    from misyn_lab.metrics.result import MetricResult
+    """Copies of training images among each seed's synthetic images, in pixel space
+    (:func:`misyn_lab.metrics.copies.pixel_copies`: each seed's k training images are the references, its held-out
+    test images the negative controls), pooled over seeds (:func:`~misyn_lab.metrics.copies.pool_pixel_copies`).
+    Returns the pooled ``memorisation.pixel_copy_rate`` and the closest pairs (seed, synthetic index, training
+    id, score, is_copy), most similar first."""
+    from misyn_lab.metrics.copies import pixel_copies, pool_pixel_copies
 
     ids = meta["id"].astype(str).tolist()
-    n_copy = n_syn = 0
-    pairs, parts = [], []
+    parts, pairs = [], []
     for seed, (syn_im, _, train_ids) in exp.synthetic.items():
         train_idx = [ids.index(t) for t in train_ids]
         test_ids = set(exp.table.loc[exp.table["seed"] == seed, "image_id"])
         hold_idx = [i for i, x in enumerate(ids) if x in test_ids]
-        res = memorisation(thumbnail_features(images[train_idx]), thumbnail_features(syn_im),
-                           holdout_real=thumbnail_features(images[hold_idx]))
-        parts.append((f"seed {seed}", res, len(hold_idx)))
-        n_copy += int(res.is_copy.sum())
-        n_syn += len(syn_im)
+        res = pixel_copies(images[train_idx], syn_im, images[hold_idx])
+        parts.append((f"seed {seed}", res))
         for j in range(len(syn_im)):
-            pairs.append({"seed": seed, "synthetic_index": j, "train_id": train_ids[int(res.syn_nearest_train[j])],
-                          "ratio": float(res.ratio[j]), "is_copy": bool(res.is_copy[j])})
-    rate = n_copy / max(n_syn, 1)
-    caveats = pool_caveats(parts)
-    result = MetricResult(
-        key="memorisation.copy_rate", value=float(rate), n={"synthetic": n_syn}, direction="lower_is_better",
-        interpretation=(f"{n_copy} of {n_syn} synthetic images ({rate:.0%}) lie closer to a training image than "
-                        "the training images lie to each other (near-copies, thumbnail space). "
-                        + caveat_text(caveats)),
-        details={"copies": n_copy, "feature_set": "16x16 thumbnails", "seeds": len(exp.synthetic), **caveats})
-    return result, pd.DataFrame(pairs).sort_values("ratio").reset_index(drop=True)
+            pairs.append({"seed": seed, "synthetic_index": j, "train_id": train_ids[int(res.nearest[j])],
+                          "score": float(res.score[j]), "is_copy": bool(res.score[j] > res.threshold)})
+    result = pool_pixel_copies(parts)
+    return result, pd.DataFrame(pairs).sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- sentences from numbers
+def bottom_line(result: Case1Result, mid: float | None = None) -> str:
+    """Case 1's one-sentence bottom line, generated from its results (see :meth:`Case1Result.bottom_line`)."""
+    return result.bottom_line(mid)
+
+
+def dice_bottom_line(estimate: float, ci: tuple[float, float], n: int, *, unit: str = "seeds/splits",
+                     mid: float | None = None, share_worse: float | None = None) -> str:
+    """One sentence saying what the paired Dice difference (real+synthetic minus real) shows, from its numbers.
+
+    Harm when the CI lies wholly below 0; no detectable change when it includes 0; a gain otherwise — too small
+    to matter when the whole CI lies below ``mid``, possibly too small when the CI includes ``mid``.
+    """
+    lo, hi = float(ci[0]), float(ci[1])
+    if lo > hi:
+        raise InputError(f"CI low {lo} is above high {hi}", path="ci", remedy="pass the CI as (low, high)")
+    numbers = f"mean Dice change {estimate:+.3f}, 95% CI [{lo:+.3f}, {hi:+.3f}] over {n} {unit}"
+    worse = "" if share_worse is None else f"; {share_worse:.0%} of held-out images were segmented worse"
+    if hi < 0:
+        verdict = "adding synthetic pairs made segmentation worse (harm)"
+    elif lo <= 0:
+        verdict = "adding synthetic pairs made no detectable difference (the CI includes 0)"
+    elif mid is not None and hi < mid:
+        verdict = f"adding synthetic pairs gave a gain smaller than the minimal important difference {mid:g}"
+    elif mid is not None and lo < mid:
+        verdict = f"adding synthetic pairs gave a gain that may be smaller than the minimal important difference {mid:g}"
+    else:
+        verdict = "adding synthetic pairs improved segmentation (gain)"
+    return f"Bottom line: {verdict}: {numbers}{worse}."
+
+
+def subgroup_sentence(worst: dict[str, Any], harmed: dict[str, Any]) -> str:
+    """The worst and the most harmed subgroup, in words, from :meth:`Case1Result.worst_subgroup` and
+    :meth:`Case1Result.most_harmed_subgroup`; the change is called a loss or a gain by its sign."""
+    def change(d: float) -> str:
+        return f"a mean loss of {abs(d):.3f}" if d < 0 else f"a mean gain of {d:.3f}" if d > 0 else "no mean change"
+
+    return (f"Worst subgroup with synthetic pairs: {worst['column']} = {worst['group']} (mean Dice {worst['mean']:.3f}, "
+            f"worst case {worst['min']:.3f}; synthetic pairs brought {change(worst['mean difference'])} there and "
+            f"made {worst['share worse']:.0%} of its images worse). Most harmed: {harmed['column']} = "
+            f"{harmed['group']} ({change(harmed['mean difference'])}, {harmed['share worse']:.0%} of its images "
+            f"worse).")
+
+
+def subgroup_per_seed(exp: SegmentationExperiment, column: str, group: Any) -> pd.DataFrame:
+    """Mean Dice per seed and arm over the held-out images of one subgroup (seeds without such images dropped)."""
+    if column not in exp.table:
+        raise InputError(f"no subgroup column {column!r} in the experiment table", path=column,
+                         remedy="use plane or slice_region")
+    part = exp.table[exp.table[column] == group]
+    return part.pivot_table(index="seed", columns="arm", values="dice", aggfunc="mean").dropna()
 
 
 def run_case1(*, seed: int = 0, n_seeds: int = 20, k: int = 3, n_synthetic: int = 12, n_test: int = 12,
               size: int = 64, per_plane: int = 8, audit_dir: str | None = None,
-              n_boot: int = 5000) -> Case1Result:
-    """The complete case-1 measurement (seeds ``seed .. seed+n_seeds-1``)."""
+              n_boot: int = 5000, mid: float | None = None) -> Case1Result:
+    """The complete case-1 measurement (seeds ``seed .. seed+n_seeds-1``); ``mid`` (the minimal important Dice
+    difference) plans the power shown beside the paired test."""
     from misyn_lab.instruments.stats import paired_summary
 
     images, masks, meta = load_case1_data(size=size, per_plane=per_plane)
@@ -365,9 +432,10 @@ def run_case1(*, seed: int = 0, n_seeds: int = 20, k: int = 3, n_synthetic: int 
                          seeds=range(seed, seed + n_seeds), n_test=n_test)
     per_seed = exp.per_seed()
     paired = paired_summary(per_seed["real"], per_seed["real+synthetic"], n_boot=n_boot, n_resamples=n_boot,
-                            seed=seed)
+                            seed=seed, mid=mid)
     wide = exp.per_image()
-    paired_img = paired_summary(wide["real"], wide["real+synthetic"], n_boot=n_boot, n_resamples=n_boot, seed=seed)
+    paired_img = paired_summary(wide["real"], wide["real+synthetic"], n_boot=n_boot, n_resamples=n_boot, seed=seed,
+                                mid=mid)
     copies, copy_pairs = near_copies(exp, images, meta)
     audit = None
     if audit_dir is not None:

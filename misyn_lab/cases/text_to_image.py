@@ -7,9 +7,11 @@ produces the images. Nothing is learned from the words themselves: a word that m
 is listed as unknown (never silently dropped), and the images cannot contain what it asks for (L1).
 
 Measured: prompt fidelity (classifiers trained on REAL images predict each requested attribute of each
-generated image), coverage and distance per prompt against held-out real images, memorisation for prompts
-with few training images, and the L1 point: an unseen attribute combination still yields a plausible image,
-flagged ``conditions_observed=False``.
+generated image), coverage and distance per prompt against held-out real images (each with its n and a caveat
+when few held-out images back it), copies of training images in pixel space for prompts with few training
+images (read against held-out real images), and the L1 point: an unseen attribute combination still yields a
+plausible image, flagged ``conditions_observed=False``. Every sentence stating a direction or a size is generated
+from these numbers (:func:`bottom_line`, :meth:`Case2Result.measured`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,11 @@ import numpy as np
 import pandas as pd
 
 from misyn_lab.errors import InputError
+
+#: Fewer held-out real images than this behind a per-prompt metric: the metric carries a small-n caveat.
+SMALL_N = 20
+#: Fidelity this far (or more) below the real-image ceiling is called "falls short" in the bottom line.
+FIDELITY_SHORTFALL = 0.10
 
 #: Attributes a prompt can set, in the order they are reported.
 ATTRIBUTES = ("modality", "body_part", "plane", "source")
@@ -250,7 +257,8 @@ def _embedding(train: Any, n_components: int = 10):
     return PCA(n_components=n_components, random_state=0).fit(thumbnails(train.images))
 
 
-def _real_matches(imageset: Any, conditions: Mapping[str, str]) -> np.ndarray:
+def real_matches(imageset: Any, conditions: Mapping[str, str]) -> np.ndarray:
+    """Indices of the images of ``imageset`` whose metadata match every condition (attribute -> value)."""
     mask = np.ones(len(imageset), bool)
     for a, v in conditions.items():
         mask &= imageset.meta[COLUMN.get(a, a)].astype(str).to_numpy() == str(v)
@@ -266,11 +274,24 @@ class Case2Result:
     classifiers: AttributeClassifiers
     samples: dict[str, Any] = field(default_factory=dict)       # prompt -> ImageSet
     parsed: dict[str, ParsedPrompt] = field(default_factory=dict)
-    memorisation: dict[str, Any] = field(default_factory=dict)  # prompt -> MemorisationResult
+    memorisation: dict[str, Any] = field(default_factory=dict)  # prompt -> metrics.copies.PixelCopyResult
     train: Any = None
     holdout: Any = None
     audit: Any = None
     generator: Any = None                                       # the fitted generator (for its provenance)
+
+    def bottom_line(self) -> str:
+        """The case's one-sentence bottom line, generated from its results (see :func:`bottom_line`)."""
+        fid = self.fidelity.drop(columns=["prompt"]).to_numpy(dtype=float)
+        worst = self.table.sort_values("fidelity (mean)").iloc[0]
+        ceiling = float(np.mean(list(self.classifiers.real_accuracy.values()))) if self.classifiers.real_accuracy \
+            else float("nan")
+        copies = self.measured().get("memorisation.pixel_copy_rate") if self.memorisation else None
+        return fidelity_bottom_line(
+            float(np.nanmean(fid)), ceiling, str(worst["prompt"]), float(worst["fidelity (mean)"]),
+            n_prompts=len(self.table), n_unseen=int((~self.table["conditions_observed"]).sum()),
+            copy_verdict=None if copies is None else copies.details["verdict"],
+            copy_rate=None if copies is None else float(copies.value))
 
     def parsed_table(self) -> pd.DataFrame:
         """One row per prompt: the conditions the run parsed it into, the words it could not use."""
@@ -298,32 +319,28 @@ class Case2Result:
         cov = self.table.dropna(subset=["coverage"])
         if len(cov):
             low = cov.sort_values("coverage").iloc[0]
+            small = int((cov["n_holdout"] < SMALL_N).sum())
             out["t2i.coverage_min_prompt"] = MetricResult(
-                key="t2i.coverage_min_prompt", value=float(low["coverage"]), n={"prompts": len(cov)},
-                direction="higher_is_better",
+                key="t2i.coverage_min_prompt", value=float(low["coverage"]),
+                n={"prompts": len(cov), "real": int(low["n_holdout"]), "synthetic": int(low["n_synthetic"])},
+                direction="higher_is_better", split="held-out",
                 interpretation=(f"Worst single prompt (not overall coverage): its generated images cover "
-                                f"{low['coverage']:.2f} of the held-out real images matching it, for "
-                                f"{low['prompt']!r}; every prompt's coverage is in the details."),
-                details={"per_prompt": cov[["prompt", "coverage", "frechet", "n_train"]].to_dict("records")})
-        copies = [(p, m["memorisation.copy_rate"].value) for p, m in self.memorisation.items()]
-        if copies:
-            from misyn_lab.cases.copies import caveat_text, pool_caveats
+                                f"{low['coverage']:.2f} of the {int(low['n_holdout'])} held-out real images matching "
+                                f"{low['prompt']!r}; {small} of {len(cov)} prompts have fewer than {SMALL_N} held-out "
+                                "images, so their coverage and Fréchet distance are rough (every prompt's n is in the "
+                                "details)."),
+                details={"per_prompt": cov[["prompt", "coverage", "frechet", "n_train", "n_holdout",
+                                            "caveat"]].to_dict("records"), "small_n_prompts": small})
+        if self.memorisation:
+            from misyn_lab.metrics.copies import pool_pixel_copies
 
-            n_hold = self.table.set_index("prompt")["n_holdout"]
-            caveats = pool_caveats([(p, m, int(n_hold.get(p, 0))) for p, m in self.memorisation.items()])
-            worst_p, worst_rate = max(copies, key=lambda c: c[1])
-            out["memorisation.copy_rate"] = MetricResult(
-                key="memorisation.copy_rate", value=float(worst_rate), n={"prompts": len(copies)},
-                direction="lower_is_better",
-                interpretation=(f"Highest near-copy rate among prompts with few training images: "
-                                f"{worst_rate:.0%} for {worst_p!r}. " + caveat_text(caveats)),
-                details={"per_prompt": {p: float(r) for p, r in copies}, **caveats})
+            out["memorisation.pixel_copy_rate"] = pool_pixel_copies(list(self.memorisation.items()))
         unseen = self.table[~self.table["conditions_observed"]]
         out["t2i.unseen_combination"] = MetricResult(
             key="t2i.unseen_combination", value=float(len(unseen)), n={"prompts": len(self.table)},
             direction="neutral",
             interpretation=(f"{len(unseen)} prompt(s) asked for an attribute combination never observed in "
-                            "training and still produced plausible-looking images (flagged "
+                            "training and still produced images (flagged "
                             "conditions_observed=False): " + "; ".join(map(repr, unseen["prompt"]))),
             details={"prompts": unseen["prompt"].tolist()})
         if self.audit is not None:
@@ -334,7 +351,8 @@ class Case2Result:
 def run_case2(prompts: Sequence[str], *, seed: int = 0, n_per_prompt: int = 24, size: int = 48,
               few_threshold: int = 20, audit_dir: str | None = None) -> Case2Result:
     """The complete case-2 measurement for ``prompts``."""
-    from misyn_lab.metrics import frechet_distance, memorisation, prdc
+    from misyn_lab.metrics import frechet_distance, prdc
+    from misyn_lab.metrics.copies import pixel_copies
 
     train, holdout = load_case2_data(size=size, seed=seed)
     vocab = build_vocabulary(pd.concat([train.meta, holdout.meta]))
@@ -347,22 +365,22 @@ def run_case2(prompts: Sequence[str], *, seed: int = 0, n_per_prompt: int = 24, 
         samples[prompt], parsed_all[prompt] = images, parsed
         fid = prompt_fidelity(clf, parsed, images)
         fid_rows.append({"prompt": prompt, **{a: fid.get(a, np.nan) for a in ATTRIBUTES}})
-        tr_idx, ho_idx = _real_matches(train, parsed), _real_matches(holdout, parsed)
+        tr_idx, ho_idx = real_matches(train, parsed), real_matches(holdout, parsed)
         z_syn = emb.transform(thumbnails(images.images))
         row = {"prompt": prompt, "conditions": ", ".join(f"{k}={v}" for k, v in parsed.items()),
                "unknown words": ", ".join(parsed.unknown), "n_train": len(tr_idx), "n_holdout": len(ho_idx),
                "conditions_observed": bool(images.meta["conditions_observed"].iloc[0]),
                "fidelity (mean)": float(np.mean(list(fid.values()))) if fid else float("nan"),
-               "coverage": np.nan, "frechet": np.nan, "copy rate": np.nan}
+               "n_synthetic": len(images), "coverage": np.nan, "frechet": np.nan, "copy rate": np.nan,
+               "caveat": per_prompt_caveat(len(ho_idx))}
         if len(ho_idx) >= 4:
             z_real = emb.transform(thumbnails(holdout.images[ho_idx]))
             row["coverage"] = float(prdc(z_real, z_syn, k=3).coverage.value)
             row["frechet"] = float(frechet_distance(z_real, z_syn).value)
-        if 2 <= len(tr_idx) <= few_threshold:
-            m = memorisation(thumbnails(train.images[tr_idx]), thumbnails(images.images),
-                             holdout_real=thumbnails(holdout.images[ho_idx]) if len(ho_idx) else None)
+        if 2 <= len(tr_idx) <= few_threshold and len(ho_idx) >= 2:
+            m = pixel_copies(train.images[tr_idx], images.images, holdout.images[ho_idx])
             mem[prompt] = m
-            row["copy rate"] = float(m["memorisation.copy_rate"].value)
+            row["copy rate"] = float(m["memorisation.pixel_copy_rate"].value)
         rows.append(row)
     audit = None
     if audit_dir is not None:
@@ -373,6 +391,45 @@ def run_case2(prompts: Sequence[str], *, seed: int = 0, n_per_prompt: int = 24, 
     return Case2Result(table=pd.DataFrame(rows), fidelity=pd.DataFrame(fid_rows), classifiers=clf,
                        samples=samples, parsed=parsed_all, memorisation=mem, train=train, holdout=holdout,
                        audit=audit, generator=gen)
+
+
+def per_prompt_caveat(n_holdout: int) -> str:
+    """The caveat a per-prompt metric carries, from the number of held-out real images behind it."""
+    if n_holdout < 4:
+        return f"only {n_holdout} held-out real images: coverage and Fréchet distance not computed"
+    if n_holdout < SMALL_N:
+        return f"only {n_holdout} held-out real images (< {SMALL_N}): coverage and Fréchet distance are rough"
+    return ""
+
+
+def fidelity_bottom_line(mean_fidelity: float, ceiling: float, worst_prompt: str, worst_fidelity: float, *,
+                         n_prompts: int, n_unseen: int, copy_verdict: str | None = None,
+                         copy_rate: float | None = None) -> str:
+    """One sentence saying what case 2 measured, from its numbers: whether the generated images carry the
+    requested attributes as often as real images are recognised (the ceiling), the worst prompt, the prompts for
+    never-observed combinations, and the copy verdict."""
+    gap = ceiling - mean_fidelity
+    if not np.isfinite(gap):
+        reading = "no real-image ceiling was measured to compare with"
+    elif gap >= FIDELITY_SHORTFALL:
+        reading = f"which falls short of the {ceiling:.0%} at which they recognise held-out real images"
+    elif gap > 0:
+        reading = f"slightly below the {ceiling:.0%} at which they recognise held-out real images"
+    else:
+        reading = f"as often as they recognise held-out real images ({ceiling:.0%})"
+    copies = ("" if copy_verdict is None else
+              f"; {copy_rate:.0%} of the checked images are copies of training images in pixel space" if
+              copy_verdict == "copies" else "; copies of training images: not shown beyond the false-alarm rate "
+                                            "(inconclusive)")
+    return (f"Bottom line: classifiers trained on real images recognise the requested attributes in "
+            f"{mean_fidelity:.0%} of generated images, {reading}; worst prompt {worst_prompt!r} at "
+            f"{worst_fidelity:.0%}; {n_unseen} of {n_prompts} prompts asked for a combination never observed and "
+            f"still produced images{copies}.")
+
+
+def bottom_line(result: Case2Result) -> str:
+    """Case 2's one-sentence bottom line, generated from its results (:meth:`Case2Result.bottom_line`)."""
+    return result.bottom_line()
 
 
 #: The prompts the case study runs (the last two: an unknown word and an unseen combination).

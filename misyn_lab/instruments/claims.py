@@ -1,14 +1,22 @@
-"""Claims a MISyn work makes, and the fixed rules that check them against their evidence.
+"""Claims a MISyn work makes, and the fixed rules that check them against their evidence and its numbers.
 
 A :class:`Claim` records one statement ("synthetic augmentation significantly improves Dice", "our images
-are indistinguishable from real ones"), where it is made, what backs it, whether and which statistical test
-was reported, whether failures / worst cases / subgroups were reported and whether ethics approval is stated.
-:func:`check_claim` gives it a status — ``supported``, ``not_supported``, ``untested`` or ``overclaimed`` —
-with the reasons and the ids of the rules that fired. The rules are fixed and listed in :data:`RULES`
-(rendered as the table in ``CLAIM_RULES.md``; a test keeps the two in step).
+are indistinguishable from real ones"), where it is made, the **direction** it states (``increase``,
+``decrease``, ``equivalent``, ``indistinguishable``; declared or inferred from the text, see
+:mod:`misyn_lab.instruments.direction`), an optional minimal important difference ``mid`` (in the estimate's
+unit), what backs it, whether and which statistical test was reported (with its ``estimate``, the treatment
+minus baseline difference its CI bounds), whether failures / worst cases / subgroups were reported and whether
+ethics approval is stated. :func:`check_claim` gives it a status — ``contradicted``, ``not_supported``,
+``untested``, ``overclaimed`` or ``supported`` — with the reasons, the ids of the rules that fired and the number
+that decided it (``decided_by``). The rules are fixed and listed in :data:`RULES` (rendered as the table in
+``CLAIM_RULES.md``; a test keeps the two in step). Rule ids never change meaning; new rules get new ids.
 
-Status precedence when several rules fire: not_supported > untested > overclaimed > supported. Flags
-(``imbalanced_reporting``, ``ethics_not_stated``, ``small_n``) are reported beside the status.
+Status precedence when several rules fire: contradicted > not_supported > untested > overclaimed > supported.
+Flags (``imbalanced_reporting``, ``ethics_not_stated``, ``small_n``, ``mid_not_reached``) are reported beside
+the status.
+
+Where the workbook itself makes a claim, reporting flags are set only by attaching the evidence that holds them
+(:func:`misyn_lab.instruments.reporting.attach_reporting`), never by setting a boolean.
 
 Claims are stored as records of the Review section ``"claims"`` (unknown keys kept), so they travel in the
 same lossless review file as the checklist answers and the evidence.
@@ -17,6 +25,7 @@ same lossless review file as the checklist answers and the evidence.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,13 +34,17 @@ from typing import Any
 
 from misyn_lab.errors import InputError, SchemaError
 from misyn_lab.instruments import _review
-from misyn_lab.instruments.ladder import RUNGS, validate_rung
-from misyn_lab.instruments.stats import SMALL_N, holm_correction, paired_summary
+from misyn_lab.instruments.direction import (INDISTINGUISHABLE_MARGIN, Direction, Measured, check_mid, ci_text,
+                                             copy_measures, copy_rate_ci, detection_measures, false_alarm_upper, fmt,
+                                             resolve_direction)
+from misyn_lab.instruments.rungs import RUNGS, validate_rung
+from misyn_lab.instruments.stats import SMALL_N, holm_correction, paired_summary, tost_paired
+from misyn_lab.metrics.result import format_p
 
 #: Kinds of claim.
 KINDS = ("benefit", "significance", "indistinguishable", "clinical", "privacy", "other")
 #: Verdict statuses, worst first (precedence when several rules fire).
-STATUSES = ("not_supported", "untested", "overclaimed", "supported")
+STATUSES = ("contradicted", "not_supported", "untested", "overclaimed", "supported")
 #: Claim kinds that state a general improvement or quality and so need balanced reporting (R4).
 GENERAL_KINDS = ("benefit", "significance", "indistinguishable", "clinical")
 #: Lowest rung a claim of this kind speaks for (default when ``claimed_rung`` is not given: 1).
@@ -76,7 +89,8 @@ RULES: tuple[Rule, ...] = (
          "The work uses private data or a user study and does not state research-ethics approval.",
          None, "ethics_not_stated", "private data or a user study without stated research-ethics approval"),
     Rule("R6", "not_significant",
-         "The reported p-value, after Holm correction over all checked claims, is above alpha.",
+         "The reported p-value, after Holm correction over all checked claims, is above alpha (a claim of a "
+         "difference; equivalent/indistinguishable claims are judged by R16-R21).",
          "not_supported", None, "the test does not reject at alpha after Holm correction"),
     Rule("R7", "unknown_evidence",
          "The claim cites an evidence id that the review does not hold.",
@@ -86,7 +100,8 @@ RULES: tuple[Rule, ...] = (
          "test evidence (key starting 'detection' or 'reader_study').",
          "untested", None, "indistinguishability is claimed without a reader study or a detection test"),
     Rule("R9", "ci_includes_null",
-         "A test reports a CI of the difference but no p-value, and the CI includes the null value.",
+         "A test reports a CI of the difference but no p-value, and the CI includes the null value (a claim of a "
+         "difference; equivalent/indistinguishable claims are judged by R16-R21).",
          "not_supported", None, "the reported CI of the difference includes the null value"),
     Rule("R10", "privacy_without_memorisation_test",
          "A 'privacy' claim cites no memorisation/privacy evidence and names no such test.",
@@ -94,6 +109,53 @@ RULES: tuple[Rule, ...] = (
     Rule("R11", "small_n",
          f"The reported test has fewer than {SMALL_N} paired cases.",
          None, "small_n", f"fewer than {SMALL_N} cases: the test has little power; treat as preliminary"),
+    Rule("R12", "direction_contradicted",
+         "An increase/decrease claim whose CI of the estimate lies wholly on the other side of the null value "
+         "(increase: CI high < null; decrease: CI low > null); without a CI, an estimate on the other side with "
+         "p <= alpha.",
+         "contradicted", None, "the measured difference goes the other way from the claim"),
+    Rule("R13", "directional_ci_includes_null",
+         "An increase/decrease claim whose CI of the estimate includes the null value (whether or not a p-value is "
+         "reported).",
+         "not_supported", None, "the CI of the difference includes the null value: no direction is shown"),
+    Rule("R14", "below_mid",
+         "An increase/decrease claim with a MID whose whole CI lies short of the MID in the claimed direction "
+         "(increase: CI high < null + MID; decrease: CI low > null - MID).",
+         "not_supported", None, "the whole CI lies below the minimal important difference"),
+    Rule("R15", "mid_not_reached",
+         "An increase/decrease claim with a MID whose CI excludes the null in the claimed direction but includes "
+         "the MID.",
+         None, "mid_not_reached", "the difference may be smaller than the minimal important difference"),
+    Rule("R16", "equivalence_untested",
+         "An 'equivalent' claim without a MID (the equivalence margin), or without a CI of the estimate and "
+         "without a TOST p-value.",
+         "untested", None, "equivalence needs a margin (MID) and a TOST or a CI within +/-MID"),
+    Rule("R17", "equivalence_not_shown",
+         "An 'equivalent' claim with a MID whose CI is not within +/-MID and whose TOST p-value (if reported) is "
+         "above alpha.",
+         "not_supported", None, "equivalence is not shown: the CI reaches beyond the margin"),
+    Rule("R18", "difference_beyond_margin",
+         "An 'equivalent' claim whose CI lies wholly outside +/-MID (a difference larger than the margin).",
+         "contradicted", None, "the measured difference is larger than the equivalence margin"),
+    Rule("R19", "told_apart",
+         f"An 'indistinguishable' claim whose cited detection AUC or reader accuracy has a CI wholly above "
+         f"{INDISTINGUISHABLE_MARGIN} (0.5 + MID with a MID).",
+         "contradicted", None, "real and synthetic images are told apart"),
+    Rule("R20", "indistinguishable_without_ci",
+         "An 'indistinguishable' claim whose detection AUC / reader accuracy evidence reports no CI.",
+         "untested", None, "the detection AUC or reader accuracy has no CI, so chance level cannot be judged"),
+    Rule("R21", "indistinguishability_not_shown",
+         f"An 'indistinguishable' claim whose detection AUC / reader accuracy CI reaches above "
+         f"{INDISTINGUISHABLE_MARGIN} (0.5 + MID) without lying wholly above it.",
+         "not_supported", None, "the CI does not rule out that real and synthetic images are told apart"),
+    Rule("R22", "copies_beyond_false_alarms",
+         "A 'privacy' claim whose cited copy rate (memorisation.*copy_rate) has a CI wholly above the false-alarm "
+         "rate of its held-out negative control (the upper end of that rate's CI, or the rate).",
+         "contradicted", None, "the synthetic set holds copies beyond the false-alarm rate of unseen real images"),
+    Rule("R23", "pseudo_replication",
+         "The test counts n observations nested in fewer independent units (test.clusters names a grouping with "
+         "fewer units than n) and does not say that its analysis respects them (test.clustered).",
+         "untested", None, "the test treats nested observations as independent (pseudo-replication)"),
 )
 RULES_BY_ID = {r.id: r for r in RULES}
 
@@ -125,9 +187,37 @@ class TestReport:
     p_value: float | None = None
     null_value: float = 0.0
     details: dict = field(default_factory=dict)
+    estimate: float | None = None
+    tost_p_value: float | None = None
+    clusters: dict = field(default_factory=dict)
+    clustered: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "p_value", _p_value(self.p_value, "test.p_value"))
+        object.__setattr__(self, "tost_p_value", _p_value(self.tost_p_value, "test.tost_p_value"))
+        for name in ("estimate", "null_value"):
+            value = getattr(self, name)
+            if value is None:
+                continue
+            try:
+                number = float(value)
+            except (TypeError, ValueError):
+                raise InputError(f"test.{name} is not a number: {value!r}",
+                                 remedy=f"give test.{name} as a number") from None
+            if not math.isfinite(number):
+                raise InputError(f"test.{name} is not finite: {value!r}", remedy=f"give test.{name} as a number")
+            object.__setattr__(self, name, number)
+        if not isinstance(self.clusters, dict):
+            raise InputError(f"test.clusters must map a grouping to its number of units, got {self.clusters!r}",
+                             remedy="e.g. clusters: {readers: 2, tiles: 20}")
+        clusters = {}
+        for group, count in self.clusters.items():
+            if isinstance(count, bool) or not isinstance(count, (int, float)) or int(count) != count or count < 1:
+                raise InputError(f"test.clusters[{group!r}] must be a positive integer, got {count!r}",
+                                 remedy="give the number of independent units of each grouping")
+            clusters[str(group)] = int(count)
+        object.__setattr__(self, "clusters", clusters)
+        object.__setattr__(self, "clustered", bool(self.clustered))
         if self.ci is not None:
             try:
                 low, high = (float(v) for v in self.ci)
@@ -149,9 +239,10 @@ class TestReport:
         return bool(self.name.strip()) and (self.p_value is not None or self.ci is not None)
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "n": self.n, "effect_size": self.effect_size,
+        return {"name": self.name, "n": self.n, "effect_size": self.effect_size, "estimate": self.estimate,
                 "ci": None if self.ci is None else [self.ci[0], self.ci[1]], "p_value": self.p_value,
-                "null_value": self.null_value, "details": dict(self.details)}
+                "tost_p_value": self.tost_p_value, "null_value": self.null_value, "clusters": dict(self.clusters),
+                "clustered": self.clustered, "details": dict(self.details)}
 
     @classmethod
     def from_dict(cls, data: dict | None) -> "TestReport | None":
@@ -161,14 +252,18 @@ class TestReport:
             raise SchemaError(f"claim 'test' must be a mapping, got {type(data).__name__}",
                               remedy="write test: {name: ..., n: ..., p_value: ...}")
         ci = data.get("ci")
+        null = data.get("null_value")
         return cls(name=str(data.get("name") or ""), n=data.get("n"), effect_size=data.get("effect_size"),
                    ci=None if ci is None else tuple(ci), p_value=data.get("p_value"),
-                   null_value=float(data.get("null_value", 0.0)), details=dict(data.get("details") or {}))
+                   null_value=0.0 if null is None else null, details=dict(data.get("details") or {}),
+                   estimate=data.get("estimate"), tost_p_value=data.get("tost_p_value"),
+                   clusters=data.get("clusters") or {}, clustered=bool(data.get("clustered", False)))
 
 
 _CLAIM_FIELDS = ("id", "text", "location", "kind", "claimed_rung", "evidence_cited", "evidence_ids",
                  "evidence_rung", "result_reported", "test", "failures_reported", "worst_cases_reported",
-                 "subgroups_reported", "ethics_approval_stated", "uses_private_data", "has_user_study")
+                 "subgroups_reported", "ethics_approval_stated", "uses_private_data", "has_user_study", "direction",
+                 "mid")
 
 
 @dataclass(frozen=True)
@@ -180,6 +275,10 @@ class Claim:
     ``evidence_rung`` is the reviewer's reading of the rung of the evidence the work itself cites (for
     evidence not held in the review); evidence held in the review carries its own rung.
     ``ethics_approval_stated`` is ``None`` when neither private data nor a user study is involved.
+    ``direction`` is the direction the claim states (one of
+    :data:`~misyn_lab.instruments.direction.DIRECTIONS`); ``None`` infers it from the text
+    (:meth:`stated_direction`). ``mid`` is the minimal important difference in the estimate's unit (for an
+    ``equivalent`` claim, the equivalence margin).
     """
 
     id: str
@@ -198,6 +297,8 @@ class Claim:
     ethics_approval_stated: bool | None = None
     uses_private_data: bool = False
     has_user_study: bool = False
+    direction: str | None = None
+    mid: float | None = None
     extra: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -224,10 +325,17 @@ class Claim:
         if self.ethics_approval_stated not in (None, True, False):
             raise InputError(f"claim {self.id}: ethics_approval_stated must be true, false or null",
                              remedy="null when no private data or user study is involved")
+        object.__setattr__(self, "mid", check_mid(self.mid, claim_id=self.id))
+        if self.direction is not None:
+            resolve_direction(self.direction, self.text, self.kind, claim_id=self.id)  # validates it
 
     @property
     def says_significant(self) -> bool:
         return self.kind == "significance" or bool(SIGNIFICANCE_WORDS.search(self.text))
+
+    def stated_direction(self) -> Direction:
+        """The declared direction, or the one inferred from the text (shown in the verdict)."""
+        return resolve_direction(self.direction, self.text, self.kind, claim_id=self.id)
 
     def to_dict(self) -> dict:
         out = dict(self.extra)
@@ -239,6 +347,7 @@ class Claim:
             "failures_reported": self.failures_reported, "worst_cases_reported": self.worst_cases_reported,
             "subgroups_reported": self.subgroups_reported, "ethics_approval_stated": self.ethics_approval_stated,
             "uses_private_data": self.uses_private_data, "has_user_study": self.has_user_study,
+            "direction": self.direction, "mid": self.mid,
         })
         return out
 
@@ -273,14 +382,20 @@ class ClaimVerdict:
     flags: tuple[str, ...] = ()
     p_adjusted: float | None = None
     evidence_rung: int = 0
+    direction: str | None = None
+    direction_source: str = ""
+    decided_by: str = ""
 
     def to_dict(self) -> dict:
         return {"claim_id": self.claim_id, "status": self.status, "reasons": list(self.reasons),
                 "rules": list(self.rules), "flags": list(self.flags), "p_adjusted": self.p_adjusted,
-                "evidence_rung": self.evidence_rung}
+                "evidence_rung": self.evidence_rung, "direction": self.direction,
+                "direction_source": self.direction_source, "decided_by": self.decided_by}
 
     def __str__(self) -> str:
         text = f"{self.claim_id}: {self.status}"
+        if self.decided_by:
+            text += f" (decided by: {self.decided_by})"
         if self.reasons:
             text += " — " + "; ".join(f"[{r}] {why}" for r, why in zip(self.rules, self.reasons))
         return text
@@ -314,13 +429,121 @@ def claim_evidence_rung(claim: Claim | dict, review: Any = None) -> int:
     return max(rungs, default=0)
 
 
+def _directional(claim: Claim, d: str, test: TestReport, p: float | None, alpha: float) -> dict[str, str]:
+    """R12-R15: an increase/decrease claim against the CI (or estimate and p) of its test."""
+    out: dict[str, str] = {}
+    null = test.null_value
+    inc = d == "increase"
+    if test.ci is not None:
+        lo, hi = test.ci
+        if (hi < null) if inc else (lo > null):
+            out["R12"] = (f"CI of the estimate {ci_text(test.ci)} lies wholly {'below' if inc else 'above'} the "
+                          f"null {fmt(null)}; the claim states {d}")
+        elif lo <= null <= hi:
+            out["R13"] = f"CI {ci_text(test.ci)} includes the null {fmt(null)}"
+        if claim.mid is not None:
+            target = null + claim.mid if inc else null - claim.mid
+            if (hi < target) if inc else (lo > target):
+                out["R14"] = f"CI {ci_text(test.ci)} lies wholly short of the MID {fmt(target)}"
+            elif "R12" not in out and "R13" not in out and lo <= target <= hi:
+                out["R15"] = f"CI {ci_text(test.ci)} includes the MID {fmt(target)}"
+    elif test.estimate is not None and p is not None and p <= alpha:
+        if (test.estimate < null) if inc else (test.estimate > null):
+            out["R12"] = (f"estimate {fmt(test.estimate)} lies {'below' if inc else 'above'} the null {fmt(null)} "
+                          f"with {format_p(p)} <= alpha = {alpha}; the claim states {d}")
+    return out
+
+
+def _equivalence(claim: Claim, test: TestReport | None, alpha: float) -> dict[str, str]:
+    """R16-R18: an equivalence claim against its margin (MID), CI and TOST."""
+    if claim.mid is None:
+        return {"R16": "no MID (equivalence margin) is given"}
+    if test is None or (test.ci is None and test.tost_p_value is None):
+        return {"R16": f"margin +/-{fmt(claim.mid)}, but no CI of the estimate and no TOST p-value"}
+    lo_m, hi_m = test.null_value - claim.mid, test.null_value + claim.mid
+    margin = f"+/-MID [{fmt(lo_m)}, {fmt(hi_m)}]"
+    within = False
+    if test.ci is not None:
+        lo, hi = test.ci
+        if hi < lo_m or lo > hi_m:
+            return {"R18": f"CI {ci_text(test.ci)} lies wholly outside {margin}"}
+        within = lo_m <= lo and hi <= hi_m
+    tost_ok = test.tost_p_value is not None and test.tost_p_value <= alpha
+    if within or tost_ok:
+        return {}
+    what = [] if test.ci is None else [f"CI {ci_text(test.ci)} is not within {margin}"]
+    if test.tost_p_value is not None:
+        what.append(f"TOST {format_p(test.tost_p_value)} > alpha = {alpha}")
+    return {"R17": "; ".join(what)}
+
+
+def _detection_measures(claim: Claim, cited: dict[str, dict]) -> list[Measured]:
+    """Cited detection/reader results, plus the claim's own test when it is a detection or reader test."""
+    measures = detection_measures(cited)
+    test = claim.test
+    if test is not None and re.search(r"detect|auc|reader|turing", test.name, re.IGNORECASE) and (
+            test.estimate is not None or test.ci is not None):
+        measures.append(Measured(key=test.name, value=test.estimate, ci=test.ci, source="the claim's test"))
+    return measures
+
+
+def _indistinguishable(claim: Claim, cited: dict[str, dict]) -> dict[str, str]:
+    """R19-R21: an indistinguishability claim against detection AUC / reader accuracy CIs."""
+    margin = 0.5 + claim.mid if claim.mid is not None else INDISTINGUISHABLE_MARGIN
+    measures = _detection_measures(claim, cited)
+    with_ci = [m for m in measures if m.ci is not None]
+    told = [m for m in with_ci if m.ci[0] > margin]
+    if told:
+        return {"R19": f"{told[0].describe()} lies wholly above {fmt(margin)}"}
+    reaching = [m for m in with_ci if m.ci[1] > margin]
+    if reaching:
+        return {"R21": f"{reaching[0].describe()} reaches above {fmt(margin)}"}
+    if measures and not with_ci:
+        return {"R20": f"{measures[0].describe()} has no CI"}
+    return {}
+
+
+def _privacy(cited: dict[str, dict]) -> dict[str, str]:
+    """R22: a privacy claim against a cited copy rate and its negative control."""
+    for m in copy_measures(cited):
+        ci, fa = copy_rate_ci(m), false_alarm_upper(m)
+        if ci is not None and fa is not None and ci[0] > fa:
+            return {"R22": f"{m.key} = {fmt(m.value or 0)}, CI {ci_text(ci)}, lies wholly above the false-alarm "
+                           f"rate {fmt(fa)} of the negative control ({m.source})"}
+    return {}
+
+
+def _supported_because(claim: Claim, d: str | None, test: TestReport | None, p: float | None,
+                       cited: dict[str, dict]) -> str:
+    """The number behind a ``supported`` verdict, in words."""
+    if test is not None and d in ("increase", "decrease") and test.ci is not None:
+        side = "above" if d == "increase" else "below"
+        return f"CI of the estimate {ci_text(test.ci)} lies {side} the null {fmt(test.null_value)} ({d} claimed)"
+    if d == "equivalent" and test is not None and claim.mid is not None:
+        if test.ci is not None:
+            return f"CI {ci_text(test.ci)} lies within +/-MID {fmt(claim.mid)}"
+        return f"TOST {format_p(test.tost_p_value)} <= alpha (margin +/-{fmt(claim.mid)})"
+    if d == "indistinguishable":
+        measures = [m for m in _detection_measures(claim, cited) if m.ci is not None]
+        if measures:
+            return f"{measures[0].describe()} stays at or below the margin"
+    if claim.kind == "privacy":
+        copies = copy_measures(cited)
+        if copies:
+            return f"{copies[0].describe()} is not above its negative control"
+    if test is not None and p is not None:
+        return f"{format_p(p)} <= alpha"
+    return "no rule fired (no measured number to check)"
+
+
 def check_claim(claim: Claim | dict, review: Any = None, *, alpha: float = 0.05,
                 p_adjusted: float | None = None) -> ClaimVerdict:
     """Apply the fixed rules :data:`RULES` to one claim.
 
     ``review`` resolves ``evidence_ids`` (unknown id -> :class:`InputError`, rule R7). ``p_adjusted`` is
     the Holm-adjusted p-value when the claim is checked as one of several (see :func:`check_claims`);
-    otherwise the claim's own p-value is used.
+    otherwise the claim's own p-value is used. The verdict names the claim's direction (declared or inferred)
+    and, in ``decided_by``, the number that decided its status.
     """
     claim = _as_claim(claim)
     cited = _cited_evidence(claim, review)  # R7
@@ -331,7 +554,10 @@ def check_claim(claim: Claim | dict, review: Any = None, *, alpha: float = 0.05,
     if p_adjusted is not None:
         _p_value(p_adjusted, f"claim {claim.id}: p_adjusted")
     test_name = (test.name if test is not None else "").lower()
+    direction = claim.stated_direction()
+    d = direction.value
 
+    details: dict[str, str] = {}
     fired: list[str] = []
     if not claim.result_reported and not claim.evidence_ids:
         fired.append("R1")
@@ -339,37 +565,58 @@ def check_claim(claim: Claim | dict, review: Any = None, *, alpha: float = 0.05,
         fired.append("R2")
     if claim.claimed_rung > ev_rung:
         fired.append("R3")
+        details["R3"] = (f"claims rung {claim.claimed_rung} '{RUNGS[claim.claimed_rung].name}', evidence reaches "
+                         f"{ev_rung}")
     if (claim.kind in GENERAL_KINDS and not (claim.failures_reported or claim.worst_cases_reported
                                               or claim.subgroups_reported)):
         fired.append("R4")
     if (claim.uses_private_data or claim.has_user_study) and claim.ethics_approval_stated is not True:
         fired.append("R5")
-    if test is not None and test.reported and p is not None and p > alpha:
+    states_difference = d not in ("equivalent", "indistinguishable")
+    if states_difference and test is not None and test.reported and p is not None and p > alpha:
         fired.append("R6")
+        details["R6"] = f"{format_p(p)} > alpha = {alpha}"
     if claim.kind == "indistinguishable" and ev_rung < 2 and not any(
             k.startswith(DETECTION_PREFIXES) for k in keys) and "detection" not in test_name:
         fired.append("R8")
-    if (test is not None and test.p_value is None and test.ci is not None
+    if (states_difference and test is not None and test.p_value is None and test.ci is not None
             and test.ci[0] <= test.null_value <= test.ci[1]):
         fired.append("R9")
+        details["R9"] = f"CI {ci_text(test.ci)}, null {fmt(test.null_value)}"
     if claim.kind == "privacy" and not any(k.startswith(PRIVACY_PREFIXES) for k in keys) and not any(
             w in test_name for w in ("memoris", "memoriz", "membership", "privacy", "nearest")):
         fired.append("R10")
     if test is not None and test.n is not None and test.n < SMALL_N:
         fired.append("R11")
+        details["R11"] = f"n = {test.n}"
+    numeric: dict[str, str] = {}
+    if test is not None and d in ("increase", "decrease"):
+        numeric.update(_directional(claim, d, test, p, alpha))
+    if d == "equivalent":
+        numeric.update(_equivalence(claim, test, alpha))
+    if d == "indistinguishable":
+        numeric.update(_indistinguishable(claim, cited))
+    if claim.kind == "privacy":
+        numeric.update(_privacy(cited))
+    if test is not None and test.clusters and not test.clustered and test.n is not None:
+        group, units = min(test.clusters.items(), key=lambda kv: kv[1])
+        if units < test.n:
+            numeric["R23"] = (f"n = {test.n} observations treated as independent, but they come from {units} "
+                              f"{group} (clusters: {', '.join(f'{k} {v}' for k, v in test.clusters.items())})")
+    details.update(numeric)
+    fired += sorted(numeric, key=lambda r: int(r[1:]))
 
     statuses = {RULES_BY_ID[r].status for r in fired} - {None}
     status = next((s for s in STATUSES[:-1] if s in statuses), "supported")
-    reasons = []
-    for r in fired:
-        reason = RULES_BY_ID[r].reason
-        if r == "R3":
-            reason += f" (claims rung {claim.claimed_rung} '{RUNGS[claim.claimed_rung].name}', evidence reaches {ev_rung})"
-        if r == "R6":
-            reason += f" (p = {p:.3g} > alpha = {alpha})"
-        reasons.append(reason)
+    reasons = tuple(RULES_BY_ID[r].reason + (f" ({details[r]})" if r in details else "") for r in fired)
     flags = tuple(RULES_BY_ID[r].flag for r in fired if RULES_BY_ID[r].flag)
-    return ClaimVerdict(claim.id, status, tuple(reasons), tuple(fired), flags, p_adjusted, ev_rung)
+    if status == "supported":
+        decided_by = _supported_because(claim, d, test, p, cited)
+    else:
+        deciding = next(r for r in fired if RULES_BY_ID[r].status == status)
+        decided_by = f"[{deciding}] " + (details.get(deciding) or RULES_BY_ID[deciding].reason)
+    return ClaimVerdict(claim.id, status, reasons, tuple(fired), flags, p_adjusted, ev_rung,
+                        direction=d, direction_source=direction.source, decided_by=decided_by)
 
 
 def check_claims(claims: Iterable[Claim | dict], review: Any = None, *, alpha: float = 0.05) -> list[ClaimVerdict]:
@@ -388,33 +635,41 @@ def check_claims(claims: Iterable[Claim | dict], review: Any = None, *, alpha: f
 
 def settle_claim(claim: Claim | dict, a: Sequence[float], b: Sequence[float], *, review: Any = None,
                  rung: int | None = None, test: str = "wilcoxon", n_boot: int = 10000,
-                 n_resamples: int = 10000, seed: int = 0, alpha: float = 0.05) -> Claim:
-    """Compute the statistics from paired per-case results (``a`` baseline, ``b`` treatment) and fill the
-    claim's test fields: ``test`` (Wilcoxon signed-rank or paired permutation p-value), n, Cohen's d_z,
-    the paired-bootstrap CI of the mean difference; ``result_reported`` becomes true.
+                 n_resamples: int = 10000, seed: int = 0, alpha: float = 0.05, unit: str = "") -> Claim:
+    """Compute the statistics from paired results (``a`` baseline, ``b`` treatment; one pair per independent
+    unit) and fill the claim's test fields: ``test`` (Wilcoxon signed-rank or paired permutation p-value), n,
+    the ``estimate`` (mean of ``b - a``) with its paired-bootstrap CI, Cohen's d_z, and the power at the
+    claim's planned effect (its ``mid``; none without one). For an ``equivalent`` claim with a MID, the TOST
+    p-value (``statsmodels`` ``ttost_paired``) fills ``tost_p_value``. ``result_reported`` becomes true.
 
-    With ``review``, the bootstrap difference and the test are added as evidence at ``rung`` (default: the
-    claim's ``evidence_rung`` or 1) and their ids appended to ``evidence_ids``.
+    ``unit`` names the unit of analysis (e.g. ``"seed/split"``); it is stored with the test. With ``review``,
+    the bootstrap difference and the test (and TOST) are added as evidence at ``rung`` (default: the claim's
+    ``evidence_rung`` or 1) and their ids appended to ``evidence_ids``.
     """
     claim = _as_claim(claim)
     if test not in ("wilcoxon", "permutation"):
         raise InputError(f"unknown test {test!r}", remedy="use 'wilcoxon' or 'permutation'")
-    summary = paired_summary(a, b, n_boot=n_boot, n_resamples=n_resamples, seed=seed, alpha=alpha)
+    summary = paired_summary(a, b, n_boot=n_boot, n_resamples=n_resamples, seed=seed, alpha=alpha, mid=claim.mid)
     chosen = summary.wilcoxon if (test == "wilcoxon" and summary.wilcoxon is not None) else summary.permutation
     name = ("Wilcoxon signed-rank (scipy.stats.wilcoxon)" if chosen is summary.wilcoxon
             else "paired permutation test (scipy.stats.permutation_test)")
+    tost = None
+    if claim.stated_direction().value == "equivalent" and claim.mid is not None:
+        tost = tost_paired(a, b, claim.mid)
+    results = [summary.bootstrap, chosen, summary.effect, summary.power] + ([tost] if tost is not None else [])
     report = TestReport(
         name=name, n=summary.bootstrap.n["pairs"], effect_size=summary.effect.value,
-        ci=summary.bootstrap.ci, p_value=chosen.p_value,
+        ci=summary.bootstrap.ci, p_value=chosen.p_value, estimate=summary.bootstrap.value,
+        tost_p_value=None if tost is None else tost.p_value,
         details={"mean_difference": summary.bootstrap.value, "ci_level": summary.bootstrap.ci_level,
                  "effect_size_name": "cohens_dz", "rank_biserial": summary.effect.details["rank_biserial"],
-                 "power": summary.power.value, "required_n": summary.power.details["required_n"],
-                 "interpretation": [r.interpretation for r in (summary.bootstrap, chosen, summary.effect,
-                                                               summary.power)]})
+                 "unit": unit, "mid": claim.mid, "power_at_mid": summary.power.value,
+                 "required_n_at_mid": summary.power.details["required_n"],
+                 "interpretation": [r.interpretation for r in results]})
     evidence_ids = list(claim.evidence_ids)
     if review is not None:
         use_rung = validate_rung(rung if rung is not None else (claim.evidence_rung or 1))
-        for result in (summary.bootstrap, chosen):
+        for result in (summary.bootstrap, chosen) + ((tost,) if tost is not None else ()):
             evidence_ids.append(str(review.add_evidence(result, rung=use_rung, source=f"settle_claim {claim.id}",
                                                         note=result.interpretation)))
     return dataclasses.replace(claim, test=report, result_reported=True, evidence_ids=tuple(evidence_ids))
@@ -438,6 +693,20 @@ def save_claims(review: Any, claims: Iterable[Claim | dict], *, verdicts: Iterab
             record["verdict"] = by_id[claim.id].to_dict()
         ids.append(_review.upsert(review, "claims", record))
     return ids
+
+
+def stored_verdicts(review: Any) -> dict[str, dict]:
+    """The verdict a reader of the review sees for each stored claim (claim id -> verdict dict): the one re-checked
+    with our measurements (``measured_verdict``) when there is one, else the verdict stored with the claim, else a
+    fresh :func:`check_claims` of the stored claims. The claim table, the ladder figure and the report all take
+    their statuses, colours and counts from here."""
+    records = _review.records(review, "claims")
+    missing = [r for r in records if not (r.get("measured_verdict") or r.get("verdict"))]
+    fresh: dict[str, dict] = {}
+    if missing:
+        claims = [Claim.from_dict(r) for r in missing]
+        fresh = {v.claim_id: v.to_dict() for v in check_claims(claims, review)}
+    return {str(r["id"]): dict(r.get("measured_verdict") or r.get("verdict") or fresh[str(r["id"])]) for r in records}
 
 
 def load_claims(review: Any) -> list[Claim]:

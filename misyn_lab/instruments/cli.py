@@ -2,8 +2,10 @@
 
 ``misyn-lab claims check FILE [--json] [--strict] [--alpha A]``
     Check the claims in FILE (a review file holding a ``claims`` section, or a YAML/JSON list of claims)
-    with the fixed claim rules; print each claim's status and reasons. Exit 0; with ``--strict`` exit 1
-    when any claim is not supported, untested or overclaimed.
+    with the fixed claim rules; print each claim's status, its direction (declared or inferred), the number
+    that decided it and the reasons. ``--json`` prints one object per claim (``claim_id``, ``status``,
+    ``direction``, ``decided_by``, ``rules``, ``reasons`` ... and the claim itself under ``claim``). Exit 0;
+    with ``--strict`` exit 1 when any claim is contradicted, not supported, untested or overclaimed.
 ``misyn-lab stakeholder checklist [--format markdown|html] [--review FILE] [--out FILE]``
     The plain-language checklist for stakeholders (with the review's concerns when ``--review`` is given).
 ``misyn-lab stakeholder app [--review FILE] [--port N] [--no-browser]``
@@ -23,6 +25,7 @@ from typing import Any
 
 from misyn_lab.atomic import atomic_write_bytes, atomic_write_text
 from misyn_lab.errors import InputError
+from misyn_lab.metrics.result import format_p
 
 
 def _is_review_data(data: Any) -> bool:
@@ -46,11 +49,12 @@ def load_claims_source(path: str | Path) -> tuple[list, Any]:
 
 
 def _claims_check(args: argparse.Namespace) -> int:
-    from misyn_lab.instruments.claims import check_claims
+    from misyn_lab.instruments.claims import STATUSES, check_claims
 
     claims, review = load_claims_source(args.file)
     if not claims:
-        raise InputError("no claims found", path=args.file, remedy="add claims (see misyn_lab/instruments/CLAIM_RULES.md)")
+        raise InputError("no claims found", path=args.file,
+                         remedy="add claims (see misyn_lab/instruments/CLAIM_RULES.md)")
     verdicts = check_claims(claims, review, alpha=args.alpha)
     if args.json:
         out = [{"claim": c.to_dict(), **v.to_dict()} for c, v in zip(claims, verdicts)]
@@ -58,11 +62,12 @@ def _claims_check(args: argparse.Namespace) -> int:
     else:
         for c, v in zip(claims, verdicts):
             print(f"{c.id}: {v.status.upper()} — {c.text}")
+            print(f"    direction: {v.direction or 'none'} ({v.direction_source}); decided by: {v.decided_by}")
             for rule, reason in zip(v.rules, v.reasons):
                 print(f"    [{rule}] {reason}")
             if v.p_adjusted is not None:
-                print(f"    Holm-adjusted p = {v.p_adjusted:.3g}")
-        counts = {s: sum(v.status == s for v in verdicts) for s in ("supported", "not_supported", "untested", "overclaimed")}
+                print(f"    Holm-adjusted {format_p(v.p_adjusted)}")
+        counts = {s: sum(v.status == s for v in verdicts) for s in reversed(STATUSES)}
         print("Summary: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
     if args.strict and any(v.status != "supported" for v in verdicts):
         return 1
@@ -126,7 +131,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.add_argument("file", help="review file (YAML/JSON) with a claims section, or a YAML list of claims")
     check.add_argument("--json", action="store_true", help="print JSON instead of text")
     check.add_argument("--strict", action="store_true",
-                       help="exit 1 if any claim is not supported, untested or overclaimed")
+                       help="exit 1 if any claim is contradicted, not supported, untested or overclaimed")
     check.add_argument("--alpha", type=float, default=0.05, help="significance level after Holm (default 0.05)")
     check.set_defaults(func=_claims_check)
     claims.set_defaults(func=lambda a: (claims.print_help(), 2)[1])

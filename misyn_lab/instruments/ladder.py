@@ -15,71 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from misyn_lab.errors import InputError
 from misyn_lab.instruments import _review
+from misyn_lab.instruments.claims import Claim, claim_evidence_rung, stored_verdicts
+from misyn_lab.instruments.rungs import LADDER_NOTE, RUNGS, Rung, rung_label, validate_rung
 
-
-@dataclass(frozen=True)
-class Rung:
-    """One rung of the ladder."""
-
-    number: int
-    name: str
-    space: str
-    description: str
-    examples: str
-
-
-def _rung_name(number: int) -> str:
-    """The rung's name, from the one list of rung names (``misyn_lab.checklist.review.RUNGS``)."""
-    from misyn_lab.checklist.review import RUNGS as NAMES
-
-    text = NAMES[number]
-    return text[:1].upper() + text[1:]
-
-
-_DETAILS = {
-    1: ("model space",
-        "Algorithmic evaluation on held-out real data: fidelity, diversity, distances, memorisation, "
-        "per-subgroup metrics.",
-        "precision/recall/density/coverage, Fréchet distance, MMD, nearest-neighbour memorisation"),
-    2: ("problem space",
-        "People with domain expertise look at the images: visual Turing tests, realism and plausibility ratings.",
-        "reader study accuracy, inter-reader agreement"),
-    3: ("problem space",
-        "The synthetic images serve the real task (e.g. segmentation, diagnosis) and are judged on realistic "
-        "real test data from the intended setting.",
-        "train-synthetic-test-real Dice/AUC on an external real cohort"),
-    4: ("problem space",
-        "The tool is used by its intended users inside the clinical workflow (prospective or simulated-use study).",
-        "reader-with-AI study, workflow time, error rates with users"),
-    5: ("problem space",
-        "Outcomes, failures and side effects are monitored after deployment.",
-        "post-market surveillance, incident reports, drift monitoring"),
-}
-
-#: The five rungs (1 = model space ... 5 = after deployment). Our names, after the paper's paradigm.
-RUNGS: dict[int, Rung] = {k: Rung(k, _rung_name(k), *_DETAILS[k]) for k in _DETAILS}
-
-LADDER_NOTE = ("Rungs after the paper's five-phased evaluation paradigm (Jin et al. 2025); the rung names "
-               "are our reading, not the paper's.")
-
-
-def validate_rung(rung: Any, *, field_name: str = "rung") -> int:
-    """Return ``rung`` as an int in 1..5 or raise :class:`InputError`."""
-    try:
-        value = int(rung)
-    except (TypeError, ValueError):
-        raise InputError(f"{field_name} must be an integer 1-5, got {rung!r}",
-                         remedy="use 1 (model space) ... 5 (after deployment)") from None
-    if value != rung or value not in RUNGS:
-        raise InputError(f"{field_name} must be an integer 1-5, got {rung!r}",
-                         remedy="use 1 (model space) ... 5 (after deployment)")
-    return value
-
-
-def rung_label(rung: int) -> str:
-    return f"{rung}. {RUNGS[rung].name}"
+__all__ = ["LADDER_NOTE", "RUNGS", "ClaimOnLadder", "LadderData", "Rung", "claim_positions", "claims_beyond_rung",
+           "evidence_rungs", "highest_rung", "ladder_data", "rung_label", "validate_rung"]
 
 
 def evidence_rungs(review: Any) -> dict[int, list[str]]:
@@ -100,24 +41,27 @@ def highest_rung(review: Any) -> int:
 
 @dataclass(frozen=True)
 class ClaimOnLadder:
-    """Where one claim sits: the rung it claims and the highest rung of its own evidence."""
+    """Where one claim sits: the rung it claims, the highest rung of its own evidence, and its verdict status
+    (the same verdict the claim table shows; ``""`` when none is known)."""
 
     claim_id: str
     text: str
     claimed_rung: int
     evidence_rung: int  # 0 when the claim has no evidence with a known rung
     beyond: bool
+    status: str = ""
 
 
 def claim_positions(review: Any) -> list[ClaimOnLadder]:
-    """Every claim stored in the review with its claimed and evidenced rung."""
-    from misyn_lab.instruments.claims import Claim, claim_evidence_rung  # claims imports this module
-
+    """Every claim stored in the review with its claimed and evidenced rung and its verdict status
+    (:func:`misyn_lab.instruments.claims.stored_verdicts`: re-checked with measurements when it was)."""
+    verdicts = stored_verdicts(review)
     out = []
     for record in _review.records(review, "claims"):
         claim = Claim.from_dict(record)
         ev = claim_evidence_rung(claim, review) or 0
-        out.append(ClaimOnLadder(claim.id, claim.text, claim.claimed_rung, ev, claim.claimed_rung > ev))
+        status = str((verdicts.get(claim.id) or {}).get("status", ""))
+        out.append(ClaimOnLadder(claim.id, claim.text, claim.claimed_rung, ev, claim.claimed_rung > ev, status))
     return out
 
 
@@ -140,7 +84,7 @@ class LadderData:
 
     @classmethod
     def from_dict(cls, data: dict) -> "LadderData":
-        """From ``{"counts": {rung: n}, "claims": [{"claim_id", "claimed_rung", "evidence_rung", "text"}]}``."""
+        """From ``{"counts": {rung: n}, "claims": [{"claim_id", "claimed_rung", "evidence_rung", "text", "status"}]}``."""
         counts = {k: 0 for k in RUNGS}
         for k, v in (data.get("counts") or {}).items():
             counts[validate_rung(int(k))] = int(v)
@@ -152,7 +96,7 @@ class LadderData:
             claimed = validate_rung(c["claimed_rung"], field_name=f"claim {c.get('claim_id')}: claimed_rung")
             evidence = int(c.get("evidence_rung") or 0)
             claims.append(ClaimOnLadder(str(c["claim_id"]), str(c.get("text", "")), claimed, evidence,
-                                        claimed > evidence))
+                                        claimed > evidence, str(c.get("status") or "")))
         return cls(counts=counts, claims=claims, title=str(data.get("title", "")))
 
 

@@ -2,14 +2,25 @@
 
 :meth:`ReaderStudy.from_sets` draws a seeded, shuffled, balanced mix of real and synthetic tiles; readers
 answer "real" or "synthetic" with a confidence 1–5 (:meth:`ReaderStudy.record_answer`); answers are saved
-per reader in the Review section ``"reader_answers"``; :meth:`ReaderStudy.results` gives accuracy per reader
-and pooled with a Wilson binomial CI (``scipy.stats.binomtest``), the p-value against chance (0.5) and the
-tiles most often mistaken. The truth of a tile is only exposed by :meth:`ReaderStudy.reveal` (the view asks
-for it after the last answer).
+per reader in the Review section ``"reader_answers"``; :meth:`ReaderStudy.results` gives:
 
-Reading the result: accuracy near 0.5 means the readers could not tell real from synthetic *at this sample
-size*; with few tiles a non-significant result is weak evidence of indistinguishability (look at the CI).
-Pooled answers of several readers are not independent; the pooled CI is therefore optimistic.
+* **per reader**: accuracy with a Wilson binomial CI and the exact binomial p-value against chance (0.5)
+  (``scipy.stats.binomtest``; a reader's answers to different tiles are independent of each other);
+* **one analysis that respects readers and tiles** (:func:`two_way_bootstrap`): the mean accuracy with a
+  two-way cluster (pigeonhole) bootstrap CI that resamples readers and tiles independently (Owen 2007,
+  "The pigeonhole bootstrap"). Every answer belongs to one reader and one tile, so 2 readers × 20 tiles are not
+  40 independent answers: a pooled binomial test treats them as such (pseudo-replication) and can call
+  readers "better than chance" when one of two readers is guessing. The pooled binomial figures are kept only
+  for comparison, labelled as such. No scipy/statsmodels routine resamples two crossed factors at once, and a
+  mixed model cannot estimate a reader variance from two readers, so the resampling is written out here
+  (vectorised multinomial weights);
+* the tiles most often mistaken.
+
+The truth of a tile is only exposed by :meth:`ReaderStudy.reveal` (the view asks for it after the last answer).
+
+Reading the result: readers tell real from synthetic only when the two-way CI lies wholly above 0.5; a CI that
+includes 0.5 means "not shown at this size" (with few readers the CI is wide: the result speaks for these
+readers, not for readers in general).
 """
 
 from __future__ import annotations
@@ -24,7 +35,7 @@ from scipy import stats
 
 from misyn_lab.errors import InputError
 from misyn_lab.instruments import _review
-from misyn_lab.metrics.result import MetricResult
+from misyn_lab.metrics.result import MetricResult, format_p
 
 ANSWERS = ("real", "synthetic")
 SECTION = "reader_answers"
@@ -163,7 +174,7 @@ class ReaderStudy:
         return {r["tile_id"] for r in self.answers() if r.get("reader") == reader}
 
     def results(self, *, ci_level: float = 0.95) -> "ReaderStudyResults":
-        return results_from_records(self.answers(), ci_level=ci_level, study_id=self.study_id)
+        return results_from_records(self.answers(), ci_level=ci_level, study_id=self.study_id, seed=self.seed)
 
     def add_evidence(self, review: Any | None = None) -> str:
         """Store the pooled accuracy as rung-2 evidence in the review; returns the evidence id."""
@@ -203,8 +214,70 @@ def accuracy_of(correct: list[bool], confidences: list[int], ci_level: float = 0
                     float(np.mean(confidences)) if confidences else float("nan"))
 
 
+#: Resamples of the two-way cluster bootstrap.
+N_BOOT = 4000
+
+
+@dataclass(frozen=True)
+class ClusteredAccuracy:
+    """Mean accuracy over readers and tiles with a two-way cluster bootstrap CI (:func:`two_way_bootstrap`)."""
+
+    accuracy: float
+    ci: tuple[float, float]
+    n_readers: int
+    n_tiles: int
+    n_answers: int
+    n_boot: int
+    seed: int
+
+    def reading(self) -> str:
+        """``"better than chance"``, ``"worse than chance"`` or ``"not shown"`` (CI includes 0.5)."""
+        if self.ci[0] > 0.5:
+            return "better than chance"
+        if self.ci[1] < 0.5:
+            return "worse than chance"
+        return "not shown"
+
+    def to_dict(self) -> dict:
+        return {"accuracy": self.accuracy, "ci": list(self.ci), "n_readers": self.n_readers, "n_tiles": self.n_tiles,
+                "n_answers": self.n_answers, "n_boot": self.n_boot, "seed": self.seed, "reading": self.reading(),
+                "method": "two-way cluster (pigeonhole) bootstrap over readers and tiles, percentile CI"}
+
+
+def two_way_bootstrap(records: list[dict], *, ci_level: float = 0.95, n_boot: int = N_BOOT,
+                      seed: int = 0) -> ClusteredAccuracy:
+    """Accuracy over all answers with a CI that resamples readers and tiles independently (pigeonhole bootstrap).
+
+    Each resample draws readers with replacement and tiles with replacement (multinomial weights) and takes the
+    weighted share of correct answers among the answers present; the CI is the percentile interval.
+    """
+    readers = sorted({str(r["reader"]) for r in records})
+    tiles = sorted({str(r["tile_id"]) for r in records})
+    ri = {r: i for i, r in enumerate(readers)}
+    ti = {t: j for j, t in enumerate(tiles)}
+    correct = np.zeros((len(readers), len(tiles)))
+    present = np.zeros((len(readers), len(tiles)))
+    for r in records:
+        i, j = ri[str(r["reader"])], ti[str(r["tile_id"])]
+        correct[i, j] = float(r["answer"] == r["truth"])
+        present[i, j] = 1.0
+    rng = np.random.default_rng(seed)
+    w_r = rng.multinomial(len(readers), np.full(len(readers), 1 / len(readers)), size=n_boot).astype(float)
+    w_t = rng.multinomial(len(tiles), np.full(len(tiles), 1 / len(tiles)), size=n_boot).astype(float)
+    num = np.einsum("br,rt,bt->b", w_r, correct, w_t)
+    den = np.einsum("br,rt,bt->b", w_r, present, w_t)
+    acc = num[den > 0] / den[den > 0]
+    alpha = (1 - ci_level) / 2
+    ci = (float(np.quantile(acc, alpha)), float(np.quantile(acc, 1 - alpha)))
+    return ClusteredAccuracy(float(correct.sum() / present.sum()), ci, len(readers), len(tiles), int(present.sum()),
+                             int(n_boot), int(seed))
+
+
 @dataclass(frozen=True)
 class ReaderStudyResults:
+    """Per-reader accuracies, the two-way clustered analysis, the pooled binomial (for comparison only) and the
+    tiles most often mistaken."""
+
     per_reader: dict[str, Accuracy]
     pooled: Accuracy
     most_mistaken: list[dict]
@@ -212,29 +285,61 @@ class ReaderStudyResults:
     study_id: str = ""
     n_tiles: int = 0
     extra: dict = field(default_factory=dict)
+    clustered: ClusteredAccuracy | None = None
+
+    def reader_lines(self) -> list[str]:
+        """One sentence per reader: accuracy, Wilson CI, binomial p against chance."""
+        return [f"{r}: {a.accuracy:.0%} of {a.n} tiles ({self.ci_level:.0%} Wilson CI {a.ci[0]:.0%}-{a.ci[1]:.0%}), "
+                f"{format_p(a.p_value)} vs chance" for r, a in self.per_reader.items()]
 
     def interpretation(self) -> str:
+        c = self.clustered
+        readers = "; ".join(self.reader_lines())
         p = self.pooled
-        verdict = ("better than chance: readers could tell real from synthetic" if p.p_value <= 0.05 and p.accuracy > 0.5
-                   else "worse than chance: readers systematically took one for the other" if p.p_value <= 0.05
-                   else "not distinguishable from chance at this sample size (weak evidence; see the CI)")
-        return (f"Reader study: {len(self.per_reader)} reader(s), {p.n} answers, pooled accuracy {p.accuracy:.0%} "
-                f"({self.ci_level:.0%} Wilson CI {p.ci[0]:.0%}-{p.ci[1]:.0%}), p = {p.p_value:.3g} vs chance: {verdict}.")
+        pooled = (f"Pooling the {p.n} answers as if independent would give {p.accuracy:.0%}, "
+                  f"{format_p(p.p_value)} (pseudo-replication: not the result).")
+        if c is None:
+            return f"Reader study per reader: {readers}. {pooled}"
+        verdict = {"better than chance": "readers told real from synthetic better than chance",
+                   "worse than chance": "readers systematically took one for the other",
+                   "not shown": "that readers can tell real from synthetic is not shown at this size"}[c.reading()]
+        return (f"Reader study, {c.n_readers} reader(s) x {c.n_tiles} tiles: mean accuracy {c.accuracy:.0%}, "
+                f"{self.ci_level:.0%} CI {c.ci[0]:.0%}-{c.ci[1]:.0%} (two-way cluster bootstrap over readers and "
+                f"tiles): {verdict}. Per reader: {readers}. {pooled}")
+
+    def test_report(self, *, pooled: bool = False) -> dict:
+        """The study as a claim's ``test`` (see :class:`misyn_lab.instruments.claims.TestReport`): the two-way
+        clustered analysis (``clustered: true``), or with ``pooled=True`` the binomial test of the pooled answers,
+        which declares its clusters but does not respect them (claim rule R23 then calls it untested)."""
+        p, c = self.pooled, self.clustered
+        clusters = {"readers": len(self.per_reader), "tiles": self.n_tiles}
+        if pooled or c is None:
+            return {"name": "binomial test of pooled answers (scipy.stats.binomtest)", "n": p.n,
+                    "estimate": p.accuracy, "ci": list(p.ci), "p_value": p.p_value, "null_value": 0.5,
+                    "clusters": clusters, "clustered": False}
+        return {"name": "two-way cluster bootstrap over readers and tiles", "n": c.n_answers, "estimate": c.accuracy,
+                "ci": list(c.ci), "null_value": 0.5, "clusters": clusters, "clustered": True}
 
     def to_metric_result(self) -> MetricResult:
-        p = self.pooled
-        return MetricResult(key="reader_study.accuracy", value=p.accuracy,
+        """``reader_study.accuracy``: the mean accuracy with the two-way clustered CI (no pooled p-value)."""
+        p, c = self.pooled, self.clustered
+        return MetricResult(key="reader_study.accuracy", value=p.accuracy if c is None else c.accuracy,
                             n={"answers": p.n, "readers": len(self.per_reader), "tiles": self.n_tiles},
-                            ci=p.ci, ci_level=self.ci_level, p_value=p.p_value, direction="neutral",
+                            ci=None if c is None else c.ci, ci_level=self.ci_level, direction="neutral",
                             interpretation=self.interpretation(),
                             details={"rung": RUNG, "study_id": self.study_id,
                                      "per_reader": {r: a.to_dict() for r, a in self.per_reader.items()},
+                                     "clustered": None if c is None else c.to_dict(),
+                                     "pooled_as_if_independent": p.to_dict(),
                                      "most_mistaken": self.most_mistaken,
-                                     "source": "scipy.stats.binomtest (Wilson CI)"})
+                                     "source": "per reader: scipy.stats.binomtest (Wilson CI); overall: two-way "
+                                               "cluster bootstrap over readers and tiles"})
 
 
-def results_from_records(records: list[dict], *, ci_level: float = 0.95, study_id: str = "") -> ReaderStudyResults:
-    """Score answer records (each with reader, tile_id, image_id, answer, truth, confidence)."""
+def results_from_records(records: list[dict], *, ci_level: float = 0.95, study_id: str = "",
+                         seed: int = 0) -> ReaderStudyResults:
+    """Score answer records (each with reader, tile_id, image_id, answer, truth, confidence): per reader, the
+    two-way clustered analysis (seeded with ``seed``) and the most mistaken tiles."""
     if not records:
         raise InputError(f"no answers recorded for reader study {study_id or '?'}",
                          remedy="let at least one reader answer some tiles")
@@ -258,7 +363,8 @@ def results_from_records(records: list[dict], *, ci_level: float = 0.95, study_i
         t["share_wrong"] = t["wrong"] / t["answers"]
     mistaken = sorted((t for t in tiles.values() if t["wrong"]),
                       key=lambda t: (-t["share_wrong"], -t["wrong"], t["tile_id"]))
-    return ReaderStudyResults(per_reader, pooled, mistaken, ci_level, study_id, len(tiles))
+    clustered = two_way_bootstrap(records, ci_level=ci_level, seed=seed)
+    return ReaderStudyResults(per_reader, pooled, mistaken, ci_level, study_id, len(tiles), clustered=clustered)
 
 
 STATIC_EXPLANATION = (
@@ -266,7 +372,8 @@ STATIC_EXPLANATION = (
     "sees a shuffled, seeded mix of real and synthetic tiles and answers 'real' or 'synthetic' with a "
     "confidence from 1 (guessing) to 5 (certain). Only in this test are synthetic tiles shown WITHOUT their "
     "SYNTHETIC marker, and the screen says so; at the end every synthetic tile is revealed with its marker. "
-    "Answers are saved per reader in the review file; the results give each reader's accuracy and the pooled "
-    "accuracy with a Wilson 95% CI, the p-value against chance (50%), and the tiles most often mistaken. "
+    "Answers are saved per reader in the review file; the results give each reader's accuracy with a Wilson 95% CI "
+    "and the p-value against chance (50%), the mean accuracy with a CI that resamples readers and tiles (answers "
+    "of one reader or one tile are not independent), and the tiles most often mistaken. "
     "This run has no interactive front end (e.g. papermill), so nothing is shown and nothing is recorded."
 )

@@ -1,9 +1,12 @@
 """Statistics to settle a claim about paired results (e.g. per-case Dice with and without synthetic data).
 
-Every test that scipy.stats has is taken from scipy.stats; this module only validates the input, calls
-scipy, and packages the answer as a :class:`~misyn_lab.metrics.result.MetricResult` with a plain-language
-interpretation. The Holm step-down correction (not in scipy) and the paired effect sizes are written out
-here because they are a few lines each and are tested against hand-computed values.
+Every test that scipy.stats or statsmodels has is taken from there; this module only validates the input, calls
+the library, and packages the answer as a :class:`~misyn_lab.metrics.result.MetricResult` with a plain-language
+interpretation. Power and sample size come from a **planned** effect — the minimal important difference (MID) —
+with ``statsmodels.stats.power.TTestPower``, never from the observed effect (power at the observed effect only
+restates the p-value). Equivalence is tested with TOST (``statsmodels.stats.weightstats.ttost_paired``). The
+Holm step-down correction and the paired effect sizes are written out here because they are a few lines each and
+are tested against hand-computed values.
 
 Convention: ``a`` is the baseline (e.g. real data only), ``b`` the treatment (e.g. real + synthetic);
 differences are ``b - a``, so a positive mean difference means ``b`` scored higher.
@@ -20,7 +23,7 @@ import numpy as np
 from scipy import stats
 
 from misyn_lab.errors import InputError
-from misyn_lab.metrics.result import MetricResult, check_ci_level
+from misyn_lab.metrics.result import MetricResult, check_ci_level, format_p
 
 #: Below this many pairs, :func:`power_note` words its sentence as a warning.
 SMALL_N = 20
@@ -112,7 +115,7 @@ def wilcoxon_signed_rank(a: Sequence[float], b: Sequence[float], *,
     p = float(res.pvalue)
     r_rb = _rank_biserial(diff)
     sentence = (f"Wilcoxon signed-rank test ({alternative}) on {a_arr.size} pairs ({nonzero} non-zero "
-                f"differences): statistic = {float(res.statistic):.4g}, p = {p:.3g}; matched rank-biserial "
+                f"differences): statistic = {float(res.statistic):.4g}, {format_p(p)}; matched rank-biserial "
                 f"r = {r_rb:.3f}.")
     return MetricResult(key="paired.wilcoxon", value=float(res.statistic), n={"pairs": int(a_arr.size)},
                         p_value=p, direction="neutral", interpretation=sentence,
@@ -130,8 +133,10 @@ def paired_permutation_test(a: Sequence[float], b: Sequence[float], *, n_resampl
                                  rng=np.random.default_rng(seed))
     p = float(res.pvalue)
     exact = 2 ** a_arr.size <= n_resamples
+    p_text = format_p(p, resamples=None if exact else n_resamples, tails=2 if alternative == "two-sided" else 1)
     sentence = (f"Paired permutation test ({alternative}, {'exact' if exact else f'{n_resamples} resamples'}) "
-                f"of the mean difference {float(res.statistic):.4g} over {a_arr.size} pairs: p = {p:.3g}.")
+                f"of the mean difference {float(res.statistic):.4g} over {a_arr.size} pairs: "
+                f"{p_text}.")
     return MetricResult(key="paired.permutation", value=float(res.statistic), n={"pairs": int(a_arr.size)},
                         p_value=p, direction="higher_is_better", interpretation=sentence,
                         details={"alternative": alternative, "n_resamples": n_resamples, "seed": seed,
@@ -216,63 +221,93 @@ def holm_correction(pvalues: Sequence[float], alpha: float = 0.05) -> HolmResult
 
 
 def t_test_power(d_z: float, n: int, alpha: float = 0.05) -> float:
-    """Power of a two-sided paired (one-sample) t-test at effect ``d_z`` with ``n`` pairs (noncentral t)."""
+    """Power of a two-sided paired (one-sample) t-test at effect ``d_z`` with ``n`` pairs
+    (``statsmodels.stats.power.TTestPower``)."""
+    from statsmodels.stats.power import TTestPower
+
     if n < 2:
         raise InputError(f"power needs at least 2 pairs, got {n}", remedy="collect more paired cases")
-    df = n - 1
-    ncp = d_z * math.sqrt(n)
-    t_crit = stats.t.ppf(1 - alpha / 2, df)
-    return float(stats.nct.sf(t_crit, df, ncp) + stats.nct.cdf(-t_crit, df, ncp))
+    return float(TTestPower().power(effect_size=float(d_z), nobs=int(n), alpha=alpha, alternative="two-sided"))
 
 
 def required_n(d_z: float, alpha: float = 0.05, power: float = 0.8, max_n: int = 100000) -> int | None:
-    """Smallest number of pairs giving ``power`` for a two-sided paired t-test at ``d_z``; ``None`` if
-    the effect is zero or more than ``max_n`` pairs would be needed."""
+    """Smallest number of pairs giving ``power`` for a two-sided paired t-test at ``d_z``
+    (``TTestPower.solve_power``, rounded up); ``None`` if the effect is zero or more than ``max_n`` pairs would
+    be needed."""
+    from statsmodels.stats.power import TTestPower
+
     if d_z == 0 or not math.isfinite(d_z):
         return None if d_z == 0 else 2
-    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power)
-    start = max(2, int((z / abs(d_z)) ** 2) - 3)  # normal approximation, slightly below the answer
-    if start > max_n:
-        return None
-    n = start
-    while t_test_power(d_z, n, alpha) < power:
-        n += 1
-        if n > max_n:
-            return None
-    return n
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        n = TTestPower().solve_power(effect_size=abs(float(d_z)), alpha=alpha, power=power, alternative="two-sided")
+    n = int(math.ceil(float(np.asarray(n).item()) - 1e-9))
+    while n > 2 and t_test_power(d_z, n - 1, alpha) >= power:  # solve_power's root may sit a hair above n
+        n -= 1
+    return None if n > max_n else max(n, 2)
 
 
-def power_note(a: Sequence[float], b: Sequence[float], alpha: float = 0.05,
+def power_note(a: Sequence[float], b: Sequence[float], *, mid: float | None = None, alpha: float = 0.05,
                target_power: float = 0.8) -> MetricResult:
-    """Achieved power of a paired t-test at the observed d_z and the pairs needed for ``target_power``.
+    """Power of a paired t-test at the **planned** effect ``mid`` and the pairs needed for ``target_power``.
 
-    The value is the achieved power; ``interpretation`` is a plain sentence (worded as a warning when
-    there are fewer than :data:`SMALL_N` pairs). Observed-effect power is optimistic for small n: it is a
-    planning aid, not evidence.
+    The planned standardised effect is ``mid / sd(b - a)`` (the MID in the data's unit, the spread of the
+    differences from the data at hand). Without a MID nothing is computed (value NaN): power at the *observed*
+    effect is a function of the p-value and adds nothing. The interpretation is worded as a warning with fewer
+    than :data:`SMALL_N` pairs.
     """
+    from statsmodels.stats.power import TTestPower  # noqa: F401  (named in details["source"])
+
     a_arr, b_arr = _paired(a, b)
     n = int(a_arr.size)
-    d_z = float(effect_size_paired(a_arr, b_arr).value)
-    if not math.isfinite(d_z):
-        power = 1.0
-        need: int | None = 2
-    else:
-        power = t_test_power(d_z, n, alpha)
-        need = required_n(d_z, alpha, target_power)
-    need_text = ("no finite number of pairs would do (the observed effect is zero)" if need is None
-                 else f"about {need} pairs would be needed for {target_power:.0%} power")
+    sd = float((b_arr - a_arr).std(ddof=1))
+    common = {"alpha": alpha, "target_power": target_power, "small_n": n < SMALL_N, "sd_difference": sd,
+              "source": "statsmodels.stats.power.TTestPower (planned effect = MID)"}
+    if mid is None:
+        sentence = (f"No planned effect (minimal important difference) was given, so power is not computed: power "
+                    f"at the observed effect only restates the p-value ({n} pairs).")
+        return MetricResult(key="paired.t_power", value=float("nan"), n={"pairs": n}, direction="higher_is_better",
+                            interpretation=sentence, details={**common, "mid": None, "d_planned": None,
+                                                              "required_n": None})
+    mid = float(mid)
+    if not (math.isfinite(mid) and mid > 0):
+        raise InputError(f"mid must be a positive number, got {mid!r}", path="mid",
+                         remedy="give the minimal important difference in the data's unit, e.g. 0.01")
+    d_planned = math.inf if sd == 0 else mid / sd
+    power = 1.0 if not math.isfinite(d_planned) else t_test_power(d_planned, n, alpha)
+    need = 2 if not math.isfinite(d_planned) else required_n(d_planned, alpha, target_power)
+    need_text = (f"no feasible number of pairs reaches {target_power:.0%} power" if need is None
+                 else f"{need} pairs give {target_power:.0%} power")
+    head = f"Only {n} pairs: a" if n < SMALL_N else f"With {n} pairs a"
+    sentence = (f"{head} paired t-test has {power:.0%} power to detect the planned minimal important difference "
+                f"{mid:.4g} (standardised {d_planned:.2f} with the observed spread s.d. {sd:.4g}, alpha = {alpha}); "
+                f"{need_text}.")
     if n < SMALL_N:
-        sentence = (f"Only {n} pairs: a paired t-test at the observed effect (d_z = {d_z:.2f}, alpha = {alpha}) "
-                    f"has {power:.0%} power; {need_text}. Treat any 'significant' or 'no difference' "
-                    f"statement from so few cases as preliminary.")
-    else:
-        sentence = (f"With {n} pairs a paired t-test at the observed effect (d_z = {d_z:.2f}, alpha = {alpha}) "
-                    f"has {power:.0%} power; {need_text}.")
+        sentence += " Treat any 'significant' or 'no difference' statement from so few cases as preliminary."
     return MetricResult(key="paired.t_power", value=power, n={"pairs": n}, direction="higher_is_better",
                         interpretation=sentence,
-                        details={"d_z": d_z, "alpha": alpha, "target_power": target_power,
-                                 "required_n": need, "small_n": n < SMALL_N,
-                                 "source": "scipy.stats.nct (noncentral t)"})
+                        details={**common, "mid": mid, "d_planned": d_planned, "required_n": need})
+
+
+def tost_paired(a: Sequence[float], b: Sequence[float], margin: float) -> MetricResult:
+    """Two one-sided tests (TOST) that the mean paired difference ``b - a`` lies within ``(-margin, margin)``
+    (``statsmodels.stats.weightstats.ttost_paired``). A small p-value shows equivalence within the margin."""
+    from statsmodels.stats.weightstats import ttost_paired
+
+    a_arr, b_arr = _paired(a, b)
+    margin = float(margin)
+    if not (math.isfinite(margin) and margin > 0):
+        raise InputError(f"the equivalence margin must be a positive number, got {margin!r}", path="mid",
+                         remedy="give the minimal important difference as the margin, e.g. 0.01")
+    p, lower, upper = ttost_paired(b_arr, a_arr, -margin, margin)
+    p = float(p)
+    diff = float(np.mean(b_arr - a_arr))
+    sentence = (f"TOST (paired t, margin +/-{margin:.4g}) on {a_arr.size} pairs: mean difference {diff:.4g}, "
+                f"{format_p(p)}; equivalence within the margin is {'shown' if p <= 0.05 else 'not shown'} at 0.05.")
+    return MetricResult(key="paired.tost", value=diff, n={"pairs": int(a_arr.size)}, p_value=p, direction="neutral",
+                        interpretation=sentence,
+                        details={"margin": margin, "p_lower": float(lower[1]), "p_upper": float(upper[1]),
+                                 "source": "statsmodels.stats.weightstats.ttost_paired"})
 
 
 @dataclass(frozen=True)
@@ -292,8 +327,10 @@ class PairedSummary:
 
 
 def paired_summary(a: Sequence[float], b: Sequence[float], *, n_boot: int = 10000, n_resamples: int = 10000,
-                   ci_level: float = 0.95, seed: int = 0, alpha: float = 0.05) -> PairedSummary:
-    """Bootstrap CI, Wilcoxon (``None`` if all differences are zero), permutation test, d_z and power."""
+                   ci_level: float = 0.95, seed: int = 0, alpha: float = 0.05,
+                   mid: float | None = None) -> PairedSummary:
+    """Bootstrap CI, Wilcoxon (``None`` if all differences are zero), permutation test, d_z and the power at the
+    planned effect ``mid`` (:func:`power_note`)."""
     a_arr, b_arr = _paired(a, b)
     wil = wilcoxon_signed_rank(a_arr, b_arr) if np.any(b_arr != a_arr) else None
     return PairedSummary(
@@ -301,5 +338,5 @@ def paired_summary(a: Sequence[float], b: Sequence[float], *, n_boot: int = 1000
         wilcoxon=wil,
         permutation=paired_permutation_test(a_arr, b_arr, n_resamples=n_resamples, seed=seed),
         effect=effect_size_paired(a_arr, b_arr),
-        power=power_note(a_arr, b_arr, alpha=alpha),
+        power=power_note(a_arr, b_arr, mid=mid, alpha=alpha),
     )

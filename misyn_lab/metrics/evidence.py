@@ -1,15 +1,24 @@
 """The standard real-vs-synthetic evaluation, in one place, used by notebooks and the report.
 
+**One evaluation protocol.** Real images are split into what the generator was trained on and a held-out
+reference it never saw. Fidelity and coverage (PRDC), distances (Fréchet, MMD, KS) and detection are measured
+against the **held-out** images; memorisation compares the synthetic images with the **training** images, with
+the held-out images as the negative control (a copy rule must not flag them). When no training set is named,
+every real image is held-out, and memorisation compares against all of them (each real image against the others
+is the negative control). Every result records its ``split`` and the number of real images behind it
+(:data:`misyn_lab.metrics.result.SPLITS`).
+
 * :func:`evaluate_all`: feature matrices in, ``{key: MetricResult}`` out (PRDC with optional bootstrap CIs,
-  Fréchet, RBF-MMD with a permutation test, largest per-feature KS, detection AUC, memorisation).
-* :func:`evaluate_imagesets`: three ImageSets (real train, real held-out, synthetic) in, an
-  :class:`Evaluation` out: the same measurements on standardised features, plus per-subgroup results and
-  train-on-synthetic-test-on-real (TSTR) when a subgroup column is given.
+  Fréchet, RBF-MMD with a permutation test, largest per-feature KS, detection AUC with a CI, memorisation).
+* :func:`evaluate_imagesets`: three ImageSets (real train or ``None``, real held-out, synthetic) in, an
+  :class:`Evaluation` out: the same measurements on standardised features, the pixel-space copy check
+  (:mod:`misyn_lab.metrics.copies`), per-subgroup results when a subgroup column is given, and
+  train-on-synthetic-test-on-real (TSTR) when a *task* label column is given (never the subgroup implicitly).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -17,12 +26,13 @@ import numpy as np
 import pandas as pd
 
 from misyn_lab.errors import InputError
+from misyn_lab.metrics.copies import CONTROL_LEAVE_ONE_OUT, PixelCopyResult, feature_copy_reading, pixel_copies
 from misyn_lab.metrics.distances import feature_shift, frechet_distance, ks_max, mmd_rbf
 from misyn_lab.metrics.fidelity import prdc
 from misyn_lab.metrics.knn import as_feature_matrix, check_same_dim
 from misyn_lab.metrics.memorisation import MemorisationResult, memorisation
-from misyn_lab.metrics.result import MetricResult
-from misyn_lab.metrics.utility import UtilityResult
+from misyn_lab.metrics.result import SPLIT_ALL_REAL, SPLIT_HELDOUT, SPLIT_TRAINING, MetricResult
+from misyn_lab.metrics.utility import UtilityResult, check_task, detection_auc
 
 if TYPE_CHECKING:
     from misyn_lab.imagesets.core import ImageSet
@@ -46,7 +56,9 @@ class EvidenceResults(dict):
 class Evaluation:
     """Everything :func:`evaluate_imagesets` measured.
 
-    ``by_subgroup`` is empty and ``utility`` is ``None`` when no subgroup column was given (see ``notes``).
+    ``by_subgroup`` is empty when no subgroup column was given and ``utility`` is ``None`` without a task label
+    (see ``notes``). ``protocol`` says which real images each kind of result was measured against, with their
+    numbers (``n_train`` is 0 when no training set was named); ``pixel_copies`` is the pixel-space copy check.
     """
 
     results: dict[str, MetricResult]
@@ -55,6 +67,22 @@ class Evaluation:
     utility: UtilityResult | None
     feature_shift: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    protocol: dict = field(default_factory=dict)
+    pixel_copies: PixelCopyResult | None = None
+
+    def protocol_text(self) -> str:
+        """One sentence naming the split and n of the fidelity and memorisation results (from ``protocol``)."""
+        p = self.protocol
+        if not p:
+            return ""
+        if p["n_train"]:
+            return (f"Fidelity, coverage, distances and detection: against the {p['n_holdout']} held-out real "
+                    f"images the generator never saw. Memorisation: against the {p['n_train']} training images, "
+                    f"with the held-out images as the negative control.")
+        return (f"No training set was named, so every real image ({p['n_holdout']}) is treated as held-out: "
+                "fidelity, coverage, distances and detection are measured against all of them, and memorisation "
+                "compares the synthetic images with all of them (each real image against the others is the "
+                "negative control).")
 
 
 def evaluate_all(
@@ -70,92 +98,154 @@ def evaluate_all(
     permutations: int = 200,
     detection: bool = True,
     seed: int = 0,
+    split: str = SPLIT_HELDOUT,
 ) -> EvidenceResults:
     """PRDC, Fréchet, MMD, KS max, detection AUC (and memorisation when ``train_feats`` is given).
 
-    ``bootstrap`` > 0 adds percentile confidence intervals to the PRDC results. Returns
-    ``{key: MetricResult}`` (an :class:`EvidenceResults`, which also keeps the per-feature shift table and the
-    memorisation arrays); every result carries a one-sentence plain interpretation. Detection is skipped when a
-    set has fewer than 5 samples; every other input problem raises :class:`InputError`.
+    ``real_feats`` are the real images the fidelity results are measured against: the held-out images (``split``
+    :data:`~misyn_lab.metrics.result.SPLIT_HELDOUT`, the default) or, without a named training set, all real
+    images (:data:`~misyn_lab.metrics.result.SPLIT_ALL_REAL`); every result records that split. Memorisation
+    compares with ``train_feats`` (split ``"training"``, or all real) and reads the copy rate against the
+    negative control ``holdout_feats`` (verdict ``copies`` / ``inconclusive``, :mod:`misyn_lab.metrics.copies`).
+    ``bootstrap`` > 0 adds percentile confidence intervals to the PRDC results. Returns ``{key: MetricResult}``
+    (an :class:`EvidenceResults`, which also keeps the per-feature shift table and the memorisation arrays);
+    every result carries a one-sentence plain interpretation. Detection is skipped when a set has fewer than 5
+    samples; every other input problem raises :class:`InputError`.
     """
     real = as_feature_matrix(real_feats, "real_feats")
     syn = as_feature_matrix(syn_feats, "syn_feats")
     check_same_dim(real, syn, "real_feats", "syn_feats")
+    if split not in (SPLIT_HELDOUT, SPLIT_ALL_REAL):
+        raise InputError(f"fidelity is measured against held-out images, not split {split!r}", path="split",
+                         remedy=f"use {SPLIT_HELDOUT!r} or {SPLIT_ALL_REAL!r}")
     out = EvidenceResults()
-    out.update(prdc(real, syn, k, bootstrap=bootstrap, seed=seed, feature_set=feature_set).metrics)
-    out["frechet"] = frechet_distance(real, syn, feature_set=feature_set)
-    out["mmd.rbf"] = mmd_rbf(real, syn, permutations=permutations, seed=seed)
+    fidelity: dict[str, MetricResult] = dict(prdc(real, syn, k, bootstrap=bootstrap, seed=seed,
+                                                  feature_set=feature_set).metrics)
+    fidelity["frechet"] = frechet_distance(real, syn, feature_set=feature_set)
+    fidelity["mmd.rbf"] = mmd_rbf(real, syn, permutations=permutations, seed=seed)
     out.feature_shift = feature_shift(real, syn, feature_names)
-    out["ks.max"] = ks_max(real, syn, feature_names, table=out.feature_shift)
+    fidelity["ks.max"] = ks_max(real, syn, feature_names, table=out.feature_shift)
     if detection and min(len(real), len(syn)) >= 5:
-        from misyn_lab.metrics.utility import detection_auc
-
-        out["detection.auc"] = detection_auc(real, syn, seed)
+        fidelity["detection.auc"] = detection_auc(real, syn, seed)
+    out.update({key: r.with_split(split, n_real=len(real)) for key, r in fidelity.items()})
     out.memorisation = None
     if train_feats is not None:
         out.memorisation = memorisation(train_feats, syn, holdout_real=holdout_feats)
-        out.update(out.memorisation.metrics)
+        mem_split = SPLIT_ALL_REAL if split == SPLIT_ALL_REAL else SPLIT_TRAINING
+        mem = {key: r.with_split(mem_split) for key, r in out.memorisation.metrics.items()}
+        rate = mem["memorisation.copy_rate"]
+        if holdout_feats is not None:
+            mem["memorisation.copy_rate"] = feature_copy_reading(rate, len(holdout_feats))
+        else:  # the training images against each other are the only negative control
+            typical = float(rate.details["typical_train_nn_distance"])
+            loo = float(np.mean(out.memorisation.train_nn_dist / typical < out.memorisation.threshold))
+            mem["memorisation.copy_rate"] = feature_copy_reading(rate, len(out.memorisation.train_nn_dist),
+                                                                 false_alarm=loo, control=CONTROL_LEAVE_ONE_OUT)
+        out.update(mem)
     return out
 
 
 def evaluate_imagesets(
-    train: ImageSet,
+    train: ImageSet | None,
     holdout: ImageSet,
     synthetic: ImageSet,
     *,
     subgroup: str | None = None,
+    task: str | None = None,
+    sensitive_task: bool = False,
     seed: int = 0,
     bootstrap: int = 200,
     permutations: int = 200,
+    pixel_check: bool = True,
+    positive_controls: Mapping[str, object] | None = None,
 ) -> Evaluation:
     """All evaluation-stage measurements (model space, rung 1) of ``synthetic`` against real images.
 
-    Features (intensity, texture and a PCA embedding fitted on ``train``) are z-scored with the training
-    set's statistics. ``holdout`` (real images never shown to the generator) calibrates memorisation and is
-    the TSTR test set. ``subgroup`` (a metadata column of all three sets) adds per-subgroup results
-    (``by_subgroup``, ``subgroup.*`` keys) and TSTR with the subgroup as label; ``None`` or ``""`` skips both
-    (noted in ``notes``).
+    ``train``: the real images the generator was trained on, or ``None`` when they are not known (then every
+    real image is treated as held-out; said in ``notes``). ``holdout``: real images the generator never saw —
+    the reference for fidelity, coverage, distances and detection, the negative control for memorisation and
+    the TSTR test set. Features (intensity, texture and a PCA embedding fitted on the training images, or on the
+    held-out ones without a training set) are z-scored with that set's statistics.
+
+    ``subgroup`` (a metadata column of all sets) adds per-subgroup results (``by_subgroup``, ``subgroup.*``).
+    ``task`` (a label column) adds TSTR: a classifier trained on synthetic images and tested on the held-out
+    real images, against one trained on the training images; a sensitive attribute (sex, age, race, ...) is
+    refused as the task unless ``sensitive_task`` declares it (:func:`misyn_lab.metrics.utility.check_task`).
+    ``pixel_check`` adds the pixel-space copy check (``memorisation.pixel_copy_rate``); ``positive_controls``
+    (``name -> images`` of known copies, e.g. :func:`misyn_lab.metrics.copies.copy_probes`) measure its
+    sensitivity.
     """
     from misyn_lab.features import PCAEmbedding, extract_features, standardise
     from misyn_lab.metrics.subgroups import by_subgroup, subgroup_summary
     from misyn_lab.metrics.utility import tstr
 
     subgroup = subgroup or None
-    if subgroup is not None:
-        for name, s in (("train", train), ("holdout", holdout), ("synthetic", synthetic)):
-            if subgroup not in s.meta:
-                raise InputError(f"the {name} set has no metadata column {subgroup!r}", path=s.name,
-                                 remedy=f"choose subgroup from {list(s.meta.columns)} or pass subgroup=None")
-    if min(len(train), len(synthetic)) < 3 or len(holdout) < 1:
-        raise InputError(f"too few images (train {len(train)}, held-out {len(holdout)}, synthetic "
-                         f"{len(synthetic)})", path="evaluate_imagesets",
-                         remedy="give at least 3 training, 1 held-out and 3 synthetic images")
-    h, w = train.image_shape[:2]
-    emb = PCAEmbedding.fit(train, n_components=int(min(16, len(train) - 1)), size=(min(h, 64), min(w, 64)),
+    task = check_task(task, sensitive_task=sensitive_task)
+    has_train = train is not None and len(train) > 0
+    sets = (("train", train), ("holdout", holdout), ("synthetic", synthetic)) if has_train else (
+        ("holdout", holdout), ("synthetic", synthetic))
+    for column, what in ((subgroup, "subgroup"), (task, "task")):
+        if column is None:
+            continue
+        for name, s in sets:
+            if column not in s.meta:
+                raise InputError(f"the {name} set has no metadata column {column!r}", path=s.name,
+                                 remedy=f"choose {what} from {list(s.meta.columns)} or pass {what}=None")
+    reference = train if has_train else holdout
+    if min(len(reference), len(synthetic)) < 3 or len(holdout) < 1:
+        raise InputError(f"too few images (train {len(train) if has_train else 0}, held-out {len(holdout)}, "
+                         f"synthetic {len(synthetic)})", path="evaluate_imagesets",
+                         remedy="give at least 3 training (or, without a training set, 3 real), 1 held-out and "
+                                "3 synthetic images")
+    notes: list[str] = []
+    if not has_train:
+        notes.append(f"no training set named: all {len(holdout)} real images are treated as held-out; memorisation "
+                     "is checked against all of them")
+    h, w = reference.image_shape[:2]
+    emb = PCAEmbedding.fit(reference, n_components=int(min(16, len(reference) - 1)), size=(min(h, 64), min(w, 64)),
                            seed=seed)
-    f_tr, f_ho, f_sy = (extract_features(s, IMAGESET_FEATURES, embedding=emb, progress=False)
-                        for s in (train, holdout, synthetic))
-    z_tr, z_rest = standardise(f_tr.values, np.vstack([f_sy.values, f_ho.values]))  # one set of training stats
+    f_ref, f_ho, f_sy = (extract_features(s, IMAGESET_FEATURES, embedding=emb, progress=False)
+                         for s in (reference, holdout, synthetic))
+    z_ref, z_rest = standardise(f_ref.values, np.vstack([f_sy.values, f_ho.values]))  # one set of statistics
     z_sy, z_ho = z_rest[:len(f_sy)], z_rest[len(f_sy):]
-    k = int(min(5, len(z_tr) - 1, len(z_sy) - 1))
-    m = evaluate_all(z_tr, z_sy, k=k, feature_set=IMAGESET_FEATURES, feature_names=f_tr.names, train_feats=z_tr,
-                     holdout_feats=z_ho, bootstrap=bootstrap, permutations=permutations, seed=seed)
+    if not has_train:
+        z_ho = z_ref
+    k = int(min(5, len(z_ho) - 1, len(z_sy) - 1))
+    if k < 1:
+        raise InputError(f"too few held-out images ({len(z_ho)}) for nearest-neighbour metrics",
+                         path="evaluate_imagesets", remedy="give at least 2 held-out real images")
+    split = SPLIT_HELDOUT if has_train else SPLIT_ALL_REAL
+    m = evaluate_all(z_ho, z_sy, k=k, feature_set=IMAGESET_FEATURES, feature_names=f_ref.names, train_feats=z_ref,
+                     holdout_feats=z_ho if has_train else None, bootstrap=bootstrap, permutations=permutations,
+                     seed=seed, split=split)
     results = dict(m)
-    table, util, notes = pd.DataFrame(), None, []
+    pixel = None
+    if pixel_check:
+        pixel = pixel_copies(reference, synthetic, holdout if has_train else None, positive_controls=positive_controls)
+        results.update(pixel.metrics)
+    table, util = pd.DataFrame(), None
     if subgroup is None:
-        notes.append("no subgroup column given: per-subgroup results and TSTR skipped")
+        notes.append("no subgroup column given: per-subgroup results skipped")
     else:
-        table = by_subgroup(z_tr, train.meta, z_sy, synthetic.meta, subgroup, k=k, seed=seed)
-        results.update(subgroup_summary(table, subgroup))
-        lacking = [name for name, s in (("synthetic", synthetic), ("training", train))
-                   if s.meta[subgroup].nunique() < 2]
+        table = by_subgroup(z_ho, holdout.meta, z_sy, synthetic.meta, subgroup, k=k, seed=seed)
+        results.update({key: r.with_split(split) for key, r in subgroup_summary(table, subgroup).items()})
+    if task is None:
+        notes.append("no task label given: TSTR (train on synthetic, test on real) skipped")
+    elif not has_train:
+        notes.append("TSTR skipped: it compares with a classifier trained on the training images, and no training "
+                     "set was named")
+    else:
+        lacking = [name for name, s in (("synthetic", synthetic), ("training", train)) if s.meta[task].nunique() < 2]
         if not lacking:
-            util = tstr(z_tr, train.meta[subgroup], z_sy, synthetic.meta[subgroup], z_ho, holdout.meta[subgroup],
-                        groups=holdout.meta[subgroup], seed=seed, bootstrap=bootstrap)
-            results.update(util.metrics)
+            util = tstr(z_ref, train.meta[task], z_sy, synthetic.meta[task], z_ho, holdout.meta[task],
+                        groups=holdout.meta[subgroup] if subgroup else None, seed=seed, bootstrap=bootstrap)
+            results.update({key: r.with_split(SPLIT_HELDOUT, n_real=len(z_ho)) for key, r in util.metrics.items()})
         else:
-            sets = " and the ".join(lacking)
-            notes.append(f"TSTR skipped: the {sets} set{'s have' if len(lacking) > 1 else ' has'} fewer than two "
-                         f"{subgroup!r} values")
+            sets_text = " and the ".join(lacking)
+            notes.append(f"TSTR skipped: the {sets_text} set{'s have' if len(lacking) > 1 else ' has'} fewer than "
+                         f"two {task!r} values")
+    protocol = {"n_train": len(train) if has_train else 0, "n_holdout": len(holdout), "n_synthetic": len(synthetic),
+                "fidelity_split": split, "memorisation_split": SPLIT_TRAINING if has_train else SPLIT_ALL_REAL,
+                "subgroup": subgroup, "task": task}
     return Evaluation(results=results, by_subgroup=table, memorisation=m.memorisation, utility=util,
-                      feature_shift=m.feature_shift, notes=notes)
+                      feature_shift=m.feature_shift, notes=notes, protocol=protocol, pixel_copies=pixel)

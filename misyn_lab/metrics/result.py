@@ -5,8 +5,11 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
+
+from misyn_lab.errors import InputError
+from misyn_lab.render.numbers import fmt_p
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -16,8 +19,6 @@ def check_ci_level(ci_level: object) -> float:
 
     Raises :class:`~misyn_lab.errors.InputError` otherwise (e.g. ``95`` meant as a percentage).
     """
-    from misyn_lab.errors import InputError
-
     ok = isinstance(ci_level, numbers.Real) and not isinstance(ci_level, bool)
     if not ok or not 0 < float(ci_level) < 1:  # type: ignore[arg-type]
         raise InputError(f"ci_level must be between 0 and 1, got {ci_level!r}", path="ci_level",
@@ -33,8 +34,45 @@ def percentile_ci(samples: Any, level: float) -> tuple[float, float]:
     return float(np.quantile(samples, alpha)), float(np.quantile(samples, 1 - alpha))
 
 
-#: Columns of :func:`results_table`, in order.
-TABLE_COLUMNS = ("key", "value", "ci_low", "ci_high", "p_value", "n_real", "n_synthetic", "interpretation")
+#: Columns of :func:`results_table`, in order. ``split`` names the real images a result was measured against
+#: and ``n_real`` is their number; ``p`` is the p-value as a phrase (:func:`format_p`, permutation floors said).
+TABLE_COLUMNS = ("key", "value", "ci_low", "ci_high", "p_value", "p", "split", "n_real", "n_synthetic",
+                 "interpretation")
+
+#: Split names a :class:`MetricResult` records in ``split`` (the one place the evaluation protocol is written).
+#: Fidelity, coverage, distances and detection are measured against held-out real images; memorisation against
+#: the training images (held-out real as the negative control); without a named training set every real image
+#: is held-out, and memorisation compares against all of them.
+SPLIT_HELDOUT = "held-out"
+SPLIT_TRAINING = "training"
+SPLIT_ALL_REAL = "all real (no training set named)"
+SPLITS = (SPLIT_HELDOUT, SPLIT_TRAINING, SPLIT_ALL_REAL)
+
+
+def format_p(p: float | None, *, resamples: int | None = None, tails: int = 1) -> str:
+    """A p-value as a phrase, through the one number format of every document
+    (:func:`misyn_lab.render.numbers.fmt_p`): ``"p = 0.0532"``, ``"p < 0.001"``, ``"p not reported"``.
+
+    With ``resamples`` (the B of a Monte Carlo permutation test, whose p is at least ``tails/(B+1)``: 1/(B+1)
+    one-sided, 2/(B+1) two-sided), a p at that floor says so — ``"p ≤ 0.00498 (the smallest value 200
+    permutations can give)"`` — instead of printing ``0.004975`` as if the test could resolve it.
+    """
+    floor = tails / (int(resamples) + 1) if resamples else None
+    return fmt_p(p, floor=floor, resamples=resamples)
+
+
+def p_resamples(details: Mapping[str, Any]) -> tuple[int | None, int]:
+    """``(B, tails)`` of the Monte Carlo test behind a result's p-value, read from its ``details``
+    (``permutations`` of an MMD test, ``n_resamples`` of a non-exact permutation test; two tails when
+    ``alternative`` is ``"two-sided"``); ``(None, 1)`` otherwise."""
+    if details.get("exact"):
+        return None, 1
+    tails = 2 if details.get("alternative") == "two-sided" else 1
+    for key in ("permutations", "n_resamples"):
+        value = details.get(key)
+        if isinstance(value, numbers.Integral) and not isinstance(value, bool) and value > 0:
+            return int(value), tails
+    return None, 1
 
 
 @dataclass(frozen=True)
@@ -61,6 +99,9 @@ class MetricResult:
         One plain-language sentence a reviewer can paste as justification.
     details:
         Extra JSON-serialisable values (per-feature tables, thresholds, feature set name ...).
+    split:
+        Which real images the result was measured against (:data:`SPLITS`: ``"held-out"``, ``"training"``,
+        ``"all real (no training set named)"``), ``""`` when no real split is involved (e.g. a paired test).
     """
 
     key: str
@@ -72,6 +113,22 @@ class MetricResult:
     direction: str = "neutral"
     interpretation: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+    split: str = ""
+
+    @property
+    def p_text(self) -> str:
+        """The p-value as a phrase (:func:`format_p`; a permutation p at its floor is said to be at the floor)."""
+        resamples, tails = p_resamples(self.details)
+        return format_p(self.p_value, resamples=resamples, tails=tails)
+
+    def with_split(self, split: str, n_real: int | None = None) -> "MetricResult":
+        """A copy recording the real split it was measured against (and, if given, its size as ``n["real"]``)."""
+        if split not in SPLITS:
+            raise InputError(f"unknown split {split!r}", path="MetricResult.split", remedy=f"use one of {SPLITS}")
+        n = dict(self.n)
+        if n_real is not None:
+            n["real"] = int(n_real)
+        return replace(self, split=split, n=n)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON/YAML-safe dict (NaN becomes None), e.g. to store as evidence in a Review."""
@@ -95,6 +152,7 @@ class MetricResult:
             direction=data.get("direction", "neutral"),
             interpretation=data.get("interpretation", ""),
             details=dict(data.get("details") or {}),
+            split=str(data.get("split") or ""),
         )
 
     def __str__(self) -> str:
@@ -102,13 +160,15 @@ class MetricResult:
         if self.ci is not None:
             text += f" [{self.ci[0]:.4g}, {self.ci[1]:.4g}]"
         if self.p_value is not None:
-            text += f" (p = {self.p_value:.3g})"
+            text += f" ({self.p_text})"
+        if self.split:
+            text += f" [{self.split}]"
         return text
 
 
 def _n_real(n: Mapping[str, int]) -> int:
-    """Real images behind a result, whatever the metric calls them (real / train / real_train)."""
-    for key in ("real", "train", "real_train"):
+    """Real images behind a result, whatever the metric calls them (real / train / holdout / real_train)."""
+    for key in ("real", "train", "holdout", "real_train", "real_test"):
         if key in n:
             return int(n[key])
     return 0
@@ -121,8 +181,6 @@ def results_table(results: Mapping[str, MetricResult] | Iterable[MetricResult]) 
     """
     import pandas as pd
 
-    from misyn_lab.errors import InputError
-
     items = list(results.values()) if isinstance(results, Mapping) else list(results)
     rows = []
     for r in items:
@@ -134,6 +192,7 @@ def results_table(results: Mapping[str, MetricResult] | Iterable[MetricResult]) 
             "ci_low": float("nan") if r.ci is None else float(r.ci[0]),
             "ci_high": float("nan") if r.ci is None else float(r.ci[1]),
             "p_value": float("nan") if r.p_value is None else float(r.p_value),
+            "p": "" if r.p_value is None else r.p_text, "split": r.split,
             "n_real": _n_real(r.n), "n_synthetic": int(r.n.get("synthetic", 0)),
             "interpretation": r.interpretation,
         })

@@ -1,7 +1,15 @@
-"""Downstream utility (train on synthetic, test on real) and detectability (can a classifier tell them apart?)."""
+"""Downstream utility (train on synthetic, test on real) and detectability (can a classifier tell them apart?).
+
+TSTR predicts a *task* label (a clinical label such as a diagnosis), named separately from any subgroup column
+used to break results down. A sensitive attribute (sex, age, race, ethnicity, ...) is refused as the task: a
+classifier that predicts a patient's sex is not downstream utility, and training one on synthetic images is a
+privacy and discrimination risk of its own. :func:`check_task` says so unless the caller declares that
+predicting that attribute really is the task (``sensitive_task=True``).
+"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,6 +21,35 @@ from misyn_lab.metrics.knn import as_feature_matrix, check_same_dim
 from misyn_lab.metrics.result import MetricResult, check_ci_level, percentile_ci
 
 _MODELS = ("logreg", "rf")
+
+#: Words that mark a column as a sensitive attribute (matched against the column name's words).
+SENSITIVE_ATTRIBUTES = ("sex", "gender", "age", "race", "ethnicity", "ethnic", "ancestry", "skin", "religion",
+                        "income", "insurance", "disability", "nationality")
+
+
+def is_sensitive(column: str) -> bool:
+    """Whether a column name names a sensitive attribute (e.g. ``sex``, ``patient_age``, ``race/ethnicity``)."""
+    words = re.split(r"[^a-z]+", str(column).lower())
+    return any(w in SENSITIVE_ATTRIBUTES for w in words if w)
+
+
+def check_task(task: str | None, *, sensitive_task: bool = False) -> str | None:
+    """The TSTR task label column, checked; ``None``/``""`` means no task (TSTR is skipped).
+
+    A sensitive attribute is refused with :class:`InputError` unless ``sensitive_task`` declares that predicting
+    it is the task under review.
+    """
+    if task is None or str(task).strip() == "":
+        return None
+    task = str(task)
+    if is_sensitive(task) and not sensitive_task:
+        raise InputError(
+            f"the TSTR task {task!r} is a sensitive attribute: a classifier predicting it measures no clinical "
+            "utility", path="task",
+            remedy=f"name the clinical label column as the task (a subgroup column such as {task!r} breaks results "
+                   "down, it is not the target); if predicting it really is the task, declare it with "
+                   "sensitive_task=True")
+    return task
 
 
 def make_model(model: str, seed: int) -> Any:
@@ -162,13 +199,42 @@ def tstr(
     return UtilityResult(metrics=metrics, per_group=per_group, tstr_pred=pred_s, trtr_pred=pred_r)
 
 
+def _auc_statistic(p_real: np.ndarray, p_syn: np.ndarray, axis: int = -1) -> np.ndarray:
+    """ROC AUC as the Mann-Whitney U of synthetic over real scores, divided by n_real * n_syn."""
+    from scipy.stats import mannwhitneyu
+
+    u = mannwhitneyu(p_syn, p_real, axis=axis).statistic
+    return u / (p_real.shape[axis] * p_syn.shape[axis])
+
+
+def auc_ci(p_real: np.ndarray, p_syn: np.ndarray, *, n_boot: int = 1000, ci_level: float = 0.95,
+           seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap CI of the AUC, resampling real and synthetic scores separately (stratified;
+    ``scipy.stats.bootstrap``). The scores are out-of-fold predictions, treated as independent."""
+    import warnings
+
+    from scipy import stats
+
+    a, b = np.asarray(p_real, float), np.asarray(p_syn, float)
+    if np.ptp(np.r_[a, b]) == 0:
+        value = float(_auc_statistic(a, b))
+        return value, value
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", category=stats.DegenerateDataWarning)
+        res = stats.bootstrap((a, b), _auc_statistic, n_resamples=int(n_boot), confidence_level=ci_level,
+                              method="percentile", vectorized=True, rng=np.random.default_rng(seed))
+    return float(res.confidence_interval.low), float(res.confidence_interval.high)
+
+
 def detection_auc(
-    real: np.ndarray, synthetic: np.ndarray, seed: int = 0, *, model: str = "logreg", folds: int = 5
+    real: np.ndarray, synthetic: np.ndarray, seed: int = 0, *, model: str = "logreg", folds: int = 5,
+    n_boot: int = 1000, ci_level: float = 0.95,
 ) -> MetricResult:
-    """Cross-validated ROC AUC of a classifier telling real (0) from synthetic (1) samples.
+    """Cross-validated ROC AUC of a classifier telling real (0) from synthetic (1) samples, with a CI.
 
     0.5 means indistinguishable to this classifier, 1 perfectly separable. The classes are balanced by
-    subsampling the larger set so the AUC is not driven by class imbalance.
+    subsampling the larger set so the AUC is not driven by class imbalance. The CI (:func:`auc_ci`) is a
+    stratified percentile bootstrap of the out-of-fold scores (``n_boot`` resamples; 0 = no CI).
     """
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -190,14 +256,20 @@ def detection_auc(
     cv = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
     proba = cross_val_predict(make_model(model, seed), x, y, cv=cv, method="predict_proba")[:, 1]
     auc = float(roc_auc_score(y, proba))
+    check_ci_level(ci_level)
+    ci = auc_ci(proba[:n], proba[n:], n_boot=n_boot, ci_level=ci_level, seed=seed) if n_boot else None
+    ci_text = "" if ci is None else f", {ci_level:.0%} CI {ci[0]:.2f}-{ci[1]:.2f}"
     return MetricResult(
         key="detection.auc",
         value=auc,
         n={"real": n, "synthetic": n},
+        ci=ci,
+        ci_level=ci_level if ci is not None else None,
         direction="lower_is_better",
         interpretation=(
-            f"A {model} classifier tells real from synthetic with cross-validated AUC {auc:.2f} "
-            "(0.5 = indistinguishable, 1 = always told apart)."
+            f"A {model} classifier tells real from synthetic with cross-validated AUC {auc:.2f}{ci_text} "
+            f"over {n} + {n} images (0.5 = indistinguishable, 1 = always told apart)."
         ),
-        details={"model": model, "folds": folds, "seed": seed, "balanced_by_subsampling": len(r) != len(s)},
+        details={"model": model, "folds": folds, "seed": seed, "balanced_by_subsampling": len(r) != len(s),
+                 "n_boot": int(n_boot), "ci_method": "stratified percentile bootstrap of out-of-fold scores"},
     )

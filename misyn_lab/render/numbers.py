@@ -44,14 +44,15 @@ def fmt_number(x: float | int | None, sig: int = SIGNIFICANT) -> str:
     return f"{rounded:,.{digits}f}"
 
 
-def fmt_p(p: float | None, *, floor: float | None = None) -> str:
-    """A p-value: ``p = 0.0532``, ``p < 0.001``; at a resampling test's floor ``floor`` (= 1/(B+1)) it says
-    so instead of printing the floor as if it were an exact probability."""
+def fmt_p(p: float | None, *, floor: float | None = None, resamples: int | None = None) -> str:
+    """A p-value: ``p = 0.0532``, ``p < 0.001``; at a resampling test's floor ``floor`` (= 1/(B+1), or 2/(B+1)
+    for a two-sided test: then pass the ``resamples`` B) it says so instead of printing the floor as if it were an
+    exact probability."""
     if _is_missing(p):
         return "p not reported"
     v = float(p)  # type: ignore[arg-type]
     if floor is not None and v <= floor * (1 + 1e-9):
-        b = round(1 / floor) - 1
+        b = int(resamples) if resamples else round(1 / floor) - 1
         return f"p ≤ {fmt_number(floor)} (the smallest value {b:,} permutations can give)"
     if v < P_FLOOR:
         return f"p < {P_FLOOR}"

@@ -4,7 +4,9 @@
 folder pair, the evaluation notebook) with papermill, then writes ``report.html`` with, per section: the
 practice, per-stage status, gaps with limit and risk, claim statuses, the ladder figure, the notebook's
 evidence figures and tables (code hidden), limitations, reviewer disagreements, stakeholder questions and
-the provenance of data and generators; plus the date and versions.
+the provenance of data and generators; plus the date and versions. Beside it, ``results.json``
+(:mod:`misyn_lab.report.results_json`) lists every measured result (key, value, CI, n, split), the claims with
+their verdicts and the checklist status, for pipelines.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from typing import Any
 from misyn_lab.cases.report_view import claims_html, gaps_html
 from misyn_lab.errors import InputError
 from misyn_lab.report import html as H
+from misyn_lab.report import results_json
 from misyn_lab import notebooks
 from misyn_lab.report.runner import execute_notebook, notebook_html_body, notebook_parameters, prepare_notebook
 
@@ -38,6 +41,7 @@ class ReportResult:
     executed: list[Path] = field(default_factory=list)
     seconds: float = 0.0
     sections: list[str] = field(default_factory=list)
+    results_path: Path | None = None
 
 
 def versions() -> dict[str, str]:
@@ -186,17 +190,20 @@ def _read_json(path: Path) -> dict | None:
 
 def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Path | None = None,
                  real: str | Path | None = None, synthetic: str | Path | None = None,
+                 real_train: str | Path | None = None,
                  out: str | Path = "misyn-lab-report", seed: int = 0, quick: bool = False,
                  subgroup: str | None = None,
                  progress: bool = True, log: Callable[[str], None] | None = None,
                  now: datetime | None = None, registry: Any = "default",
                  allow_marked_real: bool = False) -> ReportResult:
-    """Run what is asked and write ``<out>/report.html``.
+    """Run what is asked and write ``<out>/report.html`` and ``<out>/results.json``.
 
     No ``cases``/``review``/``real`` at all: both bundled case studies. ``real`` (and optionally
-    ``synthetic``): the evaluation notebook on those folders. ``review``: that review file is rendered
-    (and, with ``real``, passed to the evaluation notebook as a copy). ``subgroup`` names a metadata column
-    of the user's images for per-subgroup results (default: none). ``quick`` runs fewer seeds (tests).
+    ``synthetic``): the evaluation notebook on those folders; ``real`` are the held-out real images and
+    ``real_train`` the images the generator was trained on — without it every real image is treated as held-out
+    (the report says so). ``review``: that review file is rendered (and, with ``real``, passed to the evaluation
+    notebook as a copy). ``subgroup`` names a metadata column of the user's images for per-subgroup results
+    (default: none). ``quick`` runs fewer seeds (tests).
 
     Every input is checked before any notebook kernel starts (:func:`misyn_lab.report.preflight.preflight`),
     including the real images themselves: files that carry a synthetic mark or match ``registry`` (default:
@@ -208,10 +215,12 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
 
     start = time.perf_counter()
     say = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
-    checked = preflight(cases=cases, review=review, real=real, synthetic=synthetic, out=out, seed=seed,
-                        registry=registry, allow_marked_real=allow_marked_real, notebook_file=_case_notebook)
+    checked = preflight(cases=cases, review=review, real=real, synthetic=synthetic, real_train=real_train, out=out,
+                        seed=seed, registry=registry, allow_marked_real=allow_marked_real,
+                        notebook_file=_case_notebook)
     real_dir, syn_dir, review_path, out_dir, seed = (checked.real, checked.synthetic, checked.review, checked.out,
                                                       checked.seed)
+    train_dir = checked.real_train
     loaded = checked.cases
     work = out_dir / "work"
     work.mkdir(parents=True, exist_ok=True)
@@ -234,6 +243,7 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
             "Real images that are synthetic", H.paragraph(checked.summary_lines()[0], "synthetic-note")
             + H.bullet_list(f"{r.path}: {r.status} ({', '.join(r.mark_fields) or r.reason})"
                             for r in checked.screen.flagged), level=2, anchor="real-screening")))
+    result_sections: list[dict] = []
 
     for case in loaded:
         prov = None
@@ -259,6 +269,7 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
             nb_body = "<p class='meta'>This case file names no notebook: nothing was measured.</p>"
             rev = case.to_review()
         body.append((f"case-{H.slug(case.id)}", case_section(case, rev, nb_body, prov)))
+        result_sections.append(results_json.section(case.id, case.title, rev))
 
     if real_dir is not None:
         step += 1
@@ -272,6 +283,7 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
             eval_review.write_bytes(review_path.read_bytes())
         source, declared = eval_source, eval_declared
         params = {"real_path": str(real_dir), "synthetic_path": str(syn_dir) if syn_dir else None,
+                  "real_train_path": str(train_dir) if train_dir else None,
                   "review_path": str(eval_review), "seed": seed, "subgroup": subgroup or None,
                   "allow_marked_real": bool(allow_marked_real)}
         if quick and "bootstrap" in declared:
@@ -280,19 +292,40 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
         nb_out = execute_notebook(source, work / "evaluation.executed.ipynb", params,
                                   progress=progress, cwd=work)
         executed.append(nb_out)
+        if train_dir is not None:
+            split_note = ("Fidelity, coverage, distances and detection are measured against the held-out real "
+                          "images; memorisation against the training images, with the held-out images as the "
+                          "negative control.")
+        elif syn_dir is not None:
+            split_note = ("No training images were named (--real-train): every real image is treated as held-out, "
+                          "and memorisation compares the synthetic images with all of them.")
+        else:
+            split_note = ("The real images are split (seeded) into the training images the teaching generator is "
+                          "fitted on and held-out images it never sees.")
         parts = [("evaluation-data", "Data evaluated", H.table([
-            {"role": "real", "folder": str(real_dir)},
+            {"role": "real (held-out)" if train_dir or syn_dir else "real (split into training and held-out)",
+             "folder": str(real_dir)},
+            {"role": "real (training: what the generator saw)",
+             "folder": str(train_dir) if train_dir else "not named"},
             {"role": "synthetic", "folder": str(syn_dir) if syn_dir else "teaching generator (see notebook)"},
-            {"role": "subgroup column", "folder": subgroup or "none (no per-subgroup results)"}]))]
-        if eval_review.is_file():
-            parts += review_sections(Review.load(eval_review), prefix="evaluation")
+            {"role": "subgroup column", "folder": subgroup or "none (no per-subgroup results)"}])
+            + H.paragraph(split_note))]
+        eval_rev = Review.load(eval_review) if eval_review.is_file() else None
+        if eval_rev is not None:
+            parts += review_sections(eval_rev, prefix="evaluation")
         parts.append(("evaluation-evidence", "Evidence (executed notebook, code hidden)",
                       f"<div class='nb'>{notebook_html_body(nb_out)}</div>"))
         body.append(("evaluation", _wrap("evaluation", "Evaluation of your images", parts)))
+        table_json = table_paths(eval_review)["json"]
+        measured = results_json.table_entries(json.loads(table_json.read_text(encoding="utf-8"))) \
+            if table_json.is_file() else []
+        result_sections.append(results_json.section("evaluation", "Evaluation of your images", eval_rev,
+                                                    results=measured, notes=[split_note]))
     elif review_path is not None:
         rev = Review.load(review_path)
         body.append(("user-review", _wrap("user-review", f"Review: {rev.title or review_path.name}",
                                           review_sections(rev, prefix="user-review"))))
+        result_sections.append(results_json.section("user-review", rev.title or review_path.name, rev))
 
     stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
     vers = ", ".join(f"{k} {v}" for k, v in versions().items())
@@ -302,6 +335,8 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
     document = H.page("misyn-lab review report", body, header_lines=header)
     document = H.strip_external(document)
     path = H.write_page(document, out_dir / "report.html")
+    results_path = results_json.write_results(out_dir / "results.json", result_sections, seed=seed,
+                                              versions=versions())
     seconds = time.perf_counter() - start
-    say(f"report written: {path} ({path.stat().st_size / 1e6:.1f} MB, {seconds:.0f} s)")
-    return ReportResult(path, executed, seconds, [a for a, _ in body])
+    say(f"report written: {path} ({path.stat().st_size / 1e6:.1f} MB, {seconds:.0f} s) and {results_path.name}")
+    return ReportResult(path, executed, seconds, [a for a, _ in body], results_path)

@@ -12,8 +12,8 @@ def _report(args: argparse.Namespace) -> int:
 
     registry = None if args.no_registry else (args.registry or "default")
     result = build_report(cases=args.case, review=args.review, real=args.real, synthetic=args.synthetic,
-                          out=args.out, seed=args.seed, quick=args.quick, subgroup=args.subgroup,
-                          progress=not args.no_progress, registry=registry,
+                          real_train=args.real_train, out=args.out, seed=args.seed, quick=args.quick,
+                          subgroup=args.subgroup, progress=not args.no_progress, registry=registry,
                           allow_marked_real=args.allow_marked_real)
     print(result.html_path)
     return 0
@@ -24,11 +24,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "report", help="run the case-study / evaluation notebooks and write one self-contained HTML report",
         description="Without arguments: reproduce both case studies on the bundled data into ./misyn-lab-report/. "
-                    "With --real DIR [--synthetic DIR]: evaluate your folders. Code is hidden, figures embedded.")
+                    "With --real DIR [--synthetic DIR] [--real-train DIR]: evaluate your folders. Code is hidden, "
+                    "figures embedded; results.json beside report.html lists every measured result (key, value, CI, "
+                    "n, split), the claims with their verdicts and the checklist status.")
     p.add_argument("--case", action="append", metavar="FILE", help="case file to run (repeatable; 'case1'/'case2' "
                    "name the bundled ones)")
     p.add_argument("--review", metavar="FILE", help="review file to include (and to fill, as a copy, with --real)")
-    p.add_argument("--real", metavar="DIR", help="folder of real images")
+    p.add_argument("--real", metavar="DIR", help="folder of real images held out from the generator's training "
+                   "(fidelity, coverage, distances and detection are measured against them)")
+    p.add_argument("--real-train", metavar="DIR", help="with --real: folder of the real images the generator was "
+                   "trained on (memorisation is checked against them; without it every real image counts as "
+                   "held-out)")
     p.add_argument("--synthetic", metavar="DIR", help="folder of synthetic images (needs --real)")
     p.add_argument("--subgroup", metavar="COLUMN", help="with --real: metadata column for per-subgroup results and TSTR "
                    "(default: none, the evaluation runs without subgroups)")

@@ -30,12 +30,18 @@ class Preflight:
     #: Real images found to be synthetic (:class:`~misyn_lab.provenance.screen.RealScreen`), when ``real`` is set.
     screen: Any = None
     allow_marked_real: bool = False
+    #: The images the generator was trained on (``--real-train``), when given.
+    real_train: Path | None = None
+    #: Their screening, like ``screen``.
+    train_screen: Any = None
 
     def summary_lines(self) -> list[str]:
         """Sentences for the top of the report (the real-image screening, when there is something to say)."""
         if self.screen is None:
             return []
         lines = []
+        if self.train_screen is not None and self.train_screen.flagged:
+            lines.append(f"WARNING (training images): {self.train_screen.describe(limit=5)}.")
         if self.screen.flagged:
             lines.append(f"WARNING: {self.screen.describe(limit=5)}. They were evaluated as real images because "
                          "--allow-marked-real was given; every real-vs-synthetic result below is affected.")
@@ -82,6 +88,7 @@ def check_dir(path: str | Path | None, what: str) -> Path | None:
 
 def preflight(*, cases: Sequence[str | Path] | None = None, review: str | Path | None = None,
               real: str | Path | None = None, synthetic: str | Path | None = None,
+              real_train: str | Path | None = None,
               out: str | Path = "misyn-lab-report", seed: Any = 0, registry: Any = "default",
               allow_marked_real: bool = False, notebook_file: Any = None) -> Preflight:
     """Validate a report run's inputs (see module docstring); raises :class:`InputError` on the first problem.
@@ -96,7 +103,11 @@ def preflight(*, cases: Sequence[str | Path] | None = None, review: str | Path |
     seed = check_seed(seed)
     if synthetic is not None and real is None:
         raise InputError("--synthetic needs --real", path=str(synthetic), remedy="give --real DIR as well")
+    if real_train is not None and real is None:
+        raise InputError("--real-train needs --real (the held-out real images)", path=str(real_train),
+                         remedy="give --real DIR as well")
     real_dir, syn_dir = check_dir(real, "real"), check_dir(synthetic, "synthetic")
+    train_dir = check_dir(real_train, "real training")
     review_path = Path(review).expanduser() if review is not None else None
     if review_path is not None and not review_path.is_file():
         raise InputError("review file not found", path=review_path, remedy="give an existing review .yaml/.json")
@@ -108,9 +119,14 @@ def preflight(*, cases: Sequence[str | Path] | None = None, review: str | Path |
         for case in loaded:
             if case.notebook:
                 notebook_file(case)
-    screen = None
+    screen = train_screen = None
     if real_dir is not None:
         screen = screen_real(real_dir, registry=registry)
         if not allow_marked_real:
             refuse_marked_real(screen, option="--allow-marked-real")
-    return Preflight(real_dir, syn_dir, review_path, out_dir, seed, loaded, screen, bool(allow_marked_real))
+    if train_dir is not None:
+        train_screen = screen_real(train_dir, registry=registry)
+        if not allow_marked_real:
+            refuse_marked_real(train_screen, option="--allow-marked-real")
+    return Preflight(real_dir, syn_dir, review_path, out_dir, seed, loaded, screen, bool(allow_marked_real),
+                     train_dir, train_screen)

@@ -127,8 +127,9 @@ class SuperResolutionGenerator(Generator):
         self._prior_prec = 1.0 / np.maximum(z.var(axis=0), 1e-12)
         self.basis = basis
 
-    def restore(self, low: np.ndarray) -> np.ndarray:
-        """Restore a low-resolution stack (as made by :func:`degrade`) to the training resolution."""
+    def _posterior(self, low: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(low, lhs, mean)``: the checked low-resolution stack, ``A^T A + noise^2 P`` and the posterior mean code
+        (ridge least squares with the latent variances as prior) of each low-resolution image."""
         self._check_fitted()
         assert self.basis is not None and self._a is not None and self._b0 is not None
         low = np.asarray(low, dtype=np.float64)
@@ -138,15 +139,42 @@ class SuperResolutionGenerator(Generator):
                              path=self.name, remedy="degrade images of the training resolution first")
         a = self._a
         lhs = a.T @ a + self.noise ** 2 * np.diag(self._prior_prec)
-        rhs = (low.reshape(len(low), -1) - self._b0) @ a
-        z = np.linalg.solve(lhs, rhs.T).T
-        prior = self.basis.inverse(z)
-        shape = self.basis.shape
-        out = upsample(low, shape) + high_pass(prior, self.factor)
+        mean = np.linalg.solve(lhs, ((low.reshape(len(low), -1) - self._b0) @ a).T).T
+        return low, lhs, mean
+
+    def _render(self, upsampled: np.ndarray, codes: np.ndarray) -> np.ndarray:
+        """Upsampled input + the high-frequency band of the codes' PCA images, sharpened, clipped to [0, 1]."""
+        assert self.basis is not None
+        out = upsampled + high_pass(self.basis.inverse(codes), self.factor)
         if self.sharpen > 0:
             sigma = (0, 1.0, 1.0) + (0,) * (out.ndim - 3)
             out = out + self.sharpen * (out - gaussian_filter(out, sigma=sigma))
         return np.clip(out, 0.0, 1.0)
+
+    def restore(self, low: np.ndarray) -> np.ndarray:
+        """Restore a low-resolution stack (as made by :func:`degrade`) to the training resolution."""
+        low, _, mean = self._posterior(low)
+        assert self.basis is not None
+        return self._render(upsample(low, self.basis.shape), mean)
+
+    def posterior_samples(self, low: np.ndarray, n: int, seed: int = 0) -> np.ndarray:
+        """``n`` restorations of each low-resolution image drawn from the posterior of the PCA code, not its mode.
+
+        Under the model behind :meth:`restore` (low-res pixels = degraded PCA image + Gaussian noise of s.d.
+        ``noise``; PCA codes Gaussian with the training variances) the code's posterior is Gaussian with the mean
+        :meth:`restore` uses and covariance ``noise^2 (A^T A + noise^2 P)^-1``. Each draw is rendered like
+        :meth:`restore`. Where the draws differ, the input does not determine the detail: it is invented.
+        Returns an array ``len(low) × n × H × W[×C]``.
+        """
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+            raise InputError(f"n must be a positive integer, got {n!r}", path=self.name)
+        low, lhs, mean = self._posterior(low)
+        assert self.basis is not None
+        chol = np.linalg.cholesky(self.noise ** 2 * np.linalg.inv(lhs))
+        rng = np.random.default_rng(seed)
+        z = mean[:, None, :] + rng.standard_normal((len(low), int(n), mean.shape[1])) @ chol.T
+        base = upsample(low, self.basis.shape)
+        return np.stack([self._render(np.repeat(base[i][None], int(n), axis=0), z[i]) for i in range(len(low))])
 
     def _choose(self, n: int, rng: np.random.Generator, mask: np.ndarray) -> np.ndarray:
         pool = np.flatnonzero(mask)

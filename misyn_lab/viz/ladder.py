@@ -1,4 +1,10 @@
-"""The evaluation-phase ladder as a figure: evidence per rung, where it stops, claims that reach beyond."""
+"""The evaluation-phase ladder as a figure: evidence per rung, where it stops, claims that reach beyond.
+
+Each claim is drawn in the colour of its verdict status — the same status, the same colour class
+(:data:`misyn_lab.viz.html.STATUS_CLASS`) and the same counts as the claim table (statuses come from
+:func:`misyn_lab.instruments.claims.stored_verdicts`); whether a claim reaches beyond the rung of its evidence is
+shown by the arrow and the dashed marker, not by its colour.
+"""
 
 from __future__ import annotations
 
@@ -9,12 +15,29 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from misyn_lab.instruments.claims import STATUSES
 from misyn_lab.instruments.ladder import LADDER_NOTE, RUNGS, LadderData, ladder_data
+from misyn_lab.viz.html import STATUS_CLASS
 
 REACHED = "#4C72B0"
 NOT_REACHED = "#D0D0D0"
-BEYOND = "#C44E52"
-WITHIN = "#55A868"
+#: Colour of each badge class of :data:`misyn_lab.viz.html.STATUS_CLASS` (the claim table's badge colours).
+CLASS_COLOURS = {"ok": "#55a868", "warn": "#dd8452", "bad": "#c44e52", "na": "#8c8c8c"}
+
+
+def status_colour(status: str) -> str:
+    """The colour of a verdict status: its badge class in the claim table, as a colour."""
+    return CLASS_COLOURS[STATUS_CLASS.get(str(status).lower(), "na")]
+
+
+def status_counts(data: LadderData) -> dict[str, int]:
+    """Claims per verdict status, worst first (statuses with no claim left out; unknown ones as 'not checked')."""
+    counts: dict[str, int] = {}
+    for c in data.claims:
+        key = c.status or "not checked"
+        counts[key] = counts.get(key, 0) + 1
+    order = list(STATUSES) + sorted(k for k in counts if k not in STATUSES)
+    return {k: counts[k] for k in order if k in counts}
 
 
 def _as_data(review_or_data: Any) -> LadderData:
@@ -26,22 +49,29 @@ def _as_data(review_or_data: Any) -> LadderData:
 
 
 def takeaway(data: LadderData) -> str:
-    """One sentence: where the evidence stops and which claims reach beyond it."""
+    """One sentence: where the evidence stops, the claims' verdicts (counted as in the claim table) and which
+    claims reach beyond the rung of their evidence."""
     top = data.highest
     where = (f"Evidence stops at rung {top} ({RUNGS[top].name.lower()})" if top
              else "No evidence carries a rung yet")
+    if not data.claims:
+        return f"{where}; no claims recorded."
+    counts = status_counts(data)
+    verdicts = ""
+    if any(c.status for c in data.claims):
+        verdicts = f"; verdicts of the {len(data.claims)} claim(s): " + ", ".join(f"{n} {s}" for s, n in counts.items())
     beyond = [c for c in data.claims if c.beyond]
     if beyond:
         ids = ", ".join(c.claim_id for c in beyond[:6]) + (" ..." if len(beyond) > 6 else "")
-        return f"{where}; {len(beyond)} of {len(data.claims)} claim(s) reach beyond their evidence ({ids})."
-    if data.claims:
-        return f"{where}; every claim stays within the rung of its evidence."
-    return f"{where}; no claims recorded."
+        return (f"{where}{verdicts}; {len(beyond)} of {len(data.claims)} claim(s) reach beyond the rung of their "
+                f"evidence ({ids}).")
+    return f"{where}{verdicts}; every claim stays within the rung of its evidence."
 
 
 def ladder_figure(review_or_data: Any, *, title: str | None = None, figsize: tuple[float, float] = (11, 5.2)) -> Figure:
     """Draw the five rungs with the evidence count on each, the rung where evidence stops, and each claim
-    as an arrow from the rung of its evidence to the rung it claims (red when it reaches beyond).
+    as an arrow from the rung of its evidence to the rung it claims, coloured by its verdict status (as in the
+    claim table); a claim reaching beyond its evidence has a dashed arrow and an open square.
 
     ``review_or_data``: a Review, a :class:`~misyn_lab.instruments.ladder.LadderData` or a dict
     ``{"counts": {rung: n}, "claims": [{"claim_id", "claimed_rung", "evidence_rung"}], "title": ...}``.
@@ -71,19 +101,23 @@ def ladder_figure(review_or_data: Any, *, title: str | None = None, figsize: tup
 
     if data.claims:
         for i, c in enumerate(data.claims):
-            colour = BEYOND if c.beyond else WITHIN
+            colour = status_colour(c.status)
             start = max(c.evidence_rung, 0.5)
             if c.claimed_rung != c.evidence_rung:
                 ax_cl.annotate("", xy=(i, c.claimed_rung), xytext=(i, start),
-                               arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.6})
+                               arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.6,
+                                           "linestyle": "--" if c.beyond else "-"})
             ax_cl.plot([i], [start], marker="o", color=colour, markersize=5)
-            ax_cl.plot([i], [c.claimed_rung], marker="s", color=colour, markersize=8)
+            ax_cl.plot([i], [c.claimed_rung], marker="s", color=colour, markersize=8,
+                       markerfacecolor="white" if c.beyond else colour, markeredgewidth=2)
         ax_cl.set_xticks(range(len(data.claims)))
         ax_cl.set_xticklabels([c.claim_id for c in data.claims], rotation=45 if len(data.claims) > 6 else 0,
                               fontsize=9)
         ax_cl.set_xlim(-0.7, len(data.claims) - 0.3)
-        ax_cl.plot([], [], "s", color=BEYOND, label="claim beyond its evidence")
-        ax_cl.plot([], [], "s", color=WITHIN, label="claim within its evidence")
+        for status, n in status_counts(data).items():
+            ax_cl.plot([], [], "s", color=status_colour(status), label=f"{status} ({n})")
+        ax_cl.plot([], [], "s", color="#666666", markerfacecolor="white", markeredgewidth=2,
+                   label="beyond its evidence (dashed)")
         ax_cl.plot([], [], "o", color="#666666", label="rung of its evidence")
         ax_cl.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     else:

@@ -19,6 +19,7 @@ import ipywidgets as w
 
 from misyn_lab.checklist.answers import MissingJustificationWarning
 from misyn_lab.errors import InputError, MisynError
+from misyn_lab.metrics.result import format_p, p_resamples
 from misyn_lab.viz.html import esc
 from misyn_lab.widgets import _review_access as ra
 from misyn_lab.widgets._frontend import StaticFallback
@@ -56,7 +57,8 @@ def evidence_line(record: dict) -> str:
     if isinstance(ci, (list, tuple)) and len(ci) == 2 and all(isinstance(c, (int, float)) for c in ci):
         text += f" [{ci[0]:.3g}, {ci[1]:.3g}]"
     if isinstance(res.get("p_value"), (int, float)):
-        text += f" (p = {res['p_value']:.3g})"
+        resamples, tails = p_resamples(res.get("details") or {})  # a permutation p at its floor is said so
+        text += f" ({format_p(res['p_value'], resamples=resamples, tails=tails)})"
     interp = res.get("interpretation") or record.get("interpretation") or record.get("text") or ""
     return f"{text} — {interp}" if interp else text
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from misyn_lab.errors import MisynError
 from misyn_lab.instruments.reader_study import STATIC_EXPLANATION, ReaderStudy
+from misyn_lab.metrics.result import format_p
 from misyn_lab.viz.html import esc
 from misyn_lab.widgets._figures import MARKER_TEXT, tile_png
 from misyn_lab.widgets._frontend import StaticFallback, widgets_live
@@ -124,7 +125,7 @@ class ReaderStudyWidget(StaticFallback, w.VBox):
             return "<p><i>No answers recorded yet.</i></p>"
         res = self.study.results()
         rows = "".join(f"<tr><td>{esc(r)}</td><td>{a.correct}/{a.n}</td><td>{a.accuracy:.0%}</td>"
-                       f"<td>{a.ci[0]:.0%}–{a.ci[1]:.0%}</td><td>{a.p_value:.3g}</td></tr>"
+                       f"<td>{a.ci[0]:.0%}–{a.ci[1]:.0%}</td><td>{format_p(a.p_value)}</td></tr>"
                        for r, a in res.per_reader.items())
         return (f"<p>{esc(res.interpretation())}</p><table><tr><th>Reader</th><th>Correct</th><th>Accuracy</th>"
                 f"<th>Wilson CI</th><th>p vs chance</th></tr>{rows}</table>")

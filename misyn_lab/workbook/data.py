@@ -13,14 +13,21 @@ from misyn_lab.errors import InputError
 from misyn_lab.imagesets.core import ImageSet
 
 
+#: The stand-in TSTR task on the bundled teaching images (they carry no clinical label; declared as a stand-in).
+STAND_IN_TASK = "plane"
+
+
 @dataclass
 class Inputs:
-    """The three image sets of an evaluation (the held-out real set is never given to a generator)."""
+    """The image sets of an evaluation: the real images the generator was trained on (``None`` when unknown:
+    then every real image is held-out), the held-out real images it never saw, the synthetic images; the TSTR
+    ``task`` label column (``None``: no TSTR) and a ``note`` saying where each set came from."""
 
-    train: ImageSet
+    train: ImageSet | None
     holdout: ImageSet
     synthetic: ImageSet
     note: str
+    task: str | None = None
 
 
 def teaching_real_set(n: int | None = None, *, seed: int = 0, size: tuple[int, int] = (32, 32),
@@ -55,48 +62,84 @@ def split_real(real: ImageSet, *, seed: int = 0, holdout: float = 0.3) -> tuple[
 
 
 def load_inputs(real_path: str | Path | None = None, synthetic_path: str | Path | None = None, *,
-                n: int = 120, seed: int = 0, subgroup: str | None = "plane", size: tuple[int, int] = (32, 32),
-                generator: str = "subgroup_skewed", allow_marked_real: bool = False,
+                real_train_path: str | Path | None = None, n: int = 120, seed: int = 0,
+                subgroup: str | None = "plane", task: str | None = None, size: tuple[int, int] = (32, 32),
+                generator: str = "subgroup_skewed", minority_weight: float = 0.2, allow_marked_real: bool = False,
                 registry: Any = "default") -> Inputs:
-    """Real and synthetic images for the evaluation.
+    """Real and synthetic images for the evaluation, with the split the evaluation protocol needs.
 
-    ``real_path=None``: the bundled brain MR slices. ``synthetic_path=None``: ``n`` images from a teaching
-    generator fitted on the real training part (default: one that under-samples ``subgroup``, so there is
-    something to find; without a subgroup, a PCA-Gaussian generator). Paths go through
-    :func:`misyn_lab.imagesets.loaders.load_images` at ``size``. ``subgroup`` ``None`` or ``""``: no subgroup.
+    * ``real_path=None``: the bundled brain MR slices, split (seeded) into training and held-out images;
+      ``synthetic_path=None`` then draws ``n`` images from a teaching generator fitted on the training part. The
+      default generator has a **planted flaw**, said in ``note``: it under-samples the least frequent ``subgroup``
+      value (``minority_weight``) so there is something to find; without a subgroup, a PCA-Gaussian generator.
+      ``task`` defaults to the stand-in :data:`STAND_IN_TASK` (these images carry no clinical label; said in
+      ``note``).
+    * ``real_path`` (held-out real images) with ``real_train_path`` (the images the generator was trained on):
+      the user's split. With ``real_path`` and ``synthetic_path`` but no ``real_train_path``, which real images
+      trained the generator is unknown: every real image is held-out (``train`` is ``None``) and ``note`` says so.
+      With ``real_path`` alone, it is split and a teaching generator is fitted on the training part.
 
-    The files under ``real_path`` are read for synthetic marks and matched against ``registry`` (``"default"``:
-    the default registry when it exists; ``None``: marks only) before anything is loaded; real images that
-    turn out synthetic are refused with :class:`InputError` unless ``allow_marked_real=True``
-    (:func:`misyn_lab.provenance.screen.screen_real`).
+    Paths go through :func:`misyn_lab.imagesets.loaders.load_images` at ``size``. ``subgroup``/``task`` ``None``
+    or ``""``: none.
+
+    The files under ``real_path`` and ``real_train_path`` are read for synthetic marks and matched against
+    ``registry`` (``"default"``: the default registry when it exists; ``None``: marks only) before anything is
+    loaded; real images that turn out synthetic are refused with :class:`InputError` unless
+    ``allow_marked_real=True`` (:func:`misyn_lab.provenance.screen.screen_real`).
     """
     from misyn_lab.imagesets.loaders import load_images
     from misyn_lab.provenance.screen import refuse_marked_real, screen_real
     from misyn_lab.synth.registry import make_generator
 
     subgroup = subgroup or None
-    if real_path is None and synthetic_path is not None:
-        raise InputError("a synthetic set needs the real set it imitates", path=str(synthetic_path),
-                         remedy="pass real_path as well")
-    if real_path is not None and not allow_marked_real:
-        refuse_marked_real(screen_real(real_path, registry=registry))
+    if real_path is None and (synthetic_path is not None or real_train_path is not None):
+        what = synthetic_path if synthetic_path is not None else real_train_path
+        raise InputError("a synthetic or training set needs the held-out real set it is compared with",
+                         path=str(what), remedy="pass real_path (the held-out real images) as well")
+    if not allow_marked_real:
+        for folder in (real_path, real_train_path):
+            if folder is not None:
+                refuse_marked_real(screen_real(folder, registry=registry))
     real = teaching_real_set(size=size) if real_path is None else load_images(real_path, size=size)
-    if real.synthetic.any() and not allow_marked_real:
-        raise InputError(f"{int(real.synthetic.sum())} image(s) in the real set are marked synthetic",
-                         path=str(real_path), remedy="give a folder of real images only")
-    if subgroup is not None and subgroup not in real.meta:
-        raise InputError(f"the real set has no column {subgroup!r}", path=str(real_path or "samples"),
-                         remedy=f"choose subgroup from {list(real.meta.columns)}, or None for no subgroup")
-    train, holdout = split_real(real, seed=seed)
+    train_given = None if real_train_path is None else load_images(real_train_path, size=size)
+    for name, imgs, where in (("real", real, real_path), ("training", train_given, real_train_path)):
+        if imgs is not None and imgs.synthetic.any() and not allow_marked_real:
+            raise InputError(f"{int(imgs.synthetic.sum())} image(s) in the {name} set are marked synthetic",
+                             path=str(where), remedy="give a folder of real images only")
+    for imgs, where in ((real, real_path or "samples"), (train_given, real_train_path)):
+        if imgs is not None and subgroup is not None and subgroup not in imgs.meta:
+            raise InputError(f"the real set has no column {subgroup!r}", path=str(where),
+                             remedy=f"choose subgroup from {list(imgs.meta.columns)}, or None for no subgroup")
+    notes = []
+    if real_path is None and task is None:
+        task = STAND_IN_TASK
+        notes.append(f"TSTR task: {task!r}, a stand-in (the bundled images carry no clinical label; a classifier "
+                     "of the imaging plane stands in for a downstream task)")
+    if train_given is not None:
+        train, holdout = train_given, real
+        notes.append(f"real: {len(train)} training images (what the generator saw, {real_train_path}) and "
+                     f"{len(holdout)} held-out images ({real_path})")
+    elif synthetic_path is not None:
+        train, holdout = None, real
+        notes.append(f"real: no training images named, so all {len(real)} real images are treated as held-out "
+                     "(memorisation is checked against all of them)")
+    else:
+        train, holdout = split_real(real, seed=seed)
+        notes.append(f"real: {len(train)} training images (the teaching generator is fitted on these) and "
+                     f"{len(holdout)} held-out images it never sees (seeded split)")
     if synthetic_path is None:
         if generator == "subgroup_skewed" and subgroup is None:
             generator = "pca_gaussian"
-        kwargs: dict[str, Any] = {"column": subgroup} if generator == "subgroup_skewed" else {}
+        kwargs: dict[str, Any] = ({"column": subgroup, "minority_weight": minority_weight}
+                                  if generator == "subgroup_skewed" else {})
         gen = make_generator(generator, **kwargs).fit(train)
         syn = gen.sample(int(n), seed=seed)
         note = f"synthetic: {n} images from the teaching generator {generator!r} fitted on {len(train)} real images"
+        if generator == "subgroup_skewed":
+            note += (f" — a planted flaw, so there is something to find: it under-samples the least frequent "
+                     f"{subgroup!r} value ({getattr(gen, 'minority', '?')!r}, sampling weight {minority_weight:g})")
     else:
         syn = load_images(synthetic_path, size=size)
         syn = syn.with_meta(synthetic=True) if not syn.synthetic.all() else syn
         note = f"synthetic: {len(syn)} images from {synthetic_path}"
-    return Inputs(train=train, holdout=holdout, synthetic=syn, note=note)
+    return Inputs(train=train, holdout=holdout, synthetic=syn, note="\n".join([note, *notes]), task=task or None)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 
@@ -17,7 +19,9 @@ def test_bundled_cases_answer_every_item_with_evidence(name):
     case = load_case(BUNDLED[name])
     ids = list(load_checklist().ids)
     assert [a["item"] for a in case.answers] == ids  # checklist order, every item once
-    assert all(a["evidence"] and a["justification"].strip() for a in case.answers)
+    assert all((a["evidence"] or a.get("context")) and a["justification"].strip() for a in case.answers)
+    # the practice description is ours: context, never evidence
+    assert not [a["item"] for a in case.answers if any(e.startswith("practice:") for e in a["evidence"])]
     assert case.reviewer == "case-study"
     assert all(a["status"] != "unanswered" for a in case.answers)
 
@@ -59,6 +63,55 @@ def test_practice_reads_as_illustration_not_quotation(name):
         assert '"' not in a["justification"] and "'" not in a["justification"].replace("'s ", ""), a["item"]
     assert "illustrative description of this type of practice" in case.practice["summary"]
     assert "not named and not quoted" in practice_html(case)
+
+
+#: Words that state a measured direction or size. A case file must not say them about its results (those sentences
+#: are generated from the numbers); it may use them when naming what a claim says or what a test decides.
+DIRECTION_WORDS = re.compile(r"\b(uneven|improv\w*|gain\w*|harm\w*|hurt\w*|worse|better|help\w*|drop\w*|"
+                             r"increas\w*|decreas\w*|reduc\w*|lower|higher|almost every|much less|differs?)\b", re.I)
+ABOUT_A_CLAIM = re.compile(r"\b(claim\w*|called|whether)\b", re.I)
+
+
+def _prose(data: dict) -> list[tuple[str, str]]:
+    out = [(f"answers {a['item']}", a["justification"]) for a in data["answers"]]
+    out += [(f"gap {g['id']}", f"{g['title']}. {g.get('detail', '')}") for g in data["gaps"]]
+    out += [(f"limitations {k}", t) for k in ("scope", "assumptions") for t in data["limitations"][k]]
+    out += [("intrinsic", t["text"]) for t in data["limitations"]["intrinsic"]]
+    out += [(f"claim {c['id']} note", c.get("note", "")) for c in data["claims"]]
+    return out
+
+
+@pytest.mark.parametrize("name", ["case1", "case2"])
+def test_case_files_state_no_measured_direction_or_size(name):
+    """Sentences that state a direction or a size of a result are generated from the measurements (bottom lines,
+    subgroup sentences, interpretations); the case files themselves stay neutral (e.g. no 'the gain is uneven'
+    where the measurement shows harm)."""
+    data = load_case(BUNDLED[name]).data
+    offending = []
+    for where, text in _prose(data):
+        for sentence in re.split(r"(?<=[.;])\s+", text):
+            if DIRECTION_WORDS.search(sentence) and not ABOUT_A_CLAIM.search(sentence):
+                offending.append((where, sentence))
+    assert offending == []
+
+
+@pytest.mark.parametrize("name", ["case1", "case2"])
+def test_case_files_attribute_to_the_paper_only_what_its_outline_holds(name):
+    text = BUNDLED[name].read_text(encoding="utf-8")
+    assert "as the paper's reviews found" not in text and "paper's reviews found" not in text
+    body = [line for line in text.splitlines() if not line.lstrip().startswith("#")]
+    assert not [line for line in body if re.search(r"\bthe paper\b", line)]  # the reviewed work is "the reviewed work"
+    assert "Attributed to the paper: only what its outline holds" in text
+    assert "Our illustration of this practice type" in load_case(BUNDLED[name]).practice["data"]
+
+
+def test_practice_link_as_evidence_is_refused(write_case):
+    def cite_practice(d):
+        d["answers"][3]["evidence"] = ["practice:disclosed"]
+
+    with pytest.raises(SchemaError, match=r"field answers\[3\]\.evidence: 'practice:disclosed' points at the case's "
+                                         r"own description of the practice, which is context, not evidence"):
+        load_case(write_case(cite_practice))
 
 
 def test_case_rungs_consistent_with_gap_titles():

@@ -75,7 +75,8 @@ def test_near_copies_found_for_copies_not_for_noise():
     images, masks, meta = _toy(n=10)
     exp = S.run_experiment(images, masks, meta, _copies, k=3, n_synthetic=6, seeds=[0], n_test=4)
     res, pairs = S.near_copies(exp, images, meta)
-    assert res.key == "memorisation.copy_rate" and res.value == 1.0 and pairs["is_copy"].all()
+    assert res.key == "memorisation.pixel_copy_rate" and res.value == 1.0 and pairs["is_copy"].all()
+    assert res.split == "training" and res.n == {"synthetic": 6, "holdout": 4, "checks": 1}
 
     def noise(tr_im, tr_mask, n, seed):
         rng = np.random.default_rng(seed)
@@ -94,8 +95,15 @@ def test_bundled_case1_data_and_small_run(tmp_path):
                          audit_dir=str(tmp_path / "audit"), n_boot=200)
     assert len(result.experiment.per_seed()) == 3
     measured = result.measured()
-    assert set(measured) == {"seg.dice_paired", "seg.dice_worst_subgroup", "memorisation.copy_rate",
+    assert set(measured) == {"seg.dice_paired", "seg.dice_worst_subgroup", "memorisation.pixel_copy_rate",
                              "audit.unlabelled_synthetic"}
+    b = result.paired.bootstrap
+    assert result.bottom_line(0.01).startswith(S.dice_bottom_line(b.value, b.ci, 3, mid=0.01,
+                                                                  share_worse=result.share_worse())[:-1])
+    assert set(result.settle_data()) == {"C1", "C4"} and len(result.settle_data()["C1"][0]) == 3
+    tables = result.reporting_tables()
+    assert len(tables["worst_cases"]) == len(result.worst) and set(tables["subgroups"]["column"]) == {
+        "plane", "slice_region"}
     assert result.audit.before["unlabelled_registry_match"] == 3
     assert result.audit.after["unlabelled_registry_match"] == 0 and result.audit.after["labelled_synthetic"] == 3
     ws = result.worst_subgroup()
@@ -106,16 +114,43 @@ def test_bundled_case1_data_and_small_run(tmp_path):
     assert "Most harmed" in measured["seg.dice_worst_subgroup"].interpretation
 
 
-def test_near_copies_keep_warnings_and_holdout_false_alarms():
-    """k=3 training images: the per-seed 'threshold is loose' warning and the pooled holdout false-alarm rate
-    travel into the pooled result (details and interpretation)."""
+def test_near_copies_pool_seeds_with_their_negative_controls():
+    """Copies and out-of-sample false alarms are counted over seeds, each seed against its own training and held-out
+    images; the verdict reads the pooled copy rate against the pooled false-alarm rate."""
     images, masks, meta = _toy(n=10)
     exp = S.run_experiment(images, masks, meta, _copies, k=3, n_synthetic=6, seeds=[0, 1], n_test=4)
     res, _ = S.near_copies(exp, images, meta)
-    assert len(res.details["warnings"]) == 1  # one distinct warning, naming both seeds
-    assert "threshold is loose" in res.details["warnings"][0] and "seed 0, seed 1" in res.details["warnings"][0]
-    fa = res.details["holdout_false_alarm_rate"]
     per = res.details["per_part"]
-    assert set(per) == {"seed 0", "seed 1"}
-    assert fa == pytest.approx(np.mean([p["holdout_false_alarm_rate"] for p in per.values()]))  # 4 held out each
-    assert f"{fa:.0%} of held-out real images" in res.interpretation and "Warnings (1" in res.interpretation
+    assert set(per) == {"seed 0", "seed 1"} and res.n == {"synthetic": 12, "holdout": 8, "checks": 2}
+    assert res.details["copies"] == sum(p["copies"] for p in per.values()) == 12
+    fa = res.details["false_alarm_rate"]
+    assert fa == pytest.approx(np.mean([p["false_alarm_rate"] for p in per.values()]))
+    assert res.details["verdict"] == ("copies" if res.ci[0] > res.details["false_alarm_ci"][1] else "inconclusive")
+
+
+@pytest.mark.parametrize("estimate, ci, mid, expected", [
+    (-0.021, (-0.050, -0.005), 0.01, "made segmentation worse (harm)"),
+    (-0.004, (-0.012, 0.004), 0.01, "made no detectable difference (the CI includes 0)"),
+    (0.004, (0.002, 0.006), 0.01, "gave a gain smaller than the minimal important difference 0.01"),
+    (0.015, (0.005, 0.025), 0.01, "gave a gain that may be smaller than the minimal important difference 0.01"),
+    (0.03, (0.02, 0.04), 0.01, "improved segmentation (gain)"),
+    (0.03, (0.02, 0.04), None, "improved segmentation (gain)"),
+])
+def test_bottom_line_agrees_with_the_sign_and_size_of_the_ci(estimate, ci, mid, expected):
+    line = S.dice_bottom_line(estimate, ci, 20, mid=mid, share_worse=0.75)
+    assert line.startswith(f"Bottom line: adding synthetic pairs {expected}: mean Dice change {estimate:+.3f}")
+    assert f"95% CI [{ci[0]:+.3f}, {ci[1]:+.3f}] over 20 seeds/splits" in line
+    assert line.endswith("75% of held-out images were segmented worse.")
+    words = {"harm": ci[1] < 0, "gain": ci[0] > 0}
+    for word, present in words.items():
+        assert (word in line) == present, (word, line)
+
+
+def test_subgroup_sentence_names_losses_and_gains_by_their_sign():
+    worst = {"column": "plane", "group": "coronal", "mean": 0.83, "min": 0.66, "mean difference": -0.028,
+             "share worse": 0.88}
+    gain = dict(worst, group="axial", **{"mean difference": 0.004, "share worse": 0.3})
+    text = S.subgroup_sentence(worst, worst)
+    assert "brought a mean loss of 0.028 there and made 88% of its images worse" in text
+    assert "Most harmed: plane = coronal (a mean loss of 0.028, 88% of its images worse)" in text
+    assert "a mean gain of 0.004" in S.subgroup_sentence(gain, gain) and "loss" not in S.subgroup_sentence(gain, gain)

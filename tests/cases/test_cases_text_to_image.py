@@ -84,15 +84,52 @@ def test_worst_prompt_coverage_is_not_reported_as_overall_coverage(small_run):
     assert cov.value == min(per_prompt)
 
 
-def test_pooled_copy_rate_keeps_per_prompt_caveats(small_run):
-    res = small_run.measured()["memorisation.copy_rate"]
+def test_pooled_copy_check_keeps_every_prompt_and_its_negative_control(small_run):
+    res = small_run.measured()["memorisation.pixel_copy_rate"]
     per = res.details["per_part"]
-    assert set(per) == set(small_run.memorisation)
+    assert set(per) == set(small_run.memorisation) and res.details["verdict"] in ("copies", "inconclusive")
+    table = small_run.table.set_index("prompt")
     for prompt, part in per.items():
-        assert part["warnings"] == small_run.memorisation[prompt].warnings
-    assert any("threshold is loose" in w for w in res.details["warnings"])  # <= 20 training images per prompt
-    if res.details["holdout_false_alarm_rate"] is not None:
-        assert "of held-out real images" in res.interpretation
+        assert part["n_negative_control"] == table.loc[prompt, "n_holdout"] >= 2
+        assert part["copy_rate"] == table.loc[prompt, "copy rate"]
+    assert res.n["synthetic"] == 8 * len(per) and "real images the generator never saw" in res.interpretation
+
+
+def test_small_n_per_prompt_metrics_carry_n_and_a_caveat(small_run):
+    table = small_run.table.set_index("prompt")
+    for prompt, row in table.iterrows():
+        assert row["caveat"] == T.per_prompt_caveat(int(row["n_holdout"]))
+        if row["n_holdout"] < 4:
+            assert np.isnan(row["coverage"]) and "not computed" in row["caveat"]
+        elif row["n_holdout"] < T.SMALL_N:
+            assert "are rough" in row["caveat"]
+    cov = small_run.measured()["t2i.coverage_min_prompt"]
+    assert cov.split == "held-out" and cov.n["real"] == min(
+        r["n_holdout"] for r in cov.details["per_prompt"] if r["coverage"] == cov.value)
+    assert f"prompts have fewer than {T.SMALL_N} held-out images" in cov.interpretation
+
+
+@pytest.mark.parametrize("mean, ceiling, expected", [
+    (0.5, 0.95, "which falls short of the 95% at which they recognise held-out real images"),
+    (0.9, 0.95, "slightly below the 95% at which they recognise held-out real images"),
+    (0.97, 0.95, "as often as they recognise held-out real images (95%)"),
+])
+def test_bottom_line_agrees_with_the_measured_fidelity(mean, ceiling, expected):
+    line = T.fidelity_bottom_line(mean, ceiling, "p", 0.2, n_prompts=8, n_unseen=1, copy_verdict="inconclusive",
+                                  copy_rate=0.0)
+    assert line == (f"Bottom line: classifiers trained on real images recognise the requested attributes in "
+                    f"{mean:.0%} of generated images, {expected}; worst prompt 'p' at 20%; 1 of 8 prompts asked for a "
+                    "combination never observed and still produced images; copies of training images: not shown "
+                    "beyond the false-alarm rate (inconclusive).")
+    copies = T.fidelity_bottom_line(mean, ceiling, "p", 0.2, n_prompts=8, n_unseen=1, copy_verdict="copies",
+                                    copy_rate=0.4)
+    assert copies.endswith("; 40% of the checked images are copies of training images in pixel space.")
+
+
+def test_bottom_line_of_a_run_uses_its_numbers(small_run):
+    line = T.bottom_line(small_run)
+    fid = small_run.fidelity.drop(columns=["prompt"]).to_numpy(dtype=float)
+    assert f"in {np.nanmean(fid):.0%} of generated images" in line and "1 of 4 prompts" in line
 
 
 def test_prompt_without_attribute_is_refused(small_run):

@@ -33,7 +33,8 @@ def test_claims_check_text(claims_file, capsys):
     assert main(["claims", "check", str(claims_file)]) == 0
     out = capsys.readouterr().out
     assert "C1: UNTESTED" in out and "[R2]" in out and "C2: SUPPORTED" in out
-    assert "Summary: 1 supported, 0 not_supported, 1 untested, 0 overclaimed" in out
+    assert "Summary: 1 supported, 0 overclaimed, 1 untested, 0 not_supported, 0 contradicted" in out
+    assert "    direction: increase (inferred from 'Improves'); decided by: p = 0.00100 <= alpha" in out
 
 
 def test_claims_check_strict_and_json(claims_file, capsys):
@@ -42,6 +43,8 @@ def test_claims_check_strict_and_json(claims_file, capsys):
     assert main(["claims", "check", str(claims_file), "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert [d["status"] for d in data] == ["untested", "supported"] and data[0]["rules"] == ["R2", "R4"]
+    assert [d["claim_id"] for d in data] == ["C1", "C2"] and data[0]["direction"] == "increase"
+    assert data[0]["decided_by"].startswith("[R2] ") and data[0]["claim"]["text"].startswith("Synthetic")
 
 
 def test_claims_check_review_file(review, tmp_path, capsys):

@@ -73,3 +73,41 @@ def test_takeaway_texts():
     data = ladder.LadderData.from_dict({"counts": {2: 1}, "claims": [{"claim_id": "A", "claimed_rung": 2,
                                                                      "evidence_rung": 2}]})
     assert takeaway(data) == "Evidence stops at rung 2 (expert readers); every claim stays within the rung of its evidence."
+
+
+def test_ladder_colours_and_counts_come_from_the_claim_verdicts(review):
+    """The figure colours each claim by the verdict the claim table shows, and its takeaway counts the same
+    statuses; a claim within its evidence can still be red when its numbers contradict it."""
+    from matplotlib.colors import to_hex
+
+    from misyn_lab.viz.html import STATUS_CLASS
+    from misyn_lab.viz.ladder import CLASS_COLOURS, status_counts
+
+    e1 = review.add_evidence(MetricResult("prdc.precision", 0.7, {"real": 10}), rung=1)
+    harm = cl.Claim(id="H1", text="Synthetic pairs improve Dice", evidence_ids=(e1,), worst_cases_reported=True,
+                    test=cl.TestReport(name="Wilcoxon", n=40, ci=(-0.06, -0.04), p_value=1e-6))
+    good = cl.Claim(id="G1", text="Synthetic pairs improve Dice", evidence_ids=(e1,), worst_cases_reported=True,
+                    test=cl.TestReport(name="Wilcoxon", n=40, ci=(0.02, 0.04), p_value=1e-6))
+    clinical = cl.Claim(id="K1", text="helps patients", kind="clinical", evidence_ids=(e1,), subgroups_reported=True)
+    claims = [harm, good, clinical]
+    cl.save_claims(review, claims, verdicts=cl.check_claims(claims, review))
+    stored = cl.stored_verdicts(review)
+    assert {k: v["status"] for k, v in stored.items()} == {"H1": "contradicted", "G1": "supported",
+                                                          "K1": "overclaimed"}
+    data = ladder.ladder_data(review)
+    assert [(c.claim_id, c.status, c.beyond) for c in data.claims] == [
+        ("H1", "contradicted", False), ("G1", "supported", False), ("K1", "overclaimed", True)]
+    assert status_counts(data) == {"contradicted": 1, "overclaimed": 1, "supported": 1}
+    assert takeaway(data) == ("Evidence stops at rung 1 (model space (metrics on held-out data)); verdicts of the "
+                              "3 claim(s): 1 contradicted, 1 overclaimed, 1 supported; 1 of 3 claim(s) reach beyond "
+                              "the rung of their evidence (K1).")
+    fig = ladder_figure(review)
+    squares = [line for line in fig.axes[1].lines if line.get_marker() == "s" and len(line.get_xdata())]
+    colours = {int(line.get_xdata()[0]): to_hex(line.get_color()) for line in squares}
+    assert colours == {0: CLASS_COLOURS[STATUS_CLASS["contradicted"]], 1: CLASS_COLOURS[STATUS_CLASS["supported"]],
+                       2: CLASS_COLOURS[STATUS_CLASS["overclaimed"]]}
+    plt.close(fig)
+    # a measured verdict (the case studies' re-check) takes precedence over the verdict as reported
+    review.update_record("claims", "G1", measured_verdict={"claim_id": "G1", "status": "not_supported"})
+    assert cl.stored_verdicts(review)["G1"]["status"] == "not_supported"
+    assert status_counts(ladder.ladder_data(review)) == {"contradicted": 1, "not_supported": 1, "overclaimed": 1}

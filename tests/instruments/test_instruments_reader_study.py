@@ -142,3 +142,49 @@ def test_widget_live_session_and_reveal(monkeypatch, tile_sets, review, tmp_path
         pixels = np.asarray(Image.open(io.BytesIO(cell.children[0].value)))
         assert (tuple(pixels[0, 0]) == (200, 30, 30)) == (truth[tile.id] == "synthetic")
     assert len(Review.load(path).records("reader_answers")) == 4
+
+
+def _two_readers(correct_1: int, correct_2: int, n: int = 20) -> list[dict]:
+    """Answer records of two readers over ``n`` tiles: reader 1 right on its first ``correct_1`` tiles, reader 2 on
+    its last ``correct_2``."""
+    recs = []
+    for j in range(n):
+        truth = "real" if j % 2 else "synthetic"
+        other = "synthetic" if truth == "real" else "real"
+        recs.append({"reader": "r1", "tile_id": f"T{j:02d}", "answer": truth if j < correct_1 else other,
+                     "truth": truth, "confidence": 2})
+        recs.append({"reader": "r2", "tile_id": f"T{j:02d}", "answer": truth if j >= n - correct_2 else other,
+                     "truth": truth, "confidence": 4})
+    return recs
+
+
+def test_two_readers_one_guessing_is_not_called_better_than_chance():
+    """The issue's pattern: 2 readers x 20 tiles, one near chance; pooled as 40 independent answers the binomial
+    p is 0.017, but the analysis that resamples readers and tiles does not show that readers can tell."""
+    res = rs.results_from_records(_two_readers(12, 16))
+    assert res.pooled.p_value == pytest.approx(0.0166, abs=1e-4) and res.pooled.accuracy == 0.7
+    c = res.clustered
+    assert (c.n_readers, c.n_tiles, c.n_answers, c.accuracy) == (2, 20, 40, 0.7)
+    assert c.ci == pytest.approx((0.45, 0.9), abs=0.011) and c.reading() == "not shown"
+    assert res.per_reader["r1"].p_value == pytest.approx(0.503, abs=1e-3)
+    assert res.per_reader["r2"].p_value == pytest.approx(0.0118, abs=1e-4)
+    text = res.interpretation()
+    assert "not shown at this size" in text and "pseudo-replication: not the result" in text
+    assert "could tell" not in text
+    m = res.to_metric_result()
+    assert m.ci == c.ci and m.p_value is None and m.details["pooled_as_if_independent"]["p_value"] == res.pooled.p_value
+
+
+def test_reader_study_as_a_claim_test_pooled_is_untested_clustered_is_judged_by_its_ci():
+    from misyn_lab.instruments import claims as cl
+
+    res = rs.results_from_records(_two_readers(12, 16))
+    base = dict(id="R1", text="Readers tell synthetic from real better than chance", result_reported=True,
+                worst_cases_reported=True, claimed_rung=2, evidence_rung=2)
+    pooled = cl.check_claim(cl.Claim.from_dict({**base, "test": res.test_report(pooled=True)}))
+    assert pooled.status == "untested" and pooled.rules == ("R23",)
+    clustered = cl.check_claim(cl.Claim.from_dict({**base, "test": res.test_report()}))
+    assert clustered.status == "not_supported" and clustered.rules == ("R9", "R13")  # CI 45%-90% includes 0.5
+    both_good = rs.results_from_records(_two_readers(18, 19))
+    assert both_good.clustered.reading() == "better than chance"
+    assert cl.check_claim(cl.Claim.from_dict({**base, "test": both_good.test_report()})).status == "supported"

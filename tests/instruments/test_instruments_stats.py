@@ -104,18 +104,52 @@ def test_power_at_zero_effect_is_alpha():
     assert stats.required_n(0.0) is None
 
 
-def test_power_note_small_n_sentence():
+def test_power_note_uses_the_planned_effect_never_the_observed_one():
     rng = np.random.default_rng(0)
     a = rng.normal(0.8, 0.05, 10)
     b = a + rng.normal(0.01, 0.03, 10)
-    res = stats.power_note(a, b)
-    d_z = stats.effect_size_paired(a, b).value
-    assert res.value == pytest.approx(stats.t_test_power(d_z, 10))
-    assert res.details["required_n"] == stats.required_n(d_z)
-    assert res.interpretation.startswith("Only 10 pairs")
-    assert "preliminary" in res.interpretation
-    big = stats.power_note(np.tile(a, 3), np.tile(b, 3))
+    sd = float(np.std(b - a, ddof=1))
+    res = stats.power_note(a, b, mid=0.02)
+    assert res.details["d_planned"] == pytest.approx(0.02 / sd)
+    assert res.value == pytest.approx(stats.t_test_power(0.02 / sd, 10))
+    assert res.details["required_n"] == stats.required_n(0.02 / sd)
+    assert res.interpretation.startswith("Only 10 pairs: a paired t-test has")
+    assert "planned minimal important difference 0.02" in res.interpretation and "preliminary" in res.interpretation
+    # shifting b changes the observed effect, not the power at the planned one
+    shifted = stats.power_note(a, b + 0.05, mid=0.02)
+    assert shifted.value == pytest.approx(res.value)
+    big = stats.power_note(np.tile(a, 3), np.tile(b, 3), mid=0.02)
     assert big.interpretation.startswith("With 30 pairs")
+    none = stats.power_note(a, b)
+    assert np.isnan(none.value) and none.details["required_n"] is None
+    assert none.interpretation.startswith("No planned effect (minimal important difference) was given")
+    with pytest.raises(InputError, match="mid must be a positive number, got -0.1"):
+        stats.power_note(a, b, mid=-0.1)
+
+
+def test_tost_paired_against_statsmodels_values(paired_dice):
+    a, b = paired_dice
+    wide = stats.tost_paired(a, b, margin=0.1)
+    narrow = stats.tost_paired(a, b, margin=0.01)
+    assert wide.value == pytest.approx(float(np.mean(b - a)))
+    assert wide.p_value < 0.001 and narrow.p_value > 0.5  # the +0.03 shift is within 0.1, not within 0.01
+    from statsmodels.stats.weightstats import ttost_paired
+
+    assert wide.p_value == pytest.approx(ttost_paired(b, a, -0.1, 0.1)[0])
+    with pytest.raises(InputError, match="the equivalence margin must be a positive number"):
+        stats.tost_paired(a, b, 0)
+
+
+def test_permutation_p_at_its_floor_prints_as_a_bound():
+    a = np.zeros(30)
+    b = np.linspace(0.5, 1.0, 30)
+    res = stats.paired_permutation_test(a, b, n_resamples=199, seed=0)
+    floor = "p ≤ 0.0100 (the smallest value 199 permutations can give)"  # two-sided: the floor is 2/(B+1)
+    assert res.p_value == pytest.approx(2 / 200) and res.p_text == floor
+    assert res.interpretation.endswith(f"over 30 pairs: {floor}.")
+    one = stats.paired_permutation_test(a, b, n_resamples=199, seed=0, alternative="greater")
+    assert one.p_value == pytest.approx(1 / 200)
+    assert one.p_text == "p ≤ 0.00500 (the smallest value 199 permutations can give)"
 
 
 @pytest.mark.parametrize("a, b, message", [

@@ -52,16 +52,48 @@ def test_default_report_runs_both_case_notebooks(default_report):
                         "Limitations (three aspects)", "Reviewer disagreements", "Stakeholder questions",
                         "Provenance of data and generators", "Reformulation"):
             assert f"<h3>{heading}</h3>" in sec, (name, heading)
-        assert re.search(r'<span class="status (ok|warn|bad|na)">(supported|untested|overclaimed|not_supported)</span>',
-                         sec)
+        assert re.search(r'<span class="status (ok|warn|bad|na)">(supported|untested|overclaimed|not_supported|'
+                         r'contradicted)</span>', sec)
     c1 = sections["case-case1-segmentation"]
     assert "paired.wilcoxon" in c1 and "paired.permutation" in c1 and "paired.cohens_dz" in c1
     assert "Wilcoxon signed-rank" in c1  # the test we ran, in the claim table
     assert "<td>G2</td>" in c1 and "<td>EV-3</td>" in c1 and "Worst subgroup with synthetic pairs" in c1
+    assert "Bottom line: adding synthetic pairs" in c1
     assert c1.count("<img") >= 6  # pairs, paired Dice, subgroups, worst cases, near-copies, ladder (x2)
     c2 = sections["case-case2-text-to-image"]
     assert "NOT understood" in c2 and "glioblastoma" in c2 and "conditions_observed=False" in c2
     assert c2.count("<img") >= 5
+
+
+@pytest.mark.slow
+def test_default_report_writes_results_json(default_report):
+    """results.json beside report.html: every measured result with key, value, CI, n and split, the claims with the
+    verdicts the claim table shows, the checklist status and the generated bottom line of each case."""
+    import json
+
+    result, doc = default_report
+    data = json.loads(result.results_path.read_text(encoding="utf-8"))
+    assert result.results_path == result.html_path.with_name("results.json")
+    assert data["schema"] == "misyn-lab.results/1" and data["seed"] == 0
+    sections = {s["id"]: s for s in data["sections"]}
+    assert set(sections) == {"case1_segmentation", "case2_text_to_image"}
+    c1 = sections["case1_segmentation"]
+    keys = {r["key"] for r in c1["results"]}
+    assert {"paired.mean_difference", "paired.wilcoxon", "seg.dice_worst_subgroup", "memorisation.pixel_copy_rate",
+            "reporting.worst_cases"} <= keys
+    for r in c1["results"]:
+        assert set(r) >= {"key", "value", "ci", "n", "split", "p", "interpretation"}
+    copies = next(r for r in c1["results"] if r["key"] == "memorisation.pixel_copy_rate")
+    assert copies["split"] == "training" and copies["ci"][0] <= copies["value"] <= copies["ci"][1]
+    claims = {c["claim_id"]: c for c in c1["claims"]}
+    mean = next(r for r in c1["results"] if r["key"] == "paired.mean_difference")
+    assert claims["C1"]["status"] == ("contradicted" if mean["ci"][1] < 0 else claims["C1"]["status"])
+    assert claims["C1"]["reported_status"] == "untested" and claims["C1"]["direction"] == "increase"
+    # the report's claim table shows the same statuses as results.json
+    sec = _case_sections(doc)["case-case1-segmentation"]
+    assert all(f">{c['status']}</span>" in sec for c in c1["claims"])
+    assert c1["bottom_line"].startswith("Bottom line: adding synthetic pairs") and c1["bottom_line"] in sec
+    assert sum(c1["checklist"]["counts"]["total"].values()) == 45 and "EV-3" in c1["checklist"]["open_items"]
 
 
 @pytest.mark.slow
@@ -79,6 +111,12 @@ def test_case_notebook_deterministic_for_fixed_seed(default_report, tmp_path):
     sec_a = _case_sections(doc)["case-case2-text-to-image"]
     sec_b = _case_sections(again.html_path.read_text(encoding="utf-8"))["case-case2-text-to-image"]
     assert sec_a == sec_b
+    import json
+
+    first = json.loads(default_report[0].results_path.read_text(encoding="utf-8"))
+    second = json.loads(again.results_path.read_text(encoding="utf-8"))
+    pick = [s for s in first["sections"] if s["id"] == "case2_text_to_image"]
+    assert pick == second["sections"]  # results.json is deterministic for a seed
 
 
 @pytest.mark.slow
@@ -94,6 +132,38 @@ def test_report_on_user_folder_pair(tmp_path):
     doc = result.html_path.read_text(encoding="utf-8")
     assert 'id="evaluation"' in doc and str(real) in doc and doc.count("<img") >= 2
     assert external_references(doc) == []
+    # no training images named: every real image is held-out, and the report and results.json say so
+    assert "No training images were named (--real-train): every real image is treated as held-out" in doc
+    assert "no training set named: all 12 real images are treated as held-out" in doc
+    import json
+
+    data = json.loads(result.results_path.read_text(encoding="utf-8"))
+    [evaluation] = data["sections"]
+    rows = {r["key"]: r for r in evaluation["results"]}
+    assert rows["prdc.coverage"]["split"] == "all real (no training set named)"
+    assert rows["prdc.coverage"]["n"] == {"real": 12, "synthetic": 12}
+    assert rows["memorisation.pixel_copy_rate"]["split"] == "all real (no training set named)"
+
+
+@pytest.mark.slow
+def test_report_with_named_training_images_measures_against_the_held_out_split(tmp_path):
+    """--real-train names what the generator saw: fidelity against the --real (held-out) images and their n,
+    memorisation against the training images."""
+    rng = np.random.default_rng(1)
+    real, train, syn = tmp_path / "held", tmp_path / "train", tmp_path / "syn"
+    for folder, n in ((real, 10), (train, 14), (syn, 12)):
+        folder.mkdir()
+        for i in range(n):
+            Image.fromarray((rng.random((40, 40)) * 255).astype(np.uint8)).save(folder / f"{folder.name}{i}.png")
+    result = build_report(real=real, real_train=train, synthetic=syn, out=tmp_path / "rep", quick=True,
+                          progress=False, log=lambda m: None)
+    doc = result.html_path.read_text(encoding="utf-8")
+    assert "against the 10 held-out real images the generator never saw" in doc and str(train) in doc
+    import json
+
+    rows = {r["key"]: r for r in json.loads(result.results_path.read_text(encoding="utf-8"))["sections"][0]["results"]}
+    assert (rows["prdc.coverage"]["split"], rows["prdc.coverage"]["n"]["real"]) == ("held-out", 10)
+    assert (rows["memorisation.copy_rate"]["split"], rows["memorisation.copy_rate"]["n"]["real"]) == ("training", 14)
 
 
 def _no_notebook_case(tmp_path):
@@ -127,6 +197,10 @@ def test_missing_folder_is_one_line(tmp_path, capsys):
     assert "real folder not found" in err and "Traceback" not in err
     assert main(["report", "--synthetic", str(tmp_path)]) == 2
     assert "--synthetic needs --real" in capsys.readouterr().err
+    assert main(["report", "--real-train", str(tmp_path)]) == 2
+    assert "--real-train needs --real (the held-out real images)" in capsys.readouterr().err
+    assert main(["report", "--real", str(tmp_path), "--real-train", str(tmp_path / "nope")]) == 2
+    assert "real training folder not found" in capsys.readouterr().err
 
 
 def test_failing_notebook_exit_code_and_kept_path(tmp_path, capsys, monkeypatch):
