@@ -66,7 +66,7 @@ def test_unusable_files_are_refused_by_name_and_the_rest_collected(class_dir, tm
     assert refused["twin-a.yaml"] == ("reviewer name 'student' also answers in twin-b.yaml; each student needs "
                                       "their own name (the notebooks' `reviewer` parameter)")
     assert refused["twin-b.yaml"].startswith("reviewer name 'student' also answers in twin-a.yaml;")
-    assert refused["notes.yaml"].startswith("not a misyn-lab review (kind is None")
+    assert refused["notes.yaml"].startswith("unknown top-level key(s) ['just'] in review file")
     assert "line" in refused["broken.yaml"]
     assert ("essay.pdf", "not a review file (expected .yaml, .yml or .json)") in collected.ignored
     assert ("extra", "a folder (only files directly in the class folder are read)") in collected.ignored

@@ -90,7 +90,7 @@ def _evaluation_notebook(folder: Path, *, declares_allow: bool) -> None:
     call = ("from misyn_lab import workbook\n"
             "data = workbook.load_inputs(real_path, synthetic_path, seed=seed, subgroup=subgroup"
             + (", allow_marked_real=allow_marked_real" if declares_allow else "") + ")\n"
-            "print(len(data.train) + len(data.holdout), 'real images loaded')")
+            "print(len(data.holdout) + (0 if data.train is None else len(data.train)), 'real images loaded')")
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell(params)
     cell.metadata["tags"] = ["parameters"]
