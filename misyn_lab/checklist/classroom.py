@@ -53,19 +53,21 @@ class ClassCollection:
         return lines
 
 
-def collect_class(folder: str | Path, *, exclude: tuple[str | Path, ...] = ()) -> ClassCollection:
-    """Read every review file directly in ``folder`` and merge the usable ones (see the module doc).
+def read_review_files(folder: str | Path, *, exclude: tuple[str | Path, ...] = ()
+                      ) -> tuple[list[tuple[Path, Review]], list[tuple[str, str]], list[tuple[str, str]]]:
+    """The review files directly in a class folder: ``(loaded, refused, ignored)``.
 
-    ``exclude`` names files to leave out (e.g. the class file being written into the same folder). Raises
-    :class:`InputError` when the folder is missing or no file can be used; otherwise the refused files are
-    listed in the result, never skipped silently.
+    ``loaded`` holds ``(path, review)`` in file-name order; ``refused`` names review files that cannot be used
+    (unreadable, or a class file collected earlier) with the reason; ``ignored`` names what is not a review file
+    by its name (folders, other suffixes, ``.lock`` files). Hidden files and ``exclude`` are skipped. Raises
+    :class:`InputError` when the folder is missing.
     """
     root = Path(folder)
     if not root.is_dir():
         raise InputError("class folder not found", path=root,
                          remedy="pass the folder holding one review file per student")
     skip = {Path(p).resolve() for p in exclude}
-    loaded: list[tuple[Path, Review, list[str]]] = []
+    loaded: list[tuple[Path, Review]] = []
     refused: list[tuple[str, str]] = []
     ignored: list[tuple[str, str]] = []
     for path in sorted(root.iterdir(), key=lambda p: p.name):
@@ -87,6 +89,21 @@ def collect_class(folder: str | Path, *, exclude: tuple[str | Path, ...] = ()) -
         if CLASS_KEY in review.extra:
             refused.append((path.name, "a class file (collected earlier), not a student's review"))
             continue
+        loaded.append((path, review))
+    return loaded, refused, ignored
+
+
+def collect_class(folder: str | Path, *, exclude: tuple[str | Path, ...] = ()) -> ClassCollection:
+    """Read every review file directly in ``folder`` and merge the usable ones (see the module doc).
+
+    ``exclude`` names files to leave out (e.g. the class file being written into the same folder). Raises
+    :class:`InputError` when the folder is missing or no file can be used; otherwise the refused files are
+    listed in the result, never skipped silently.
+    """
+    root = Path(folder)
+    files, refused, ignored = read_review_files(root, exclude=exclude)
+    loaded: list[tuple[Path, Review, list[str]]] = []
+    for path, review in files:
         names = answering_reviewers(review)
         if not names:
             refused.append((path.name, "no answers in it"))
@@ -127,4 +144,5 @@ def class_record(review: Review) -> dict[str, Any]:
     return dict(record) if isinstance(record, dict) else {}
 
 
-__all__ = ["CLASS_KEY", "REVIEW_SUFFIXES", "ClassCollection", "class_record", "collect_class"]
+__all__ = ["CLASS_KEY", "REVIEW_SUFFIXES", "ClassCollection", "class_record", "collect_class",
+           "read_review_files"]
