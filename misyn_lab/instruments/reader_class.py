@@ -10,10 +10,9 @@ independent. :func:`analyse_class` gives:
 
   - the mean accuracy with the two-way cluster (pigeonhole) bootstrap CI over readers and tiles
     (:func:`~misyn_lab.instruments.reader_study.two_way_bootstrap`); this is the result stored as evidence;
-  - a logistic model with crossed random effects for readers and tiles (:func:`crossed_model`,
-    ``statsmodels.genmod.bayes_mixed_glm.BinomialBayesMixedGLM`` fitted by variational Bayes): the accuracy of a
-    typical reader on a typical tile with an approximate 95 % posterior interval, and how much readers and tiles
-    differ (standard deviations on the logit scale);
+  - a linear mixed model with crossed random intercepts for readers and tiles (:func:`crossed_model`,
+    ``statsmodels`` ``MixedLM``, the variance-components design of multi-reader multi-case analyses): the mean
+    accuracy with a CI that carries both variances, and how much readers and tiles vary;
 
   the pooled binomial of all answers "as if independent" is kept only to show pseudo-replication;
 * **per tile**: how many readers each tile fooled, with a Wilson CI of that share (:func:`tile_table`): the
@@ -32,7 +31,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import pandas as pd
-from scipy import special, stats
+from scipy import stats
 
 from misyn_lab.errors import InputError
 from misyn_lab.instruments.reader_study import (ANSWERS, N_BOOT, RUNG, Accuracy, ReaderStudyResults,
@@ -88,49 +87,39 @@ def check_against_study(records: list[dict], study: Any) -> None:
 
 @dataclass(frozen=True)
 class CrossedModel:
-    """Logistic model of correctness with crossed random intercepts for readers and tiles (statsmodels
-    ``BinomialBayesMixedGLM``, variational Bayes). Intervals are approximate posterior intervals."""
+    """Linear mixed model of correctness (0/1) with crossed random intercepts for readers and tiles
+    (``statsmodels`` ``MixedLM``, REML), the variance-components design of multi-reader multi-case analyses:
+    the mean accuracy with a Wald CI that carries both the reader and the tile variance, and the standard
+    deviations of reader and tile accuracies around it."""
 
     accuracy: float
     ci: tuple[float, float]
-    intercept: float
-    intercept_sd: float
+    se: float
     reader_sd: float
-    reader_sd_ci: tuple[float, float]
     tile_sd: float
-    tile_sd_ci: tuple[float, float]
+    residual_sd: float
     n_readers: int
     n_tiles: int
     n_answers: int
     ci_level: float
+    converged: bool
     warnings: tuple[str, ...] = ()
 
     def reading(self) -> str:
-        """``"better than chance"`` / ``"worse than chance"`` / ``"not shown"`` (interval includes 0.5)."""
+        """``"better than chance"`` / ``"worse than chance"`` / ``"not shown"`` (CI includes 0.5)."""
         if self.ci[0] > 0.5:
             return "better than chance"
         if self.ci[1] < 0.5:
             return "worse than chance"
         return "not shown"
 
-    def spread(self) -> str:
-        """Which varies more, readers or tiles, read from the two SD intervals (``"cannot be told apart"`` when
-        they overlap)."""
-        if self.tile_sd_ci[0] > self.reader_sd_ci[1]:
-            return "tiles differ more than readers"
-        if self.reader_sd_ci[0] > self.tile_sd_ci[1]:
-            return "readers differ more than tiles"
-        return "how much readers and how much tiles differ cannot be told apart at this size"
-
     def to_dict(self) -> dict:
-        return {"accuracy": self.accuracy, "ci": list(self.ci), "intercept_logit": self.intercept,
-                "intercept_sd": self.intercept_sd, "reader_sd_logit": self.reader_sd,
-                "reader_sd_ci": list(self.reader_sd_ci), "tile_sd_logit": self.tile_sd,
-                "tile_sd_ci": list(self.tile_sd_ci), "n_readers": self.n_readers, "n_tiles": self.n_tiles,
-                "n_answers": self.n_answers, "ci_level": self.ci_level, "reading": self.reading(),
-                "warnings": list(self.warnings),
-                "method": "logistic GLMM, crossed random intercepts for readers and tiles "
-                          "(statsmodels BinomialBayesMixedGLM.fit_vb, approximate posterior intervals)"}
+        return {"accuracy": self.accuracy, "ci": list(self.ci), "se": self.se, "reader_sd": self.reader_sd,
+                "tile_sd": self.tile_sd, "residual_sd": self.residual_sd, "n_readers": self.n_readers,
+                "n_tiles": self.n_tiles, "n_answers": self.n_answers, "ci_level": self.ci_level,
+                "converged": self.converged, "reading": self.reading(), "warnings": list(self.warnings),
+                "method": "linear mixed model of correctness, crossed random intercepts for readers and tiles "
+                          "(statsmodels MixedLM, REML), Wald CI"}
 
 
 def answers_frame(records: list[dict]) -> pd.DataFrame:
@@ -143,37 +132,33 @@ def answers_frame(records: list[dict]) -> pd.DataFrame:
 
 
 def crossed_model(records: list[dict], *, ci_level: float = 0.95) -> CrossedModel:
-    """Fit ``logit P(correct) = b0 + u_reader + v_tile`` with independent normal random intercepts.
+    """Fit ``correct = mu + u_reader + v_tile + e`` with independent normal random intercepts (REML).
 
-    ``accuracy = expit(b0)`` is the accuracy of a typical reader on a typical tile (not the mean accuracy);
-    ``reader_sd`` and ``tile_sd`` are the random-intercept standard deviations on the logit scale. Needs at
-    least two readers and two tiles (:class:`InputError` otherwise).
+    ``mu`` is the mean accuracy; its standard error carries the reader and tile variances, as the two-way
+    bootstrap does. A linear model of a 0/1 outcome, chosen over a logistic GLMM because statsmodels fits crossed
+    random effects in a GLMM only by mean-field variational Bayes (``BinomialBayesMixedGLM``), whose interval for
+    the intercept leaves out its dependence on the random effects and came out narrower than the two-way bootstrap
+    on the same answers. Optimisers are tried in turn (L-BFGS, Powell, Nelder-Mead); a fit that does not converge
+    is returned with ``converged=False`` and its warnings. Needs at least two readers and two tiles.
     """
-    from statsmodels.genmod.bayes_mixed_glm import BinomialBayesMixedGLM
+    import statsmodels.api as sm
 
-    df = answers_frame(records)
+    df = answers_frame(records).assign(all=1)
     n_readers, n_tiles = df["reader"].nunique(), df["tile_id"].nunique()
     if n_readers < 2 or n_tiles < 2:
         raise InputError(f"a crossed model needs at least 2 readers and 2 tiles, got {n_readers} and {n_tiles}",
                          path="reader_answers", remedy="collect the answers of more readers")
-    model = BinomialBayesMixedGLM.from_formula(
-        "correct ~ 1", {"reader": "0 + C(reader)", "tile": "0 + C(tile_id)"}, df)
+    model = sm.MixedLM.from_formula("correct ~ 1", groups="all", re_formula="0", data=df,
+                                    vc_formula={"reader": "0 + C(reader)", "tile": "0 + C(tile_id)"})
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fit = model.fit_vb()
-    z = float(stats.norm.ppf(0.5 + ci_level / 2))
-    b0, sd0 = float(fit.fe_mean[0]), float(fit.fe_sd[0])
-    where = {name: i for i, name in enumerate(model.vcp_names)}
-
-    def sd_of(name: str) -> tuple[float, tuple[float, float]]:
-        m, s = float(fit.vcp_mean[where[name]]), float(fit.vcp_sd[where[name]])
-        return math.exp(m), (math.exp(m - z * s), math.exp(m + z * s))
-
-    r_sd, r_ci = sd_of("reader")
-    t_sd, t_ci = sd_of("tile")
-    ci = (float(special.expit(b0 - z * sd0)), float(special.expit(b0 + z * sd0)))
-    return CrossedModel(float(special.expit(b0)), ci, b0, sd0, r_sd, r_ci, t_sd, t_ci, int(n_readers), int(n_tiles),
-                        len(df), float(ci_level), tuple(str(w.message) for w in caught))
+        fit = model.fit(reml=True, method=["lbfgs", "powell", "nm"])
+    low, high = (float(v) for v in fit.conf_int(alpha=1 - ci_level).loc["Intercept"])
+    vc = dict(zip(model.exog_vc.names, (float(v) for v in fit.vcomp)))
+    return CrossedModel(float(fit.fe_params["Intercept"]), (low, high), float(fit.bse_fe["Intercept"]),
+                        math.sqrt(max(vc["reader"], 0.0)), math.sqrt(max(vc["tile"], 0.0)),
+                        math.sqrt(float(fit.scale)), int(n_readers), int(n_tiles), len(df), float(ci_level),
+                        bool(fit.converged), tuple(dict.fromkeys(str(w.message) for w in caught)))
 
 
 def tile_table(records: list[dict], *, ci_level: float = 0.95) -> pd.DataFrame:
@@ -231,7 +216,7 @@ class ClassReaderResults:
         rows = [{"analysis": "two-way cluster bootstrap over readers and tiles (the result)",
                  "accuracy": c.accuracy, "ci_low": c.ci[0], "ci_high": c.ci[1], "reading": c.reading()}]
         if m is not None:
-            rows.append({"analysis": "crossed random-effects logistic model (typical reader, typical tile)",
+            rows.append({"analysis": "linear mixed model, crossed random effects for readers and tiles",
                          "accuracy": m.accuracy, "ci_low": m.ci[0], "ci_high": m.ci[1], "reading": m.reading()})
         rows.append({"analysis": "binomial of pooled answers as if independent (pseudo-replication, not the result)",
                      "accuracy": p.accuracy, "ci_low": p.ci[0], "ci_high": p.ci[1],
@@ -271,11 +256,11 @@ class ClassReaderResults:
             return self._say(f"no crossed model: {self.model_note}")
         verdict = {"better than chance": "better than chance", "worse than chance": "worse than chance",
                    "not shown": "not shown to differ from chance"}[m.reading()]
-        return self._say(f"a logistic model with crossed random effects for readers and tiles puts a typical "
-                         f"reader on a typical tile at {_pct(m.accuracy)} ({m.ci_level:.0%} interval {_pct(m.ci[0])}–"
-                         f"{_pct(m.ci[1])}, {verdict}); spread between readers SD {m.reader_sd:.2f} "
-                         f"[{m.reader_sd_ci[0]:.2f}, {m.reader_sd_ci[1]:.2f}], between tiles SD {m.tile_sd:.2f} "
-                         f"[{m.tile_sd_ci[0]:.2f}, {m.tile_sd_ci[1]:.2f}] on the logit scale: {m.spread()}.")
+        fit = "" if m.converged else " (the fit did not converge: read it with care)"
+        return self._say(f"a linear mixed model with crossed random effects for readers and tiles gives a mean "
+                         f"accuracy of {_pct(m.accuracy)} ({m.ci_level:.0%} CI {_pct(m.ci[0])}–{_pct(m.ci[1])}, "
+                         f"{verdict}){fit}; readers' accuracies vary around it with an SD of "
+                         f"{100 * m.reader_sd:.0f} percentage points, tiles' with {100 * m.tile_sd:.0f}.")
 
     def readers_sentence(self) -> str:
         readings = [_reader_reading(a) for a in self.base.per_reader.values()]

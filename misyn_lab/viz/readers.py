@@ -52,6 +52,7 @@ def reader_accuracy_figure(readers: pd.DataFrame, pooled: tuple[float, float, fl
     ax.set_yticks(y, [str(r) for r in t["reader"]], fontsize=8)
     ax.set_xlim(0, 1)
     ax.set_xlabel("accuracy (share of tiles judged correctly); dashed: chance")
+    ax.set_ylabel("reader")
     n_above = int(above.sum())
     takeaway = (f"Readers with a CI wholly above chance: {n_above} of {len(t)}; accuracies range from "
                 f"{t['accuracy'].min():.0%} to {t['accuracy'].max():.0%}.")

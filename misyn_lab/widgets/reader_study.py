@@ -16,7 +16,7 @@ from typing import Any
 
 import ipywidgets as w
 import numpy as np
-from IPython.display import Markdown, display
+from IPython.display import Markdown
 
 from misyn_lab.errors import MisynError
 from misyn_lab.instruments.reader_study import STATIC_EXPLANATION, ReaderStudy
@@ -130,8 +130,7 @@ class ReaderStudyWidget(StaticFallback, w.VBox):
 
     def _debrief_view(self) -> w.Output:
         out = w.Output()
-        with out:
-            display(Markdown(self.debrief))
+        out.append_display_data(Markdown(self.debrief))
         return out
 
     # ------------------------------------------------------------------ static views
