@@ -78,6 +78,8 @@ def test_wheel_carries_notebooks_and_samples(installed):
     assert sum(n.startswith("misyn_lab/data_samples/images/") and n.endswith(".png") for n in names) == 285
     assert "misyn_lab/checklist/recommendations.yaml" in names
     assert "misyn_lab/workbook/vignettes/design.key.yaml" in names and "misyn_lab/notebooks/stakeholder_app.md" in names
+    assert "misyn_lab/workbook/reader_study_texts/consent.md" in names
+    assert "misyn_lab/workbook/reader_study_texts/debrief.md" in names
 
 
 def test_commands_work_outside_a_checkout(installed, tmp_path):
