@@ -34,7 +34,7 @@ import pandas as pd
 from scipy import stats
 
 from misyn_lab.errors import InputError
-from misyn_lab.instruments.reader_study import (ANSWERS, N_BOOT, RUNG, Accuracy, ReaderStudyResults,
+from misyn_lab.instruments.reader_study import (ANSWERS, N_BOOT, RUNG, ReaderStudyResults, chance_reading,
                                                 results_from_records, two_way_bootstrap)
 from misyn_lab.metrics.result import MetricResult, format_p
 
@@ -107,11 +107,7 @@ class CrossedModel:
 
     def reading(self) -> str:
         """``"better than chance"`` / ``"worse than chance"`` / ``"not shown"`` (CI includes 0.5)."""
-        if self.ci[0] > 0.5:
-            return "better than chance"
-        if self.ci[1] < 0.5:
-            return "worse than chance"
-        return "not shown"
+        return chance_reading(self.ci)
 
     def to_dict(self) -> dict:
         return {"accuracy": self.accuracy, "ci": list(self.ci), "se": self.se, "reader_sd": self.reader_sd,
@@ -178,14 +174,6 @@ def tile_table(records: list[dict], *, ci_level: float = 0.95) -> pd.DataFrame:
                              kind="stable").reset_index(drop=True)
 
 
-def _reader_reading(acc: Accuracy) -> str:
-    if acc.ci[0] > 0.5:
-        return "better than chance"
-    if acc.ci[1] < 0.5:
-        return "worse than chance"
-    return "not shown"
-
-
 def _pct(x: float) -> str:
     return f"{x:.0%}"
 
@@ -206,7 +194,7 @@ class ClassReaderResults:
         """One row per reader: answers, correct, accuracy, Wilson CI, p vs chance, mean confidence, reading."""
         rows = [{"reader": r, "answers": a.n, "correct": a.correct, "accuracy": a.accuracy, "ci_low": a.ci[0],
                  "ci_high": a.ci[1], "p_vs_chance": a.p_value, "mean_confidence": a.mean_confidence,
-                 "reading": _reader_reading(a)} for r, a in self.base.per_reader.items()]
+                 "reading": chance_reading(a.ci)} for r, a in self.base.per_reader.items()]
         return pd.DataFrame(rows)
 
     def pooled_table(self) -> pd.DataFrame:
@@ -263,7 +251,7 @@ class ClassReaderResults:
                          f"{100 * m.reader_sd:.0f} percentage points, tiles' with {100 * m.tile_sd:.0f}.")
 
     def readers_sentence(self) -> str:
-        readings = [_reader_reading(a) for a in self.base.per_reader.values()]
+        readings = [chance_reading(a.ci) for a in self.base.per_reader.values()]
         n = len(readings)
         better, worse = readings.count("better than chance"), readings.count("worse than chance")
         best = max(self.base.per_reader.items(), key=lambda kv: (kv[1].accuracy, kv[0]))

@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from misyn_lab.checklist.classroom import CLASS_KEY, read_review_files
+from misyn_lab.checklist.classroom import (CLASS_KEY, no_usable_file, read_review_files, refusal_lines,
+                                          refuse_shared_names)
 from misyn_lab.checklist.review import Review
 from misyn_lab.errors import InputError
 from misyn_lab.instruments.reader_class import check_record
@@ -61,14 +62,9 @@ class ReaderCollection:
     def report_lines(self) -> list[str]:
         """Collected readers with their answer counts; each refused file with its reason; ignored files."""
         counts = Counter(str(r["reader"]) for r in self.records)
-        lines = [f"collected {len(self.readers)} reader(s) of study {self.study_id} from {self.folder}: "
-                 + ", ".join(f"{n} ({f}, {counts[n]} answers)" for n, f in self.readers.items())]
-        lines += [f"refused {f}: {r}" for f, r in self.refused]
-        reasons: dict[str, list[str]] = {}
-        for f, r in self.ignored:
-            reasons.setdefault(r, []).append(f)
-        lines += [f"ignored {len(fs)} file(s), {r}: {', '.join(fs)}" for r, fs in reasons.items()]
-        return lines
+        return [f"collected {len(self.readers)} reader(s) of study {self.study_id} from {self.folder}: "
+                + ", ".join(f"{n} ({f}, {counts[n]} answers)" for n, f in self.readers.items()),
+                *refusal_lines(self.refused, self.ignored)]
 
 
 def _choose_study(per_file: list[tuple[Path, list[dict]]], study_id: str | None, root: Path) -> str:
@@ -96,7 +92,7 @@ def collect_readers(folder: str | Path, *, study_id: str | None = None,
     loaded, refused, ignored = read_review_files(root, exclude=exclude)
     per_file = [(path, review.records(SECTION)) for path, review in loaded]
     chosen = _choose_study(per_file, study_id, root)
-    candidates: list[tuple[Path, list[dict]]] = []
+    candidates: list[tuple[Path, list[dict], list[str]]] = []
     for path, recs in per_file:
         mine = [r for r in recs if r.get("study_id") == chosen]
         if not mine:
@@ -108,29 +104,12 @@ def collect_readers(folder: str | Path, *, study_id: str | None = None,
         if problem:
             refused.append((path.name, problem))
             continue
-        candidates.append((path, mine))
-    owners: dict[str, list[str]] = {}
-    for path, recs in candidates:
-        for name in sorted({str(r["reader"]) for r in recs}):
-            owners.setdefault(name, []).append(path.name)
-    clashes = {n: fs for n, fs in owners.items() if len(fs) > 1}
-    unique = []
-    for path, recs in candidates:
-        shared = sorted({str(r["reader"]) for r in recs} & set(clashes))
-        if shared:
-            others = sorted({f for n in shared for f in clashes[n]} - {path.name})
-            refused.append((path.name, f"reader name {', '.join(repr(n) for n in shared)} also answers in "
-                            f"{', '.join(others)}; each student needs their own name or pseudonym (notebook 09's "
-                            "`reader` parameter)"))
-        else:
-            unique.append((path, recs))
-    usable = _consistent(unique, refused, root)
+        candidates.append((path, mine, sorted({str(r["reader"]) for r in mine})))
+    unique = refuse_shared_names(candidates, refused, role="reader", parameter="notebook 09's `reader` parameter")
+    usable = _consistent([(path, recs) for path, recs, _ in unique], refused, root)
     refused.sort()
     if not usable:
-        raise InputError("no usable reader answer file in the class folder"
-                         + (f" ({len(refused)} refused: " + "; ".join(f"{f}: {r}" for f, r in refused) + ")"
-                            if refused else ""), path=root,
-                         remedy="put one answer file per student (.yaml/.yml/.json) in the folder")
+        raise no_usable_file(root, refused, "reader answer file")
     review = Review.new(f"Class reader study {chosen}")
     readers: dict[str, str] = {}
     for path, recs in usable:

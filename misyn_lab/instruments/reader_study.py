@@ -246,6 +246,16 @@ def accuracy_of(correct: list[bool], confidences: list[int], ci_level: float = 0
 N_BOOT = 4000
 
 
+def chance_reading(ci: tuple[float, float]) -> str:
+    """What an accuracy CI says against chance (0.5): ``"better than chance"`` (wholly above), ``"worse than
+    chance"`` (wholly below) or ``"not shown"`` (it includes 0.5)."""
+    if ci[0] > 0.5:
+        return "better than chance"
+    if ci[1] < 0.5:
+        return "worse than chance"
+    return "not shown"
+
+
 @dataclass(frozen=True)
 class ClusteredAccuracy:
     """Mean accuracy over readers and tiles with a two-way cluster bootstrap CI (:func:`two_way_bootstrap`)."""
@@ -260,11 +270,7 @@ class ClusteredAccuracy:
 
     def reading(self) -> str:
         """``"better than chance"``, ``"worse than chance"`` or ``"not shown"`` (CI includes 0.5)."""
-        if self.ci[0] > 0.5:
-            return "better than chance"
-        if self.ci[1] < 0.5:
-            return "worse than chance"
-        return "not shown"
+        return chance_reading(self.ci)
 
     def to_dict(self) -> dict:
         return {"accuracy": self.accuracy, "ci": list(self.ci), "n_readers": self.n_readers, "n_tiles": self.n_tiles,

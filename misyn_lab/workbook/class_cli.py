@@ -34,15 +34,21 @@ def default_out(folder: str | Path) -> Path:
     return root.with_name(root.name + "-class.yaml")
 
 
+def _class_file(args: argparse.Namespace, default: Path) -> Path:
+    """The class file to write (``--out`` or ``default``); an existing one only with ``--force``."""
+    out = Path(args.out) if args.out else default
+    if out.exists() and not args.force:
+        raise InputError("class file already exists; not overwriting", path=out,
+                         remedy="choose another --out or pass --force")
+    return out
+
+
 def _collect(args: argparse.Namespace) -> int:
     from misyn_lab.checklist.agreement import class_agreement
     from misyn_lab.checklist.classroom import collect_class
     from misyn_lab.checklist.review import Review
 
-    out = Path(args.out) if args.out else default_out(args.dir)
-    if out.exists() and not args.force:
-        raise InputError("class file already exists; not overwriting", path=out,
-                         remedy="choose another --out or pass --force")
+    out = _class_file(args, default_out(args.dir))
     key = None
     if args.key:
         if not Path(args.key).is_file():
@@ -78,10 +84,7 @@ def _readers(args: argparse.Namespace) -> int:
     from misyn_lab.instruments.reader_class import analyse_class
     from misyn_lab.instruments.reader_collect import collect_readers
 
-    out = Path(args.out) if args.out else default_readers_out(args.dir)
-    if out.exists() and not args.force:
-        raise InputError("class file already exists; not overwriting", path=out,
-                         remedy="choose another --out or pass --force")
+    out = _class_file(args, default_readers_out(args.dir))
     collected = collect_readers(args.dir, study_id=args.study, exclude=(out,))
     collected.review.save(out, overwrite=True)
     for line in collected.report_lines():

@@ -119,12 +119,18 @@ def test_a_tie_on_a_tile_fails_loudly(clean_class, tmp_path):
         collect_readers(folder)
 
 
-def test_no_usable_file_and_missing_folder(tmp_path):
+def test_no_usable_file_and_missing_folder(tmp_path, clean_class):
     with pytest.raises(InputError, match="class folder not found"):
         collect_readers(tmp_path / "nope")
     (tmp_path / "empty").mkdir()
     with pytest.raises(InputError, match="no reader answers in the class folder"):
         collect_readers(tmp_path / "empty")
+    (tmp_path / "one").mkdir()
+    shutil.copy(clean_class / "simulated-reader-01.yaml", tmp_path / "one" / "a.yaml")
+    _edit(tmp_path / "one" / "a.yaml", lambda d: d["reader_answers"][0].update(answer="maybe"))
+    with pytest.raises(InputError, match=r"no usable reader answer file in the class folder \(1 refused: a.yaml: "
+                                         r"answer .*/T\d\d: answer 'maybe' is not 'real' or 'synthetic'\)"):
+        collect_readers(tmp_path / "one")
 
 
 def test_cli_writes_the_class_file_prints_the_analysis_and_exits_3_on_refusals(folder, study, capsys):
