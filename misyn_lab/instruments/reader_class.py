@@ -131,11 +131,13 @@ def crossed_model(records: list[dict], *, ci_level: float = 0.95) -> CrossedMode
     """Fit ``correct = mu + u_reader + v_tile + e`` with independent normal random intercepts (REML).
 
     ``mu`` is the mean accuracy; its standard error carries the reader and tile variances, as the two-way
-    bootstrap does. A linear model of a 0/1 outcome, chosen over a logistic GLMM because statsmodels fits crossed
-    random effects in a GLMM only by mean-field variational Bayes (``BinomialBayesMixedGLM``), whose interval for
-    the intercept leaves out its dependence on the random effects and came out narrower than the two-way bootstrap
-    on the same answers. Optimisers are tried in turn (L-BFGS, Powell, Nelder-Mead); a fit that does not converge
-    is returned with ``converged=False`` and its warnings. Needs at least two readers and two tiles.
+    bootstrap does; its Wald CI is clipped to [0, 1]. A linear model of a 0/1 outcome, chosen over a logistic GLMM
+    because statsmodels fits crossed random effects in a GLMM only by mean-field variational Bayes
+    (``BinomialBayesMixedGLM``), whose interval for the intercept leaves out its dependence on the random effects
+    and came out narrower than the two-way bootstrap on the same answers. Optimisers are tried in turn (L-BFGS,
+    Powell, Nelder-Mead); a fit that does not converge is returned with ``converged=False`` and its warnings; one
+    without a finite CI, or answers without variation, raise :class:`InputError`. Needs at least two readers and
+    two tiles.
     """
     import statsmodels.api as sm
 
@@ -144,12 +146,21 @@ def crossed_model(records: list[dict], *, ci_level: float = 0.95) -> CrossedMode
     if n_readers < 2 or n_tiles < 2:
         raise InputError(f"a crossed model needs at least 2 readers and 2 tiles, got {n_readers} and {n_tiles}",
                          path="reader_answers", remedy="collect the answers of more readers")
+    if df["correct"].nunique() < 2:
+        what = "correct" if df["correct"].iloc[0] else "wrong"
+        raise InputError(f"every answer is {what}: a model has no variation to fit", path="reader_answers",
+                         remedy="read the per-reader results and the two-way bootstrap instead")
     model = sm.MixedLM.from_formula("correct ~ 1", groups="all", re_formula="0", data=df,
                                     vc_formula={"reader": "0 + C(reader)", "tile": "0 + C(tile_id)"})
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         fit = model.fit(reml=True, method=["lbfgs", "powell", "nm"])
     low, high = (float(v) for v in fit.conf_int(alpha=1 - ci_level).loc["Intercept"])
+    if not (math.isfinite(low) and math.isfinite(high)):
+        raise InputError("the crossed model could not be fitted (no finite CI): "
+                         + "; ".join(dict.fromkeys(str(w.message) for w in caught)), path="reader_answers",
+                         remedy="read the per-reader results and the two-way bootstrap instead")
+    low, high = max(low, 0.0), min(high, 1.0)  # an accuracy: the Wald interval is clipped to [0, 1]
     vc = dict(zip(model.exog_vc.names, (float(v) for v in fit.vcomp)))
     return CrossedModel(float(fit.fe_params["Intercept"]), (low, high), float(fit.bse_fe["Intercept"]),
                         math.sqrt(max(vc["reader"], 0.0)), math.sqrt(max(vc["tile"], 0.0)),

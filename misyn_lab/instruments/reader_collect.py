@@ -12,7 +12,7 @@ answers are read here; ``misyn-lab class collect`` reads the checklist answers).
 * it cannot be read, or is a class file collected earlier;
 * it holds no reader answers (of the chosen study);
 * one of its answer records is malformed (a missing field, an answer or truth that is not real/synthetic, a
-  confidence outside 1-5);
+  confidence outside 1-5), or a reader answers one tile twice;
 * a reader name in it also answers in another file (each student needs their own name or pseudonym);
 * it states a different truth or image for a tile than the other files (a hand-edited file, or another study
   under the same id); the version held by most files is kept, a tie is an error.
@@ -101,6 +101,10 @@ def collect_readers(folder: str | Path, *, study_id: str | None = None,
                             + (f" (it holds answers to {', '.join(others)})" if others else "")))
             continue
         problem = next((p for p in map(check_record, mine) if p), None)
+        twice = Counter((str(r["reader"]), str(r["tile_id"])) for r in mine) if problem is None else Counter()
+        if problem is None and twice and max(twice.values()) > 1:
+            (reader, tile), n = twice.most_common(1)[0]
+            problem = f"{reader} answers tile {tile} {n} times"
         if problem:
             refused.append((path.name, problem))
             continue

@@ -203,3 +203,20 @@ def test_too_few_readers_for_the_model(simulated):
     with pytest.raises(InputError, match="answers to 2 reader studies mixed"):
         rc.analyse_class(mixed)
     assert math.isfinite(res.base.clustered.accuracy)
+
+
+def test_no_model_without_variation_and_a_clipped_interval(study):
+    truth = study.reveal()
+
+    def records(answer_of):
+        return [{"id": f"x/{r}/{t}", "study_id": study.study_id, "reader": f"r{r}", "tile_id": t,
+                 "image_id": study.image_ids()[t], "answer": answer_of(r, t), "truth": truth[t], "confidence": 3}
+                for r in range(3) for t in study.tile_ids]
+
+    perfect = rc.analyse_class(records(lambda r, t: truth[t]))
+    assert perfect.model is None
+    assert perfect.model_sentence() == ("No crossed model: every answer is correct: a model has no variation to "
+                                        "fit")
+    flip = {"real": "synthetic", "synthetic": "real"}
+    nearly = rc.analyse_class(records(lambda r, t: flip[truth[t]] if (r, t) == (0, "T01") else truth[t]))
+    assert nearly.model.accuracy == pytest.approx(59 / 60) and nearly.model.ci[1] == 1.0

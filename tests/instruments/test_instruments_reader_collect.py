@@ -63,22 +63,28 @@ def test_unusable_files_are_refused_with_their_reason(folder, study, tmp_path):
         first.update(rec)
         rec["truth"] = "real" if rec["truth"] == "synthetic" else "synthetic"
     _edit(folder / "simulated-reader-03.yaml", flip_truth)
-    # a malformed confidence
+    # a malformed confidence; a tile answered twice
     _edit(folder / "simulated-reader-04.yaml", lambda d: d["reader_answers"][1].update(confidence=9))
+
+    def twice(data):
+        data["reader_answers"].append({**data["reader_answers"][0], "id": "again"})
+    _edit(folder / "simulated-reader-05.yaml", twice)
     # a checklist review without reader answers, a text file, a class file
     Review.new("vignettes", reviewer="ana").save(folder / "ana-vignettes.yaml")
     (folder / "notes.txt").write_text("hi", encoding="utf-8")
     collected = collect_readers(folder)
     reasons = dict(collected.refused)
-    assert list(collected.readers) == ["simulated-reader-01", "simulated-reader-05", "simulated-reader-06"]
+    assert list(collected.readers) == ["simulated-reader-01", "simulated-reader-06"]
     assert reasons["zz-copy.yaml"].startswith("reader name 'simulated-reader-02' also answers in "
                                               "simulated-reader-02.yaml; each student needs their own name")
     assert reasons["simulated-reader-02.yaml"].startswith("reader name 'simulated-reader-02' also answers in zz-copy")
     flipped = "real" if first["truth"] == "synthetic" else "synthetic"
     assert reasons["simulated-reader-03.yaml"] == (
         f"tile {first['tile_id']} is '{flipped}' (image '{first['image_id']}') here but '{first['truth']}' "
-        f"(image '{first['image_id']}') in 3 other file(s)")
+        f"(image '{first['image_id']}') in 2 other file(s)")
     assert reasons["simulated-reader-04.yaml"].endswith("confidence 9 is not an integer 1-5")
+    assert reasons["simulated-reader-05.yaml"].startswith("simulated-reader-05 answers tile T")
+    assert reasons["simulated-reader-05.yaml"].endswith(" 2 times")
     assert reasons["ana-vignettes.yaml"] == f"no answers to reader study {study.study_id}"
     assert ("notes.txt", "not a review file (expected .yaml, .yml or .json)") in collected.ignored
     out = folder.parent / "class-readers.yaml"
