@@ -93,7 +93,7 @@ def test_commands_work_outside_a_checkout(installed, tmp_path):
     made = _run([str(bin_dir / "misyn-lab"), "workbook", "wb"], tmp_path, env)
     assert "jupyter lab" in made.stdout and (tmp_path / "wb" / "reviews").is_dir()
     copied = sorted(p.name for p in (tmp_path / "wb").glob("*.ipynb"))
-    assert "00_start_here.ipynb" in copied and "case1_segmentation.ipynb" in copied and len(copied) == 12
+    assert "00_start_here.ipynb" in copied and "case1_segmentation.ipynb" in copied and len(copied) == 15
 
     _run([str(bin_dir / "python"), "-m", "papermill", "--no-progress-bar", "wb/00_start_here.ipynb", "wb/out.ipynb",
           "-p", "review_path", "reviews/r.yaml"], tmp_path, env)
