@@ -78,6 +78,8 @@ def test_wheel_carries_notebooks_and_samples(installed):
     assert sum(n.startswith("misyn_lab/data_samples/images/") and n.endswith(".png") for n in names) == 285
     assert "misyn_lab/checklist/recommendations.yaml" in names
     assert "misyn_lab/workbook/vignettes/design.key.yaml" in names and "misyn_lab/notebooks/stakeholder_app.md" in names
+    assert "misyn_lab/workbook/reader_study_texts/consent.md" in names
+    assert "misyn_lab/workbook/reader_study_texts/debrief.md" in names
 
 
 def test_commands_work_outside_a_checkout(installed, tmp_path):
@@ -91,7 +93,7 @@ def test_commands_work_outside_a_checkout(installed, tmp_path):
     made = _run([str(bin_dir / "misyn-lab"), "workbook", "wb"], tmp_path, env)
     assert "jupyter lab" in made.stdout and (tmp_path / "wb" / "reviews").is_dir()
     copied = sorted(p.name for p in (tmp_path / "wb").glob("*.ipynb"))
-    assert "00_start_here.ipynb" in copied and "case1_segmentation.ipynb" in copied and len(copied) == 12
+    assert "00_start_here.ipynb" in copied and "case1_segmentation.ipynb" in copied and len(copied) == 15
 
     _run([str(bin_dir / "python"), "-m", "papermill", "--no-progress-bar", "wb/00_start_here.ipynb", "wb/out.ipynb",
           "-p", "review_path", "reviews/r.yaml"], tmp_path, env)

@@ -9,6 +9,8 @@ travel in the one lossless review file.
 >>> from misyn_lab.instruments import RUNGS, highest_rung, claims_beyond_rung  # the evaluation-phase ladder
 >>> from misyn_lab.instruments import LimitationAnalysis, missing_aspects     # three-aspect limitations
 >>> from misyn_lab.instruments import ReaderStudy                            # visual Turing test (rung 2)
+>>> from misyn_lab.instruments.reader_class import analyse_class           # a class's readers × tiles
+>>> from misyn_lab.instruments.reader_collect import collect_readers        # one answer file per student
 >>> from misyn_lab.instruments import raise_concern, respond, open_concerns  # stakeholder concerns
 
 The claim rules are listed in ``CLAIM_RULES.md`` beside this file.

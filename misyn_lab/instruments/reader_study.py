@@ -18,6 +18,11 @@ per reader in the Review section ``"reader_answers"``; :meth:`ReaderStudy.result
 
 The truth of a tile is only exposed by :meth:`ReaderStudy.reveal` (the view asks for it after the last answer).
 
+For a class (:mod:`misyn_lab.instruments.reader_class`), every reader sees the same tiles under the same ids but
+in their own order (``per_reader_order=True``: :meth:`ReaderStudy.order_for` is a permutation seeded by the study
+id and the reader's name), so an order effect (fatigue, learning) cannot pile up on the same tiles for everyone;
+each answer records the ``position`` at which that reader saw the tile.
+
 Reading the result: readers tell real from synthetic only when the two-way CI lies wholly above 0.5; a CI that
 includes 0.5 means "not shown at this size" (with few readers the CI is wide: the result speaks for these
 readers, not for readers in general).
@@ -71,7 +76,7 @@ class ReaderStudy:
     """One reader study: the tiles, their hidden truth, and the answers (kept in a Review when attached)."""
 
     def __init__(self, tiles: list[Tile], truth: dict[str, str], image_ids: dict[str, str], *,
-                 study_id: str, seed: int, review: Any = None):
+                 study_id: str, seed: int, review: Any = None, per_reader_order: bool = False):
         if set(truth) != {t.id for t in tiles} or set(image_ids) != set(truth):
             raise InputError("reader study: tiles, truth and image ids disagree", remedy="build it with from_sets")
         self._tiles = list(tiles)
@@ -80,15 +85,17 @@ class ReaderStudy:
         self.study_id = study_id
         self.seed = seed
         self.review = review
+        self.per_reader_order = bool(per_reader_order)
         self._answers: dict[str, dict] = {}
 
     # ------------------------------------------------------------------ construction
     @classmethod
     def from_sets(cls, real: Any, synthetic: Any, n_tiles: int = 20, seed: int = 0, *, review: Any = None,
-                  study_id: str | None = None) -> "ReaderStudy":
+                  study_id: str | None = None, per_reader_order: bool = False) -> "ReaderStudy":
         """A balanced (n_tiles // 2 real, the rest synthetic), seeded, shuffled set of tiles.
 
         ``real``/``synthetic``: ImageSets (or N×H×W[×3] arrays in [0, 1]) of the same image shape.
+        ``per_reader_order``: each reader gets their own seeded tile order (:meth:`order_for`).
         """
         if int(n_tiles) != n_tiles or n_tiles < 2:
             raise InputError(f"n_tiles must be an integer >= 2, got {n_tiles!r}", remedy="use e.g. 20")
@@ -122,7 +129,13 @@ class ReaderStudy:
             for tid in sorted(image_ids):
                 h.update(f"{tid}={image_ids[tid]}:{truth[tid]};".encode())
             study_id = f"rs-{h.hexdigest()[:10]}"
-        return cls(tiles, truth, image_ids, study_id=study_id, seed=seed, review=review)
+        return cls(tiles, truth, image_ids, study_id=study_id, seed=seed, review=review,
+                   per_reader_order=per_reader_order)
+
+    def with_review(self, review: Any) -> "ReaderStudy":
+        """The same study (tiles, truth, id, orders) bound to another review: one answer file per reader."""
+        return ReaderStudy(self._tiles, self._truth, self._image_ids, study_id=self.study_id, seed=self.seed,
+                           review=review, per_reader_order=self.per_reader_order)
 
     # ------------------------------------------------------------------ what the view may see
     @property
@@ -137,9 +150,22 @@ class ReaderStudy:
     def __len__(self) -> int:
         return len(self._tiles)
 
+    def order_for(self, reader: str) -> list[str]:
+        """The tile ids in the order ``reader`` sees them: the study's order, or with ``per_reader_order`` a
+        permutation seeded by the study id and the reader's name (the same reader always gets the same order)."""
+        if not self.per_reader_order:
+            return self.tile_ids
+        digest = hashlib.sha256(f"{self.study_id}|{str(reader).strip()}".encode()).digest()
+        order = np.random.default_rng(int.from_bytes(digest[:8], "big")).permutation(len(self._tiles))
+        return [self._tiles[int(i)].id for i in order]
+
     def reveal(self) -> dict[str, str]:
         """Tile id -> "real"/"synthetic": for the reveal at the end of a session and for scoring."""
         return dict(self._truth)
+
+    def image_ids(self) -> dict[str, str]:
+        """Tile id -> id of the image behind it (with the truth, for scoring and checking answer files)."""
+        return dict(self._image_ids)
 
     # ------------------------------------------------------------------ answers
     def record_answer(self, reader: str, tile_id: str, answer: str, confidence: int) -> dict:
@@ -159,6 +185,8 @@ class ReaderStudy:
         record = {"id": f"{self.study_id}/{reader}/{tile_id}", "study_id": self.study_id, "reader": reader,
                   "tile_id": tile_id, "image_id": self._image_ids[tile_id], "answer": answer,
                   "confidence": int(confidence), "truth": truth, "correct": answer == truth, "time": _now()}
+        if self.per_reader_order:
+            record["position"] = self.order_for(reader).index(tile_id) + 1
         self._answers[record["id"]] = record
         if self.review is not None:
             _review.upsert(self.review, SECTION, record)
@@ -218,6 +246,16 @@ def accuracy_of(correct: list[bool], confidences: list[int], ci_level: float = 0
 N_BOOT = 4000
 
 
+def chance_reading(ci: tuple[float, float]) -> str:
+    """What an accuracy CI says against chance (0.5): ``"better than chance"`` (wholly above), ``"worse than
+    chance"`` (wholly below) or ``"not shown"`` (it includes 0.5)."""
+    if ci[0] > 0.5:
+        return "better than chance"
+    if ci[1] < 0.5:
+        return "worse than chance"
+    return "not shown"
+
+
 @dataclass(frozen=True)
 class ClusteredAccuracy:
     """Mean accuracy over readers and tiles with a two-way cluster bootstrap CI (:func:`two_way_bootstrap`)."""
@@ -232,11 +270,7 @@ class ClusteredAccuracy:
 
     def reading(self) -> str:
         """``"better than chance"``, ``"worse than chance"`` or ``"not shown"`` (CI includes 0.5)."""
-        if self.ci[0] > 0.5:
-            return "better than chance"
-        if self.ci[1] < 0.5:
-            return "worse than chance"
-        return "not shown"
+        return chance_reading(self.ci)
 
     def to_dict(self) -> dict:
         return {"accuracy": self.accuracy, "ci": list(self.ci), "n_readers": self.n_readers, "n_tiles": self.n_tiles,

@@ -16,6 +16,7 @@ from typing import Any
 
 import ipywidgets as w
 import numpy as np
+from IPython.display import Markdown
 
 from misyn_lab.errors import MisynError
 from misyn_lab.instruments.reader_study import STATIC_EXPLANATION, ReaderStudy
@@ -41,10 +42,17 @@ class ReaderStudyWidget(StaticFallback, w.VBox):
         visit, so answers must never wait in memory).
     tile_size:
         Display size of a tile in pixels.
+    debrief:
+        Markdown shown after the reveal (e.g. the debrief of a class reader study,
+        :func:`misyn_lab.workbook.consent.debrief_text`); the front end renders it.
+
+    The tiles come in the reader's own order (:meth:`ReaderStudy.order_for`).
     """
 
-    def __init__(self, study: ReaderStudy, reader: str, *, save_path: str | Path | None = None, tile_size: int = 256):
+    def __init__(self, study: ReaderStudy, reader: str, *, save_path: str | Path | None = None, tile_size: int = 256,
+                 debrief: str | None = None):
         self.study = study
+        self.debrief = debrief
         self.reader = str(reader).strip()
         self.save_path = None if save_path is None else Path(save_path)
         self.tile_size = tile_size
@@ -69,7 +77,7 @@ class ReaderStudyWidget(StaticFallback, w.VBox):
     # ------------------------------------------------------------------ flow
     def remaining(self) -> list[str]:
         done = self.study.answered_by(self.reader)
-        return [t for t in self.study.tile_ids if t not in done]
+        return [t for t in self.study.order_for(self.reader) if t not in done]
 
     def _next(self) -> None:
         todo = self.remaining()
@@ -117,7 +125,13 @@ class ReaderStudyWidget(StaticFallback, w.VBox):
         self.reveal_box.children = [w.GridBox(cells, layout=w.Layout(
             grid_template_columns="repeat(5, 140px)", grid_gap="6px"))]
         self.children = [w.HTML("<b>Reveal</b>: every synthetic tile now carries its SYNTHETIC marker."),
-                         w.HTML(self.results_html()), self.reveal_box]
+                         w.HTML(self.results_html()), self.reveal_box,
+                         *([self._debrief_view()] if self.debrief else [])]
+
+    def _debrief_view(self) -> w.Output:
+        out = w.Output()
+        out.append_display_data(Markdown(self.debrief))
+        return out
 
     # ------------------------------------------------------------------ static views
     def results_html(self) -> str:

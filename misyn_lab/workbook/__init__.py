@@ -3,7 +3,9 @@
 The L1–L3 lessons of notebook 01 (:mod:`~misyn_lab.workbook.lessons`), the stage demonstrations of notebooks
 02–06 (:mod:`~misyn_lab.workbook.demos`), their fictional vignettes with answer keys and feedback
 (:mod:`~misyn_lab.workbook.vignettes`), the simulated demo class of class mode
-(:mod:`~misyn_lab.workbook.class_demo`), the evaluation inputs (:mod:`~misyn_lab.workbook.data`) and the
+(:mod:`~misyn_lab.workbook.class_demo`), the class reader study with its simulated readers
+(:mod:`~misyn_lab.workbook.reader_class_demo`) and its consent and debrief texts
+(:mod:`~misyn_lab.workbook.consent`), the evaluation inputs (:mod:`~misyn_lab.workbook.data`) and the
 review-file helpers (:mod:`~misyn_lab.workbook.review_file`), so every notebook cell stays a few lines long.
 Computing lives in the stations below (metrics, features, synth, provenance, viz); this station only
 composes them. It may import anything except ``widgets`` and ``report``.

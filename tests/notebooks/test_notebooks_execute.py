@@ -28,6 +28,9 @@ PARAMS = {
     "05_evaluation.ipynb": {"n": 60, "bootstrap": 30},  # 30 permutations: the MMD p sits at its floor 1/31
     "06_oversight.ipynb": {},
     "08_class_review.ipynb": {"n_students": 12},
+    "09_reader_test.ipynb": {"reader": "ci"},
+    "10_class_reader_study.ipynb": {"n_readers": 10},
+    "11_contamination_lab.ipynb": {"quick": True},
     "stakeholder_app.ipynb": {},
 }
 
@@ -63,7 +66,7 @@ def _text(nb: nbformat.NotebookNode) -> str:
     parts = []
     for o in _outputs(nb):
         parts.append(o.get("text", ""))
-        for mime in ("text/plain", "text/html"):
+        for mime in ("text/plain", "text/html", "text/markdown"):
             parts.append(str(o.get("data", {}).get(mime, "")))
     return "\n".join(parts)
 
@@ -212,3 +215,51 @@ def test_stakeholder_app_notebook_shows_the_checklist_statically(executed):
     assert "StakeholderWidget(45 questions, 0 open concerns)" in text
     assert not review.exists()  # nothing recorded, nothing written
 
+
+
+def test_reader_test_shows_consent_and_records_nothing_headless(executed, tmp_path):
+    nb, _ = executed["09_reader_test.ipynb"]
+    text = _text(nb)
+    assert "Before you start: taking part in a reader study" in text and "Taking part is voluntary" in text
+    assert "Reader study rs-" in text and "your answer file: reviews/reader-study.yaml" in text
+    assert "ReaderStudyWidget(study=rs-" in text and "reader=ci, tiles=20)" in text
+    assert "nothing is shown and nothing is recorded" in text
+
+
+def test_class_reader_study_runs_headless_on_the_simulated_class(executed):
+    """The numbers the notebook prints are those of the analysis of the class file it wrote; the evidence sits on
+    rung 2 of the review; the simulated class is said to be simulated."""
+    from misyn_lab.checklist.review import Review
+    from misyn_lab.instruments.reader_class import analyse_class
+    from misyn_lab.workbook.reader_class_demo import class_study
+
+    nb, review_path = executed["10_class_reader_study.ipynb"]
+    text = _text(nb)
+    assert ("SIMULATED class of 10 made-up readers; planted: simulated-reader-01 guessing, simulated-reader-02 good"
+            in text)
+    assert "collected 10 reader(s) of study rs-" in text and "Taking part is voluntary" in text
+    gathered = Review.load(review_path.parent.parent / "class-readers.yaml")
+    result = analyse_class(gathered.records("reader_answers"), study=class_study(seed=0), simulated=True)
+    for sentence in result.sentences():
+        assert sentence in text, sentence
+    assert "Debrief: what you just did" in text and result.sentences()[0] in text
+    assert len([o for o in _outputs(nb) if "image/png" in o.get("data", {})]) == 2  # readers, most-fooled gallery
+    review = Review.load(review_path)
+    (record,) = review.evidence.values()
+    assert (record["key"], record["rung"]) == ("reader_study.accuracy", 2)
+    assert record["source"].startswith("SIMULATED class reader study rs-")
+    assert "evidence per rung: {1: 0, 2: 1, 3: 0, 4: 0, 5: 0}" in text
+
+
+def test_contamination_lab_runs_quick_and_states_measured_drift_and_recovery(executed, tmp_path):
+    """Every sentence the notebook prints is the one a fresh run of the lab with the same parameters generates."""
+    from misyn_lab.cases.contamination import QUICK_RATES, run_contamination
+
+    nb, _ = executed["11_contamination_lab.ipynb"]
+    text = _text(nb)
+    again = run_contamination(tmp_path / "lab", rates=QUICK_RATES, n_seeds=3, seed=0)
+    for sentence in again.sentences():
+        assert sentence in text, sentence
+    assert "misyn-lab audit contamination-lab/benchmark --registry contamination-lab/registry.sqlite --quiet" in text
+    assert "132 files, 0 labelled synthetic, 66 unlabelled registry matches" in text and "exit code 3" in text
+    assert [o for o in _outputs(nb) if "image/png" in o.get("data", {})], "the drift figure"
