@@ -25,13 +25,12 @@ import os
 import stat
 import time
 from collections import Counter
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from misyn_lab.atomic import atomic_write_text
+from misyn_lab.engine import Engine, check_scheduler, chunked, using
 from misyn_lab.errors import InputError, MisynError
 from misyn_lab.imagesets._dicom import has_dicm_marker
 from misyn_lab.imagesets._loading import suffix
@@ -340,32 +339,40 @@ def audit_file(path: Path, index: RegistryIndex | None) -> AuditRecord:
                        thumb_rmse=round(hit.thumb_rmse, 3), sha256=sha)
 
 
+#: ``workers > 1`` without a scheduler starts a local Dask cluster only from this many files on.
 PARALLEL_MIN_FILES = 400
-CHUNK = 100
-_WORKER_INDEX: RegistryIndex | None = None
+#: Files per task when the audit runs on Dask (per-file tasks cost more in scheduling than they save).
+CHUNK = 200
 
 
-def _init_worker(index: RegistryIndex | None) -> None:
-    global _WORKER_INDEX
-    _WORKER_INDEX = index
-
-
-def _audit_chunk(paths: list[Path]) -> list[AuditRecord]:
-    return [audit_file(p, _WORKER_INDEX) for p in paths]
+def audit_chunk(paths: list[Path], index: RegistryIndex | None = None) -> list[AuditRecord]:
+    """Audit a chunk of files (one Dask task; module-level so workers can import it)."""
+    return [audit_file(p, index) for p in paths]
 
 
 def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress: bool = True,
-                 workers: int = 2) -> AuditReport:
+                 workers: int = 1, scheduler: Any = None, chunk_size: int | None = None) -> AuditReport:
     """Audit every PNG/JPEG/TIFF/DICOM/NIfTI file under ``path`` (recursively).
 
     ``registry`` is a :class:`~misyn_lab.provenance.registry.Registry` or a registry file path; without
-    one only marks are checked. ``workers > 1`` audits in that many processes (each gets a read-only
-    snapshot of the registry) when there are at least ``PARALLEL_MIN_FILES`` files. Raises :class:`InputError` when ``path`` is not a folder or holds no
+    one only marks are checked. Raises :class:`InputError` when ``path`` is not a folder or holds no
     image file at all (an audit of nothing is almost always a wrong path).
+
+    Past one process the audit runs on Dask (:mod:`misyn_lab.engine`, ``pip install "misyn-lab[scale]"``):
+    ``scheduler="local"`` (worker processes on this machine), a scheduler address, or an
+    :class:`~misyn_lab.engine.Engine`. Files go out in chunks of ``chunk_size`` (default :data:`CHUNK`) and
+    each worker receives the registry snapshot once; workers of a remote cluster must see the files under the
+    same paths. ``workers > 1`` without a scheduler means a local cluster of that many processes (for folders
+    of at least :data:`PARALLEL_MIN_FILES` files). The records are the same whichever way the audit runs.
     """
     root = Path(path)
     if not root.is_dir():
         raise InputError("not a folder", path=root, remedy="give the dataset folder to audit")
+    if not isinstance(scheduler, Engine):
+        scheduler = check_scheduler(scheduler)
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise InputError(f"workers must be a positive integer, got {workers!r}", path="workers")
+    chunks_of = CHUNK if chunk_size is None else chunk_size
     start = time.perf_counter()
     reg_path = ""
     index = None
@@ -376,22 +383,16 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
     if not candidates and not bad:
         raise InputError(f"no image files found ({len(ignored)} non-image files)", path=root,
                          remedy="audit a folder with PNG/JPEG/TIFF/DICOM/NIfTI files")
+    if scheduler is None and workers > 1 and len(candidates) >= PARALLEL_MIN_FILES:
+        scheduler = "local"
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(candidates), desc="audit", unit="file", disable=not progress, leave=False)
     records: list[AuditRecord] = []
-    if workers > 1 and len(candidates) >= PARALLEL_MIN_FILES:
-        chunks = [candidates[i:i + CHUNK] for i in range(0, len(candidates), CHUNK)]
-        ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(index,)) as pool:
-            for batch in pool.map(_audit_chunk, chunks):
-                records.extend(batch)
-                bar.update(len(batch))
-    else:
-        for p in candidates:
-            records.append(audit_file(p, index))
-            bar.update()
+    with using(scheduler, n_workers=workers if workers > 1 else None) as engine:
+        for batch in engine.map(audit_chunk, chunked(candidates, chunks_of), shared={"index": index},
+                                progress=lambda _i, done: bar.update(len(done))):
+            records.extend(batch)
     bar.close()
     records = sorted(records + bad, key=lambda r: r.path)
     return AuditReport(str(root), records, ignored, reg_path, time.perf_counter() - start)

@@ -10,6 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from misyn_lab.engine import SCHEDULER_HELP
 from misyn_lab.errors import InputError
 
 EXIT_UNLABELLED = 3
@@ -62,7 +63,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
         default = default_registry_path()
         registry = str(default) if default.is_file() else None
     report = audit_folder(args.folder, registry=registry, progress=not args.quiet and sys.stderr.isatty(),
-                          workers=args.workers)
+                          workers=args.workers, scheduler=args.scheduler, chunk_size=args.chunk_size)
     if args.csv:
         report.to_csv(args.csv)
     if args.json:
@@ -128,7 +129,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="registry of known synthetic images (default: $MISYN_LAB_REGISTRY or "
                         "~/.misyn-lab/registry.sqlite when it exists)")
     a.add_argument("--no-registry", action="store_true", help="check marks only, ignore any registry")
-    a.add_argument("--workers", type=int, default=2, help="processes for large folders (default 2)")
+    a.add_argument("--workers", type=int, default=1,
+                   help="with --scheduler local (or alone, for folders of 400+ files): worker processes of the "
+                        "local Dask cluster (default 1: this process only)")
+    a.add_argument("--scheduler", default=None, metavar="ADDRESS|local", help=SCHEDULER_HELP)
+    a.add_argument("--chunk-size", type=int, default=None, metavar="N",
+                   help="files per Dask task (default 200)")
     a.add_argument("--csv", default=None, metavar="F", help="write per-file results as CSV")
     a.add_argument("--json", default=None, metavar="F", help="write the full report as JSON")
     a.add_argument("--quiet", action="store_true", help="print only the one-line summary")
