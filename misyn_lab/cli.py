@@ -22,6 +22,7 @@ from misyn_lab.errors import MisynError
 COMMAND_MODULES = (
     "misyn_lab.report.cli",
     "misyn_lab.imagesets.cli",
+    "misyn_lab.features.cli",
     "misyn_lab.checklist.cli",
     "misyn_lab.provenance.cli",
     "misyn_lab.instruments.cli",
