@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from misyn_lab.errors import InputError
-from misyn_lab.metrics.distances import feature_shift, frechet_distance, ks_max, mmd_rbf
+from misyn_lab.metrics.distances import MMD_MAX_N, feature_shift, frechet_distance, ks_max, mmd_rbf
 from misyn_lab.metrics.fidelity import prdc
 from misyn_lab.metrics.knn import as_feature_matrix, check_same_dim
 from misyn_lab.metrics.memorisation import MemorisationResult, memorisation
@@ -25,6 +25,7 @@ from misyn_lab.metrics.result import MetricResult
 from misyn_lab.metrics.utility import UtilityResult
 
 if TYPE_CHECKING:
+    from misyn_lab.engine import Engine
     from misyn_lab.imagesets.core import ImageSet
 
 #: Feature kinds :func:`evaluate_imagesets` measures on.
@@ -70,13 +71,17 @@ def evaluate_all(
     permutations: int = 200,
     detection: bool = True,
     seed: int = 0,
+    mmd_max_n: int | None = MMD_MAX_N,
+    knn_backend: str = "auto",
 ) -> EvidenceResults:
     """PRDC, Fréchet, MMD, KS max, detection AUC (and memorisation when ``train_feats`` is given).
 
     ``bootstrap`` > 0 adds percentile confidence intervals to the PRDC results. Returns
     ``{key: MetricResult}`` (an :class:`EvidenceResults`, which also keeps the per-feature shift table and the
     memorisation arrays); every result carries a one-sentence plain interpretation. Detection is skipped when a
-    set has fewer than 5 samples; every other input problem raises :class:`InputError`.
+    set has fewer than 5 samples; every other input problem raises :class:`InputError`. ``mmd_max_n`` caps the
+    rows of each set entering the MMD test (``None``: all; the result states how many entered);
+    ``knn_backend`` picks where memorisation's exact neighbour searches run (same results on every backend).
     """
     real = as_feature_matrix(real_feats, "real_feats")
     syn = as_feature_matrix(syn_feats, "syn_feats")
@@ -84,7 +89,7 @@ def evaluate_all(
     out = EvidenceResults()
     out.update(prdc(real, syn, k, bootstrap=bootstrap, seed=seed, feature_set=feature_set).metrics)
     out["frechet"] = frechet_distance(real, syn, feature_set=feature_set)
-    out["mmd.rbf"] = mmd_rbf(real, syn, permutations=permutations, seed=seed)
+    out["mmd.rbf"] = mmd_rbf(real, syn, permutations=permutations, seed=seed, max_n=mmd_max_n)
     out.feature_shift = feature_shift(real, syn, feature_names)
     out["ks.max"] = ks_max(real, syn, feature_names, table=out.feature_shift)
     if detection and min(len(real), len(syn)) >= 5:
@@ -93,7 +98,7 @@ def evaluate_all(
         out["detection.auc"] = detection_auc(real, syn, seed)
     out.memorisation = None
     if train_feats is not None:
-        out.memorisation = memorisation(train_feats, syn, holdout_real=holdout_feats)
+        out.memorisation = memorisation(train_feats, syn, holdout_real=holdout_feats, knn_backend=knn_backend)
         out.update(out.memorisation.metrics)
     return out
 
@@ -107,6 +112,10 @@ def evaluate_imagesets(
     seed: int = 0,
     bootstrap: int = 200,
     permutations: int = 200,
+    scheduler: str | Engine | None = None,
+    chunk_size: int | None = None,
+    mmd_max_n: int | None = MMD_MAX_N,
+    knn_backend: str = "auto",
 ) -> Evaluation:
     """All evaluation-stage measurements (model space, rung 1) of ``synthetic`` against real images.
 
@@ -115,43 +124,59 @@ def evaluate_imagesets(
     the TSTR test set. ``subgroup`` (a metadata column of all three sets) adds per-subgroup results
     (``by_subgroup``, ``subgroup.*`` keys) and TSTR with the subgroup as label; ``None`` or ``""`` skips both
     (noted in ``notes``).
+
+    Large sets: each of the three may also be a file-backed
+    :class:`~misyn_lab.imagesets.files.ImageFiles` (read chunk by chunk) or a
+    :class:`~misyn_lab.features.table.FeatureTable` saved by ``misyn-lab features`` (all in the embedding
+    fitted on the training images). ``scheduler`` (``"local"``, a Dask scheduler address or an
+    :class:`~misyn_lab.engine.Engine`; ``pip install "misyn-lab[scale]"``) computes the features in chunks of
+    ``chunk_size`` on Dask, with the same results. ``mmd_max_n`` and ``knn_backend`` are passed to
+    :func:`evaluate_all`.
     """
-    from misyn_lab.features import PCAEmbedding, extract_features, standardise
+    from misyn_lab.features import standardise
+    from misyn_lab.features.stream import evaluation_tables
+    from misyn_lab.imagesets.files import ImageFiles
     from misyn_lab.metrics.subgroups import by_subgroup, subgroup_summary
     from misyn_lab.metrics.utility import tstr
 
     subgroup = subgroup or None
-    if subgroup is not None:
-        for name, s in (("train", train), ("holdout", holdout), ("synthetic", synthetic)):
-            if subgroup not in s.meta:
+
+    def check_subgroup(sets: Sequence[tuple[str, Any]]) -> None:
+        """Every set has the subgroup column (file-backed sets are checked once their metadata is read)."""
+        for name, s in sets:
+            meta = None if isinstance(s, ImageFiles) else s.meta
+            if subgroup is not None and meta is not None and subgroup not in meta:
                 raise InputError(f"the {name} set has no metadata column {subgroup!r}", path=s.name,
-                                 remedy=f"choose subgroup from {list(s.meta.columns)} or pass subgroup=None")
+                                 remedy=f"choose subgroup from {list(meta.columns)} or pass subgroup=None")
+
+    check_subgroup((("train", train), ("holdout", holdout), ("synthetic", synthetic)))
     if min(len(train), len(synthetic)) < 3 or len(holdout) < 1:
         raise InputError(f"too few images (train {len(train)}, held-out {len(holdout)}, synthetic "
                          f"{len(synthetic)})", path="evaluate_imagesets",
                          remedy="give at least 3 training, 1 held-out and 3 synthetic images")
-    h, w = train.image_shape[:2]
-    emb = PCAEmbedding.fit(train, n_components=int(min(16, len(train) - 1)), size=(min(h, 64), min(w, 64)),
-                           seed=seed)
-    f_tr, f_ho, f_sy = (extract_features(s, IMAGESET_FEATURES, embedding=emb, progress=False)
-                        for s in (train, holdout, synthetic))
+    t_tr, t_ho, t_sy = evaluation_tables(train, holdout, synthetic, kind=IMAGESET_FEATURES, seed=seed,
+                                         scheduler=scheduler, chunk_size=chunk_size)
+    check_subgroup((("train", t_tr), ("holdout", t_ho), ("synthetic", t_sy)))
+    f_tr, f_ho, f_sy = t_tr.features, t_ho.features, t_sy.features
+    m_tr, m_ho, m_sy = t_tr.meta, t_ho.meta, t_sy.meta
     z_tr, z_rest = standardise(f_tr.values, np.vstack([f_sy.values, f_ho.values]))  # one set of training stats
     z_sy, z_ho = z_rest[:len(f_sy)], z_rest[len(f_sy):]
     k = int(min(5, len(z_tr) - 1, len(z_sy) - 1))
     m = evaluate_all(z_tr, z_sy, k=k, feature_set=IMAGESET_FEATURES, feature_names=f_tr.names, train_feats=z_tr,
-                     holdout_feats=z_ho, bootstrap=bootstrap, permutations=permutations, seed=seed)
+                     holdout_feats=z_ho, bootstrap=bootstrap, permutations=permutations, seed=seed,
+                     mmd_max_n=mmd_max_n, knn_backend=knn_backend)
     results = dict(m)
     table, util, notes = pd.DataFrame(), None, []
     if subgroup is None:
         notes.append("no subgroup column given: per-subgroup results and TSTR skipped")
     else:
-        table = by_subgroup(z_tr, train.meta, z_sy, synthetic.meta, subgroup, k=k, seed=seed)
+        table = by_subgroup(z_tr, m_tr, z_sy, m_sy, subgroup, k=k, seed=seed)
         results.update(subgroup_summary(table, subgroup))
-        lacking = [name for name, s in (("synthetic", synthetic), ("training", train))
-                   if s.meta[subgroup].nunique() < 2]
+        lacking = [name for name, meta in (("synthetic", m_sy), ("training", m_tr))
+                   if meta[subgroup].nunique() < 2]
         if not lacking:
-            util = tstr(z_tr, train.meta[subgroup], z_sy, synthetic.meta[subgroup], z_ho, holdout.meta[subgroup],
-                        groups=holdout.meta[subgroup], seed=seed, bootstrap=bootstrap)
+            util = tstr(z_tr, m_tr[subgroup], z_sy, m_sy[subgroup], z_ho, m_ho[subgroup],
+                        groups=m_ho[subgroup], seed=seed, bootstrap=bootstrap)
             results.update(util.metrics)
         else:
             sets = " and the ".join(lacking)

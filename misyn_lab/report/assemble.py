@@ -184,13 +184,14 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
                  out: str | Path = "misyn-lab-report", seed: int = 0, quick: bool = False,
                  subgroup: str | None = None,
                  progress: bool = True, log: Callable[[str], None] | None = None,
-                 now: datetime | None = None) -> ReportResult:
+                 now: datetime | None = None, scheduler: str | None = None) -> ReportResult:
     """Run what is asked and write ``<out>/report.html``.
 
     No ``cases``/``review``/``real`` at all: both bundled case studies. ``real`` (and optionally
     ``synthetic``): the evaluation notebook on those folders. ``review``: that review file is rendered
     (and, with ``real``, passed to the evaluation notebook as a copy). ``subgroup`` names a metadata column
     of the user's images for per-subgroup results (default: none). ``quick`` runs fewer seeds (tests).
+    ``scheduler`` (with ``real``): where the evaluation notebook computes features (:mod:`misyn_lab.engine`).
     """
     from misyn_lab.cases.case import BUNDLED, load_case
     from misyn_lab.checklist import Review
@@ -199,6 +200,19 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
     say = log or (lambda msg: print(msg, file=sys.stderr, flush=True))
     if synthetic is not None and real is None:
         raise InputError("--synthetic needs --real", path=str(synthetic), remedy="give --real DIR as well")
+    if scheduler is not None:
+        from misyn_lab.engine import check_scheduler, require_distributed
+
+        if real is None:
+            raise InputError("--scheduler applies to the evaluation of your folders", path="--scheduler",
+                             remedy="give --real DIR as well, or drop --scheduler")
+        scheduler = check_scheduler(scheduler, where="--scheduler")
+        require_distributed("--scheduler")
+        if "scheduler" not in _declared(EVALUATION_NOTEBOOK):
+            raise InputError(f"{EVALUATION_NOTEBOOK} declares no 'scheduler' parameter, so the evaluation cannot "
+                             "run on Dask", path=notebook_path(EVALUATION_NOTEBOOK),
+                             remedy="add `scheduler = None` to its parameters cell and pass it to "
+                                    "evaluate_imagesets, or drop --scheduler")
     real_dir, syn_dir = _check_dir(real, "real"), _check_dir(synthetic, "synthetic")
     review_path = Path(review).expanduser() if review is not None else None
     if review_path is not None and not review_path.is_file():
@@ -253,6 +267,8 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
         declared = _declared(EVALUATION_NOTEBOOK)
         params = {"real_path": str(real_dir), "synthetic_path": str(syn_dir) if syn_dir else None,
                   "review_path": str(eval_review), "seed": seed, "subgroup": subgroup or None}
+        if scheduler is not None:
+            params["scheduler"] = scheduler
         if quick and "bootstrap" in declared:
             params["bootstrap"] = 50
         params = {k: v for k, v in params.items() if k in declared}
