@@ -9,7 +9,8 @@ single-process run returns.
 
 * ``None`` — every chunk runs here, one after another (no Dask needed);
 * ``"local"`` — a ``dask.distributed.LocalCluster`` on this machine: worker *processes* (one thread each, so
-  NumPy/BLAS and the GIL-holding Python parts of a task run side by side), loopback only, no dashboard;
+  NumPy/BLAS and the GIL-holding Python parts of a task run side by side), bound to 127.0.0.1 only (its status
+  page on a free loopback port);
 * an address (``"tcp://host:8786"`` or ``"host:8786"``) — a running ``dask scheduler``; its workers must have
   misyn-lab installed.
 
@@ -35,6 +36,8 @@ SCHEDULER_HELP = ("run chunked tasks on Dask: 'local' starts a cluster of worker
                   "HOST:PORT (or tcp://HOST:PORT) uses a running dask scheduler; default: this process only "
                   f"(needs {SCALE_EXTRA})")
 
+#: How long to wait for a scheduler given by address.
+_CONNECT_TIMEOUT = "20s"
 _ADDRESS = re.compile(r"^(?:(tcp|tls|inproc|ucx|ws|wss)://)?[^\s/:]+(?::\d{1,5})$|^inproc://\S+$")
 
 
@@ -135,7 +138,7 @@ class Engine:
             n = self.n_workers or os.cpu_count() or 1
             try:
                 self._cluster = distributed.LocalCluster(
-                    n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None,
+                    n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0",
                     silence_logs=logging.ERROR, memory_limit=0)
             except RuntimeError as exc:
                 raise InputError(f"could not start local Dask worker processes ({exc})", path="scheduler=local",
@@ -145,7 +148,7 @@ class Engine:
             self._client = distributed.Client(self._cluster, set_as_default=False)
         else:
             try:
-                self._client = distributed.Client(self.scheduler, timeout="20s", set_as_default=False)
+                self._client = distributed.Client(self.scheduler, timeout=_CONNECT_TIMEOUT, set_as_default=False)
             except (OSError, TimeoutError) as exc:
                 raise InputError(f"cannot reach the Dask scheduler ({type(exc).__name__}: {exc})",
                                  path=self.scheduler,

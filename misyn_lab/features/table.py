@@ -144,8 +144,9 @@ def load_features(path: str | os.PathLike[str]) -> FeatureTable:
                                       remedy="write it with misyn-lab features DIR --out FILE.npz")
                 values = np.array(data["values"], dtype=np.float64)
                 header = json.loads(str(data["header"]))
-                meta = pd.read_json(io.StringIO(str(data["meta"])), orient="split", dtype=False,
-                                    convert_dates=False)
+                meta = pd.read_json(io.StringIO(str(data["meta"])), orient="split", dtype=False)
+        except SchemaError:
+            raise
         except (OSError, ValueError, EOFError) as exc:
             raise InputError(f"cannot read the feature file ({exc})", path=path,
                              remedy="write it again with misyn-lab features DIR --out FILE.npz") from exc

@@ -144,7 +144,7 @@ def evaluate_imagesets(
     def check_subgroup(sets: Sequence[tuple[str, Any]]) -> None:
         """Every set has the subgroup column (file-backed sets are checked once their metadata is read)."""
         for name, s in sets:
-            meta = None if isinstance(s, ImageFiles) else s.meta
+            meta = None if isinstance(s, ImageFiles) else getattr(s, "meta", None)
             if subgroup is not None and meta is not None and subgroup not in meta:
                 raise InputError(f"the {name} set has no metadata column {subgroup!r}", path=s.name,
                                  remedy=f"choose subgroup from {list(meta.columns)} or pass subgroup=None")
