@@ -10,9 +10,11 @@ same images in memory: features are computed per image).
 The PCA embedding is fitted on a **deterministic sample**, exactly as :meth:`PCAEmbedding.fit` does in memory:
 the same seeded ``max_fit`` positions among the N (training) images, the same prepared rows, the same randomised
 SVD, so the file-backed embedding equals the in-memory one (tested). Because N is only known once the files have
-been read, fitting takes three passes over the files: (1) the other families and the image count, (2) the
-prepared rows of the sampled images only, (3) the embedding coordinates of every image. With an embedding given
-(e.g. the real set's, for its synthetic counterpart) one pass does everything.
+been read, the sample is first *guessed* from the number of files (one image per file, the usual case): the
+first pass computes the other families and returns the prepared rows of the guessed sample, the second the
+embedding coordinates of every image. When the guess fails (multi-frame files, skipped files) a pass reading
+only the sampled images is added in between. With an embedding given (e.g. the real set's, for its synthetic
+counterpart) one pass does everything.
 """
 
 from __future__ import annotations
@@ -46,17 +48,30 @@ def _chunk_images(item: ChunkSpec | ImageSet) -> tuple[ImageSet | None, ChunkInf
     return item, ChunkInfo(n, item.image_shape, item.is_colour, item.meta, item.ids, [""] * n, [], 0)
 
 
-def chunk_features(item: ChunkSpec | ImageSet, *, families: Sequence[str] = (), levels: int = 32,
-                   embedding: PCAEmbedding | None = None, batch_size: int = 256
-                   ) -> tuple[ChunkInfo, dict[str, np.ndarray]]:
-    """Read one chunk (or take an in-memory chunk) and compute the feature families (a Dask task)."""
+def chunk_features(item: Any, *, families: Sequence[str] = (), levels: int = 32,
+                   embedding: PCAEmbedding | None = None, batch_size: int = 256,
+                   rows_size: tuple[int, int] | None = None) -> tuple[ChunkInfo, dict[str, np.ndarray], Any]:
+    """Read one chunk (or take an in-memory chunk) and compute the feature families (a Dask task).
+
+    ``item`` is a :class:`ChunkSpec`, an ImageSet, or ``(either, positions)``: then the prepared embedding rows
+    (at ``rows_size``) of the images at those positions come back too, so the embedding sample is gathered in
+    the same pass. Returns ``(info, {family: values}, rows or None)``.
+    """
+    positions = None
+    if isinstance(item, tuple):
+        item, positions = item
     images, info = _chunk_images(item)
     values: dict[str, np.ndarray] = {}
+    rows = None
     if images is not None:
         for family in families:
             values[family] = _run_batches(family, images, batch_size=batch_size, show=False, levels=levels,
                                           embedding=embedding)
-    return info, values
+        if positions is not None and rows_size is not None:
+            keep = np.asarray(positions, dtype=int)
+            keep = keep[keep < len(images)]
+            rows = prepare_rows(images.images[keep], rows_size) if len(keep) else None
+    return info, values, rows
 
 
 def chunk_rows(item: ChunkSpec | ImageSet, *, positions: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -146,11 +161,16 @@ def extract_table(source: Source, kind: str | Sequence[str] = "intensity+texture
     with using(scheduler) as engine:
         run = _Pass(source, engine, items, f"features {source.name}", show)
         first = [f for f in families if f != "embedding" or embedding is not None]
+        fitting = "embedding" in families and embedding is None
+        guess = _guess_sample(source, items, seed=seed, holdout=holdout, max_fit=max_fit,
+                              size=embedding_size) if fitting else None
+        work = [(item, pos) for item, pos in zip(items, guess[0])] if guess else items
         results = run.run(chunk_features, {"families": first, "levels": int(levels), "embedding": embedding,
-                                           "batch_size": int(batch_size)})
+                                           "batch_size": int(batch_size),
+                                           "rows_size": guess[1] if guess else None}, items=work)
         check = ChunkChecker(source) if isinstance(source, ImageFiles) else None
         metas, ids = [], []
-        for info, _ in results:
+        for info, _, _ in results:
             ids.extend(check.add(info) if check is not None else info.raw_ids)
             if info.meta is not None:
                 metas.append(info.meta)
@@ -163,20 +183,24 @@ def extract_table(source: Source, kind: str | Sequence[str] = "intensity+texture
             source_hash = _files_hash(source, ids, check.file_sha256)  # type: ignore[union-attr]
         else:
             source_hash = source.content_hash()
-        values = {f: np.vstack([v[f] for _, v in results if f in v]) for f in first}
+        values = {f: np.vstack([v[f] for _, v, _ in results if f in v]) for f in first}
         train_pos = np.arange(n)
         if holdout is not None:
             train_pos, held_pos = split_positions(n, seed=seed, holdout=holdout)
             split = np.full(n, "train", dtype=object)
             split[held_pos] = "held-out"
             meta["split"] = split
-        if "embedding" in families and embedding is None:
+        if fitting:
+            one_each = all(info.n == _files_in(item) for (info, _, _), item in zip(results, items))
+            gathered = None
+            if guess is not None and one_each and n == sum(_files_in(item) for item in items):
+                gathered = [r for _, _, r in results if r is not None]  # the guessed sample was the sample
             embedding = _fit(run, results, train_pos, source, source_hash, n_components=n_components,
-                             size=embedding_size, max_fit=max_fit, seed=seed, holdout=holdout)
-            third = run.run(chunk_features, {"families": ["embedding"], "levels": int(levels),
-                                             "embedding": embedding, "batch_size": int(batch_size)})
-            values["embedding"] = np.vstack([v["embedding"] for _, v in third if "embedding" in v])
-    colour = next((bool(info.colour) for info, _ in results if info.n), False)
+                             size=embedding_size, max_fit=max_fit, seed=seed, holdout=holdout, gathered=gathered)
+            last = run.run(chunk_features, {"families": ["embedding"], "levels": int(levels),
+                                            "embedding": embedding, "batch_size": int(batch_size)})
+            values["embedding"] = np.vstack([v["embedding"] for _, v, _ in last if "embedding" in v])
+    colour = next((bool(info.colour) for info, _, _ in results if info.n), False)
     parts = []
     for family in families:
         params: dict[str, Any] = {"levels": int(levels)} if family == "texture" else {}
@@ -193,24 +217,57 @@ def source_is_synthetic(source: Source) -> bool:
     return bool(source.synthetic.any()) if isinstance(source, ImageSet) else source.synthetic
 
 
+def _files_in(item: Any) -> int:
+    return len(item.files) if isinstance(item, ChunkSpec) else len(item)
+
+
+def _embedding_size(shape: tuple[int, ...], size: tuple[int, int] | None) -> tuple[int, int]:
+    return (min(shape[0], 64), min(shape[1], 64)) if size is None else (int(size[0]), int(size[1]))
+
+
+def _guess_sample(source: Source, items: list[Any], *, seed: int, holdout: float | None, max_fit: int,
+                  size: tuple[int, int] | None) -> tuple[list[np.ndarray], tuple[int, int]] | None:
+    """Per chunk, the positions the embedding sample will have if every file holds exactly one readable image
+    (checked after the pass), and the prepared-row size; ``None`` when the image shape is not known up front."""
+    n = sum(_files_in(item) for item in items)
+    if n < 3:
+        return None
+    if isinstance(source, ImageFiles):
+        first = source.options["size"] or source.first_shape()
+    else:
+        first = source.image_shape
+    train = split_positions(n, seed=seed, holdout=holdout)[0] if holdout is not None else np.arange(n)
+    sample = train[fit_positions(len(train), max_fit, seed)]
+    starts = np.cumsum([0] + [_files_in(item) for item in items])
+    per_chunk = [sample[(sample >= starts[i]) & (sample < starts[i + 1])] - starts[i] for i in range(len(items))]
+    return per_chunk, _embedding_size(tuple(first), size)
+
+
 def _fit(run: _Pass, results: list[Any], train_pos: np.ndarray, source: Source, source_hash: str, *,
          n_components: int, size: tuple[int, int] | None, max_fit: int, seed: int,
-         holdout: float | None) -> PCAEmbedding:
-    """Fit the embedding on the seeded sample of the training positions (pass 2: their prepared rows only)."""
+         holdout: float | None, gathered: list[np.ndarray] | None = None) -> PCAEmbedding:
+    """Fit the embedding on the seeded sample of the training positions: on the rows ``gathered`` in the first
+    pass when its guess held, else after a second pass reading only the sampled images' prepared rows."""
     if isinstance(n_components, bool) or not isinstance(n_components, (int, np.integer)) or n_components < 1:
         raise InputError(f"n_components must be a positive integer, got {n_components!r}", path="embedding")
-    counts = np.array([info.n for info, _ in results])
+    counts = np.array([info.n for info, _, _ in results])
     if len(train_pos) < 3:
         raise InputError(f"need at least 3 real images to fit an embedding, got {len(train_pos)}", path=source.name)
-    shape = next(info.shape for info, _ in results if info.n)
-    size = (min(shape[0], 64), min(shape[1], 64)) if size is None else (int(size[0]), int(size[1]))
+    shape = next(info.shape for info, _, _ in results if info.n)
+    size = _embedding_size(shape, size)
     if size[0] < 2 or size[1] < 2:
         raise InputError(f"size must be at least 2×2, got {size}", path="embedding")
     sample = train_pos[fit_positions(len(train_pos), max_fit, seed)]
-    starts = np.concatenate([[0], np.cumsum(counts)])
-    per_chunk = [sample[(sample >= starts[i]) & (sample < starts[i + 1])] - starts[i] for i in range(len(counts))]
-    todo = [i for i, p in enumerate(per_chunk) if len(p)]
-    x = np.vstack(run.engine.map(_rows_task, [(run.items[i], per_chunk[i]) for i in todo], shared={"size": size}))
+    if gathered is not None and sum(len(r) for r in gathered) == len(sample) and \
+            all(r.shape[1] == size[0] * size[1] for r in gathered):
+        x = np.vstack(gathered)
+    else:
+        starts = np.concatenate([[0], np.cumsum(counts)])
+        per_chunk = [sample[(sample >= starts[i]) & (sample < starts[i + 1])] - starts[i]
+                     for i in range(len(counts))]
+        todo = [i for i, p in enumerate(per_chunk) if len(p)]
+        x = np.vstack(run.engine.map(_rows_task, [(run.items[i], per_chunk[i]) for i in todo],
+                                     shared={"size": size}))
     what = "training part of " if holdout is not None else ""
     fitted_on = f"{what}{source.name} (n={len(train_pos)}, sha256:{source_hash[:16]})"
     return PCAEmbedding.from_rows(x, n_components=int(n_components), size=size, seed=seed, max_fit=max_fit,

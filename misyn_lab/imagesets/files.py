@@ -136,6 +136,7 @@ class ImageFiles:
     options: dict[str, Any]
     name: str
     where: str
+    _shape: tuple[int, ...] | None = field(default=None, repr=False, compare=False)
 
     # ------------------------------------------------------------------ construction
     @classmethod
@@ -230,10 +231,18 @@ class ImageFiles:
                 raise InputError(f"chunk_size must be a positive integer, got {chunk_size!r}", path="chunk_size",
                                  remedy="pass e.g. 256")
             return int(chunk_size)
-        per_image = int(np.prod(self._first_shape()))
+        per_image = int(np.prod(self.first_shape()))
         return int(max(1, min(4096, CHUNK_PIXELS // max(1, per_image))))
 
-    def _first_shape(self) -> tuple[int, ...]:
+    def first_shape(self) -> tuple[int, ...]:
+        """The image shape of the first readable file among the first 20 (``(256, 256)`` if none is), after
+        ``size=``; read once and remembered."""
+        if self._shape is not None:
+            return self._shape
+        self._shape = self._read_first_shape()
+        return self._shape
+
+    def _read_first_shape(self) -> tuple[int, ...]:
         for f in self.files[:20]:
             spec = ChunkSpec((str(f),), self.kind, _s(self.id_root),
                              tuple(sorted({**self.options, "on_error": "skip"}.items())), self.name, self.where)

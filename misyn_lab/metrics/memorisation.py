@@ -105,9 +105,10 @@ def memorisation(
     top:
         Number of worst offenders listed.
     knn_backend:
-        ``"auto"`` (faiss when installed, else NumPy), ``"faiss"`` or ``"numpy"``: where the exact
-        nearest-neighbour searches run; every backend gives the same answer (:mod:`misyn_lab.metrics.neighbours`).
-        The synthetic-to-training distances are found in both directions in one pass.
+        ``"auto"``, ``"faiss"`` or ``"numpy"``: where the exact nearest-neighbour searches run; every backend
+        gives the same answer (:mod:`misyn_lab.metrics.neighbours`). With ``"auto"`` the training-to-training
+        search uses faiss when installed, and the synthetic<->training distances come from one fused pass that
+        yields both directions.
     approximate:
         Use approximate nearest-neighbour search (faiss IVF; needs faiss). Off by default; when on, its recall,
         measured against exact search on a sample of queries (``seed``), is reported in every result's

@@ -13,7 +13,8 @@ Backends find *candidates* fast and are then checked, so every backend returns t
   ``k + EXTRA`` neighbours; ``pip install "misyn-lab[scale]"``;
 * ``"numpy"``: blocks of float64 BLAS squared distances (``-2·q·r + |q|² + |r|²``), memory bounded by
   ``memory_budget``, ``k + 1`` smallest per row;
-* ``"auto"``: faiss when it is importable, else numpy.
+* ``"auto"``: faiss when it is importable, else numpy; except :func:`cross_nearest` (both directions between two
+  sets), where ``"auto"`` is the fused NumPy pass: one pass instead of two searches.
 
 Certification: the candidates' canonical distances are computed and sorted; the answer is certified when the
 largest candidate's *approximate* squared distance, minus a rigorous bound on the rounding error of the
@@ -315,11 +316,12 @@ def cross_nearest(a: np.ndarray, b: np.ndarray, *, backend: str = "auto", approx
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, SearchInfo]:
     """Nearest ``b`` row of every ``a`` row AND nearest ``a`` row of every ``b`` row, canonical (k = 1).
 
-    Returns ``(a_dist, a_idx, b_dist, b_idx, info)``. The numpy backend gets both directions from ONE pass over
-    the ``a × b`` distance blocks (row minima and column minima of each block); faiss runs two searches.
+    Returns ``(a_dist, a_idx, b_dist, b_idx, info)``. ``"auto"`` and ``"numpy"`` get both directions from ONE
+    pass over the ``a × b`` float32 distance blocks (row and column minima of each block, then certified), which
+    does half the arithmetic of two faiss searches; ``"faiss"`` runs the two searches.
     """
     name = resolve_backend(backend)
-    if approximate or name == "faiss":
+    if approximate or backend == "faiss":
         ad, ai, info = knn_search(a, b, 1, backend=name, approximate=approximate, memory_budget=memory_budget,
                                   seed=seed)
         bd, bi, info2 = knn_search(b, a, 1, backend=name, approximate=approximate, memory_budget=memory_budget,

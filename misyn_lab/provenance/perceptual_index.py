@@ -17,8 +17,9 @@ the hash radii and the exact RMSE only on those:
   4×4 grid of 8×8 blocks (value = block sum / 8). An orthonormal projection never lengthens a vector, so
   ``‖P(a − b)‖ ≤ ‖a − b‖ = 32 · rmse(a, b)``: a thumbnail more than ``32 · limit`` away in projection cannot
   match (a provable bound, no approximation);
-* the projections live in a k-d tree (:class:`scipy.spatial.cKDTree`); a query asks for every point within
-  ``32 · limit`` (plus a margin for floating-point rounding);
+* the projections live in a k-d tree (:class:`scipy.spatial.cKDTree`); a query first asks for the nearest point
+  within ``32 · limit`` (plus a margin for floating-point rounding), which is fast and usually finds none, and
+  only then for every point within that radius;
 * the survivors get the same Hamming test (XOR + popcount on ``uint64``) and the same RMSE function
   (:func:`misyn_lab.provenance.hashing.thumb_rmse`) as the linear scan, in registry order.
 
@@ -107,6 +108,9 @@ class PerceptualIndex:
         if self._tree is None:
             return np.zeros(0, np.intp)
         q = block_projection(np.frombuffer(thumb, np.uint8)[None, :])[0]
+        nearest, _ = self._tree.query(q, k=1, distance_upper_bound=self.radius)
+        if not np.isfinite(nearest):  # the usual case in an archive: nothing registered looks alike
+            return np.zeros(0, np.intp)
         found = self._tree.query_ball_point(q, self.radius)
         return np.array(sorted(found), dtype=np.intp)
 

@@ -168,3 +168,36 @@ def test_cli_features_bad_input_one_line(tmp_path, monkeypatch, capsys, args, me
     assert main(["features", str(SAMPLES / "mni152"), *args]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("misyn-lab: error: ") and message in err and "\n" not in err
+
+
+def test_multiframe_and_skipped_files_still_fit_the_in_memory_embedding(tmp_path):
+    """Files holding several images, or none (skipped), break the one-image-per-file guess of the sample: the
+    extra pass over the sampled images must give the in-memory embedding all the same."""
+    rng = np.random.default_rng(3)
+    base = rng.integers(0, 256, (24, 24), dtype=np.uint8)
+    for i in range(12):
+        frames = [Image.fromarray(np.roll(base, i * 3 + j, axis=j % 2)) for j in range(1 + i % 3)]
+        frames[0].save(tmp_path / f"f{i:02d}.tif", save_all=True, append_images=frames[1:])
+    (tmp_path / "f99.tif").write_bytes(b"broken")
+    images = load_folder(tmp_path, on_error="skip")
+    assert len(images) == 24
+    emb = PCAEmbedding.fit(images, n_components=5, size=(24, 24), seed=1, max_fit=10)
+    fm = extract_features(images, KIND, embedding=emb, cache=False)
+    table = extract_table(ImageFiles.from_folder(tmp_path, on_error="skip"), KIND, fit_embedding=True,
+                          n_components=5, seed=1, max_fit=10, chunk_size=4)
+    np.testing.assert_array_equal(table.embedding.components, emb.components)
+    np.testing.assert_array_equal(table.values, fm.values)
+    assert [s.path for s in table.skipped] == [str(tmp_path / "f99.tif")]
+
+
+def test_one_image_per_file_needs_no_extra_pass(mixed, monkeypatch):
+    from misyn_lab.features import stream
+
+    def no_extra_pass(*args, **kwargs):
+        raise AssertionError("the sample should have been gathered in the first pass")
+
+    monkeypatch.setattr(stream, "_rows_task", no_extra_pass)
+    folder, options = mixed
+    table = extract_table(ImageFiles.from_folder(folder / "mni152", **options), KIND, fit_embedding=True,
+                          holdout=0.3, chunk_size=9)
+    assert len(table) == 102 and table.embedding.is_fitted
