@@ -70,8 +70,9 @@ def popcount(x: np.ndarray) -> np.ndarray:
 def block_projection(thumbs: np.ndarray) -> np.ndarray:
     """``n × 16`` orthonormal block projection of ``n`` flattened 32×32 thumbnails (block sums / 8)."""
     side = hashing.THUMB_SIDE
-    t = np.asarray(thumbs, dtype=np.float64).reshape(len(thumbs), side // BLOCK, BLOCK, side // BLOCK, BLOCK)
-    return t.sum(axis=(2, 4)).reshape(len(thumbs), -1) / float(BLOCK)
+    t = np.asarray(thumbs).reshape(len(thumbs), side // BLOCK, BLOCK, side // BLOCK, BLOCK)
+    # integer block sums are exact, and no float copy of the whole registry's thumbnails is made
+    return t.sum(axis=(2, 4), dtype=np.int64).reshape(len(thumbs), -1) / float(BLOCK)
 
 
 class PerceptualIndex:
