@@ -3,8 +3,9 @@
 Usage::
 
     python benchmarks/bench_scale.py            # full run (~25-40 min on 2 shared cores); writes results/scale.md
-    python benchmarks/bench_scale.py --quick    # small sizes (~3 min); prints only
-    python benchmarks/bench_scale.py --only features,audit,knn,prdc,dask
+    python benchmarks/bench_scale.py --quick    # small sizes (~8 min); prints only
+    python benchmarks/bench_scale.py --only audit,dask   # re-measure some sections (results/scale.json keeps the
+                                                         # others) and re-render results/scale.md
 
 Sections (every measurement runs in a fresh subprocess, so its peak resident memory, ``ru_maxrss``, is its own):
 
@@ -120,20 +121,19 @@ def make_image_folder(folder: Path, n: int, side: int, distinct: int = 1000) -> 
 
 # ------------------------------------------------------------------------------------------------ features
 def worker_features(impl: str, folder: str, chunk: str) -> dict:
+    from misyn_lab.features import PCAEmbedding, extract_features
+    from misyn_lab.features.stream import extract_table
+    from misyn_lab.imagesets import load_folder
+    from misyn_lab.imagesets.files import ImageFiles
+
     t0 = time.perf_counter()
     base = peak_mib()
     if impl == "ours":
-        from misyn_lab.features.stream import extract_table
-        from misyn_lab.imagesets.files import ImageFiles
-
         files = ImageFiles.from_folder(folder)
         table = extract_table(files, KIND, fit_embedding=True, chunk_size=int(chunk) if chunk != "auto" else None)
         n, d = table.features.shape
         chunk_files = files.chunk_files(int(chunk) if chunk != "auto" else None)
     else:
-        from misyn_lab.features import PCAEmbedding, extract_features
-        from misyn_lab.imagesets import load_folder
-
         images = load_folder(folder)
         h, w = images.image_shape[:2]
         emb = PCAEmbedding.fit(images, n_components=16, size=(min(h, 64), min(w, 64)))
@@ -257,26 +257,19 @@ def worker_audit(mode: str, folder: str, registry: str, csv_out: str) -> dict:
             "index_build_s": index_s, "rows": index.n_rows}
 
 
-def worker_naive(folder: str, registry: str, limit: str) -> dict:
+def worker_naive(folder: str, registry: str) -> dict:
+    """bench_audit.py's naive peer (Pillow full decode + imagehash.phash against every registered hash)."""
     import imagehash
-    from PIL import Image
 
+    from bench_audit import naive_audit
     from misyn_lab.provenance.registry import Registry
 
     with Registry(registry) as reg:
         hashes = [imagehash.hex_to_hash(r["phash"]) for r in reg.rows()]
-    files = sorted(p for p in Path(folder).rglob("*") if p.is_file())[: int(limit)]
+    files = sum(1 for p in Path(folder).rglob("*") if p.is_file())
     t0 = time.perf_counter()
-    flagged = 0
-    for path in files:
-        im = Image.open(path)
-        if im.info.get("misyn:synthetic") == "true":
-            continue
-        im.load()
-        h = imagehash.phash(im.convert("L"))
-        if any(h - r <= 10 for r in hashes):
-            flagged += 1
-    return {"seconds": time.perf_counter() - t0, "files": len(files), "flagged": flagged}
+    flagged = naive_audit(Path(folder), hashes)
+    return {"seconds": time.perf_counter() - t0, "files": files, "flagged": flagged}
 
 
 def worker_candidates(registry: str, folder: str) -> dict:
@@ -322,7 +315,7 @@ def section_audit(quick: bool, tmp: Path, with_dask: bool, only_dask: bool) -> d
             cand = run_worker("candidates", reg, str(data["subset"]))
             out["rows"].append({"size": size, "ours": ours, "linear": lin, "identical": identical,
                                 "linear_full": full_linear, "candidates": cand, "load": load()})
-        naive = run_worker("naive", str(data["subset"]), str(data["registries"][min(sizes)]), "400")
+        naive = run_worker("naive", str(data["subset"]), str(data["registries"][min(sizes)]))
         out["naive"] = naive
         log(f"audit naive peer (R={min(sizes):,}): {naive['files'] / naive['seconds']:.0f} files/s")
     if with_dask:
@@ -346,19 +339,20 @@ def knn_data(n: int, path: Path) -> None:
 
 
 def worker_knn(impl: str, data: str) -> dict:
+    import faiss  # every library is imported before the clock starts
+    from sklearn.neighbors import NearestNeighbors
+
+    from misyn_lab.metrics import memorisation
+
     with np.load(data) as z:
         train, syn = z["train"], z["syn"]
     base = peak_mib()
     t0 = time.perf_counter()
     if impl in ("auto", "numpy"):
-        from misyn_lab.metrics import memorisation
-
         res = memorisation(train, syn, knn_backend=impl)
         s_dist, s_idx, t_dist = res.syn_nearest_train_dist, res.syn_nearest_train, res.train_nearest_syn_dist
         extra = {"copy_rate": res["copy_rate"].value}
     elif impl == "faiss":
-        import faiss
-
         t32, s32 = train.astype(np.float32), syn.astype(np.float32)
         it = faiss.IndexFlatL2(64)
         it.add(t32)
@@ -370,8 +364,6 @@ def worker_knn(impl: str, data: str) -> dict:
         s_dist, s_idx, t_dist = np.sqrt(d[:, 0]), i[:, 0], np.sqrt(td[:, 0])
         extra = {}
     else:
-        from sklearn.neighbors import NearestNeighbors
-
         nt = NearestNeighbors(n_neighbors=1, algorithm="brute").fit(train)
         nt.kneighbors(n_neighbors=1)
         d, i = nt.kneighbors(syn)
@@ -384,19 +376,19 @@ def worker_knn(impl: str, data: str) -> dict:
 
 
 def worker_prdc(impl: str, data: str) -> dict:
+    import prdc as peer  # imported before the clock starts
+
+    from misyn_lab.metrics import prdc
+
     with np.load(data) as z:
         real, fake = z["train"], z["syn"]
     base = peak_mib()
     t0 = time.perf_counter()
     if impl == "prdc":
-        import prdc as peer
-
         with contextlib.redirect_stdout(io.StringIO()):
             out = peer.compute_prdc(real, fake, 5)
         values = {k: float(v) for k, v in out.items()}
     else:
-        from misyn_lab.metrics import prdc
-
         values = prdc(real, fake, 5).values()
     return {"seconds": time.perf_counter() - t0, "peak_rss_mib": peak_mib(), "base_rss_mib": base, "values": values}
 
@@ -577,8 +569,13 @@ def render(res: dict, quick: bool, started: float) -> str:
         c = fit_quadratic(ns, [r["ours"]["seconds"] for r in res["prdc"]["rows"]])
         lines += ["", f"Growth (model `c·N²`): ours at N = 10^6 ≈ {human_seconds(c * 1e12)} with bounded memory; the "
                   f"prdc package would need {3 * 1e12 * 8 / 2**40:.0f} TiB for its matrices.", ""]
-    lines.append(f"Total benchmark time: {human_seconds(time.perf_counter() - started)}; load average at the end "
-                 f"{load()}.")
+    if quick:
+        lines.append(f"Total benchmark time: {human_seconds(time.perf_counter() - started)}; load average at the "
+                     f"end {load()}.")
+    else:
+        lines.append("Sections measured: " + "; ".join(
+            f"{k} {v.get('measured', '?')}" for k, v in res.items() if isinstance(v, dict)) + ". A full run of all "
+            "sections takes 25-40 min on 2 cores; `--only SECTIONS` re-measures some and keeps the others.")
     return "\n".join(lines) + "\n"
 
 
@@ -610,16 +607,23 @@ def main(argv: list[str]) -> int:
             res["features"] = section_features(args.quick, tmp)
         if "audit" in only or "dask" in only:
             res["audit"] = section_audit(args.quick, tmp, with_dask="dask" in only, only_dask="audit" not in only)
-    table = render(res, args.quick, started)
-    print(table)
-    if args.quick or set(only) != set(SECTIONS):
-        print("[bench] quick or partial run: benchmarks/results/scale.md left unchanged", file=sys.stderr)
-        Path(tempfile.gettempdir(), "bench_scale_last.md").write_text(table)
+    if args.quick:
+        print(render(res, True, started))
+        print("[bench] quick run: benchmarks/results/scale.md left unchanged", file=sys.stderr)
         return 0
+    # a full run of some sections replaces those sections in scale.json; scale.md is rendered from all of them
     from misyn_lab.atomic import atomic_write_text
 
+    store = HERE / "results" / "scale.json"
+    merged = json.loads(store.read_text()) if store.is_file() else {}
+    stamp = time.strftime("%Y-%m-%d %H:%M")
+    for key, value in res.items():
+        merged[key] = {**value, "measured": stamp, "seconds_total": time.perf_counter() - started}
+    atomic_write_text(store, json.dumps(merged, indent=1, default=str))
+    table = render(merged, False, started)
+    print(table)
     out = atomic_write_text(HERE / "results" / "scale.md", table)
-    print(f"written {out}", file=sys.stderr)
+    print(f"written {out} (sections: {', '.join(sorted(merged))})", file=sys.stderr)
     return 0
 
 

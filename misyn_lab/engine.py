@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -91,6 +92,14 @@ def _apply(chunk: Any, misyn_shared: _Shared) -> Any:
     return misyn_shared.func(chunk, **misyn_shared.kwargs)
 
 
+def _import_modules(names: list[str]) -> None:
+    """Import modules on a worker ahead of its first task."""
+    import importlib
+
+    for name in names:
+        importlib.import_module(name)
+
+
 class Engine:
     """Where chunked work runs (see the module docstring); a context manager that owns any cluster it starts.
 
@@ -110,6 +119,8 @@ class Engine:
         self.n_workers = n_workers
         self._client: Any = None
         self._cluster: Any = None
+        self._starting: threading.Thread | None = None
+        self._start_error: BaseException | None = None
         if self.scheduler is not None:
             require_distributed()
 
@@ -156,8 +167,39 @@ class Engine:
                                         "or pass --scheduler local") from None
         return self._client
 
+    def start(self, preload: Sequence[str] = ()) -> None:
+        """Start connecting in the background (for ``"local"``: start the worker processes) and import the
+        ``preload`` modules on every worker, so that the caller's own preparation (scanning a folder, building
+        an index) overlaps with it. :meth:`map` waits for the start; a failure is raised there. No-op in
+        this process or when already started."""
+        if not self.distributed or self._client is not None or self._starting is not None:
+            return
+
+        def run() -> None:
+            try:
+                client = self._connect()
+                if preload:
+                    client.run(_import_modules, list(preload))
+            except BaseException as exc:  # noqa: BLE001 - handed to the thread that calls map()
+                self._start_error = exc
+
+        self._starting = threading.Thread(target=run, name="misyn-lab-engine-start", daemon=True)
+        self._starting.start()
+
+    def _ready(self) -> Any:
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
+            if self._start_error is not None:
+                error, self._start_error = self._start_error, None
+                raise error
+        return self._connect()
+
     def close(self) -> None:
         """Close the client and any cluster this engine started (a remote scheduler keeps running)."""
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
         if self._client is not None:
             self._client.close()
             self._client = None
@@ -190,7 +232,7 @@ class Engine:
                 if progress is not None:
                     progress(i, result)
             return out
-        client = self._connect()
+        client = self._ready()
         distributed = require_distributed()
         held = client.scatter(_Shared(func, shared), broadcast=True, hash=False)
         futures = client.map(_apply, list(chunks), pure=False, misyn_shared=held)
@@ -204,36 +246,6 @@ class Engine:
         finally:
             for f in futures:
                 f.release()
-            held.release()
-
-    def imap(self, func: Callable[..., Any], chunks: Sequence[Any], *,
-             shared: dict[str, Any] | None = None, window: int | None = None) -> Iterator[Any]:
-        """Like :meth:`map` but yields results one by one in chunk order, keeping at most ``window`` chunks in
-        flight on Dask (default: 2 per worker), so results that are large (e.g. image chunks) never pile up."""
-        shared = dict(shared or {})
-        if not self.distributed:
-            for chunk in chunks:
-                yield func(chunk, **shared)
-            return
-        client = self._connect()
-        held = client.scatter(_Shared(func, shared), broadcast=True, hash=False)
-        n_workers = max(1, len(client.scheduler_info().get("workers", {})) or 1)
-        window = window or 2 * n_workers
-        chunks = list(chunks)
-        pending: list[Any] = []
-        nxt = 0
-        try:
-            while nxt < len(chunks) or pending:
-                while nxt < len(chunks) and len(pending) < window:
-                    pending.append(client.submit(_apply, chunks[nxt], pure=False, misyn_shared=held))
-                    nxt += 1
-                head = pending.pop(0)
-                result = head.result()
-                head.release()
-                yield result
-        finally:
-            for f in pending:
-                f.cancel()
             held.release()
 
 

@@ -85,8 +85,6 @@ def test_local_cluster_runs_chunks_in_worker_processes_in_order(dask_engine):
     assert [r[0] for r in out] == [[i + 1, i + 2] for i in range(0, 40, 2)]
     assert os.getpid() not in {r[1] for r in out}
     assert sorted(done) == list(range(20)) and {r[2] for r in out} == {3}
-    assert [r[0] for r in dask_engine.imap(add_and_tag, chunks[:5], shared={"add": 2}, window=2)] == \
-        [[i + 2, i + 3] for i in range(0, 10, 2)]
 
 
 def test_task_errors_reach_the_caller(dask_engine):

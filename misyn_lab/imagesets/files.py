@@ -259,10 +259,6 @@ class ImageFiles:
                           self.name, self.where, index=k)
                 for k, i in enumerate(range(0, len(self.files), step))]
 
-    @staticmethod
-    def read(spec: ChunkSpec) -> Chunk:
-        return read_chunk(spec)
-
     def chunks(self, chunk_size: int | None = None) -> Iterator[ImageSet]:
         """The images, chunk by chunk (ImageSets with the set-wide ids), read in this process.
 

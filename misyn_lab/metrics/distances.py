@@ -165,13 +165,19 @@ def _unbiased_mmd2(kernel: np.ndarray, in_x: np.ndarray, row_sums: np.ndarray | 
     symmetric, ``bᵀKb = 1ᵀK1 − 2aᵀK1 + aᵀKa`` and ``aᵀKb = aᵀK1 − aᵀKa``.
     """
     a = in_x.astype(float)
-    n = a.sum(axis=0)
-    m = len(a) - n
     if row_sums is None:
         row_sums = kernel.sum(axis=1)
-    total = row_sums.sum()
     diag = np.diag(kernel)
     a_k_a = np.einsum("ij,ij->j", a, kernel @ a)
+    return _mmd2_from_sums(a, a_k_a, row_sums, diag)
+
+
+def _mmd2_from_sums(a: np.ndarray, a_k_a: np.ndarray, row_sums: np.ndarray, diag: np.ndarray) -> np.ndarray:
+    """Unbiased MMD² per labeling (columns of the 0/1 matrix ``a``) from ``aᵀKa``, the kernel's row sums and its
+    diagonal (see :func:`_unbiased_mmd2`)."""
+    n = a.sum(axis=0)
+    m = len(a) - n
+    total = row_sums.sum()
     a_rows = row_sums @ a
     a_diag = diag @ a
     sxx = a_k_a - a_diag
@@ -207,15 +213,7 @@ def _mmd_blocked(pooled: np.ndarray, sigma: float, labels: np.ndarray, budget: i
         row_sums[start:stop] = block.sum(axis=1)
         diag[start:stop] = block[np.arange(stop - start), np.arange(start, stop)]
         a_k_a += np.einsum("ij,ij->j", a[start:stop], block @ a)
-    nx = a.sum(axis=0)
-    m = n - nx
-    total = row_sums.sum()
-    a_rows = row_sums @ a
-    a_diag = diag @ a
-    sxx = a_k_a - a_diag
-    syy = total - 2.0 * a_rows + a_k_a - (diag.sum() - a_diag)
-    sxy = a_rows - a_k_a
-    return sxx / (nx * (nx - 1)) + syy / (m * (m - 1)) - 2.0 * sxy / (nx * m)
+    return _mmd2_from_sums(a, a_k_a, row_sums, diag)
 
 
 def mmd_rbf(

@@ -10,9 +10,9 @@ What "the k nearest" means here, whatever the backend (the *canonical* answer):
 Backends find *candidates* fast and are then checked, so every backend returns the canonical answer:
 
 * ``"faiss"``: ``faiss.IndexFlatL2`` (exact, brute force, float32 BLAS) on centred data, asked for
-  ``k + EXTRA`` neighbours; ``pip install "misyn-lab[scale]"``;
-* ``"numpy"``: blocks of float64 BLAS squared distances (``-2·q·r + |q|² + |r|²``), memory bounded by
-  ``memory_budget``, ``k + 1`` smallest per row;
+  ``k + 1`` neighbours; ``pip install "misyn-lab[scale]"``;
+* ``"numpy"``: blocks of float32 BLAS squared distances (``-2·q·r + |q|² + |r|²``) on centred data, memory
+  bounded by ``memory_budget``, ``k + 1`` smallest per row;
 * ``"auto"``: faiss when it is importable, else numpy; except :func:`cross_nearest` (both directions between two
   sets), where ``"auto"`` is the fused NumPy pass: one pass instead of two searches.
 
@@ -36,8 +36,9 @@ import numpy as np
 from misyn_lab.errors import InputError
 
 BACKENDS = ("auto", "faiss", "numpy")
-#: Extra candidates asked of faiss beyond k (room for ties among near-equal float32 distances).
-EXTRA = 3
+#: Extra candidates asked of faiss beyond k: the (k+1)-th approximate distance is what certifies the k-th (more
+#: makes faiss' heap slower and rarely saves an exact re-search).
+EXTRA = 1
 #: Default working memory of one distance block (bytes).
 BLOCK_BUDGET = 256 * 2**20
 #: Queries the recall of an approximate search is measured on (a seeded random sample).
@@ -181,6 +182,15 @@ def _smallest(block: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
     return np.take_along_axis(block, idx, axis=1), idx
 
 
+def _sq_block(q: np.ndarray, q_sq: np.ndarray, ref_t: np.ndarray, r_sq: np.ndarray) -> np.ndarray:
+    """Squared distances of a block of query rows to every reference column, ``-2·q·r + |q|² + |r|²`` (BLAS)."""
+    block = q @ ref_t
+    block *= -2.0
+    block += q_sq[:, None]
+    block += r_sq[None, :]
+    return block
+
+
 def _rows_per_block(n_columns: int, memory_budget: int) -> int:
     return max(1, int(memory_budget // (max(n_columns, 1) * 16)))
 
@@ -199,10 +209,7 @@ def _numpy_candidates(queries: np.ndarray, reference: np.ndarray, m: int, exclud
     step = _rows_per_block(nr, memory_budget)
     for start in range(0, n, step):
         stop = min(n, start + step)
-        block = queries[start:stop] @ ref_t
-        block *= -2.0
-        block += q_sq[start:stop, None]
-        block += r_sq[None, :]
+        block = _sq_block(queries[start:stop], q_sq[start:stop], ref_t, r_sq)
         if exclude_self:
             rows = np.arange(stop - start)
             block[rows, rows + start] = np.inf
@@ -334,7 +341,6 @@ def cross_nearest(a: np.ndarray, b: np.ndarray, *, backend: str = "auto", approx
             info = SearchInfo(name, recertified_rows=info.recertified_rows + info2.recertified_rows)
         return ad[:, 0], ai[:, 0], bd[:, 0], bi[:, 0], info
     na, nb = len(a), len(b)
-    ma, mb = min(2, nb), min(2, na)
     mu = b.mean(axis=0)
     a_c, b_c = a - mu, b - mu
     err_a = _approx_error(a, b, a_c, b_c)
@@ -344,36 +350,49 @@ def cross_nearest(a: np.ndarray, b: np.ndarray, *, backend: str = "auto", approx
     b32 = np.ascontiguousarray(b_c, dtype=np.float32)
     b_sq = np.einsum("ij,ij->i", b32, b32)
     b_t = np.ascontiguousarray(b32.T)
-    a_vals = np.empty((na, ma), dtype=np.float32)
-    a_idx = np.empty((na, ma), dtype=np.intp)
-    col_vals = np.full((mb, nb), np.inf, dtype=np.float32)
-    col_idx = np.full((mb, nb), -1, dtype=np.intp)
-    cols = np.arange(nb)
-    step = max(mb, _rows_per_block(nb, memory_budget))
+    # per a row: nearest b column and the second-smallest value (what every other column reaches)
+    a_idx = np.empty((na, 1), dtype=np.intp)
+    a_bound = np.empty(na, dtype=np.float32)
+    cols = _ColumnMinima(nb)
+    step = _rows_per_block(nb, memory_budget)
     for start in range(0, na, step):
         stop = min(na, start + step)
-        block = a32[start:stop] @ b_t
-        block *= -2.0
-        block += a_sq[start:stop, None]
-        block += b_sq[None, :]
-        # columns first (smallest mb per column of this block), restoring what was masked
-        sel_v = np.empty((mb, nb), dtype=block.dtype)
-        sel_i = np.empty((mb, nb), dtype=np.intp)
-        for j in range(min(mb, stop - start)):
-            sel_i[j] = np.argmin(block, axis=0)
-            sel_v[j] = block[sel_i[j], cols]
-            block[sel_i[j], cols] = np.inf
-        for j in range(min(mb, stop - start)):
-            block[sel_i[j], cols] = sel_v[j]
-        got = min(mb, stop - start)
-        both_v = np.concatenate([col_vals, sel_v[:got]])
-        both_i = np.concatenate([col_idx, sel_i[:got] + start])
-        pick = np.argsort(both_v, axis=0, kind="stable")[:mb]
-        col_vals = np.take_along_axis(both_v, pick, axis=0)
-        col_idx = np.take_along_axis(both_i, pick, axis=0)
-        a_vals[start:stop], a_idx[start:stop] = _smallest(block, ma)
-    bound_a = np.full(na, np.inf) if ma >= nb else a_vals.max(axis=1).astype(np.float64)
-    bound_b = np.full(nb, np.inf) if mb >= na else col_vals.max(axis=0).astype(np.float64)
+        block = _sq_block(a32[start:stop], a_sq[start:stop], b_t, b_sq)
+        cols.add(block, start)
+        rows = np.arange(stop - start)
+        best = np.argmin(block, axis=1)
+        a_idx[start:stop, 0] = best
+        block[rows, best] = np.inf
+        a_bound[start:stop] = block.min(axis=1) if nb > 1 else np.inf
+    bound_a = a_bound.astype(np.float64)
+    bound_b = cols.second.astype(np.float64) if na > 1 else np.full(nb, np.inf)
     ad, ai, ra = _certify(a, b, a_idx, bound_a, err_a, 1, False)
-    bd, bi, rb = _certify(b, a, col_idx.T.copy(), bound_b, err_b, 1, False)
+    bd, bi, rb = _certify(b, a, cols.index[:, None].copy(), bound_b, err_b, 1, False)
     return ad[:, 0], ai[:, 0], bd[:, 0], bi[:, 0], SearchInfo("numpy", recertified_rows=ra + rb)
+
+
+class _ColumnMinima:
+    """Running smallest value, its row (the first on ties) and the second-smallest value of every column, over
+    blocks of rows. Works on tiles of rows with elementwise minima: NumPy's argmin along axis 0 is an order of
+    magnitude slower than along axis 1, and an index is only looked for where a tile improves the minimum."""
+
+    TILE = 64
+
+    def __init__(self, n_columns: int):
+        self.first = np.full(n_columns, np.inf, dtype=np.float32)
+        self.second = np.full(n_columns, np.inf, dtype=np.float32)
+        self.index = np.full(n_columns, -1, dtype=np.intp)
+
+    def add(self, block: np.ndarray, row0: int) -> None:
+        for t0 in range(0, len(block), self.TILE):
+            tile = block[t0:t0 + self.TILE]
+            t1 = tile.min(axis=0)
+            at_min = tile == t1
+            t2 = np.where(at_min, np.inf, tile).min(axis=0)
+            t2 = np.where(at_min.sum(axis=0) >= 2, t1, t2)  # a tie inside the tile
+            better = t1 < self.first  # strict: on a tie the earlier row keeps it
+            self.second = np.where(better, np.minimum(self.first, t2), np.minimum(self.second, t1))
+            if better.any():
+                cols = np.flatnonzero(better)
+                self.index[cols] = np.argmin(tile[:, cols], axis=0) + row0 + t0
+                self.first[cols] = t1[cols]

@@ -373,26 +373,37 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise InputError(f"workers must be a positive integer, got {workers!r}", path="workers")
     chunks_of = CHUNK if chunk_size is None else chunk_size
+    chunked([], chunks_of)  # validates the chunk size before any work
     start = time.perf_counter()
-    reg_path = ""
-    index = None
-    if registry is not None:
-        with open_registry(registry) as reg:  # a missing path is an InputError, never a new file
-            index, reg_path = reg.index(), str(reg.path)
-    candidates, bad, ignored = scan(root)
-    if not candidates and not bad:
-        raise InputError(f"no image files found ({len(ignored)} non-image files)", path=root,
-                         remedy="audit a folder with PNG/JPEG/TIFF/DICOM/NIfTI files")
-    if scheduler is None and workers > 1 and len(candidates) >= PARALLEL_MIN_FILES:
-        scheduler = "local"
+    with using(scheduler, n_workers=workers if workers > 1 else None) as engine:
+        engine.start(preload=(__name__,))  # workers start while the registry is read and the folder scanned
+        reg_path = ""
+        index = None
+        if registry is not None:
+            with open_registry(registry) as reg:  # a missing path is an InputError, never a new file
+                index, reg_path = reg.index(), str(reg.path)
+        candidates, bad, ignored = scan(root)
+        if not candidates and not bad:
+            raise InputError(f"no image files found ({len(ignored)} non-image files)", path=root,
+                             remedy="audit a folder with PNG/JPEG/TIFF/DICOM/NIfTI files")
+        records = _run(engine, candidates, index, chunks_of, progress, workers)
+    records = sorted(records + bad, key=lambda r: r.path)
+    return AuditReport(str(root), records, ignored, reg_path, time.perf_counter() - start)
+
+
+def _run(engine: Engine, candidates: list[Path], index: RegistryIndex | None, chunk_size: int, progress: bool,
+         workers: int) -> list[AuditRecord]:
+    """Audit the candidate files on ``engine``; without a scheduler, ``workers > 1`` and a large folder mean a
+    local cluster of that many processes."""
+    if not engine.distributed and workers > 1 and len(candidates) >= PARALLEL_MIN_FILES:
+        with Engine("local", n_workers=workers) as local:
+            return _run(local, candidates, index, chunk_size, progress, 1)
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(candidates), desc="audit", unit="file", disable=not progress, leave=False)
     records: list[AuditRecord] = []
-    with using(scheduler, n_workers=workers if workers > 1 else None) as engine:
-        for batch in engine.map(audit_chunk, chunked(candidates, chunks_of), shared={"index": index},
-                                progress=lambda _i, done: bar.update(len(done))):
-            records.extend(batch)
+    for batch in engine.map(audit_chunk, chunked(candidates, chunk_size), shared={"index": index},
+                            progress=lambda _i, done: bar.update(len(done))):
+        records.extend(batch)
     bar.close()
-    records = sorted(records + bad, key=lambda r: r.path)
-    return AuditReport(str(root), records, ignored, reg_path, time.perf_counter() - start)
+    return records

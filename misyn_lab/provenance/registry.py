@@ -280,18 +280,23 @@ class RegistryIndex:
         r = self._by_sha.get(sha256)
         return None if r is None else self._match("sha256", r)
 
+    def _exact(self, h: ImageHashes) -> Match | None:
+        """Same file bytes, then same decoded pixels."""
+        if h.sha256 and h.sha256 in self._by_sha:
+            return self._match("sha256", self._by_sha[h.sha256])
+        if h.pixel_sha256 and h.pixel_sha256 in self._by_pixels:
+            return self._match("pixels", self._by_pixels[h.pixel_sha256])
+        return None
+
     def match_hashes(self, h: ImageHashes) -> Match | None:
         """Exact bytes, then identical pixels, then perceptual candidates verified by thumbnail RMSE.
 
         The perceptual step goes through the exact index (:mod:`misyn_lab.provenance.perceptual_index`); its
         decisions equal :meth:`match_hashes_linear`'s, which scans every row.
         """
-        if h.sha256 and h.sha256 in self._by_sha:
-            return self._match("sha256", self._by_sha[h.sha256])
-        if h.pixel_sha256 and h.pixel_sha256 in self._by_pixels:
-            return self._match("pixels", self._by_pixels[h.pixel_sha256])
-        if not self._rows or not h.perceptual.informative:  # a flat image looks like every other flat image
-            return None
+        exact = self._exact(h)
+        if exact is not None or not self._rows or not h.perceptual.informative:
+            return exact  # a flat image looks like every other flat image: no perceptual match
         hit = self._perceptual.best(h.perceptual.phash, h.perceptual.dhash, h.perceptual.thumb)
         if hit is None:
             return None
@@ -300,12 +305,9 @@ class RegistryIndex:
 
     def match_hashes_linear(self, h: ImageHashes) -> Match | None:
         """:meth:`match_hashes` by scanning every registered row (the reference the index is tested against)."""
-        if h.sha256 and h.sha256 in self._by_sha:
-            return self._match("sha256", self._by_sha[h.sha256])
-        if h.pixel_sha256 and h.pixel_sha256 in self._by_pixels:
-            return self._match("pixels", self._by_pixels[h.pixel_sha256])
-        if not self._rows or not h.perceptual.informative:  # a flat image looks like every other flat image
-            return None
+        exact = self._exact(h)
+        if exact is not None or not self._rows or not h.perceptual.informative:
+            return exact
         n_bits = self._pbits.shape[1]
         dp = (self._pbits != hashing.hex_to_bits([h.perceptual.phash], n_bits)[0]).sum(axis=1)
         dd = (self._dbits != hashing.hex_to_bits([h.perceptual.dhash], n_bits)[0]).sum(axis=1)

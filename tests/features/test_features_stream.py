@@ -179,12 +179,14 @@ def test_multiframe_and_skipped_files_still_fit_the_in_memory_embedding(tmp_path
         frames = [Image.fromarray(np.roll(base, i * 3 + j, axis=j % 2)) for j in range(1 + i % 3)]
         frames[0].save(tmp_path / f"f{i:02d}.tif", save_all=True, append_images=frames[1:])
     (tmp_path / "f99.tif").write_bytes(b"broken")
-    images = load_folder(tmp_path, on_error="skip")
+    with pytest.warns(UserWarning, match="skipped 1 of 13 file"):
+        images = load_folder(tmp_path, on_error="skip")
     assert len(images) == 24
     emb = PCAEmbedding.fit(images, n_components=5, size=(24, 24), seed=1, max_fit=10)
     fm = extract_features(images, KIND, embedding=emb, cache=False)
-    table = extract_table(ImageFiles.from_folder(tmp_path, on_error="skip"), KIND, fit_embedding=True,
-                          n_components=5, seed=1, max_fit=10, chunk_size=4)
+    with pytest.warns(UserWarning, match="skipped 1 of 13 file"):
+        table = extract_table(ImageFiles.from_folder(tmp_path, on_error="skip"), KIND, fit_embedding=True,
+                              n_components=5, seed=1, max_fit=10, chunk_size=4)
     np.testing.assert_array_equal(table.embedding.components, emb.components)
     np.testing.assert_array_equal(table.values, fm.values)
     assert [s.path for s in table.skipped] == [str(tmp_path / "f99.tif")]
