@@ -115,13 +115,17 @@ class PerceptualIndex:
         found = self._tree.query_ball_point(q, self.radius)
         return np.array(sorted(found), dtype=np.intp)
 
-    def best(self, phash: str, dhash: str, thumb: bytes) -> Hit | None:
-        """The row the linear scan would pick for these hashes, or ``None`` (no candidate within the limit)."""
+    def best(self, hashes: hashing.PerceptualHashes) -> Hit | None:
+        """The row the linear scan would pick for these hashes, or ``None`` (no candidate within the limit).
+
+        The pHash and dHash are read only when some thumbnail survives the bound (they are computed lazily for
+        a freshly hashed image)."""
+        thumb = hashes.thumb
         rows = self.survivors(thumb)
         if not len(rows):
             return None
-        dp = popcount(self._p[rows] ^ np.uint64(int(phash, 16)))
-        dd = popcount(self._d[rows] ^ np.uint64(int(dhash, 16)))
+        dp = popcount(self._p[rows] ^ np.uint64(int(hashes.phash, 16)))
+        dd = popcount(self._d[rows] ^ np.uint64(int(hashes.dhash, 16)))
         keep = (dp <= self.phash_max) | (dd <= self.dhash_max)
         if not keep.any():
             return None

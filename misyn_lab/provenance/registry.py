@@ -297,7 +297,7 @@ class RegistryIndex:
         exact = self._exact(h)
         if exact is not None or not self._rows or not h.perceptual.informative:
             return exact  # a flat image looks like every other flat image: no perceptual match
-        hit = self._perceptual.best(h.perceptual.phash, h.perceptual.dhash, h.perceptual.thumb)
+        hit = self._perceptual.best(h.perceptual)
         if hit is None:
             return None
         return self._match("perceptual", self._rows[hit.position], hit.phash_distance, hit.dhash_distance,

@@ -115,7 +115,7 @@ def test_on_real_images_the_index_checks_far_fewer_rows_than_the_hash_radii_admi
     assert all(i in s for i, s in enumerate(survivors))
     assert np.mean([len(s) for s in survivors]) < 0.25 * np.mean(admitted)
     empty = PerceptualIndex([], [], np.zeros((0, 1024), np.uint8), phash_max=16, dhash_max=12, rmse_max=10.0)
-    assert len(empty) == 0 and empty.best("0" * 16, "0" * 16, bytes(1024)) is None
+    assert len(empty) == 0 and empty.best(hashing.PerceptualHashes("0" * 16, "0" * 16, bytes(1024))) is None
 
 
 def test_real_images_match_alike_through_index_and_scan(tmp_path, axial_slices, prov):
@@ -138,3 +138,29 @@ def test_real_images_match_alike_through_index_and_scan(tmp_path, axial_slices, 
             assert got == index.match_hashes_linear(h)
             found += got is not None and p in registered
     assert found == 2 * len(registered)
+
+
+def test_hashes_are_computed_only_for_images_that_could_match(monkeypatch):
+    """A fresh image's pHash/dHash are computed lazily: not at all when no registered thumbnail survives the
+    bound, and then with the values an eager computation gives."""
+    import imagehash
+
+    rows, _ = random_registry(11, 50)
+    index = RegistryIndex(rows)
+    rng = np.random.default_rng(0)
+    unrelated = np.zeros((64, 64), np.uint8)
+    unrelated[:, ::2] = 255
+    calls = []
+    real_phash = imagehash.phash
+    monkeypatch.setattr(imagehash, "phash", lambda *a, **k: calls.append(1) or real_phash(*a, **k))
+    h = hashing.perceptual_hashes(unrelated)
+    assert index.match_hashes(ImageHashes(None, None, h, unrelated.shape)) is None and calls == []
+    arr = rng.integers(0, 256, (40, 40), dtype=np.uint8)
+    lazy = hashing.perceptual_hashes(arr)
+    eager = hashing.normalised_grey(arr)
+    assert lazy.phash == str(real_phash(eager)) and lazy.dhash == str(imagehash.dhash(eager)) and calls == [1]
+    import pickle
+
+    assert pickle.loads(pickle.dumps(lazy)) == lazy and hash(lazy) == hash(pickle.loads(pickle.dumps(lazy)))
+    with pytest.raises(ValueError, match="needs phash and dhash"):
+        hashing.PerceptualHashes(thumb=b"x")
