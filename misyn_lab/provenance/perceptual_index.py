@@ -20,8 +20,10 @@ the hash radii and the exact RMSE only on those:
 * the projections live in a k-d tree (:class:`scipy.spatial.cKDTree`); a query first asks for the nearest point
   within ``32 · limit`` (plus a margin for floating-point rounding), which is fast and usually finds none, and
   only then for every point within that radius;
-* the survivors get the same Hamming test (XOR + popcount on ``uint64``) and the same RMSE function
-  (:func:`misyn_lab.provenance.hashing.thumb_rmse`) as the linear scan, in registry order.
+* the survivors get the same RMSE function (:func:`misyn_lab.provenance.hashing.thumb_rmse`) as the linear
+  scan, and those within the limit the same Hamming test (XOR + popcount on ``uint64``), in registry order; the
+  query's pHash/dHash are computed only at that point (lazily), i.e. only for images something registered
+  closely resembles.
 
 Decisions are therefore identical to the linear scan (tested on random registries with planted copies). The
 index is rebuilt from the registry rows (ordered by id) whenever the registry changes, so it is a deterministic
@@ -118,22 +120,28 @@ class PerceptualIndex:
     def best(self, hashes: hashing.PerceptualHashes) -> Hit | None:
         """The row the linear scan would pick for these hashes, or ``None`` (no candidate within the limit).
 
-        The pHash and dHash are read only when some thumbnail survives the bound (they are computed lazily for
-        a freshly hashed image)."""
+        Order of the checks: thumbnails that could lie within the RMSE limit (the k-d tree), their exact RMSE
+        (the same function and values as the linear scan), and only for rows within the limit the hash radii;
+        so the pHash and dHash, computed lazily for a freshly hashed image, are read only when some registered
+        thumbnail is that close. The pick is the linear scan's: the smallest RMSE among rows admitted by the
+        hash radii, first in registry order on ties, provided it is within the limit.
+        """
         thumb = hashes.thumb
         rows = self.survivors(thumb)
         if not len(rows):
             return None
+        rmse = hashing.thumb_rmse(thumb, self._thumbs[rows])
+        close = rmse <= self.rmse_max
+        if not close.any():
+            return None
+        rows, rmse = rows[close], rmse[close]
         dp = popcount(self._p[rows] ^ np.uint64(int(hashes.phash, 16)))
         dd = popcount(self._d[rows] ^ np.uint64(int(hashes.dhash, 16)))
         keep = (dp <= self.phash_max) | (dd <= self.dhash_max)
         if not keep.any():
             return None
-        rows, dp, dd = rows[keep], dp[keep], dd[keep]
-        rmse = hashing.thumb_rmse(thumb, self._thumbs[rows])
+        rows, rmse, dp, dd = rows[keep], rmse[keep], dp[keep], dd[keep]
         k = int(np.argmin(rmse))
-        if rmse[k] > self.rmse_max:
-            return None
         return Hit(int(rows[k]), int(dp[k]), int(dd[k]), float(rmse[k]))
 
     def candidates_linear(self, phash: str, dhash: str) -> int:
