@@ -451,6 +451,10 @@ def fit_quadratic(xs: list[float], ys: list[float]) -> float:
     return float(np.dot(x2, ys) / np.dot(x2, x2))
 
 
+def _peak(m: dict | None) -> str:
+    return "–" if m is None else f"{m['peak_rss_mib']:.0f}"
+
+
 def human_seconds(s: float) -> str:
     if s < 120:
         return f"{s:.0f} s"
@@ -528,16 +532,18 @@ def render(res: dict, quick: bool, started: float) -> str:
                       f"{a['counts']['leaked']} planted copies)."]
         sizes = [r["size"] for r in a["rows"]]
         per_lin = [r["linear"]["seconds"] / r["linear"]["files"] for r in a["rows"]]
-        per_idx = [r["ours"]["seconds"] / r["ours"]["files"] for r in a["rows"]]
+        cpu = all("cpu_seconds" in r["ours"] for r in a["rows"])
+        per_idx = [r["ours"]["cpu_seconds" if cpu else "seconds"] / r["ours"]["files"] for r in a["rows"]]
         la, lb = fit_linear(sizes, per_lin)
         ia, ib = fit_linear(list(np.log10(sizes)), per_idx)
         lines += ["", "CPU ms/file is the audit process's user + system CPU time per file: less sensitive to other "
                   "jobs than wall time, 1,000 / CPU ms is what one idle core would sustain.",
-                  "", "Growth to a registry of 10^6 (per-file time; models: linear scan `a + b·R`, indexed lookup "
-                  "`a + b·log10 R`, fitted on the sizes above):",
+                  "", "Growth to a registry of 10^6 (per-file cost; models: linear scan `a + b·R` on wall time, "
+                  f"indexed lookup `a + b·log10 R` on {'CPU' if cpu else 'wall'} time, fitted on the sizes above):",
                   f"* linear scan: {1e3 * (la + lb * 1e6):.0f} ms per file → {1 / (la + lb * 1e6):,.0f} files/s;",
-                  f"* indexed: {1e3 * (ia + ib * 6):.2f} ms per file → {1 / (ia + ib * 6):,.0f} files/s; the "
-                  "index holds ~2 KiB per registered image in memory (~2 GiB at 10^6).", ""]
+                  f"* indexed: {1e3 * (ia + ib * 6):.2f} ms per file → {1 / (ia + ib * 6):,.0f} files/s (slope "
+                  f"{1e3 * ib:+.2f} ms per tenfold registry); the index holds ~2 KiB per registered image in memory "
+                  "(~2 GiB at 10^6).", ""]
     if res.get("audit", {}).get("dask"):
         d = res["audit"]["dask"]
         one, two = d["one"], d["dask"]
@@ -586,7 +592,7 @@ def render(res: dict, quick: bool, started: float) -> str:
             lines.append(f"| {r['n']:,} | {r['ours']['seconds']:.1f} | "
                          + (f"{p['seconds']:.1f} | {p['seconds'] / r['ours']['seconds']:.1f}× | "
                             f"{r['max_abs_diff']:.1e} | " if p else "– (3 N×N float64 matrices) | – | – | ")
-                         + f"{r['ours']['peak_rss_mib']:.0f} | {p['peak_rss_mib'] if p else 0:.0f} | {r['load']} |")
+                         + f"{r['ours']['peak_rss_mib']:.0f} | {_peak(p)} | {r['load']} |")
         ns = [r["n"] for r in res["prdc"]["rows"]]
         c = fit_quadratic(ns, [r["ours"]["seconds"] for r in res["prdc"]["rows"]])
         lines += ["", f"Growth (model `c·N²`): ours at N = 10^6 ≈ {human_seconds(c * 1e12)} with bounded memory; the "
@@ -605,8 +611,17 @@ def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="small sizes (smoke run, writes nothing)")
     ap.add_argument("--only", default=",".join(SECTIONS), help=f"comma-separated sections of {SECTIONS}")
+    ap.add_argument("--render", action="store_true",
+                    help="only re-render results/scale.md from the measurements in results/scale.json")
     ap.add_argument("--worker", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
+    if args.render:
+        from misyn_lab.atomic import atomic_write_text
+
+        table = render(json.loads((HERE / "results" / "scale.json").read_text()), False, time.perf_counter())
+        atomic_write_text(HERE / "results" / "scale.md", table)
+        print(table)
+        return 0
     if args.worker:
         name, *rest = args.worker
         fn = {"features": worker_features, "audit": worker_audit, "naive": worker_naive, "knn": worker_knn,
