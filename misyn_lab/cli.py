@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "misyn_lab.workbook.cli",
     "misyn_lab.workbook.class_cli",
     "misyn_lab.imagesets.cli",
+    "misyn_lab.features.cli",
     "misyn_lab.checklist.cli",
     "misyn_lab.provenance.cli",
     "misyn_lab.instruments.cli",

@@ -27,6 +27,14 @@ def non_negative_int(text: str) -> int:
     return value
 
 
+def positive_int(text: str) -> int:
+    """A count such as a chunk size: a whole number from 1 up."""
+    value = _int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of at least 1, got {value}")
+    return value
+
+
 def worker_count(text: str) -> int:
     """A number of worker processes: 1 to ``os.cpu_count()``."""
     value = _int(text)

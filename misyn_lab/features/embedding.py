@@ -28,6 +28,21 @@ def _prepare(images: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     return np.ascontiguousarray(grey.reshape(len(grey), -1), dtype=np.float32)
 
 
+def prepare_rows(images: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The rows an embedding is fitted on / applied to: grey, resized to ``size``, flattened float32 pixels.
+
+    Per image, so a stack may be prepared in chunks with the same result."""
+    return _prepare(images, size)
+
+
+def fit_positions(n: int, max_fit: int, seed: int) -> np.ndarray:
+    """Positions of the images an embedding is fitted on: all ``n``, or a seeded random ``max_fit`` of them
+    (sorted) when there are more."""
+    if n > max_fit:
+        return np.sort(np.random.default_rng(seed).choice(n, size=max_fit, replace=False))
+    return np.arange(n)
+
+
 def randomized_pca(centred: np.ndarray, k: int, *, seed: int = 0, oversample: int = 10,
                    n_iter: int = 2) -> tuple[np.ndarray, np.ndarray]:
     """Top-``k`` singular values and right singular vectors of a centred matrix (Halko et al. randomised SVD).
@@ -82,9 +97,17 @@ class PCAEmbedding:
         if size[0] < 2 or size[1] < 2:
             raise InputError(f"size must be at least 2×2, got {size}", path="embedding")
         x = _prepare(real.images, size)
-        if len(x) > max_fit:
-            pick = np.sort(np.random.default_rng(seed).choice(len(x), size=max_fit, replace=False))
-            x = x[pick]
+        x = x[fit_positions(len(x), max_fit, seed)]
+        return cls.from_rows(x, n_components=n_components, size=size, seed=seed, max_fit=max_fit,
+                             fitted_on=real.describe())
+
+    @classmethod
+    def from_rows(cls, x: np.ndarray, *, n_components: int, size: tuple[int, int], seed: int, max_fit: int,
+                  fitted_on: str) -> "PCAEmbedding":
+        """Fit on already prepared rows (:func:`prepare_rows` of the images at :func:`fit_positions`); the
+        second half of :meth:`fit`, shared with the file-backed path (:mod:`misyn_lab.features.stream`)."""
+        if len(x) < 3:
+            raise InputError(f"need at least 3 real images to fit an embedding, got {len(x)}", path=fitted_on)
         mean = x.mean(axis=0, dtype=np.float64)
         centred = x - mean.astype(np.float32)
         k = int(min(n_components, len(x) - 1, x.shape[1]))
@@ -95,7 +118,7 @@ class PCAEmbedding:
         evr = (s.astype(np.float64) ** 2) / total if total > 0 else np.zeros(k)
         return cls(n_components=k, size=size, seed=seed, max_fit=max_fit, mean=mean,
                    components=vt.astype(np.float64), explained_variance_ratio=evr,
-                   fitted_on=real.describe())
+                   fitted_on=fitted_on)
 
     @property
     def is_fitted(self) -> bool:
@@ -122,7 +145,8 @@ class PCAEmbedding:
             raise InputError("the embedding has not been fitted", path="embedding",
                              remedy="use PCAEmbedding.fit(real_imageset)")
         x = _prepare(images, self.size)
-        return (x - self.mean.astype(np.float32)) @ self.components.T.astype(np.float32)
+        # einsum, not BLAS matmul: each image's coordinates are the same whatever batch or chunk it is in
+        return np.einsum("ij,kj->ik", x - self.mean.astype(np.float32), self.components.astype(np.float32))
 
     def transform(self, imageset: ImageSet):  # -> FeatureMatrix (import below avoids a cycle)
         """The embedding of ``imageset`` as a :class:`FeatureMatrix` (via the cached :func:`extract_features`)."""

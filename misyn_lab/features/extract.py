@@ -17,7 +17,7 @@ from misyn_lab.imagesets.core import ImageSet
 
 KINDS = ("intensity", "texture", "embedding")
 PROGRESS_THRESHOLD = 500
-FEATURE_VERSION = "1"
+FEATURE_VERSION = "2"  # 2: per-image einsum reductions (texture GLCM means, embedding), batch-independent
 
 
 def _families(kind: str | Sequence[str], embedding: PCAEmbedding | None) -> list[str]:

@@ -69,10 +69,11 @@ def glcm_props(p: np.ndarray) -> np.ndarray:
     ii = np.arange(levels, dtype=np.float64)
     pi = p.sum(axis=2)
     pj = p.sum(axis=1)
-    mu_i = pi @ ii
-    mu_j = pj @ ii
-    sd_i = np.sqrt(pi @ ii ** 2 - mu_i ** 2).clip(min=0)
-    sd_j = np.sqrt(pj @ ii ** 2 - mu_j ** 2).clip(min=0)
+    # einsum, not BLAS gemv: a per-image reduction whose result does not depend on the batch it is in
+    mu_i = np.einsum("ni,i->n", pi, ii)
+    mu_j = np.einsum("ni,i->n", pj, ii)
+    sd_i = np.sqrt(np.einsum("ni,i->n", pi, ii ** 2) - mu_i ** 2).clip(min=0)
+    sd_j = np.sqrt(np.einsum("ni,i->n", pj, ii ** 2) - mu_j ** 2).clip(min=0)
     cov = np.einsum("nij,i,j->n", p, ii, ii) - mu_i * mu_j
     flat = (sd_i < 1e-15) | (sd_j < 1e-15)
     corr = np.where(flat, 1.0, cov / np.where(flat, 1.0, sd_i * sd_j))

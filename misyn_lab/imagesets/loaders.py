@@ -63,13 +63,7 @@ def load_folder(path: str | os.PathLike[str], *, size: tuple[int, int] | None = 
         warnings.warn(f"{root}: ignored {len(others)} file(s) that are not PNG/JPEG/TIFF, e.g. "
                       f"{[p.name for p in others[:3]]}", UserWarning, stacklevel=2)
 
-    def scale(fr: RawFrame, where: str) -> tuple[np.ndarray, dict[str, Any]]:
-        return unit(fr.pixels, where)
-
-    def reader(f: Path) -> list[Record]:
-        return frames_to_records(read_raster(f, max_pixels=max_pixels, alpha=alpha, target=size), f,
-                                  root if root.is_dir() else f.parent, scale)
-
+    reader = raster_reader(root if root.is_dir() else None, max_pixels=max_pixels, alpha=alpha, target=size)
     records, skipped = read_all(files, reader, on_error, f"reading {root.name}")
     label = name or (rel_id(root, root.parent) or "images")
     warn_skipped(label, skipped, len(files))
@@ -112,6 +106,35 @@ def load_dicom(path_or_paths: str | os.PathLike[str] | Sequence[str | os.PathLik
                              remedy="check the paths")
         root, where = root_of(Path(files[0]), files), "DICOM list"
 
+    id_root = root if root.is_dir() else root.parent
+    records, skipped = read_all(files, dicom_reader(id_root, window=window, max_pixels=max_pixels), on_error,
+                                "reading DICOM")
+    label = name or (rel_id(root, root.parent) or "dicom")
+    warn_skipped(label, skipped, len(files))
+    blank_windows(records)
+    return assemble(records, size=size, grey=grey, name=label, skipped=skipped, synthetic=synthetic, where=where)
+
+
+def raster_reader(id_root: Path | None, *, max_pixels: int = DEFAULT_MAX_PIXELS, alpha: str = "drop",
+                  target: tuple[int, int] | None = None) -> Callable[[Path], list[Record]]:
+    """The per-file reader of :func:`load_folder`: PNG/JPEG/TIFF file -> records (ids relative to ``id_root``,
+    or to the file's own folder when ``None``). ``target`` (the size the images will be resized to) lets large
+    JPEGs decode at reduced scale. Also used by the file-backed :class:`~.files.ImageFiles`."""
+
+    def scale(fr: RawFrame, where: str) -> tuple[np.ndarray, dict[str, Any]]:
+        return unit(fr.pixels, where)
+
+    def reader(f: Path) -> list[Record]:
+        return frames_to_records(read_raster(f, max_pixels=max_pixels, alpha=alpha, target=target), f,
+                                  f.parent if id_root is None else id_root, scale)
+
+    return reader
+
+
+def dicom_reader(id_root: Path, *, window: str | tuple[float, float] | None = None,
+                 max_pixels: int = DEFAULT_MAX_PIXELS) -> Callable[[Path], list[Record]]:
+    """The per-file reader of :func:`load_dicom` (one record per frame; see its ``window``)."""
+
     def scale(fr: RawFrame, where_: str) -> tuple[np.ndarray, dict[str, Any]]:
         px = fr.pixels
         if px.ndim == 3 and px.dtype == np.uint8:
@@ -124,18 +147,17 @@ def load_dicom(path_or_paths: str | os.PathLike[str] | Sequence[str | os.PathLik
                 "orig_min": lo, "orig_max": hi, "intensity_scaling": f"window center {c} width {w}"}
         return unit(px, where_)
 
-    id_root = root if root.is_dir() else root.parent
-
     def reader(f: Path) -> list[Record]:
         return frames_to_records(read_dicom(f, max_pixels=max_pixels), f, id_root, scale)
 
-    records, skipped = read_all(files, reader, on_error, "reading DICOM")
-    label = name or (rel_id(root, root.parent) or "dicom")
-    warn_skipped(label, skipped, len(files))
+    return reader
+
+
+def blank_windows(records: list[Record]) -> None:
+    """DICOM records: an absent window centre/width becomes ``""`` (one column type for the metadata)."""
     for _, info in records:
         for k in ("window_center", "window_width"):
             info[k] = "" if info.get(k) is None else info[k]
-    return assemble(records, size=size, grey=grey, name=label, skipped=skipped, synthetic=synthetic, where=where)
 
 
 def _call(loader: Callable[..., ImageSet], path: Path, kwargs: dict[str, Any]) -> ImageSet:

@@ -165,19 +165,55 @@ def _unbiased_mmd2(kernel: np.ndarray, in_x: np.ndarray, row_sums: np.ndarray | 
     symmetric, ``bᵀKb = 1ᵀK1 − 2aᵀK1 + aᵀKa`` and ``aᵀKb = aᵀK1 − aᵀKa``.
     """
     a = in_x.astype(float)
-    n = a.sum(axis=0)
-    m = len(a) - n
     if row_sums is None:
         row_sums = kernel.sum(axis=1)
-    total = row_sums.sum()
     diag = np.diag(kernel)
     a_k_a = np.einsum("ij,ij->j", a, kernel @ a)
+    return _mmd2_from_sums(a, a_k_a, row_sums, diag)
+
+
+def _mmd2_from_sums(a: np.ndarray, a_k_a: np.ndarray, row_sums: np.ndarray, diag: np.ndarray) -> np.ndarray:
+    """Unbiased MMD² per labeling (columns of the 0/1 matrix ``a``) from ``aᵀKa``, the kernel's row sums and its
+    diagonal (see :func:`_unbiased_mmd2`)."""
+    n = a.sum(axis=0)
+    m = len(a) - n
+    total = row_sums.sum()
     a_rows = row_sums @ a
     a_diag = diag @ a
     sxx = a_k_a - a_diag
     syy = total - 2.0 * a_rows + a_k_a - (diag.sum() - a_diag)
     sxy = a_rows - a_k_a
     return sxx / (n * (n - 1)) + syy / (m * (m - 1)) - 2.0 * sxy / (n * m)
+
+
+#: Default cap on the rows of each set entering the MMD test (memory and time grow with (2·max_n)²).
+MMD_MAX_N = 2000
+#: Working memory of one kernel block (bytes); below it the pooled kernel is held whole.
+MMD_BLOCK_BUDGET = 256 * 2**20
+
+
+def _mmd_blocked(pooled: np.ndarray, sigma: float, labels: np.ndarray, budget: int) -> np.ndarray:
+    """:func:`_unbiased_mmd2` for every column of ``labels`` without holding the pooled kernel: rows of the
+    kernel are computed block by block (memory ~ ``budget``), each used once for all labelings."""
+    n = len(pooled)
+    a = labels.astype(float)
+    sq = sq_norms(pooled)
+    step = max(1, int(budget // (8 * max(n, 1) * 2)))
+    row_sums = np.empty(n)
+    diag = np.empty(n)
+    a_k_a = np.zeros(a.shape[1])
+    for start in range(0, n, step):
+        stop = min(n, start + step)
+        block = -2.0 * (pooled[start:stop] @ pooled.T)
+        block += sq[start:stop, None]
+        block += sq[None, :]
+        np.maximum(block, 0.0, out=block)
+        block *= -1.0 / (2.0 * sigma * sigma)
+        np.exp(block, out=block)
+        row_sums[start:stop] = block.sum(axis=1)
+        diag[start:stop] = block[np.arange(stop - start), np.arange(start, stop)]
+        a_k_a += np.einsum("ij,ij->j", a[start:stop], block @ a)
+    return _mmd2_from_sums(a, a_k_a, row_sums, diag)
 
 
 def mmd_rbf(
@@ -187,7 +223,8 @@ def mmd_rbf(
     bandwidth: float | str = "median",
     permutations: int = 500,
     seed: int = 0,
-    max_n: int = 2000,
+    max_n: int | None = MMD_MAX_N,
+    memory_budget: int = MMD_BLOCK_BUDGET,
 ) -> MetricResult:
     """Unbiased squared MMD with the RBF kernel ``exp(-‖x−y‖² / (2σ²))`` and a permutation-test p-value.
 
@@ -198,18 +235,25 @@ def mmd_rbf(
     permutations:
         Label permutations for the p-value ``(1 + #{MMD²_perm >= MMD²}) / (1 + permutations)``; 0 = no test.
     max_n:
-        Each set is randomly subsampled to at most this many rows (memory ~ (2·max_n)² floats); noted in details.
+        At most this many rows of each set enter the test (a seeded random subsample of a larger set);
+        ``None`` = every row. The rows used are the result's ``n`` (the full sizes are in
+        ``details["n_full"]``) and the interpretation says when a subsample was tested. Time grows with
+        ``(n_real + n_synthetic)² × (permutations + 1)``; memory stays near ``memory_budget`` bytes (the kernel
+        is computed in row blocks once the pooled set no longer fits).
     """
     r, s = _pair(real, synthetic, min_rows=2)
     if isinstance(permutations, bool) or not isinstance(permutations, (int, np.integer)) or permutations < 0:
         raise InputError(f"permutations must be a non-negative integer, got {permutations!r}", remedy="pass 500")
+    if max_n is not None and (isinstance(max_n, bool) or not isinstance(max_n, (int, np.integer)) or max_n < 2):
+        raise InputError(f"max_n must be an integer >= 2 or None (every row), got {max_n!r}",
+                         remedy=f"pass e.g. {MMD_MAX_N}, or None to test every row")
     rng = np.random.default_rng(seed)
     notes = []
     n_full = {"real": len(r), "synthetic": len(s)}
-    if len(r) > max_n:
+    if max_n is not None and len(r) > max_n:
         r = r[np.sort(rng.choice(len(r), max_n, replace=False))]
         notes.append(f"real subsampled from {n_full['real']} to {max_n} rows")
-    if len(s) > max_n:
+    if max_n is not None and len(s) > max_n:
         s = s[np.sort(rng.choice(len(s), max_n, replace=False))]
         notes.append(f"synthetic subsampled from {n_full['synthetic']} to {max_n} rows")
     pooled = np.vstack([r, s])
@@ -221,26 +265,36 @@ def mmd_rbf(
         sigma = float(bandwidth)
         if not sigma > 0 or not np.isfinite(sigma):
             raise InputError(f"bandwidth must be a positive number, got {bandwidth!r}", remedy="pass 'median'")
-    kernel = _sq_dists(pooled, pooled)
-    kernel *= -1.0 / (2.0 * sigma * sigma)
-    np.exp(kernel, out=kernel)
     labels = np.zeros((len(pooled), 1), dtype=bool)
     labels[: len(r), 0] = True
-    row_sums = kernel.sum(axis=1)
-    value = float(_unbiased_mmd2(kernel, labels, row_sums)[0])
+    perms = []
+    if permutations:
+        for j in range(int(permutations)):
+            col = np.zeros(len(pooled), dtype=bool)
+            col[rng.permutation(len(pooled))[: len(r)]] = True
+            perms.append(col)
+    dense = 8 * len(pooled) ** 2 <= memory_budget
+    if dense:
+        kernel = _sq_dists(pooled, pooled)
+        kernel *= -1.0 / (2.0 * sigma * sigma)
+        np.exp(kernel, out=kernel)
+        row_sums = kernel.sum(axis=1)
+        value = float(_unbiased_mmd2(kernel, labels, row_sums)[0])
     p_value = None
     if permutations:
         exceed = 0
-        done = 0
         batch = 100
-        while done < permutations:
-            size = min(batch, permutations - done)
-            perm = np.zeros((len(pooled), size), dtype=bool)
-            for j in range(size):
-                perm[rng.permutation(len(pooled))[: len(r)], j] = True
-            exceed += int(np.count_nonzero(_unbiased_mmd2(kernel, perm, row_sums) >= value))
-            done += size
+        if not dense:
+            stats = _mmd_blocked(pooled, sigma, np.column_stack([labels[:, 0]] + perms), memory_budget)
+            value = float(stats[0])
+            exceed = int(np.count_nonzero(stats[1:] >= value))
+        else:
+            for start in range(0, len(perms), batch):
+                perm = np.column_stack(perms[start:start + batch])
+                exceed += int(np.count_nonzero(_unbiased_mmd2(kernel, perm, row_sums) >= value))
         p_value = (1 + exceed) / (1 + permutations)
+    elif not dense:
+        value = float(_mmd_blocked(pooled, sigma, labels, memory_budget)[0])
     verdict = ""
     if p_value is not None:
         verdict = (
@@ -248,6 +302,9 @@ def mmd_rbf(
             if p_value < 0.05
             else " The permutation test does not find a significant difference (p >= 0.05)."
         )
+    used = (f" Tested on {len(r):,} of {n_full['real']:,} real and {len(s):,} of {n_full['synthetic']:,} synthetic "
+            f"rows (a seeded random subsample; raise max_n to test more)." if notes else
+            f" Tested on all {len(r):,} real and {len(s):,} synthetic rows.")
     return MetricResult(
         key="mmd.rbf",
         value=value,
@@ -255,13 +312,16 @@ def mmd_rbf(
         p_value=p_value,
         direction="lower_is_better",
         interpretation=f"Kernel (RBF) MMD² between real and synthetic features is {value:.3g}; 0 means the same "
-        f"distribution.{verdict}",
+        f"distribution.{verdict}{used}",
         details={
             "bandwidth": sigma,
             "bandwidth_rule": "median" if isinstance(bandwidth, str) else "fixed",
             "permutations": int(permutations),
             "estimator": "unbiased",
             "n_full": n_full,
+            "max_n": None if max_n is None else int(max_n),
+            "subsampled": bool(notes),
+            "kernel": "dense" if dense else "row blocks",
             "notes": notes,
         },
     )

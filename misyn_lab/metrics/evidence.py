@@ -20,14 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from misyn_lab.errors import InputError
 from misyn_lab.metrics.copies import CONTROL_LEAVE_ONE_OUT, PixelCopyResult, feature_copy_reading, pixel_copies
-from misyn_lab.metrics.distances import feature_shift, frechet_distance, ks_max, mmd_rbf
+from misyn_lab.metrics.distances import MMD_MAX_N, feature_shift, frechet_distance, ks_max, mmd_rbf
 from misyn_lab.metrics.fidelity import prdc
 from misyn_lab.metrics.knn import as_feature_matrix, check_same_dim
 from misyn_lab.metrics.memorisation import MemorisationResult, memorisation
@@ -35,7 +35,10 @@ from misyn_lab.metrics.result import SPLIT_ALL_REAL, SPLIT_HELDOUT, SPLIT_TRAINI
 from misyn_lab.metrics.utility import UtilityResult, check_task, detection_auc
 
 if TYPE_CHECKING:
+    from misyn_lab.engine import Engine
+    from misyn_lab.features.table import FeatureTable
     from misyn_lab.imagesets.core import ImageSet
+    from misyn_lab.imagesets.files import ImageFiles
 
 #: Feature kinds :func:`evaluate_imagesets` measures on.
 IMAGESET_FEATURES = "intensity+texture+embedding"
@@ -99,6 +102,8 @@ def evaluate_all(
     detection: bool = True,
     seed: int = 0,
     split: str = SPLIT_HELDOUT,
+    mmd_max_n: int | None = MMD_MAX_N,
+    knn_backend: str = "auto",
 ) -> EvidenceResults:
     """PRDC, Fréchet, MMD, KS max, detection AUC (and memorisation when ``train_feats`` is given).
 
@@ -110,7 +115,9 @@ def evaluate_all(
     ``bootstrap`` > 0 adds percentile confidence intervals to the PRDC results. Returns ``{key: MetricResult}``
     (an :class:`EvidenceResults`, which also keeps the per-feature shift table and the memorisation arrays);
     every result carries a one-sentence plain interpretation. Detection is skipped when a set has fewer than 5
-    samples; every other input problem raises :class:`InputError`.
+    samples; every other input problem raises :class:`InputError`. ``mmd_max_n`` caps the rows of each set entering
+    the MMD test (``None``: all; the result states how many entered); ``knn_backend`` picks where memorisation's
+    exact neighbour searches run (same results on every backend).
     """
     real = as_feature_matrix(real_feats, "real_feats")
     syn = as_feature_matrix(syn_feats, "syn_feats")
@@ -122,15 +129,18 @@ def evaluate_all(
     fidelity: dict[str, MetricResult] = dict(prdc(real, syn, k, bootstrap=bootstrap, seed=seed,
                                                   feature_set=feature_set).metrics)
     fidelity["frechet"] = frechet_distance(real, syn, feature_set=feature_set)
-    fidelity["mmd.rbf"] = mmd_rbf(real, syn, permutations=permutations, seed=seed)
+    fidelity["mmd.rbf"] = mmd_rbf(real, syn, permutations=permutations, seed=seed, max_n=mmd_max_n)
     out.feature_shift = feature_shift(real, syn, feature_names)
     fidelity["ks.max"] = ks_max(real, syn, feature_names, table=out.feature_shift)
     if detection and min(len(real), len(syn)) >= 5:
         fidelity["detection.auc"] = detection_auc(real, syn, seed)
-    out.update({key: r.with_split(split, n_real=len(real)) for key, r in fidelity.items()})
+    # every fidelity result records its split; n["real"] is the reference size, except for MMD, whose n states the
+    # rows that entered its test (capped by mmd_max_n)
+    out.update({key: r.with_split(split, n_real=None if key == "mmd.rbf" else len(real))
+                for key, r in fidelity.items()})
     out.memorisation = None
     if train_feats is not None:
-        out.memorisation = memorisation(train_feats, syn, holdout_real=holdout_feats)
+        out.memorisation = memorisation(train_feats, syn, holdout_real=holdout_feats, knn_backend=knn_backend)
         mem_split = SPLIT_ALL_REAL if split == SPLIT_ALL_REAL else SPLIT_TRAINING
         mem = {key: r.with_split(mem_split) for key, r in out.memorisation.metrics.items()}
         rate = mem["memorisation.copy_rate"]
@@ -145,10 +155,24 @@ def evaluate_all(
     return out
 
 
+def _check_columns(sets: Sequence[tuple[str, Any]], subgroup: str | None, task: str | None) -> None:
+    """Every set whose metadata is known has the subgroup and task columns (an InputError names the first gap)."""
+    from misyn_lab.imagesets.files import ImageFiles
+
+    for column, what in ((subgroup, "subgroup"), (task, "task")):
+        if column is None:
+            continue
+        for name, s in sets:
+            meta = None if isinstance(s, ImageFiles) else getattr(s, "meta", None)
+            if meta is not None and column not in meta:
+                raise InputError(f"the {name} set has no metadata column {column!r}", path=s.name,
+                                 remedy=f"choose {what} from {list(meta.columns)} or pass {what}=None")
+
+
 def evaluate_imagesets(
-    train: ImageSet | None,
-    holdout: ImageSet,
-    synthetic: ImageSet,
+    train: ImageSet | ImageFiles | FeatureTable | None,
+    holdout: ImageSet | ImageFiles | FeatureTable,
+    synthetic: ImageSet | ImageFiles | FeatureTable,
     *,
     subgroup: str | None = None,
     task: str | None = None,
@@ -158,6 +182,10 @@ def evaluate_imagesets(
     permutations: int = 200,
     pixel_check: bool = True,
     positive_controls: Mapping[str, object] | None = None,
+    scheduler: str | Engine | None = None,
+    chunk_size: int | None = None,
+    mmd_max_n: int | None = MMD_MAX_N,
+    knn_backend: str = "auto",
 ) -> Evaluation:
     """All evaluation-stage measurements (model space, rung 1) of ``synthetic`` against real images.
 
@@ -174,8 +202,18 @@ def evaluate_imagesets(
     ``pixel_check`` adds the pixel-space copy check (``memorisation.pixel_copy_rate``); ``positive_controls``
     (``name -> images`` of known copies, e.g. :func:`misyn_lab.metrics.copies.copy_probes`) measure its
     sensitivity.
+
+    Large sets: each set may also be a file-backed :class:`~misyn_lab.imagesets.files.ImageFiles` (read chunk by
+    chunk) or a :class:`~misyn_lab.features.table.FeatureTable` saved by ``misyn-lab features`` (all in the
+    embedding fitted on the training images); the pixel-space copy check needs images in memory and is skipped
+    for them (said in ``notes``). ``scheduler`` (``"local"``, a Dask scheduler address or an
+    :class:`~misyn_lab.engine.Engine`; ``pip install "misyn-lab[scale]"``) computes the features in chunks of
+    ``chunk_size`` on Dask, with the same results. ``mmd_max_n`` and ``knn_backend`` are passed to
+    :func:`evaluate_all`.
     """
-    from misyn_lab.features import PCAEmbedding, extract_features, standardise
+    from misyn_lab.features import standardise
+    from misyn_lab.features.stream import evaluation_tables
+    from misyn_lab.imagesets.core import ImageSet
     from misyn_lab.metrics.subgroups import by_subgroup, subgroup_summary
     from misyn_lab.metrics.utility import tstr
 
@@ -184,13 +222,7 @@ def evaluate_imagesets(
     has_train = train is not None and len(train) > 0
     sets = (("train", train), ("holdout", holdout), ("synthetic", synthetic)) if has_train else (
         ("holdout", holdout), ("synthetic", synthetic))
-    for column, what in ((subgroup, "subgroup"), (task, "task")):
-        if column is None:
-            continue
-        for name, s in sets:
-            if column not in s.meta:
-                raise InputError(f"the {name} set has no metadata column {column!r}", path=s.name,
-                                 remedy=f"choose {what} from {list(s.meta.columns)} or pass {what}=None")
+    _check_columns(sets, subgroup, task)  # file-backed sets are checked once their metadata is read
     reference = train if has_train else holdout
     if min(len(reference), len(synthetic)) < 3 or len(holdout) < 1:
         raise InputError(f"too few images (train {len(train) if has_train else 0}, held-out {len(holdout)}, "
@@ -201,11 +233,13 @@ def evaluate_imagesets(
     if not has_train:
         notes.append(f"no training set named: all {len(holdout)} real images are treated as held-out; memorisation "
                      "is checked against all of them")
-    h, w = reference.image_shape[:2]
-    emb = PCAEmbedding.fit(reference, n_components=int(min(16, len(reference) - 1)), size=(min(h, 64), min(w, 64)),
-                           seed=seed)
-    f_ref, f_ho, f_sy = (extract_features(s, IMAGESET_FEATURES, embedding=emb, progress=False)
-                         for s in (reference, holdout, synthetic))
+    # features of all three sets in the embedding fitted on the reference (training) images
+    t_ref, t_ho, t_sy = evaluation_tables(reference, holdout, synthetic, kind=IMAGESET_FEATURES, seed=seed,
+                                          scheduler=scheduler, chunk_size=chunk_size)
+    _check_columns((("train" if has_train else "holdout", t_ref), ("holdout", t_ho), ("synthetic", t_sy)),
+                   subgroup, task)
+    m_ref, m_ho, m_sy = t_ref.meta, t_ho.meta, t_sy.meta
+    f_ref, f_ho, f_sy = t_ref.features, t_ho.features, t_sy.features
     z_ref, z_rest = standardise(f_ref.values, np.vstack([f_sy.values, f_ho.values]))  # one set of statistics
     z_sy, z_ho = z_rest[:len(f_sy)], z_rest[len(f_sy):]
     if not has_train:
@@ -217,17 +251,21 @@ def evaluate_imagesets(
     split = SPLIT_HELDOUT if has_train else SPLIT_ALL_REAL
     m = evaluate_all(z_ho, z_sy, k=k, feature_set=IMAGESET_FEATURES, feature_names=f_ref.names, train_feats=z_ref,
                      holdout_feats=z_ho if has_train else None, bootstrap=bootstrap, permutations=permutations,
-                     seed=seed, split=split)
+                     seed=seed, split=split, mmd_max_n=mmd_max_n, knn_backend=knn_backend)
     results = dict(m)
     pixel = None
-    if pixel_check:
+    in_memory = all(isinstance(s, ImageSet) for _, s in sets)
+    if pixel_check and in_memory:
         pixel = pixel_copies(reference, synthetic, holdout if has_train else None, positive_controls=positive_controls)
         results.update(pixel.metrics)
+    elif pixel_check:
+        notes.append("pixel-space copy check skipped: it needs the images in memory (file-backed or saved-feature "
+                     "inputs); memorisation is read in feature space only")
     table, util = pd.DataFrame(), None
     if subgroup is None:
         notes.append("no subgroup column given: per-subgroup results skipped")
     else:
-        table = by_subgroup(z_ho, holdout.meta, z_sy, synthetic.meta, subgroup, k=k, seed=seed)
+        table = by_subgroup(z_ho, m_ho, z_sy, m_sy, subgroup, k=k, seed=seed)
         results.update({key: r.with_split(split) for key, r in subgroup_summary(table, subgroup).items()})
     if task is None:
         notes.append("no task label given: TSTR (train on synthetic, test on real) skipped")
@@ -235,10 +273,10 @@ def evaluate_imagesets(
         notes.append("TSTR skipped: it compares with a classifier trained on the training images, and no training "
                      "set was named")
     else:
-        lacking = [name for name, s in (("synthetic", synthetic), ("training", train)) if s.meta[task].nunique() < 2]
+        lacking = [name for name, meta in (("synthetic", m_sy), ("training", m_ref)) if meta[task].nunique() < 2]
         if not lacking:
-            util = tstr(z_ref, train.meta[task], z_sy, synthetic.meta[task], z_ho, holdout.meta[task],
-                        groups=holdout.meta[subgroup] if subgroup else None, seed=seed, bootstrap=bootstrap)
+            util = tstr(z_ref, m_ref[task], z_sy, m_sy[task], z_ho, m_ho[task],
+                        groups=m_ho[subgroup] if subgroup else None, seed=seed, bootstrap=bootstrap)
             results.update({key: r.with_split(SPLIT_HELDOUT, n_real=len(z_ho)) for key, r in util.metrics.items()})
         else:
             sets_text = " and the ".join(lacking)

@@ -18,6 +18,7 @@ from typing import Iterator
 import numpy as np
 
 from misyn_lab.errors import InputError
+from misyn_lab.metrics.neighbours import knn_search
 
 #: Default working-memory budget for one distance block, in bytes.
 DEFAULT_MEMORY_BUDGET = 256 * 2**20
@@ -248,38 +249,25 @@ def nearest_neighbours(
     exclude_self: bool = False,
     chunk_size: int | None = None,
     memory_budget: int = DEFAULT_MEMORY_BUDGET,
+    backend: str = "auto",
 ) -> tuple[np.ndarray, np.ndarray]:
     """The ``k`` nearest reference rows of every query row: ``(distances, indices)``, each ``n_queries × k``.
 
-    Sorted by distance. Distances are recomputed exactly (``‖q − r‖`` from the differences) for the neighbours found,
-    so near-copies get distance ~0 rather than the rounding noise of the BLAS formula. ``exclude_self=True`` means
-    ``queries`` *is* ``reference`` and each row's own index is skipped (duplicates elsewhere still count).
+    Exact, through :func:`misyn_lab.metrics.neighbours.knn_search` (faiss when installed, chunked NumPy
+    otherwise; ``backend`` picks one): distances are ``‖q − r‖`` computed from the differences (near-copies get
+    distance ~0, not the rounding noise of the BLAS formula), sorted, ties broken by the lower reference index,
+    identically on every backend. ``exclude_self=True`` means ``queries`` *is* ``reference`` and each row's own
+    index is skipped (duplicates elsewhere still count). ``chunk_size`` (query rows per block) or
+    ``memory_budget`` bound the working memory of the NumPy backend.
     """
     limit = reference.shape[0] - (1 if exclude_self else 0)
     k = check_k(k, limit + 1, "the reference set")
-    out_idx = np.empty((queries.shape[0], k), dtype=np.intp)
-    for start, stop, d2 in sq_distance_blocks(
-        queries, reference, chunk_size=chunk_size, memory_budget=memory_budget, self_distances=False
-    ):
-        if exclude_self:
-            rows = np.arange(stop - start)
-            d2[rows, rows + start] = np.inf
-        if k == 1:
-            idx = np.argmin(d2, axis=1)[:, None]
-        else:
-            part = np.argpartition(d2, k - 1, axis=1)[:, :k]
-            order = np.argsort(np.take_along_axis(d2, part, axis=1), axis=1, kind="stable")
-            idx = np.take_along_axis(part, order, axis=1)
-        out_idx[start:stop] = idx
-    dist = np.empty(out_idx.shape)
-    for j in range(k):
-        diff = queries - reference[out_idx[:, j]]
-        dist[:, j] = np.sqrt(np.einsum("ij,ij->i", diff, diff))
-    if k > 1:  # exact distances may reorder near-ties
-        order = np.argsort(dist, axis=1, kind="stable")
-        dist = np.take_along_axis(dist, order, axis=1)
-        out_idx = np.take_along_axis(out_idx, order, axis=1)
-    return dist, out_idx
+    if chunk_size is not None:
+        memory_budget = _resolve_chunk(reference.shape[0], chunk_size, memory_budget) * reference.shape[0] * 16
+    dist, idx, _ = knn_search(np.ascontiguousarray(queries, dtype=np.float64),
+                              np.ascontiguousarray(reference, dtype=np.float64), k, exclude_self=exclude_self,
+                              backend=backend, memory_budget=memory_budget)
+    return dist, idx
 
 
 # ------------------------------------------------------------------------------------------- one pass for PRDC

@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 
 from misyn_lab.errors import InputError
-from misyn_lab.metrics.knn import DEFAULT_MEMORY_BUDGET, as_feature_matrix, check_same_dim, nearest_neighbours
+from misyn_lab.metrics.knn import DEFAULT_MEMORY_BUDGET, as_feature_matrix, check_same_dim
+from misyn_lab.metrics.neighbours import SearchInfo, cross_nearest, knn_search
 from misyn_lab.metrics.result import MetricResult
 
 #: Below this many training samples the calibrated copy threshold is unreliable (a warning is attached).
@@ -77,6 +78,9 @@ def memorisation(
     positive_controls: np.ndarray | None = None,
     top: int = 20,
     memory_budget: int = DEFAULT_MEMORY_BUDGET,
+    knn_backend: str = "auto",
+    approximate: bool = False,
+    seed: int = 0,
 ) -> MemorisationResult:
     """Flag synthetic samples that are likely copies of training samples.
 
@@ -100,6 +104,15 @@ def memorisation(
         Optional features of known copies (e.g. augmented training images); their detection rate is reported.
     top:
         Number of worst offenders listed.
+    knn_backend:
+        ``"auto"``, ``"faiss"`` or ``"numpy"``: where the exact nearest-neighbour searches run; every backend
+        gives the same answer (:mod:`misyn_lab.metrics.neighbours`). With ``"auto"`` the training-to-training
+        search uses faiss when installed, and the synthetic<->training distances come from one fused pass that
+        yields both directions.
+    approximate:
+        Use approximate nearest-neighbour search (faiss IVF; needs faiss). Off by default; when on, its recall,
+        measured against exact search on a sample of queries (``seed``), is reported in every result's
+        ``details["knn"]`` and interpretation.
     """
     train = as_feature_matrix(train_real, "train_real", min_rows=2)
     syn = as_feature_matrix(synthetic, "synthetic")
@@ -112,7 +125,15 @@ def memorisation(
         raise InputError(f"percentile must be within [0, 100], got {percentile}", remedy="pass e.g. 1.0")
     warnings: list[str] = []
 
-    train_nn = nearest_neighbours(train, train, 1, exclude_self=True, memory_budget=memory_budget)[0][:, 0]
+    searches: list[SearchInfo] = []
+
+    def nearest(queries: np.ndarray, reference: np.ndarray, exclude_self: bool = False) -> np.ndarray:
+        dist, _, info = knn_search(queries, reference, 1, exclude_self=exclude_self, backend=knn_backend,
+                                   approximate=approximate, memory_budget=memory_budget, seed=seed)
+        searches.append(info)
+        return dist[:, 0]
+
+    train_nn = nearest(train, train, exclude_self=True)
     typical = float(np.median(train_nn))
     if typical <= 0:
         raise InputError(
@@ -148,11 +169,11 @@ def memorisation(
         rule = "given"
     copy_distance = threshold * typical
 
-    s_dist, s_idx = nearest_neighbours(syn, train, 1, memory_budget=memory_budget)
-    s_dist, s_idx = s_dist[:, 0], s_idx[:, 0]
+    s_dist, s_idx, t_syn_dist, _, info = cross_nearest(syn, train, backend=knn_backend, approximate=approximate,
+                                                       memory_budget=memory_budget, seed=seed)
+    searches.append(info)
     ratio = s_dist / typical
     is_copy = ratio < threshold
-    t_syn_dist = nearest_neighbours(train, syn, 1, memory_budget=memory_budget)[0][:, 0]
     train_copied = t_syn_dist < copy_distance
     n = {"train": len(train), "synthetic": len(syn)}
 
@@ -177,13 +198,18 @@ def memorisation(
     if positive_controls is not None:
         pos = as_feature_matrix(positive_controls, "positive_controls")
         check_same_dim(train, pos, "train_real", "positive_controls")
-        pos_ratio = nearest_neighbours(pos, train, 1, memory_budget=memory_budget)[0][:, 0] / typical
+        pos_ratio = nearest(pos, train) / typical
         common["positive_control_detection_rate"] = float(np.mean(pos_ratio < threshold))
     metrics: dict[str, MetricResult] = {}
     if hold is not None:
-        h_train = nearest_neighbours(hold, train, 1, memory_budget=memory_budget)[0][:, 0]
+        h_train = nearest(hold, train)
         common["holdout_false_alarm_rate"] = float(np.mean(h_train / typical < threshold))
-        metrics["memorisation.sdmetrics_score"] = _sdmetrics_score(train, hold, syn, s_dist, memory_budget)
+        metrics["memorisation.sdmetrics_score"] = _sdmetrics_score(train, hold, syn, s_dist, nearest(syn, hold))
+    knn = _search_summary(searches)
+    common["knn"] = knn
+    search_note = "" if not knn["approximate"] else (
+        f" Nearest neighbours were searched APPROXIMATELY (recall {knn['recall']:.3f} against exact search on "
+        f"{knn['recall_queries']:,} queries), so some copies may be missed.")
 
     copy_rate = float(np.mean(is_copy))
     metrics["memorisation.copy_rate"] = MetricResult(
@@ -194,6 +220,7 @@ def memorisation(
         interpretation=(
             f"{copy_rate:.1%} of synthetic samples lie closer to a training sample than {copy_distance:.3g} "
             f"({threshold:.2g} x the typical distance between training samples), i.e. are likely near-copies."
+            + search_note
         ),
         details=dict(common),
     )
@@ -203,7 +230,7 @@ def memorisation(
         value=copied,
         n=n,
         direction="lower_is_better",
-        interpretation=f"{copied:.1%} of training samples have a near-copy among the synthetic samples.",
+        interpretation=f"{copied:.1%} of training samples have a near-copy among the synthetic samples." + search_note,
         details=dict(common),
     )
     ident = float(np.mean(t_syn_dist < train_nn))
@@ -216,9 +243,10 @@ def memorisation(
         interpretation=(
             f"For {ident:.0%} of training samples the nearest synthetic sample is closer than the nearest other "
             f"training sample (about {baseline:.0%} is expected for an independent sample of this size)."
+            + search_note
         ),
         details={"expected_if_independent": baseline, "definition": "synthcity identifiability (unweighted)",
-                 "warnings": list(warnings)},
+                 "warnings": list(warnings), "knn": knn},
     )
     return MemorisationResult(
         metrics=metrics,
@@ -235,11 +263,23 @@ def memorisation(
     )
 
 
+def _search_summary(searches: list[SearchInfo]) -> dict[str, object]:
+    """One record of how the neighbour searches ran (for ``details["knn"]``)."""
+    approx = [s for s in searches if s.approximate]
+    n = sum(s.recall_queries for s in approx)
+    return {
+        "backends": sorted({s.backend for s in searches}),
+        "approximate": bool(approx),
+        "recall": (sum((s.recall or 0.0) * s.recall_queries for s in approx) / n) if n else None,
+        "recall_queries": n,
+        "recertified_rows": sum(s.recertified_rows for s in searches),
+    }
+
+
 def _sdmetrics_score(
-    train: np.ndarray, hold: np.ndarray, syn: np.ndarray, s_train: np.ndarray, memory_budget: int
+    train: np.ndarray, hold: np.ndarray, syn: np.ndarray, s_train: np.ndarray, s_hold: np.ndarray
 ) -> MetricResult:
     """SDMetrics-style overfitting protection: share of synthetic closer to train than to holdout."""
-    s_hold = nearest_neighbours(syn, hold, 1, memory_budget=memory_budget)[0][:, 0]
     share = float(np.mean(s_train < s_hold))
     score = min(2.0 * (1.0 - share), 1.0)
     expected = len(train) / (len(train) + len(hold))

@@ -25,13 +25,12 @@ import os
 import stat
 import time
 from collections import Counter
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from misyn_lab.atomic import atomic_write_text
+from misyn_lab.engine import Engine, check_scheduler, chunked, using
 from misyn_lab.errors import InputError, MisynError, printable
 from misyn_lab.imagesets.readers import has_dicm_marker, suffix, text_path
 from misyn_lab.provenance import hashing
@@ -457,18 +456,15 @@ def _audit_file(path: Path, index: RegistryIndex | None) -> AuditRecord:
                        thumb_rmse=round(hit.thumb_rmse, 3), sha256=sha)
 
 
+#: ``workers > 1`` without a scheduler starts a local Dask cluster only from this many files on.
 PARALLEL_MIN_FILES = 400
-CHUNK = 100
-_WORKER_INDEX: RegistryIndex | None = None
+#: Files per task when the audit runs on Dask (per-file tasks cost more in scheduling than they save).
+CHUNK = 200
 
 
-def _init_worker(index: RegistryIndex | None) -> None:
-    global _WORKER_INDEX
-    _WORKER_INDEX = index
-
-
-def _audit_chunk(paths: list[Path]) -> list[AuditRecord]:
-    return [audit_file(p, _WORKER_INDEX) for p in paths]
+def audit_chunk(paths: list[Path], index: RegistryIndex | None = None) -> list[AuditRecord]:
+    """Audit a chunk of files (one Dask task; module-level so workers can import it)."""
+    return [audit_file(p, index) for p in paths]
 
 
 def check_workers(workers: Any) -> int:
@@ -481,15 +477,22 @@ def check_workers(workers: Any) -> int:
 
 
 def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress: bool = True,
-                 workers: int = 2) -> AuditReport:
+                 workers: int = 1, scheduler: Any = None, chunk_size: int | None = None) -> AuditReport:
     """Audit every PNG/JPEG/TIFF/DICOM/NIfTI file under ``path`` (recursively), never leaving the folder.
 
     ``registry`` is a :class:`~misyn_lab.provenance.registry.Registry` or a registry file path (opened
-    read-only); without one only marks are checked. ``workers > 1`` audits in that many processes (each gets
-    a read-only snapshot of the registry) when there are at least ``PARALLEL_MIN_FILES`` files; ``workers`` is
-    capped to the machine's CPUs. Symlinks resolving outside ``path`` are listed in ``skipped_paths``, not audited;
-    unusable registry rows are listed in ``warnings``. Raises :class:`InputError` when ``path`` is not a
-    folder or holds no image file at all (an audit of nothing is almost always a wrong path).
+    read-only); without one only marks are checked. Symlinks resolving outside ``path`` are listed in
+    ``skipped_paths``, not audited; unusable registry rows are listed in ``warnings``. Raises :class:`InputError`
+    when ``path`` is not a folder or holds no image file at all (an audit of nothing is almost always a wrong
+    path).
+
+    Past one process the audit runs on Dask (:mod:`misyn_lab.engine`, ``pip install "misyn-lab[scale]"``):
+    ``scheduler="local"`` (worker processes on this machine), a scheduler address, or an
+    :class:`~misyn_lab.engine.Engine`. Files go out in chunks of ``chunk_size`` (default :data:`CHUNK`) and
+    each worker receives the registry snapshot once; workers of a remote cluster must see the files under the
+    same paths. ``workers > 1`` without a scheduler means a local cluster of that many processes (for folders
+    of at least :data:`PARALLEL_MIN_FILES` files; capped to the machine's CPUs). The records are the same
+    whichever way the audit runs.
     """
     root = Path(path)
     if not root.is_dir():
@@ -497,34 +500,42 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
     if isinstance(workers, int) and not isinstance(workers, bool) and workers > 0:
         workers = min(workers, os.cpu_count() or 1)  # more processes than CPUs only add overhead
     check_workers(workers)
+    if not isinstance(scheduler, Engine):
+        scheduler = check_scheduler(scheduler)
+    chunks_of = CHUNK if chunk_size is None else chunk_size
+    chunked([], chunks_of)  # validates the chunk size before any work
     start = time.perf_counter()
-    reg_path = ""
-    index = None
-    if registry is not None:
-        with open_registry(registry) as reg:  # read-only; a missing path is an InputError, never a new file
-            index, reg_path = reg.index(), str(reg.path)
-    candidates, bad, ignored, skipped = scan(root)
-    if not candidates and not bad:
-        raise InputError(f"no image files found ({len(ignored)} non-image files"
-                         + (f", {len(skipped)} path(s) outside the folder or in loops skipped" if skipped else "")
-                         + ")", path=root, remedy="audit a folder with PNG/JPEG/TIFF/DICOM/NIfTI files")
+    with using(scheduler, n_workers=workers if workers > 1 else None) as engine:
+        engine.start(preload=(__name__,))  # workers start while the registry is read and the folder scanned
+        reg_path = ""
+        index = None
+        if registry is not None:
+            with open_registry(registry) as reg:  # read-only; a missing path is an InputError, never a new file
+                index, reg_path = reg.index(), str(reg.path)
+        candidates, bad, ignored, skipped = scan(root)
+        if not candidates and not bad:
+            raise InputError(f"no image files found ({len(ignored)} non-image files"
+                             + (f", {len(skipped)} path(s) outside the folder or in loops skipped" if skipped else "")
+                             + ")", path=root, remedy="audit a folder with PNG/JPEG/TIFF/DICOM/NIfTI files")
+        records = _run(engine, candidates, index, chunks_of, progress, workers)
+    records = sorted(records + bad, key=lambda r: r.path)
+    return AuditReport(str(root), records, ignored, reg_path, time.perf_counter() - start, skipped_paths=skipped,
+                       warnings=list(index.warnings) if index is not None else [])
+
+
+def _run(engine: Engine, candidates: list[Path], index: RegistryIndex | None, chunk_size: int, progress: bool,
+         workers: int) -> list[AuditRecord]:
+    """Audit the candidate files on ``engine``; without a scheduler, ``workers > 1`` and a large folder mean a
+    local cluster of that many processes."""
+    if not engine.distributed and workers > 1 and len(candidates) >= PARALLEL_MIN_FILES:
+        with Engine("local", n_workers=workers) as local:
+            return _run(local, candidates, index, chunk_size, progress, 1)
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(candidates), desc="audit", unit="file", disable=not progress, leave=False)
     records: list[AuditRecord] = []
-    if workers > 1 and len(candidates) >= PARALLEL_MIN_FILES:
-        chunks = [candidates[i:i + CHUNK] for i in range(0, len(candidates), CHUNK)]
-        ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_init_worker,
-                                 initargs=(index,)) as pool:
-            for batch in pool.map(_audit_chunk, chunks):
-                records.extend(batch)
-                bar.update(len(batch))
-    else:
-        for p in candidates:
-            records.append(audit_file(p, index))
-            bar.update()
+    for batch in engine.map(audit_chunk, chunked(candidates, chunk_size), shared={"index": index},
+                            progress=lambda _i, done: bar.update(len(done))):
+        records.extend(batch)
     bar.close()
-    records = sorted(records + bad, key=lambda r: r.path)
-    return AuditReport(str(root), records, ignored, reg_path, time.perf_counter() - start, skipped_paths=skipped,
-                       warnings=list(index.warnings) if index is not None else [])
+    return records

@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 from misyn_lab.atomic import writing
-from misyn_lab.cli_types import non_negative_int, worker_count
+from misyn_lab.cli_types import non_negative_int, positive_int, worker_count
+from misyn_lab.engine import SCHEDULER_HELP
 from misyn_lab.errors import InputError
 
 EXIT_UNLABELLED = 3
@@ -85,7 +86,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
             raise InputError(f"--{option} must be a file path, not a folder", path=target,
                              remedy=f"give a file name, e.g. {Path(target) / ('audit.' + option)}")
     report = audit_folder(args.folder, registry=registry, progress=not args.quiet and sys.stderr.isatty(),
-                          workers=args.workers)
+                          workers=args.workers, scheduler=args.scheduler, chunk_size=args.chunk_size)
     if args.csv:
         report.to_csv(args.csv)
     if args.json:
@@ -157,8 +158,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="registry of known synthetic images (default: $MISYN_LAB_REGISTRY or "
                         "~/.misyn-lab/registry.sqlite when it exists)")
     a.add_argument("--no-registry", action="store_true", help="check marks only, ignore any registry")
-    a.add_argument("--workers", type=worker_count, default=min(2, os.cpu_count() or 1),
-                   help="processes for large folders: 1 to the number of CPUs (default: 2, or 1 on one CPU)")
+    a.add_argument("--workers", type=worker_count, default=1,
+                   help="worker processes of a local Dask cluster (with --scheduler local, or alone for folders of "
+                        "400+ files): 1 to the number of CPUs (default 1: this process only)")
+    a.add_argument("--scheduler", default=None, metavar="ADDRESS|local", help=SCHEDULER_HELP)
+    a.add_argument("--chunk-size", type=positive_int, default=None, metavar="N",
+                   help="files per Dask task (default 200)")
     a.add_argument("--csv", default=None, metavar="F", help="write per-file results as CSV")
     a.add_argument("--json", default=None, metavar="F", help="write the full report as JSON")
     a.add_argument("--quiet", action="store_true", help="print only the one-line summary")

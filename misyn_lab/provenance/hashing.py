@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 
 import imagehash
 import numpy as np
@@ -34,15 +33,58 @@ THUMB_SIDE = 32
 MIN_THUMB_STD = 2.0
 
 
-@dataclass(frozen=True)
 class PerceptualHashes:
-    """pHash and dHash of one image as hex strings, its verification thumbnail, and the settings used."""
+    """pHash and dHash of one image as hex strings, its verification thumbnail, and the settings used.
 
-    phash: str
-    dhash: str
-    thumb: bytes = b""
-    hash_size: int = HASH_SIZE
-    imagehash_version: str = IMAGEHASH_VERSION
+    Built from values (``PerceptualHashes(phash, dhash, thumb)``) or, by :func:`perceptual_hashes`, from the
+    normalised image: then pHash and dHash are computed when first read. The registry index looks at the
+    thumbnail first and reads the hashes only for images that could match, so an audit never spends the two
+    hash computations on a file nothing registered resembles (same values whenever they are read).
+    """
+
+    __slots__ = ("_phash", "_dhash", "thumb", "hash_size", "imagehash_version", "_image")
+
+    def __init__(self, phash: str | None = None, dhash: str | None = None, thumb: bytes = b"",
+                 hash_size: int = HASH_SIZE, imagehash_version: str = IMAGEHASH_VERSION, *,
+                 image: Image.Image | None = None):
+        if image is None and (phash is None or dhash is None):
+            raise ValueError("PerceptualHashes needs phash and dhash, or the normalised image to compute them")
+        self._phash, self._dhash, self._image = phash, dhash, image
+        self.thumb, self.hash_size, self.imagehash_version = thumb, hash_size, imagehash_version
+
+    @property
+    def phash(self) -> str:
+        if self._phash is None:
+            self._phash = str(imagehash.phash(self._image, hash_size=self.hash_size))
+            self._release()
+        return self._phash
+
+    @property
+    def dhash(self) -> str:
+        if self._dhash is None:
+            self._dhash = str(imagehash.dhash(self._image, hash_size=self.hash_size))
+            self._release()
+        return self._dhash
+
+    def _release(self) -> None:
+        if self._phash is not None and self._dhash is not None:
+            self._image = None
+
+    def _key(self) -> tuple:
+        return (self.phash, self.dhash, self.thumb, self.hash_size, self.imagehash_version)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PerceptualHashes) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (f"PerceptualHashes(phash={self.phash!r}, dhash={self.dhash!r}, thumb=<{len(self.thumb)} bytes>, "
+                f"hash_size={self.hash_size}, imagehash_version={self.imagehash_version!r})")
+
+    def __reduce__(self) -> tuple:  # pickled with its values (e.g. to Dask workers), never with the image
+        return (PerceptualHashes, (self.phash, self.dhash, self.thumb, self.hash_size, self.imagehash_version))
 
     @property
     def thumb_array(self) -> np.ndarray:
@@ -105,12 +147,11 @@ def normalised_grey(arr: np.ndarray) -> Image.Image:
 
 
 def perceptual_hashes(arr: np.ndarray, *, hash_size: int = HASH_SIZE) -> PerceptualHashes:
-    """pHash and dHash of the normalised grey image, and its ``THUMB_SIDE`` thumbnail (box-averaged)."""
+    """pHash and dHash of the normalised grey image (computed when first read), and its ``THUMB_SIDE``
+    thumbnail (box-averaged)."""
     im = normalised_grey(arr)
     thumb = im.resize((THUMB_SIDE, THUMB_SIDE), Image.Resampling.BOX)
-    return PerceptualHashes(phash=str(imagehash.phash(im, hash_size=hash_size)),
-                            dhash=str(imagehash.dhash(im, hash_size=hash_size)),
-                            thumb=np.asarray(thumb, np.uint8).tobytes(), hash_size=hash_size)
+    return PerceptualHashes(thumb=np.asarray(thumb, np.uint8).tobytes(), hash_size=hash_size, image=im)
 
 
 def thumb_rmse(query: bytes, stored: np.ndarray) -> np.ndarray:

@@ -29,6 +29,7 @@ from misyn_lab.errors import InputError, SchemaError
 from misyn_lab.imagesets.readers import DEFAULT_MAX_PIXELS, check_budget, shape_values
 from misyn_lab.provenance import hashing
 from misyn_lab.provenance.fileformat import decode_dicom, decode_pil, read_dicom, read_head, sniff
+from misyn_lab.provenance.perceptual_index import PerceptualIndex
 from misyn_lab.provenance.record import Provenance
 from misyn_lab.safe_parse import json_or_problem
 
@@ -617,6 +618,9 @@ class RegistryIndex:
         self._thumbs = (np.frombuffer(b"".join(r[5] for r in comparable), np.uint8).reshape(len(comparable), -1)
                         if comparable else np.zeros((0, hashing.THUMB_SIDE ** 2), np.uint8))
         self.n_rows = len(rows)
+        # exact index for the perceptual rule (same decisions as the linear scan, see perceptual_index.py)
+        self._perceptual = PerceptualIndex([r[3] for r in comparable], [r[4] for r in comparable], self._thumbs,
+                                           phash_max=PHASH_MAX, dhash_max=DHASH_MAX, rmse_max=THUMB_RMSE_MAX)
 
     @staticmethod
     def _match(kind: str, r: tuple, dp: int = 0, dd: int = 0, rmse: float = 0.0) -> Match:
@@ -626,14 +630,34 @@ class RegistryIndex:
         r = self._by_sha.get(sha256)
         return None if r is None else self._match("sha256", r)
 
-    def match_hashes(self, h: ImageHashes) -> Match | None:
-        """Exact bytes, then identical pixels, then perceptual candidates verified by thumbnail RMSE."""
+    def _exact(self, h: ImageHashes) -> Match | None:
+        """Same file bytes, then same decoded pixels."""
         if h.sha256 and h.sha256 in self._by_sha:
             return self._match("sha256", self._by_sha[h.sha256])
         if h.pixel_sha256 and h.pixel_sha256 in self._by_pixels:
             return self._match("pixels", self._by_pixels[h.pixel_sha256])
-        if not self._rows or not h.perceptual.informative:  # a flat image looks like every other flat image
+        return None
+
+    def match_hashes(self, h: ImageHashes) -> Match | None:
+        """Exact bytes, then identical pixels, then perceptual candidates verified by thumbnail RMSE.
+
+        The perceptual step goes through the exact index (:mod:`misyn_lab.provenance.perceptual_index`); its
+        decisions equal :meth:`match_hashes_linear`'s, which scans every row.
+        """
+        exact = self._exact(h)
+        if exact is not None or not self._rows or not h.perceptual.informative:
+            return exact  # a flat image looks like every other flat image: no perceptual match
+        hit = self._perceptual.best(h.perceptual)
+        if hit is None:
             return None
+        return self._match("perceptual", self._rows[hit.position], hit.phash_distance, hit.dhash_distance,
+                           hit.thumb_rmse)
+
+    def match_hashes_linear(self, h: ImageHashes) -> Match | None:
+        """:meth:`match_hashes` by scanning every registered row (the reference the index is tested against)."""
+        exact = self._exact(h)
+        if exact is not None or not self._rows or not h.perceptual.informative:
+            return exact
         n_bits = self._pbits.shape[1]
         dp = (self._pbits != hashing.hex_to_bits([h.perceptual.phash], n_bits)[0]).sum(axis=1)
         dd = (self._dbits != hashing.hex_to_bits([h.perceptual.dhash], n_bits)[0]).sum(axis=1)

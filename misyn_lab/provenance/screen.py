@@ -73,7 +73,7 @@ def screen_real(path: str | os.PathLike[str], *, registry: Any = DEFAULT) -> Rea
     p = Path(path)
     reg = _registry_path(registry)
     if p.is_dir():
-        report = audit_folder(p, registry=reg, progress=False, workers=min(2, os.cpu_count() or 1))
+        report = audit_folder(p, registry=reg, progress=False)  # one process: the registry lookup is indexed
         records, reg_name = report.records, report.registry
     elif p.is_file():
         if suffix(p) not in SUFFIXES and suffix(p) not in ("",):

@@ -195,7 +195,7 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
                  subgroup: str | None = None,
                  progress: bool = True, log: Callable[[str], None] | None = None,
                  now: datetime | None = None, registry: Any = "default",
-                 allow_marked_real: bool = False) -> ReportResult:
+                 allow_marked_real: bool = False, scheduler: str | None = None) -> ReportResult:
     """Run what is asked and write ``<out>/report.html`` and ``<out>/results.json``.
 
     No ``cases``/``review``/``real`` at all: both bundled case studies. ``real`` (and optionally
@@ -208,7 +208,8 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
     Every input is checked before any notebook kernel starts (:func:`misyn_lab.report.preflight.preflight`),
     including the real images themselves: files that carry a synthetic mark or match ``registry`` (default:
     the default registry when it exists; ``None``: marks only) stop the run unless ``allow_marked_real``,
-    and then the report says so at its top.
+    and then the report says so at its top. ``scheduler`` (with ``real``): where the evaluation computes its
+    features (:mod:`misyn_lab.engine`; needs ``pip install "misyn-lab[scale]"``).
     """
     from misyn_lab.checklist import Review
     from misyn_lab.report.preflight import preflight
@@ -222,6 +223,14 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
                                                       checked.seed)
     train_dir = checked.real_train
     loaded = checked.cases
+    if scheduler is not None:
+        from misyn_lab.engine import check_scheduler, require_distributed
+
+        if real_dir is None:
+            raise InputError("--scheduler applies to the evaluation of your folders", path="--scheduler",
+                             remedy="give --real DIR as well, or drop --scheduler")
+        scheduler = check_scheduler(scheduler, where="--scheduler")
+        require_distributed("--scheduler")
     work = out_dir / "work"
     work.mkdir(parents=True, exist_ok=True)
     sources = work / "sources"  # the .ipynb files actually run, written from the bundled MyST sources
@@ -286,6 +295,13 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
                   "real_train_path": str(train_dir) if train_dir else None,
                   "review_path": str(eval_review), "seed": seed, "subgroup": subgroup or None,
                   "allow_marked_real": bool(allow_marked_real)}
+        if scheduler is not None:
+            if "scheduler" not in declared:
+                raise InputError(f"{EVALUATION_NOTEBOOK} declares no 'scheduler' parameter, so the evaluation "
+                                 "cannot run on Dask", path=source,
+                                 remedy="add `scheduler = None` to its parameters cell and pass it to "
+                                        "evaluate_imagesets, or drop --scheduler")
+            params["scheduler"] = scheduler
         if quick and "bootstrap" in declared:
             params["bootstrap"] = 50
         params = {k: v for k, v in params.items() if k in declared}

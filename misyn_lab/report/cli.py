@@ -14,7 +14,7 @@ def _report(args: argparse.Namespace) -> int:
     result = build_report(cases=args.case, review=args.review, real=args.real, synthetic=args.synthetic,
                           real_train=args.real_train, out=args.out, seed=args.seed, quick=args.quick,
                           subgroup=args.subgroup, progress=not args.no_progress, registry=registry,
-                          allow_marked_real=args.allow_marked_real)
+                          allow_marked_real=args.allow_marked_real, scheduler=args.scheduler)
     print(result.html_path)
     return 0
 
@@ -38,6 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--synthetic", metavar="DIR", help="folder of synthetic images (needs --real)")
     p.add_argument("--subgroup", metavar="COLUMN", help="with --real: metadata column for per-subgroup results and TSTR "
                    "(default: none, the evaluation runs without subgroups)")
+    p.add_argument("--scheduler", default=None, metavar="ADDRESS|local",
+                   help="with --real: compute the evaluation's features on Dask ('local' or a scheduler "
+                        "address; needs pip install \"misyn-lab[scale]\")")
     p.add_argument("--out", metavar="DIR", default="misyn-lab-report", help="output folder (default: %(default)s)")
     p.add_argument("--seed", type=non_negative_int, default=0, help="seed, 0 to 2**32-1 (the report is identical "
                    "for a fixed seed, except its date line)")

@@ -1,0 +1,268 @@
+"""Run one function over chunks of work: in this process, on a local Dask cluster, or on a Dask scheduler.
+
+The one place where work leaves the current process (DESIGN.md: "past one process, work runs on Dask"). Callers
+cut their work into CHUNKS (hundreds of files or images each: per-item tasks cost more in scheduling than they
+save) and call :meth:`Engine.map`; results come back in chunk order, so a chunked run returns exactly what the
+single-process run returns.
+
+``scheduler``:
+
+* ``None`` — every chunk runs here, one after another (no Dask needed);
+* ``"local"`` — a ``dask.distributed.LocalCluster`` on this machine: worker *processes* (one thread each, so
+  NumPy/BLAS and the GIL-holding Python parts of a task run side by side), bound to 127.0.0.1 only (its status
+  page on a free loopback port);
+* an address (``"tcp://host:8786"`` or ``"host:8786"``) — a running ``dask scheduler``; its workers must have
+  misyn-lab installed.
+
+Dask is an optional dependency: ``pip install "misyn-lab[scale]"``. Asking for a scheduler without it raises a
+one-line :class:`~misyn_lab.errors.InputError` naming the extra. This module imports nothing from the rest of
+the package except the errors (it is a leaf every station may use).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from misyn_lab.errors import InputError
+
+#: How to get the optional dependencies (named in every error about them).
+SCALE_EXTRA = 'pip install "misyn-lab[scale]"'
+#: What ``--scheduler`` accepts, for help texts.
+SCHEDULER_HELP = ("run chunked tasks on Dask: 'local' starts a cluster of worker processes on this machine, "
+                  "HOST:PORT (or tcp://HOST:PORT) uses a running dask scheduler; default: this process only "
+                  f"(needs {SCALE_EXTRA})")
+
+#: How long to wait for a scheduler given by address.
+_CONNECT_TIMEOUT = "20s"
+_ADDRESS = re.compile(r"^(?:(tcp|tls|inproc|ucx|ws|wss)://)?[^\s/:]+(?::\d{1,5})$|^inproc://\S+$")
+
+
+def check_scheduler(scheduler: object, *, where: str = "scheduler") -> str | None:
+    """Validate a scheduler argument: ``None``/``""`` (this process), ``"local"`` or a ``HOST:PORT`` address.
+
+    Returns the normalised value (``None`` for this process). Raises :class:`InputError` naming ``where``.
+    """
+    if scheduler is None or scheduler == "":
+        return None
+    if not isinstance(scheduler, str):
+        raise InputError(f"scheduler must be None, 'local' or an address, got {type(scheduler).__name__}",
+                         path=where, remedy="pass 'local' or e.g. 'tcp://10.0.0.5:8786'")
+    text = scheduler.strip()
+    if text == "local":
+        return text
+    if not _ADDRESS.match(text):
+        raise InputError(f"not a scheduler address: {scheduler!r}", path=where,
+                         remedy="pass 'local' for this machine or HOST:PORT of a running dask scheduler, "
+                                "e.g. tcp://10.0.0.5:8786")
+    return text if "://" in text else f"tcp://{text}"
+
+
+def require_distributed(where: str = "scheduler") -> Any:
+    """The ``distributed`` module, or a one-line :class:`InputError` naming the ``[scale]`` extra."""
+    try:
+        import distributed
+    except ImportError as exc:
+        raise InputError(f"Dask is not installed ({exc.name or 'distributed'} missing), so work cannot run past "
+                         "this process", path=where, remedy=f"{SCALE_EXTRA}, or run without --scheduler") from None
+    return distributed
+
+
+def chunked(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
+    """``items`` cut into consecutive slices of at most ``size`` (the last one may be shorter)."""
+    if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+        raise InputError(f"chunk size must be a positive integer, got {size!r}", path="chunk_size",
+                         remedy="pass e.g. 256")
+    return [items[i:i + size] for i in range(0, len(items), size)]
+
+
+class _Shared:
+    """The function of a map and its shared keyword arguments, sent to every worker once (one object, so its
+    keyword names can never collide with ``Client.map``'s own)."""
+
+    def __init__(self, func: Callable[..., Any], kwargs: dict[str, Any]):
+        self.func, self.kwargs = func, kwargs
+
+
+def _apply(chunk: Any, misyn_shared: _Shared) -> Any:
+    return misyn_shared.func(chunk, **misyn_shared.kwargs)
+
+
+def _import_modules(names: list[str]) -> None:
+    """Import modules on a worker ahead of its first task."""
+    import importlib
+
+    for name in names:
+        importlib.import_module(name)
+
+
+class Engine:
+    """Where chunked work runs (see the module docstring); a context manager that owns any cluster it starts.
+
+    Parameters
+    ----------
+    scheduler:
+        ``None`` (this process), ``"local"`` or a scheduler address.
+    n_workers:
+        Worker processes of a ``"local"`` cluster (default: the number of CPUs). Ignored otherwise.
+    """
+
+    def __init__(self, scheduler: str | None = None, *, n_workers: int | None = None):
+        self.scheduler = check_scheduler(scheduler)
+        if n_workers is not None and (isinstance(n_workers, bool) or not isinstance(n_workers, int)
+                                      or n_workers < 1):
+            raise InputError(f"n_workers must be a positive integer, got {n_workers!r}", path="n_workers")
+        self.n_workers = n_workers
+        self._client: Any = None
+        self._cluster: Any = None
+        self._starting: threading.Thread | None = None
+        self._start_error: BaseException | None = None
+        if self.scheduler is not None:
+            require_distributed()
+
+    # ---------------------------------------------------------------- lifecycle
+    @property
+    def distributed(self) -> bool:
+        """True when chunks run on Dask workers (not in this process)."""
+        return self.scheduler is not None
+
+    def describe(self) -> str:
+        """One line: where the work runs (for reports and benchmark tables)."""
+        if self.scheduler is None:
+            return "this process"
+        if self.scheduler == "local":
+            n = self.n_workers or os.cpu_count() or 1
+            return f"local Dask cluster ({n} worker processes, 1 thread each)"
+        return f"Dask scheduler {self.scheduler}"
+
+    def _connect(self) -> Any:
+        if self._client is not None:
+            return self._client
+        distributed = require_distributed()
+        import logging
+
+        if self.scheduler == "local":
+            n = self.n_workers or os.cpu_count() or 1
+            try:
+                self._cluster = distributed.LocalCluster(
+                    n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0",
+                    silence_logs=logging.ERROR, memory_limit=0)
+            except RuntimeError as exc:
+                raise InputError(f"could not start local Dask worker processes ({exc})", path="scheduler=local",
+                                 remedy="in a script, run the work under `if __name__ == '__main__':` (workers "
+                                        "are new processes that import the script), or run without a "
+                                        "scheduler") from None
+            self._client = distributed.Client(self._cluster, set_as_default=False)
+        else:
+            try:
+                self._client = distributed.Client(self.scheduler, timeout=_CONNECT_TIMEOUT, set_as_default=False)
+            except (OSError, TimeoutError) as exc:
+                raise InputError(f"cannot reach the Dask scheduler ({type(exc).__name__}: {exc})",
+                                 path=self.scheduler,
+                                 remedy="start one with `dask scheduler` and workers with `dask worker ADDRESS`, "
+                                        "or pass --scheduler local") from None
+        return self._client
+
+    def start(self, preload: Sequence[str] = ()) -> None:
+        """Start connecting in the background (for ``"local"``: start the worker processes) and import the
+        ``preload`` modules on every worker, so that the caller's own preparation (scanning a folder, building
+        an index) overlaps with it. :meth:`map` waits for the start; a failure is raised there. No-op in
+        this process or when already started."""
+        if not self.distributed or self._client is not None or self._starting is not None:
+            return
+
+        def run() -> None:
+            try:
+                client = self._connect()
+                if preload:
+                    client.run(_import_modules, list(preload))
+            except BaseException as exc:  # noqa: BLE001 - handed to the thread that calls map()
+                self._start_error = exc
+
+        self._starting = threading.Thread(target=run, name="misyn-lab-engine-start", daemon=True)
+        self._starting.start()
+
+    def _ready(self) -> Any:
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
+            if self._start_error is not None:
+                error, self._start_error = self._start_error, None
+                raise error
+        return self._connect()
+
+    def close(self) -> None:
+        """Close the client and any cluster this engine started (a remote scheduler keeps running)."""
+        if self._starting is not None:
+            self._starting.join()
+            self._starting = None
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+        if self._cluster is not None:
+            self._cluster.close()
+            self._cluster = None
+
+    def __enter__(self) -> "Engine":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---------------------------------------------------------------- work
+    def map(self, func: Callable[..., Any], chunks: Sequence[Any], *, shared: dict[str, Any] | None = None,
+            progress: Callable[[int, Any], None] | None = None) -> list[Any]:
+        """``[func(chunk, **shared) for chunk in chunks]``, run where the engine says, in chunk order.
+
+        ``func`` must be a module-level function (workers import it by name). ``shared`` keyword arguments are
+        the same for every chunk (e.g. a registry snapshot): on Dask they are sent to each worker once, not with
+        every task. ``progress(i, result)`` is called as each chunk finishes (in completion order on Dask).
+        An exception in a task is raised here.
+        """
+        shared = dict(shared or {})
+        if not self.distributed:
+            out = []
+            for i, chunk in enumerate(chunks):
+                result = func(chunk, **shared)
+                out.append(result)
+                if progress is not None:
+                    progress(i, result)
+            return out
+        client = self._ready()
+        distributed = require_distributed()
+        held = client.scatter(_Shared(func, shared), broadcast=True, hash=False)
+        futures = client.map(_apply, list(chunks), pure=False, misyn_shared=held)
+        position = {f.key: i for i, f in enumerate(futures)}
+        try:
+            for future in distributed.as_completed(futures, loop=client.loop):
+                result = future.result()  # raises the task's exception here
+                if progress is not None:
+                    progress(position[future.key], result)
+            return client.gather(futures)
+        finally:
+            for f in futures:
+                f.release()
+            held.release()
+
+
+def map_chunks(func: Callable[..., Any], chunks: Sequence[Any], *, scheduler: str | None = None,
+               n_workers: int | None = None, shared: dict[str, Any] | None = None,
+               progress: Callable[[int, Any], None] | None = None) -> list[Any]:
+    """One-shot :meth:`Engine.map` (starts and stops a cluster for ``"local"``)."""
+    with Engine(scheduler, n_workers=n_workers) as engine:
+        return engine.map(func, chunks, shared=shared, progress=progress)
+
+
+@contextmanager
+def using(scheduler: "str | Engine | None", *, n_workers: int | None = None) -> Iterator[Engine]:
+    """An :class:`Engine` for ``scheduler`` in a ``with`` block: an Engine given is passed through and left open
+    (the caller owns it, e.g. to run several steps on one cluster); one made here is closed at the end."""
+    if isinstance(scheduler, Engine):
+        yield scheduler
+        return
+    with Engine(scheduler, n_workers=n_workers) as engine:
+        yield engine

@@ -1,0 +1,151 @@
+"""An exact index for the registry's perceptual match rule, so a lookup does not scan every registered image.
+
+The rule (:mod:`misyn_lab.provenance.registry`, calibrated in ``CALIBRATION.md``): a registered image is a
+*candidate* when its 64-bit pHash is within ``PHASH_MAX`` bits OR its dHash within ``DHASH_MAX`` bits of the
+query's; the match is the candidate with the smallest thumbnail RMSE (first in registry order on ties), provided
+that RMSE is at most ``THUMB_RMSE_MAX``.
+
+Why the index searches thumbnails first. The Hamming radii are wide (16 of 64 bits): on medical images, whose
+hashes cluster, a hash index (BK-tree, multi-index hashing) must still return a large share of the registry as
+candidates (on brain slices up to a quarter of it, see ``benchmarks/results/scale.md``), and every candidate
+then needs the 1,024-pixel thumbnail check. But only candidates within the RMSE limit can decide the answer:
+``min(rmse over candidates) <= limit`` exactly when some candidate lies within the limit, and the argmin is then
+one of them. So the index finds the registered images whose thumbnails *can* lie within the limit, and checks
+the hash radii and the exact RMSE only on those:
+
+* every thumbnail (32×32, uint8) is projected onto 16 orthonormal vectors: the normalised indicators of its
+  4×4 grid of 8×8 blocks (value = block sum / 8). An orthonormal projection never lengthens a vector, so
+  ``‖P(a − b)‖ ≤ ‖a − b‖ = 32 · rmse(a, b)``: a thumbnail more than ``32 · limit`` away in projection cannot
+  match (a provable bound, no approximation);
+* the projections live in a k-d tree (:class:`scipy.spatial.cKDTree`); a query first asks for the nearest point
+  within ``32 · limit`` (plus a margin for floating-point rounding), which is fast and usually finds none, and
+  only then for every point within that radius;
+* the survivors get the same RMSE function (:func:`misyn_lab.provenance.hashing.thumb_rmse`) as the linear
+  scan, and those within the limit the same Hamming test (XOR + popcount on ``uint64``), in registry order; the
+  query's pHash/dHash are computed only at that point (lazily), i.e. only for images something registered
+  closely resembles.
+
+Decisions are therefore identical to the linear scan (tested on random registries with planted copies). The
+index is rebuilt from the registry rows (ordered by id) whenever the registry changes, so it is a deterministic
+function of the SQLite file and never stored separately.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from misyn_lab.provenance import hashing
+
+#: Side of the blocks averaged for the projection (a 32-pixel thumbnail gives a 4×4 grid = 16 dimensions).
+BLOCK = 8
+#: Relative margin on the projected search radius: the linear scan computes the RMSE in float32, which may
+#: round a true RMSE slightly above the limit down to it; the margin keeps such rows among the survivors.
+RADIUS_MARGIN = 1e-3
+
+
+@dataclass(frozen=True)
+class Hit:
+    """The row the perceptual rule picked: its position among the indexed rows, distances and RMSE."""
+
+    position: int
+    phash_distance: int
+    dhash_distance: int
+    thumb_rmse: float
+
+
+def hex_to_uint64(hexes: Sequence[str]) -> np.ndarray:
+    """64-bit hex hashes as ``uint64`` (for XOR + popcount Hamming distances)."""
+    return np.array([int(h, 16) for h in hexes], dtype=np.uint64) if len(hexes) else np.zeros(0, np.uint64)
+
+
+def popcount(x: np.ndarray) -> np.ndarray:
+    """Set bits per ``uint64`` element."""
+    if hasattr(np, "bitwise_count"):  # numpy >= 2.0
+        return np.bitwise_count(x).astype(np.int64)
+    b = x.view(np.uint8).reshape(*x.shape, 8)  # pragma: no cover - numpy < 2
+    return np.unpackbits(b, axis=-1).sum(axis=-1).astype(np.int64)
+
+
+def block_projection(thumbs: np.ndarray) -> np.ndarray:
+    """``n × 16`` orthonormal block projection of ``n`` flattened 32×32 thumbnails (block sums / 8)."""
+    side = hashing.THUMB_SIDE
+    t = np.asarray(thumbs).reshape(len(thumbs), side // BLOCK, BLOCK, side // BLOCK, BLOCK)
+    # integer block sums are exact, and no float copy of the whole registry's thumbnails is made
+    return t.sum(axis=(2, 4), dtype=np.int64).reshape(len(thumbs), -1) / float(BLOCK)
+
+
+class PerceptualIndex:
+    """Exact search for the perceptual rule over registered hashes and thumbnails (see the module docstring).
+
+    Parameters
+    ----------
+    phashes, dhashes:
+        The rows' 64-bit pHash and dHash as hex strings (same order as ``thumbs``).
+    thumbs:
+        ``n × 1024`` uint8 thumbnails.
+    phash_max, dhash_max, rmse_max:
+        The rule's limits.
+    """
+
+    def __init__(self, phashes: Sequence[str], dhashes: Sequence[str], thumbs: np.ndarray, *,
+                 phash_max: int, dhash_max: int, rmse_max: float):
+        from scipy.spatial import cKDTree
+
+        self.phash_max, self.dhash_max, self.rmse_max = int(phash_max), int(dhash_max), float(rmse_max)
+        self._p = hex_to_uint64(list(phashes))
+        self._d = hex_to_uint64(list(dhashes))
+        self._thumbs = np.ascontiguousarray(thumbs, dtype=np.uint8)
+        if not (len(self._p) == len(self._d) == len(self._thumbs)):
+            raise ValueError("hashes and thumbnails must describe the same rows")
+        self._tree = cKDTree(block_projection(self._thumbs)) if len(self._thumbs) else None
+        self.radius = hashing.THUMB_SIDE * self.rmse_max * (1.0 + RADIUS_MARGIN)
+
+    def __len__(self) -> int:
+        return int(len(self._p))
+
+    def survivors(self, thumb: bytes) -> np.ndarray:
+        """Row positions (sorted) whose thumbnails can lie within the RMSE limit of ``thumb``."""
+        if self._tree is None:
+            return np.zeros(0, np.intp)
+        q = block_projection(np.frombuffer(thumb, np.uint8)[None, :])[0]
+        nearest, _ = self._tree.query(q, k=1, distance_upper_bound=self.radius)
+        if not np.isfinite(nearest):  # the usual case in an archive: nothing registered looks alike
+            return np.zeros(0, np.intp)
+        found = self._tree.query_ball_point(q, self.radius)
+        return np.array(sorted(found), dtype=np.intp)
+
+    def best(self, hashes: hashing.PerceptualHashes) -> Hit | None:
+        """The row the linear scan would pick for these hashes, or ``None`` (no candidate within the limit).
+
+        Order of the checks: thumbnails that could lie within the RMSE limit (the k-d tree), their exact RMSE
+        (the same function and values as the linear scan), and only for rows within the limit the hash radii;
+        so the pHash and dHash, computed lazily for a freshly hashed image, are read only when some registered
+        thumbnail is that close. The pick is the linear scan's: the smallest RMSE among rows admitted by the
+        hash radii, first in registry order on ties, provided it is within the limit.
+        """
+        thumb = hashes.thumb
+        rows = self.survivors(thumb)
+        if not len(rows):
+            return None
+        rmse = hashing.thumb_rmse(thumb, self._thumbs[rows])
+        close = rmse <= self.rmse_max
+        if not close.any():
+            return None
+        rows, rmse = rows[close], rmse[close]
+        dp = popcount(self._p[rows] ^ np.uint64(int(hashes.phash, 16)))
+        dd = popcount(self._d[rows] ^ np.uint64(int(hashes.dhash, 16)))
+        keep = (dp <= self.phash_max) | (dd <= self.dhash_max)
+        if not keep.any():
+            return None
+        rows, rmse, dp, dd = rows[keep], rmse[keep], dp[keep], dd[keep]
+        k = int(np.argmin(rmse))
+        return Hit(int(rows[k]), int(dp[k]), int(dd[k]), float(rmse[k]))
+
+    def candidates_linear(self, phash: str, dhash: str) -> int:
+        """How many rows the hash radii alone admit (what a hash index would have to return); for benchmarks."""
+        dp = popcount(self._p ^ np.uint64(int(phash, 16)))
+        dd = popcount(self._d ^ np.uint64(int(dhash, 16)))
+        return int(((dp <= self.phash_max) | (dd <= self.dhash_max)).sum())
