@@ -1,5 +1,4 @@
-"""Golden-file support for rendered documents: compare with ``tests/<station>/golden/<name>``; run the tests with
-``MISYN_UPDATE_GOLDEN=1`` to rewrite the files after an intended change (then review the diff)."""
+"""Fixtures shared by several stations' tests."""
 
 from __future__ import annotations
 
@@ -11,7 +10,9 @@ import pytest
 
 @pytest.fixture
 def golden(request):
-    """``golden(name, text)``: assert ``text`` equals the golden file ``golden/name`` next to the test module."""
+    """``golden(name, text)``: assert ``text`` equals the golden file ``golden/name`` beside the test module
+    (``tests/<station>/golden/<name>``). Run the tests with ``MISYN_UPDATE_GOLDEN=1`` to rewrite the files after
+    an intended change (then review the diff)."""
     folder = Path(request.fspath).parent / "golden"
 
     def check(name: str, text: str) -> None:
