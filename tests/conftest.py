@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -12,10 +13,13 @@ import pytest
 def golden(request):
     """``golden(name, text)``: assert ``text`` equals the golden file ``golden/name`` beside the test module
     (``tests/<station>/golden/<name>``). Run the tests with ``MISYN_UPDATE_GOLDEN=1`` to rewrite the files after
-    an intended change (then review the diff)."""
+    an intended change (then review the diff). ``mask_images=True`` replaces embedded PNG data by ``<PNG>`` (a
+    figure's pixels depend on the installed fonts and matplotlib; its alt text and caption do not)."""
     folder = Path(request.fspath).parent / "golden"
 
-    def check(name: str, text: str) -> None:
+    def check(name: str, text: str, *, mask_images: bool = False) -> None:
+        if mask_images:
+            text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "data:image/png;base64,<PNG>", text)
         path = folder / name
         if os.environ.get("MISYN_UPDATE_GOLDEN") == "1":
             folder.mkdir(exist_ok=True)

@@ -66,19 +66,22 @@ def notebook_parameters(path: str | Path) -> dict[str, Any]:
 
 @contextlib.contextmanager
 def captured_stderr() -> Iterator[list[str]]:
-    """Send everything written to file descriptor 2 (this process's and its children's, such as a notebook
-    kernel's) to a temporary file while the block runs; the list yielded receives the captured text."""
+    """Send everything written to standard error while the block runs — by this process (``sys.stderr`` and file
+    descriptor 2) and by its children, such as a notebook kernel — to a temporary file; the list yielded receives
+    the captured text when the block ends."""
     sys.stderr.flush()
-    saved = os.dup(2)
+    saved_fd, saved_obj = os.dup(2), sys.stderr
     out: list[str] = []
     with tempfile.TemporaryFile(mode="w+b") as sink:
         os.dup2(sink.fileno(), 2)
+        sys.stderr = open(os.dup(sink.fileno()), "w", encoding="utf-8", errors="replace", closefd=True)  # noqa: SIM115
         try:
             yield out
         finally:
-            sys.stderr.flush()
-            os.dup2(saved, 2)
-            os.close(saved)
+            sys.stderr.close()
+            sys.stderr = saved_obj
+            os.dup2(saved_fd, 2)
+            os.close(saved_fd)
             sink.seek(0)
             out.append(sink.read().decode("utf-8", "replace"))
 
