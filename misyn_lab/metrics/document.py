@@ -85,9 +85,13 @@ def metric_label(result: Any, *, features: str | None = None) -> list[Any]:
     return label
 
 
+#: Sample-size keys in words.
+N_WORDS = {"train": "training", "holdout": "held-out", "real_train": "real training", "real_test": "real test"}
+
+
 def n_text(n: Mapping[str, int]) -> str:
-    """Sample sizes in words: ``52 real, 60 synthetic`` (``real_train`` as "real training")."""
-    return ", ".join(f"{int(v):,} {k.replace('real_train', 'real training').replace('_', ' ')}" for k, v in n.items())
+    """Sample sizes in words: ``52 real, 60 synthetic``; ``122 training, 52 held-out``."""
+    return ", ".join(f"{int(v):,} {N_WORDS.get(k, k.replace('_', ' '))}" for k, v in n.items())
 
 
 def results_block(results: Mapping[str, Any] | Iterable[Any], *, caption: str = "",
@@ -116,7 +120,7 @@ def subgroup_table(by_subgroup: Any, column: str | None, *, caption: str = "") -
     cols = {c: h for c, h in SUBGROUP_COLUMNS.items() if c in by_subgroup.columns}
     metric = by_subgroup["distance_metric"].iloc[0] if "distance_metric" in by_subgroup and len(by_subgroup) else ""
     if metric and "distance" in cols:
-        cols["distance"] = f"Distance ({metric})"
+        cols["distance"] = f"Distance ({ {'frechet': 'Fréchet'}.get(str(metric), str(metric)) })"
     return r.Table.from_frame(by_subgroup, columns=cols, empty="no subgroups",
                               caption=caption or f"Per subgroup of {column}: shares, representation (1 = same share "
                                                  "as in the real images), fidelity and coverage")

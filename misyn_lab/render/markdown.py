@@ -28,10 +28,10 @@ def _esc(text: str) -> str:
 
 def _span(s: Span) -> str:
     t = _esc(s.text)
-    if s.kind == "strong":
-        return f"**{t}**"
-    if s.kind == "em":
-        return f"*{t}*"
+    if s.kind in ("strong", "em") and t.strip():
+        mark = "**" if s.kind == "strong" else "*"
+        lead, core, trail = t[:len(t) - len(t.lstrip())], t.strip(), t[len(t.rstrip()):]
+        return f"{lead}{mark}{core}{mark}{trail}"  # emphasis markers must touch the text they mark
     if s.kind == "code":
         return f"`{s.text.replace('`', '')}`"
     if s.kind == "link":

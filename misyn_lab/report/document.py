@@ -83,17 +83,17 @@ def _top(part: ReportPart, n: int = 3) -> tuple[list[list[Any]], list[str]]:
 
 
 def _summary_of(part: ReportPart) -> r.Section:
-    lines: list[Any] = [[r.strong("Bottom line: "), part.bottom_line.removeprefix("Bottom line: ")
+    lines: list[Any] = [[r.strong("Bottom line:"), " ", part.bottom_line.removeprefix("Bottom line: ")
                          or "nothing measured, so no bottom line."]]
-    lines.append([r.strong("Claims: "), *_claims_line(part.review)])
+    lines.append([r.strong("Claims:"), " ", *_claims_line(part.review)])
     if part.review is not None:
         gaps = part.review.gaps()
         sev = ", ".join(f"{n} {s}" for s, n in gaps_by_severity(gaps).items()) or "none"
-        lines.append([r.strong("Open checklist items: "), f"{len(gaps)} (", r.term("severity", "severity"),
+        lines.append([r.strong("Open checklist items:"), f" {len(gaps)} (", r.term("severity", "severity"),
                       f": {sev})"])
         top = highest_rung(part.review)
-        lines.append([r.strong("Evidence reaches: "), r.term("rung", "rung"),
-                      f" {top} of 5 ({RUNGS[top].name.lower()})" if top else " no rung (no evidence with a rung)"])
+        lines.append([r.strong("Evidence reaches:"), " ", r.term("rung", "rung"),
+                      f" {top} of 5 ({RUNGS[top].name.lower()})" if top else " none yet (no evidence carries a rung)"])
     words, actions = _top(part)
     blocks: list[r.Block] = [r.BulletList(lines)]
     if words:

@@ -100,7 +100,7 @@ def test_summary_comes_first_and_is_read_from_the_same_data(default_report):
         for status in set(statuses):
             assert f"{statuses.count(status)} {status.replace('_', ' ')}</span>" in part, (sid, status)
         open_items = sec["checklist"]["open_items"]
-        assert f"Open checklist items: </strong>{len(open_items)} (" in part
+        assert f"Open checklist items:</strong> {len(open_items)} (" in part
         assert "rung</a> 1 of 5" in part or "rung 1 of 5" in part
     c1 = summary[summary.index('id="summary-case1-segmentation"'):summary.index('id="summary-case2-text-to-image"')]
     high = [g for g in case1["gaps"] if g["severity"] == "high"][:3]
