@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from misyn_lab import render
 from misyn_lab.cases.case import Case, load_case
 from misyn_lab.cases.document import case1_evidence, case2_evidence, case_document, section_prefix
@@ -25,6 +27,7 @@ from misyn_lab.cases.text_to_image import DEFAULT_PROMPTS, run_case2
 from misyn_lab.instruments.document import evidence_results
 from misyn_lab.metrics.document import results_block
 from misyn_lab.progress import Progress, report_progress
+from misyn_lab.synth import LabelConditionedGenerator
 
 __all__ = ["CaseStudy", "QUICK", "STUDIES", "review_study", "study_case1", "study_case2"]
 
@@ -50,6 +53,9 @@ class CaseStudy:
     def _repr_html_(self) -> str:
         return render.to_html(self.document)
 
+    def __repr__(self) -> str:
+        return f"CaseStudy({self.case.id!r}, review={str(self.review_path) if self.review_path else None!r})"
+
 
 def _case(case: Case | str | Path | None, default: str) -> Case:
     return case if isinstance(case, Case) else load_case(case or default)
@@ -61,14 +67,25 @@ def _out(out_dir: str | Path | None) -> Path:
     return out
 
 
+def _finish(case: Case, out: Path, short: str, result: Any, review: Any, line: str, record: dict,
+            evidence: Callable[..., list[render.Section]], progress: Progress | None) -> CaseStudy:
+    """Save the review and the provenance record as ``<short>_review.yaml`` / ``<short>_provenance.json`` in ``out``
+    and build the case's document."""
+    path = review.save(out / f"{short}_review.yaml", overwrite=True)
+    save_provenance(out / f"{short}_provenance.json", record)
+    report_progress(progress, "review, figures and document", 1, 2, "steps")
+    doc = case_document(case, review, evidence=evidence(result, prefix=section_prefix(case)), bottom_line=line,
+                        provenance=record)
+    report_progress(progress, "review, figures and document", 2, 2, "steps")
+    return CaseStudy(case, review, doc, line, result, record, path)
+
+
 def study_case1(case: Case | str | Path | None = None, *, seed: int = 0, n_seeds: int = 20, k: int = 3,
                 n_synthetic: int = 12, out_dir: str | Path | None = None,
                 progress: Progress | None = None) -> CaseStudy:
     """Case 1 (synthetic pairs as segmentation training data), measured over ``n_seeds`` seeds/splits with the
     claim C1's planned minimal important difference; writes ``case1_review.yaml`` and ``case1_provenance.json``
     into ``out_dir`` (a temporary folder when empty)."""
-    from misyn_lab.synth import LabelConditionedGenerator
-
     case = _case(case, "case1")
     out = _out(out_dir)
     mid = case.claim("C1").get("mid")
@@ -79,17 +96,11 @@ def study_case1(case: Case | str | Path | None = None, *, seed: int = 0, n_seeds
     line = result.bottom_line(mid)
     review = build_review(case, result.measured(), settle=result.settle_data(), reporting={"C1": shown, "C4": shown},
                           seed=seed, bottom_line=line)
-    path = review.save(out / "case1_review.yaml", overwrite=True)
     record = provenance_record(result.meta, LabelConditionedGenerator,
                                fitted_on=f"k={k} real MNI152 (image, mask) pairs per seed; {n_seeds} seeds",
                                notes="Stand-in for wound images: real MNI152 T1 slices with the template's own "
                                      "grey/white-matter maps.")
-    save_provenance(out / "case1_provenance.json", record)
-    report_progress(progress, "review, figures and document", 1, 2, "steps")
-    doc = case_document(case, review, evidence=case1_evidence(result, prefix=section_prefix(case)), bottom_line=line,
-                        provenance=record)
-    report_progress(progress, "review, figures and document", 2, 2, "steps")
-    return CaseStudy(case, review, doc, line, result, record, path)
+    return _finish(case, out, "case1", result, review, line, record, case1_evidence, progress)
 
 
 def study_case2(case: Case | str | Path | None = None, *, seed: int = 0, n_per_prompt: int = 24,
@@ -98,8 +109,6 @@ def study_case2(case: Case | str | Path | None = None, *, seed: int = 0, n_per_p
     """Case 2 (text-to-image synthesis made transparent), ``n_per_prompt`` images for each prompt (the case-study
     prompts when ``prompts`` is empty); writes ``case2_review.yaml`` and ``case2_provenance.json`` into
     ``out_dir``."""
-    import pandas as pd
-
     case = _case(case, "case2")
     out = _out(out_dir)
     result = run_case2(list(prompts) or list(DEFAULT_PROMPTS), seed=seed, n_per_prompt=n_per_prompt,
@@ -107,17 +116,11 @@ def study_case2(case: Case | str | Path | None = None, *, seed: int = 0, n_per_p
     report_progress(progress, "review, figures and document", 0, 2, "steps")
     line = result.bottom_line()
     review = build_review(case, result.measured(), seed=seed, bottom_line=line)
-    path = review.save(out / "case2_review.yaml", overwrite=True)
     record = provenance_record(pd.concat([result.train.meta, result.holdout.meta]), result.generator,
                                fitted_on=f"{len(result.train)} real bundled images ({len(result.holdout)} held out)",
                                notes="Prompt-conditioned teaching generator; every output carries its prompt in its "
                                      "provenance.")
-    save_provenance(out / "case2_provenance.json", record)
-    report_progress(progress, "review, figures and document", 1, 2, "steps")
-    doc = case_document(case, review, evidence=case2_evidence(result, prefix=section_prefix(case)), bottom_line=line,
-                        provenance=record)
-    report_progress(progress, "review, figures and document", 2, 2, "steps")
-    return CaseStudy(case, review, doc, line, result, record, path)
+    return _finish(case, out, "case2", result, review, line, record, case2_evidence, progress)
 
 
 def review_study(case: Case, review: Any = None, *, provenance: dict | str | Path | None = None,

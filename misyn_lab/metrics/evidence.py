@@ -79,6 +79,9 @@ class Evaluation:
     def _repr_html_(self) -> str:
         return render.to_html(self.to_section())
 
+    def __repr__(self) -> str:  # the text a notebook stores beside the HTML (the frames are in the HTML)
+        return f"Evaluation({len(self.results)} results, {len(self.by_subgroup)} subgroups, protocol={self.protocol})"
+
     def protocol_text(self) -> str:
         """One sentence naming the split and n of the fidelity and memorisation results (from ``protocol``)."""
         p = self.protocol

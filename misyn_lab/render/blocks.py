@@ -131,7 +131,7 @@ class BulletList:
     letters: bool = False
 
 
-@dataclass
+@dataclass(repr=False)
 class Table(_Displayable):
     """A table of rows (one cell per column). Numbers are formatted by the writer (3 significant digits)
     unless already given as text. ``empty`` is shown instead of a table without rows; ``caption`` says what
@@ -146,6 +146,9 @@ class Table(_Displayable):
         for i, row in enumerate(self.rows):
             if len(row) != len(self.columns):
                 raise ValueError(f"table row {i} has {len(row)} cells for {len(self.columns)} columns")
+
+    def __repr__(self) -> str:
+        return f"Table({len(self.rows)} rows x {len(self.columns)} columns, caption={self.caption!r})"
 
     @classmethod
     def from_frame(cls, frame: Any, *, caption: str = "", columns: Mapping[str, str] | Sequence[str] | None = None,
@@ -170,7 +173,7 @@ class Table(_Displayable):
         return cls(list(names.values()), rows, caption=caption, empty=empty)
 
 
-@dataclass
+@dataclass(repr=False)
 class Figure:
     """A PNG figure; ``alt`` describes it for screen readers (e.g. its takeaway), ``caption`` is shown.
     Build one from a matplotlib figure with :func:`misyn_lab.render.figure` (alt text from its takeaway)."""
@@ -178,6 +181,9 @@ class Figure:
     png: bytes
     alt: str
     caption: str = ""
+
+    def __repr__(self) -> str:
+        return f"Figure({len(self.png):,} bytes of PNG, alt={self.alt!r})"
 
     def __post_init__(self) -> None:
         if not str(self.alt).strip():
@@ -193,7 +199,7 @@ class Definitions:
     anchors: list[str] | None = None
 
 
-@dataclass
+@dataclass(repr=False)
 class Section(_Displayable):
     """A titled part of a document; ``blocks`` may hold nested sections. ``id`` is the anchor (derived from
     the title by the writer when empty)."""
@@ -203,6 +209,9 @@ class Section(_Displayable):
     id: str = ""
     #: A class name for the section (a notebook view's stylesheet hook); written as ``class`` in HTML only.
     role: str = ""
+
+    def __repr__(self) -> str:  # the text form a notebook stores beside the HTML: short, never the figures' bytes
+        return f"Section({self.title!r}, {len(self.blocks)} blocks, id={self.id!r})"
 
     def find(self, section_id: str) -> "Section":
         """The section with id ``section_id`` (this one or one nested in it); ``KeyError`` naming the ids there
@@ -236,7 +245,7 @@ class Glossary:
     with a glossary but without this block gets it at the end."""
 
 
-@dataclass
+@dataclass(repr=False)
 class Document:
     """A whole document: title, meta lines under it, the sections, and an optional glossary
     (``{key: (term, definition)}``) that :func:`~misyn_lab.render.blocks.term` spans link to."""
@@ -245,6 +254,9 @@ class Document:
     blocks: list[Block] = field(default_factory=list)
     meta: list[Text] = field(default_factory=list)
     glossary: dict[str, tuple[str, str]] = field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        return f"Document({self.title!r}, {len(self.blocks)} blocks)"
 
     def _repr_html_(self) -> str:
         """In a notebook: the document as one section (title, meta lines, blocks), glossary terms linked."""
