@@ -151,6 +151,9 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
         sections.append(results_json.section("user-review", rev.title or checked.review.name, rev))
 
     warnings = [line for line in checked.summary_lines() if line.startswith("WARNING")]
+    if quick:
+        warnings.append("Quick run (--quick): fewer seeds, images and resamples than the full report, a smoke run; "
+                        "treat its numbers as preliminary.")
     preface = [_screening_section(checked)] if checked.screen is not None and checked.screen.flagged else []
     how = ["Computed in-process by the functions the case notebooks and notebook 05 call; no notebook was executed."
            if not executed else "Case notebooks run with papermill (their review files are shown, not their cells): "

@@ -15,8 +15,8 @@ from misyn_lab import render as r
 from misyn_lab.checklist import Review
 from misyn_lab.instruments.document import review_sections
 from misyn_lab.metrics.copies import copy_probes
-from misyn_lab.metrics.document import evaluation_bottom_line, results_block, subgroup_table
-from misyn_lab.metrics.evidence import IMAGESET_FEATURES, evaluate_imagesets
+from misyn_lab.metrics.document import evaluation_bottom_line
+from misyn_lab.metrics.evidence import evaluate_imagesets
 from misyn_lab.progress import Progress, report_progress
 from misyn_lab.report.document import ReportPart
 from misyn_lab.viz import copy_ratio_histogram, feature_shift_ranking, intensity_histograms, subgroup_shares
@@ -98,15 +98,9 @@ def folder_part(checked: Any, *, work: Path, seed: int, quick: bool, subgroup: s
     blocks: list[r.Block] = [
         r.Section("Bottom line", [r.Paragraph(line, role="lead")], id="evaluation-bottom-line"),
         r.Section("Data evaluated", [_data_table(data, checked, subgroup), r.Paragraph(note),
-                                     r.Paragraph(ev.protocol_text()),
-                                     r.BulletList([n[:1].upper() + n[1:] for n in [*data.note.splitlines(),
-                                                                                     *ev.notes]])],
+                                     r.BulletList([n[:1].upper() + n[1:] for n in data.note.splitlines()])],
                   id="evaluation-data"),
-        r.Section("Measured results", [results_block(ev.results, features=IMAGESET_FEATURES)],
-                  id="evaluation-results")]
-    if subgroup and len(ev.by_subgroup):
-        blocks.append(r.Section(f"Per subgroup ({subgroup})", [subgroup_table(ev.by_subgroup, subgroup)],
-                                id="evaluation-subgroups"))
+        ev.to_section("Measured results", id="evaluation-results")]  # the document notebook 05 shows
     mem_blocks: list[r.Block] = [r.Paragraph(x.interpretation) for x in memo]
     if ev.memorisation is not None:
         mem_blocks.append(r.figure(copy_ratio_histogram(ev.memorisation.ratio, ev.memorisation.threshold,
