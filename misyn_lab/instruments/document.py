@@ -20,8 +20,8 @@ from misyn_lab.instruments.stakeholder import INTRO, concerns, stakeholder_items
 from misyn_lab.metrics.result import MetricResult
 from misyn_lab.vocabulary import INTRINSIC_LIMIT_NAMES
 
-__all__ = ["STAKEHOLDER_TITLE", "claim_status_counts", "claims_table", "concerns_table", "evidence_results", "ladder_section",
-           "limitations_section", "review_sections", "stakeholder_checklist", "stakeholder_document"]
+__all__ = ["STAKEHOLDER_TITLE", "claim_status_counts", "claims_table", "concerns_table", "evidence_results",
+           "ladder_section", "limitations_section", "review_sections", "stakeholder_checklist", "stakeholder_document"]
 
 STAKEHOLDER_TITLE = "Questions anyone can ask about this medical image synthesis"
 

@@ -59,7 +59,8 @@ METRIC_NAMES: dict[str, tuple[str, str | None]] = {
 }
 #: Feature sets in words (results measured in feature space say on which features).
 FEATURE_WORDS = {"intensity+texture+embedding": "intensity, texture and PCA-embedding features",
-                 "intensity": "intensity features", "texture": "texture features", "embedding": "PCA-embedding features"}
+                 "intensity": "intensity features", "texture": "texture features",
+                 "embedding": "PCA-embedding features"}
 #: Result families measured in feature space (named with their features when the caller says which).
 FEATURE_SPACE = ("prdc.", "frechet", "mmd.", "ks.", "detection.", "memorisation.copy_rate",
                  "memorisation.train_copied_rate", "memorisation.identifiability", "memorisation.sdmetrics_score",

@@ -31,6 +31,7 @@ from misyn_lab.progress import ProgressLines
 from misyn_lab.report import results_json
 from misyn_lab.report.cases import case_part, run_case
 from misyn_lab.report.document import ReportPart, appendix_section, report_document
+from misyn_lab.report.folder import folder_part
 from misyn_lab.report.pdf import require_printer, write_pdf
 from misyn_lab.report.preflight import Preflight, preflight
 from misyn_lab.viz.ladder import ladder_figure
@@ -135,8 +136,6 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
         parts.append(case_part(study))
         sections.append(results_json.section(case.id, case.title, study.review))
     if checked.real is not None:
-        from misyn_lab.report.folder import folder_part  # loads the evaluation and figure code only when asked
-
         part, results, note = folder_part(checked, work=work, seed=checked.seed, quick=quick, subgroup=subgroup,
                                           progress=lines("your images"))
         parts.append(part)

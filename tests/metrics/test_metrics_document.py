@@ -8,8 +8,7 @@ import pandas as pd
 import pytest
 
 from misyn_lab import render
-from misyn_lab.metrics.document import (ResultsTable, evaluation_bottom_line, evaluation_section, metric_label,
-                                        results_block)
+from misyn_lab.metrics.document import ResultsTable, evaluation_bottom_line, metric_label, results_block
 from misyn_lab.metrics.evidence import IMAGESET_FEATURES, Evaluation
 from misyn_lab.metrics.result import MetricResult
 

@@ -43,10 +43,8 @@ def no_work(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("work started before every input was checked")
 
-    from misyn_lab.report import folder
-
     monkeypatch.setattr(assemble, "run_case", refuse)
-    monkeypatch.setattr(folder, "folder_part", refuse)
+    monkeypatch.setattr(assemble, "folder_part", refuse)
     monkeypatch.setattr(report_cases, "execute_notebook", refuse)
 
 
