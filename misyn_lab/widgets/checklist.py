@@ -22,6 +22,7 @@ from misyn_lab.errors import InputError, MisynError
 from misyn_lab.metrics.result import format_p, p_resamples
 from misyn_lab import render
 from misyn_lab.render import esc
+from misyn_lab.vocabulary import limit_label, risk_label
 from misyn_lab.widgets import _review_access as ra
 from misyn_lab.widgets._frontend import StaticFallback
 from misyn_lab.widgets.autosave import AnswerAutosave, SaveStatus
@@ -116,8 +117,11 @@ class _ItemView(w.VBox):
         self.owner, self.item = owner, item
         head = (f"<b>{esc(item.id)} · {esc(item.title)}</b> <small>({esc(item.source)}, severity "
                 f"{esc(item.severity)})</small><br>{esc(item.question)}")
-        why = w.HTML(f"<p>{esc(item.why)}</p><p><b>Limits:</b> {esc(', '.join(item.limits))} · <b>Risks:</b> "
-                     f"{esc(', '.join(item.risks))}</p><p><b>What counts as evidence:</b> {esc(item.evidence)}</p>")
+        why = w.HTML(render.to_html([
+            render.Paragraph(item.why),
+            render.Paragraph([render.strong("Intrinsic limits:"), " " + ", ".join(map(limit_label, item.limits)),
+                              " · ", render.strong("Risks:"), " " + ", ".join(map(risk_label, item.risks))]),
+            render.Paragraph([render.strong("What counts as evidence:"), " " + item.evidence])]))
         self.why = w.Accordion(children=[why], selected_index=None)
         self.why.set_title(0, "Why it matters")
         self.status = w.ToggleButtons(options=[(ra.STATUS_LABELS[s], s) for s in ra.STATUSES], value=None,
