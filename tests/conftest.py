@@ -2,7 +2,33 @@
 
 from __future__ import annotations
 
+import os
+import re
+from pathlib import Path
+
 import pytest
+
+
+@pytest.fixture
+def golden(request):
+    """``golden(name, text)``: assert ``text`` equals the golden file ``golden/name`` beside the test module
+    (``tests/<station>/golden/<name>``). Run the tests with ``MISYN_UPDATE_GOLDEN=1`` to rewrite the files after
+    an intended change (then review the diff). ``mask_images=True`` replaces embedded PNG data by ``<PNG>`` (a
+    figure's pixels depend on the installed fonts and matplotlib; its alt text and caption do not)."""
+    folder = Path(request.fspath).parent / "golden"
+
+    def check(name: str, text: str, *, mask_images: bool = False) -> None:
+        if mask_images:
+            text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "data:image/png;base64,<PNG>", text)
+        path = folder / name
+        if os.environ.get("MISYN_UPDATE_GOLDEN") == "1":
+            folder.mkdir(exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        assert path.is_file(), f"no golden file {path}; run with MISYN_UPDATE_GOLDEN=1 to create it"
+        expected = path.read_text(encoding="utf-8")
+        assert text == expected, f"{name} differs from its golden file {path} (MISYN_UPDATE_GOLDEN=1 rewrites it)"
+
+    return check
 
 
 @pytest.fixture(scope="session")

@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 
 from misyn_lab.errors import InputError
+from misyn_lab.progress import Progress, report_progress
+from misyn_lab.render.numbers import fmt_number, fmt_percent
 
 #: Label values of the stand-in masks.
 LABELS = {0: "background", 1: "grey matter", 2: "white matter"}
@@ -128,12 +130,14 @@ class SegmentationExperiment:
 
 def run_experiment(images: np.ndarray, masks: np.ndarray, meta: pd.DataFrame, make_pairs: PairMaker, *,
                    k: int = 3, n_synthetic: int = 12, seeds: Sequence[int] = range(12), n_test: int = 12,
-                   subgroup_cols: Sequence[str] = ("plane", "slice_region")) -> SegmentationExperiment:
+                   subgroup_cols: Sequence[str] = ("plane", "slice_region"),
+                   progress: Progress | None = None) -> SegmentationExperiment:
     """Train on k real pairs vs k real + ``n_synthetic`` synthetic pairs, per seed; Dice on held-out real.
 
     Each seed draws a new split: ``k`` training pairs and ``n_test`` held-out real pairs (disjoint), a
     new synthetic set from ``make_pairs`` fitted on the k training pairs only, and a new forest seed. The
-    same held-out images score both arms (paired design).
+    same held-out images score both arms (paired design). ``progress`` is told after each seed
+    (:mod:`misyn_lab.progress`).
     """
     images = np.asarray(images)
     masks = np.asarray(masks)
@@ -149,7 +153,9 @@ def run_experiment(images: np.ndarray, masks: np.ndarray, meta: pd.DataFrame, ma
     rows: list[dict[str, Any]] = []
     synthetic: dict[int, tuple[np.ndarray, np.ndarray, list[str]]] = {}
     real_feats = pixel_features(images)
-    for seed in seeds:
+    seeds = list(seeds)
+    report_progress(progress, "training segmenters", 0, len(seeds), "seeds")
+    for done, seed in enumerate(seeds, 1):
         rng = np.random.default_rng(1000 + int(seed))
         order = rng.permutation(n)
         train, test = order[:k], order[k:k + n_test]
@@ -172,6 +178,7 @@ def run_experiment(images: np.ndarray, masks: np.ndarray, meta: pd.DataFrame, ma
                     if col in meta:
                         row[col] = meta.loc[idx, col]
                 rows.append(row)
+        report_progress(progress, "training segmenters", done, len(seeds), "seeds")
     return SegmentationExperiment(pd.DataFrame(rows), k, n_synthetic, [int(s) for s in seeds], synthetic)
 
 
@@ -288,8 +295,8 @@ class Case1Result:
         line = dice_bottom_line(b.value, b.ci, b.n["pairs"], mid=mid, share_worse=self.share_worse())
         if self.copies is not None:
             verdict = self.copies.details.get("verdict")
-            line = line[:-1] + (f"; {self.copies.value:.0%} of the synthetic images are copies of a training image "
-                                f"in pixel space ({verdict})." if verdict == "copies" else
+            line = line[:-1] + (f"; {fmt_percent(self.copies.value)} of the synthetic images are copies of a training "
+                                f"image in pixel space ({verdict})." if verdict == "copies" else
                                 "; copies of training images: not shown beyond the false-alarm rate (inconclusive).")
         return line
 
@@ -374,8 +381,8 @@ def dice_bottom_line(estimate: float, ci: tuple[float, float], n: int, *, unit: 
     lo, hi = float(ci[0]), float(ci[1])
     if lo > hi:
         raise InputError(f"CI low {lo} is above high {hi}", path="ci", remedy="pass the CI as (low, high)")
-    numbers = f"mean Dice change {estimate:+.3f}, 95% CI [{lo:+.3f}, {hi:+.3f}] over {n} {unit}"
-    worse = "" if share_worse is None else f"; {share_worse:.0%} of held-out images were segmented worse"
+    numbers = f"mean Dice change {fmt_number(estimate)}, 95 % CI [{fmt_number(lo)}, {fmt_number(hi)}] over {n} {unit}"
+    worse = "" if share_worse is None else f"; {fmt_percent(share_worse)} of held-out images were segmented worse"
     if hi < 0:
         verdict = "adding synthetic pairs made segmentation worse (harm)"
     elif lo <= 0:
@@ -383,23 +390,35 @@ def dice_bottom_line(estimate: float, ci: tuple[float, float], n: int, *, unit: 
     elif mid is not None and hi < mid:
         verdict = f"adding synthetic pairs gave a gain smaller than the minimal important difference {mid:g}"
     elif mid is not None and lo < mid:
-        verdict = f"adding synthetic pairs gave a gain that may be smaller than the minimal important difference {mid:g}"
+        verdict = (f"adding synthetic pairs gave a gain that may be smaller than the minimal important difference "
+                   f"{mid:g}")
     else:
         verdict = "adding synthetic pairs improved segmentation (gain)"
     return f"Bottom line: {verdict}: {numbers}{worse}."
 
 
 def subgroup_sentence(worst: dict[str, Any], harmed: dict[str, Any]) -> str:
-    """The worst and the most harmed subgroup, in words, from :meth:`Case1Result.worst_subgroup` and
-    :meth:`Case1Result.most_harmed_subgroup`; the change is called a loss or a gain by its sign."""
+    """The subgroup with the lowest Dice and the one where synthetic pairs cost most, in words, from
+    :meth:`Case1Result.worst_subgroup` and :meth:`Case1Result.most_harmed_subgroup`; a change is called a loss or a
+    gain by its sign. The two rankings differ (Dice reached vs change made), and the sentence says so."""
     def change(d: float) -> str:
-        return f"a mean loss of {abs(d):.3f}" if d < 0 else f"a mean gain of {d:.3f}" if d > 0 else "no mean change"
+        return (f"a mean loss of {fmt_number(abs(d))}" if d < 0 else f"a mean gain of {fmt_number(d)}" if d > 0
+                else "no mean change")
 
-    return (f"Worst subgroup with synthetic pairs: {worst['column']} = {worst['group']} (mean Dice {worst['mean']:.3f}, "
-            f"worst case {worst['min']:.3f}; synthetic pairs brought {change(worst['mean difference'])} there and "
-            f"made {worst['share worse']:.0%} of its images worse). Most harmed: {harmed['column']} = "
-            f"{harmed['group']} ({change(harmed['mean difference'])}, {harmed['share worse']:.0%} of its images "
-            f"worse).")
+    def name(row: dict[str, Any]) -> str:
+        return f"{str(row['column']).replace('_', ' ')} = {row['group']}"
+
+    d = harmed["mean difference"]
+    least = ("the largest loss from adding synthetic pairs" if d < 0 else
+             "the smallest gain from adding synthetic pairs" if d > 0 else "no change from adding synthetic pairs")
+    lowest = (f"mean Dice {fmt_number(worst['mean'])}, worst case {fmt_number(worst['min'])}; adding synthetic pairs "
+              f"brought {change(worst['mean difference'])} there and made {fmt_percent(worst['share worse'])} of its "
+              "images worse")
+    if (worst["column"], worst["group"]) == (harmed["column"], harmed["group"]):
+        return f"Lowest Dice with synthetic pairs, and {least}: {name(worst)} ({lowest})."
+    return (f"Lowest Dice with synthetic pairs: {name(worst)} ({lowest}). {least[0].upper()}{least[1:]}: "
+            f"{name(harmed)} ({change(d)}, {fmt_percent(harmed['share worse'])} of its images worse). The first "
+            "subgroup is ranked by the Dice it reaches, the second by the change synthetic pairs made.")
 
 
 def subgroup_per_seed(exp: SegmentationExperiment, column: str, group: Any) -> pd.DataFrame:
@@ -413,9 +432,10 @@ def subgroup_per_seed(exp: SegmentationExperiment, column: str, group: Any) -> p
 
 def run_case1(*, seed: int = 0, n_seeds: int = 20, k: int = 3, n_synthetic: int = 12, n_test: int = 12,
               size: int = 64, per_plane: int = 8, audit_dir: str | None = None,
-              n_boot: int = 5000, mid: float | None = None) -> Case1Result:
+              n_boot: int = 5000, mid: float | None = None, progress: Progress | None = None) -> Case1Result:
     """The complete case-1 measurement (seeds ``seed .. seed+n_seeds-1``); ``mid`` (the minimal important Dice
-    difference) plans the power shown beside the paired test."""
+    difference) plans the power shown beside the paired test. ``progress`` hears of each seed and of the later
+    steps (paired statistics, copies, audit)."""
     from misyn_lab.instruments.stats import paired_summary
 
     images, masks, meta = load_case1_data(size=size, per_plane=per_plane)
@@ -429,19 +449,23 @@ def run_case1(*, seed: int = 0, n_seeds: int = 20, k: int = 3, n_synthetic: int 
         return syn.images, syn_masks
 
     exp = run_experiment(images, masks, meta, maker, k=k, n_synthetic=n_synthetic,
-                         seeds=range(seed, seed + n_seeds), n_test=n_test)
+                         seeds=range(seed, seed + n_seeds), n_test=n_test, progress=progress)
+    report_progress(progress, "paired statistics, copies and audit", 0, 3, "steps")
     per_seed = exp.per_seed()
     paired = paired_summary(per_seed["real"], per_seed["real+synthetic"], n_boot=n_boot, n_resamples=n_boot,
                             seed=seed, mid=mid)
     wide = exp.per_image()
     paired_img = paired_summary(wide["real"], wide["real+synthetic"], n_boot=n_boot, n_resamples=n_boot, seed=seed,
                                 mid=mid)
+    report_progress(progress, "paired statistics, copies and audit", 1, 3, "steps")
     copies, copy_pairs = near_copies(exp, images, meta)
+    report_progress(progress, "paired statistics, copies and audit", 2, 3, "steps")
     audit = None
     if audit_dir is not None:
         from misyn_lab.cases.release import audit_release
 
         audit = audit_release(made[seed], audit_dir)  # the pairs the first seed trained with, not a refit
+    report_progress(progress, "paired statistics, copies and audit", 3, 3, "steps")
     return Case1Result(experiment=exp, paired=paired, paired_images=paired_img,
                        by_plane=subgroup_table(exp, "plane"), by_region=subgroup_table(exp, "slice_region"),
                        worst=worst_cases(exp, 8), copies=copies, copy_pairs=copy_pairs, audit=audit,

@@ -25,6 +25,8 @@ import numpy as np
 import pandas as pd
 
 from misyn_lab.errors import InputError
+from misyn_lab.progress import Progress, report_progress
+from misyn_lab.render.numbers import fmt_number, fmt_percent
 
 #: Fewer held-out real images than this behind a per-prompt metric: the metric carries a small-n caveat.
 SMALL_N = 20
@@ -293,6 +295,19 @@ class Case2Result:
             copy_verdict=None if copies is None else copies.details["verdict"],
             copy_rate=None if copies is None else float(copies.value))
 
+    def copy_pairs(self, per_prompt: int = 2, limit: int = 6) -> list[tuple[np.ndarray, np.ndarray, str]]:
+        """The most similar (generated, training) image pairs of the prompts checked for copies, for
+        :func:`misyn_lab.cases.figures.copies_figure`: ``(synthetic, training, caption)``, at most ``per_prompt``
+        per prompt and ``limit`` in all."""
+        pairs = []
+        for prompt, m in self.memorisation.items():
+            train_idx = real_matches(self.train, self.parsed[prompt])
+            for _, r in m.offenders.head(per_prompt).iterrows():
+                pairs.append((self.samples[prompt].images[int(r["synthetic_index"])],
+                              self.train.images[train_idx[int(r["train_index"])]],
+                              f"{prompt[:22]}: similarity {fmt_number(float(r['score']))}"))
+        return pairs[:limit]
+
     def parsed_table(self) -> pd.DataFrame:
         """One row per prompt: the conditions the run parsed it into, the words it could not use."""
         return pd.DataFrame([{"prompt": prompt, "conditions": ", ".join(f"{k}={v}" for k, v in p.items()),
@@ -311,8 +326,8 @@ class Case2Result:
                 key="t2i.prompt_fidelity", value=mean_fid, n={"prompts": len(self.table)},
                 direction="higher_is_better",
                 interpretation=(f"Classifiers trained on real images recognise the requested attributes in "
-                                f"{mean_fid:.0%} of generated images on average; worst prompt "
-                                f"{worst['prompt']!r} at {worst['fidelity (mean)']:.0%}."),
+                                f"{fmt_percent(mean_fid)} of generated images on average; worst prompt "
+                                f"{worst['prompt']!r} at {fmt_percent(worst['fidelity (mean)'])}."),
                 details={"per_prompt": self.fidelity.to_dict("records"),
                          "real_accuracy": self.classifiers.real_accuracy}),
         }
@@ -325,7 +340,8 @@ class Case2Result:
                 n={"prompts": len(cov), "real": int(low["n_holdout"]), "synthetic": int(low["n_synthetic"])},
                 direction="higher_is_better", split="held-out",
                 interpretation=(f"Worst single prompt (not overall coverage): its generated images cover "
-                                f"{low['coverage']:.2f} of the {int(low['n_holdout'])} held-out real images matching "
+                                f"{fmt_number(float(low['coverage']))} of the {int(low['n_holdout'])} held-out real "
+                                "images matching "
                                 f"{low['prompt']!r}; {small} of {len(cov)} prompts have fewer than {SMALL_N} held-out "
                                 "images, so their coverage and Fréchet distance are rough (every prompt's n is in the "
                                 "details)."),
@@ -349,8 +365,9 @@ class Case2Result:
 
 
 def run_case2(prompts: Sequence[str], *, seed: int = 0, n_per_prompt: int = 24, size: int = 48,
-              few_threshold: int = 20, audit_dir: str | None = None) -> Case2Result:
-    """The complete case-2 measurement for ``prompts``."""
+              few_threshold: int = 20, audit_dir: str | None = None, progress: Progress | None = None) -> Case2Result:
+    """The complete case-2 measurement for ``prompts``; ``progress`` hears of each prompt
+    (:mod:`misyn_lab.progress`)."""
     from misyn_lab.metrics import frechet_distance, prdc
     from misyn_lab.metrics.copies import pixel_copies
 
@@ -360,6 +377,7 @@ def run_case2(prompts: Sequence[str], *, seed: int = 0, n_per_prompt: int = 24, 
     clf = train_attribute_classifiers(train, holdout, seed=seed)
     emb = _embedding(train)
     rows, fid_rows, samples, parsed_all, mem = [], [], {}, {}, {}
+    report_progress(progress, "generating and measuring", 0, len(prompts), "prompts")
     for j, prompt in enumerate(prompts):
         parsed, images = generate(gen, prompt, n_per_prompt, seed + j, vocab)
         samples[prompt], parsed_all[prompt] = images, parsed
@@ -382,6 +400,7 @@ def run_case2(prompts: Sequence[str], *, seed: int = 0, n_per_prompt: int = 24, 
             mem[prompt] = m
             row["copy rate"] = float(m["memorisation.pixel_copy_rate"].value)
         rows.append(row)
+        report_progress(progress, "generating and measuring", j + 1, len(prompts), "prompts")
     audit = None
     if audit_dir is not None:
         from misyn_lab.cases.release import audit_release
@@ -412,19 +431,19 @@ def fidelity_bottom_line(mean_fidelity: float, ceiling: float, worst_prompt: str
     if not np.isfinite(gap):
         reading = "no real-image ceiling was measured to compare with"
     elif gap >= FIDELITY_SHORTFALL:
-        reading = f"which falls short of the {ceiling:.0%} at which they recognise held-out real images"
+        reading = f"which falls short of the {fmt_percent(ceiling)} at which they recognise held-out real images"
     elif gap > 0:
-        reading = f"slightly below the {ceiling:.0%} at which they recognise held-out real images"
+        reading = f"slightly below the {fmt_percent(ceiling)} at which they recognise held-out real images"
     else:
-        reading = f"as often as they recognise held-out real images ({ceiling:.0%})"
+        reading = f"as often as they recognise held-out real images ({fmt_percent(ceiling)})"
     copies = ("" if copy_verdict is None else
-              f"; {copy_rate:.0%} of the checked images are copies of training images in pixel space" if
+              f"; {fmt_percent(copy_rate)} of the checked images are copies of training images in pixel space" if
               copy_verdict == "copies" else "; copies of training images: not shown beyond the false-alarm rate "
                                             "(inconclusive)")
     return (f"Bottom line: classifiers trained on real images recognise the requested attributes in "
-            f"{mean_fidelity:.0%} of generated images, {reading}; worst prompt {worst_prompt!r} at "
-            f"{worst_fidelity:.0%}; {n_unseen} of {n_prompts} prompts asked for a combination never observed and "
-            f"still produced images{copies}.")
+            f"{fmt_percent(mean_fidelity)} of generated images, {reading}; worst prompt {worst_prompt!r} at "
+            f"{fmt_percent(worst_fidelity)}; {n_unseen} of {n_prompts} prompts asked for a combination never observed "
+            f"and still produced images{copies}.")
 
 
 def bottom_line(result: Case2Result) -> str:

@@ -19,6 +19,9 @@ from misyn_lab.checklist.loader import suggest
 from misyn_lab.errors import InputError
 
 STATUSES: tuple[str, ...] = ("yes", "partly", "no", "not_applicable", "unknown", "unanswered")
+#: Each status in words, as every document and view shows it (``not_applicable`` is "N/A").
+ANSWER_LABELS: dict[str, str] = {"yes": "Yes", "partly": "Partly", "no": "No", "not_applicable": "N/A",
+                                 "unknown": "Unknown", "unanswered": "Unanswered"}
 #: Statuses that make an item a gap.
 GAP_STATUSES: frozenset[str] = frozenset({"no", "partly", "unknown", "unanswered"})
 #: Statuses that should carry a justification (warning when missing).

@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from misyn_lab import render
 from misyn_lab.checklist.answers import CONCERN_ORDER, GAP_STATUSES, STATUSES
+from misyn_lab.checklist.document import review_summary_section
 from misyn_lab.checklist.loader import STAGE_TITLES, STAGES
 
 if TYPE_CHECKING:
@@ -102,6 +104,13 @@ class ReviewSummary:
 
     def __str__(self) -> str:
         return self.to_text()
+
+    def to_section(self, title: str = "Checklist status", *, id: str = "") -> render.Section:
+        """The summary as a document section (:func:`misyn_lab.checklist.document.review_summary_section`)."""
+        return review_summary_section(self, title=title, id=id)
+
+    def _repr_html_(self) -> str:
+        return render.to_html(self.to_section())
 
 
 def summarise(review: "Review") -> ReviewSummary:

@@ -25,6 +25,17 @@ from misyn_lab.errors import InputError
 from misyn_lab.imagesets.intensity import luminance
 
 REQUIRED_COLUMNS = ("id", "source_path", "synthetic")
+#: Metadata columns the loaders write about the file itself (identity, decoding, scaling); never a subgroup.
+FILE_COLUMNS = frozenset({"id", "source_path", "synthetic", "orig_height", "orig_width", "file_format", "pil_mode",
+                          "orig_dtype", "frame", "notes", "orig_min", "orig_max", "intensity_scaling", "photometric",
+                          "transfer_syntax", "window_center", "window_width", "burned_in_annotation", "provenance",
+                          "error", "reason", "path"})
+
+
+def subgroup_columns(meta: pd.DataFrame) -> list[str]:
+    """The metadata columns that can name a subgroup (every column but the file properties in
+    :data:`FILE_COLUMNS`), in table order."""
+    return [str(c) for c in meta.columns if str(c) not in FILE_COLUMNS]
 
 
 #: Key of the :meth:`ImageSet.groups` group holding images whose value is missing.

@@ -12,6 +12,7 @@ travel in the one lossless review file.
 >>> from misyn_lab.instruments.reader_class import analyse_class           # a class's readers × tiles
 >>> from misyn_lab.instruments.reader_collect import collect_readers        # one answer file per student
 >>> from misyn_lab.instruments import raise_concern, respond, open_concerns  # stakeholder concerns
+>>> from misyn_lab.instruments.document import claims_table, ladder_section     # the instruments as documents
 
 The claim rules are listed in ``CLAIM_RULES.md`` beside this file.
 """
@@ -24,8 +25,7 @@ from misyn_lab.instruments.limitations import (ASPECTS, INTRINSIC_LIMITS, Limita
                                                missing_aspects)
 from misyn_lab.instruments.reader_study import ReaderStudy, results_from_records
 from misyn_lab.instruments.reporting import attach_reporting
-from misyn_lab.instruments.stakeholder import (open_concerns, raise_concern, respond, stakeholder_items,
-                                               to_html, to_markdown)
+from misyn_lab.instruments.stakeholder import open_concerns, raise_concern, respond, stakeholder_items
 from misyn_lab.instruments.stats import (effect_size_paired, holm_correction, paired_bootstrap_ci,
                                          paired_permutation_test, power_note, tost_paired, wilcoxon_signed_rank)
 
@@ -35,6 +35,6 @@ __all__ = [
     "claims_beyond_rung", "effect_size_paired", "evidence_rungs", "highest_rung", "holm_correction",
     "infer_direction", "ladder_data", "load_claims", "load_limitations", "missing_aspects", "open_concerns",
     "paired_bootstrap_ci", "paired_permutation_test", "power_note", "raise_concern", "respond",
-    "results_from_records", "save_claims", "settle_claim", "stakeholder_items", "to_html", "to_markdown",
+    "results_from_records", "save_claims", "settle_claim", "stakeholder_items",
     "tost_paired", "wilcoxon_signed_rank",
 ]

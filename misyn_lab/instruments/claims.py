@@ -34,6 +34,7 @@ from typing import Any
 
 from misyn_lab.errors import InputError, SchemaError
 from misyn_lab.instruments import _review
+from misyn_lab.instruments.claim_table import VerdictList
 from misyn_lab.instruments.direction import (INDISTINGUISHABLE_MARGIN, Direction, Measured, check_mid, ci_text,
                                              copy_measures, copy_rate_ci, detection_measures, false_alarm_upper, fmt,
                                              resolve_direction)
@@ -619,8 +620,9 @@ def check_claim(claim: Claim | dict, review: Any = None, *, alpha: float = 0.05,
                         direction=d, direction_source=direction.source, decided_by=decided_by)
 
 
-def check_claims(claims: Iterable[Claim | dict], review: Any = None, *, alpha: float = 0.05) -> list[ClaimVerdict]:
-    """Check several claims; the p-values of all claims that report one are Holm-corrected together."""
+def check_claims(claims: Iterable[Claim | dict], review: Any = None, *, alpha: float = 0.05) -> VerdictList:
+    """Check several claims; the p-values of all claims that report one are Holm-corrected together. Returns a
+    list of :class:`ClaimVerdict` that a notebook shows as the verdict table."""
     items = [_as_claim(c) for c in claims]
     seen: set[str] = set()
     for c in items:
@@ -630,7 +632,7 @@ def check_claims(claims: Iterable[Claim | dict], review: Any = None, *, alpha: f
     with_p = [i for i, c in enumerate(items) if c.test is not None and c.test.p_value is not None]
     holm = holm_correction([items[i].test.p_value for i in with_p], alpha=alpha)
     adjusted = dict(zip(with_p, holm.adjusted))
-    return [check_claim(c, review, alpha=alpha, p_adjusted=adjusted.get(i)) for i, c in enumerate(items)]
+    return VerdictList(check_claim(c, review, alpha=alpha, p_adjusted=adjusted.get(i)) for i, c in enumerate(items))
 
 
 def settle_claim(claim: Claim | dict, a: Sequence[float], b: Sequence[float], *, review: Any = None,

@@ -75,14 +75,16 @@ def _claims_check(args: argparse.Namespace) -> int:
 
 
 def _stakeholder_checklist(args: argparse.Namespace) -> int:
-    from misyn_lab.instruments import stakeholder as sh
+    from misyn_lab import render
+    from misyn_lab.instruments.document import stakeholder_document
 
     review = None
     if args.review:
         from misyn_lab.checklist.review import Review
 
         review = Review.load(args.review)
-    text = sh.to_html(review=review) if args.format == "html" else sh.to_markdown(review=review)
+    doc = stakeholder_document(review=review)
+    text = render.page(doc) if args.format == "html" else render.document_markdown(doc)
     if args.out:
         atomic_write_text(args.out, text)
         print(f"wrote {args.out}")
@@ -99,7 +101,7 @@ def _stakeholder_app(args: argparse.Namespace) -> int:
 
 def _ladder(args: argparse.Namespace) -> int:
     from misyn_lab.checklist.review import Review
-    from misyn_lab.instruments.ladder import RUNGS, ladder_data
+    from misyn_lab.instruments.ladder import RUNGS, ladder_data, ladder_takeaway
 
     review = Review.load(args.file)
     data = ladder_data(review)
@@ -108,15 +110,13 @@ def _ladder(args: argparse.Namespace) -> int:
     for c in data.claims:
         mark = "BEYOND" if c.beyond else "within"
         print(f"claim {c.claim_id}: claims rung {c.claimed_rung}, evidence rung {c.evidence_rung} ({mark})")
-    from misyn_lab.viz.ladder import takeaway  # viz sits above instruments; imported only here
-
-    print(takeaway(data))
+    print(ladder_takeaway(data))
     if args.out:
         import matplotlib
 
         matplotlib.use("Agg")
-        from misyn_lab.viz.html import figure_png
-        from misyn_lab.viz.ladder import ladder_figure
+        from misyn_lab.render import figure_png
+        from misyn_lab.viz.ladder import ladder_figure  # viz sits above instruments; imported only here
 
         atomic_write_bytes(args.out, figure_png(ladder_figure(data), dpi=120))
         print(f"wrote {args.out}")

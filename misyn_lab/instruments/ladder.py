@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from misyn_lab.instruments import _review
-from misyn_lab.instruments.claims import Claim, claim_evidence_rung, stored_verdicts
+from misyn_lab.instruments.claims import STATUSES, Claim, claim_evidence_rung, stored_verdicts
 from misyn_lab.instruments.rungs import LADDER_NOTE, RUNGS, Rung, rung_label, validate_rung
 
 __all__ = ["LADDER_NOTE", "RUNGS", "ClaimOnLadder", "LadderData", "Rung", "claim_positions", "claims_beyond_rung",
-           "evidence_rungs", "highest_rung", "ladder_data", "rung_label", "validate_rung"]
+           "evidence_rungs", "highest_rung", "ladder_data", "ladder_takeaway", "rung_label", "status_counts",
+           "validate_rung"]
 
 
 def evidence_rungs(review: Any) -> dict[int, list[str]]:
@@ -105,3 +106,33 @@ def ladder_data(review: Any) -> LadderData:
     counts = {k: len(v) for k, v in evidence_rungs(review).items()}
     title = str(getattr(review, "title", "") or "")
     return LadderData(counts=counts, claims=claim_positions(review), title=title)
+
+
+def status_counts(data: LadderData) -> dict[str, int]:
+    """Claims per verdict status, worst first (statuses with no claim left out; unknown ones as 'not checked')."""
+    counts: dict[str, int] = {}
+    for c in data.claims:
+        key = c.status or "not checked"
+        counts[key] = counts.get(key, 0) + 1
+    order = list(STATUSES) + sorted(k for k in counts if k not in STATUSES)
+    return {k: counts[k] for k in order if k in counts}
+
+
+def ladder_takeaway(data: LadderData) -> str:
+    """One sentence: where the evidence stops, the claims' verdicts (counted as in the claim table) and which
+    claims reach beyond the rung of their evidence (all of them named)."""
+    top = data.highest
+    where = (f"Evidence stops at rung {top} ({RUNGS[top].name.lower()})" if top
+             else "No evidence carries a rung yet")
+    if not data.claims:
+        return f"{where}; no claims recorded."
+    counts = status_counts(data)
+    verdicts = ""
+    if any(c.status for c in data.claims):
+        verdicts = (f"; verdicts of the {len(data.claims)} claim(s): "
+                    + ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in counts.items()))
+    beyond = [c for c in data.claims if c.beyond]
+    if beyond:
+        return (f"{where}{verdicts}; {len(beyond)} of {len(data.claims)} claim(s) reach beyond the rung of their "
+                f"evidence ({', '.join(c.claim_id for c in beyond)}).")
+    return f"{where}{verdicts}; every claim stays within the rung of its evidence."

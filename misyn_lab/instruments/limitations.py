@@ -8,7 +8,8 @@ After the paper's recommendation (Jin et al. 2025, evaluation stage), a review's
 (c) ``intrinsic``: the intrinsic limits L1–L3 of every synthetic image, stated for this use.
 
 A limitation analysis is a set of records (one per statement) so that several reviewers can add to it and
-merge by id. :func:`missing_aspects` lists what is missing, for the review summary.
+merge by id. :func:`missing_aspects` lists what is missing, for the review summary; the analysis as a document is
+:func:`misyn_lab.instruments.document.limitations_section`.
 """
 
 from __future__ import annotations
@@ -119,26 +120,6 @@ class LimitationAnalysis:
         for lim in self.items():
             out[lim.aspect].append(lim)
         return out
-
-    def to_markdown(self) -> str:
-        """The limitations section as markdown, with the gaps listed at the end."""
-        lines = ["## Limitations", ""]
-        grouped = self.by_aspect()
-        for aspect, title in ASPECTS.items():
-            lines += [f"### {title}", ""]
-            if not grouped[aspect]:
-                lines += ["[More information needed]", ""]
-                continue
-            for lim in grouped[aspect]:
-                prefix = f"**{lim.limit} {INTRINSIC_LIMIT_NAMES[lim.limit]}:** " if lim.limit else ""
-                ev = f" (evidence: {', '.join(lim.evidence_ids)})" if lim.evidence_ids else ""
-                cons = f" Consequence: {lim.consequence}" if lim.consequence else ""
-                lines.append(f"- {prefix}{lim.text}{ev}{cons}")
-            lines.append("")
-        gaps = missing_aspects(self.review)
-        if gaps:
-            lines += ["### Gaps", ""] + [f"- {g}" for g in gaps] + [""]
-        return "\n".join(lines)
 
 
 def load_limitations(review: Any) -> list[Limitation]:

@@ -4,12 +4,12 @@ The plain-language view is generated from the checklist items' ``stakeholder_que
 (``misyn_lab.checklist.load_checklist``): there is no second copy of the items. A stakeholder can raise a
 question, an objection or a refusal against an item (:func:`raise_concern`); it is stored in the Review
 section ``"stakeholder_questions"`` with name, role and time, and stays ``open`` until the developers
-answer it (:func:`respond`).
+answer it (:func:`respond`). The checklist as a document (HTML or Markdown) is
+:func:`misyn_lab.instruments.document.stakeholder_document`.
 """
 
 from __future__ import annotations
 
-import html
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -51,71 +51,6 @@ def stakeholder_items(checklist: Any = None) -> list[StakeholderItem]:
 
     return [StakeholderItem(it.id, it.stage, STAGE_TITLES.get(it.stage, it.stage), it.title,
                             it.stakeholder_question, it.good_answer) for it in _checklist(checklist)]
-
-
-def to_markdown(checklist: Any = None, review: Any = None) -> str:
-    """The stakeholder checklist as markdown (with open concerns per item when a review is given)."""
-    concerns = _concerns_by_item(review)
-    lines = ["# Questions anyone can ask about this medical image synthesis", "", INTRO, ""]
-    stage = None
-    for it in stakeholder_items(checklist):
-        if it.stage != stage:
-            stage = it.stage
-            lines += [f"## {_md(it.stage_title)}", ""]
-        lines.append(f"- **{_md(it.question)}** ({it.item_id}, {_md(it.title)})")
-        lines.append(f"  - A good answer: {_md(it.good_answer)}")
-        for c in concerns.get(it.item_id, []):
-            lines.append(f"  - {c['kind'].capitalize()} from {_md(c['name'])} ({_md(c['role'])}), {c['status']}: "
-                         f"{_md(c['text'])}")
-    return "\n".join(lines) + "\n"
-
-
-def _md(text: Any) -> str:
-    """Escape markdown/HTML control characters in user text."""
-    out = html.escape(str(text), quote=False)
-    for ch in "\\`*_[]#|":
-        out = out.replace(ch, "\\" + ch)
-    return " ".join(out.split())
-
-
-def to_html(checklist: Any = None, review: Any = None, *, standalone: bool = True) -> str:
-    """The stakeholder checklist as one standalone HTML page (all text escaped); ``standalone=False``
-    gives the body fragment (for notebooks)."""
-    esc = lambda s: html.escape(str(s), quote=True)  # noqa: E731
-    concerns = _concerns_by_item(review)
-    head = ["<!DOCTYPE html>", "<html lang=\"en\"><head><meta charset=\"utf-8\">",
-            "<title>Questions anyone can ask about this medical image synthesis</title>",
-            "<style>body{font-family:sans-serif;max-width:48em;margin:2em auto;line-height:1.45}"
-            "dt{font-weight:bold;margin-top:1em}dd{margin-left:1.2em}.id{color:#666;font-size:.85em}"
-            ".concern{border-left:3px solid #c60;padding-left:.5em;margin:.3em 0}</style></head><body>"]
-    parts = (head if standalone else ["<div class=\"misyn-stakeholder\">"]) + [
-        "<h1>Questions anyone can ask about this medical image synthesis</h1>", f"<p>{esc(INTRO)}</p>"]
-    stage = None
-    for it in stakeholder_items(checklist):
-        if it.stage != stage:
-            if stage is not None:
-                parts.append("</dl>")
-            stage = it.stage
-            parts += [f"<h2>{esc(it.stage_title)}</h2>", "<dl>"]
-        parts.append(f"<dt>{esc(it.question)} <span class=\"id\">({esc(it.item_id)}, {esc(it.title)})</span></dt>")
-        parts.append(f"<dd>A good answer: {esc(it.good_answer)}")
-        for c in concerns.get(it.item_id, []):
-            parts.append(f"<div class=\"concern\">{esc(c['kind'].capitalize())} from {esc(c['name'])} "
-                         f"({esc(c['role'])}), {esc(c['status'])}: {esc(c['text'])}</div>")
-        parts.append("</dd>")
-    if stage is not None:
-        parts.append("</dl>")
-    parts.append("</body></html>" if standalone else "</div>")
-    return "\n".join(parts) + "\n"
-
-
-def _concerns_by_item(review: Any) -> dict[str, list[dict]]:
-    out: dict[str, list[dict]] = {}
-    if review is None:
-        return out
-    for c in concerns(review):
-        out.setdefault(str(c.get("item_id")), []).append(c)
-    return out
 
 
 def _now() -> str:

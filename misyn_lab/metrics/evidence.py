@@ -25,7 +25,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from misyn_lab import render
 from misyn_lab.errors import InputError
+from misyn_lab.metrics.document import evaluation_section
 from misyn_lab.metrics.copies import CONTROL_LEAVE_ONE_OUT, PixelCopyResult, feature_copy_reading, pixel_copies
 from misyn_lab.metrics.distances import MMD_MAX_N, feature_shift, frechet_distance, ks_max, mmd_rbf
 from misyn_lab.metrics.fidelity import prdc
@@ -72,6 +74,16 @@ class Evaluation:
     notes: list[str] = field(default_factory=list)
     protocol: dict = field(default_factory=dict)
     pixel_copies: PixelCopyResult | None = None
+
+    def to_section(self, title: str = "Measured results", *, id: str = "") -> render.Section:
+        """This evaluation as a document section (:func:`misyn_lab.metrics.document.evaluation_section`)."""
+        return evaluation_section(self, title=title, id=id, features=IMAGESET_FEATURES)
+
+    def _repr_html_(self) -> str:
+        return render.to_html(self.to_section())
+
+    def __repr__(self) -> str:  # the text a notebook stores beside the HTML (the frames are in the HTML)
+        return f"Evaluation({len(self.results)} results, {len(self.by_subgroup)} subgroups, protocol={self.protocol})"
 
     def protocol_text(self) -> str:
         """One sentence naming the split and n of the fidelity and memorisation results (from ``protocol``)."""

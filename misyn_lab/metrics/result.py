@@ -9,6 +9,8 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from misyn_lab.errors import InputError
+from misyn_lab.metrics.document import results_block
+from misyn_lab.render import to_html
 from misyn_lab.render.numbers import fmt_p
 
 if TYPE_CHECKING:
@@ -154,6 +156,9 @@ class MetricResult:
             details=dict(data.get("details") or {}),
             split=str(data.get("split") or ""),
         )
+
+    def _repr_html_(self) -> str:
+        return to_html(results_block([self]))
 
     def __str__(self) -> str:
         text = f"{self.key} = {self.value:.4g}"

@@ -33,7 +33,9 @@ from misyn_lab.atomic import atomic_write_text
 from misyn_lab.engine import Engine, check_scheduler, chunked, using
 from misyn_lab.errors import InputError, MisynError, printable
 from misyn_lab.imagesets.readers import has_dicm_marker, suffix, text_path
+from misyn_lab import render
 from misyn_lab.provenance import hashing
+from misyn_lab.provenance.document import audit_section
 from misyn_lab.provenance.fileformat import SUFFIXES, read_head, sniff
 from misyn_lab.provenance.read import UnreadableMark, is_synthetic
 from misyn_lab.provenance.registry import RegistryIndex, hashes_of, open_registry
@@ -187,6 +189,13 @@ class AuditReport:
         if path is not None:
             atomic_write_text(path, text)
         return text
+
+    def to_section(self, title: str = "Audit for unlabelled synthetic images", *, id: str = "") -> render.Section:
+        """This audit as a document section (:func:`misyn_lab.provenance.document.audit_section`)."""
+        return audit_section(self, title=title, id=id)
+
+    def _repr_html_(self) -> str:
+        return render.to_html(self.to_section())
 
     def to_frame(self):
         import pandas as pd

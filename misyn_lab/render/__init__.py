@@ -16,14 +16,18 @@ figures, lists, definitions; rich text with status badges, glossary terms and li
 <BLANKLINE>
 """
 
-from misyn_lab.render.blocks import (STATUS_STYLE, Block, BulletList, Cell, Definitions, Document, Figure, Paragraph,
-                                     Section, Span, Table, Text, badge, code, em, link, ref, strong, term)
-from misyn_lab.render.html import esc, page, slug, text_html, to_html
+from misyn_lab.render.blocks import (STATUS_STYLE, Block, BulletList, Cell, Contents, Definitions, Details,
+                                     Document, Figure, Glossary, Paragraph, Section, Span, Table, Text, badge, code,
+                                     em, link, plain, ref, section_ids, strong, term)
+from misyn_lab.render.figures import figure, figure_png
+from misyn_lab.render.html import esc, external_references, page, slug, text_html, to_html
 from misyn_lab.render.markdown import document_markdown, to_markdown
 from misyn_lab.render.numbers import fmt_ci, fmt_n, fmt_number, fmt_p, fmt_percent
 
 __all__ = [
-    "Block", "BulletList", "Cell", "Definitions", "Document", "Figure", "Paragraph", "STATUS_STYLE", "Section",
-    "Span", "Table", "Text", "badge", "code", "document_markdown", "em", "esc", "fmt_ci", "fmt_n", "fmt_number",
-    "fmt_p", "fmt_percent", "link", "page", "ref", "slug", "strong", "term", "text_html", "to_html", "to_markdown",
+    "Block", "BulletList", "Cell", "Contents", "Definitions", "Details", "Document", "Figure", "Glossary",
+    "Paragraph", "STATUS_STYLE",
+    "Section", "Span", "Table", "Text", "badge", "code", "document_markdown", "em", "esc", "external_references",
+    "figure", "figure_png", "fmt_ci", "fmt_n", "fmt_number", "fmt_p", "fmt_percent", "link", "page", "plain", "ref",
+    "section_ids", "slug", "strong", "term", "text_html", "to_html", "to_markdown",
 ]

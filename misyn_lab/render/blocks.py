@@ -12,13 +12,15 @@ glossary terms, links to other sections). Numbers in table cells are formatted b
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import numbers
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
 
 __all__ = [
     "Span", "Text", "Cell", "Block", "Paragraph", "BulletList", "Table", "Figure", "Definitions", "Section",
-    "Document", "strong", "em", "code", "link", "badge", "term", "ref", "STATUS_STYLE", "register_format",
+    "Contents", "Details", "Glossary", "Document", "strong", "em", "code", "link", "badge", "term", "ref",
+    "STATUS_STYLE", "register_format", "plain",
 ]
 
 #: Writers by format name (``"html"``, ``"markdown"``), registered by the writer modules when
@@ -108,6 +110,7 @@ STATUS_STYLE: dict[str, tuple[str, str]] = {
                      "unlabelled"), ("✖", "bad")),
     **dict.fromkeys(("contradicted", "harm", "high"), ("✖✖", "worst")),
     **dict.fromkeys(("not_applicable", "n/a", "na", "answered", "closed", "none"), ("–", "na")),
+    "medium": ("!", "warn"), "low": ("·", "na"),
 }
 
 
@@ -121,13 +124,14 @@ class Paragraph:
 
 @dataclass
 class BulletList:
-    """A list of rich-text items (numbered when ``ordered``)."""
+    """A list of rich-text items (numbered when ``ordered``; lettered A, B, C ... when ``letters``)."""
 
     items: list[Text]
     ordered: bool = False
+    letters: bool = False
 
 
-@dataclass
+@dataclass(repr=False)
 class Table(_Displayable):
     """A table of rows (one cell per column). Numbers are formatted by the writer (3 significant digits)
     unless already given as text. ``empty`` is shown instead of a table without rows; ``caption`` says what
@@ -143,14 +147,47 @@ class Table(_Displayable):
             if len(row) != len(self.columns):
                 raise ValueError(f"table row {i} has {len(row)} cells for {len(self.columns)} columns")
 
+    def __repr__(self) -> str:
+        return f"Table({len(self.rows)} rows x {len(self.columns)} columns, caption={self.caption!r})"
 
-@dataclass
+    @classmethod
+    def from_frame(cls, frame: Any, *, caption: str = "", columns: Mapping[str, str] | Sequence[str] | None = None,
+                   empty: str = "none") -> "Table":
+        """A table of a pandas DataFrame's rows (its index dropped; keep it with ``frame.reset_index()``).
+
+        ``columns`` picks and orders the columns, and with a mapping ``{column: heading}`` names them in words.
+        Numpy scalars become Python numbers (so the writers format them), missing values an empty-looking "—",
+        lists are joined with commas; text is kept whole (never cut short).
+        """
+        if columns is None:
+            names = {str(c): str(c) for c in frame.columns}
+        elif isinstance(columns, Mapping):
+            names = {str(c): str(h) for c, h in columns.items()}
+        else:
+            names = {str(c): str(c) for c in columns}
+        missing = [c for c in names if c not in [str(x) for x in frame.columns]]
+        if missing:
+            raise ValueError(f"table columns {missing} are not in the frame (it has {list(map(str, frame.columns))})")
+        lookup = {str(c): c for c in frame.columns}
+        rows = [[cell_value(frame[lookup[c]].iloc[i]) for c in names] for i in range(len(frame))]
+        return cls(list(names.values()), rows, caption=caption, empty=empty)
+
+
+@dataclass(repr=False)
 class Figure:
-    """A PNG figure; ``alt`` describes it for screen readers (e.g. its takeaway), ``caption`` is shown."""
+    """A PNG figure; ``alt`` describes it for screen readers (e.g. its takeaway), ``caption`` is shown.
+    Build one from a matplotlib figure with :func:`misyn_lab.render.figure` (alt text from its takeaway)."""
 
     png: bytes
     alt: str
     caption: str = ""
+
+    def __repr__(self) -> str:
+        return f"Figure({len(self.png):,} bytes of PNG, alt={self.alt!r})"
+
+    def __post_init__(self) -> None:
+        if not str(self.alt).strip():
+            raise ValueError("a figure needs alt text saying what it shows (e.g. its takeaway)")
 
 
 @dataclass
@@ -162,7 +199,7 @@ class Definitions:
     anchors: list[str] | None = None
 
 
-@dataclass
+@dataclass(repr=False)
 class Section(_Displayable):
     """A titled part of a document; ``blocks`` may hold nested sections. ``id`` is the anchor (derived from
     the title by the writer when empty)."""
@@ -170,9 +207,45 @@ class Section(_Displayable):
     title: str
     blocks: list[Block] = field(default_factory=list)
     id: str = ""
+    #: A class name for the section (a notebook view's stylesheet hook); written as ``class`` in HTML only.
+    role: str = ""
+
+    def __repr__(self) -> str:  # the text form a notebook stores beside the HTML: short, never the figures' bytes
+        return f"Section({self.title!r}, {len(self.blocks)} blocks, id={self.id!r})"
+
+    def find(self, section_id: str) -> "Section":
+        """The section with id ``section_id`` (this one or one nested in it); ``KeyError`` naming the ids there
+        are when there is none."""
+        found = _find(self, section_id)
+        if found is None:
+            raise KeyError(f"no section {section_id!r}; there are {section_ids(self)}")
+        return found
 
 
 @dataclass
+class Details:
+    """Blocks shown only when the reader opens them (``summary`` is the line to click); Markdown shows them
+    under the summary in bold."""
+
+    summary: str
+    blocks: list[Block] = field(default_factory=list)
+
+
+@dataclass
+class Contents:
+    """Where a page puts its table of contents (every section to ``depth`` levels, with links to their ids).
+    A document without one gets its contents under the title."""
+
+    depth: int = 2
+
+
+@dataclass
+class Glossary:
+    """Where a page puts the document's glossary (its entries are what :func:`term` spans link to). A document
+    with a glossary but without this block gets it at the end."""
+
+
+@dataclass(repr=False)
 class Document:
     """A whole document: title, meta lines under it, the sections, and an optional glossary
     (``{key: (term, definition)}``) that :func:`~misyn_lab.render.blocks.term` spans link to."""
@@ -182,5 +255,65 @@ class Document:
     meta: list[Text] = field(default_factory=list)
     glossary: dict[str, tuple[str, str]] = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        return f"Document({self.title!r}, {len(self.blocks)} blocks)"
 
-Block = Union[Paragraph, BulletList, Table, Figure, Definitions, Section]
+    def _repr_html_(self) -> str:
+        """In a notebook: the document as one section (title, meta lines, blocks), glossary terms linked."""
+        body: list[Block] = [Paragraph(m, role="meta") for m in self.meta] + list(self.blocks)
+        return _FORMATS["html"](Section(self.title, body))
+
+
+Block = Union[Paragraph, BulletList, Table, Figure, Definitions, Section, Contents, Glossary, Details]
+
+
+def _find(section: Section, section_id: str) -> Section | None:
+    if section.id == section_id:
+        return section
+    for b in section.blocks:
+        if isinstance(b, Section):
+            found = _find(b, section_id)
+            if found is not None:
+                return found
+    return None
+
+
+def section_ids(node: Section | Document | Sequence[Any]) -> list[str]:
+    """The ids of every section in ``node`` (given ids only), in document order."""
+    blocks = node.blocks if isinstance(node, (Section, Document)) else list(node)
+    out = [node.id] if isinstance(node, Section) and node.id else []
+    for b in blocks:
+        if isinstance(b, Section):
+            out += section_ids(b)
+    return out
+
+
+def cell_value(value: Any) -> Any:
+    """A table cell from any value: numpy scalars as Python numbers, pandas' missing values as NaN (written as
+    "—"), lists and tuples joined with commas, other objects as their text; rich text and ``None`` are kept."""
+    if value is None or isinstance(value, (str, Span)):
+        return value
+    if isinstance(value, bool):
+        return value
+    if type(value).__name__ in ("NAType", "NaTType"):
+        return float("nan")
+    if hasattr(value, "item") and not isinstance(value, (list, tuple)) and getattr(value, "ndim", 0) == 0:
+        value = value.item()
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(plain(cell_value(v))) for v in value)
+    return str(value)
+
+
+def plain(value: Any) -> str:
+    """The words of rich text without markup (a badge keeps its word, a link its text)."""
+    if value is None:
+        return ""
+    if isinstance(value, Span):
+        return value.text
+    if isinstance(value, (str, int, float)):
+        return str(value)
+    return "".join(plain(v) for v in value)

@@ -14,11 +14,12 @@ import html
 import re
 from collections.abc import Iterable
 
-from misyn_lab.render.blocks import (STATUS_STYLE, Block, BulletList, Definitions, Document, Figure, Paragraph,
-                                     Section, Span, Table, Text, register_format)
+from misyn_lab.render.blocks import (STATUS_STYLE, Block, BulletList, Contents, Definitions, Details, Document,
+                                     Figure, Glossary, Paragraph, Section, Span, Table, Text, cell_value,
+                                     register_format)
 from misyn_lab.render.numbers import fmt_number
 
-__all__ = ["CSS", "esc", "slug", "to_html", "page", "text_html"]
+__all__ = ["CSS", "esc", "slug", "to_html", "page", "text_html", "external_references"]
 
 CSS = """
 :root{--ok:#d8f0d8;--warn:#fff0c0;--bad:#f8d0d0;--worst:#b71c1c;--na:#e4e4e4}
@@ -62,6 +63,7 @@ class _Writer:
         self.glossary = glossary or {}
         self.ids: set[str] = {"contents", "glossary"}  # taken by the page's contents and glossary
         self.terms_seen: set[str] = set()
+        self.contents = ""  # the page's contents, written where a Contents block stands
 
     def unique_id(self, wanted: str) -> str:
         base = slug(wanted)
@@ -97,13 +99,14 @@ class _Writer:
     def text(self, value: Text | float | int | None) -> str:
         if value is None:
             return ""
-        if isinstance(value, (bool, int, float)):
-            return esc(fmt_number(value))
         if isinstance(value, str):
             return esc(value)
         if isinstance(value, Span):
             return self.span(value)
-        return "".join(self.text(v) for v in value)
+        if isinstance(value, (list, tuple)):
+            return "".join(self.text(v) for v in value)
+        value = cell_value(value)
+        return esc(fmt_number(value)) if isinstance(value, (bool, int, float)) else self.text(value)
 
     # ------------------------------------------------------------------ blocks
     def block(self, b: Block, level: int) -> str:
@@ -113,14 +116,22 @@ class _Writer:
             cls = f' class="{esc(b.role)}"' if b.role else ""
             return f"<p{cls}>{self.text(b.text)}</p>"
         if isinstance(b, BulletList):
-            tag = "ol" if b.ordered else "ul"
-            return f"<{tag}>" + "".join(f"<li>{self.text(i)}</li>" for i in b.items) + f"</{tag}>"
+            tag = "ol" if b.ordered or b.letters else "ul"
+            kind = ' type="A"' if b.letters else ""
+            return f"<{tag}{kind}>" + "".join(f"<li>{self.text(i)}</li>" for i in b.items) + f"</{tag}>"
+        if isinstance(b, Details):
+            inner = "".join(self.block(x, level + 1) for x in b.blocks)
+            return f"<details><summary>{esc(b.summary)}</summary>{inner}</details>"
         if isinstance(b, Table):
             return self.table(b)
         if isinstance(b, Figure):
             data = base64.b64encode(b.png).decode("ascii")
             cap = f"<figcaption>{esc(b.caption)}</figcaption>" if b.caption else ""
             return f'<figure><img alt="{esc(b.alt)}" src="data:image/png;base64,{data}"/>{cap}</figure>'
+        if isinstance(b, Contents):
+            return self.contents
+        if isinstance(b, Glossary):
+            return ""
         if isinstance(b, Definitions):
             anchors = b.anchors or [""] * len(b.items)
             items = []
@@ -143,16 +154,19 @@ class _Writer:
         sid = self.unique_id(s.id or s.title)
         h = min(level, 6)
         inner = "\n".join(self.block(b, level + 1) for b in s.blocks)
-        return f'<section id="{esc(sid)}"><h{h} id="{esc(sid)}-title">{esc(s.title)}</h{h}>\n{inner}\n</section>'
+        cls = f' class="{esc(s.role)}"' if s.role else ""
+        return (f'<section id="{esc(sid)}"{cls}><h{h} id="{esc(sid)}-title">{esc(s.title)}</h{h}>\n{inner}\n'
+                "</section>")
 
     def blocks(self, blocks: Iterable[Block], level: int) -> str:
         return "\n".join(self.block(b, level) for b in blocks)
 
 
-def to_html(node: Block | Iterable[Block], *, level: int = 2, glossary: dict[str, tuple[str, str]] | None = None) -> str:
+def to_html(node: Block | Iterable[Block], *, level: int = 2,
+            glossary: dict[str, tuple[str, str]] | None = None) -> str:
     """An HTML fragment of one block (or a list of blocks); top sections get ``<h{level}>``."""
     w = _Writer(glossary)
-    if isinstance(node, (Paragraph, BulletList, Table, Figure, Definitions, Section)):
+    if isinstance(node, (Paragraph, BulletList, Table, Figure, Definitions, Section, Contents, Glossary, Details)):
         return w.block(node, level)
     return w.blocks(node, level)
 
@@ -170,18 +184,36 @@ def _toc(sections: list[tuple[str, str, list]]) -> str:
 
 
 def page(doc: Document, *, toc_depth: int = 2, css: str = CSS) -> str:
-    """A whole self-contained HTML page: title, meta lines, contents (sections to ``toc_depth`` levels),
+    """A whole self-contained HTML page: title, meta lines, contents (sections to ``toc_depth`` levels, or the
+    depth of the document's :class:`~misyn_lab.render.blocks.Contents` block, written where that block stands),
     the blocks, and the glossary (when the document has one)."""
-    blocks = list(doc.blocks) + ([glossary_section(doc.glossary)] if doc.glossary else [])
+    blocks = with_glossary(doc)
+    placed = next((b for b in blocks if isinstance(b, Contents)), None)
+    depth = placed.depth if placed is not None else toc_depth
+    nav = (f'<nav class="toc" aria-label="Contents"><h2 id="contents">Contents</h2>'
+           f'{_toc(_outline(blocks, depth, _Writer()))}</nav>')
     w = _Writer({k.lower(): v for k, v in doc.glossary.items()})
-    body = w.blocks(blocks, 2)
-    toc = _toc(_outline(blocks, toc_depth, _Writer()))
+    w.contents = nav
     meta = "".join(f'<p class="meta">{w.text(m)}</p>' for m in doc.meta)
+    body = w.blocks(blocks, 2)
+    top = "" if placed is not None else nav + "\n"
     return ("<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'/>"
             f"<meta name='viewport' content='width=device-width, initial-scale=1'/><title>{esc(doc.title)}</title>"
             f"<style>{css}</style></head><body>\n<h1>{esc(doc.title)}</h1>\n{meta}\n"
-            f'<nav class="toc" aria-label="Contents"><h2 id="contents">Contents</h2>{toc}</nav>\n{body}\n'
+            f'{top}{body}\n'
             "</body></html>\n")
+
+
+def with_glossary(doc: Document) -> list[Block]:
+    """The document's blocks with its glossary section where a :class:`~misyn_lab.render.blocks.Glossary` block
+    stands, or at the end (no glossary: the blocks as they are, without placeholders)."""
+    section = [glossary_section(doc.glossary)] if doc.glossary else []
+    if not any(isinstance(b, Glossary) for b in doc.blocks):
+        return list(doc.blocks) + section
+    out: list[Block] = []
+    for b in doc.blocks:
+        out += section if isinstance(b, Glossary) else [b]
+    return out
 
 
 def glossary_section(glossary: dict[str, tuple[str, str]]) -> Section:
@@ -209,6 +241,19 @@ def _skip(blocks: Iterable[Block], ids: _Writer) -> list:
             ids.unique_id(b.id or b.title)
             _skip(b.blocks, ids)
     return []
+
+
+_EXTERNAL = re.compile(r"""(?:\bsrc\s*=\s*["']?\s*(?:https?:)?//|<link\b[^>]*\bhref\s*=\s*["']?\s*(?:https?:)?//"""
+                       r"""|url\(\s*["']?\s*(?:https?:)?//|@import\s+["']?(?:https?:)?//)""", re.I)
+
+
+def external_references(document: str) -> list[str]:
+    """Resources a page would load from the network (``src``, ``<link href>``, CSS ``url()``/``@import``).
+
+    A page written by :func:`page` has none; plain hyperlinks (``<a href>``, e.g. a citation) load nothing and
+    are allowed.
+    """
+    return [m.group(0) for m in _EXTERNAL.finditer(document)]
 
 
 register_format("html", to_html)

@@ -10,9 +10,10 @@ import base64
 import re
 from collections.abc import Iterable
 
-from misyn_lab.render.blocks import (STATUS_STYLE, Block, BulletList, Definitions, Document, Figure, Paragraph,
-                                     Section, Span, Table, Text, register_format)
-from misyn_lab.render.html import glossary_section, slug
+from misyn_lab.render.blocks import (STATUS_STYLE, Block, BulletList, Contents, Definitions, Details, Document,
+                                     Figure, Glossary, Paragraph, Section, Span, Table, Text, cell_value,
+                                     register_format)
+from misyn_lab.render.html import slug, with_glossary
 from misyn_lab.render.numbers import fmt_number
 
 __all__ = ["to_markdown", "document_markdown"]
@@ -27,10 +28,10 @@ def _esc(text: str) -> str:
 
 def _span(s: Span) -> str:
     t = _esc(s.text)
-    if s.kind == "strong":
-        return f"**{t}**"
-    if s.kind == "em":
-        return f"*{t}*"
+    if s.kind in ("strong", "em") and t.strip():
+        mark = "**" if s.kind == "strong" else "*"
+        lead, core, trail = t[:len(t) - len(t.lstrip())], t.strip(), t[len(t.rstrip()):]
+        return f"{lead}{mark}{core}{mark}{trail}"  # emphasis markers must touch the text they mark
     if s.kind == "code":
         return f"`{s.text.replace('`', '')}`"
     if s.kind == "link":
@@ -46,16 +47,32 @@ def _span(s: Span) -> str:
 def _text(value: Text | float | int | None) -> str:
     if value is None:
         return ""
-    if isinstance(value, (bool, int, float)):
-        return fmt_number(value)
     if isinstance(value, str):
         return _esc(value)
     if isinstance(value, Span):
         return _span(value)
-    return "".join(_text(v) for v in value)
+    if isinstance(value, (list, tuple)):
+        return "".join(_text(v) for v in value)
+    value = cell_value(value)
+    return fmt_number(value) if isinstance(value, (bool, int, float)) else _text(value)
 
 
-def _block(b: Block, level: int) -> str:
+def _contents(blocks: Iterable[Block], depth: int, indent: str = "") -> list[str]:
+    """The contents as a nested list of section titles."""
+    lines = []
+    for b in blocks:
+        if isinstance(b, Section):
+            lines.append(f"{indent}- {_esc(b.title)}")
+            if depth > 1:
+                lines += _contents(b.blocks, depth - 1, indent + "  ")
+    return lines
+
+
+def _block(b: Block, level: int, contents: str = "") -> str:
+    if isinstance(b, Contents):
+        return contents
+    if isinstance(b, Glossary):
+        return ""
     if isinstance(b, Section):
         inner = "\n\n".join(_block(x, level + 1) for x in b.blocks)
         return f"{'#' * min(level, 6)} {_esc(b.title)}\n\n{inner}".rstrip()
@@ -63,7 +80,10 @@ def _block(b: Block, level: int) -> str:
         text = _text(b.text)
         return f"> {text}" if b.role in ("note", "warning") else (f"*{text}*" if b.role == "meta" else text)
     if isinstance(b, BulletList):
-        return "\n".join(f"{f'{i}.' if b.ordered else '-'} {_text(item)}" for i, item in enumerate(b.items, 1))
+        marks = [f"{chr(64 + i)}." if b.letters else f"{i}." if b.ordered else "-" for i in range(1, len(b.items) + 1)]
+        return "\n".join(f"{m} {_text(item)}" for m, item in zip(marks, b.items))
+    if isinstance(b, Details):
+        return "\n\n".join([f"**{_esc(b.summary)}**", *(_block(x, level + 1) for x in b.blocks)])
     if isinstance(b, Table):
         if not b.rows:
             return f"*{_esc(b.caption) + ': ' if b.caption else ''}{_esc(b.empty)}*"
@@ -82,16 +102,19 @@ def _block(b: Block, level: int) -> str:
 
 def to_markdown(node: Block | Iterable[Block], *, level: int = 2) -> str:
     """Markdown of one block (or a list of blocks); top sections get ``level`` hashes."""
-    if isinstance(node, (Paragraph, BulletList, Table, Figure, Definitions, Section)):
+    if isinstance(node, (Paragraph, BulletList, Table, Figure, Definitions, Section, Contents, Glossary, Details)):
         return _block(node, level) + "\n"
     return "\n\n".join(_block(b, level) for b in node) + "\n"
 
 
 def document_markdown(doc: Document) -> str:
     """A whole document: title, meta lines, the blocks and the glossary."""
-    blocks = list(doc.blocks) + ([glossary_section(doc.glossary)] if doc.glossary else [])
+    blocks = with_glossary(doc)
     meta = "\n\n".join(f"*{_text(m)}*" for m in doc.meta)
-    return f"# {_esc(doc.title)}\n\n" + (meta + "\n\n" if meta else "") + to_markdown(blocks, level=2)
+    placed = next((b for b in blocks if isinstance(b, Contents)), None)
+    contents = "" if placed is None else "## Contents\n\n" + "\n".join(_contents(blocks, placed.depth))
+    body = "\n\n".join(_block(b, 2, contents) for b in blocks) + "\n"
+    return f"# {_esc(doc.title)}\n\n" + (meta + "\n\n" if meta else "") + body
 
 
 register_format("markdown", to_markdown)

@@ -1,7 +1,10 @@
-"""Check everything a report run will use before any notebook kernel starts.
+"""Check everything a report run will use before any work starts (no case computed, no image measured, no
+notebook kernel started).
 
 One job: turn the report's inputs into validated values or one clear :class:`~misyn_lab.errors.InputError`
-— the seed, the output folder, the image folders, the case files and their notebooks, the review file, and
+— the seed, the output folder, the image folders (they exist and hold image files), the subgroup column (read
+from the first image of each folder; suggestions name real metadata columns, never file properties such as
+``source_path``), the case files (unreadable or invalid files refused) and their notebooks, the review file, and
 whether the "real" images are real (:func:`misyn_lab.provenance.screen.screen_real`: marks in the files and
 registry matches). Nothing is written here.
 """
@@ -13,8 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import difflib
+import os
+import warnings
+
 from misyn_lab.cli_types import MAX_SEED
 from misyn_lab.errors import InputError
+from misyn_lab.imagesets.core import subgroup_columns
+from misyn_lab.imagesets.loaders import load_images
+from misyn_lab.imagesets.readers import has_dicm_marker
 
 
 @dataclass
@@ -86,11 +96,55 @@ def check_dir(path: str | Path | None, what: str) -> Path | None:
     return p.resolve()
 
 
+#: File name endings the image loaders read (a file without an ending may be DICOM).
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".dcm", ".dicom", ".nii", ".nii.gz", ".npz", ".npy")
+
+
+def first_image(folder: Path, what: str) -> Path:
+    """The first image file (in sorted order, sub-folders included) of ``folder``; an :class:`InputError` when the
+    folder holds none (an empty folder, or one of other files)."""
+    others = 0
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(root) / name
+            if name.lower().endswith(IMAGE_SUFFIXES) or ("." not in name and has_dicm_marker(path)):
+                return path
+            others += 1
+    found = f"{others} other file(s)" if others else "it is empty"
+    raise InputError(f"the {what} folder holds no image files ({found})", path=folder,
+                     remedy=f"give a folder of {what} images (PNG, JPEG, TIFF, DICOM, NIfTI or .npz)")
+
+
+def check_subgroup(subgroup: str | None, folders: Sequence[tuple[Path, str]]) -> str | None:
+    """``subgroup`` if every folder's images carry that metadata column (read from each folder's first image);
+    otherwise an :class:`InputError` naming the columns that can be subgroups (file properties such as
+    ``source_path`` or ``pil_mode`` are never offered)."""
+    if not subgroup:
+        return None
+    for folder, what in folders:
+        first = first_image(folder, what)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            meta = load_images(first, size=(8, 8)).meta
+        usable = subgroup_columns(meta)
+        if subgroup not in usable:
+            close = difflib.get_close_matches(subgroup, usable, n=3, cutoff=0.5)
+            hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""
+            remedy = (f"choose --subgroup from {', '.join(usable)}, or leave it out" if usable else
+                      "these images carry no metadata a subgroup could come from (only file properties such as "
+                      "their size and format): leave --subgroup out")
+            raise InputError(f"unknown --subgroup {subgroup!r}: the {what} images have no such metadata column{hint}",
+                             path=folder, remedy=remedy)
+    return subgroup
+
+
 def preflight(*, cases: Sequence[str | Path] | None = None, review: str | Path | None = None,
               real: str | Path | None = None, synthetic: str | Path | None = None,
               real_train: str | Path | None = None,
               out: str | Path = "misyn-lab-report", seed: Any = 0, registry: Any = "default",
-              allow_marked_real: bool = False, notebook_file: Any = None) -> Preflight:
+              allow_marked_real: bool = False, notebook_file: Any = None,
+              subgroup: str | None = None) -> Preflight:
     """Validate a report run's inputs (see module docstring); raises :class:`InputError` on the first problem.
 
     ``registry`` is the registry the real images are matched against (``"default"``: the default registry
@@ -108,6 +162,14 @@ def preflight(*, cases: Sequence[str | Path] | None = None, review: str | Path |
                          remedy="give --real DIR as well")
     real_dir, syn_dir = check_dir(real, "real"), check_dir(synthetic, "synthetic")
     train_dir = check_dir(real_train, "real training")
+    folders = [(d, w) for d, w in ((real_dir, "real"), (train_dir, "real training"), (syn_dir, "synthetic"))
+               if d is not None]
+    for folder, what in folders:
+        first_image(folder, what)
+    if subgroup and real_dir is None:
+        raise InputError("--subgroup needs --real (it names a metadata column of your images)", path="--subgroup",
+                         remedy="give --real DIR as well, or leave --subgroup out")
+    check_subgroup(subgroup, folders)
     review_path = Path(review).expanduser() if review is not None else None
     if review_path is not None and not review_path.is_file():
         raise InputError("review file not found", path=review_path, remedy="give an existing review .yaml/.json")

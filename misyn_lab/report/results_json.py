@@ -23,6 +23,7 @@ from typing import Any
 
 from misyn_lab.atomic import atomic_write_text
 from misyn_lab.instruments.claims import stored_verdicts
+from misyn_lab.instruments.document import evidence_results
 from misyn_lab.metrics.result import MetricResult, format_p, p_resamples
 
 SCHEMA = "misyn-lab.results/1"
@@ -60,18 +61,9 @@ def table_entries(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 
 def review_results(review: Any) -> list[dict[str, Any]]:
-    """Every measured result stored as evidence in a review (in the order stored; repeated records once)."""
-    out, seen = [], set()
-    for record in review.evidence.values():
-        result = record.get("result")
-        if not isinstance(result, dict) or "key" not in result or result.get("value") is None:
-            continue
-        entry = {**result_entry(result), "rung": record.get("rung")}
-        marker = json.dumps(entry, sort_keys=True, default=str)
-        if marker not in seen:
-            seen.add(marker)
-            out.append(entry)
-    return out
+    """Every measured result stored as evidence in a review, with its rung (in the order stored; repeated records
+    once) — the results the report's documents show (:func:`misyn_lab.instruments.document.evidence_results`)."""
+    return [{**result_entry(res), "rung": rung} for res, rung in evidence_results(review)]
 
 
 def review_claims(review: Any) -> list[dict[str, Any]]:
@@ -95,7 +87,7 @@ def checklist_status(review: Any) -> dict[str, Any]:
             "open_items": [g["item"] for g in summary["gaps"]]}
 
 
-def bottom_line(review: Any) -> str | None:
+def stored_bottom_line(review: Any) -> str | None:
     """The generated bottom line a case review stores as a scope limitation (id ending ``-bottom-line``)."""
     for record in review.records("limitations"):
         if str(record.get("id", "")).endswith("-bottom-line"):
@@ -104,13 +96,15 @@ def bottom_line(review: Any) -> str | None:
 
 
 def section(section_id: str, title: str, review: Any = None, *, results: list[dict] | None = None,
-            notes: Iterable[str] = ()) -> dict[str, Any]:
-    """One report section: its results (given, or the review's evidence), claims, checklist and bottom line."""
+            notes: Iterable[str] = (), bottom_line: str | None = None) -> dict[str, Any]:
+    """One report section: its results (given, or the review's evidence), claims, checklist and bottom line
+    (given, or the one the review stores)."""
+    line = bottom_line if bottom_line is not None else (stored_bottom_line(review) if review is not None else None)
     out: dict[str, Any] = {"id": section_id, "title": title,
                            "results": results if results is not None else (review_results(review) if review else []),
                            "claims": review_claims(review) if review is not None else [],
                            "checklist": checklist_status(review) if review is not None else None,
-                           "bottom_line": bottom_line(review) if review is not None else None}
+                           "bottom_line": line}
     if notes:
         out["notes"] = list(notes)
     return out

@@ -1,29 +1,26 @@
-"""Run the workbook's notebooks headless (papermill) and turn them into code-free HTML fragments (nbconvert).
+"""Run a case's own notebook headless (papermill), quietly.
 
-One job: notebook in, executed notebook + HTML body out. Assembling the review report is
-:mod:`misyn_lab.report.assemble`; escaping and page layout are :mod:`misyn_lab.report.html`.
+One job: notebook in, executed notebook out. The kernel's messages (and papermill's) are captured, not shown: a
+successful run prints nothing; a failing one shows what the kernel said and then one line naming the failing
+cell and the executed notebook, which is kept. The report renders the review file the notebook wrote, never its
+cells (:mod:`misyn_lab.report.cases`); the bundled case studies run in-process, without a kernel.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Mapping
+import contextlib
+import os
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from misyn_lab import notebooks
 from misyn_lab.errors import InputError, MisynError
 
 
 class NotebookFailed(MisynError, RuntimeError):
     """A notebook raised while executing; the executed notebook (with the error) is kept at ``path``."""
-
-
-def prepare_notebook(name: str, folder: str | Path) -> Path:
-    """Write the bundled notebook ``name`` (e.g. ``"case1_segmentation.ipynb"``) as ``<folder>/<stem>.ipynb``
-    from its MyST source, ready for papermill; :class:`InputError` names the known notebooks if missing."""
-    source = notebooks.source_path(name)
-    return notebooks.write_ipynb(notebooks.read(source.stem), Path(folder) / f"{source.stem}.ipynb")
 
 
 def notebook_parameters(path: str | Path) -> dict[str, Any]:
@@ -67,13 +64,36 @@ def notebook_parameters(path: str | Path) -> dict[str, Any]:
     return out
 
 
+@contextlib.contextmanager
+def captured_stderr() -> Iterator[list[str]]:
+    """Send everything written to standard error while the block runs — by this process (``sys.stderr`` and file
+    descriptor 2) and by its children, such as a notebook kernel — to a temporary file; the list yielded receives
+    the captured text when the block ends."""
+    sys.stderr.flush()
+    saved_fd, saved_obj = os.dup(2), sys.stderr
+    out: list[str] = []
+    with tempfile.TemporaryFile(mode="w+b") as sink:
+        os.dup2(sink.fileno(), 2)
+        sys.stderr = open(os.dup(sink.fileno()), "w", encoding="utf-8", errors="replace", closefd=True)  # noqa: SIM115
+        try:
+            yield out
+        finally:
+            sys.stderr.close()
+            sys.stderr = saved_obj
+            os.dup2(saved_fd, 2)
+            os.close(saved_fd)
+            sink.seek(0)
+            out.append(sink.read().decode("utf-8", "replace"))
+
+
 def execute_notebook(source: str | Path, executed: str | Path, parameters: Mapping[str, Any], *,
-                     progress: bool = True, cwd: str | Path | None = None, timeout: int = 1800) -> Path:
-    """Execute ``source`` with papermill into ``executed`` (kernel python3, parameters injected).
+                     progress: bool = False, cwd: str | Path | None = None, timeout: int = 1800) -> Path:
+    """Execute ``source`` with papermill into ``executed`` (kernel python3, parameters injected), quietly.
 
     Only parameters the notebook declares are passed (unknown ones would be silently ignored by the
-    notebook anyway; we refuse them so a typo cannot go unnoticed). On a failing cell raises
-    :class:`NotebookFailed` naming the executed notebook, which is kept for inspection.
+    notebook anyway; we refuse them so a typo cannot go unnoticed). The kernel's stderr is captured and shown
+    only when a cell fails; then :class:`NotebookFailed` names the executed notebook, which is kept for
+    inspection. ``progress`` shows papermill's per-cell bar (off by default).
     """
     import papermill as pm
     from papermill.exceptions import PapermillExecutionError
@@ -85,36 +105,20 @@ def execute_notebook(source: str | Path, executed: str | Path, parameters: Mappi
         raise InputError(f"parameters {unknown} are not declared by the notebook (declared: {sorted(declared)})",
                          path=source, remedy="fix the parameter names or update the notebook's parameters cell")
     executed.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        pm.execute_notebook(str(source), str(executed), parameters=dict(parameters), kernel_name="python3",
-                            progress_bar=progress, cwd=str(cwd) if cwd else str(source.parent),
-                            execution_timeout=timeout, log_output=False)
-    except PapermillExecutionError as exc:
-        last = (exc.evalue or exc.ename or "error").strip().splitlines()
-        reason = f"{exc.ename}: {last[-1] if last else ''}"
-        raise NotebookFailed(f"notebook {source.name} failed in cell {exc.exec_count} ({reason[:300]}); "
+    failure = None
+    with captured_stderr() as said:
+        try:
+            pm.execute_notebook(str(source), str(executed), parameters=dict(parameters), kernel_name="python3",
+                                progress_bar=progress, cwd=str(cwd) if cwd else str(source.parent),
+                                execution_timeout=timeout, log_output=False)
+        except PapermillExecutionError as exc:
+            failure = exc
+    if failure is not None:
+        if said and said[0].strip():
+            print(said[0].rstrip(), file=sys.stderr, flush=True)  # what the kernel said, shown only on failure
+        last = (failure.evalue or failure.ename or "error").strip().splitlines()
+        reason = f"{failure.ename}: {last[-1] if last else ''}"
+        raise NotebookFailed(f"notebook {source.name} failed in cell {failure.exec_count} ({reason[:300]}); "
                              f"executed notebook kept", path=executed,
-                             remedy="open the kept notebook to see the full error") from None
+                             remedy="open the kept notebook to see the full error")
     return executed
-
-
-_INPUT_PROMPT = re.compile(r'<div class="jp-InputPrompt[^"]*"[^>]*>.*?</div>', re.S)
-
-
-def notebook_html_body(executed: str | Path) -> str:
-    """Code-free HTML of an executed notebook: outputs and markdown only, figures embedded as base64.
-
-    Uses nbconvert's ``HTMLExporter`` (``exclude_input=True``, ``exclude_input_prompt``,
-    ``exclude_output_prompt``) with the ``basic`` template, which has no page chrome and loads nothing
-    from the network; the report page supplies the styling.
-    """
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    nb = nbformat.read(str(executed), as_version=4)
-    # papermill's injected-parameters cell and error cells stay out of a review report
-    nb.cells = [c for c in nb.cells if "injected-parameters" not in c.get("metadata", {}).get("tags", [])]
-    exporter = HTMLExporter(template_name="basic", exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True, embed_images=True)
-    body, _ = exporter.from_notebook_node(nb)
-    return _INPUT_PROMPT.sub("", body)

@@ -1,9 +1,10 @@
 """The evaluation-phase ladder as a figure: evidence per rung, where it stops, claims that reach beyond.
 
 Each claim is drawn in the colour of its verdict status — the same status, the same colour class
-(:data:`misyn_lab.viz.html.STATUS_CLASS`) and the same counts as the claim table (statuses come from
-:func:`misyn_lab.instruments.claims.stored_verdicts`); whether a claim reaches beyond the rung of its evidence is
-shown by the arrow and the dashed marker, not by its colour.
+(:data:`misyn_lab.render.STATUS_STYLE`) and the same counts as the claim table (statuses come from
+:func:`misyn_lab.instruments.claims.stored_verdicts`). Colour is never the only code: each status also has its own
+marker shape and its word under the claim; whether a claim reaches beyond the rung of its evidence is shown by a
+dashed arrow and an open marker. Colours are from the colour-blind-safe palette.
 """
 
 from __future__ import annotations
@@ -15,29 +16,32 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from misyn_lab.instruments.claims import STATUSES
-from misyn_lab.instruments.ladder import LADDER_NOTE, RUNGS, LadderData, ladder_data
-from misyn_lab.viz.html import STATUS_CLASS
+from misyn_lab.instruments.ladder import (LADDER_NOTE, RUNGS, LadderData, ladder_data, ladder_takeaway,
+                                          status_counts)
+from misyn_lab.render import STATUS_STYLE
 
-REACHED = "#4C72B0"
+__all__ = ["CLASS_COLOURS", "STATUS_MARKERS", "ladder_figure", "status_colour", "status_counts", "status_marker",
+           "takeaway"]
+
+REACHED = "#0173b2"
 NOT_REACHED = "#D0D0D0"
-#: Colour of each badge class of :data:`misyn_lab.viz.html.STATUS_CLASS` (the claim table's badge colours).
-CLASS_COLOURS = {"ok": "#55a868", "warn": "#dd8452", "bad": "#c44e52", "na": "#8c8c8c"}
+#: Colour of each badge class of :data:`misyn_lab.render.STATUS_STYLE` (the claim table's badge classes), from the
+#: colour-blind-safe palette (seaborn "colorblind").
+CLASS_COLOURS = {"ok": "#0173b2", "warn": "#de8f05", "bad": "#d55e00", "worst": "#7a1b0c", "na": "#949494"}
+#: Marker of each verdict status (colour is never the only code).
+STATUS_MARKERS = {"supported": "o", "overclaimed": "^", "untested": "D", "not_supported": "v", "contradicted": "X"}
+#: The one-sentence takeaway of the ladder (:func:`misyn_lab.instruments.ladder.ladder_takeaway`).
+takeaway = ladder_takeaway
 
 
 def status_colour(status: str) -> str:
     """The colour of a verdict status: its badge class in the claim table, as a colour."""
-    return CLASS_COLOURS[STATUS_CLASS.get(str(status).lower(), "na")]
+    return CLASS_COLOURS[STATUS_STYLE.get(str(status).lower(), ("", "na"))[1]]
 
 
-def status_counts(data: LadderData) -> dict[str, int]:
-    """Claims per verdict status, worst first (statuses with no claim left out; unknown ones as 'not checked')."""
-    counts: dict[str, int] = {}
-    for c in data.claims:
-        key = c.status or "not checked"
-        counts[key] = counts.get(key, 0) + 1
-    order = list(STATUSES) + sorted(k for k in counts if k not in STATUSES)
-    return {k: counts[k] for k in order if k in counts}
+def status_marker(status: str) -> str:
+    """The marker of a verdict status (a square for a status without one of its own)."""
+    return STATUS_MARKERS.get(str(status).lower(), "s")
 
 
 def _as_data(review_or_data: Any) -> LadderData:
@@ -48,30 +52,11 @@ def _as_data(review_or_data: Any) -> LadderData:
     return ladder_data(review_or_data)
 
 
-def takeaway(data: LadderData) -> str:
-    """One sentence: where the evidence stops, the claims' verdicts (counted as in the claim table) and which
-    claims reach beyond the rung of their evidence."""
-    top = data.highest
-    where = (f"Evidence stops at rung {top} ({RUNGS[top].name.lower()})" if top
-             else "No evidence carries a rung yet")
-    if not data.claims:
-        return f"{where}; no claims recorded."
-    counts = status_counts(data)
-    verdicts = ""
-    if any(c.status for c in data.claims):
-        verdicts = f"; verdicts of the {len(data.claims)} claim(s): " + ", ".join(f"{n} {s}" for s, n in counts.items())
-    beyond = [c for c in data.claims if c.beyond]
-    if beyond:
-        ids = ", ".join(c.claim_id for c in beyond[:6]) + (" ..." if len(beyond) > 6 else "")
-        return (f"{where}{verdicts}; {len(beyond)} of {len(data.claims)} claim(s) reach beyond the rung of their "
-                f"evidence ({ids}).")
-    return f"{where}{verdicts}; every claim stays within the rung of its evidence."
-
-
 def ladder_figure(review_or_data: Any, *, title: str | None = None, figsize: tuple[float, float] = (11, 5.2)) -> Figure:
     """Draw the five rungs with the evidence count on each, the rung where evidence stops, and each claim
-    as an arrow from the rung of its evidence to the rung it claims, coloured by its verdict status (as in the
-    claim table); a claim reaching beyond its evidence has a dashed arrow and an open square.
+    as an arrow from the rung of its evidence to the rung it claims, in the colour and marker of its verdict
+    status (as in the claim table; the status word is written under the claim); a claim reaching beyond its
+    evidence has a dashed arrow and an open marker. The takeaway is stored as ``fig.misyn_takeaway``.
 
     ``review_or_data``: a Review, a :class:`~misyn_lab.instruments.ladder.LadderData` or a dict
     ``{"counts": {rung: n}, "claims": [{"claim_id", "claimed_rung", "evidence_rung"}], "title": ...}``.
@@ -107,18 +92,19 @@ def ladder_figure(review_or_data: Any, *, title: str | None = None, figsize: tup
                 ax_cl.annotate("", xy=(i, c.claimed_rung), xytext=(i, start),
                                arrowprops={"arrowstyle": "-|>", "color": colour, "lw": 1.6,
                                            "linestyle": "--" if c.beyond else "-"})
-            ax_cl.plot([i], [start], marker="o", color=colour, markersize=5)
-            ax_cl.plot([i], [c.claimed_rung], marker="s", color=colour, markersize=8,
+            ax_cl.plot([i], [start], marker=".", color=colour, markersize=7)
+            ax_cl.plot([i], [c.claimed_rung], marker=status_marker(c.status), color=colour, markersize=9,
                        markerfacecolor="white" if c.beyond else colour, markeredgewidth=2)
         ax_cl.set_xticks(range(len(data.claims)))
-        ax_cl.set_xticklabels([c.claim_id for c in data.claims], rotation=45 if len(data.claims) > 6 else 0,
-                              fontsize=9)
+        ax_cl.set_xticklabels([f"{c.claim_id}\n{(c.status or 'not checked').replace('_', ' ')}" for c in data.claims],
+                              rotation=45 if len(data.claims) > 6 else 0, fontsize=8)
         ax_cl.set_xlim(-0.7, len(data.claims) - 0.3)
         for status, n in status_counts(data).items():
-            ax_cl.plot([], [], "s", color=status_colour(status), label=f"{status} ({n})")
+            ax_cl.plot([], [], status_marker(status), color=status_colour(status),
+                       label=f"{status.replace('_', ' ')} ({n})")
         ax_cl.plot([], [], "s", color="#666666", markerfacecolor="white", markeredgewidth=2,
-                   label="beyond its evidence (dashed)")
-        ax_cl.plot([], [], "o", color="#666666", label="rung of its evidence")
+                   label="beyond its evidence (open marker, dashed arrow)")
+        ax_cl.plot([], [], ".", color="#666666", markersize=7, label="rung of its evidence")
         ax_cl.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False)
     else:
         ax_cl.text(0.5, 3, "no claims recorded", ha="center", va="center", color="#666666",
@@ -130,7 +116,9 @@ def ladder_figure(review_or_data: Any, *, title: str | None = None, figsize: tup
         ax.spines[["top", "right"]].set_visible(False)
     name = title if title is not None else (data.title or "")
     fig.suptitle("Evaluation-phase ladder" + (f": {name}" if name else ""), fontsize=13, fontweight="bold")
-    fig.text(0.01, 0.045, takeaway(data), fontsize=10, ha="left")
+    summary = takeaway(data)
+    fig.text(0.01, 0.045, "\n".join(textwrap.wrap(summary, 150)), fontsize=9, ha="left")
     fig.text(0.01, 0.01, LADDER_NOTE, fontsize=7.5, ha="left", color="#555555")
-    fig.tight_layout(rect=(0, 0.08, 1, 0.95))
+    fig.tight_layout(rect=(0, 0.1, 1, 0.95))
+    fig.misyn_takeaway = summary  # type: ignore[attr-defined]
     return fig

@@ -1,4 +1,4 @@
-"""Image tiles for the widgets (Figure -> PNG and <img> HTML are :mod:`misyn_lab.viz.html`)."""
+"""Image tiles for the widgets (a Figure as PNG and as a document block is :mod:`misyn_lab.render`)."""
 
 from __future__ import annotations
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from misyn_lab.checklist.answers import JUSTIFY_STATUSES, REASON_STATUSES
+from misyn_lab.checklist.answers import ANSWER_LABELS, JUSTIFY_STATUSES, REASON_STATUSES
 from misyn_lab.checklist.answers import STATUSES as _ALL_STATUSES
 
 #: Answer statuses, in the order the buttons show them (every status but "unanswered").
 STATUSES: tuple[str, ...] = tuple(s for s in _ALL_STATUSES if s != "unanswered")
 #: Button labels for the statuses.
-STATUS_LABELS: dict[str, str] = {"yes": "Yes", "partly": "Partly", "no": "No",
-                                 "not_applicable": "N/A", "unknown": "Unknown"}
+STATUS_LABELS: dict[str, str] = {s: ANSWER_LABELS[s] for s in STATUSES}
 #: Statuses that claim the recommendation is met (CLAIM-style: need a pasted justification).
 CLAIMING = JUSTIFY_STATUSES
 #: Statuses that need a stated reason (never counted as "yes").

@@ -20,7 +20,9 @@ import ipywidgets as w
 from misyn_lab.checklist.answers import MissingJustificationWarning
 from misyn_lab.errors import InputError, MisynError
 from misyn_lab.metrics.result import format_p, p_resamples
-from misyn_lab.viz.html import esc
+from misyn_lab import render
+from misyn_lab.render import esc
+from misyn_lab.vocabulary import limit_label, risk_label
 from misyn_lab.widgets import _review_access as ra
 from misyn_lab.widgets._frontend import StaticFallback
 from misyn_lab.widgets.autosave import AnswerAutosave, SaveStatus
@@ -115,8 +117,11 @@ class _ItemView(w.VBox):
         self.owner, self.item = owner, item
         head = (f"<b>{esc(item.id)} · {esc(item.title)}</b> <small>({esc(item.source)}, severity "
                 f"{esc(item.severity)})</small><br>{esc(item.question)}")
-        why = w.HTML(f"<p>{esc(item.why)}</p><p><b>Limits:</b> {esc(', '.join(item.limits))} · <b>Risks:</b> "
-                     f"{esc(', '.join(item.risks))}</p><p><b>What counts as evidence:</b> {esc(item.evidence)}</p>")
+        why = w.HTML(render.to_html([
+            render.Paragraph(item.why),
+            render.Paragraph([render.strong("Intrinsic limits:"), " " + ", ".join(map(limit_label, item.limits)),
+                              " · ", render.strong("Risks:"), " " + ", ".join(map(risk_label, item.risks))]),
+            render.Paragraph([render.strong("What counts as evidence:"), " " + item.evidence])]))
         self.why = w.Accordion(children=[why], selected_index=None)
         self.why.set_title(0, "Why it matters")
         self.status = w.ToggleButtons(options=[(ra.STATUS_LABELS[s], s) for s in ra.STATUSES], value=None,
@@ -367,33 +372,32 @@ class ChecklistWidget(StaticFallback, w.VBox):
             lines.append(f"  {st}: {answered}/{total} answered, {complete} complete")
         return "\n".join(lines)
 
-    def static_html(self) -> str:
-        """A static table of the items, this reviewer's answers, evidence and other reviewers' answers."""
-        where = ""
+    def static_document(self) -> render.Section:
+        """The items, this reviewer's answers, evidence and other reviewers' answers, one table per stage."""
+        head: list[Any] = ["Reviewer ", render.strong(self.reviewer)]
         if self.path is not None:
-            where = (f" — saved to <code>{esc(self.path)}</code>" if self.saved
-                     else f" — <b>{esc(self.autosave.status.text)}</b> (<code>{esc(self.path)}</code>)")
-        out = [f'<div class="misyn-checklist-static"><p><b>Checklist</b> — reviewer <b>{esc(self.reviewer)}</b>'
-               + where + "</p>"]
+            head += ([" — saved to ", render.code(str(self.path))] if self.saved else
+                     [" — ", render.strong(self.autosave.status.text), " (", render.code(str(self.path)), ")"])
+        blocks: list[render.Block] = [render.Paragraph(head)]
         store = ra.evidence_store(self.review)
         for st in self.stages:
             items = self.checklist.by_stage(st)
             answered, complete, total = stage_progress(self.review, items, self.reviewer)
-            out.append(f"<h4>{esc(st.replace('_', ' ').capitalize())}: {answered} of {total} answered "
-                       f"({complete} complete)</h4>")
-            out.append("<table><tr><th>Item</th><th>Question</th><th>Answer</th><th>Justification</th>"
-                       "<th>Evidence</th><th>Other reviewers</th></tr>")
+            rows = []
             for it in items:
                 ans = ra.answer_of(self.review, it.id, self.reviewer) or {}
-                ev = "<br>".join(esc(evidence_line(store[e])) for e in item_evidence_ids(self.review, it, ans)
-                                 if e in store)
-                others = ", ".join(f"{esc(r)}: {esc(_words(a.get('status')))}" for r, a in
-                                   sorted(ra.answers_for(self.review, it.id).items()) if r != self.reviewer)
+                ev = "; ".join(evidence_line(store[e]) for e in item_evidence_ids(self.review, it, ans) if e in store)
+                others: list[Any] = [", ".join(f"{r}: {_words(a.get('status'))}" for r, a in
+                                               sorted(ra.answers_for(self.review, it.id).items())
+                                               if r != self.reviewer)]
                 if disagreements(self.review, it.id):
-                    others += " <b>(disagreement)</b>"
-                status = _words(ans.get("status"))
-                out.append(f"<tr><td>{esc(it.id)} {esc(it.title)}</td><td>{esc(it.question)}</td>"
-                           f"<td>{esc(status)}</td><td>{esc(ans.get('justification', ''))}</td><td>{ev}</td>"
-                           f"<td>{others}</td></tr>")
-            out.append("</table>")
-        return "".join(out) + "</div>"
+                    others.append(render.strong(" (disagreement)"))
+                rows.append([f"{it.id} {it.title}", it.question, _words(ans.get("status")),
+                             ans.get("justification", ""), ev, others])
+            blocks.append(render.Table(["Item", "Question", "Answer", "Justification", "Evidence", "Other reviewers"],
+                                       rows, caption=f"{st.replace('_', ' ').capitalize()}: {answered} of {total} "
+                                                     f"answered ({complete} complete)"))
+        return render.Section("Checklist", blocks, role="misyn-checklist-static")
+
+    def static_html(self) -> str:
+        return render.to_html(self.static_document(), level=4)

@@ -8,7 +8,7 @@ from typing import Any
 
 from misyn_lab.errors import InputError
 from misyn_lab.metrics.result import MetricResult
-from misyn_lab.viz.html import figure_png
+from misyn_lab.render import figure_png
 
 
 def attach_matching(widget: Any, results: Mapping[str, MetricResult] | Iterable[MetricResult], *,

@@ -16,7 +16,8 @@ from matplotlib.figure import Figure
 
 from misyn_lab.errors import MisynError
 from misyn_lab.imagesets.core import ImageSet
-from misyn_lab.viz.html import esc, figure_png, img
+from misyn_lab import render
+from misyn_lab.render import esc, figure_png
 from misyn_lab.widgets._frontend import StaticFallback
 from misyn_lab.widgets.explorer_model import ExplorerModel, ExplorerView
 
@@ -188,5 +189,6 @@ class DistributionExplorer(StaticFallback, w.VBox):
         return f"DistributionExplorer: {self.view.readout_text()}"
 
     def static_html(self) -> str:
-        return (f'<div class="misyn-explorer-static">{img(self._png, "real vs synthetic distributions")}'
-                f"{self.view.readout_html()}</div>")
+        figure = render.Figure(self._png, alt=f"Real vs synthetic distributions; {self.view.readout_text()}")
+        return render.to_html(render.Section("Distribution explorer", [figure, *self.view.readout_blocks()],
+                                             role="misyn-explorer-static"), level=4)

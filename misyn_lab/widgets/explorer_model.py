@@ -19,7 +19,7 @@ import numpy as np
 
 from misyn_lab.errors import InputError
 from misyn_lab.imagesets.core import ImageSet
-from misyn_lab.viz.html import esc
+from misyn_lab import render
 
 ALL = "(all)"
 
@@ -68,15 +68,22 @@ class ExplorerView:
     metrics: dict[str, float]
     warnings: list[str] = field(default_factory=list)
 
-    def readout_html(self) -> str:
-        """The PRDC/distance readout as a small HTML table."""
-        rows = "".join(f"<tr><td>{esc(k)}</td><td>{v:.3f}</td></tr>" for k, v in self.metrics.items())
+    def readout_blocks(self) -> list[render.Block]:
+        """The PRDC/distance readout: a table labelled with the feature set and images it was measured on (so it
+        is never mistaken for the evaluation's main table), and its warnings."""
         where = "all images" if self.subgroup_value in (None, ALL) else f"subgroup {self.subgroup_value}"
         knob = "" if self.knob_value is None else f", knob = {self.knob_value}"
-        warn = "".join(f"<br><small>⚠ {esc(w)}</small>" for w in self.warnings)
-        return (f"<b>{esc(self.feature_kind)} features, {esc(where)}{esc(knob)}</b> "
-                f"(n real = {len(self.real_values)}, n synthetic = {len(self.synthetic_values)})"
-                f"<table>{rows}</table>{warn}")
+        caption = (f"Live readout on {self.feature_kind} features, {where}{knob} (n real = {len(self.real_values)}, "
+                   f"n synthetic = {len(self.synthetic_values)}); not the evaluation's main results")
+        blocks: list[render.Block] = [render.Table(["Measure", "Value"], [[k, float(v)] for k, v in
+                                                                          self.metrics.items()], caption=caption)]
+        if self.warnings:
+            blocks.append(render.BulletList([f"⚠ {w}" for w in self.warnings]))
+        return blocks
+
+    def readout_html(self) -> str:
+        """The readout as HTML (:meth:`readout_blocks`)."""
+        return render.to_html(self.readout_blocks())
 
     def readout_text(self) -> str:
         return ", ".join(f"{k} = {v:.3f}" for k, v in self.metrics.items())

@@ -14,7 +14,8 @@ from typing import Any
 import ipywidgets as w
 
 from misyn_lab.checklist.loader import STAGE_TITLES, check_stage
-from misyn_lab.viz.html import esc
+from misyn_lab import render
+from misyn_lab.render import esc
 from misyn_lab.widgets._frontend import StaticFallback
 from misyn_lab.workbook.vignettes import Feedback, feedback
 
@@ -66,6 +67,7 @@ class FeedbackPanel(StaticFallback, w.VBox):
         return f"Vignette feedback (hidden until requested): {self._progress()}"
 
     def static_html(self) -> str:
-        return (f'<div class="misyn-feedback-static"><p><b>Vignette feedback</b>: {esc(self._progress())} '
-                "In JupyterLab, press <b>Show feedback</b> after answering; the answer key is not shown "
-                "here.</p></div>")
+        text = [self._progress(), " In JupyterLab, press ", render.strong("Show feedback"),
+                " after answering; the answer key is not shown here."]
+        return render.to_html(render.Section("Vignette feedback", [render.Paragraph(text)],
+                                             role="misyn-feedback-static"), level=4)

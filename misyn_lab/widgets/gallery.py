@@ -17,8 +17,8 @@ from matplotlib.figure import Figure
 from misyn_lab.errors import InputError
 from misyn_lab.imagesets.core import ImageSet
 from misyn_lab.viz.style import show_image
-from misyn_lab.viz.html import esc, figure_png
-from misyn_lab.viz.html import img as img_html
+from misyn_lab import render
+from misyn_lab.render import esc, figure_png
 from misyn_lab.widgets._figures import MARKER_TEXT, tile_png
 from misyn_lab.widgets._frontend import StaticFallback
 
@@ -189,4 +189,6 @@ class ImageGallery(StaticFallback, w.VBox):
 
     def static_html(self) -> str:
         png = figure_png(gallery_figure(self.all, self.tiles, columns=self.columns))
-        return img_html(png, f"image gallery; synthetic tiles marked {MARK}")
+        n_syn = sum(t.synthetic for t in self.tiles)
+        return render.to_html(render.Figure(png, alt=f"Image gallery of {len(self.tiles)} tiles; the {n_syn} "
+                                                     f"synthetic tiles are marked {MARK}"))

@@ -14,7 +14,8 @@ from pathlib import Path
 import ipywidgets as w
 
 from misyn_lab.errors import InputError
-from misyn_lab.viz.html import esc
+from misyn_lab import render
+from misyn_lab.render import esc
 from misyn_lab.widgets._frontend import StaticFallback
 from misyn_lab.workbook.quiz_bank import get_quiz
 
@@ -122,12 +123,16 @@ class Quiz(StaticFallback, w.VBox):
         lines += [f"  {_letter(i)}. {o}" for i, o in enumerate(self.options)]
         return "\n".join(lines + ["(Run the notebook to check your answer; it is not shown here.)"])
 
-    def static_html(self) -> str:
+    def static_document(self) -> render.Section:
         """Question and options; the answer and every option's explanation inside a closed "Show answer" block."""
-        items = "".join(f"<li>{esc(o)}</li>" for o in self.options)
-        whys = "".join(f"<li><b>{_letter(i)}</b> {'(right)' if self.check(o) else '(not right)'}: "
-                       f"{esc(self.why[o])}</li>" for i, o in enumerate(self.options))
+        whys = [[render.strong(_letter(i)), f" {'(right)' if self.check(o) else '(not right)'}: {self.why[o]}"]
+                for i, o in enumerate(self.options)]
         k = self.options.index(self.answer)
-        return (f'<div class="misyn-quiz"><p><b>Self-check:</b> {esc(self.question)}</p>'
-                f'<ol type="A">{items}</ol><details><summary>Show answer</summary>'
-                f"<p>Answer: <b>{_letter(k)}. {esc(self.answer)}</b></p><ul>{whys}</ul></details></div>")
+        answer = render.Details("Show answer", [
+            render.Paragraph(["Answer: ", render.strong(f"{_letter(k)}. {self.answer}")]), render.BulletList(whys)])
+        return render.Section("Self-check", [render.Paragraph(self.question),
+                                             render.BulletList(list(self.options), letters=True), answer],
+                              role="misyn-quiz")
+
+    def static_html(self) -> str:
+        return render.to_html(self.static_document(), level=4)

@@ -9,7 +9,6 @@ explanation and records nothing.
 
 from __future__ import annotations
 
-import html
 import io
 from pathlib import Path
 from typing import Any
@@ -21,7 +20,8 @@ from IPython.display import Markdown
 from misyn_lab.errors import MisynError
 from misyn_lab.instruments.reader_study import STATIC_EXPLANATION, ReaderStudy
 from misyn_lab.metrics.result import format_p
-from misyn_lab.viz.html import esc
+from misyn_lab import render
+from misyn_lab.render import esc
 from misyn_lab.widgets._figures import MARKER_TEXT, tile_png
 from misyn_lab.widgets._frontend import StaticFallback, widgets_live
 
@@ -134,23 +134,26 @@ class ReaderStudyWidget(StaticFallback, w.VBox):
         return out
 
     # ------------------------------------------------------------------ static views
-    def results_html(self) -> str:
+    def results_blocks(self) -> list[render.Block]:
+        """Per-reader accuracy with its Wilson CI and p against chance, and the study's reading."""
         if not self.study.answers():
-            return "<p><i>No answers recorded yet.</i></p>"
+            return [render.Paragraph("No answers recorded yet.", role="meta")]
         res = self.study.results()
-        rows = "".join(f"<tr><td>{esc(r)}</td><td>{a.correct}/{a.n}</td><td>{a.accuracy:.0%}</td>"
-                       f"<td>{a.ci[0]:.0%}–{a.ci[1]:.0%}</td><td>{format_p(a.p_value)}</td></tr>"
-                       for r, a in res.per_reader.items())
-        return (f"<p>{esc(res.interpretation())}</p><table><tr><th>Reader</th><th>Correct</th><th>Accuracy</th>"
-                f"<th>Wilson CI</th><th>p vs chance</th></tr>{rows}</table>")
+        rows = [[r, f"{a.correct}/{a.n}", render.fmt_percent(a.accuracy),
+                 f"{render.fmt_percent(a.ci[0])} to {render.fmt_percent(a.ci[1])}", format_p(a.p_value)]
+                for r, a in res.per_reader.items()]
+        return [render.Paragraph(res.interpretation()),
+                render.Table(["Reader", "Correct", "Accuracy", "Wilson CI", "p vs chance"], rows)]
+
+    def results_html(self) -> str:
+        return render.to_html(self.results_blocks(), level=4)
 
     def static_html(self) -> str:
-        parts = [f"<div><p><b>Reader study {esc(self.study.study_id)}</b> ({len(self.study)} tiles)</p>",
-                 f"<p>{html.escape(STATIC_EXPLANATION)}</p>"]
+        blocks = [render.Paragraph(f"{len(self.study)} tiles."), render.Paragraph(STATIC_EXPLANATION)]
         if self.study.answers():
-            parts.append(self.results_html())
-        parts.append("</div>")
-        return "".join(parts)
+            blocks += self.results_blocks()
+        return render.to_html(render.Section(f"Reader study {self.study.study_id}", blocks,
+                                             role="misyn-reader-study"), level=4)
 
     def static_text(self) -> str:
         return f"ReaderStudyWidget(study={self.study.study_id}, reader={self.reader}, tiles={len(self.study)})"

@@ -12,9 +12,11 @@ from typing import Any
 
 import ipywidgets as w
 
+from misyn_lab import render
 from misyn_lab.errors import MisynError
 from misyn_lab.instruments import stakeholder as sh
-from misyn_lab.viz.html import esc
+from misyn_lab.instruments.document import STAKEHOLDER_TITLE, stakeholder_checklist
+from misyn_lab.render import esc
 from misyn_lab.widgets._frontend import StaticFallback
 
 
@@ -29,9 +31,9 @@ class StakeholderWidget(StaticFallback, w.VBox):
         stages: dict[str, list[sh.StakeholderItem]] = {}
         for it in items:
             stages.setdefault(it.stage_title, []).append(it)
-        acc = w.Accordion(children=[w.HTML("".join(
-            f"<p><b>{esc(it.question)}</b> <small>({esc(it.item_id)})</small><br>A good answer: "
-            f"{esc(it.good_answer)}</p>" for it in its)) for its in stages.values()])
+        acc = w.Accordion(children=[w.HTML(render.to_html(render.Definitions(
+            [([render.strong(it.question), f" ({it.item_id})"], f"A good answer: {it.good_answer}") for it in its])))
+            for its in stages.values()])
         for i, title in enumerate(stages):
             acc.set_title(i, title)
         self.item = w.Dropdown(options=[(f"{it.item_id} — {it.question[:70]}", it.item_id) for it in items],
@@ -69,7 +71,7 @@ class StakeholderWidget(StaticFallback, w.VBox):
 
     def _refresh(self) -> None:
         open_ = sh.open_concerns(self.review)
-        self.open_list.value = (_concerns_html(open_) if open_ else "<i>No open concerns.</i>")
+        self.open_list.value = render.to_html(_concerns_block(open_))
         self.concern.options = [(f"{c['id']} ({c['item_id']}, {c['kind']})", c["id"]) for c in open_]
 
     def raise_from_form(self) -> str | None:
@@ -101,17 +103,24 @@ class StakeholderWidget(StaticFallback, w.VBox):
         self._refresh()
         return rec
 
+    def static_document(self) -> render.Section:
+        """The plain-language checklist (with the concerns raised against each question) and the open concerns."""
+        blocks: list[render.Block] = [render.Paragraph(sh.INTRO), *stakeholder_checklist(self.checklist, self.review),
+                                      render.Section("Open concerns", [_concerns_block(sh.open_concerns(self.review))],
+                                                     id="stakeholder-open-concerns")]
+        return render.Section(STAKEHOLDER_TITLE, blocks, role="misyn-stakeholder")
+
     def static_html(self) -> str:
-        open_ = sh.open_concerns(self.review)
-        tail = f"<h2>Open concerns</h2>{_concerns_html(open_)}" if open_ else ""
-        return sh.to_html(self.checklist, self.review, standalone=False) + tail
+        return render.to_html(self.static_document(), level=3)
 
     def static_text(self) -> str:
         return f"StakeholderWidget({len(sh.stakeholder_items(self.checklist))} questions, " \
                f"{len(sh.open_concerns(self.review))} open concerns)"
 
 
-def _concerns_html(concerns: list[dict]) -> str:
-    return "<ul>" + "".join(
-        f"<li><b>{esc(c['kind'])}</b> on {esc(c['item_id'])} from {esc(c['name'])} ({esc(c['role'])}), "
-        f"{esc(c.get('time', ''))}: {esc(c['text'])}</li>" for c in concerns) + "</ul>"
+def _concerns_block(concerns: list[dict]) -> render.Block:
+    """Open concerns, one line each (kind, item, who, when, what)."""
+    if not concerns:
+        return render.Paragraph("No open concerns.", role="meta")
+    return render.BulletList([[render.strong(str(c["kind"])), f" on {c['item_id']} from {c['name']} ({c['role']}), "
+                               f"{c.get('time', '')}: {c['text']}"] for c in concerns])

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from misyn_lab.errors import InputError
-from misyn_lab.imagesets.core import ImageSet
+from misyn_lab.imagesets.core import ImageSet, subgroup_columns
 
 
 #: The stand-in TSTR task on the bundled teaching images (they carry no clinical label; declared as a stand-in).
@@ -108,8 +108,10 @@ def load_inputs(real_path: str | Path | None = None, synthetic_path: str | Path 
                              path=str(where), remedy="give a folder of real images only")
     for imgs, where in ((real, real_path or "samples"), (train_given, real_train_path)):
         if imgs is not None and subgroup is not None and subgroup not in imgs.meta:
+            usable = subgroup_columns(imgs.meta)
             raise InputError(f"the real set has no column {subgroup!r}", path=str(where),
-                             remedy=f"choose subgroup from {list(imgs.meta.columns)}, or None for no subgroup")
+                             remedy=f"choose subgroup from {usable}, or None for no subgroup" if usable else
+                             "these images carry no subgroup column (only file properties): use None")
     notes = []
     if real_path is None and task is None:
         task = STAND_IN_TASK

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from misyn_lab import render
 from misyn_lab.errors import InputError
 from misyn_lab.imagesets.core import ImageSet
 from misyn_lab.metrics.result import MetricResult
@@ -24,6 +25,12 @@ class Demo:
     results: dict[str, MetricResult] = field(default_factory=dict)
     figure: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+def table(frame: pd.DataFrame, caption: str = "") -> render.Table:
+    """A DataFrame as a document table for a notebook cell: every text in full (never cut short with "..."),
+    numbers to 3 significant digits, no row index."""
+    return render.Table.from_frame(frame, caption=caption)
 
 
 def pixels(imageset: ImageSet) -> np.ndarray:

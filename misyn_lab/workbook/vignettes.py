@@ -23,7 +23,9 @@ from typing import Any
 
 import pandas as pd
 
+from misyn_lab import render
 from misyn_lab.checklist.agreement import OUTCOMES, answering_reviewers, compare_to_key, key_reviewer
+from misyn_lab.checklist.document import answer_badge
 from misyn_lab.checklist.loader import STAGE_TITLES, STAGES, check_stage
 from misyn_lab.checklist.merge import merge_reviews
 from misyn_lab.checklist.review import Review
@@ -130,20 +132,19 @@ class Feedback:
         return (f"{self.reviewer} answered {self.answered} of {n} items; {share:.0%} agree with the key ("
                 + ", ".join(parts) + ")." + tail)
 
+    def to_section(self) -> render.Section:
+        """The summary and the item table as a document section (answers as badges in words)."""
+        rows = [[r["item"], r["title"], answer_badge(r["your answer"]) if r["your answer"] else "",
+                 answer_badge(r["key answer"]) if r["key answer"] else "", r["outcome"], r["feedback"]]
+                for r in self.table.to_dict("records")]
+        return render.Section(f"Vignette feedback: {STAGE_TITLES[self.stage]}", [
+            render.Paragraph(render.strong(self.summary)),
+            render.Table(["Item", "Title", "Your answer", "Key answer", "Outcome", "Feedback"], rows)],
+            role="misyn-feedback")
+
     def to_html(self) -> str:
         """The summary and the table as HTML (every value escaped)."""
-        from misyn_lab.viz.html import (  # viz loads matplotlib: not at CLI start-up
-            esc,
-            status_badge,
-            table,
-        )
-
-        rows = [{**r, "your answer": status_badge(r["your answer"]) if r["your answer"] else "",
-                 "key answer": status_badge(r["key answer"]) if r["key answer"] else ""}
-                for r in self.table.to_dict("records")]
-        cols = ["item", "title", "your answer", "key answer", "outcome", "feedback"]
-        return (f'<div class="misyn-feedback"><p><b>{esc(self.summary)}</b></p>'
-                + table(rows, cols, raw_columns=("your answer", "key answer")) + "</div>")
+        return render.to_html(self.to_section(), level=4)
 
     def _repr_html_(self) -> str:
         return self.to_html()

@@ -54,7 +54,8 @@ def test_case_files_name_no_reviewed_work():
 def test_practice_reads_as_illustration_not_quotation(name):
     """No quotation marks in what the practice is said to have written or claimed; the practice section and its
     report caption say the description is generic and illustrative."""
-    from misyn_lab.cases.report_view import practice_html
+    from misyn_lab import render
+    from misyn_lab.cases.document import practice_section
 
     case = load_case(BUNDLED[name])
     for field, text in case.practice.items():
@@ -62,7 +63,7 @@ def test_practice_reads_as_illustration_not_quotation(name):
     for a in case.answers:
         assert '"' not in a["justification"] and "'" not in a["justification"].replace("'s ", ""), a["item"]
     assert "illustrative description of this type of practice" in case.practice["summary"]
-    assert "not named and not quoted" in practice_html(case)
+    assert "not named and not quoted" in render.to_html(practice_section(case))
 
 
 #: Words that state a measured direction or size. A case file must not say them about its results (those sentences

@@ -3,17 +3,16 @@ attached evidence), and the ladder figure and the claim table agreeing on every 
 
 from __future__ import annotations
 
-import re
-
 import matplotlib
 import pytest
 
 matplotlib.use("Agg")
 
-from misyn_lab.cases import report_view  # noqa: E402
 from misyn_lab.cases import segmentation as S  # noqa: E402
 from misyn_lab.cases import text_to_image as T  # noqa: E402
 from misyn_lab.cases.case import load_case  # noqa: E402
+from misyn_lab.cases.review import build_review  # noqa: E402
+from misyn_lab.instruments.document import claims_table  # noqa: E402
 from misyn_lab.instruments.claims import stored_verdicts  # noqa: E402
 from misyn_lab.instruments.ladder import ladder_data  # noqa: E402
 
@@ -22,9 +21,9 @@ from misyn_lab.instruments.ladder import ladder_data  # noqa: E402
 def case1_review():
     result = S.run_case1(n_seeds=4, k=2, n_synthetic=4, n_test=6, size=32, per_plane=4, n_boot=300)
     case = load_case("case1")
-    review = report_view.build_review(case, result.measured(), settle=result.settle_data(),
-                                      reporting={"C1": result.reporting_tables(), "C4": result.reporting_tables()},
-                                      bottom_line=result.bottom_line(0.01))
+    review = build_review(case, result.measured(), settle=result.settle_data(),
+                          reporting={"C1": result.reporting_tables(), "C4": result.reporting_tables()},
+                          bottom_line=result.bottom_line(0.01))
     return result, review
 
 
@@ -32,18 +31,13 @@ def case1_review():
 def case2_review():
     result = T.run_case2(["axial MR brain", "histology patch of colon", "coronal MR of the head"], n_per_prompt=8,
                          size=32)
-    review = report_view.build_review(load_case("case2"), result.measured(), bottom_line=result.bottom_line())
+    review = build_review(load_case("case2"), result.measured(), bottom_line=result.bottom_line())
     return result, review
 
 
-def _badges(html: str, column: int) -> list[str]:
-    """The status words of one badge column of the claims table (0: as reported, 1: with our measurement)."""
-    rows = re.findall(r"<tr>(.*?)</tr>", html, flags=re.S)[1:]
-    out = []
-    for row in rows:
-        badges = re.findall(r'<span class="status [a-z]+">([^<]+)</span>', row)
-        out.append(badges[column])
-    return out
+def _badges(table, column: str) -> list[str]:
+    """The statuses of one badge column of the claims table ("As reported" or "With our measurement")."""
+    return [row[table.columns.index(column)].target for row in table.rows]
 
 
 def test_case1_claims_follow_the_measured_numbers(case1_review):
@@ -71,11 +65,10 @@ def test_case1_claims_follow_the_measured_numbers(case1_review):
 def test_ladder_and_claim_table_agree(which, case1_review, case2_review):
     from matplotlib.colors import to_hex
 
-    from misyn_lab.viz.ladder import ladder_figure, status_colour, status_counts, takeaway
+    from misyn_lab.viz.ladder import ladder_figure, status_colour, status_counts, status_marker, takeaway
 
     _, review = case1_review if which == "case1" else case2_review
-    html = report_view.claims_html(review)
-    measured = _badges(html, 1)
+    measured = _badges(claims_table(review), "With our measurement")
     shown = stored_verdicts(review)
     assert measured == [shown[r["id"]]["status"] for r in review.records("claims")]
     data = ladder_data(review)
@@ -84,11 +77,12 @@ def test_ladder_and_claim_table_agree(which, case1_review, case2_review):
     assert sum(counts.values()) == len(measured) and all(counts[s] == measured.count(s) for s in counts)
     text = takeaway(data)
     for status, n in counts.items():
-        assert f"{n} {status}" in text
+        assert f"{n} {status.replace('_', ' ')}" in text
     fig = ladder_figure(review)
-    squares = [line for line in fig.axes[1].lines if line.get_marker() == "s" and len(line.get_xdata())]
-    assert [to_hex(line.get_color()) for line in sorted(squares, key=lambda ln: ln.get_xdata()[0])] == [
-        status_colour(s) for s in measured]
+    claimed = [line for line in fig.axes[1].lines if line.get_marker() in {status_marker(s) for s in measured}
+               and len(line.get_xdata()) and line.get_markersize() == 9]
+    assert [(to_hex(line.get_color()), line.get_marker()) for line in sorted(claimed, key=lambda ln: ln.get_xdata()[0])
+            ] == [(status_colour(s), status_marker(s)) for s in measured]
     import matplotlib.pyplot as plt
 
     plt.close(fig)

@@ -111,7 +111,7 @@ def test_bundled_case1_data_and_small_run(tmp_path):
     assert ws["mean"] == pytest.approx(all_means.min())
     diffs = pd.concat([result.by_plane["mean difference"], result.by_region["mean difference"]])
     assert result.most_harmed_subgroup()["mean difference"] == pytest.approx(diffs.min())
-    assert "Most harmed" in measured["seg.dice_worst_subgroup"].interpretation
+    assert "Lowest Dice with synthetic pairs" in measured["seg.dice_worst_subgroup"].interpretation
 
 
 def test_near_copies_pool_seeds_with_their_negative_controls():
@@ -137,10 +137,12 @@ def test_near_copies_pool_seeds_with_their_negative_controls():
     (0.03, (0.02, 0.04), None, "improved segmentation (gain)"),
 ])
 def test_bottom_line_agrees_with_the_sign_and_size_of_the_ci(estimate, ci, mid, expected):
+    from misyn_lab.render import fmt_number
+
     line = S.dice_bottom_line(estimate, ci, 20, mid=mid, share_worse=0.75)
-    assert line.startswith(f"Bottom line: adding synthetic pairs {expected}: mean Dice change {estimate:+.3f}")
-    assert f"95% CI [{ci[0]:+.3f}, {ci[1]:+.3f}] over 20 seeds/splits" in line
-    assert line.endswith("75% of held-out images were segmented worse.")
+    assert line.startswith(f"Bottom line: adding synthetic pairs {expected}: mean Dice change {fmt_number(estimate)}")
+    assert f"95 % CI [{fmt_number(ci[0])}, {fmt_number(ci[1])}] over 20 seeds/splits" in line  # one number format
+    assert line.endswith("75 % of held-out images were segmented worse.")
     words = {"harm": ci[1] < 0, "gain": ci[0] > 0}
     for word, present in words.items():
         assert (word in line) == present, (word, line)
@@ -151,6 +153,14 @@ def test_subgroup_sentence_names_losses_and_gains_by_their_sign():
              "share worse": 0.88}
     gain = dict(worst, group="axial", **{"mean difference": 0.004, "share worse": 0.3})
     text = S.subgroup_sentence(worst, worst)
-    assert "brought a mean loss of 0.028 there and made 88% of its images worse" in text
-    assert "Most harmed: plane = coronal (a mean loss of 0.028, 88% of its images worse)" in text
-    assert "a mean gain of 0.004" in S.subgroup_sentence(gain, gain) and "loss" not in S.subgroup_sentence(gain, gain)
+    assert text == ("Lowest Dice with synthetic pairs, and the largest loss from adding synthetic pairs: plane = "
+                    "coronal (mean Dice 0.830, worst case 0.660; adding synthetic pairs brought a mean loss of 0.0280 "
+                    "there and made 88 % of its images worse).")
+    assert "a mean gain of 0.00400" in S.subgroup_sentence(gain, gain)
+    assert "loss" not in S.subgroup_sentence(gain, gain) and "smallest gain" in S.subgroup_sentence(gain, gain)
+    # two different subgroups: both named, in words, and why they differ is said
+    region = dict(worst, column="slice_region", group="middle", **{"mean difference": -0.05, "share worse": 0.9})
+    two = S.subgroup_sentence(worst, region)
+    assert "The largest loss from adding synthetic pairs: slice region = middle (a mean loss of 0.0500, 90 % of its " \
+           "images worse)" in two
+    assert "ranked by the Dice it reaches, the second by the change synthetic pairs made" in two

@@ -110,26 +110,28 @@ def test_small_n_per_prompt_metrics_carry_n_and_a_caveat(small_run):
 
 
 @pytest.mark.parametrize("mean, ceiling, expected", [
-    (0.5, 0.95, "which falls short of the 95% at which they recognise held-out real images"),
-    (0.9, 0.95, "slightly below the 95% at which they recognise held-out real images"),
-    (0.97, 0.95, "as often as they recognise held-out real images (95%)"),
+    (0.5, 0.95, "which falls short of the 95 % at which they recognise held-out real images"),
+    (0.9, 0.95, "slightly below the 95 % at which they recognise held-out real images"),
+    (0.97, 0.95, "as often as they recognise held-out real images (95 %)"),
 ])
 def test_bottom_line_agrees_with_the_measured_fidelity(mean, ceiling, expected):
     line = T.fidelity_bottom_line(mean, ceiling, "p", 0.2, n_prompts=8, n_unseen=1, copy_verdict="inconclusive",
                                   copy_rate=0.0)
     assert line == (f"Bottom line: classifiers trained on real images recognise the requested attributes in "
-                    f"{mean:.0%} of generated images, {expected}; worst prompt 'p' at 20%; 1 of 8 prompts asked for a "
+                    f"{mean:.0%} of generated images, {expected}; worst prompt 'p' at 20 %; 1 of 8 prompts asked for a "
                     "combination never observed and still produced images; copies of training images: not shown "
-                    "beyond the false-alarm rate (inconclusive).")
+                    "beyond the false-alarm rate (inconclusive).").replace(f"{mean:.0%}", f"{mean:.0%}"[:-1] + " %")
     copies = T.fidelity_bottom_line(mean, ceiling, "p", 0.2, n_prompts=8, n_unseen=1, copy_verdict="copies",
                                     copy_rate=0.4)
-    assert copies.endswith("; 40% of the checked images are copies of training images in pixel space.")
+    assert copies.endswith("; 40 % of the checked images are copies of training images in pixel space.")
 
 
 def test_bottom_line_of_a_run_uses_its_numbers(small_run):
     line = T.bottom_line(small_run)
     fid = small_run.fidelity.drop(columns=["prompt"]).to_numpy(dtype=float)
-    assert f"in {np.nanmean(fid):.0%} of generated images" in line and "1 of 4 prompts" in line
+    from misyn_lab.render import fmt_percent
+
+    assert f"in {fmt_percent(np.nanmean(fid))} of generated images" in line and "1 of 4 prompts" in line
 
 
 def test_prompt_without_attribute_is_refused(small_run):

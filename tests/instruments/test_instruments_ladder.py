@@ -60,7 +60,7 @@ def test_figure_from_review_and_dict(review):
     assert ax_ev.get_xlabel() and ax_ev.get_ylabel() and "demo" in fig._suptitle.get_text()
     texts = " ".join(t.get_text() for t in fig.texts)
     assert "Evidence stops at rung 1" in texts and "1 of 1 claim(s) reach beyond" in texts and "C2" in texts
-    assert [t.get_text() for t in ax_cl.get_xticklabels()] == ["C2"]
+    assert [t.get_text() for t in ax_cl.get_xticklabels()] == ["C2\noverclaimed"]
     plt.close(fig)
     fig2 = ladder_figure({"counts": {1: 3, 3: 2}, "claims": [{"claim_id": "X", "claimed_rung": 2, "evidence_rung": 3}]})
     assert [round(p.get_width()) for p in fig2.axes[0].patches] == [3, 0, 2, 0, 0]
@@ -80,8 +80,8 @@ def test_ladder_colours_and_counts_come_from_the_claim_verdicts(review):
     statuses; a claim within its evidence can still be red when its numbers contradict it."""
     from matplotlib.colors import to_hex
 
-    from misyn_lab.viz.html import STATUS_CLASS
-    from misyn_lab.viz.ladder import CLASS_COLOURS, status_counts
+    from misyn_lab.render import STATUS_STYLE
+    from misyn_lab.viz.ladder import CLASS_COLOURS, STATUS_MARKERS, status_counts
 
     e1 = review.add_evidence(MetricResult("prdc.precision", 0.7, {"real": 10}), rung=1)
     harm = cl.Claim(id="H1", text="Synthetic pairs improve Dice", evidence_ids=(e1,), worst_cases_reported=True,
@@ -102,10 +102,15 @@ def test_ladder_colours_and_counts_come_from_the_claim_verdicts(review):
                               "3 claim(s): 1 contradicted, 1 overclaimed, 1 supported; 1 of 3 claim(s) reach beyond "
                               "the rung of their evidence (K1).")
     fig = ladder_figure(review)
-    squares = [line for line in fig.axes[1].lines if line.get_marker() == "s" and len(line.get_xdata())]
-    colours = {int(line.get_xdata()[0]): to_hex(line.get_color()) for line in squares}
-    assert colours == {0: CLASS_COLOURS[STATUS_CLASS["contradicted"]], 1: CLASS_COLOURS[STATUS_CLASS["supported"]],
-                       2: CLASS_COLOURS[STATUS_CLASS["overclaimed"]]}
+    claimed = [line for line in fig.axes[1].lines if line.get_marker() in STATUS_MARKERS.values()
+               and len(line.get_xdata())]
+    drawn = {int(line.get_xdata()[0]): (to_hex(line.get_color()), line.get_marker()) for line in claimed}
+    assert drawn == {i: (CLASS_COLOURS[STATUS_STYLE[s][1]], STATUS_MARKERS[s])
+                     for i, s in enumerate(("contradicted", "supported", "overclaimed"))}
+    # never colour alone: each claim's status is also written under it, and the legend names each marker
+    assert [t.get_text() for t in fig.axes[1].get_xticklabels()] == ["H1\ncontradicted", "G1\nsupported",
+                                                                     "K1\novercl" "aimed"]
+    assert fig.misyn_takeaway == takeaway(data)
     plt.close(fig)
     # a measured verdict (the case studies' re-check) takes precedence over the verdict as reported
     review.update_record("claims", "G1", measured_verdict={"claim_id": "G1", "status": "not_supported"})

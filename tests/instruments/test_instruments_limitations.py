@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from misyn_lab import render
 from misyn_lab.errors import InputError
 from misyn_lab.instruments import limitations as lm
+from misyn_lab.instruments.document import limitations_section
 from misyn_lab.metrics.result import MetricResult
 
 
@@ -29,8 +31,9 @@ def test_complete_analysis_has_no_gaps(review):
     assert lm.missing_aspects(review) == []
     grouped = la.by_aspect()
     assert [len(grouped[a]) for a in lm.ASPECTS] == [2, 1, 3]
-    md = la.to_markdown()
-    assert "**L2 Incomplete representation:** L2 applies here" in md and ev in md and "Gaps" not in md
+    md = render.to_markdown(limitations_section(review))
+    assert "- L2 Incomplete representation: L2 applies here" in md and ev in md and "Missing" not in md
+    assert "Consequence: missed lesions" in md
 
 
 def test_same_statement_twice_is_one_record(review):

@@ -20,16 +20,23 @@ def test_items_come_from_the_checklist():
 
 
 def test_markdown_and_html_exports_escape_text(review):
+    """One document, written as Markdown and as an HTML page (the CLI's two formats), every text escaped."""
+    from misyn_lab import render
+    from misyn_lab.instruments.document import STAKEHOLDER_TITLE, stakeholder_document
+
     cid = sh.raise_concern(review, "TS-1", "<script>alert(1)</script>", "patient", "refusal", "I refuse *all* of it")
-    md = sh.to_markdown(review=review)
+    doc = stakeholder_document(review=review)
+    md = render.document_markdown(doc)
     first = load_checklist().items[0]
-    assert first.stakeholder_question in md and "<script>" not in md and "&lt;script&gt;" in md
+    assert md.startswith(f"# {STAKEHOLDER_TITLE}") and first.stakeholder_question in md
+    assert "<script>" not in md and "\\<script\\>" in md
     assert "I refuse \\*all\\* of it" in md and "Refusal from" in md
-    html = sh.to_html(review=review)
+    html = render.page(doc)
     assert html.startswith("<!DOCTYPE html>") and "<script>" not in html and "&lt;script&gt;" in html
     assert html.count("<dt>") == len(load_checklist())
-    frag = sh.to_html(standalone=False)
-    assert frag.startswith('<div class="misyn-stakeholder">') and "<html" not in frag
+    frag = StakeholderWidget(review).static_html()
+    assert frag.startswith('<section id="questions-anyone-can-ask-about-this-medical-image-synthesis" '
+                           'class="misyn-stakeholder">') and "<html" not in frag and "&lt;script&gt;" in frag
     assert cid
 
 

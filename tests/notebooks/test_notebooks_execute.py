@@ -81,6 +81,18 @@ def test_notebook_runs_without_errors_and_degrades_statically(executed, name):
     assert not [o for o in outs if WIDGET_MIME in o.get("data", {})], "live widget view without a front end"
 
 
+@pytest.mark.parametrize("name", list(PARAMS))
+def test_no_output_is_cut_short(executed, name):
+    """No table or text in a notebook's outputs is cut short with "..." (pandas truncation): documents show every
+    word. (A typographic "…" in authored text, such as "1 = guessing … 5 = certain", is not a cut.)"""
+    import re
+
+    nb, _ = executed[name]
+    text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", _text(nb))
+    cut = [text[max(0, m.start() - 60):m.start() + 3] for m in re.finditer(r"\.\.\.", text)]
+    assert not cut, f"{name}: {cut[:3]}"
+
+
 def test_start_here_reports_the_review_file(executed):
     nb, review = executed["00_start_here.ipynb"]
     text = _text(nb)
@@ -134,7 +146,9 @@ def test_evaluation_metric_table_is_displayed_and_saved(executed):
     assert {"prdc.precision", "prdc.recall", "prdc.density", "prdc.coverage", "frechet", "tstr.gap"} <= set(table["key"])
     assert table["n_real"].gt(0).all() and table.loc[table["key"] == "prdc.coverage", "ci_low"].notna().all()
     assert json.loads(paths["json"].read_text())[0].keys() == set(TABLE_COLUMNS)
-    assert "interpretation" in _text(nb) and "misyn-explorer-static" in _text(nb)
+    text = _text(nb)
+    assert "misyn-explorer-static" in text and "Live readout on" in text  # the explorer's numbers, labelled
+    assert "Coverage (PRDC, diversity)" in text and "on intensity, texture and PCA-embedding features" in text
 
 
 def test_evaluation_states_the_protocol_and_its_n_matches_the_split(executed):

@@ -1,10 +1,15 @@
-"""End-to-end reports: the default (both case notebooks executed headless), a user's folder pair, a case file
-without a notebook (escaping, determinism), and the one-line failures."""
+"""End-to-end reports: the default (both case studies computed in-process, no notebook kernel), a user's folder pair,
+a review file, a case file without a notebook (escaping, determinism), and the one-line failures.
+
+The report reads verdict first: the summary is the first section (bottom lines, claims by status, gaps by severity
+with the three most severe in words, the rung reached, next actions), then the contents, the details, a glossary
+linked from first use and an appendix; it holds no "...", no quiz or widget text, no codes where words belong."""
 
 from __future__ import annotations
 
+import html as html_lib
+import json
 import re
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -13,13 +18,30 @@ import pytest
 import yaml
 from PIL import Image
 
+from misyn_lab import render
 from misyn_lab.cases.case import BUNDLED
-from misyn_lab.checklist import STAGE_TITLES
+from misyn_lab.checklist import STAGE_TITLES, Review
+from misyn_lab.checklist.loader import load_checklist
 from misyn_lab.cli import main
+from misyn_lab.report import assemble
 from misyn_lab.report.assemble import build_report
-from misyn_lab.report.html import external_references
 
 SCRIPT = "<script>alert(1)</script>"
+#: Texts a review document never holds: truncation, notebook and widget instructions, codes instead of words.
+FORBIDDEN = ("...", "…", "next cell", "Self-check", "Show answer", "Choose a feature set", "Quiz", " nan ", "NaN",
+             "trust_erosion", "not_applicable", "technical_standards", "problem_formulation", "No description has "
+             "been provided", "Reviewers: none yet", "{'")
+
+
+def visible_text(doc: str) -> str:
+    """The words a reader sees: no tags, no embedded images, entities decoded."""
+    body = re.sub(r"<style>.*?</style>", "", doc, flags=re.S)
+    body = re.sub(r"<[^>]+>", " ", body)
+    return html_lib.unescape(body)
+
+
+def sections(doc: str) -> list[str]:
+    return re.findall(r'<section id="([^"]+)"', doc)
 
 
 def _case_sections(doc: str) -> dict[str, str]:
@@ -30,140 +52,193 @@ def _case_sections(doc: str) -> dict[str, str]:
 @pytest.fixture(scope="module")
 def default_report(tmp_path_factory):
     out = tmp_path_factory.mktemp("default")
-    start = time.perf_counter()
-    result = build_report(out=out, quick=True, progress=False, log=lambda m: None)
-    seconds = time.perf_counter() - start
-    print(f"\n[default --quick report: {seconds:.0f} s, {result.html_path.stat().st_size / 1e6:.2f} MB]")
-    return result, result.html_path.read_text(encoding="utf-8")
+    lines: list[str] = []
+    result = build_report(out=out, quick=True, log=lines.append, now=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    print(f"\n[default --quick report: {result.seconds:.0f} s, {result.html_path.stat().st_size / 1e6:.2f} MB]")
+    return result, result.html_path.read_text(encoding="utf-8"), lines
 
 
 @pytest.mark.slow
-def test_default_report_runs_both_case_notebooks(default_report):
-    result, doc = default_report
-    assert [p.name for p in result.executed] == ["case1_segmentation.executed.ipynb",
-                                                 "case2_text_to_image.executed.ipynb"]
-    sections = _case_sections(doc)
-    assert set(sections) == {"case-case1-segmentation", "case-case2-text-to-image"}
-    for name, sec in sections.items():
+def test_default_report_computes_both_cases_in_process(default_report):
+    result, doc, lines = default_report
+    assert result.executed == []  # no notebook, no kernel: the case functions ran in this process
+    assert result.sections == ["case-case1-segmentation", "case-case2-text-to-image"]
+    cases = _case_sections(doc)
+    for name, sec in cases.items():
         for title in STAGE_TITLES.values():
             assert f"<td>{title}</td>" in sec, (name, title)
-        assert sec.count("<img") >= 2, name
-        for heading in ("Gaps: recommendation, intrinsic limit, risk", "Claim statuses", "Evaluation ladder",
-                        "Limitations (three aspects)", "Reviewer disagreements", "Stakeholder questions",
-                        "Provenance of data and generators", "Reformulation"):
-            assert f"<h3>{heading}</h3>" in sec, (name, heading)
-        assert re.search(r'<span class="status (ok|warn|bad|na)">(supported|untested|overclaimed|not_supported|'
-                         r'contradicted)</span>', sec)
-    c1 = sections["case-case1-segmentation"]
-    assert "paired.wilcoxon" in c1 and "paired.permutation" in c1 and "paired.cohens_dz" in c1
-    assert "Wilcoxon signed-rank" in c1  # the test we ran, in the claim table
-    assert "<td>G2</td>" in c1 and "<td>EV-3</td>" in c1 and "Worst subgroup with synthetic pairs" in c1
-    assert "Bottom line: adding synthetic pairs" in c1
-    assert c1.count("<img") >= 6  # pairs, paired Dice, subgroups, worst cases, near-copies, ladder (x2)
-    c2 = sections["case-case2-text-to-image"]
-    assert "NOT understood" in c2 and "glioblastoma" in c2 and "conditions_observed=False" in c2
-    assert c2.count("<img") >= 5
+        for part in ("bottom-line", "practice", "gaps", "evidence", "claims", "ladder", "checklist", "limitations",
+                     "disagreements", "stakeholders", "reformulation", "provenance"):
+            assert f'id="{name.removeprefix("case-")}-{part}"' in sec, (name, part)
+        assert sec.count("<img") >= 4, name
+    c1 = cases["case-case1-segmentation"]
+    assert "Wilcoxon signed-rank" in c1 and "Effect size d_z" in c1 and "Lowest Dice with synthetic pairs" in c1
+    assert "<td>G2</td>" in c1 and "<td>EV-3</td>" in c1
+    c2 = cases["case-case2-text-to-image"]
+    assert "NOT understood" in c2 and "glioblastoma" in c2 and "combination observed in training" in c2
+    # progress, one line per step, on the log (stderr in the CLI)
+    assert "case 1: training segmenters 4/4 seeds" in lines and "case 2: generating and measuring 8/8 prompts" in lines
+    assert lines[-1].startswith("report written:")
 
 
 @pytest.mark.slow
-def test_default_report_writes_results_json(default_report):
-    """results.json beside report.html: every measured result with key, value, CI, n and split, the claims with the
-    verdicts the claim table shows, the checklist status and the generated bottom line of each case."""
-    import json
+def test_summary_comes_first_and_is_read_from_the_same_data(default_report):
+    result, doc, _ = default_report
+    ids = sections(doc)
+    assert ids[0] == "summary" and doc.index('id="summary"') < doc.index('<nav class="toc"') < doc.index(
+        'id="case-case1-segmentation"')
+    assert ids.index("glossary-section") < ids.index("appendix") == len(ids) - 1
+    data = {s["id"]: s for s in json.loads(result.results_path.read_text(encoding="utf-8"))["sections"]}
+    summary = doc[doc.index('id="summary"'):doc.index('<nav class="toc"')]
+    checklist = load_checklist()
+    case1 = yaml.safe_load(BUNDLED["case1"].read_text(encoding="utf-8"))
+    for sid, sec in data.items():
+        part = summary[summary.index(f'id="summary-{render.slug(sid)}"'):]
+        line = sec["bottom_line"].removeprefix("Bottom line: ")
+        assert html_lib.escape(line, quote=True) in part, sid
+        statuses = [c["status"] for c in sec["claims"]]
+        for status in set(statuses):
+            assert f"{statuses.count(status)} {status.replace('_', ' ')}</span>" in part, (sid, status)
+        open_items = sec["checklist"]["open_items"]
+        assert f"Open checklist items:</strong> {len(open_items)} (" in part
+        assert "rung</a> 1 of 5" in part or "rung 1 of 5" in part
+    c1 = summary[summary.index('id="summary-case1-segmentation"'):summary.index('id="summary-case2-text-to-image"')]
+    high = [g for g in case1["gaps"] if g["severity"] == "high"][:3]
+    for g in high:  # the three most severe declared gaps, in words, and the remedies of their items
+        assert f"<strong>{html_lib.escape(g['title'], quote=True)}</strong>" in c1
+        assert html_lib.escape(checklist.item(g["item"]).remedy, quote=True) in c1
+    assert "erosion of trust" in c1 and "L1 No grounding" in c1 and "Stand-in data" in c1
 
-    result, doc = default_report
+
+@pytest.mark.slow
+def test_report_holds_no_truncation_quiz_or_codes(default_report):
+    _, doc, _ = default_report
+    text = visible_text(re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", doc))
+    for bad in FORBIDDEN:
+        assert bad not in text, bad
+    assert not re.search(r"\bnan\b", text) and not re.search(r"\d\.\d+e-\d", text), "one number format"
+    assert render.external_references(doc) == []
+    assert "run_case1(" not in doc and "from misyn_lab" not in doc and "Traceback" not in doc
+
+
+@pytest.mark.slow
+def test_every_heading_has_an_id_and_every_figure_says_what_it_shows(default_report):
+    _, doc, _ = default_report
+    headings = re.findall(r"<h([2-6])( id=\"[^\"]+\")?>", doc)
+    assert headings and all(ident for _, ident in headings)
+    alts = re.findall(r'<img alt="([^"]*)"', doc)
+    assert len(alts) >= 10 and all(len(a) > 40 for a in alts)
+    assert any("were segmented worse" in html_lib.unescape(a) for a in alts)  # the paired Dice figure's takeaway
+    # glossary: entries with anchors, and terms linked from their first use
+    for key in ("l1", "prdc", "frechet", "dice", "tstr", "mid", "rung"):
+        assert f'id="glossary-{key}"' in doc, key
+    assert doc.count('href="#glossary-dice"') == 1
+
+
+@pytest.mark.slow
+def test_results_json_agrees_with_the_report(default_report):
+    """results.json beside report.html: every measured result with key, value, CI, n and split, the claims with the
+    verdicts the claim tables show, the checklist status and the generated bottom line of each case."""
+    result, doc, _ = default_report
     data = json.loads(result.results_path.read_text(encoding="utf-8"))
     assert result.results_path == result.html_path.with_name("results.json")
     assert data["schema"] == "misyn-lab.results/1" and data["seed"] == 0
-    sections = {s["id"]: s for s in data["sections"]}
-    assert set(sections) == {"case1_segmentation", "case2_text_to_image"}
-    c1 = sections["case1_segmentation"]
+    secs = {s["id"]: s for s in data["sections"]}
+    assert set(secs) == {"case1_segmentation", "case2_text_to_image"}
+    c1 = secs["case1_segmentation"]
     keys = {r["key"] for r in c1["results"]}
     assert {"paired.mean_difference", "paired.wilcoxon", "seg.dice_worst_subgroup", "memorisation.pixel_copy_rate",
             "reporting.worst_cases"} <= keys
     for r in c1["results"]:
-        assert set(r) >= {"key", "value", "ci", "n", "split", "p", "interpretation"}
+        assert set(r) >= {"key", "value", "ci", "n", "split", "p", "interpretation", "rung"}
     copies = next(r for r in c1["results"] if r["key"] == "memorisation.pixel_copy_rate")
     assert copies["split"] == "training" and copies["ci"][0] <= copies["value"] <= copies["ci"][1]
-    claims = {c["claim_id"]: c for c in c1["claims"]}
     mean = next(r for r in c1["results"] if r["key"] == "paired.mean_difference")
+    claims = {c["claim_id"]: c for c in c1["claims"]}
     assert claims["C1"]["status"] == ("contradicted" if mean["ci"][1] < 0 else claims["C1"]["status"])
     assert claims["C1"]["reported_status"] == "untested" and claims["C1"]["direction"] == "increase"
-    # the report's claim table shows the same statuses as results.json
     sec = _case_sections(doc)["case-case1-segmentation"]
-    assert all(f">{c['status']}</span>" in sec for c in c1["claims"])
-    assert c1["bottom_line"].startswith("Bottom line: adding synthetic pairs") and c1["bottom_line"] in sec
+    claims_html = sec[sec.index('id="case1-segmentation-claims"'):sec.index('id="case1-segmentation-ladder"')]
+    shown = re.findall(r'<span class="status [a-z]+">[^ ]+ ([^<]+)</span>', claims_html)
+    assert [s for s in shown[1::2]] == [c["status"].replace("_", " ") for c in c1["claims"]]  # with our measurement
+    assert f"<td>{render.fmt_number(mean['value'])}</td>" in sec  # the same number, in the one format
+    assert c1["bottom_line"].startswith("Bottom line: adding synthetic pairs")
     assert sum(c1["checklist"]["counts"]["total"].values()) == 45 and "EV-3" in c1["checklist"]["open_items"]
 
 
 @pytest.mark.slow
-def test_default_report_is_self_contained_and_code_free(default_report):
-    _, doc = default_report
-    assert external_references(doc) == []
-    assert "run_case1(" not in doc and "from misyn_lab" not in doc and "display(HTML(" not in doc
-    assert "Traceback" not in doc
-
-
-@pytest.mark.slow
-def test_case_notebook_deterministic_for_fixed_seed(default_report, tmp_path):
-    _, doc = default_report
-    again = build_report(cases=[BUNDLED["case2"]], out=tmp_path, quick=True, progress=False, log=lambda m: None)
+def test_case_study_is_deterministic_for_a_fixed_seed(default_report, tmp_path):
+    result, doc, _ = default_report
+    again = build_report(cases=[BUNDLED["case2"]], out=tmp_path, quick=True, progress=False)
     sec_a = _case_sections(doc)["case-case2-text-to-image"]
     sec_b = _case_sections(again.html_path.read_text(encoding="utf-8"))["case-case2-text-to-image"]
-    assert sec_a == sec_b
-    import json
-
-    first = json.loads(default_report[0].results_path.read_text(encoding="utf-8"))
+    unlinked = [re.sub(r'<a class="term"[^>]*>([^<]*)</a>', r"\1", s.split('<section id="glossary-section"')[0])
+                for s in (sec_a, sec_b)]  # a glossary term is linked where it is first used in the whole report
+    assert unlinked[0] == unlinked[1]
+    first = json.loads(result.results_path.read_text(encoding="utf-8"))
     second = json.loads(again.results_path.read_text(encoding="utf-8"))
-    pick = [s for s in first["sections"] if s["id"] == "case2_text_to_image"]
-    assert pick == second["sections"]  # results.json is deterministic for a seed
+    assert [s for s in first["sections"] if s["id"] == "case2_text_to_image"] == second["sections"]
+
+
+def _folder(root: Path, name: str, n: int, rng: np.random.Generator, shape=(40, 40)) -> Path:
+    folder = root / name
+    folder.mkdir()
+    for i in range(n):
+        Image.fromarray((rng.random(shape) * 255).astype(np.uint8)).save(folder / f"{name}{i}.png")
+    return folder
 
 
 @pytest.mark.slow
 def test_report_on_user_folder_pair(tmp_path):
     rng = np.random.default_rng(0)
-    real, syn = tmp_path / "real", tmp_path / "syn"
-    real.mkdir(), syn.mkdir()
-    for i in range(12):  # different image sizes in both folders
-        Image.fromarray((rng.random((40 + 3 * i, 50)) * 255).astype(np.uint8)).save(real / f"r{i}.png")
-        Image.fromarray((rng.random((64, 60 + i)) * 200).astype(np.uint8)).save(syn / f"s{i}.png")
-    result = build_report(real=real, synthetic=syn, out=tmp_path / "rep", quick=True, progress=False,
-                          log=lambda m: None)
+    real, syn = _folder(tmp_path, "real", 12, rng), _folder(tmp_path, "syn", 12, rng, (64, 60))
+    result = build_report(real=real, synthetic=syn, out=tmp_path / "rep", quick=True, progress=False)
     doc = result.html_path.read_text(encoding="utf-8")
-    assert 'id="evaluation"' in doc and str(real) in doc and doc.count("<img") >= 2
-    assert external_references(doc) == []
+    assert result.executed == [] and result.sections == ["evaluation"]
+    for part in ("bottom-line", "data", "results", "memorisation", "figures"):
+        assert f'id="evaluation-{part}"' in doc, part
+    assert str(real) in doc and doc.count("<img") >= 3 and render.external_references(doc) == []
     # no training images named: every real image is held-out, and the report and results.json say so
     assert "No training images were named (--real-train): every real image is treated as held-out" in doc
-    assert "no training set named: all 12 real images are treated as held-out" in doc
-    import json
-
+    assert "No training set named: all 12 real images are treated as held-out" in doc
+    # one name per metric that says which features it used
+    assert re.search(r"Coverage \(PRDC, diversity\)(</a>)?, on intensity, texture and PCA-embedding features", doc)
+    assert "Copy rate in pixel space" in doc and "No review file was given" in doc
+    text = visible_text(re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", doc))
+    assert not [bad for bad in FORBIDDEN if bad in text]
     data = json.loads(result.results_path.read_text(encoding="utf-8"))
     [evaluation] = data["sections"]
     rows = {r["key"]: r for r in evaluation["results"]}
     assert rows["prdc.coverage"]["split"] == "all real (no training set named)"
     assert rows["prdc.coverage"]["n"] == {"real": 12, "synthetic": 12}
     assert rows["memorisation.pixel_copy_rate"]["split"] == "all real (no training set named)"
+    assert evaluation["bottom_line"].startswith("Bottom line: against 12 real images (no training set named)")
+    assert html_lib.escape(evaluation["bottom_line"].removeprefix("Bottom line: "), quote=True) in doc
+    assert f"<td>{render.fmt_number(rows['prdc.coverage']['value'])}</td>" in doc
 
 
 @pytest.mark.slow
-def test_report_with_named_training_images_measures_against_the_held_out_split(tmp_path):
+def test_report_with_named_training_images_and_a_review(tmp_path):
     """--real-train names what the generator saw: fidelity against the --real (held-out) images and their n,
-    memorisation against the training images."""
+    memorisation against the training images; --review gets the results as evidence (in a copy)."""
     rng = np.random.default_rng(1)
-    real, train, syn = tmp_path / "held", tmp_path / "train", tmp_path / "syn"
-    for folder, n in ((real, 10), (train, 14), (syn, 12)):
-        folder.mkdir()
-        for i in range(n):
-            Image.fromarray((rng.random((40, 40)) * 255).astype(np.uint8)).save(folder / f"{folder.name}{i}.png")
-    result = build_report(real=real, real_train=train, synthetic=syn, out=tmp_path / "rep", quick=True,
-                          progress=False, log=lambda m: None)
+    real, train, syn = (_folder(tmp_path, name, n, rng) for name, n in (("held", 10), ("train", 14), ("syn", 12)))
+    review = Review.new("Ward review", reviewer="ana")
+    review.set_answer("EV-9", "ana", "partly", "Fidelity and diversity are reported together.")
+    path = review.save(tmp_path / "team.yaml")
+    before = path.read_bytes()
+    result = build_report(real=real, real_train=train, synthetic=syn, review=path, out=tmp_path / "rep", quick=True,
+                          progress=False)
     doc = result.html_path.read_text(encoding="utf-8")
     assert "against the 10 held-out real images the generator never saw" in doc and str(train) in doc
-    import json
-
+    assert path.read_bytes() == before  # the team's file is never changed
+    copy = Review.load(tmp_path / "rep" / "work" / "evaluation_review.yaml")
+    keys = {copy.evidence[e]["key"] for e in copy.evidence_for("EV-9")}
+    assert {"prdc.precision", "prdc.recall"} <= keys  # attached to the items that name them
+    assert 'id="evaluation-claims"' in doc and 'id="evaluation-checklist"' in doc and "Reviewers: ana." in doc
     rows = {r["key"]: r for r in json.loads(result.results_path.read_text(encoding="utf-8"))["sections"][0]["results"]}
     assert (rows["prdc.coverage"]["split"], rows["prdc.coverage"]["n"]["real"]) == ("held-out", 10)
-    assert (rows["memorisation.copy_rate"]["split"], rows["memorisation.copy_rate"]["n"]["real"]) == ("training", 14)
+    assert (rows["memorisation.copy_rate"]["split"], rows["memorisation.copy_rate"]["n"]["train"]) == ("training", 14)
 
 
 def _no_notebook_case(tmp_path):
@@ -186,8 +261,19 @@ def test_user_text_escaped_and_report_deterministic(tmp_path):
     assert SCRIPT not in doc_a and "My case &lt;script&gt;alert(1)&lt;/script&gt;" in doc_a
     assert "gap &lt;script&gt;" in doc_a
     diff = [(x, y) for x, y in zip(doc_a.splitlines(), doc_b.splitlines()) if x != y]
-    assert len(diff) == 1 and "Generated 2026-01-01" in diff[0][0] and "Generated 2026-01-02" in diff[0][1]
-    assert _case_sections(doc_a)["case-mine"].count("<img") == 1  # the ladder figure; nothing measured
+    assert len(diff) == 1 and "2026-01-01 00:00 UTC" in diff[0][0] and "2026-01-02 00:00 UTC" in diff[0][1]
+    case = _case_sections(doc_a)["case-mine"]
+    assert case.count("<img") == 1  # the ladder figure; nothing measured
+    assert "This case file names no notebook: nothing was measured." in case
+
+
+def test_a_successful_report_is_quiet(tmp_path, capfd):
+    """No kernel, no warnings: with --no-progress only the closing line goes to stderr."""
+    path = _no_notebook_case(tmp_path)
+    assert main(["report", "--case", str(path), "--out", str(tmp_path / "o"), "--no-progress"]) == 0
+    out, err = capfd.readouterr()
+    assert out.strip() == str(tmp_path / "o" / "report.html")
+    assert err.strip().splitlines() == [err.strip()] and err.startswith("report written:")
 
 
 def test_missing_folder_is_one_line(tmp_path, capsys):
@@ -203,17 +289,19 @@ def test_missing_folder_is_one_line(tmp_path, capsys):
     assert "real training folder not found" in capsys.readouterr().err
 
 
-def test_failing_notebook_exit_code_and_kept_path(tmp_path, capsys, monkeypatch):
+def test_failing_case_notebook_shows_the_kernel_then_one_line(tmp_path, capfd, monkeypatch):
+    """A case notebook that fails: what the kernel process said (captured while it ran) is shown, then one error line
+    naming the failing cell and the kept notebook, whose outputs hold the cell's own messages."""
     import jupytext
     import nbformat
 
     from misyn_lab import notebooks
-    from misyn_lab.report import assemble
 
     nb = nbformat.v4.new_notebook()
     cell = nbformat.v4.new_code_cell('case_path = ""\nout_dir = ""\nseed = 0')
     cell.metadata["tags"] = ["parameters"]
-    nb.cells = [cell, nbformat.v4.new_code_cell("raise RuntimeError('measurement failed')")]
+    nb.cells = [cell, nbformat.v4.new_code_cell("import sys\nprint('kernel says why', file=sys.stderr)\n"
+                                                "raise RuntimeError('measurement failed')")]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     (tmp_path / "nbs").mkdir()
     jupytext.write(nb, tmp_path / "nbs" / "broken.md", fmt="md:myst")
@@ -223,14 +311,15 @@ def test_failing_notebook_exit_code_and_kept_path(tmp_path, capsys, monkeypatch)
     case = tmp_path / "broken.yaml"
     case.write_text(yaml.safe_dump(data, sort_keys=False))
     rc = main(["report", "--case", str(case), "--out", str(tmp_path / "o"), "--no-progress"])
-    err = capsys.readouterr().err.strip().splitlines()
+    err = capfd.readouterr().err.strip().splitlines()
     assert rc == 2
     line = [e for e in err if e.startswith("misyn-lab: error")]
     assert len(line) == 1 and "RuntimeError: measurement failed" in line[0]
     kept = tmp_path / "o" / "work" / "case1_segmentation.executed.ipynb"
     assert (tmp_path / "o" / "work" / "sources" / "broken.ipynb").is_file()  # the source that ran
     assert kept.is_file() and str(kept) in line[0]
-    assert assemble.EVALUATION_NOTEBOOK == "05_evaluation.ipynb"
+    assert err[-1] == line[0]  # the kernel's own messages, if any, come first; the one error line last
+    assert "kernel says why" in kept.read_text(encoding="utf-8")
 
 
 def test_report_on_a_review_file(tmp_path, capsys):
@@ -243,41 +332,33 @@ def test_report_on_a_review_file(tmp_path, capsys):
     doc = (tmp_path / "o" / "report.html").read_text()
     assert 'id="user-review"' in doc and "Ward review &lt;script&gt;" in doc and SCRIPT not in doc
     assert all(f"<td>{t}</td>" in doc for t in STAGE_TITLES.values()) and doc.count("<img") == 1
+    assert sections(doc)[0] == "summary" and 'id="summary-user-review"' in doc
     assert main(["report", "--review", str(tmp_path / "missing.yaml")]) == 2
     assert "review file not found" in capsys.readouterr().err
 
 
-def test_second_real_run_starts_from_a_fresh_review(tmp_path, monkeypatch):
-    """Without --review, a second ``report --real`` into the same --out must not carry the first run's evidence."""
-    import nbformat
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian chromium at /usr/bin/chromium")
+def test_pdf_is_printed_beside_the_report(tmp_path, capsys):
+    path = _no_notebook_case(tmp_path)
+    assert main(["report", "--case", str(path), "--out", str(tmp_path / "o"), "--no-progress", "--pdf"]) == 0
+    pdf = tmp_path / "o" / "report.pdf"
+    assert capsys.readouterr().out.split() == [str(tmp_path / "o" / "report.html"), str(pdf)]
+    data = pdf.read_bytes()
+    assert data[:5] == b"%PDF-" and len(re.findall(rb"/Type\s*/Page[^s]", data)) >= 2
 
-    from misyn_lab.checklist.review import Review
-    from misyn_lab.report import assemble
 
-    def fake_execute(nb_path, out_path, params, **kwargs):
-        path = Path(params["review_path"])
-        rev = Review.load(path) if path.is_file() else Review.new("evaluation")
-        rev.add_evidence({"key": "demo.marker", "value": 1.0, "n": 1,
-                          "interpretation": f"from {params['real_path']}"}, source=f"run {params['real_path']}")
-        rev.save(path)
-        nb = nbformat.v4.new_notebook()
-        nbformat.write(nb, str(out_path))
-        return Path(out_path)
+def test_pdf_without_a_browser_is_one_line_before_any_work(tmp_path, capsys, monkeypatch):
+    import importlib.util
 
-    monkeypatch.setattr(assemble, "execute_notebook", fake_execute)
-    monkeypatch.setattr(assemble, "notebook_parameters", lambda path: {"real_path": None, "review_path": "",
-                                                                       "seed": 0})
-    folders = []
-    for name in ("first_data", "second_data"):
-        folder = tmp_path / name
-        folder.mkdir()
-        Image.fromarray(np.zeros((8, 8), np.uint8)).save(folder / "a.png")
-        folders.append(folder)
-    out = tmp_path / "o"
-    for folder in folders:
-        build_report(real=folder, out=out, progress=False, log=lambda m: None)
-    review = Review.load(out / "work" / "evaluation_review.yaml")
-    sources = [str(e.get("source", "")) for e in review.evidence.values()]
-    assert len(sources) == 1 and "second_data" in sources[0]
-    doc = (out / "report.html").read_text(encoding="utf-8")
-    assert "second_data" in doc and "run " + str(folders[0]) not in doc
+    from misyn_lab.report import pdf
+
+    monkeypatch.setattr(pdf, "find_chromium", lambda: None)
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "playwright"
+                        else real_find_spec(name, *a))
+    monkeypatch.setattr(assemble, "run_case", lambda *a, **k: pytest.fail("work started before the --pdf check"))
+    rc = main(["report", "--case", str(_no_notebook_case(tmp_path)), "--out", str(tmp_path / "o"), "--pdf"])
+    err = capsys.readouterr().err.strip()
+    assert rc == 2 and err == ("misyn-lab: error: --pdf: --pdf needs a headless Chromium, and none was found (fix: "
+                               "install chromium (e.g. apt-get install chromium) or set MISYN_LAB_CHROMIUM to its "
+                               "path; or pip install playwright && playwright install chromium)")

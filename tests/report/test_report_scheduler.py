@@ -1,53 +1,44 @@
-"""``report --scheduler``: passed to the evaluation notebook only when the notebook declares it; otherwise, and
-for bad values, a one-line error before anything runs."""
+"""``report --scheduler``: the folder evaluation computes its features on Dask (same results as in one process);
+misuse is a one-line error before any work."""
 
 from __future__ import annotations
 
-from pathlib import Path
+import json
 
-import nbformat
 import numpy as np
 import pytest
 from PIL import Image
 
 from misyn_lab.cli import main
-from misyn_lab.report import assemble
+from misyn_lab.report import folder
 from misyn_lab.report.assemble import build_report
 
 
 @pytest.fixture
 def real_folder(tmp_path):
-    folder = tmp_path / "real"
-    folder.mkdir()
-    Image.fromarray(np.zeros((8, 8), np.uint8)).save(folder / "a.png")
-    return folder
+    out = tmp_path / "real"
+    out.mkdir()
+    rng = np.random.default_rng(0)
+    for i in range(12):
+        Image.fromarray((rng.random((16, 16)) * 255).astype(np.uint8)).save(out / f"r{i:02d}.png")
+    return out
 
 
-def test_scheduler_reaches_the_notebook_when_declared(tmp_path, real_folder, monkeypatch):
+def test_scheduler_reaches_the_evaluation(tmp_path, real_folder, monkeypatch):
     pytest.importorskip("distributed", reason='needs pip install "misyn-lab[scale]"')
     seen = {}
+    original = folder.evaluate_imagesets
 
-    def fake_execute(nb_path, out_path, params, **kwargs):
-        seen.update(params)
-        nbformat.write(nbformat.v4.new_notebook(), str(out_path))
-        return Path(out_path)
+    def spy(*args, **kwargs):
+        seen["scheduler"] = kwargs.get("scheduler")
+        kwargs["scheduler"] = None  # the cluster itself is exercised by the engine and metrics tests
+        return original(*args, **kwargs)
 
-    monkeypatch.setattr(assemble, "execute_notebook", fake_execute)
-    monkeypatch.setattr(assemble, "notebook_parameters",
-                        lambda path: dict.fromkeys(("real_path", "review_path", "seed", "scheduler")))
-    build_report(real=real_folder, out=tmp_path / "o", progress=False, log=lambda m: None, scheduler="10.1.2.3:8786")
+    monkeypatch.setattr(folder, "evaluate_imagesets", spy)
+    result = build_report(real=real_folder, out=tmp_path / "o", progress=False, log=lambda m: None, quick=True,
+                          scheduler="10.1.2.3:8786", registry=None)
     assert seen["scheduler"] == "tcp://10.1.2.3:8786"
-
-
-def test_notebook_without_the_parameter_is_refused(tmp_path, real_folder, monkeypatch, capsys):
-    pytest.importorskip("distributed", reason='needs pip install "misyn-lab[scale]"')
-    monkeypatch.setattr(assemble, "notebook_parameters", lambda path: dict.fromkeys(("real_path", "review_path",
-                                                                                     "seed")))
-    assert main(["report", "--real", str(real_folder), "--out", str(tmp_path / "o"), "--scheduler", "local"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()[-1]
-    assert "05_evaluation.ipynb declares no 'scheduler' parameter, so the evaluation cannot run on Dask" in err
-    assert "add `scheduler = None` to its parameters cell" in err and "\n" not in err
-    assert not (tmp_path / "o" / "report.html").exists()
+    assert json.loads((result.html_path.parent / "results.json").read_text())["sections"]
 
 
 @pytest.mark.parametrize("args, message", [
@@ -56,6 +47,7 @@ def test_notebook_without_the_parameter_is_refused(tmp_path, real_folder, monkey
 ])
 def test_bad_scheduler_use_is_one_line(tmp_path, real_folder, capsys, args, message):
     args = [a.format(real=real_folder) for a in args]
-    assert main(["report", *args, "--out", str(tmp_path / "o")]) == 2
+    assert main(["report", *args, "--out", str(tmp_path / "o"), "--no-registry"]) == 2
     err = capsys.readouterr().err.strip()
-    assert err == f"misyn-lab: error: {message}" + err.split(message, 1)[1] and "\n" not in err
+    assert err.startswith(f"misyn-lab: error: {message}") and "\n" not in err
+    assert not (tmp_path / "o" / "report.html").exists()

@@ -46,8 +46,9 @@ def test_static_quiz_does_not_give_the_answer_away():
     assert '<ol type="A"><li>L1</li><li>L2</li><li>L3</li></ol>' in before
     assert not any(why in before for why in WHY) and "Answer" not in before
     assert "<details open" not in html and rest.startswith("<summary>Show answer</summary>")
-    assert "Answer: <b>B. L2</b>" in rest and all(why in rest for why in WHY)
-    assert "<li><b>A</b> (not right): L1 is about single images.</li>" in rest
+    assert "Answer: <strong>B. L2</strong>" in rest and all(why in rest for why in WHY)
+    assert "<li><strong>A</strong> (not right): L1 is about single images.</li>" in rest
+    assert 'class="misyn-quiz"' in before
 
 
 def test_quiz_from_the_bank_shows_bank_order_and_explanations():

@@ -176,5 +176,6 @@ def test_feedback_html_escapes_student_text():
     review = _student({"TS-1": "yes"})
     review.set_answer("TS-1", "kim", "yes", "<script>x</script>")
     html = feedback(review, None, "technical_standards").to_html()
-    assert "<script>" not in html and html.startswith('<div class="misyn-feedback">')
+    assert "<script>" not in html and "&lt;script&gt;x&lt;/script&gt;" not in html  # student text not in the table
+    assert html.startswith('<section id="vignette-feedback-technical-standards" class="misyn-feedback">')
     assert all(o in OUTCOME_LABELS for o in OUTCOMES)
