@@ -75,8 +75,7 @@ def _api(fn: Callable[[], Any]) -> int:
 
 
 def run_isolated(target: list[str] | Callable[[], Any], *, env: dict[str, str] | None = None,
-                 setup: Callable[[], None] | None = None, timeout: float = MAX_SECONDS + 15,
-                 fresh: bool = False) -> Run:
+                 setup: Callable[[], None] | None = None, timeout: float = MAX_SECONDS + 15) -> Run:
     """Fork; in the child apply RLIMIT_AS, redirect output, run the CLI (argv) or an API call; measure."""
     out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
     start = time.perf_counter()
@@ -92,8 +91,6 @@ def run_isolated(target: list[str] | Callable[[], Any], *, env: dict[str, str] |
             os.environ.update(env or {})
             if setup is not None:
                 setup()
-            if fresh and isinstance(target, list):
-                os.execv(sys.executable, [sys.executable, "-m", "misyn_lab", *target])
             try:
                 code = main(target) if isinstance(target, list) else _api(target)
             except SystemExit as exc:
@@ -256,9 +253,6 @@ class Hostile:
     check: Callable[[Path, Run], None] | None = None
     setup: Callable[[], None] | None = None
     max_seconds: float = MAX_SECONDS
-    #: Run the CLI in a fresh interpreter (exec after fork): needed where the command starts processes of its own
-    #: (a local Dask cluster), which can hang when forked from a pytest process that already runs Dask threads.
-    fresh: bool = False
 
 
 def _load(fn_name: str, **kw: Any) -> Callable[[Path], Callable[[], Any]]:
@@ -782,8 +776,7 @@ CASES: list[Hostile] = [
     Hostile("nifti-sidecar-deep/audit", 2, _audit_with(f_nifti_sidecar, "--no-registry"), 4,
             "vol.nii.gz (unreadable mark: sidecar vol.json nests 100001 levels deep, more than the limit of 64)", "out"),
     Hostile("png-itxt-deep/parallel-audit", 2, b_parallel_deep, 4,
-            "422 files, 0 labelled synthetic, 0 unlabelled registry matches, 421 no evidence, 1 unreadable", "out",
-            fresh=True),
+            "422 files, 0 labelled synthetic, 0 unlabelled registry matches, 421 no evidence, 1 unreadable", "out"),
     Hostile("tiff-description-deep/audit-keeps-registry-finding", 2, b_deep_with_registry_finding, 3,
             "1 unlabelled registry matches", "out"),
     Hostile("png-itxt-deep/is_synthetic-api", 2, lambda t: (lambda: __import__(
@@ -936,7 +929,7 @@ def test_hostile_input(case: Hostile, tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.setenv("HOSTILE_TMP", str(tmp_path))
     monkeypatch.chdir(tmp_path)
     target = case.build(tmp_path)
-    run = run_isolated(target, setup=case.setup, fresh=case.fresh)
+    run = run_isolated(target, setup=case.setup)
     MEASURED.append({"id": case.id, "class": case.klass, "code": run.code, "seconds": round(run.seconds, 2),
                      "rss_mib": round(run.rss_mib)})
     text = run.err if case.stream == "err" else run.out

@@ -465,8 +465,8 @@ def _audit_file(path: Path, index: RegistryIndex | None) -> AuditRecord:
                        thumb_rmse=round(hit.thumb_rmse, 3), sha256=sha)
 
 
-#: ``workers > 1`` without a scheduler starts a local Dask cluster only from this many files on.
-PARALLEL_MIN_FILES = 400
+#: Files per thread task when ``workers > 1`` runs threads in this process (small: balances the threads).
+THREAD_CHUNK = 32
 #: Files per task when the audit runs on Dask (per-file tasks cost more in scheduling than they save).
 CHUNK = 200
 
@@ -499,9 +499,11 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
     ``scheduler="local"`` (worker processes on this machine), a scheduler address, or an
     :class:`~misyn_lab.engine.Engine`. Files go out in chunks of ``chunk_size`` (default :data:`CHUNK`) and
     each worker receives the registry snapshot once; workers of a remote cluster must see the files under the
-    same paths. ``workers > 1`` without a scheduler means a local cluster of that many processes (for folders
-    of at least :data:`PARALLEL_MIN_FILES` files; capped to the machine's CPUs). The records are the same
-    whichever way the audit runs.
+    same paths; with ``scheduler="local"``, ``workers`` is the number of worker processes. ``workers > 1``
+    without a scheduler runs that many threads in this process (capped to the machine's CPUs): decoding,
+    resizing and hashing run in Pillow, zlib, hashlib and NumPy code that releases the GIL, so threads share
+    the work without starting processes or copying the registry index. The records are the same (sorted by
+    path) whichever way the audit runs.
     """
     root = Path(path)
     if not root.is_dir():
@@ -534,15 +536,20 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
 
 def _run(engine: Engine, candidates: list[Path], index: RegistryIndex | None, chunk_size: int, progress: bool,
          workers: int) -> list[AuditRecord]:
-    """Audit the candidate files on ``engine``; without a scheduler, ``workers > 1`` and a large folder mean a
-    local cluster of that many processes."""
-    if not engine.distributed and workers > 1 and len(candidates) >= PARALLEL_MIN_FILES:
-        with Engine("local", n_workers=workers) as local:
-            return _run(local, candidates, index, chunk_size, progress, 1)
+    """Audit the candidate files on ``engine``; in this process, ``workers > 1`` means that many threads."""
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(candidates), desc="audit", unit="file", disable=not progress, leave=False)
     records: list[AuditRecord] = []
+    if not engine.distributed and workers > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="misyn-lab-audit") as pool:
+            for batch in pool.map(lambda chunk: audit_chunk(chunk, index), chunked(candidates, THREAD_CHUNK)):
+                records.extend(batch)
+                bar.update(len(batch))
+        bar.close()
+        return records
     for batch in engine.map(audit_chunk, chunked(candidates, chunk_size), shared={"index": index},
                             progress=lambda _i, done: bar.update(len(done))):
         records.extend(batch)
