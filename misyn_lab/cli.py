@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from misyn_lab import __version__
+from misyn_lab.version import __version__
 from misyn_lab.cli_types import OneLineParser
 from misyn_lab.errors import MisynError
 

@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from misyn_lab.checklist.agreement import answering_reviewers
-from misyn_lab.checklist.merge import merge_reviews
-from misyn_lab.checklist.review import Review
+from misyn_lab.checklist.review import Review, merge_reviews
 from misyn_lab.errors import InputError, MisynError
 
 #: Suffixes of review files.

@@ -134,7 +134,7 @@ def cmd_review_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_review_merge(args: argparse.Namespace) -> int:
-    from misyn_lab.checklist.merge import merge_reviews
+    from misyn_lab.checklist.review import merge_reviews
     from misyn_lab.checklist.review import Review
 
     out = Path(args.output)

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from misyn_lab.errors import InputError
 from misyn_lab.metrics.document import results_block
+from misyn_lab.plain import to_plain as _clean
 from misyn_lab.render import to_html
 from misyn_lab.render.numbers import fmt_p
 
@@ -204,22 +205,3 @@ def results_table(results: Mapping[str, MetricResult] | Iterable[MetricResult]) 
     return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
 
 
-def _clean(value: Any) -> Any:
-    """Recursively convert numpy scalars/arrays and NaN to JSON-safe Python values."""
-    try:
-        import numpy as np
-    except ImportError:  # pragma: no cover
-        np = None  # type: ignore[assignment]
-    if value is None:
-        return None
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if np is not None and isinstance(value, np.ndarray):
-        return [_clean(v) for v in value.tolist()]
-    if np is not None and isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None
-    return value

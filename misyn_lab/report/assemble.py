@@ -28,6 +28,7 @@ from misyn_lab.checklist import Review
 from misyn_lab.engine import check_scheduler, require_distributed
 from misyn_lab.errors import InputError
 from misyn_lab.instruments.document import evidence_results, review_sections
+from misyn_lab.instruments.ladder import ladder_data
 from misyn_lab.metrics.document import results_block
 from misyn_lab.progress import ProgressLines
 from misyn_lab.report import results_json
@@ -60,7 +61,7 @@ def versions() -> dict[str, str]:
     """misyn-lab, Python and key package versions."""
     from importlib import metadata
 
-    from misyn_lab import __version__
+    from misyn_lab.version import __version__
 
     out = {"misyn-lab": __version__, "python": platform.python_version()}
     for pkg in VERSION_PACKAGES:
@@ -190,5 +191,5 @@ def review_study_of(review: Any, title: str) -> render.Section:
     blocks: list[render.Block] = [render.Section("Results stored in the review", [results_block(results)],
                                                  id="user-review-results")] if results else []
     blocks += review_sections(review, prefix="user-review",
-                              ladder_figure=render.figure(ladder_figure(review), caption="The evaluation ladder"))
+                              ladder_figure=render.figure(ladder_figure(ladder_data(review)), caption="The evaluation ladder"))
     return render.Section(title, blocks, id="user-review")

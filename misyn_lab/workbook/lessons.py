@@ -62,7 +62,7 @@ def invented_detail(*, n: int = 4, seed: int = 0, factor: int = 4, threshold: fl
                          f"pixels with invented detail > {threshold:g}": float(np.mean(detail[j] > threshold))})
     table = pd.DataFrame(rows)
     truth, low, restored, detail = maps["held-out subject (Colin27)"]
-    fig = invented_detail_figure(truth[0], low[0], restored[0], factor=factor, threshold=threshold,
+    fig = invented_detail_figure(truth[0], low[0], restored[0], detail[0], factor=factor, threshold=threshold,
                                  title="Super-resolution of a subject the prior never saw invents detail")
     samples = gen.posterior_samples(low[:1], int(n_samples), seed=seed)[0]
     post_fig = posterior_samples_figure(truth[0], low[0], samples, threshold=threshold,
