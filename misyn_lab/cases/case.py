@@ -33,6 +33,7 @@ from typing import Any
 
 
 from misyn_lab.errors import InputError, SchemaError
+from misyn_lab import notebooks
 
 DATA_DIR = Path(__file__).with_name("data")
 SCHEMA_PATH = DATA_DIR / "case.schema.json"
@@ -110,7 +111,6 @@ def resolve_notebook(value: str, case_path: str | Path, *, bundled: bool = True)
         return real
     if not bundled:
         return Path(value)
-    from misyn_lab import notebooks
 
     try:
         return notebooks.source_path(value)

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from misyn_lab.atomic import atomic_write_bytes
 from misyn_lab.metrics.result import MetricResult
 
 
@@ -46,8 +47,6 @@ def _plain_png(image: np.ndarray, path: Path) -> Path:
     import io
 
     from PIL import Image
-
-    from misyn_lab.atomic import atomic_write_bytes
 
     arr = np.clip(np.round(np.asarray(image) * 255.0), 0, 255).astype(np.uint8)
     buf = io.BytesIO()

@@ -8,6 +8,8 @@ from typing import Any
 
 import pandas as pd
 
+from misyn_lab.atomic import atomic_write_text
+
 __all__ = ["build_review", "provenance_record", "save_provenance"]
 
 
@@ -82,7 +84,5 @@ def provenance_record(data_meta: pd.DataFrame, generator: Any, *, fitted_on: str
 def save_provenance(path: Any, record: dict) -> Any:
     """Write a provenance record as JSON (atomic)."""
     import json
-
-    from misyn_lab.atomic import atomic_write_text
 
     return atomic_write_text(path, json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from misyn_lab.atomic import atomic_write_bytes
 from misyn_lab.errors import InputError
 from misyn_lab.imagesets.intensity import luminance
 
@@ -316,8 +317,6 @@ class ImageSet:
         path actually written is returned.
         """
         import io
-
-        from misyn_lab.atomic import atomic_write_bytes
 
         path = Path(path)
         if path.suffix != ".npz":

@@ -39,6 +39,7 @@ from misyn_lab.provenance.document import audit_section
 from misyn_lab.provenance.fileformat import SUFFIXES, read_head, sniff
 from misyn_lab.provenance.read import UnreadableMark, is_synthetic
 from misyn_lab.provenance.registry import RegistryIndex, hashes_of, open_registry
+from misyn_lab.metrics.result import check_ci_level, MetricResult
 
 STATUSES = ("labelled_synthetic", "unlabelled_registry_match", "no_evidence", "unreadable")
 #: Metric keys of :meth:`AuditReport.evidence` (the checklist items TS-3, TS-5, TS-7, TS-8 ... name them).
@@ -150,7 +151,6 @@ class AuditReport:
 
         Store them in a review with ``review.add_evidence(result)``.
         """
-        from misyn_lab.metrics.result import MetricResult
 
         return {r.key: r for r in (MetricResult(**kw) for kw in audit_evidence(self, ci_level))}
 
@@ -242,7 +242,6 @@ def _plural(n: int, word: str) -> str:
 
 def audit_evidence(report: AuditReport, ci_level: float = 0.95) -> list[dict[str, Any]]:
     """Keyword arguments of the two evidence MetricResults of ``report`` (pure; see ``AuditReport.evidence``)."""
-    from misyn_lab.metrics.result import check_ci_level
 
     check_ci_level(ci_level)
     c = report.counts()

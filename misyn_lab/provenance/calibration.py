@@ -25,6 +25,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from misyn_lab.atomic import atomic_write_text
+from misyn_lab.imagesets import load_sample
 from misyn_lab.provenance import hashing, registry
 
 HERE = Path(__file__).resolve().parent
@@ -218,7 +220,6 @@ def report(res: dict) -> str:
 def generator_section(samples_dir: Path, n: int = 200) -> str:
     """Real samples vs images from two teaching generators fitted on the MR samples (lazy import of
     :mod:`misyn_lab.synth`; used only by this developer script, never by the registry itself)."""
-    from misyn_lab.imagesets import load_sample
     from misyn_lab.synth.registry import make_generator
 
     real = load_sample("all", size=(128, 128))
@@ -249,8 +250,6 @@ def main(argv: list[str] | None = None) -> int:
         text += generator_section(Path(args.samples))
     print(text)
     if args.write:
-        from misyn_lab.atomic import atomic_write_text
-
         atomic_write_text(HERE / "CALIBRATION.md", text)
     return 0
 

@@ -22,11 +22,14 @@ import numpy as np
 from misyn_lab import faults
 from misyn_lab.atomic import atomic_write_bytes, atomic_write_text, discard, replace_with, write_temp
 from misyn_lab.errors import InputError
+from misyn_lab.imagesets.core import ImageSet
+from misyn_lab.imagesets.readers import check_nifti_budget, nifti_extent, open_nifti
 from misyn_lab.provenance import dicom_mark
 from misyn_lab.provenance.banner import burn_banner
-from misyn_lab.provenance.fileformat import decode_pil, open_pil, read_dicom, read_head, sniff
+from misyn_lab.provenance.fileformat import decode_dicom, decode_pil, open_pil, read_dicom, read_head, sniff
 from misyn_lab.provenance.read import KEY_FLAG, KEY_PROVENANCE, KEY_XMP_PNG, NIFTI_DESCRIP, nifti_sidecar
 from misyn_lab.provenance.record import Provenance, build_xmp
+from misyn_lab.provenance.registry import hashes_of, open_registry
 
 EXPORT_FORMATS = {"png": ".png", "tiff": ".tiff", "dcm": ".dcm"}
 XMP_APP1_ID = b"http://ns.adobe.com/xap/1.0/\x00"
@@ -189,8 +192,6 @@ def _jpeg_bytes(path: Path, data: bytes, provenance: Provenance, banner: bool) -
 
 # ---------------------------------------------------------------------------------------------- DICOM
 def _dicom_bytes(path: Path, data: bytes, provenance: Provenance, banner: bool) -> bytes:
-    from misyn_lab.provenance.fileformat import decode_dicom
-
     ds = read_dicom(io.BytesIO(data), pixels=True, where=path)
     if banner:
         if "PixelData" not in ds:
@@ -212,7 +213,6 @@ def _dicom_bytes(path: Path, data: bytes, provenance: Provenance, banner: bool) 
 # ---------------------------------------------------------------------------------------------- NIfTI
 def _nifti_raw(path: Path, data: bytes) -> tuple[bytes, bool]:
     """The uncompressed NIfTI bytes (inflated only as far as the header declares) and whether it was gzipped."""
-    from misyn_lab.imagesets.readers import check_nifti_budget, nifti_extent, open_nifti
 
     img = open_nifti(path)  # a readable header, and the budget, before anything is inflated
     check_nifti_budget(img, path)
@@ -364,8 +364,6 @@ def label_file(path: str | os.PathLike[str], provenance: Provenance, *, out: str
     if registry is None:
         written = atomic_write_bytes(target, blob)
     else:
-        from misyn_lab.provenance.registry import hashes_of, open_registry
-
         hashes = hashes_of(path, data=blob)  # refuses (naming the input) before anything is written
         with open_registry(registry, create=True) as reg:
             written = _write_registered(reg, target, blob, hashes, provenance)
@@ -403,8 +401,6 @@ def _write_registered(reg: Any, target: Path, blob: bytes, hashes: Any, provenan
 
 
 def _as_array(image: Any) -> np.ndarray:
-    from misyn_lab.imagesets.core import ImageSet
-
     if isinstance(image, ImageSet):
         if len(image) != 1:
             raise InputError(f"expected one image, got an ImageSet of {len(image)}", path=image.name,
@@ -536,8 +532,6 @@ def export_imageset(imageset: Any, out_dir: str | os.PathLike[str], *, fmt: str 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     from contextlib import nullcontext
-
-    from misyn_lab.provenance.registry import open_registry
 
     written: list[Path] = []
     provs: list[Provenance] = []

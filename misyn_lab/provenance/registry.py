@@ -26,7 +26,14 @@ import numpy as np
 
 from misyn_lab.atomic import discard, writing
 from misyn_lab.errors import InputError, SchemaError
-from misyn_lab.imagesets.readers import DEFAULT_MAX_PIXELS, check_budget, shape_values
+from misyn_lab.imagesets.readers import (
+    DEFAULT_MAX_PIXELS,
+    check_budget,
+    check_nifti_budget,
+    nifti_voxels,
+    open_nifti,
+    shape_values,
+)
 from misyn_lab.provenance import hashing
 from misyn_lab.provenance.fileformat import decode_dicom, decode_pil, read_dicom, read_head, sniff
 from misyn_lab.provenance.perceptual_index import PerceptualIndex
@@ -158,8 +165,6 @@ def nifti_voxels_from(path: str | os.PathLike[str], data: bytes | None = None, *
     only as far as the header says the volume reaches.
     """
     import nibabel as nib
-
-    from misyn_lab.imagesets.readers import check_nifti_budget, nifti_voxels, open_nifti
 
     if data is None:
         img = open_nifti(path)

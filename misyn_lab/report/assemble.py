@@ -37,6 +37,7 @@ from misyn_lab.report.document import ReportPart, appendix_section, report_docum
 from misyn_lab.report.folder import folder_part
 from misyn_lab.report.pdf import require_printer, write_pdf
 from misyn_lab.report.preflight import Preflight, preflight
+from misyn_lab.version import __version__
 from misyn_lab.viz.ladder import ladder_figure
 
 __all__ = ["ReportResult", "VERSION_PACKAGES", "build_report", "versions"]
@@ -60,8 +61,6 @@ class ReportResult:
 def versions() -> dict[str, str]:
     """misyn-lab, Python and key package versions."""
     from importlib import metadata
-
-    from misyn_lab.version import __version__
 
     out = {"misyn-lab": __version__, "python": platform.python_version()}
     for pkg in VERSION_PACKAGES:

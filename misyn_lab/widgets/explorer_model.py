@@ -20,6 +20,8 @@ import numpy as np
 from misyn_lab.errors import InputError
 from misyn_lab.imagesets.core import ImageSet
 from misyn_lab import render
+from misyn_lab.metrics import distances
+from misyn_lab.metrics.fidelity import prdc
 
 ALL = "(all)"
 
@@ -128,9 +130,6 @@ def readout_metrics(real: np.ndarray, synthetic: np.ndarray, k: int = 5, *, limi
                     seed: int = 0) -> tuple[dict[str, float], list[str]]:
     """PRDC, Fréchet distance and MMD (no permutation test) on standardised features, for a live readout."""
     import warnings as _warnings
-
-    from misyn_lab.metrics import distances
-    from misyn_lab.metrics.fidelity import prdc
 
     notes = []
     if max(len(real), len(synthetic)) > limit:

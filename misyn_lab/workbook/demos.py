@@ -11,9 +11,12 @@ import numpy as np
 import pandas as pd
 
 from misyn_lab import render
+from misyn_lab.checklist.loader import load_checklist
 from misyn_lab.errors import InputError
 from misyn_lab.imagesets.core import ImageSet
+from misyn_lab.metrics.memorisation import memorisation
 from misyn_lab.metrics.result import MetricResult
+from misyn_lab.metrics.subgroups import by_subgroup, subgroup_summary
 from misyn_lab.workbook.data import split_real, teaching_real_set
 
 
@@ -79,7 +82,6 @@ def labelling_demo(review_path: str | Path, *, n: int = 8, seed: int = 0) -> Dem
 def representation(real: ImageSet, subgroup: str, *, seed: int = 0, minority_weight: float = 0.2) -> Demo:
     """Share of each subgroup in the real data, and what a subgroup-skewed generator does to it."""
     from misyn_lab.features import extract_features, standardise
-    from misyn_lab.metrics.subgroups import by_subgroup, subgroup_summary
     from misyn_lab.synth.registry import make_generator
 
     if subgroup not in real.meta:
@@ -98,7 +100,6 @@ def design_checks(*, n: int = 40, seed: int = 0, subgroup: str = "plane", thresh
     """Memorisation of two designs (memorising vs PCA-Gaussian), measured in pixel space against training images."""
     import dataclasses
 
-    from misyn_lab.metrics.memorisation import memorisation
     from misyn_lab.synth.registry import make_generator
     from misyn_lab.viz.memorisation import copy_ratio_histogram
 
@@ -123,7 +124,6 @@ def design_checks(*, n: int = 40, seed: int = 0, subgroup: str = "plane", thresh
 # ---------------------------------------------------------------------- oversight
 def stakeholder_questions(stage: str | None = None) -> pd.DataFrame:
     """The plain-language question of every checklist item (optionally one stage)."""
-    from misyn_lab.checklist.loader import load_checklist
 
     cl = load_checklist()
     items = cl.by_stage(stage) if stage else cl.items

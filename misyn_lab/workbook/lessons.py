@@ -11,7 +11,11 @@ import numpy as np
 import pandas as pd
 
 from misyn_lab.imagesets.core import ImageSet
+from misyn_lab.metrics.copies import BRIGHTNESS, JPEG_QUALITY, copy_probes, feature_copy_reading, pixel_copies
+from misyn_lab.metrics.distances import feature_shift
+from misyn_lab.metrics.memorisation import memorisation
 from misyn_lab.metrics.result import MetricResult
+from misyn_lab.metrics.utility import detection_auc
 from misyn_lab.workbook.data import split_real, teaching_real_set
 from misyn_lab.workbook.demos import Demo, pixels
 
@@ -145,7 +149,6 @@ def near_copies(*, n: int = 60, seed: int = 0, strength: float = 0.95, threshold
     set's own nearest-neighbour distances, or ``threshold`` if given). ``extra`` holds the ``train`` and ``synthetic`` sets
     (for a gallery of nearest pairs) and the ``memorisation`` result.
     """
-    from misyn_lab.metrics.memorisation import memorisation
     from misyn_lab.synth.registry import make_generator
 
     train, holdout = split_real(teaching_real_set(), seed=seed)
@@ -166,8 +169,6 @@ def copies_caught(*, n: int = 60, seed: int = 0, noise: tuple[float, ...] = (0.0
     images. A teaching demonstration on the bundled images (planted copies), not evidence about anyone's data.
     """
     from misyn_lab.features import extract_features, standardise
-    from misyn_lab.metrics.copies import BRIGHTNESS, JPEG_QUALITY, copy_probes, feature_copy_reading, pixel_copies
-    from misyn_lab.metrics.memorisation import memorisation
     from misyn_lab.synth.registry import make_generator
 
     train, holdout = split_real(teaching_real_set(size=size), seed=seed)
@@ -202,8 +203,6 @@ def copies_caught(*, n: int = 60, seed: int = 0, noise: tuple[float, ...] = (0.0
 
 def new_shift(*, n: int = 180, seed: int = 0) -> Demo:
     """L3: even a fitted generator adds its own shift; a simple classifier can tell its images from real ones."""
-    from misyn_lab.metrics.distances import feature_shift
-    from misyn_lab.metrics.utility import detection_auc
     from misyn_lab.synth.registry import make_generator
     from misyn_lab.viz.distributions import feature_histogram
 
