@@ -736,3 +736,8 @@ def rules_markdown() -> str:
     for r in RULES:
         lines.append(f"| {r.id} | {r.name} | {r.condition} | {r.status or '—'} | {r.flag or '—'} | {r.reason} |")
     return "\n".join(lines) + "\n"
+
+
+__all__ = ["KINDS", "STATUSES", "Rule", "RULES", "TestReport", "Claim", "ClaimVerdict", "claim_evidence_rung",
+           "check_claim", "check_claims", "settle_claim", "save_claims", "stored_verdicts", "load_claims",
+           "claims_from_data", "rules_markdown"]

@@ -446,3 +446,9 @@ def pool_pixel_copies(parts: list[tuple[str, PixelCopyResult]], *, ci_level: flo
                                  "false_alarm_ci": list(fa_ci), "n_negative_control": n_ctrl,
                                  "target_false_alarm_rate": float(first.details["target_false_alarm_rate"]),
                                  "space": first.details["space"], "per_part": per_part})
+
+
+__all__ = ["NOISE_STRENGTHS", "BRIGHTNESS", "JPEG_QUALITY", "PIXEL_KEY", "working_images", "Similarity",
+           "copy_similarity", "conformal_threshold", "loo_false_alarms", "proportion_ci", "copy_verdict",
+           "CONTROL_LEAVE_ONE_OUT", "PixelCopyResult", "pixel_copies", "copy_probes", "feature_copy_reading",
+           "pool_pixel_copies"]

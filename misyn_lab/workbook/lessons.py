@@ -217,3 +217,7 @@ def new_shift(*, n: int = 180, seed: int = 0) -> Demo:
     j = fr.names.index(top)
     fig = feature_histogram(fr.values[:, j], fs.values[:, j], top, title=f"Most shifted feature: {top}")
     return Demo(table=shift.head(5)[["feature", "ks_statistic", "smd"]], results={auc.key: auc}, figure=fig)
+
+
+__all__ = ["L1_THRESHOLD", "invented_detail", "thinned_tails", "dropped_subgroup", "near_copies", "copies_caught",
+           "new_shift"]
