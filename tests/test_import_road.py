@@ -9,6 +9,7 @@ imported from another station.
 from __future__ import annotations
 
 import ast
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -292,6 +293,21 @@ def test_every_import_is_read(house):
     by_where = {w: sum(i.where == w for i in house.imports) for w in ("module", "function", "typing")}
     assert by_where["module"] > 500 and by_where["function"] > 20 and by_where["typing"] > 0
     assert "misyn_lab.imagesets.core" in graph(house)["misyn_lab.features.extract"]
+
+
+def test_readme_layout_states_the_road():
+    """README's Layout table lists every station with exactly the stations _road.ROAD lets it import, and names
+    every leaf module."""
+    text = (PACKAGE_DIR.parent / "README.md").read_text(encoding="utf-8")
+    layout = text[text.index("## Layout"):]
+    table = {}
+    for line in layout.splitlines():
+        m = re.match(r"\| `(\w+)/`[^|]*\| ([^|]*) \|$", line)
+        if m:
+            table[m[1]] = frozenset() if m[2].strip() == "—" else frozenset(x.strip() for x in m[2].split(","))
+    assert table == _road.ROAD
+    for leaf in _road.LEAVES:
+        assert f"`{leaf}`" in layout, f"README's Layout does not name the leaf module {leaf}"
 
 
 # ---------------------------------------------------------------------------------------------- the checker fails
