@@ -13,8 +13,9 @@ The paper's own phase names were not available to us; the names below are ours.
 ...     {"claim_id": "C1", "claimed_rung": 3, "evidence_rung": 1, "status": "overclaimed"}]})
 >>> data.highest, status_counts(data)
 (1, {'overclaimed': 1})
->>> ladder_takeaway(data)
-'Evidence stops at rung 1 (model space (metrics on held-out data)); verdicts of the 1 claim(s): 1 overclaimed; 1 of 1 claim(s) reach beyond the rung of their evidence (C1).'
+>>> print(ladder_takeaway(data))  # doctest: +NORMALIZE_WHITESPACE
+Evidence stops at rung 1 (model space (metrics on held-out data)); verdicts of the 1 claim(s): 1 overclaimed;
+1 of 1 claim(s) reach beyond the rung of their evidence (C1).
 """
 
 from __future__ import annotations
