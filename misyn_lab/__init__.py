@@ -38,14 +38,14 @@ from misyn_lab.version import __version__
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing (``import misyn_lab`` stays ~1 ms)
 if TYPE_CHECKING:
-    from misyn_lab.checklist.loader import load_checklist
-    from misyn_lab.checklist.review import Review
-    from misyn_lab.imagesets.loaders import load_images
-    from misyn_lab.imagesets.samples import load_sample
-    from misyn_lab.metrics.evidence import evaluate_imagesets as evaluate
-    from misyn_lab.provenance.audit import audit_folder
-    from misyn_lab.provenance.mark import label_file
-    from misyn_lab.report.assemble import build_report
+    from misyn_lab.checklist.loader import load_checklist  # noqa: F401 - for type checkers and IDEs
+    from misyn_lab.checklist.review import Review  # noqa: F401 - for type checkers and IDEs
+    from misyn_lab.imagesets.loaders import load_images  # noqa: F401 - for type checkers and IDEs
+    from misyn_lab.imagesets.samples import load_sample  # noqa: F401 - for type checkers and IDEs
+    from misyn_lab.metrics.evidence import evaluate_imagesets as evaluate  # noqa: F401 - for type checkers and IDEs
+    from misyn_lab.provenance.audit import audit_folder  # noqa: F401 - for type checkers and IDEs
+    from misyn_lab.provenance.mark import label_file  # noqa: F401 - for type checkers and IDEs
+    from misyn_lab.report.assemble import build_report  # noqa: F401 - for type checkers and IDEs
 
 #: Facade name -> (module, attribute) it stands for; imported on first access.
 FACADE: dict[str, tuple[str, str]] = {

@@ -52,8 +52,9 @@ def _is_type_checking(test: ast.expr) -> bool:
 
 
 def read_imports(name: str, path: Path, modules: dict[str, Path], top: str) -> tuple[list[Import], set[str]]:
-    """The package-internal imports of one module, and the third-party top-level packages it imports at
-    module level."""
+    """The package-internal imports of one module, and the outside modules (standard library and third party,
+    dotted names) it imports: at module level as ``"numpy"``, ``"PIL.Image"``; in a function as
+    ``"function:<line>:<module>"``."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
     found: list[Import] = []
@@ -86,7 +87,9 @@ def read_imports(name: str, path: Path, modules: dict[str, Path], top: str) -> t
                 if alias.name == top or alias.name.startswith(top + "."):
                     found.append(Import(name, alias.name, (), where, child.lineno))
                 elif where == "module":
-                    third.add(alias.name.split(".")[0])
+                    third.add(alias.name)
+                elif where == "function":
+                    third.add(f"function:{child.lineno}:{alias.name}")
         elif isinstance(child, ast.ImportFrom):
             target = resolve(child)
             if target == top or target.startswith(top + "."):
@@ -100,7 +103,9 @@ def read_imports(name: str, path: Path, modules: dict[str, Path], top: str) -> t
                 if plain:
                     found.append(Import(name, target, tuple(plain), where, child.lineno))
             elif where == "module" and not child.level:
-                third.add(target.split(".")[0])
+                third.add(target)
+            elif where == "function" and not child.level:
+                third.add(f"function:{child.lineno}:{target}")
         else:
             visit(child, where)
 
@@ -219,8 +224,9 @@ def _parents(name: str) -> list[str]:
     return [".".join(parts[:i]) for i in range(1, len(parts))]
 
 
-def heavy_loaded(house: House, name: str) -> set[str]:
-    """Heavy third-party packages loaded by importing module ``name`` (its parent packages included)."""
+def outside_loaded(house: House, name: str) -> set[str]:
+    """Outside modules (dotted, with their parent packages) loaded by importing module ``name`` (its parent
+    packages included)."""
     edges = graph(house, levels=("module",))
     seen: set[str] = set()
     todo = [name, *_parents(name)]
@@ -230,7 +236,13 @@ def heavy_loaded(house: House, name: str) -> set[str]:
             continue
         seen.add(m)
         todo += [*edges[m], *(p for t in edges[m] for p in _parents(t))]
-    return {pkg for m in seen for pkg in house.third[m]} & _road.HEAVY
+    dotted = {x for m in seen for x in house.third[m] if not x.startswith("function:")}
+    return dotted | {p for x in dotted for p in _parents(x)}
+
+
+def heavy_loaded(house: House, name: str) -> set[str]:
+    """Heavy third-party packages (:data:`misyn_lab._road.HEAVY`) loaded by importing module ``name``."""
+    return {x.split(".")[0] for x in outside_loaded(house, name)} & _road.HEAVY
 
 
 def deferral_violations(house: House) -> list[str]:
@@ -242,6 +254,23 @@ def deferral_violations(house: House) -> list[str]:
         deferred = heavy_loaded(house, imp.target) - heavy_loaded(house, imp.importer)
         if not deferred:
             bad.append(f"{imp}: defers no heavy dependency; import it at the top of the module")
+    return bad
+
+
+def outside_deferral_violations(house: House) -> list[str]:
+    """Function-level imports of outside modules that are neither heavy (:data:`misyn_lab._road.HEAVY`) nor
+    still unloaded when the module is imported."""
+    bad = []
+    for name in house.modules:
+        loaded = outside_loaded(house, name)
+        for entry in sorted(x for x in house.third[name] if x.startswith("function:")):
+            _, line, module = entry.split(":", 2)
+            if module.split(".")[0] not in _road.HEAVY:
+                bad.append(f"{name}:{line} imports {module} [function level]: not a heavy dependency; import it at "
+                           "the top of the module")
+            elif module in loaded:
+                bad.append(f"{name}:{line} imports {module} [function level]: already loaded with the module; "
+                           "import it at the top")
     return bad
 
 
@@ -280,6 +309,11 @@ def test_no_import_cycle(house):
 
 def test_function_level_imports_only_defer_heavy_dependencies(house):
     bad = deferral_violations(house)
+    assert not bad, "\n".join(bad)
+
+
+def test_function_level_outside_imports_only_defer_heavy_ones(house):
+    bad = outside_deferral_violations(house)
     assert not bad, "\n".join(bad)
 
 
@@ -370,6 +404,7 @@ def test_a_deferred_heavy_import_is_accepted(tmp_path):
 
 if __name__ == "__main__":  # pragma: no cover - `python tests/test_import_road.py` lists every violation
     h = read_house()
-    for line in road_violations(h) + cycle_violations(h) + deferral_violations(h) + private_violations(h):
+    for line in (road_violations(h) + cycle_violations(h) + deferral_violations(h) + outside_deferral_violations(h)
+                 + private_violations(h)):
         print(line)
     sys.exit(0)

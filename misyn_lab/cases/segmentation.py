@@ -323,7 +323,6 @@ class Case1Result:
 
     def measured(self) -> dict[str, Any]:
         """Evidence for :meth:`misyn_lab.cases.case.Case.to_review` (measurement key -> MetricResult(s))."""
-
         ws = self.worst_subgroup()
         harm = self.most_harmed_subgroup()
         worst = MetricResult(
@@ -350,7 +349,6 @@ def near_copies(exp: SegmentationExperiment, images: np.ndarray, meta: pd.DataFr
     test images the negative controls), pooled over seeds (:func:`~misyn_lab.metrics.copies.pool_pixel_copies`).
     Returns the pooled ``memorisation.pixel_copy_rate`` and the closest pairs (seed, synthetic index, training
     id, score, is_copy), most similar first."""
-
     ids = meta["id"].astype(str).tolist()
     parts, pairs = [], []
     for seed, (syn_im, _, train_ids) in exp.synthetic.items():

@@ -197,7 +197,6 @@ def column_conditions(parsed: Mapping[str, str]) -> dict[str, str]:
 def generate(generator: Any, prompt: str, n: int, seed: int, vocabulary=None):
     """Images for a prompt: ``(ParsedPrompt, ImageSet)``; the prompt, its unknown words and the
     ``conditions_observed`` flag travel in the metadata and in each image's provenance record."""
-
     parsed = parse_prompt(prompt, vocabulary)
     if not parsed:
         raise InputError(f"the prompt {prompt!r} names no known attribute", path="prompt",
@@ -319,7 +318,6 @@ class Case2Result:
 
     def measured(self) -> dict[str, Any]:
         """Evidence for :meth:`misyn_lab.cases.case.Case.to_review`."""
-
         fid = self.fidelity.drop(columns=["prompt"]).to_numpy(dtype=float)
         mean_fid = float(np.nanmean(fid)) if np.isfinite(fid).any() else float("nan")
         worst = self.table.sort_values("fidelity (mean)").iloc[0]

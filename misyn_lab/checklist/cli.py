@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from pathlib import Path
 
 from misyn_lab.checklist.answers import STATUSES, MissingJustificationWarning
 from misyn_lab.checklist.loader import STAGE_TITLES, STAGES, Checklist, check_stage, load_checklist
+from misyn_lab.checklist.review import Review, merge_reviews
 from misyn_lab.errors import InputError
-from misyn_lab.checklist.review import merge_reviews, Review
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -145,8 +146,6 @@ def cmd_review_merge(args: argparse.Namespace) -> int:
 
 
 def cmd_review_answer(args: argparse.Namespace) -> int:
-    import warnings
-
     review = Review.load(_existing(args.file))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", MissingJustificationWarning)

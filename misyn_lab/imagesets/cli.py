@@ -6,6 +6,8 @@ import argparse
 import tempfile
 from pathlib import Path
 
+import pandas as pd
+
 from misyn_lab.errors import InputError
 from misyn_lab.imagesets.samples import BUNDLED_DIR, data_dir, list_samples
 from misyn_lab.imagesets.samples_build import build_samples, manifest_text
@@ -60,7 +62,6 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     table = list_samples()
-    import pandas as pd
 
     with pd.option_context("display.max_colwidth", 60, "display.width", 200):
         print(table.to_string(index=False))

@@ -12,6 +12,7 @@ record them in :attr:`ImageSet.skipped`.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -316,8 +317,6 @@ class ImageSet:
         ``.npz`` is appended when ``path`` lacks it (as numpy would); the file is written atomically and the
         path actually written is returned.
         """
-        import io
-
         path = Path(path)
         if path.suffix != ".npz":
             path = path.with_name(path.name + ".npz")

@@ -265,7 +265,6 @@ def _dicom_image(frame: np.ndarray, src: DicomSource, info: dict[str, Any]) -> t
 def dicom_samples(sources: tuple[DicomSource, ...] = DICOM_SOURCES,
                   skipped: list[str] | None = None) -> Iterator[Sample]:
     """Frames of the selected pydicom / pydicom-data test files, modality values windowed to 8 bit."""
-
     for src in sources:
         try:
             frames = read_dicom(_dicom_path(src.file))

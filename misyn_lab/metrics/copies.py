@@ -39,7 +39,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -393,8 +393,6 @@ def feature_copy_reading(result: MetricResult, n_control: int, *, false_alarm: f
     ``false_alarm``: the share of negative controls the same rule flags (default: the result's
     ``holdout_false_alarm_rate``) over ``n_control`` images; ``control`` names them in the sentence.
     """
-    from dataclasses import replace
-
     n_syn = int(result.n.get("synthetic", 0))
     if n_syn < 1:
         raise InputError("the copy-rate result names no synthetic images", path=result.key)

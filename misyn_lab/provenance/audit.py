@@ -18,6 +18,8 @@ by exact file hash; they are not perceptually matched.
 from __future__ import annotations
 
 import csv
+import errno
+import hashlib
 import io
 import json
 import math
@@ -27,19 +29,22 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from statistics import NormalDist
 from typing import Any
 
+import pandas as pd
+
+from misyn_lab import render
 from misyn_lab.atomic import atomic_write_text
 from misyn_lab.engine import Engine, check_scheduler, chunked, using
 from misyn_lab.errors import InputError, MisynError, printable
 from misyn_lab.imagesets.readers import has_dicm_marker, suffix, text_path
-from misyn_lab import render
+from misyn_lab.metrics.result import MetricResult, check_ci_level
 from misyn_lab.provenance import hashing
 from misyn_lab.provenance.document import audit_section
 from misyn_lab.provenance.fileformat import SUFFIXES, read_head, sniff
 from misyn_lab.provenance.read import UnreadableMark, is_synthetic
 from misyn_lab.provenance.registry import RegistryIndex, hashes_of, open_registry
-from misyn_lab.metrics.result import check_ci_level, MetricResult
 
 STATUSES = ("labelled_synthetic", "unlabelled_registry_match", "no_evidence", "unreadable")
 #: Metric keys of :meth:`AuditReport.evidence` (the checklist items TS-3, TS-5, TS-7, TS-8 ... name them).
@@ -151,7 +156,6 @@ class AuditReport:
 
         Store them in a review with ``review.add_evidence(result)``.
         """
-
         return {r.key: r for r in (MetricResult(**kw) for kw in audit_evidence(self, ci_level))}
 
     def to_dict(self) -> dict[str, Any]:
@@ -198,8 +202,6 @@ class AuditReport:
         return render.to_html(self.to_section())
 
     def to_frame(self):
-        import pandas as pd
-
         return pd.DataFrame([r.to_dict() for r in self.records], columns=list(asdict(AuditRecord("", "")).keys()))
 
 
@@ -227,8 +229,6 @@ def csv_cell(value: Any) -> Any:
 # ------------------------------------------------------------------------------------------------ evidence
 def wilson_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     """Wilson score interval of the proportion ``k / n`` (``n > 0``) at confidence ``level`` (pure)."""
-    from statistics import NormalDist
-
     z = NormalDist().inv_cdf(0.5 + level / 2)
     p = k / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
@@ -242,7 +242,6 @@ def _plural(n: int, word: str) -> str:
 
 def audit_evidence(report: AuditReport, ci_level: float = 0.95) -> list[dict[str, Any]]:
     """Keyword arguments of the two evidence MetricResults of ``report`` (pure; see ``AuditReport.evidence``)."""
-
     check_ci_level(ci_level)
     c = report.counts()
     labelled, unlabelled, images = c["labelled_synthetic"], c["unlabelled_registry_match"], report.n_images
@@ -301,8 +300,6 @@ def _one_line(text: str) -> str:
 
 
 def _os_reason(exc: OSError) -> str:
-    import errno
-
     if exc.errno == errno.ELOOP:
         return "symlink loop"
     if exc.errno == errno.ENOENT:
@@ -403,8 +400,6 @@ def audit_file(path: Path, index: RegistryIndex | None) -> AuditRecord:
 
 
 def _sha256_stream(path: Path) -> str:
-    import hashlib
-
     with open(path, "rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 

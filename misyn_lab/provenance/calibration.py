@@ -16,6 +16,7 @@ and reports false-match and true-match rates of the rule in :mod:`misyn_lab.prov
 from __future__ import annotations
 
 import argparse
+import collections
 import io
 import itertools
 import sys
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from PIL import Image
 
 from misyn_lab.atomic import atomic_write_text
@@ -80,8 +82,6 @@ def _pairwise(h: list[hashing.PerceptualHashes], pairs: np.ndarray) -> Distances
 
 def run(samples_dir: Path) -> dict:
     """Compute the calibration numbers (see module docstring)."""
-    import pandas as pd
-
     meta = pd.read_csv(samples_dir / "metadata.csv")
     arrays = [np.asarray(Image.open(samples_dir / f)) for f in meta["file"]]
     hashes = [hashing.perceptual_hashes(a) for a in arrays]
@@ -108,10 +108,6 @@ def run(samples_dir: Path) -> dict:
 
 def false_match_lines(res: dict, limit: int = 8) -> list[str]:
     """Plain-language list of the real-vs-real false matches: which groups/planes, slice gaps, examples."""
-    import collections
-
-    import pandas as pd
-
     real, ident, pairs, meta = res["real"], res["identical"], res["pairs"], res["meta"]
     hit = real.matched() & ~ident
     if not hit.any():

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 from misyn_lab.atomic import writing
@@ -44,7 +45,6 @@ def cmd_label(args: argparse.Namespace) -> int:
         with writing(out_dir):
             out_dir.mkdir(parents=True, exist_ok=True)
     plan = plan_labels(args.files, out_dir)  # every input checked (links, collisions) before anything is written
-    from contextlib import nullcontext
 
     # None -> $MISYN_LAB_REGISTRY or ~/.misyn-lab/registry.sqlite; labelling creates the registry
     done = 0

@@ -12,6 +12,7 @@ previous rows intact. Schema version: ``PRAGMA user_version``; a file from a new
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import sqlite3
 import zlib
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import numpy as np
 
@@ -117,8 +119,6 @@ def decode_any(path: str | os.PathLike[str], data: bytes | None = None, *, fast:
 
     ``fast`` lets JPEG decode at reduced size. NIfTI volumes are hashed by :func:`hashes_of` (voxels).
     """
-    import io
-
     head = (data[:352] if data is not None else None)
     if head is None:
         head = read_head(path)
@@ -137,8 +137,6 @@ NO_PERCEPTUAL = hashing.PerceptualHashes(phash="", dhash="", thumb=b"", hash_siz
 
 
 def _nifti_header(raw: bytes, path: Any) -> Any:
-    import io
-
     import nibabel as nib
 
     two = int.from_bytes(raw[:4], "little") == 540 or int.from_bytes(raw[:4], "big") == 540
@@ -355,8 +353,6 @@ def _tables(conn: sqlite3.Connection) -> set[str]:
 
 
 def _uri(path: Path, **query: str) -> str:
-    from urllib.parse import quote, urlencode
-
     return "file:" + quote(str(path.resolve())) + "?" + urlencode(query)
 
 

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +61,6 @@ class ReportResult:
 
 def versions() -> dict[str, str]:
     """misyn-lab, Python and key package versions."""
-    from importlib import metadata
-
     out = {"misyn-lab": __version__, "python": platform.python_version()}
     for pkg in VERSION_PACKAGES:
         try:

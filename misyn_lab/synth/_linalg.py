@@ -169,5 +169,4 @@ class Gaussian:
 
 def nearest_rows(z: np.ndarray, pool: np.ndarray) -> np.ndarray:
     """Index into ``pool`` of the nearest row (Euclidean) for each row of ``z`` (chunked k-NN of the metrics)."""
-
     return nearest_neighbours(np.asarray(z, dtype=np.float64), np.asarray(pool, dtype=np.float64), 1)[1][:, 0]

@@ -80,7 +80,6 @@ def make_tiles(imageset: ImageSet, order: np.ndarray, sort_by: str | None = None
 def nearest_pairs(real: ImageSet, synthetic: ImageSet, *, features: tuple[np.ndarray, np.ndarray] | None = None
                   ) -> list[Pair]:
     """Each synthetic image's nearest real image (pixel space unless ``features=(real_f, syn_f)``), closest first."""
-
     if len(real) == 0 or len(synthetic) == 0:
         raise InputError("nearest pairs need at least one real and one synthetic image", path="ImageGallery")
     if features is None:

@@ -38,7 +38,6 @@ def teaching_real_set(n: int | None = None, *, seed: int = 0, size: tuple[int, i
 
     ``n`` draws that many images at random (seeded; sorted back into sample order); ``None`` keeps all.
     """
-
     sets = [load_sample(g, size=size) for g in groups]
     real = sets[0]
     for other in sets[1:]:

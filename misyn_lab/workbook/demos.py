@@ -3,12 +3,15 @@ and a figure, and returns a :class:`Demo` (a table to show, results to attach as
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from PIL import Image
 
 from misyn_lab import render
 from misyn_lab.checklist.loader import load_checklist
@@ -49,10 +52,6 @@ def labelling_demo(review_path: str | Path, *, n: int = 8, seed: int = 0) -> Dem
     ``provenance.labelled`` (share of the synthetic files that carry a mark) and ``audit.unlabelled_synthetic``
     (registered synthetic files without one).
     """
-    import shutil
-
-    from PIL import Image
-
     from misyn_lab.provenance.audit import audit_folder
     from misyn_lab.provenance.mark import export_imageset
     from misyn_lab.provenance.record import Provenance
@@ -98,8 +97,6 @@ def representation(real: ImageSet, subgroup: str, *, seed: int = 0, minority_wei
 
 def design_checks(*, n: int = 40, seed: int = 0, subgroup: str = "plane", threshold: float | None = None) -> Demo:
     """Memorisation of two designs (memorising vs PCA-Gaussian), measured in pixel space against training images."""
-    import dataclasses
-
     from misyn_lab.synth.registry import make_generator
     from misyn_lab.viz.memorisation import copy_ratio_histogram
 
@@ -124,7 +121,6 @@ def design_checks(*, n: int = 40, seed: int = 0, subgroup: str = "plane", thresh
 # ---------------------------------------------------------------------- oversight
 def stakeholder_questions(stage: str | None = None) -> pd.DataFrame:
     """The plain-language question of every checklist item (optionally one stage)."""
-
     cl = load_checklist()
     items = cl.by_stage(stage) if stage else cl.items
     return pd.DataFrame([{"id": it.id, "stage": it.stage, "question": it.stakeholder_question,

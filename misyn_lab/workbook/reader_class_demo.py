@@ -87,7 +87,6 @@ def reader_answers_review(path: str | Path, reader: str) -> Any:
 
     A file that already holds answers of another reader is refused (:class:`InputError`): one file per student.
     """
-
     reader = str(reader).strip()
     if not reader:
         raise InputError("reader is empty", path="reader", remedy="set reader to your name or a pseudonym")

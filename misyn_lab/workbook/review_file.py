@@ -16,7 +16,6 @@ from misyn_lab.metrics.result import TABLE_COLUMNS
 
 def open_review(path: str | Path, *, title: str = "MISyn review") -> Any:
     """The review saved at ``path``, or a new empty one (written on the first change) if there is none."""
-
     path = Path(path)
     if path.exists():
         return Review.load(path)
