@@ -27,6 +27,7 @@ import os
 import stat
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from statistics import NormalDist
@@ -536,8 +537,6 @@ def _run(engine: Engine, candidates: list[Path], index: RegistryIndex | None, ch
     bar = tqdm(total=len(candidates), desc="audit", unit="file", disable=not progress, leave=False)
     records: list[AuditRecord] = []
     if not engine.distributed and workers > 1:
-        from concurrent.futures import ThreadPoolExecutor
-
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="misyn-lab-audit") as pool:
             for batch in pool.map(lambda chunk: audit_chunk(chunk, index), chunked(candidates, THREAD_CHUNK)):
                 records.extend(batch)
