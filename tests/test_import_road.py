@@ -297,29 +297,19 @@ def test_the_allow_list_is_tiny_and_explained():
         assert importer.startswith("misyn_lab.") and imported.startswith("misyn_lab.") and len(reason) > 20
 
 
-def test_no_import_against_the_road(house):
-    bad = road_violations(house)
-    assert not bad, "imports against the road (misyn_lab/_road.py):\n" + "\n".join(bad)
+RULES = {
+    "road": road_violations,  # (a) imports against misyn_lab/_road.py
+    "no_cycle": cycle_violations,  # (b) import cycles, function-level imports included
+    "function_level_package": deferral_violations,  # (b) a function-level import must defer something heavy
+    "function_level_outside": outside_deferral_violations,
+    "no_private_across_stations": private_violations,  # (c)
+}
 
 
-def test_no_import_cycle(house):
-    bad = cycle_violations(house)
-    assert not bad, "\n".join(bad)
-
-
-def test_function_level_imports_only_defer_heavy_dependencies(house):
-    bad = deferral_violations(house)
-    assert not bad, "\n".join(bad)
-
-
-def test_function_level_outside_imports_only_defer_heavy_ones(house):
-    bad = outside_deferral_violations(house)
-    assert not bad, "\n".join(bad)
-
-
-def test_no_private_import_across_stations(house):
-    bad = private_violations(house)
-    assert not bad, "\n".join(bad)
+@pytest.mark.parametrize("rule", list(RULES))
+def test_the_house_keeps_its_rule(house, rule):
+    bad = RULES[rule](house)
+    assert not bad, f"{rule}:\n" + "\n".join(bad)
 
 
 def test_every_import_is_read(house):
