@@ -15,7 +15,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from misyn_lab import __version__
+from misyn_lab.version import __version__
 from misyn_lab.cli_types import OneLineParser
 from misyn_lab.errors import MisynError
 
@@ -85,3 +85,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+__all__ = ["build_parser", "main"]

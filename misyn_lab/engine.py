@@ -21,6 +21,8 @@ the package except the errors (it is a leaf every station may use).
 
 from __future__ import annotations
 
+import importlib
+import logging
 import os
 import re
 import threading
@@ -94,8 +96,6 @@ def _apply(chunk: Any, misyn_shared: _Shared) -> Any:
 
 def _import_modules(names: list[str]) -> None:
     """Import modules on a worker ahead of its first task."""
-    import importlib
-
     for name in names:
         importlib.import_module(name)
 
@@ -143,7 +143,6 @@ class Engine:
         if self._client is not None:
             return self._client
         distributed = require_distributed()
-        import logging
 
         if self.scheduler == "local":
             n = self.n_workers or os.cpu_count() or 1

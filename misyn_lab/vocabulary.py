@@ -19,6 +19,10 @@ INTRINSIC_LIMITS: dict[str, str] = {
 INTRINSIC_LIMIT_NAMES: dict[str, str] = {"L1": "No grounding", "L2": "Incomplete representation",
                                           "L3": "New shifts and biases"}
 
+#: Verdict statuses of a checked claim, worst first (the claim table, the ladder and the report count them in this
+#: order).
+VERDICT_STATUSES: tuple[str, ...] = ("contradicted", "not_supported", "untested", "overclaimed", "supported")
+
 #: Ethical risks a checklist item, gap or claim can touch.
 RISKS: tuple[str, ...] = ("misinformation", "trust_erosion", "discrimination", "privacy", "consent")
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-
+from misyn_lab import notebooks
 from misyn_lab.errors import InputError, SchemaError
 
 DATA_DIR = Path(__file__).with_name("data")
@@ -110,7 +110,6 @@ def resolve_notebook(value: str, case_path: str | Path, *, bundled: bool = True)
         return real
     if not bundled:
         return Path(value)
-    from misyn_lab import notebooks
 
     try:
         return notebooks.source_path(value)
@@ -331,8 +330,6 @@ def scaffold_case(name: str) -> str:
 
     The scaffold is valid as it stands (``misyn-lab case check`` accepts it and lists every item as open).
     """
-    import re
-
     from misyn_lab.checklist import load_checklist
 
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z0-9_.-]+", name or ""):

@@ -6,13 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from misyn_lab.atomic import atomic_write_text
+from misyn_lab.cases.case import load_case, scaffold_case
 from misyn_lab.errors import InputError
 
 
 def _new(args: argparse.Namespace) -> int:
-    from misyn_lab.atomic import atomic_write_text
-    from misyn_lab.cases.case import scaffold_case
-
     text = scaffold_case(args.name)
     if args.output in (None, "-"):
         sys.stdout.write(text)
@@ -26,8 +25,6 @@ def _new(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from misyn_lab.cases.case import load_case
-
     case = load_case(args.file)
     print(f"{args.file}: valid case file '{case.id}' ({len(case.answers)} answers, {len(case.claims)} claims, "
           f"{len(case.gaps)} gaps)")

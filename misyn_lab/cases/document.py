@@ -17,9 +17,10 @@ from misyn_lab.cases.figures import (copies_figure, fidelity_figure, paired_dice
                                      prompt_gallery, subgroup_figure, worst_cases_figure)
 from misyn_lab.cases.segmentation import subgroup_sentence
 from misyn_lab.instruments.document import review_sections
-from misyn_lab.instruments.rungs import RUNGS
+from misyn_lab.instruments.ladder import ladder_data
 from misyn_lab.metrics.document import results_block
 from misyn_lab.provenance.document import AUDIT_STATUS_WORDS
+from misyn_lab.rungs import RUNGS
 from misyn_lab.viz.ladder import ladder_figure
 from misyn_lab.vocabulary import limit_label, risk_label
 
@@ -260,7 +261,7 @@ def case_document(case: Any, review: Any, *, evidence: Sequence[r.Section] = (),
     if evidence:
         blocks.append(r.Section("Measured evidence", list(evidence), id=f"{prefix}-evidence"))
     blocks += review_sections(review, prefix=prefix,
-                              ladder_figure=r.figure(ladder_figure(review), caption="The evaluation ladder"))
+                              ladder_figure=r.figure(ladder_figure(ladder_data(review)), caption="The evaluation ladder"))
     blocks += [reformulation_section(case, id=f"{prefix}-reformulation"),
                provenance_section(provenance, id=f"{prefix}-provenance")]
     return r.Section(case.title, blocks, id=f"case-{prefix}")

@@ -8,12 +8,15 @@ audit finds them all labelled, i.e. clean.
 
 from __future__ import annotations
 
+import io
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from misyn_lab.atomic import atomic_write_bytes
 from misyn_lab.metrics.result import MetricResult
 
 
@@ -43,11 +46,7 @@ class ReleaseAudit:
 
 def _plain_png(image: np.ndarray, path: Path) -> Path:
     """Write pixels as a PNG with no metadata at all (how an unlabelled release looks)."""
-    import io
-
     from PIL import Image
-
-    from misyn_lab.atomic import atomic_write_bytes
 
     arr = np.clip(np.round(np.asarray(image) * 255.0), 0, 255).astype(np.uint8)
     buf = io.BytesIO()
@@ -58,8 +57,6 @@ def _plain_png(image: np.ndarray, path: Path) -> Path:
 def row_provenance(row: dict[str, Any], **conditioning: Any):
     """A :class:`~misyn_lab.provenance.Provenance` from a teaching generator's metadata row; ``conditioning``
     (e.g. ``prompt=...``) is added to the row's ``conditions``."""
-    import json
-
     from misyn_lab.provenance import Provenance
 
     cond = row.get("conditions") or "{}"

@@ -3,10 +3,14 @@ record of what data and generator a case used (:func:`provenance_record`)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import pandas as pd
+
+from misyn_lab.atomic import atomic_write_text
 
 __all__ = ["build_review", "provenance_record", "save_provenance"]
 
@@ -24,8 +28,6 @@ def build_review(case: Any, measured: Mapping[str, Any], *, settle: Mapping[str,
     which is what sets the claim's reporting flags — never a boolean. Each measurement also becomes a scope
     limitation citing its evidence, and ``bottom_line`` (generated from the results) a scope limitation too.
     """
-    from dataclasses import replace
-
     from misyn_lab.instruments.claims import Claim, check_claims, settle_claim
     from misyn_lab.instruments.limitations import LimitationAnalysis
     from misyn_lab.instruments.reporting import attach_reporting
@@ -81,8 +83,4 @@ def provenance_record(data_meta: pd.DataFrame, generator: Any, *, fitted_on: str
 
 def save_provenance(path: Any, record: dict) -> Any:
     """Write a provenance record as JSON (atomic)."""
-    import json
-
-    from misyn_lab.atomic import atomic_write_text
-
     return atomic_write_text(path, json.dumps(record, indent=2, sort_keys=True, default=str) + "\n")

@@ -24,7 +24,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from misyn_lab.cases.release import audit_release
 from misyn_lab.errors import InputError
+from misyn_lab.metrics.copies import pixel_copies, pool_pixel_copies
+from misyn_lab.metrics.result import MetricResult
 from misyn_lab.progress import Progress, report_progress
 from misyn_lab.render.numbers import fmt_number, fmt_percent
 
@@ -320,8 +323,6 @@ class Case1Result:
 
     def measured(self) -> dict[str, Any]:
         """Evidence for :meth:`misyn_lab.cases.case.Case.to_review` (measurement key -> MetricResult(s))."""
-        from misyn_lab.metrics.result import MetricResult
-
         ws = self.worst_subgroup()
         harm = self.most_harmed_subgroup()
         worst = MetricResult(
@@ -348,8 +349,6 @@ def near_copies(exp: SegmentationExperiment, images: np.ndarray, meta: pd.DataFr
     test images the negative controls), pooled over seeds (:func:`~misyn_lab.metrics.copies.pool_pixel_copies`).
     Returns the pooled ``memorisation.pixel_copy_rate`` and the closest pairs (seed, synthetic index, training
     id, score, is_copy), most similar first."""
-    from misyn_lab.metrics.copies import pixel_copies, pool_pixel_copies
-
     ids = meta["id"].astype(str).tolist()
     parts, pairs = [], []
     for seed, (syn_im, _, train_ids) in exp.synthetic.items():
@@ -462,8 +461,6 @@ def run_case1(*, seed: int = 0, n_seeds: int = 20, k: int = 3, n_synthetic: int 
     report_progress(progress, "paired statistics, copies and audit", 2, 3, "steps")
     audit = None
     if audit_dir is not None:
-        from misyn_lab.cases.release import audit_release
-
         audit = audit_release(made[seed], audit_dir)  # the pairs the first seed trained with, not a refit
     report_progress(progress, "paired statistics, copies and audit", 3, 3, "steps")
     return Case1Result(experiment=exp, paired=paired, paired_images=paired_img,

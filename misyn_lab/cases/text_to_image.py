@@ -24,7 +24,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from misyn_lab.cases.release import audit_release, with_provenance
 from misyn_lab.errors import InputError
+from misyn_lab.metrics import frechet_distance, prdc
+from misyn_lab.metrics.copies import pixel_copies, pool_pixel_copies
+from misyn_lab.metrics.result import MetricResult
 from misyn_lab.progress import Progress, report_progress
 from misyn_lab.render.numbers import fmt_number, fmt_percent
 
@@ -193,8 +197,6 @@ def column_conditions(parsed: Mapping[str, str]) -> dict[str, str]:
 def generate(generator: Any, prompt: str, n: int, seed: int, vocabulary=None):
     """Images for a prompt: ``(ParsedPrompt, ImageSet)``; the prompt, its unknown words and the
     ``conditions_observed`` flag travel in the metadata and in each image's provenance record."""
-    from misyn_lab.cases.release import with_provenance
-
     parsed = parse_prompt(prompt, vocabulary)
     if not parsed:
         raise InputError(f"the prompt {prompt!r} names no known attribute", path="prompt",
@@ -316,8 +318,6 @@ class Case2Result:
 
     def measured(self) -> dict[str, Any]:
         """Evidence for :meth:`misyn_lab.cases.case.Case.to_review`."""
-        from misyn_lab.metrics.result import MetricResult
-
         fid = self.fidelity.drop(columns=["prompt"]).to_numpy(dtype=float)
         mean_fid = float(np.nanmean(fid)) if np.isfinite(fid).any() else float("nan")
         worst = self.table.sort_values("fidelity (mean)").iloc[0]
@@ -348,8 +348,6 @@ class Case2Result:
                 details={"per_prompt": cov[["prompt", "coverage", "frechet", "n_train", "n_holdout",
                                             "caveat"]].to_dict("records"), "small_n_prompts": small})
         if self.memorisation:
-            from misyn_lab.metrics.copies import pool_pixel_copies
-
             out["memorisation.pixel_copy_rate"] = pool_pixel_copies(list(self.memorisation.items()))
         unseen = self.table[~self.table["conditions_observed"]]
         out["t2i.unseen_combination"] = MetricResult(
@@ -368,9 +366,6 @@ def run_case2(prompts: Sequence[str], *, seed: int = 0, n_per_prompt: int = 24, 
               few_threshold: int = 20, audit_dir: str | None = None, progress: Progress | None = None) -> Case2Result:
     """The complete case-2 measurement for ``prompts``; ``progress`` hears of each prompt
     (:mod:`misyn_lab.progress`)."""
-    from misyn_lab.metrics import frechet_distance, prdc
-    from misyn_lab.metrics.copies import pixel_copies
-
     train, holdout = load_case2_data(size=size, seed=seed)
     vocab = build_vocabulary(pd.concat([train.meta, holdout.meta]))
     gen = fit_generator(train)
@@ -403,8 +398,6 @@ def run_case2(prompts: Sequence[str], *, seed: int = 0, n_per_prompt: int = 24, 
         report_progress(progress, "generating and measuring", j + 1, len(prompts), "prompts")
     audit = None
     if audit_dir is not None:
-        from misyn_lab.cases.release import audit_release
-
         first = samples[prompts[0]]
         audit = audit_release(first, audit_dir)
     return Case2Result(table=pd.DataFrame(rows), fidelity=pd.DataFrame(fid_rows), classifiers=clf,

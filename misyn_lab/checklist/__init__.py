@@ -23,8 +23,7 @@ Recommendations after Jin, Sinha, Abhishek, Hamarneh, "Ethical Medical Image Syn
 
 from misyn_lab.checklist.answers import STATUSES, Answer, MissingJustificationWarning
 from misyn_lab.checklist.loader import STAGE_TITLES, STAGES, Checklist, Item, load_checklist
-from misyn_lab.checklist.merge import merge_reviews
-from misyn_lab.checklist.review import RECORD_SECTIONS, RUNGS, ChecklistChanges, Review
+from misyn_lab.checklist.review import RECORD_SECTIONS, RUNGS, ChecklistChanges, Review, merge_reviews
 
 
 def __getattr__(name: str):

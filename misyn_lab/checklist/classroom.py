@@ -1,7 +1,7 @@
 """Class mode: gather the students' review files from one folder into one class review.
 
 Each student hands in one review file (YAML, or JSON by suffix) in which they are the reviewer. The files are
-merged with the same rules as ``misyn-lab review merge`` (:func:`misyn_lab.checklist.merge.merge_reviews`:
+merged with the same rules as ``misyn-lab review merge`` (:func:`misyn_lab.checklist.review.merge_reviews`:
 students are reviewers, nothing is dropped). A file that cannot be used is *refused* and named with the reason
 (unreadable, not a review, no answers, a reviewer name another file already uses, a class file); the rest are
 still collected. Files that are not review files by their name (other suffixes, ``.lock`` files, folders) are
@@ -16,8 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from misyn_lab.checklist.agreement import answering_reviewers
-from misyn_lab.checklist.merge import merge_reviews
-from misyn_lab.checklist.review import Review
+from misyn_lab.checklist.review import Review, merge_reviews
 from misyn_lab.errors import InputError, MisynError
 
 #: Suffixes of review files.

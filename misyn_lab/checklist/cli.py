@@ -5,10 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from pathlib import Path
 
-from misyn_lab.checklist.answers import STATUSES
+from misyn_lab.checklist.answers import STATUSES, MissingJustificationWarning
 from misyn_lab.checklist.loader import STAGE_TITLES, STAGES, Checklist, check_stage, load_checklist
+from misyn_lab.checklist.review import Review, merge_reviews
 from misyn_lab.errors import InputError
 
 
@@ -104,8 +106,6 @@ def cmd_checklist_show(args: argparse.Namespace) -> int:
 
 # ---------------------------------------------------------------------- reviews
 def cmd_review_new(args: argparse.Namespace) -> int:
-    from misyn_lab.checklist.review import Review
-
     path = Path(args.file)
     if path.exists() and not args.force:
         raise InputError("file already exists; not overwriting", path=path, remedy="choose another name or pass --force")
@@ -116,8 +116,6 @@ def cmd_review_new(args: argparse.Namespace) -> int:
 
 
 def cmd_review_summary(args: argparse.Namespace) -> int:
-    from misyn_lab.checklist.review import Review
-
     review = Review.load(_existing(args.file))
     summary = review.summary()
     if args.json:
@@ -134,9 +132,6 @@ def cmd_review_summary(args: argparse.Namespace) -> int:
 
 
 def cmd_review_merge(args: argparse.Namespace) -> int:
-    from misyn_lab.checklist.merge import merge_reviews
-    from misyn_lab.checklist.review import Review
-
     out = Path(args.output)
     if out.exists() and not args.force:
         raise InputError("output file already exists; not overwriting", path=out,
@@ -151,11 +146,6 @@ def cmd_review_merge(args: argparse.Namespace) -> int:
 
 
 def cmd_review_answer(args: argparse.Namespace) -> int:
-    import warnings
-
-    from misyn_lab.checklist.answers import MissingJustificationWarning
-    from misyn_lab.checklist.review import Review
-
     review = Review.load(_existing(args.file))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", MissingJustificationWarning)

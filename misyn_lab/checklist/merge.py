@@ -4,11 +4,11 @@
   saved meanwhile (``theirs``), relative to the version both started from (``base``). Changes on one side
   win; the same answer/record field changed differently on both sides is a conflict: an error, or with
   ``on_conflict="keep_both"`` ours is kept as current, both are recorded under ``conflicts`` and in history.
-* :func:`merge_reviews` merges any number of reviews (e.g. one file per reviewer) with no common base. The
-  result does not depend on the order of the inputs: differing answers by the same reviewer to the same item
+* :func:`merge_data` (behind :func:`misyn_lab.checklist.review.merge_reviews`) merges the data of any number of
+  reviews (e.g. one file per reviewer) with no common base. The result does not depend on the order of the inputs: differing answers by the same reviewer to the same item
   are all kept as conflict alternatives, the most recently updated one being current.
 
-Evidence links (``links: {item: [evidence ids]}``) are sets: :func:`merge_reviews` takes their union;
+Evidence links (``links: {item: [evidence ids]}``) are sets: :func:`merge_data` takes their union;
 :func:`three_way` keeps a link unless one side removed it from the base and the other did not add it.
 """
 
@@ -16,14 +16,11 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from misyn_lab.checklist.answers import utc_now
-from misyn_lab.checklist.review import KIND, RECORD_SECTIONS, SCHEMA_VERSION, KNOWN_KEYS, canonical
+from misyn_lab.checklist.review_format import KIND, KNOWN_KEYS, RECORD_SECTIONS, SCHEMA_VERSION, canonical
 from misyn_lab.errors import ConflictError, InputError
-
-if TYPE_CHECKING:
-    from misyn_lab.checklist.review import Review
 
 _MISSING: Any = object()
 
@@ -308,17 +305,3 @@ def merge_data(*datas: dict[str, Any]) -> dict[str, Any]:
     history = _distinct([e for d in datas for e in d.get("history") or []])
     out["history"] = sorted(history, key=lambda e: (str(e.get("time", "")), canonical(e)))
     return out
-
-
-def merge_reviews(*reviews: "Review") -> "Review":
-    """Merge reviews (e.g. one file per reviewer) into a new Review; same result for any input order.
-
-    Agreements and disagreements per item: ``merged.agreement()`` / ``merged.disagreements()``; differing
-    answers of the same reviewer to the same item: ``merged.conflicted()``.
-    """
-    from misyn_lab.checklist.review import Review
-
-    if not reviews:
-        raise InputError("nothing to merge", remedy="pass at least one review")
-    merged = merge_data(*[r.to_data() for r in reviews])
-    return Review.from_data(merged, checklist=reviews[0].checklist)

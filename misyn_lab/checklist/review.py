@@ -20,31 +20,19 @@ from typing import Any
 
 from misyn_lab.checklist.answers import STATUSES, Answer, make_answer, utc_now
 from misyn_lab.checklist.loader import Checklist, load_checklist, suggest
+from misyn_lab.checklist.merge import merge_data
+from misyn_lab.checklist.review_format import KIND, KNOWN_KEYS, RECORD_SECTIONS, SCHEMA_VERSION, canonical
+from misyn_lab.checklist.review_io import read_review_data, save_review
 from misyn_lab.errors import InputError
+from misyn_lab.plain import to_plain
+from misyn_lab.rungs import RUNG_NAMES
 
-SCHEMA_VERSION = 1
-KIND = "misyn-lab-review"
-#: Generic record sections (lists of dicts with a unique ``"id"``).
-RECORD_SECTIONS: tuple[str, ...] = ("claims", "limitations", "reader_answers", "stakeholder_questions")
-#: Top-level keys this version knows; any other key in a file is kept verbatim in ``Review.extra``.
-KNOWN_KEYS: tuple[str, ...] = ("schema_version", "kind", "title", "revision", "created", "updated", "checklist",
-                               "reviewers", "answers", "evidence", "links", *RECORD_SECTIONS, "conflicts",
-                               "history")
-#: Evaluation rungs, after the paper's five-phased evaluation paradigm (1 = model space).
-RUNGS: dict[int, str] = {1: "model space (metrics on held-out data)", 2: "expert readers",
-                         3: "downstream clinical task", 4: "clinical workflow with users",
-                         5: "follow-up after deployment"}
-
-
-def canonical(value: Any) -> str:
-    """Canonical JSON text of a value (sorted keys), used for hashing and deterministic ordering."""
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+#: Evaluation rungs by number (the one list lives in :mod:`misyn_lab.rungs`).
+RUNGS: dict[int, str] = RUNG_NAMES
 
 
 def _jsonable(value: Any, what: str) -> Any:
-    from misyn_lab.metrics.result import _clean  # NaN/numpy -> plain values
-
-    cleaned = _clean(value)
+    cleaned = to_plain(value)  # NaN/numpy -> plain values
     try:
         json.dumps(cleaned, allow_nan=False)
     except (TypeError, ValueError) as exc:
@@ -114,8 +102,6 @@ class Review:
     @classmethod
     def load(cls, path: str | Path, *, checklist: Checklist | None = None) -> "Review":
         """Load a review file (YAML, or JSON by suffix); see :func:`misyn_lab.checklist.review_io.read_review_data`."""
-        from misyn_lab.checklist.review_io import read_review_data
-
         data = read_review_data(path)
         review = cls.from_data(data, checklist=checklist)
         review.path = Path(path)
@@ -129,8 +115,6 @@ class Review:
         answer to the same item changed on both sides; ``"keep_both"`` keeps both (history + ``conflicts``).
         ``overwrite=True`` replaces the file without merging.
         """
-        from misyn_lab.checklist.review_io import save_review
-
         return save_review(self, path, on_conflict=on_conflict, overwrite=overwrite, timeout=timeout)
 
     @classmethod
@@ -426,4 +410,17 @@ class Review:
         return f"Review(title={self.title!r}, reviewers={self.reviewers}, answers={n}, revision={self.revision})"
 
 
-__all__ = ["Review", "ChecklistChanges", "RECORD_SECTIONS", "RUNGS", "SCHEMA_VERSION", "KIND", "STATUSES"]
+def merge_reviews(*reviews: Review) -> Review:
+    """Merge reviews (e.g. one file per reviewer) into a new Review; same result for any input order.
+
+    Agreements and disagreements per item: ``merged.agreement()`` / ``merged.disagreements()``; differing
+    answers of the same reviewer to the same item: ``merged.conflicted()``.
+    """
+    if not reviews:
+        raise InputError("nothing to merge", remedy="pass at least one review")
+    merged = merge_data(*[r.to_data() for r in reviews])
+    return Review.from_data(merged, checklist=reviews[0].checklist)
+
+
+__all__ = ["Review", "ChecklistChanges", "RECORD_SECTIONS", "RUNGS", "SCHEMA_VERSION", "KIND", "KNOWN_KEYS", "STATUSES",
+           "canonical", "merge_reviews"]

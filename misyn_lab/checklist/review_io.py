@@ -16,6 +16,8 @@ from filelock import FileLock, Timeout
 
 from misyn_lab.atomic import atomic_write_text, writing
 from misyn_lab.checklist.answers import utc_now
+from misyn_lab.checklist.merge import three_way
+from misyn_lab.checklist.review_format import KIND, RECORD_SECTIONS, SCHEMA_VERSION
 from misyn_lab.checklist.schema_check import schema_problem
 from misyn_lab.checklist.yaml_io import FlowList, dump_json, dump_yaml, parse_text, read_text, schema_keys
 from misyn_lab.errors import ConflictError, InputError, SchemaError
@@ -30,8 +32,6 @@ REVIEW_KEYS = schema_keys(SCHEMA_PATH)
 
 def validate_review_data(data: Any, path: str | Path = "<review>") -> dict[str, Any]:
     """Check the header and structure of parsed review data; raise :class:`SchemaError` naming the field."""
-    from misyn_lab.checklist.review import KIND, RECORD_SECTIONS, SCHEMA_VERSION
-
     if not isinstance(data, dict):
         raise SchemaError("not a misyn-lab review (the file's top level is not a mapping)", path=path,
                           remedy="create a review with `misyn-lab review new FILE`")
@@ -80,8 +80,6 @@ def render_review(data: dict[str, Any], path: str | Path) -> str:
 def save_review(review: "Review", path: str | Path | None = None, *, on_conflict: str = "raise",
                 overwrite: bool = False, timeout: float = 30.0) -> Path:
     """Save ``review`` atomically under a lock, merging with any newer version on disk (never losing updates)."""
-    from misyn_lab.checklist.merge import three_way
-
     if on_conflict not in ("raise", "keep_both"):
         raise InputError(f"on_conflict must be 'raise' or 'keep_both', not {on_conflict!r}")
     target = Path(path) if path is not None else review.path

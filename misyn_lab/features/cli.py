@@ -11,19 +11,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from misyn_lab.engine import SCHEDULER_HELP
+from misyn_lab.engine import SCHEDULER_HELP, Engine
+from misyn_lab.errors import InputError
+from misyn_lab.features.stream import extract_table
+from misyn_lab.features.table import load_features, table_format
+from misyn_lab.imagesets.files import ImageFiles
 
 
 def cmd_features(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from misyn_lab.engine import Engine
-    from misyn_lab.errors import InputError
-    from misyn_lab.features.stream import extract_table
-    from misyn_lab.features.table import table_format, load_features
-    from misyn_lab.imagesets.files import ImageFiles
-
     out = Path(args.out)
     table_format(out)  # refuse a wrong suffix before any work
     if out.exists() and out.is_dir():

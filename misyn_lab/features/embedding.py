@@ -68,7 +68,9 @@ class PCAEmbedding:
     """PCA embedding of grey images resized to ``size``.
 
     ``fit`` uses at most ``max_fit`` real images (a seeded random subset when there are more) and a
-    seeded randomised SVD, so it is deterministic for a fixed ``seed``.
+    seeded randomised SVD, so it is deterministic for a fixed ``seed``. As a feature family it is used through
+    :func:`misyn_lab.features.extract.extract_features` (``extract_features(s, "embedding", embedding=emb)``),
+    which takes the fitted embedding; :meth:`transform_array` gives raw coordinates.
     """
 
     n_components: int = 32
@@ -147,9 +149,3 @@ class PCAEmbedding:
         x = _prepare(images, self.size)
         # einsum, not BLAS matmul: each image's coordinates are the same whatever batch or chunk it is in
         return np.einsum("ij,kj->ik", x - self.mean.astype(np.float32), self.components.astype(np.float32))
-
-    def transform(self, imageset: ImageSet):  # -> FeatureMatrix (import below avoids a cycle)
-        """The embedding of ``imageset`` as a :class:`FeatureMatrix` (via the cached :func:`extract_features`)."""
-        from misyn_lab.features.extract import extract_features
-
-        return extract_features(imageset, "embedding", embedding=self, progress=False)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -131,9 +133,6 @@ def check_dicom_budget(ds: Any, path: Any, max_pixels: int = DEFAULT_MAX_PIXELS,
 def pydicom_notes() -> Iterator[list[str]]:
     """Collect what pydicom says while decoding — ``warnings`` and records of its ``pydicom`` logger (which would
     otherwise reach stderr through logging's last-resort handler) — as a list of one-line notes."""
-    import logging
-    import warnings
-
     notes: list[str] = []
 
     class _Collect(logging.Handler):

@@ -23,6 +23,8 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
+from PIL import Image, UnidentifiedImageError
+
 from misyn_lab.errors import InputError
 
 #: Default budget: pixel values (height × width × samples, over all frames/pages/slices) one file may declare.
@@ -69,8 +71,6 @@ def open_image(source: str | os.PathLike[str] | bytes, path: Any, *, remedy: str
     Pillow's own decompression-bomb refusal and unreadable headers become :class:`InputError` naming
     ``path``. Decoding happens later, page by page, through :func:`iter_pages`.
     """
-    from PIL import Image, UnidentifiedImageError
-
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)

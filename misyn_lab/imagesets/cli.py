@@ -6,12 +6,14 @@ import argparse
 import tempfile
 from pathlib import Path
 
+import pandas as pd
+
 from misyn_lab.errors import InputError
+from misyn_lab.imagesets.samples import BUNDLED_DIR, data_dir, list_samples
+from misyn_lab.imagesets.samples_build import build_samples, manifest_text
 
 
 def _default_out() -> Path:
-    from misyn_lab.imagesets.samples import BUNDLED_DIR
-
     return BUNDLED_DIR
 
 
@@ -32,8 +34,6 @@ def _read_manifest(path: Path) -> dict[str, str]:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    from misyn_lab.imagesets.samples_build import build_samples, manifest_text
-
     out = Path(args.out) if args.out else _default_out()
     groups = tuple(g.strip() for g in args.only.split(",") if g.strip()) if args.only else None
     if args.check:
@@ -61,10 +61,7 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from misyn_lab.imagesets.samples import data_dir, list_samples
-
     table = list_samples()
-    import pandas as pd
 
     with pd.option_context("display.max_colwidth", 60, "display.width", 200):
         print(table.to_string(index=False))

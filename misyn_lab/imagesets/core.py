@@ -12,6 +12,7 @@ record them in :attr:`ImageSet.skipped`.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from misyn_lab.atomic import atomic_write_bytes
 from misyn_lab.errors import InputError
 from misyn_lab.imagesets.intensity import luminance
 
@@ -315,10 +317,6 @@ class ImageSet:
         ``.npz`` is appended when ``path`` lacks it (as numpy would); the file is written atomically and the
         path actually written is returned.
         """
-        import io
-
-        from misyn_lab.atomic import atomic_write_bytes
-
         path = Path(path)
         if path.suffix != ".npz":
             path = path.with_name(path.name + ".npz")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import zipfile
 import zlib
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,6 @@ from misyn_lab.imagesets._loading import check_options, text_path, unit
 from misyn_lab.imagesets.budget import DEFAULT_MAX_PIXELS, check_budget, shape_values
 from misyn_lab.imagesets.core import ImageSet, SkippedFile
 from misyn_lab.safe_parse import load_json
-
 
 #: Largest metadata text (``meta``/``skipped``/``name`` members) read from a ``.npz``: 4 MiB + 4 KiB per image.
 META_BYTES_BASE = 4 * 1024 * 1024
@@ -43,8 +43,6 @@ def _header(fh: Any, where: str) -> tuple[tuple[int, ...], np.dtype]:
 
 def array_headers(path: str | os.PathLike[str]) -> dict[str, tuple[tuple[int, ...], np.dtype]]:
     """``{member: (shape, dtype)}`` of a ``.npz`` (or ``{"": ...}`` for a ``.npy``) from the headers alone."""
-    import zipfile
-
     p = Path(path)
     try:
         if zipfile.is_zipfile(p):

@@ -11,14 +11,13 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-import misyn_lab
 from misyn_lab.errors import InputError
 from misyn_lab.imagesets.core import ImageSet
 from misyn_lab.imagesets.intensity import luminance
 
 ENV_VAR = "MISYN_LAB_DATA"
 #: The sample folder shipped inside the package (package data of the wheel).
-BUNDLED_DIR = Path(misyn_lab.__file__).resolve().parent / "data_samples"
+BUNDLED_DIR = Path(__file__).resolve().parents[1] / "data_samples"
 
 
 def data_dir() -> Path:

@@ -27,6 +27,7 @@ from misyn_lab.errors import InputError
 from misyn_lab.imagesets.intensity import apply_window, luminance, normalise_intensity, to_uint8
 from misyn_lab.imagesets.samples_sources import (COLIN27_PATH, DICOM_SOURCES, SOURCE_INFO, DicomSource,
                                                  provenance_markdown)
+from misyn_lab.imagesets._dicom import read_dicom
 
 SIZE = 128
 METADATA_COLUMNS = ("id", "group", "file", "mask_file", "source", "source_package", "source_file", "licence",
@@ -264,8 +265,6 @@ def _dicom_image(frame: np.ndarray, src: DicomSource, info: dict[str, Any]) -> t
 def dicom_samples(sources: tuple[DicomSource, ...] = DICOM_SOURCES,
                   skipped: list[str] | None = None) -> Iterator[Sample]:
     """Frames of the selected pydicom / pydicom-data test files, modality values windowed to 8 bit."""
-    from misyn_lab.imagesets._dicom import read_dicom
-
     for src in sources:
         try:
             frames = read_dicom(_dicom_path(src.file))

@@ -38,14 +38,15 @@ from misyn_lab.instruments.claim_table import VerdictList
 from misyn_lab.instruments.direction import (INDISTINGUISHABLE_MARGIN, Direction, Measured, check_mid, ci_text,
                                              copy_measures, copy_rate_ci, detection_measures, false_alarm_upper, fmt,
                                              resolve_direction)
-from misyn_lab.instruments.rungs import RUNGS, validate_rung
 from misyn_lab.instruments.stats import SMALL_N, holm_correction, paired_summary, tost_paired
 from misyn_lab.metrics.result import format_p
+from misyn_lab.rungs import RUNGS, validate_rung
+from misyn_lab.vocabulary import VERDICT_STATUSES
 
 #: Kinds of claim.
 KINDS = ("benefit", "significance", "indistinguishable", "clinical", "privacy", "other")
 #: Verdict statuses, worst first (precedence when several rules fire).
-STATUSES = ("contradicted", "not_supported", "untested", "overclaimed", "supported")
+STATUSES = VERDICT_STATUSES
 #: Claim kinds that state a general improvement or quality and so need balanced reporting (R4).
 GENERAL_KINDS = ("benefit", "significance", "indistinguishable", "clinical")
 #: Lowest rung a claim of this kind speaks for (default when ``claimed_rung`` is not given: 1).
@@ -735,3 +736,8 @@ def rules_markdown() -> str:
     for r in RULES:
         lines.append(f"| {r.id} | {r.name} | {r.condition} | {r.status or '—'} | {r.flag or '—'} | {r.reason} |")
     return "\n".join(lines) + "\n"
+
+
+__all__ = ["KINDS", "STATUSES", "Rule", "RULES", "TestReport", "Claim", "ClaimVerdict", "claim_evidence_rung",
+           "check_claim", "check_claims", "settle_claim", "save_claims", "stored_verdicts", "load_claims",
+           "claims_from_data", "rules_markdown"]

@@ -23,9 +23,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from misyn_lab import render
 from misyn_lab.atomic import atomic_write_bytes, atomic_write_text
 from misyn_lab.errors import InputError
+from misyn_lab.instruments.claims import STATUSES, check_claims, claims_from_data, load_claims
+from misyn_lab.instruments.ladder import RUNGS, ladder_data, ladder_takeaway
 from misyn_lab.metrics.result import format_p
+from misyn_lab.render import figure_png
 
 
 def _is_review_data(data: Any) -> bool:
@@ -39,7 +43,6 @@ def load_claims_source(path: str | Path) -> tuple[list, Any]:
     """``(claims, review_or_None)`` from a review file or a claims list file."""
     from misyn_lab.checklist.review import Review
     from misyn_lab.checklist.yaml_io import load_file
-    from misyn_lab.instruments.claims import claims_from_data, load_claims
 
     data = load_file(path, what="claims file")
     if _is_review_data(data):
@@ -49,8 +52,6 @@ def load_claims_source(path: str | Path) -> tuple[list, Any]:
 
 
 def _claims_check(args: argparse.Namespace) -> int:
-    from misyn_lab.instruments.claims import STATUSES, check_claims
-
     claims, review = load_claims_source(args.file)
     if not claims:
         raise InputError("no claims found", path=args.file,
@@ -75,7 +76,6 @@ def _claims_check(args: argparse.Namespace) -> int:
 
 
 def _stakeholder_checklist(args: argparse.Namespace) -> int:
-    from misyn_lab import render
     from misyn_lab.instruments.document import stakeholder_document
 
     review = None
@@ -101,7 +101,6 @@ def _stakeholder_app(args: argparse.Namespace) -> int:
 
 def _ladder(args: argparse.Namespace) -> int:
     from misyn_lab.checklist.review import Review
-    from misyn_lab.instruments.ladder import RUNGS, ladder_data, ladder_takeaway
 
     review = Review.load(args.file)
     data = ladder_data(review)
@@ -115,7 +114,6 @@ def _ladder(args: argparse.Namespace) -> int:
         import matplotlib
 
         matplotlib.use("Agg")
-        from misyn_lab.render import figure_png
         from misyn_lab.viz.ladder import ladder_figure  # viz sits above instruments; imported only here
 
         atomic_write_bytes(args.out, figure_png(ladder_figure(data), dpi=120))

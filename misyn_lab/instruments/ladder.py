@@ -12,12 +12,12 @@ evidence is an overclaim (claim rule R3).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from misyn_lab.instruments import _review
-from misyn_lab.instruments.claims import STATUSES, Claim, claim_evidence_rung, stored_verdicts
-from misyn_lab.instruments.rungs import LADDER_NOTE, RUNGS, Rung, rung_label, validate_rung
+from misyn_lab.instruments.claims import Claim, claim_evidence_rung, stored_verdicts
+from misyn_lab.rungs import (LADDER_NOTE, RUNGS, ClaimOnLadder, LadderData, Rung, ladder_takeaway, rung_label,
+                             status_counts, validate_rung)
 
 __all__ = ["LADDER_NOTE", "RUNGS", "ClaimOnLadder", "LadderData", "Rung", "claim_positions", "claims_beyond_rung",
            "evidence_rungs", "highest_rung", "ladder_data", "ladder_takeaway", "rung_label", "status_counts",
@@ -40,19 +40,6 @@ def highest_rung(review: Any) -> int:
     return max(reached, default=0)
 
 
-@dataclass(frozen=True)
-class ClaimOnLadder:
-    """Where one claim sits: the rung it claims, the highest rung of its own evidence, and its verdict status
-    (the same verdict the claim table shows; ``""`` when none is known)."""
-
-    claim_id: str
-    text: str
-    claimed_rung: int
-    evidence_rung: int  # 0 when the claim has no evidence with a known rung
-    beyond: bool
-    status: str = ""
-
-
 def claim_positions(review: Any) -> list[ClaimOnLadder]:
     """Every claim stored in the review with its claimed and evidenced rung and its verdict status
     (:func:`misyn_lab.instruments.claims.stored_verdicts`: re-checked with measurements when it was)."""
@@ -71,68 +58,8 @@ def claims_beyond_rung(review: Any) -> list[ClaimOnLadder]:
     return [c for c in claim_positions(review) if c.beyond]
 
 
-@dataclass
-class LadderData:
-    """What the ladder figure draws; build it with :func:`ladder_data` or by hand."""
-
-    counts: dict[int, int]
-    claims: list[ClaimOnLadder] = field(default_factory=list)
-    title: str = ""
-
-    @property
-    def highest(self) -> int:
-        return max((k for k, v in self.counts.items() if v), default=0)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "LadderData":
-        """From ``{"counts": {rung: n}, "claims": [{"claim_id", "claimed_rung", "evidence_rung", "text", "status"}]}``."""
-        counts = {k: 0 for k in RUNGS}
-        for k, v in (data.get("counts") or {}).items():
-            counts[validate_rung(int(k))] = int(v)
-        claims = []
-        for c in data.get("claims") or []:
-            if isinstance(c, ClaimOnLadder):
-                claims.append(c)
-                continue
-            claimed = validate_rung(c["claimed_rung"], field_name=f"claim {c.get('claim_id')}: claimed_rung")
-            evidence = int(c.get("evidence_rung") or 0)
-            claims.append(ClaimOnLadder(str(c["claim_id"]), str(c.get("text", "")), claimed, evidence,
-                                        claimed > evidence, str(c.get("status") or "")))
-        return cls(counts=counts, claims=claims, title=str(data.get("title", "")))
-
-
 def ladder_data(review: Any) -> LadderData:
     """Evidence counts per rung and claim positions of a review."""
     counts = {k: len(v) for k, v in evidence_rungs(review).items()}
     title = str(getattr(review, "title", "") or "")
     return LadderData(counts=counts, claims=claim_positions(review), title=title)
-
-
-def status_counts(data: LadderData) -> dict[str, int]:
-    """Claims per verdict status, worst first (statuses with no claim left out; unknown ones as 'not checked')."""
-    counts: dict[str, int] = {}
-    for c in data.claims:
-        key = c.status or "not checked"
-        counts[key] = counts.get(key, 0) + 1
-    order = list(STATUSES) + sorted(k for k in counts if k not in STATUSES)
-    return {k: counts[k] for k in order if k in counts}
-
-
-def ladder_takeaway(data: LadderData) -> str:
-    """One sentence: where the evidence stops, the claims' verdicts (counted as in the claim table) and which
-    claims reach beyond the rung of their evidence (all of them named)."""
-    top = data.highest
-    where = (f"Evidence stops at rung {top} ({RUNGS[top].name.lower()})" if top
-             else "No evidence carries a rung yet")
-    if not data.claims:
-        return f"{where}; no claims recorded."
-    counts = status_counts(data)
-    verdicts = ""
-    if any(c.status for c in data.claims):
-        verdicts = (f"; verdicts of the {len(data.claims)} claim(s): "
-                    + ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in counts.items()))
-    beyond = [c for c in data.claims if c.beyond]
-    if beyond:
-        return (f"{where}{verdicts}; {len(beyond)} of {len(data.claims)} claim(s) reach beyond the rung of their "
-                f"evidence ({', '.join(c.claim_id for c in beyond)}).")
-    return f"{where}{verdicts}; every claim stays within the rung of its evidence."

@@ -143,3 +143,6 @@ def missing_aspects(review: Any) -> list[str]:
         if limit not in stated:
             gaps.append(f"Aspect (c) missing {limit} ({name}): not stated for this use.")
     return gaps
+
+
+__all__ = ["ASPECTS", "Limitation", "LimitationAnalysis", "load_limitations", "missing_aspects"]

@@ -411,3 +411,7 @@ STATIC_EXPLANATION = (
     "of one reader or one tile are not independent), and the tiles most often mistaken. "
     "This run has no interactive front end (e.g. papermill), so nothing is shown and nothing is recorded."
 )
+
+
+__all__ = ["ANSWERS", "SECTION", "RUNG", "Tile", "ReaderStudy", "Accuracy", "accuracy_of", "N_BOOT", "chance_reading",
+           "two_way_bootstrap", "ReaderStudyResults", "results_from_records", "STATIC_EXPLANATION"]

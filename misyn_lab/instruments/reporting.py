@@ -15,8 +15,8 @@ from typing import Any
 
 from misyn_lab.errors import InputError
 from misyn_lab.instruments.claims import Claim, _as_claim
-from misyn_lab.instruments.rungs import validate_rung
 from misyn_lab.metrics.result import MetricResult
+from misyn_lab.rungs import validate_rung
 
 #: What can be attached: the claim flag it sets and the evidence key it is stored under.
 REPORTS = {

@@ -97,3 +97,7 @@ def concerns(review: Any) -> list[dict]:
 def open_concerns(review: Any) -> list[dict]:
     """Concerns the developers have not answered yet."""
     return [c for c in concerns(review) if c.get("status", "open") == "open"]
+
+
+__all__ = ["SECTION", "KINDS", "INTRO", "StakeholderItem", "stakeholder_items", "raise_concern", "respond", "concerns",
+           "open_concerns"]

@@ -340,3 +340,8 @@ def paired_summary(a: Sequence[float], b: Sequence[float], *, n_boot: int = 1000
         effect=effect_size_paired(a_arr, b_arr),
         power=power_note(a_arr, b_arr, mid=mid, alpha=alpha),
     )
+
+
+__all__ = ["SMALL_N", "paired_bootstrap_ci", "wilcoxon_signed_rank", "paired_permutation_test", "effect_size_paired",
+           "holm_correction", "t_test_power", "required_n", "power_note", "tost_paired", "PairedSummary",
+           "paired_summary"]

@@ -39,7 +39,7 @@ from __future__ import annotations
 import io
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -393,8 +393,6 @@ def feature_copy_reading(result: MetricResult, n_control: int, *, false_alarm: f
     ``false_alarm``: the share of negative controls the same rule flags (default: the result's
     ``holdout_false_alarm_rate``) over ``n_control`` images; ``control`` names them in the sentence.
     """
-    from dataclasses import replace
-
     n_syn = int(result.n.get("synthetic", 0))
     if n_syn < 1:
         raise InputError("the copy-rate result names no synthetic images", path=result.key)
@@ -446,3 +444,9 @@ def pool_pixel_copies(parts: list[tuple[str, PixelCopyResult]], *, ci_level: flo
                                  "false_alarm_ci": list(fa_ci), "n_negative_control": n_ctrl,
                                  "target_false_alarm_rate": float(first.details["target_false_alarm_rate"]),
                                  "space": first.details["space"], "per_part": per_part})
+
+
+__all__ = ["NOISE_STRENGTHS", "BRIGHTNESS", "JPEG_QUALITY", "PIXEL_KEY", "working_images", "Similarity",
+           "copy_similarity", "conformal_threshold", "loo_false_alarms", "proportion_ci", "copy_verdict",
+           "CONTROL_LEAVE_ONE_OUT", "PixelCopyResult", "pixel_copies", "copy_probes", "feature_copy_reading",
+           "pool_pixel_copies"]

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Sequence
 
 import numpy as np
@@ -36,8 +37,6 @@ def frechet_terms(
     are dropped; the covariance term may come out slightly negative from rounding. The flag is True when
     scipy reported the covariance product as singular (the value may then be inaccurate).
     """
-    import warnings
-
     from scipy import linalg
 
     diff = mu1 - mu2

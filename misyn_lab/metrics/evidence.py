@@ -34,7 +34,8 @@ from misyn_lab.metrics.fidelity import prdc
 from misyn_lab.metrics.knn import as_feature_matrix, check_same_dim
 from misyn_lab.metrics.memorisation import MemorisationResult, memorisation
 from misyn_lab.metrics.result import SPLIT_ALL_REAL, SPLIT_HELDOUT, SPLIT_TRAINING, MetricResult
-from misyn_lab.metrics.utility import UtilityResult, check_task, detection_auc
+from misyn_lab.metrics.utility import check_task, detection_auc, tstr, UtilityResult
+from misyn_lab.metrics.subgroups import by_subgroup, subgroup_summary
 
 if TYPE_CHECKING:
     from misyn_lab.engine import Engine
@@ -226,8 +227,6 @@ def evaluate_imagesets(
     from misyn_lab.features import standardise
     from misyn_lab.features.stream import evaluation_tables
     from misyn_lab.imagesets.core import ImageSet
-    from misyn_lab.metrics.subgroups import by_subgroup, subgroup_summary
-    from misyn_lab.metrics.utility import tstr
 
     subgroup = subgroup or None
     task = check_task(task, sensitive_task=sensitive_task)

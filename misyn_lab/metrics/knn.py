@@ -12,6 +12,8 @@ this reproduces ``prdc``'s comparisons without taking square roots of whole bloc
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -196,9 +198,6 @@ def kth_neighbour_radii(
     over ``n_threads`` threads (default up to 2) with preallocated buffers, so memory stays near ``memory_budget``.
     ``method="sklearn"`` uses scikit-learn's brute-force ``NearestNeighbors`` instead (same radii up to rounding).
     """
-    import os
-    from concurrent.futures import ThreadPoolExecutor
-
     n = x.shape[0]
     k = check_k(k, n, "the feature matrix")
     if method == "auto":
@@ -320,9 +319,6 @@ def cross_ball_stats(
     pairs (used to bootstrap density without recomputing distances); collection stops (pairs become ``None``)
     once more than ``max_pairs`` were found.
     """
-    import os
-    from concurrent.futures import ThreadPoolExecutor
-
     t_real = strict_sq_thresholds(real_radii)
     t_fake = None if fake_radii is None else strict_sq_thresholds(fake_radii)
     n_real, n_fake = real.shape[0], fake.shape[0]

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-import math
 import numbers
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from misyn_lab.errors import InputError
 from misyn_lab.metrics.document import results_block
+from misyn_lab.plain import to_plain as _clean
 from misyn_lab.render import to_html
 from misyn_lab.render.numbers import fmt_p
 
-if TYPE_CHECKING:
-    import pandas as pd
 
 def check_ci_level(ci_level: object) -> float:
     """Return ``ci_level`` as a float after checking it is a number strictly between 0 and 1.
@@ -30,8 +31,6 @@ def check_ci_level(ci_level: object) -> float:
 
 def percentile_ci(samples: Any, level: float) -> tuple[float, float]:
     """Equal-tailed percentile interval ``(low, high)`` of bootstrap/permutation ``samples`` at ``level``."""
-    import numpy as np
-
     alpha = (1 - level) / 2
     return float(np.quantile(samples, alpha)), float(np.quantile(samples, 1 - alpha))
 
@@ -184,8 +183,6 @@ def results_table(results: Mapping[str, MetricResult] | Iterable[MetricResult]) 
 
     Raises :class:`~misyn_lab.errors.InputError` when an item is not a :class:`MetricResult`.
     """
-    import pandas as pd
-
     items = list(results.values()) if isinstance(results, Mapping) else list(results)
     rows = []
     for r in items:
@@ -204,22 +201,3 @@ def results_table(results: Mapping[str, MetricResult] | Iterable[MetricResult]) 
     return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
 
 
-def _clean(value: Any) -> Any:
-    """Recursively convert numpy scalars/arrays and NaN to JSON-safe Python values."""
-    try:
-        import numpy as np
-    except ImportError:  # pragma: no cover
-        np = None  # type: ignore[assignment]
-    if value is None:
-        return None
-    if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_clean(v) for v in value]
-    if np is not None and isinstance(value, np.ndarray):
-        return [_clean(v) for v in value.tolist()]
-    if np is not None and isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None
-    return value

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from misyn_lab.errors import InputError
+from misyn_lab.metrics.distances import frechet_distance, mmd_rbf, standardised_mean_difference
 from misyn_lab.metrics.fidelity import prdc_values
 from misyn_lab.metrics.knn import (
     as_feature_matrix,
@@ -46,14 +47,10 @@ def _labels(meta: Any, column: str, n: int, name: str) -> np.ndarray:
 
 def _distance(real: np.ndarray, syn: np.ndarray, metric: str, seed: int) -> float:
     if metric == "mean_shift":  # root mean square SMD; a constant feature is compared in its own units
-        from misyn_lab.metrics.distances import standardised_mean_difference
 
         return float(np.sqrt(np.mean(standardised_mean_difference(real, syn, constant_sd=1.0) ** 2)))
     if metric == "frechet":
-        from misyn_lab.metrics.distances import frechet_distance
-
         return frechet_distance(real, syn).value
-    from misyn_lab.metrics.distances import mmd_rbf
 
     return mmd_rbf(real, syn, permutations=0, seed=seed).value
 

@@ -10,6 +10,7 @@ predicting that attribute really is the task (``sensitive_task=True``).
 from __future__ import annotations
 
 import re
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -211,8 +212,6 @@ def auc_ci(p_real: np.ndarray, p_syn: np.ndarray, *, n_boot: int = 1000, ci_leve
            seed: int = 0) -> tuple[float, float]:
     """Percentile bootstrap CI of the AUC, resampling real and synthetic scores separately (stratified;
     ``scipy.stats.bootstrap``). The scores are out-of-fold predictions, treated as independent."""
-    import warnings
-
     from scipy import stats
 
     a, b = np.asarray(p_real, float), np.asarray(p_syn, float)

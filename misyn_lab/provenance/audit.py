@@ -18,6 +18,8 @@ by exact file hash; they are not perceptually matched.
 from __future__ import annotations
 
 import csv
+import errno
+import hashlib
 import io
 import json
 import math
@@ -25,15 +27,20 @@ import os
 import stat
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from statistics import NormalDist
 from typing import Any
 
+import pandas as pd
+
+from misyn_lab import render
 from misyn_lab.atomic import atomic_write_text
 from misyn_lab.engine import Engine, check_scheduler, chunked, using
 from misyn_lab.errors import InputError, MisynError, printable
 from misyn_lab.imagesets.readers import has_dicm_marker, suffix, text_path
-from misyn_lab import render
+from misyn_lab.metrics.result import MetricResult, check_ci_level
 from misyn_lab.provenance import hashing
 from misyn_lab.provenance.document import audit_section
 from misyn_lab.provenance.fileformat import SUFFIXES, read_head, sniff
@@ -150,8 +157,6 @@ class AuditReport:
 
         Store them in a review with ``review.add_evidence(result)``.
         """
-        from misyn_lab.metrics.result import MetricResult
-
         return {r.key: r for r in (MetricResult(**kw) for kw in audit_evidence(self, ci_level))}
 
     def to_dict(self) -> dict[str, Any]:
@@ -198,8 +203,6 @@ class AuditReport:
         return render.to_html(self.to_section())
 
     def to_frame(self):
-        import pandas as pd
-
         return pd.DataFrame([r.to_dict() for r in self.records], columns=list(asdict(AuditRecord("", "")).keys()))
 
 
@@ -227,8 +230,6 @@ def csv_cell(value: Any) -> Any:
 # ------------------------------------------------------------------------------------------------ evidence
 def wilson_interval(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     """Wilson score interval of the proportion ``k / n`` (``n > 0``) at confidence ``level`` (pure)."""
-    from statistics import NormalDist
-
     z = NormalDist().inv_cdf(0.5 + level / 2)
     p = k / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
@@ -242,8 +243,6 @@ def _plural(n: int, word: str) -> str:
 
 def audit_evidence(report: AuditReport, ci_level: float = 0.95) -> list[dict[str, Any]]:
     """Keyword arguments of the two evidence MetricResults of ``report`` (pure; see ``AuditReport.evidence``)."""
-    from misyn_lab.metrics.result import check_ci_level
-
     check_ci_level(ci_level)
     c = report.counts()
     labelled, unlabelled, images = c["labelled_synthetic"], c["unlabelled_registry_match"], report.n_images
@@ -302,8 +301,6 @@ def _one_line(text: str) -> str:
 
 
 def _os_reason(exc: OSError) -> str:
-    import errno
-
     if exc.errno == errno.ELOOP:
         return "symlink loop"
     if exc.errno == errno.ENOENT:
@@ -404,8 +401,6 @@ def audit_file(path: Path, index: RegistryIndex | None) -> AuditRecord:
 
 
 def _sha256_stream(path: Path) -> str:
-    import hashlib
-
     with open(path, "rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
@@ -542,8 +537,6 @@ def _run(engine: Engine, candidates: list[Path], index: RegistryIndex | None, ch
     bar = tqdm(total=len(candidates), desc="audit", unit="file", disable=not progress, leave=False)
     records: list[AuditRecord] = []
     if not engine.distributed and workers > 1:
-        from concurrent.futures import ThreadPoolExecutor
-
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="misyn-lab-audit") as pool:
             for batch in pool.map(lambda chunk: audit_chunk(chunk, index), chunked(candidates, THREAD_CHUNK)):
                 records.extend(batch)

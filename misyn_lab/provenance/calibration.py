@@ -16,6 +16,7 @@ and reports false-match and true-match rates of the rule in :mod:`misyn_lab.prov
 from __future__ import annotations
 
 import argparse
+import collections
 import io
 import itertools
 import sys
@@ -23,8 +24,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from PIL import Image
 
+from misyn_lab.atomic import atomic_write_text
+from misyn_lab.imagesets import load_sample
 from misyn_lab.provenance import hashing, registry
 
 HERE = Path(__file__).resolve().parent
@@ -78,8 +82,6 @@ def _pairwise(h: list[hashing.PerceptualHashes], pairs: np.ndarray) -> Distances
 
 def run(samples_dir: Path) -> dict:
     """Compute the calibration numbers (see module docstring)."""
-    import pandas as pd
-
     meta = pd.read_csv(samples_dir / "metadata.csv")
     arrays = [np.asarray(Image.open(samples_dir / f)) for f in meta["file"]]
     hashes = [hashing.perceptual_hashes(a) for a in arrays]
@@ -106,10 +108,6 @@ def run(samples_dir: Path) -> dict:
 
 def false_match_lines(res: dict, limit: int = 8) -> list[str]:
     """Plain-language list of the real-vs-real false matches: which groups/planes, slice gaps, examples."""
-    import collections
-
-    import pandas as pd
-
     real, ident, pairs, meta = res["real"], res["identical"], res["pairs"], res["meta"]
     hit = real.matched() & ~ident
     if not hit.any():
@@ -218,7 +216,6 @@ def report(res: dict) -> str:
 def generator_section(samples_dir: Path, n: int = 200) -> str:
     """Real samples vs images from two teaching generators fitted on the MR samples (lazy import of
     :mod:`misyn_lab.synth`; used only by this developer script, never by the registry itself)."""
-    from misyn_lab.imagesets import load_sample
     from misyn_lab.synth.registry import make_generator
 
     real = load_sample("all", size=(128, 128))
@@ -249,8 +246,6 @@ def main(argv: list[str] | None = None) -> int:
         text += generator_section(Path(args.samples))
     print(text)
     if args.write:
-        from misyn_lab.atomic import atomic_write_text
-
         atomic_write_text(HERE / "CALIBRATION.md", text)
     return 0
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from misyn_lab.atomic import atomic_write_text
 from misyn_lab.provenance.record import Provenance
+from misyn_lab.provenance.registry import open_registry
 from misyn_lab.vocabulary import INTRINSIC_LIMITS
 
 MISSING = "[More information needed]"
@@ -50,8 +51,6 @@ def build_card(*, provenance: Provenance | None = None, imageset: Any = None, au
                 counts[f"by_{col}"] = {str(k): int(v) for k, v in meta[col].value_counts().items()}
     reg: dict[str, Any] = {}
     if registry is not None:
-        from misyn_lab.provenance.registry import open_registry
-
         with open_registry(registry) as r:  # a missing path is an error, never a new empty registry
             reg = {"path": str(r.path), "registered_images": len(r)}
     aud: dict[str, Any] = {}

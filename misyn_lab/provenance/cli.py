@@ -10,19 +10,23 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 from misyn_lab.atomic import writing
 from misyn_lab.cli_types import non_negative_int, positive_int, worker_count
 from misyn_lab.engine import SCHEDULER_HELP
 from misyn_lab.errors import InputError
+from misyn_lab.provenance.audit import audit_folder, terminal_text
+from misyn_lab.provenance.card import build_card, write_card
+from misyn_lab.provenance.mark import label_file, plan_labels
+from misyn_lab.provenance.record import COMPOSITE_TRAINED_ALGORITHMIC_MEDIA, Provenance
+from misyn_lab.provenance.registry import default_registry_path, open_registry
 
 EXIT_UNLABELLED = 3
 
 
 def _provenance(args: argparse.Namespace):
-    from misyn_lab.provenance.record import COMPOSITE_TRAINED_ALGORITHMIC_MEDIA, Provenance
-
     conditioning = {}
     if args.prompt:
         conditioning["prompt"] = args.prompt
@@ -33,9 +37,6 @@ def _provenance(args: argparse.Namespace):
 
 
 def cmd_label(args: argparse.Namespace) -> int:
-    from misyn_lab.provenance.audit import terminal_text
-    from misyn_lab.provenance.mark import label_file, plan_labels
-
     prov = _provenance(args)
     out_dir = Path(args.out) if args.out else None
     if out_dir is not None:
@@ -44,9 +45,6 @@ def cmd_label(args: argparse.Namespace) -> int:
         with writing(out_dir):
             out_dir.mkdir(parents=True, exist_ok=True)
     plan = plan_labels(args.files, out_dir)  # every input checked (links, collisions) before anything is written
-    from contextlib import nullcontext
-
-    from misyn_lab.provenance.registry import open_registry
 
     # None -> $MISYN_LAB_REGISTRY or ~/.misyn-lab/registry.sqlite; labelling creates the registry
     done = 0
@@ -72,12 +70,8 @@ EXIT_NOT_CHECKED = 4
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from misyn_lab.provenance.audit import audit_folder, terminal_text
-
     registry = args.registry
     if registry is None and not args.no_registry:
-        from misyn_lab.provenance.registry import default_registry_path
-
         default = default_registry_path()
         registry = str(default) if default.is_file() else None
     for option in ("csv", "json"):
@@ -105,12 +99,8 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_card(args: argparse.Namespace) -> int:
-    from misyn_lab.provenance.card import build_card, write_card
-
     audit = None
     if args.audit:
-        from misyn_lab.provenance.audit import audit_folder
-
         audit = audit_folder(args.audit, registry=args.registry, progress=False)
     card = build_card(provenance=_provenance(args), audit=audit, registry=args.registry,
                       formats=args.formats, intended_use=args.intended_use or "", out_of_scope=args.out_of_scope or "",

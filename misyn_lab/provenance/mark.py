@@ -10,23 +10,32 @@
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import os
 import re
+import zlib
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image, PngImagePlugin
+from pydicom.dataset import FileDataset, FileMetaDataset
+from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
 
 from misyn_lab import faults
 from misyn_lab.atomic import atomic_write_bytes, atomic_write_text, discard, replace_with, write_temp
 from misyn_lab.errors import InputError
+from misyn_lab.imagesets.core import ImageSet
+from misyn_lab.imagesets.readers import check_nifti_budget, nifti_extent, open_nifti
 from misyn_lab.provenance import dicom_mark
 from misyn_lab.provenance.banner import burn_banner
-from misyn_lab.provenance.fileformat import decode_pil, open_pil, read_dicom, read_head, sniff
+from misyn_lab.provenance.fileformat import decode_dicom, decode_pil, open_pil, read_dicom, read_head, sniff
 from misyn_lab.provenance.read import KEY_FLAG, KEY_PROVENANCE, KEY_XMP_PNG, NIFTI_DESCRIP, nifti_sidecar
 from misyn_lab.provenance.record import Provenance, build_xmp
+from misyn_lab.provenance.registry import hashes_of, open_registry
 
 EXPORT_FORMATS = {"png": ".png", "tiff": ".tiff", "dcm": ".dcm"}
 XMP_APP1_ID = b"http://ns.adobe.com/xap/1.0/\x00"
@@ -64,8 +73,6 @@ def _resolve_out(path: Path, out: str | os.PathLike[str] | None) -> Path:
 
 # ---------------------------------------------------------------------------------------------- PNG / TIFF
 def _png_bytes(im, provenance: Provenance) -> bytes:
-    from PIL import PngImagePlugin
-
     info = PngImagePlugin.PngInfo()
     for key, value in (getattr(im, "text", None) or {}).items():
         if key in (KEY_FLAG, KEY_PROVENANCE, KEY_XMP_PNG) or not isinstance(value, str):
@@ -111,8 +118,6 @@ def _has_second_page(im: Any) -> bool:
 
 
 def _reencode_lossless(path: Path, data: bytes, fmt: str, provenance: Provenance, banner: bool) -> bytes:
-    from PIL import Image
-
     im = open_pil(path, data)
     if _has_second_page(im):
         raise InputError(f"multi-page {fmt.upper()} files are not supported for labelling", path=path,
@@ -176,7 +181,6 @@ def _jpeg_labelled(data: bytes, path: Path, provenance: Provenance) -> bytes:
 
 def _jpeg_bytes(path: Path, data: bytes, provenance: Provenance, banner: bool) -> bytes:
     if banner:  # the banner changes pixels anyway: decode, burn, re-encode at high quality
-        from PIL import Image
 
         arr = burn_banner(decode_pil(path, data))
         buf = io.BytesIO()
@@ -189,8 +193,6 @@ def _jpeg_bytes(path: Path, data: bytes, provenance: Provenance, banner: bool) -
 
 # ---------------------------------------------------------------------------------------------- DICOM
 def _dicom_bytes(path: Path, data: bytes, provenance: Provenance, banner: bool) -> bytes:
-    from misyn_lab.provenance.fileformat import decode_dicom
-
     ds = read_dicom(io.BytesIO(data), pixels=True, where=path)
     if banner:
         if "PixelData" not in ds:
@@ -212,14 +214,11 @@ def _dicom_bytes(path: Path, data: bytes, provenance: Provenance, banner: bool) 
 # ---------------------------------------------------------------------------------------------- NIfTI
 def _nifti_raw(path: Path, data: bytes) -> tuple[bytes, bool]:
     """The uncompressed NIfTI bytes (inflated only as far as the header declares) and whether it was gzipped."""
-    from misyn_lab.imagesets.readers import check_nifti_budget, nifti_extent, open_nifti
-
     img = open_nifti(path)  # a readable header, and the budget, before anything is inflated
     check_nifti_budget(img, path)
     need = nifti_extent(img, path)
     if data[:2] != b"\x1f\x8b":
         return data, False
-    import zlib
 
     inflater = zlib.decompressobj(wbits=31)
     try:
@@ -239,8 +238,6 @@ def _nifti_raw(path: Path, data: bytes) -> tuple[bytes, bool]:
 def _nifti_bytes(path: Path, data: bytes, banner: bool) -> bytes:
     """The NIfTI file with the mark written into its header (``descrip``, ``intent_name``) byte-wise: the voxel
     data, scaling and every other header field are kept byte for byte."""
-    import gzip
-
     import nibabel as nib
 
     if banner:
@@ -364,8 +361,6 @@ def label_file(path: str | os.PathLike[str], provenance: Provenance, *, out: str
     if registry is None:
         written = atomic_write_bytes(target, blob)
     else:
-        from misyn_lab.provenance.registry import hashes_of, open_registry
-
         hashes = hashes_of(path, data=blob)  # refuses (naming the input) before anything is written
         with open_registry(registry, create=True) as reg:
             written = _write_registered(reg, target, blob, hashes, provenance)
@@ -403,8 +398,6 @@ def _write_registered(reg: Any, target: Path, blob: bytes, hashes: Any, provenan
 
 
 def _as_array(image: Any) -> np.ndarray:
-    from misyn_lab.imagesets.core import ImageSet
-
     if isinstance(image, ImageSet):
         if len(image) != 1:
             raise InputError(f"expected one image, got an ImageSet of {len(image)}", path=image.name,
@@ -436,8 +429,6 @@ def _to_uint(arr: np.ndarray, bits: int) -> np.ndarray:
 
 def write_png(image: Any, path: str | os.PathLike[str], provenance: Provenance, *, banner: bool = False) -> Path:
     """Write one image (array in [0, 1] or uint8, or a 1-image ImageSet) as a labelled 8-bit PNG."""
-    from PIL import Image
-
     arr = _to_uint(_as_array(image), 8)
     if banner:
         arr = burn_banner(arr)
@@ -447,8 +438,6 @@ def write_png(image: Any, path: str | os.PathLike[str], provenance: Provenance, 
 
 def write_tiff(image: Any, path: str | os.PathLike[str], provenance: Provenance, *, banner: bool = False) -> Path:
     """Write one image as a labelled TIFF (16-bit grey, 8-bit RGB)."""
-    from PIL import Image
-
     arr = _as_array(image)
     arr = _to_uint(arr, 16 if arr.ndim == 2 else 8)
     if banner:
@@ -462,9 +451,6 @@ def write_dicom(image: Any, path: str | os.PathLike[str], provenance: Provenance
 
     The object depicts no patient (intrinsic limit L1): Patient's Name is ``SYNTHETIC^IMAGE``.
     """
-    from pydicom.dataset import FileDataset, FileMetaDataset
-    from pydicom.uid import ExplicitVRLittleEndian, SecondaryCaptureImageStorage, generate_uid
-
     arr = _as_array(image)
     colour = arr.ndim == 3
     if colour:
@@ -535,9 +521,6 @@ def export_imageset(imageset: Any, out_dir: str | os.PathLike[str], *, fmt: str 
         raise InputError("two image ids map to the same file name", path=imageset.name, remedy="make ids distinct")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    from contextlib import nullcontext
-
-    from misyn_lab.provenance.registry import open_registry
 
     written: list[Path] = []
     provs: list[Provenance] = []

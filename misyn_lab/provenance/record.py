@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from typing import Any
 from xml.sax.saxutils import escape, quoteattr
 
-from misyn_lab import __version__
+from misyn_lab.version import __version__
 from misyn_lab.errors import SchemaError
 from misyn_lab.safe_parse import TextLimitError, check_no_dtd, json_or_problem, load_json, parse_xml
 

@@ -12,6 +12,7 @@ previous rows intact. Schema version: ``PRAGMA user_version``; a file from a new
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import sqlite3
 import zlib
@@ -21,12 +22,20 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import numpy as np
 
 from misyn_lab.atomic import discard, writing
 from misyn_lab.errors import InputError, SchemaError
-from misyn_lab.imagesets.readers import DEFAULT_MAX_PIXELS, check_budget, shape_values
+from misyn_lab.imagesets.readers import (
+    DEFAULT_MAX_PIXELS,
+    check_budget,
+    check_nifti_budget,
+    nifti_voxels,
+    open_nifti,
+    shape_values,
+)
 from misyn_lab.provenance import hashing
 from misyn_lab.provenance.fileformat import decode_dicom, decode_pil, read_dicom, read_head, sniff
 from misyn_lab.provenance.perceptual_index import PerceptualIndex
@@ -110,8 +119,6 @@ def decode_any(path: str | os.PathLike[str], data: bytes | None = None, *, fast:
 
     ``fast`` lets JPEG decode at reduced size. NIfTI volumes are hashed by :func:`hashes_of` (voxels).
     """
-    import io
-
     head = (data[:352] if data is not None else None)
     if head is None:
         head = read_head(path)
@@ -130,8 +137,6 @@ NO_PERCEPTUAL = hashing.PerceptualHashes(phash="", dhash="", thumb=b"", hash_siz
 
 
 def _nifti_header(raw: bytes, path: Any) -> Any:
-    import io
-
     import nibabel as nib
 
     two = int.from_bytes(raw[:4], "little") == 540 or int.from_bytes(raw[:4], "big") == 540
@@ -158,8 +163,6 @@ def nifti_voxels_from(path: str | os.PathLike[str], data: bytes | None = None, *
     only as far as the header says the volume reaches.
     """
     import nibabel as nib
-
-    from misyn_lab.imagesets.readers import check_nifti_budget, nifti_voxels, open_nifti
 
     if data is None:
         img = open_nifti(path)
@@ -350,8 +353,6 @@ def _tables(conn: sqlite3.Connection) -> set[str]:
 
 
 def _uri(path: Path, **query: str) -> str:
-    from urllib.parse import quote, urlencode
-
     return "file:" + quote(str(path.resolve())) + "?" + urlencode(query)
 
 

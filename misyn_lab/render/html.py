@@ -207,7 +207,7 @@ def page(doc: Document, *, toc_depth: int = 2, css: str = CSS) -> str:
 def with_glossary(doc: Document) -> list[Block]:
     """The document's blocks with its glossary section where a :class:`~misyn_lab.render.blocks.Glossary` block
     stands, or at the end (no glossary: the blocks as they are, without placeholders)."""
-    section = [glossary_section(doc.glossary)] if doc.glossary else []
+    section = [_glossary_section(doc.glossary)] if doc.glossary else []
     if not any(isinstance(b, Glossary) for b in doc.blocks):
         return list(doc.blocks) + section
     out: list[Block] = []
@@ -216,7 +216,7 @@ def with_glossary(doc: Document) -> list[Block]:
     return out
 
 
-def glossary_section(glossary: dict[str, tuple[str, str]]) -> Section:
+def _glossary_section(glossary: dict[str, tuple[str, str]]) -> Section:
     """The glossary as a section whose entries are the anchors ``glossary-<key>`` that terms link to."""
     keys = list(glossary)
     return Section("Glossary", [Definitions([(Span("strong", glossary[k][0]), glossary[k][1]) for k in keys],

@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,7 @@ from misyn_lab.checklist import Review
 from misyn_lab.engine import check_scheduler, require_distributed
 from misyn_lab.errors import InputError
 from misyn_lab.instruments.document import evidence_results, review_sections
+from misyn_lab.instruments.ladder import ladder_data
 from misyn_lab.metrics.document import results_block
 from misyn_lab.progress import ProgressLines
 from misyn_lab.report import results_json
@@ -36,6 +38,7 @@ from misyn_lab.report.document import ReportPart, appendix_section, report_docum
 from misyn_lab.report.folder import folder_part
 from misyn_lab.report.pdf import require_printer, write_pdf
 from misyn_lab.report.preflight import Preflight, preflight
+from misyn_lab.version import __version__
 from misyn_lab.viz.ladder import ladder_figure
 
 __all__ = ["ReportResult", "VERSION_PACKAGES", "build_report", "versions"]
@@ -58,10 +61,6 @@ class ReportResult:
 
 def versions() -> dict[str, str]:
     """misyn-lab, Python and key package versions."""
-    from importlib import metadata
-
-    from misyn_lab import __version__
-
     out = {"misyn-lab": __version__, "python": platform.python_version()}
     for pkg in VERSION_PACKAGES:
         try:
@@ -190,5 +189,5 @@ def review_study_of(review: Any, title: str) -> render.Section:
     blocks: list[render.Block] = [render.Section("Results stored in the review", [results_block(results)],
                                                  id="user-review-results")] if results else []
     blocks += review_sections(review, prefix="user-review",
-                              ladder_figure=render.figure(ladder_figure(review), caption="The evaluation ladder"))
+                              ladder_figure=render.figure(ladder_figure(ladder_data(review)), caption="The evaluation ladder"))
     return render.Section(title, blocks, id="user-review")

@@ -18,7 +18,7 @@ from misyn_lab.checklist.document import gaps_by_severity, top_gaps
 from misyn_lab.checklist.loader import SEVERITIES, load_checklist
 from misyn_lab.instruments.document import claim_status_counts
 from misyn_lab.instruments.ladder import highest_rung
-from misyn_lab.instruments.rungs import RUNGS
+from misyn_lab.rungs import RUNGS
 from misyn_lab.vocabulary import GLOSSARY, limit_label, risk_label
 
 __all__ = ["CITATION", "ReportPart", "TITLE", "report_document", "summary_section"]

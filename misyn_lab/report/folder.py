@@ -14,6 +14,7 @@ from typing import Any
 from misyn_lab import render as r
 from misyn_lab.checklist import Review
 from misyn_lab.instruments.document import review_sections
+from misyn_lab.instruments.ladder import ladder_data
 from misyn_lab.metrics.copies import copy_probes
 from misyn_lab.metrics.document import evaluation_bottom_line
 from misyn_lab.metrics.evidence import evaluate_imagesets
@@ -123,7 +124,7 @@ def folder_part(checked: Any, *, work: Path, seed: int, quick: bool, subgroup: s
         attach_results(review, ev.results, source=f"misyn-lab report --real {checked.real}")
         review.save(work / "evaluation_review.yaml", overwrite=True)
         blocks += review_sections(review, prefix="evaluation",
-                                  ladder_figure=r.figure(ladder_figure(review), caption="The evaluation ladder"))
+                                  ladder_figure=r.figure(ladder_figure(ladder_data(review)), caption="The evaluation ladder"))
     else:
         blocks.append(r.Paragraph("No review file was given, so no checklist answers, claims or gaps are shown: "
                                   "misyn-lab report --review FILE adds them, with these results attached as evidence.",

@@ -25,6 +25,7 @@ from misyn_lab.errors import InputError
 from misyn_lab.imagesets.core import subgroup_columns
 from misyn_lab.imagesets.loaders import load_images
 from misyn_lab.imagesets.readers import has_dicm_marker
+from misyn_lab.cases.case import BUNDLED, load_case
 
 
 @dataclass
@@ -151,7 +152,6 @@ def preflight(*, cases: Sequence[str | Path] | None = None, review: str | Path |
     when it exists; ``None``: marks only). ``notebook_file(case)`` resolves a case's notebook (the report passes
     its resolver, so that every case notebook is located and confined before anything runs).
     """
-    from misyn_lab.cases.case import BUNDLED, load_case
     from misyn_lab.provenance.screen import refuse_marked_real, screen_real
 
     seed = check_seed(seed)

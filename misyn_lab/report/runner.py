@@ -8,7 +8,9 @@ cells (:mod:`misyn_lab.report.cases`); the bundled case studies run in-process, 
 
 from __future__ import annotations
 
+import ast
 import contextlib
+import logging
 import os
 import sys
 import tempfile
@@ -31,9 +33,6 @@ def notebook_parameters(path: str | Path) -> dict[str, Any]:
     cannot read (e.g. a comment containing ``=`` or quotes); such a line raises :class:`InputError` here, so a
     parameter is never lost unnoticed.
     """
-    import ast
-    import logging
-
     import papermill as pm
 
     path = Path(path)

@@ -6,6 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from misyn_lab.metrics.knn import nearest_neighbours
+from misyn_lab.features.embedding import randomized_pca
+
 
 EXACT_LIMIT = 2500
 
@@ -86,8 +89,6 @@ class PCASpectrum:
         if k == 0:
             spec = cls(mean, shape, "empty", n, d, 0, seed)
         elif min(n, d) > EXACT_LIMIT:
-            from misyn_lab.features.embedding import randomized_pca
-
             spec = cls(mean, shape, "randomized", n, d, k, seed)
             spec._cut = {k: randomized_pca(c, k, seed=seed)[1]}
         elif n <= d:
@@ -120,8 +121,6 @@ class PCASpectrum:
         if self.centred is None:
             raise ValueError(f"rank {k} needs the centred matrix, which this spectrum did not keep")
         if self.method == "randomized":
-            from misyn_lab.features.embedding import randomized_pca
-
             return randomized_pca(self.centred, k, seed=self.seed)[1]
         assert self.values is not None and self.vectors is not None
         w, u = np.maximum(self.values[:k], 1e-12), np.ascontiguousarray(self.vectors[:, :k])
@@ -170,6 +169,4 @@ class Gaussian:
 
 def nearest_rows(z: np.ndarray, pool: np.ndarray) -> np.ndarray:
     """Index into ``pool`` of the nearest row (Euclidean) for each row of ``z`` (chunked k-NN of the metrics)."""
-    from misyn_lab.metrics.knn import nearest_neighbours
-
     return nearest_neighbours(np.asarray(z, dtype=np.float64), np.asarray(pool, dtype=np.float64), 1)[1][:, 0]

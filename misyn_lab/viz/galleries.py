@@ -112,15 +112,14 @@ def nn_pairs_gallery(syn_images: Any, real_images: Any, pairs: Sequence[Sequence
     return finish(fig, title or "Synthetic images beside their closest real image", takeaway)
 
 
-def invented_detail_figure(real: np.ndarray, degraded: np.ndarray, restored: np.ndarray, *, factor: int | None = None,
-                           title: str | None = None, threshold: float = 0.05) -> Figure:
+def invented_detail_figure(real: np.ndarray, degraded: np.ndarray, restored: np.ndarray, detail: np.ndarray, *,
+                           factor: int | None = None, title: str | None = None, threshold: float = 0.05) -> Figure:
     """Ground truth, degraded input, restored output (SYNTHETIC) and the map of detail that was never observed.
 
-    One image each (``H×W``; ``degraded`` may be smaller). The map is
-    :func:`misyn_lab.synth.invented_detail_map` (high-frequency band of restored minus that of the truth).
+    One image each (``H×W``; ``degraded`` may be smaller). ``detail`` is the map of invented detail, computed by
+    the caller with :func:`misyn_lab.synth.invented_detail_map` (high-frequency band of restored minus that of the
+    truth), at the shape of ``real``.
     """
-    from misyn_lab.synth.super_resolution import invented_detail_map
-
     t = np.asarray(real, dtype=np.float64)
     lo = np.asarray(degraded, dtype=np.float64)
     rs = np.asarray(restored, dtype=np.float64)
@@ -130,7 +129,10 @@ def invented_detail_figure(real: np.ndarray, degraded: np.ndarray, restored: np.
     if t.shape != rs.shape:
         raise InputError(f"real {t.shape} and restored {rs.shape} differ in shape", path="invented_detail_figure")
     f = int(factor or max(1, round(t.shape[0] / lo.shape[0])))
-    detail = invented_detail_map(t, rs, factor=max(f, 2))
+    detail = np.asarray(detail, dtype=np.float64)
+    if detail.shape != t.shape:
+        raise InputError(f"detail map {detail.shape} and real {t.shape} differ in shape", path="invented_detail_figure",
+                         remedy="pass invented_detail_map(real, restored) of the same image")
     fig, axes = new_figure(1, 4, figsize=(13.0, 3.9))
     panels = [(t, f"ground truth ({t.shape[0]}×{t.shape[1]})", False),
               (lo, f"degraded input ({lo.shape[0]}×{lo.shape[1]})", False),

@@ -2,7 +2,8 @@
 
 Each claim is drawn in the colour of its verdict status — the same status, the same colour class
 (:data:`misyn_lab.render.STATUS_STYLE`) and the same counts as the claim table (statuses come from
-:func:`misyn_lab.instruments.claims.stored_verdicts`). Colour is never the only code: each status also has its own
+:func:`misyn_lab.instruments.claims.stored_verdicts`, read into :class:`misyn_lab.rungs.LadderData` by
+:func:`misyn_lab.instruments.ladder.ladder_data`). Colour is never the only code: each status also has its own
 marker shape and its word under the claim; whether a claim reaches beyond the rung of its evidence is shown by a
 dashed arrow and an open marker. Colours are from the colour-blind-safe palette.
 """
@@ -16,9 +17,9 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from misyn_lab.instruments.ladder import (LADDER_NOTE, RUNGS, LadderData, ladder_data, ladder_takeaway,
-                                          status_counts)
+from misyn_lab.errors import InputError
 from misyn_lab.render import STATUS_STYLE
+from misyn_lab.rungs import LADDER_NOTE, RUNGS, LadderData, ladder_takeaway, status_counts
 
 __all__ = ["CLASS_COLOURS", "STATUS_MARKERS", "ladder_figure", "status_colour", "status_counts", "status_marker",
            "takeaway"]
@@ -30,7 +31,7 @@ NOT_REACHED = "#D0D0D0"
 CLASS_COLOURS = {"ok": "#0173b2", "warn": "#de8f05", "bad": "#d55e00", "worst": "#7a1b0c", "na": "#949494"}
 #: Marker of each verdict status (colour is never the only code).
 STATUS_MARKERS = {"supported": "o", "overclaimed": "^", "untested": "D", "not_supported": "v", "contradicted": "X"}
-#: The one-sentence takeaway of the ladder (:func:`misyn_lab.instruments.ladder.ladder_takeaway`).
+#: The one-sentence takeaway of the ladder (:func:`misyn_lab.rungs.ladder_takeaway`).
 takeaway = ladder_takeaway
 
 
@@ -44,24 +45,26 @@ def status_marker(status: str) -> str:
     return STATUS_MARKERS.get(str(status).lower(), "s")
 
 
-def _as_data(review_or_data: Any) -> LadderData:
-    if isinstance(review_or_data, LadderData):
-        return review_or_data
-    if isinstance(review_or_data, dict):
-        return LadderData.from_dict(review_or_data)
-    return ladder_data(review_or_data)
+def _as_data(data: Any) -> LadderData:
+    if isinstance(data, LadderData):
+        return data
+    if isinstance(data, dict):
+        return LadderData.from_dict(data)
+    raise InputError(f"the ladder figure draws a LadderData or a dict, not a {type(data).__name__}",
+                     path="ladder_figure", remedy="pass ladder_data(review) (misyn_lab.instruments.ladder)")
 
 
-def ladder_figure(review_or_data: Any, *, title: str | None = None, figsize: tuple[float, float] = (11, 5.2)) -> Figure:
+def ladder_figure(data: LadderData | dict[str, Any], *, title: str | None = None, figsize: tuple[float, float] = (11, 5.2)) -> Figure:
     """Draw the five rungs with the evidence count on each, the rung where evidence stops, and each claim
     as an arrow from the rung of its evidence to the rung it claims, in the colour and marker of its verdict
     status (as in the claim table; the status word is written under the claim); a claim reaching beyond its
     evidence has a dashed arrow and an open marker. The takeaway is stored as ``fig.misyn_takeaway``.
 
-    ``review_or_data``: a Review, a :class:`~misyn_lab.instruments.ladder.LadderData` or a dict
+    ``data``: a :class:`~misyn_lab.rungs.LadderData` (a review's: ``ladder_data(review)`` from
+    :mod:`misyn_lab.instruments.ladder`) or a dict
     ``{"counts": {rung: n}, "claims": [{"claim_id", "claimed_rung", "evidence_rung"}], "title": ...}``.
     """
-    data = _as_data(review_or_data)
+    data = _as_data(data)
     rungs = sorted(RUNGS)
     counts = [data.counts.get(k, 0) for k in rungs]
     top = data.highest

@@ -13,6 +13,7 @@ Without a front end (papermill, nbconvert) every widget displays a static HTML s
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 _EXPORTS = {
@@ -28,7 +29,5 @@ __all__ = sorted(_EXPORTS)
 
 def __getattr__(name: str) -> Any:  # lazy: importing the station does not import ipywidgets/matplotlib
     if name in _EXPORTS:
-        import importlib
-
         return getattr(importlib.import_module(_EXPORTS[name]), name)
     raise AttributeError(f"module 'misyn_lab.widgets' has no attribute {name!r}")

@@ -26,6 +26,7 @@ from misyn_lab.vocabulary import limit_label, risk_label
 from misyn_lab.widgets import _review_access as ra
 from misyn_lab.widgets._frontend import StaticFallback
 from misyn_lab.widgets.autosave import AnswerAutosave, SaveStatus
+from misyn_lab.checklist.loader import STAGES, check_stage, load_checklist
 
 _WARN = "color:#b26a00"
 _ERR = "color:#b71c1c"
@@ -216,7 +217,6 @@ class ChecklistWidget(StaticFallback, w.VBox):
 
     def __init__(self, review: Any, stage: str | None = None, *, reviewer: str, path: str | Path | None = None,
                  checklist: Any = None, debounce_s: float = 0.5, max_wait_s: float = 5.0):
-        from misyn_lab.checklist.loader import STAGES, check_stage, load_checklist
 
         if not str(reviewer or "").strip():
             raise InputError("a reviewer name is needed", path="ChecklistWidget.reviewer",

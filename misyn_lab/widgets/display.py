@@ -55,3 +55,6 @@ def show_figure(fig: Any, takeaway: str | None = None, *, dpi: int = 90) -> Any:
     # figure_png closes a pyplot figure, so the inline backend does not show it twice
     display(Image(data=figure_png(fig, dpi=dpi), format="png"))
     return fig
+
+
+__all__ = ["attach_matching", "show_figure"]

@@ -11,15 +11,18 @@ new number of PCA components is cut from the stored decomposition, no new SVD) a
 
 from __future__ import annotations
 
+import warnings as _warnings
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from misyn_lab import render
 from misyn_lab.errors import InputError
 from misyn_lab.imagesets.core import ImageSet
-from misyn_lab import render
+from misyn_lab.metrics import distances
+from misyn_lab.metrics.fidelity import prdc
 
 ALL = "(all)"
 
@@ -127,11 +130,6 @@ def _subsample(x: np.ndarray, limit: int, seed: int) -> np.ndarray:
 def readout_metrics(real: np.ndarray, synthetic: np.ndarray, k: int = 5, *, limit: int = READOUT_MAX,
                     seed: int = 0) -> tuple[dict[str, float], list[str]]:
     """PRDC, Fréchet distance and MMD (no permutation test) on standardised features, for a live readout."""
-    import warnings as _warnings
-
-    from misyn_lab.metrics import distances
-    from misyn_lab.metrics.fidelity import prdc
-
     notes = []
     if max(len(real), len(synthetic)) > limit:
         notes.append(f"live readout on a seeded subsample of at most {limit} images per set")

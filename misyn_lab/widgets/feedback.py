@@ -71,3 +71,6 @@ class FeedbackPanel(StaticFallback, w.VBox):
                 " after answering; the answer key is not shown here."]
         return render.to_html(render.Section("Vignette feedback", [render.Paragraph(text)],
                                              role="misyn-feedback-static"), level=4)
+
+
+__all__ = ["FeedbackPanel"]

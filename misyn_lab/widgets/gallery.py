@@ -21,6 +21,7 @@ from misyn_lab import render
 from misyn_lab.render import esc, figure_png
 from misyn_lab.widgets._figures import MARKER_TEXT, tile_png
 from misyn_lab.widgets._frontend import StaticFallback
+from misyn_lab.metrics.knn import nearest_neighbours
 
 MARK = MARKER_TEXT
 
@@ -79,8 +80,6 @@ def make_tiles(imageset: ImageSet, order: np.ndarray, sort_by: str | None = None
 def nearest_pairs(real: ImageSet, synthetic: ImageSet, *, features: tuple[np.ndarray, np.ndarray] | None = None
                   ) -> list[Pair]:
     """Each synthetic image's nearest real image (pixel space unless ``features=(real_f, syn_f)``), closest first."""
-    from misyn_lab.metrics.knn import nearest_neighbours
-
     if len(real) == 0 or len(synthetic) == 0:
         raise InputError("nearest pairs need at least one real and one synthetic image", path="ImageGallery")
     if features is None:

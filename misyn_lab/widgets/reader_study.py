@@ -9,12 +9,9 @@ explanation and records nothing.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
-from typing import Any
 
 import ipywidgets as w
-import numpy as np
 from IPython.display import Markdown
 
 from misyn_lab.errors import MisynError
@@ -22,7 +19,7 @@ from misyn_lab.instruments.reader_study import STATIC_EXPLANATION, ReaderStudy
 from misyn_lab.metrics.result import format_p
 from misyn_lab import render
 from misyn_lab.render import esc
-from misyn_lab.widgets._figures import MARKER_TEXT, tile_png
+from misyn_lab.widgets._figures import tile_png
 from misyn_lab.widgets._frontend import StaticFallback, widgets_live
 
 TEST_MODE_NOTICE = ("TEST MODE: in this reader study synthetic images are shown WITHOUT their SYNTHETIC "
@@ -159,6 +156,4 @@ class ReaderStudyWidget(StaticFallback, w.VBox):
         return f"ReaderStudyWidget(study={self.study.study_id}, reader={self.reader}, tiles={len(self.study)})"
 
 
-def show_reader_study(study: ReaderStudy, reader: str, **kwargs: Any) -> ReaderStudyWidget:
-    """Build the widget (display it as the last expression of a cell)."""
-    return ReaderStudyWidget(study, reader, **kwargs)
+__all__ = ["TEST_MODE_NOTICE", "ReaderStudyWidget"]

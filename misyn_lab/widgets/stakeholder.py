@@ -124,3 +124,6 @@ def _concerns_block(concerns: list[dict]) -> render.Block:
         return render.Paragraph("No open concerns.", role="meta")
     return render.BulletList([[render.strong(str(c["kind"])), f" on {c['item_id']} from {c['name']} ({c['role']}), "
                                f"{c.get('time', '')}: {c['text']}"] for c in concerns])
+
+
+__all__ = ["StakeholderWidget"]

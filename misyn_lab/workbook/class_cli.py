@@ -22,7 +22,11 @@ import argparse
 import math
 from pathlib import Path
 
+from misyn_lab.checklist.agreement import class_agreement
+from misyn_lab.checklist.classroom import collect_class
+from misyn_lab.checklist.review import Review
 from misyn_lab.errors import InputError
+from misyn_lab.workbook.vignettes import vignette_key
 
 #: Exit code when some files of the class folder were refused.
 EXIT_REFUSED = 3
@@ -44,10 +48,6 @@ def _class_file(args: argparse.Namespace, default: Path) -> Path:
 
 
 def _collect(args: argparse.Namespace) -> int:
-    from misyn_lab.checklist.agreement import class_agreement
-    from misyn_lab.checklist.classroom import collect_class
-    from misyn_lab.checklist.review import Review
-
     out = _class_file(args, default_out(args.dir))
     key = None
     if args.key:
@@ -55,8 +55,6 @@ def _collect(args: argparse.Namespace) -> int:
             raise InputError("answer key file not found", path=args.key, remedy="check the --key path")
         key = Review.load(args.key)
     elif args.vignette_key:
-        from misyn_lab.workbook.vignettes import vignette_key
-
         key = vignette_key()
     collected = collect_class(args.dir, exclude=(out,))
     collected.review.save(out, overwrite=True)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from misyn_lab import notebooks
+
 
 def _workbook(args: argparse.Namespace) -> int:
-    from misyn_lab import notebooks
-
     dest = Path(args.dir).expanduser()
     written, kept = notebooks.export(dest, overwrite=args.overwrite)
     (dest / "reviews").mkdir(exist_ok=True)

@@ -11,6 +11,8 @@ import numpy as np
 
 from misyn_lab.errors import InputError
 from misyn_lab.imagesets.core import ImageSet, subgroup_columns
+from misyn_lab.imagesets.samples import load_sample
+from misyn_lab.imagesets.loaders import load_images
 
 
 #: The stand-in TSTR task on the bundled teaching images (they carry no clinical label; declared as a stand-in).
@@ -36,8 +38,6 @@ def teaching_real_set(n: int | None = None, *, seed: int = 0, size: tuple[int, i
 
     ``n`` draws that many images at random (seeded; sorted back into sample order); ``None`` keeps all.
     """
-    from misyn_lab.imagesets.samples import load_sample
-
     sets = [load_sample(g, size=size) for g in groups]
     real = sets[0]
     for other in sets[1:]:
@@ -87,7 +87,6 @@ def load_inputs(real_path: str | Path | None = None, synthetic_path: str | Path 
     loaded; real images that turn out synthetic are refused with :class:`InputError` unless
     ``allow_marked_real=True`` (:func:`misyn_lab.provenance.screen.screen_real`).
     """
-    from misyn_lab.imagesets.loaders import load_images
     from misyn_lab.provenance.screen import refuse_marked_real, screen_real
     from misyn_lab.synth.registry import make_generator
 

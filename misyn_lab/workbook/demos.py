@@ -3,17 +3,23 @@ and a figure, and returns a :class:`Demo` (a table to show, results to attach as
 
 from __future__ import annotations
 
+import dataclasses
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from PIL import Image
 
 from misyn_lab import render
+from misyn_lab.checklist.loader import load_checklist
 from misyn_lab.errors import InputError
 from misyn_lab.imagesets.core import ImageSet
+from misyn_lab.metrics.memorisation import memorisation
 from misyn_lab.metrics.result import MetricResult
+from misyn_lab.metrics.subgroups import by_subgroup, subgroup_summary
 from misyn_lab.workbook.data import split_real, teaching_real_set
 
 
@@ -46,10 +52,6 @@ def labelling_demo(review_path: str | Path, *, n: int = 8, seed: int = 0) -> Dem
     ``provenance.labelled`` (share of the synthetic files that carry a mark) and ``audit.unlabelled_synthetic``
     (registered synthetic files without one).
     """
-    import shutil
-
-    from PIL import Image
-
     from misyn_lab.provenance.audit import audit_folder
     from misyn_lab.provenance.mark import export_imageset
     from misyn_lab.provenance.record import Provenance
@@ -79,7 +81,6 @@ def labelling_demo(review_path: str | Path, *, n: int = 8, seed: int = 0) -> Dem
 def representation(real: ImageSet, subgroup: str, *, seed: int = 0, minority_weight: float = 0.2) -> Demo:
     """Share of each subgroup in the real data, and what a subgroup-skewed generator does to it."""
     from misyn_lab.features import extract_features, standardise
-    from misyn_lab.metrics.subgroups import by_subgroup, subgroup_summary
     from misyn_lab.synth.registry import make_generator
 
     if subgroup not in real.meta:
@@ -96,9 +97,6 @@ def representation(real: ImageSet, subgroup: str, *, seed: int = 0, minority_wei
 
 def design_checks(*, n: int = 40, seed: int = 0, subgroup: str = "plane", threshold: float | None = None) -> Demo:
     """Memorisation of two designs (memorising vs PCA-Gaussian), measured in pixel space against training images."""
-    import dataclasses
-
-    from misyn_lab.metrics.memorisation import memorisation
     from misyn_lab.synth.registry import make_generator
     from misyn_lab.viz.memorisation import copy_ratio_histogram
 
@@ -123,8 +121,6 @@ def design_checks(*, n: int = 40, seed: int = 0, subgroup: str = "plane", thresh
 # ---------------------------------------------------------------------- oversight
 def stakeholder_questions(stage: str | None = None) -> pd.DataFrame:
     """The plain-language question of every checklist item (optionally one stage)."""
-    from misyn_lab.checklist.loader import load_checklist
-
     cl = load_checklist()
     items = cl.by_stage(stage) if stage else cl.items
     return pd.DataFrame([{"id": it.id, "stage": it.stage, "question": it.stakeholder_question,

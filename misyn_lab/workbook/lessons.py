@@ -11,7 +11,11 @@ import numpy as np
 import pandas as pd
 
 from misyn_lab.imagesets.core import ImageSet
+from misyn_lab.metrics.copies import BRIGHTNESS, JPEG_QUALITY, copy_probes, feature_copy_reading, pixel_copies
+from misyn_lab.metrics.distances import feature_shift
+from misyn_lab.metrics.memorisation import memorisation
 from misyn_lab.metrics.result import MetricResult
+from misyn_lab.metrics.utility import detection_auc
 from misyn_lab.workbook.data import split_real, teaching_real_set
 from misyn_lab.workbook.demos import Demo, pixels
 
@@ -62,7 +66,7 @@ def invented_detail(*, n: int = 4, seed: int = 0, factor: int = 4, threshold: fl
                          f"pixels with invented detail > {threshold:g}": float(np.mean(detail[j] > threshold))})
     table = pd.DataFrame(rows)
     truth, low, restored, detail = maps["held-out subject (Colin27)"]
-    fig = invented_detail_figure(truth[0], low[0], restored[0], factor=factor, threshold=threshold,
+    fig = invented_detail_figure(truth[0], low[0], restored[0], detail[0], factor=factor, threshold=threshold,
                                  title="Super-resolution of a subject the prior never saw invents detail")
     samples = gen.posterior_samples(low[:1], int(n_samples), seed=seed)[0]
     post_fig = posterior_samples_figure(truth[0], low[0], samples, threshold=threshold,
@@ -145,7 +149,6 @@ def near_copies(*, n: int = 60, seed: int = 0, strength: float = 0.95, threshold
     set's own nearest-neighbour distances, or ``threshold`` if given). ``extra`` holds the ``train`` and ``synthetic`` sets
     (for a gallery of nearest pairs) and the ``memorisation`` result.
     """
-    from misyn_lab.metrics.memorisation import memorisation
     from misyn_lab.synth.registry import make_generator
 
     train, holdout = split_real(teaching_real_set(), seed=seed)
@@ -166,8 +169,6 @@ def copies_caught(*, n: int = 60, seed: int = 0, noise: tuple[float, ...] = (0.0
     images. A teaching demonstration on the bundled images (planted copies), not evidence about anyone's data.
     """
     from misyn_lab.features import extract_features, standardise
-    from misyn_lab.metrics.copies import BRIGHTNESS, JPEG_QUALITY, copy_probes, feature_copy_reading, pixel_copies
-    from misyn_lab.metrics.memorisation import memorisation
     from misyn_lab.synth.registry import make_generator
 
     train, holdout = split_real(teaching_real_set(size=size), seed=seed)
@@ -202,8 +203,6 @@ def copies_caught(*, n: int = 60, seed: int = 0, noise: tuple[float, ...] = (0.0
 
 def new_shift(*, n: int = 180, seed: int = 0) -> Demo:
     """L3: even a fitted generator adds its own shift; a simple classifier can tell its images from real ones."""
-    from misyn_lab.metrics.distances import feature_shift
-    from misyn_lab.metrics.utility import detection_auc
     from misyn_lab.synth.registry import make_generator
     from misyn_lab.viz.distributions import feature_histogram
 
@@ -218,3 +217,7 @@ def new_shift(*, n: int = 180, seed: int = 0) -> Demo:
     j = fr.names.index(top)
     fig = feature_histogram(fr.values[:, j], fs.values[:, j], top, title=f"Most shifted feature: {top}")
     return Demo(table=shift.head(5)[["feature", "ks_statistic", "smd"]], results={auc.key: auc}, figure=fig)
+
+
+__all__ = ["L1_THRESHOLD", "invented_detail", "thinned_tails", "dropped_subgroup", "near_copies", "copies_caught",
+           "new_shift"]

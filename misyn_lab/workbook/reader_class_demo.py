@@ -21,7 +21,10 @@ from typing import Any
 import numpy as np
 from scipy import special
 
+from misyn_lab.checklist.review import Review
 from misyn_lab.errors import InputError
+from misyn_lab.imagesets.loaders import load_images
+from misyn_lab.imagesets.samples import load_sample
 from misyn_lab.instruments.reader_study import ReaderStudy
 
 #: Title of every simulated answer file (says what it is wherever the file travels).
@@ -66,13 +69,11 @@ def class_study(real_path: str | Path | None = None, synthetic_path: str | Path 
     if isinstance(size, bool) or not isinstance(size, int) or size < 8:
         raise InputError(f"size must be an integer >= 8, got {size!r}", path="size", remedy="use e.g. 64")
     if real_path is None:
-        from misyn_lab.imagesets.samples import load_sample
         from misyn_lab.synth import PCAGaussianGenerator
 
         real = load_sample("mni152", size=(size, size)).subset(plane="axial")
         synthetic = PCAGaussianGenerator(n_components=8).fit(real).sample(N_TEACHING_SYNTHETIC, seed=seed)
     else:
-        from misyn_lab.imagesets.loaders import load_images
         from misyn_lab.provenance.screen import refuse_marked_real, screen_real
 
         refuse_marked_real(screen_real(real_path, registry=registry))
@@ -86,8 +87,6 @@ def reader_answers_review(path: str | Path, reader: str) -> Any:
 
     A file that already holds answers of another reader is refused (:class:`InputError`): one file per student.
     """
-    from misyn_lab.checklist.review import Review
-
     reader = str(reader).strip()
     if not reader:
         raise InputError("reader is empty", path="reader", remedy="set reader to your name or a pseudonym")
@@ -130,7 +129,6 @@ def simulate_readers(folder: str | Path, study: ReaderStudy, *, n_readers: int =
     if isinstance(n_readers, bool) or not isinstance(n_readers, int) or n_readers < 2:
         raise InputError(f"n_readers must be an integer >= 2, got {n_readers!r}", path="simulate_readers",
                          remedy="pass n_readers=10 or similar (reader 01 guesses, reader 02 is good)")
-    from misyn_lab.checklist.review import Review
 
     rng = np.random.default_rng(seed)
     difficulty = dict(zip(study.tile_ids, rng.normal(0.0, TILE_SD, len(study))))

@@ -9,14 +9,13 @@ from typing import Any
 import pandas as pd
 
 from misyn_lab.atomic import atomic_write_text
+from misyn_lab.checklist.review import Review
 from misyn_lab.errors import InputError
 from misyn_lab.metrics.result import TABLE_COLUMNS
 
 
 def open_review(path: str | Path, *, title: str = "MISyn review") -> Any:
     """The review saved at ``path``, or a new empty one (written on the first change) if there is none."""
-    from misyn_lab.checklist.review import Review
-
     path = Path(path)
     if path.exists():
         return Review.load(path)

@@ -27,8 +27,7 @@ from misyn_lab import render
 from misyn_lab.checklist.agreement import OUTCOMES, answering_reviewers, compare_to_key, key_reviewer
 from misyn_lab.checklist.document import answer_badge
 from misyn_lab.checklist.loader import STAGE_TITLES, STAGES, check_stage
-from misyn_lab.checklist.merge import merge_reviews
-from misyn_lab.checklist.review import Review
+from misyn_lab.checklist.review import Review, merge_reviews
 from misyn_lab.checklist.yaml_io import load_file
 from misyn_lab.errors import InputError, SchemaError
 

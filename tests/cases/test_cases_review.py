@@ -78,7 +78,7 @@ def test_ladder_and_claim_table_agree(which, case1_review, case2_review):
     text = takeaway(data)
     for status, n in counts.items():
         assert f"{n} {status.replace('_', ' ')}" in text
-    fig = ladder_figure(review)
+    fig = ladder_figure(data)
     claimed = [line for line in fig.axes[1].lines if line.get_marker() in {status_marker(s) for s in measured}
                and len(line.get_xdata()) and line.get_markersize() == 9]
     assert [(to_hex(line.get_color()), line.get_marker()) for line in sorted(claimed, key=lambda ln: ln.get_xdata()[0])

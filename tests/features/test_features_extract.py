@@ -119,7 +119,7 @@ def test_embedding_fitted_on_real_and_reused(real_mr):
     assert emb.n_components == 8 and emb.fitted_on == real_mr.describe() and "n=174" in emb.fitted_on
     syn = PCAGaussianGenerator(8).fit(real_mr).sample(20, seed=0)
     fr = extract_features(real_mr, "intensity+embedding", embedding=emb, progress=False)
-    fs = emb.transform(syn)
+    fs = extract_features(syn, "embedding", embedding=emb, progress=False)  # extract_features takes its embedding
     assert fr.shape == (174, 36) and fs.shape == (20, 8)
     assert fs.names == [f"embedding.pc{i:02d}" for i in range(1, 9)]
     assert fs.params["embedding_hash"] == fr.params["embedding_hash"]

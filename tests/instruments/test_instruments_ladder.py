@@ -54,7 +54,7 @@ def test_validate_rung(bad):
 def test_figure_from_review_and_dict(review):
     e1 = review.add_evidence(MetricResult("prdc.precision", 0.7, {"real": 10}), rung=1)
     cl.save_claims(review, [cl.Claim(id="C2", text="improves diagnosis", kind="clinical", evidence_ids=(e1,))])
-    fig = ladder_figure(review, title="demo")
+    fig = ladder_figure(ladder.ladder_data(review), title="demo")
     ax_ev, ax_cl = fig.axes[:2]
     assert [round(p.get_width()) for p in ax_ev.patches] == [1, 0, 0, 0, 0]
     assert ax_ev.get_xlabel() and ax_ev.get_ylabel() and "demo" in fig._suptitle.get_text()
@@ -65,6 +65,8 @@ def test_figure_from_review_and_dict(review):
     fig2 = ladder_figure({"counts": {1: 3, 3: 2}, "claims": [{"claim_id": "X", "claimed_rung": 2, "evidence_rung": 3}]})
     assert [round(p.get_width()) for p in fig2.axes[0].patches] == [3, 0, 2, 0, 0]
     plt.close(fig2)
+    with pytest.raises(InputError, match=r"^ladder_figure: the ladder figure draws a LadderData or a dict, not a Review"):
+        ladder_figure(review)  # viz takes the data, not the review: ladder_data(review) reads it
 
 
 def test_takeaway_texts():
@@ -101,7 +103,7 @@ def test_ladder_colours_and_counts_come_from_the_claim_verdicts(review):
     assert takeaway(data) == ("Evidence stops at rung 1 (model space (metrics on held-out data)); verdicts of the "
                               "3 claim(s): 1 contradicted, 1 overclaimed, 1 supported; 1 of 3 claim(s) reach beyond "
                               "the rung of their evidence (K1).")
-    fig = ladder_figure(review)
+    fig = ladder_figure(ladder.ladder_data(review))
     claimed = [line for line in fig.axes[1].lines if line.get_marker() in STATUS_MARKERS.values()
                and len(line.get_xdata())]
     drawn = {int(line.get_xdata()[0]): (to_hex(line.get_color()), line.get_marker()) for line in claimed}

@@ -141,12 +141,15 @@ def test_nn_pairs_gallery(mr, syn):
 
 
 def test_invented_detail_figure(mr):
-    from misyn_lab.synth import SuperResolutionGenerator
+    from misyn_lab.synth import SuperResolutionGenerator, invented_detail_map
 
     trip = SuperResolutionGenerator(4, n_components=8).fit(mr).sample_triplets(1, seed=0)
-    fig = invented_detail_figure(trip.real.images[0], trip.degraded[0], trip.restored.images[0])
+    detail = invented_detail_map(trip.real.images[0], trip.restored.images[0], factor=4)
+    fig = invented_detail_figure(trip.real.images[0], trip.degraded[0], trip.restored.images[0], detail)
     take = check_figure(fig)
     assert "never observed" in take
     assert _marks(fig) == 1
     with pytest.raises(InputError, match="three single grey images"):
-        invented_detail_figure(trip.real.images, trip.degraded, trip.restored.images)
+        invented_detail_figure(trip.real.images, trip.degraded, trip.restored.images, detail)
+    with pytest.raises(InputError, match=r"detail map \(8, 8\) and real \(\d+, \d+\) differ in shape"):
+        invented_detail_figure(trip.real.images[0], trip.degraded[0], trip.restored.images[0], detail[:8, :8])
