@@ -30,7 +30,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from misyn_lab.errors import InputError, SchemaError
 from misyn_lab.instruments import _review
@@ -41,6 +41,9 @@ from misyn_lab.instruments.direction import (INDISTINGUISHABLE_MARGIN, Direction
 from misyn_lab.instruments.rungs import RUNGS, validate_rung
 from misyn_lab.instruments.stats import SMALL_N, holm_correction, paired_summary, tost_paired
 from misyn_lab.metrics.result import format_p
+
+if TYPE_CHECKING:
+    from misyn_lab.checklist.review import Review
 
 #: Kinds of claim.
 KINDS = ("benefit", "significance", "indistinguishable", "clinical", "privacy", "other")
@@ -406,7 +409,7 @@ def _as_claim(claim: Claim | dict) -> Claim:
     return claim if isinstance(claim, Claim) else Claim.from_dict(claim)
 
 
-def _cited_evidence(claim: Claim, review: Any) -> dict[str, dict]:
+def _cited_evidence(claim: Claim, review: Review | None) -> dict[str, dict]:
     """The claim's cited evidence records from the review (R7: unknown id -> InputError)."""
     if review is None or not claim.evidence_ids:
         return {}
@@ -418,7 +421,7 @@ def _cited_evidence(claim: Claim, review: Any) -> dict[str, dict]:
     return {e: store[e] for e in claim.evidence_ids}
 
 
-def claim_evidence_rung(claim: Claim | dict, review: Any = None) -> int:
+def claim_evidence_rung(claim: Claim | dict, review: Review | None = None) -> int:
     """Highest rung of the claim's own evidence: its cited review evidence (unknown rung counts as 1) and
     the reviewer's ``evidence_rung`` reading; 1 if only a reported result without rung; 0 if nothing."""
     claim = _as_claim(claim)
@@ -537,7 +540,7 @@ def _supported_because(claim: Claim, d: str | None, test: TestReport | None, p: 
     return "no rule fired (no measured number to check)"
 
 
-def check_claim(claim: Claim | dict, review: Any = None, *, alpha: float = 0.05,
+def check_claim(claim: Claim | dict, review: Review | None = None, *, alpha: float = 0.05,
                 p_adjusted: float | None = None) -> ClaimVerdict:
     """Apply the fixed rules :data:`RULES` to one claim.
 
@@ -620,7 +623,7 @@ def check_claim(claim: Claim | dict, review: Any = None, *, alpha: float = 0.05,
                         direction=d, direction_source=direction.source, decided_by=decided_by)
 
 
-def check_claims(claims: Iterable[Claim | dict], review: Any = None, *, alpha: float = 0.05) -> VerdictList:
+def check_claims(claims: Iterable[Claim | dict], review: Review | None = None, *, alpha: float = 0.05) -> VerdictList:
     """Check several claims; the p-values of all claims that report one are Holm-corrected together. Returns a
     list of :class:`ClaimVerdict` that a notebook shows as the verdict table."""
     items = [_as_claim(c) for c in claims]
@@ -635,7 +638,7 @@ def check_claims(claims: Iterable[Claim | dict], review: Any = None, *, alpha: f
     return VerdictList(check_claim(c, review, alpha=alpha, p_adjusted=adjusted.get(i)) for i, c in enumerate(items))
 
 
-def settle_claim(claim: Claim | dict, a: Sequence[float], b: Sequence[float], *, review: Any = None,
+def settle_claim(claim: Claim | dict, a: Sequence[float], b: Sequence[float], *, review: Review | None = None,
                  rung: int | None = None, test: str = "wilcoxon", n_boot: int = 10000,
                  n_resamples: int = 10000, seed: int = 0, alpha: float = 0.05, unit: str = "") -> Claim:
     """Compute the statistics from paired results (``a`` baseline, ``b`` treatment; one pair per independent
@@ -679,7 +682,8 @@ def settle_claim(claim: Claim | dict, a: Sequence[float], b: Sequence[float], *,
 
 # ----------------------------------------------------------------------------------------- storage
 
-def save_claims(review: Any, claims: Iterable[Claim | dict], *, verdicts: Iterable[ClaimVerdict] | None = None) -> list[str]:
+def save_claims(review: Review, claims: Iterable[Claim | dict], *,
+                verdicts: Iterable[ClaimVerdict] | None = None) -> list[str]:
     """Store claims (and optionally their latest verdicts) in the review section ``"claims"``.
 
     A stored claim with the same id is replaced as a whole: a verdict is kept only if given here, so a changed
@@ -697,7 +701,7 @@ def save_claims(review: Any, claims: Iterable[Claim | dict], *, verdicts: Iterab
     return ids
 
 
-def stored_verdicts(review: Any) -> dict[str, dict]:
+def stored_verdicts(review: Review) -> dict[str, dict]:
     """The verdict a reader of the review sees for each stored claim (claim id -> verdict dict): the one re-checked
     with our measurements (``measured_verdict``) when there is one, else the verdict stored with the claim, else a
     fresh :func:`check_claims` of the stored claims. The claim table, the ladder figure and the report all take
@@ -711,7 +715,7 @@ def stored_verdicts(review: Any) -> dict[str, dict]:
     return {str(r["id"]): dict(r.get("measured_verdict") or r.get("verdict") or fresh[str(r["id"])]) for r in records}
 
 
-def load_claims(review: Any) -> list[Claim]:
+def load_claims(review: Review) -> list[Claim]:
     """The claims stored in the review (unknown keys kept in ``Claim.extra``)."""
     return [Claim.from_dict(r) for r in _review.records(review, "claims")]
 

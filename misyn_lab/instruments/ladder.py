@@ -13,18 +13,21 @@ evidence is an overclaim (claim rule R3).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from misyn_lab.instruments import _review
 from misyn_lab.instruments.claims import STATUSES, Claim, claim_evidence_rung, stored_verdicts
 from misyn_lab.instruments.rungs import LADDER_NOTE, RUNGS, Rung, rung_label, validate_rung
+
+if TYPE_CHECKING:
+    from misyn_lab.checklist.review import Review
 
 __all__ = ["LADDER_NOTE", "RUNGS", "ClaimOnLadder", "LadderData", "Rung", "claim_positions", "claims_beyond_rung",
            "evidence_rungs", "highest_rung", "ladder_data", "ladder_takeaway", "rung_label", "status_counts",
            "validate_rung"]
 
 
-def evidence_rungs(review: Any) -> dict[int, list[str]]:
+def evidence_rungs(review: Review) -> dict[int, list[str]]:
     """Evidence ids per rung (every rung 1..5 present; evidence without a rung is left out)."""
     out: dict[int, list[str]] = {k: [] for k in RUNGS}
     for eid, record in _review.evidence(review).items():
@@ -34,7 +37,7 @@ def evidence_rungs(review: Any) -> dict[int, list[str]]:
     return out
 
 
-def highest_rung(review: Any) -> int:
+def highest_rung(review: Review) -> int:
     """Highest rung reached by any evidence in the review (0 when there is none)."""
     reached = [k for k, ids in evidence_rungs(review).items() if ids]
     return max(reached, default=0)
@@ -53,7 +56,7 @@ class ClaimOnLadder:
     status: str = ""
 
 
-def claim_positions(review: Any) -> list[ClaimOnLadder]:
+def claim_positions(review: Review) -> list[ClaimOnLadder]:
     """Every claim stored in the review with its claimed and evidenced rung and its verdict status
     (:func:`misyn_lab.instruments.claims.stored_verdicts`: re-checked with measurements when it was)."""
     verdicts = stored_verdicts(review)
@@ -66,7 +69,7 @@ def claim_positions(review: Any) -> list[ClaimOnLadder]:
     return out
 
 
-def claims_beyond_rung(review: Any) -> list[ClaimOnLadder]:
+def claims_beyond_rung(review: Review) -> list[ClaimOnLadder]:
     """Claims whose claimed rung is above the highest rung of their own evidence (rule R3)."""
     return [c for c in claim_positions(review) if c.beyond]
 
@@ -101,7 +104,7 @@ class LadderData:
         return cls(counts=counts, claims=claims, title=str(data.get("title", "")))
 
 
-def ladder_data(review: Any) -> LadderData:
+def ladder_data(review: Review) -> LadderData:
     """Evidence counts per rung and claim positions of a review."""
     counts = {k: len(v) for k, v in evidence_rungs(review).items()}
     title = str(getattr(review, "title", "") or "")

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from misyn_lab.errors import InputError
 from misyn_lab.vocabulary import INTRINSIC_LIMIT_NAMES, INTRINSIC_LIMITS
 from misyn_lab.instruments import _review
+
+if TYPE_CHECKING:
+    from misyn_lab.checklist.review import Review
 
 #: The three aspects, in order, with their plain titles.
 ASPECTS: dict[str, str] = {
@@ -80,7 +83,7 @@ def _limitation_id(aspect: str, text: str, limit: str | None) -> str:
 class LimitationAnalysis:
     """Builder for the three-aspect limitation analysis of one review (state lives in the review)."""
 
-    def __init__(self, review: Any, *, author: str = ""):
+    def __init__(self, review: Review, *, author: str = ""):
         self.review = review
         self.author = author
 
@@ -122,12 +125,12 @@ class LimitationAnalysis:
         return out
 
 
-def load_limitations(review: Any) -> list[Limitation]:
+def load_limitations(review: Review) -> list[Limitation]:
     """All limitation records of the review."""
     return [Limitation.from_dict(r) for r in _review.records(review, "limitations")]
 
 
-def missing_aspects(review: Any) -> list[str]:
+def missing_aspects(review: Review) -> list[str]:
     """Gaps of the limitation analysis, one plain sentence each (empty list: nothing missing)."""
     items = load_limitations(review)
     gaps = []

@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import stats
@@ -41,6 +41,10 @@ from scipy import stats
 from misyn_lab.errors import InputError
 from misyn_lab.instruments import _review
 from misyn_lab.metrics.result import MetricResult, format_p
+
+if TYPE_CHECKING:
+    from misyn_lab.checklist.review import Review
+    from misyn_lab.imagesets.core import ImageSet
 
 ANSWERS = ("real", "synthetic")
 SECTION = "reader_answers"
@@ -76,7 +80,7 @@ class ReaderStudy:
     """One reader study: the tiles, their hidden truth, and the answers (kept in a Review when attached)."""
 
     def __init__(self, tiles: list[Tile], truth: dict[str, str], image_ids: dict[str, str], *,
-                 study_id: str, seed: int, review: Any = None, per_reader_order: bool = False):
+                 study_id: str, seed: int, review: Review | None = None, per_reader_order: bool = False):
         if set(truth) != {t.id for t in tiles} or set(image_ids) != set(truth):
             raise InputError("reader study: tiles, truth and image ids disagree", remedy="build it with from_sets")
         self._tiles = list(tiles)
@@ -90,8 +94,8 @@ class ReaderStudy:
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def from_sets(cls, real: Any, synthetic: Any, n_tiles: int = 20, seed: int = 0, *, review: Any = None,
-                  study_id: str | None = None, per_reader_order: bool = False) -> "ReaderStudy":
+    def from_sets(cls, real: ImageSet, synthetic: ImageSet, n_tiles: int = 20, seed: int = 0, *,
+                  review: Review | None = None, study_id: str | None = None, per_reader_order: bool = False) -> "ReaderStudy":
         """A balanced (n_tiles // 2 real, the rest synthetic), seeded, shuffled set of tiles.
 
         ``real``/``synthetic``: ImageSets (or N×H×W[×3] arrays in [0, 1]) of the same image shape.
@@ -132,7 +136,7 @@ class ReaderStudy:
         return cls(tiles, truth, image_ids, study_id=study_id, seed=seed, review=review,
                    per_reader_order=per_reader_order)
 
-    def with_review(self, review: Any) -> "ReaderStudy":
+    def with_review(self, review: Review) -> "ReaderStudy":
         """The same study (tiles, truth, id, orders) bound to another review: one answer file per reader."""
         return ReaderStudy(self._tiles, self._truth, self._image_ids, study_id=self.study_id, seed=self.seed,
                            review=review, per_reader_order=self.per_reader_order)
@@ -204,7 +208,7 @@ class ReaderStudy:
     def results(self, *, ci_level: float = 0.95) -> "ReaderStudyResults":
         return results_from_records(self.answers(), ci_level=ci_level, study_id=self.study_id, seed=self.seed)
 
-    def add_evidence(self, review: Any | None = None) -> str:
+    def add_evidence(self, review: Review | None = None) -> str:
         """Store the pooled accuracy as rung-2 evidence in the review; returns the evidence id."""
         target = review if review is not None else self.review
         if target is None:

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from misyn_lab.errors import InputError
 from misyn_lab.instruments.claims import Claim, _as_claim
 from misyn_lab.instruments.rungs import validate_rung
 from misyn_lab.metrics.result import MetricResult
+
+if TYPE_CHECKING:
+    from misyn_lab.checklist.review import Review
 
 #: What can be attached: the claim flag it sets and the evidence key it is stored under.
 REPORTS = {
@@ -42,7 +45,7 @@ def _records(table: Any, what: str) -> list[dict]:
     return rows
 
 
-def attach_reporting(claim: Claim | dict, review: Any, *, worst_cases: Any = None, subgroups: Any = None,
+def attach_reporting(claim: Claim | dict, review: Review, *, worst_cases: Any = None, subgroups: Any = None,
                      failures: Any = None, rung: int = 1, source: str = "", caption: str = "") -> Claim:
     """Store each given table (worst cases, per-subgroup results, failures) as evidence in ``review``, cite it
     from the claim and set the matching reporting flag; returns the updated claim.

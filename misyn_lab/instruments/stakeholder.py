@@ -13,10 +13,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING
 
 from misyn_lab.errors import InputError
 from misyn_lab.instruments import _review
+
+if TYPE_CHECKING:
+    from misyn_lab.checklist.review import Review
+    from misyn_lab.checklist.loader import Checklist
 
 SECTION = "stakeholder_questions"
 KINDS = ("question", "objection", "refusal")
@@ -37,7 +41,7 @@ class StakeholderItem:
     good_answer: str
 
 
-def _checklist(checklist: Any = None) -> Any:
+def _checklist(checklist: Checklist | None = None) -> Checklist:
     if checklist is not None:
         return checklist
     from misyn_lab.checklist.loader import load_checklist
@@ -45,7 +49,7 @@ def _checklist(checklist: Any = None) -> Any:
     return load_checklist()
 
 
-def stakeholder_items(checklist: Any = None) -> list[StakeholderItem]:
+def stakeholder_items(checklist: Checklist | None = None) -> list[StakeholderItem]:
     """The plain-language view of every checklist item, in checklist order."""
     from misyn_lab.checklist.loader import STAGE_TITLES
 
@@ -57,8 +61,8 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def raise_concern(review: Any, item_id: str, name: str, role: str, kind: str, text: str, *,
-                  checklist: Any = None) -> str:
+def raise_concern(review: Review, item_id: str, name: str, role: str, kind: str, text: str, *,
+                  checklist: Checklist | None = None) -> str:
     """Record a stakeholder's question, objection or refusal against a checklist item; returns its id."""
     cl = _checklist(checklist)
     cl.item(item_id)  # unknown id -> InputError with suggestions
@@ -75,7 +79,7 @@ def raise_concern(review: Any, item_id: str, name: str, role: str, kind: str, te
     return cid
 
 
-def respond(review: Any, concern_id: str, responder: str, text: str, *, close: bool = True) -> dict:
+def respond(review: Review, concern_id: str, responder: str, text: str, *, close: bool = True) -> dict:
     """Answer a concern (status becomes ``answered`` unless ``close=False``); returns the updated record."""
     record = next((c for c in concerns(review) if c.get("id") == concern_id), None)
     if record is None:
@@ -89,11 +93,11 @@ def respond(review: Any, concern_id: str, responder: str, text: str, *, close: b
     return {**record, "responses": responses, "status": status}
 
 
-def concerns(review: Any) -> list[dict]:
+def concerns(review: Review) -> list[dict]:
     """Every stakeholder concern in the review, oldest first."""
     return sorted(_review.records(review, SECTION), key=lambda c: (str(c.get("time", "")), str(c.get("id"))))
 
 
-def open_concerns(review: Any) -> list[dict]:
+def open_concerns(review: Review) -> list[dict]:
     """Concerns the developers have not answered yet."""
     return [c for c in concerns(review) if c.get("status", "open") == "open"]

@@ -11,11 +11,14 @@ import html
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from misyn_lab.atomic import atomic_write_text
 from misyn_lab.provenance.record import Provenance
 from misyn_lab.vocabulary import INTRINSIC_LIMITS
+
+if TYPE_CHECKING:
+    from misyn_lab.imagesets.core import ImageSet
 
 MISSING = "[More information needed]"
 LABELLING = {
@@ -35,7 +38,7 @@ def _or_missing(value: Any) -> Any:
     return value
 
 
-def build_card(*, provenance: Provenance | None = None, imageset: Any = None, audit: Any = None,
+def build_card(*, provenance: Provenance | None = None, imageset: ImageSet | None = None, audit: Any = None,
                registry: Any = None, formats: list[str] | None = None, intended_use: str = "",
                out_of_scope: str = "", banner: bool | None = None, title: str = "") -> dict[str, Any]:
     """Collect a card's facts. Every argument is optional; what is missing is marked as such."""

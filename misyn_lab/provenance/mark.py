@@ -15,7 +15,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -27,6 +27,9 @@ from misyn_lab.provenance.banner import burn_banner
 from misyn_lab.provenance.fileformat import decode_pil, open_pil, read_dicom, read_head, sniff
 from misyn_lab.provenance.read import KEY_FLAG, KEY_PROVENANCE, KEY_XMP_PNG, NIFTI_DESCRIP, nifti_sidecar
 from misyn_lab.provenance.record import Provenance, build_xmp
+
+if TYPE_CHECKING:
+    from misyn_lab.imagesets.core import ImageSet
 
 EXPORT_FORMATS = {"png": ".png", "tiff": ".tiff", "dcm": ".dcm"}
 XMP_APP1_ID = b"http://ns.adobe.com/xap/1.0/\x00"
@@ -516,7 +519,7 @@ def _row_provenance(row: dict[str, Any], default: Provenance | None, name: str) 
     return default
 
 
-def export_imageset(imageset: Any, out_dir: str | os.PathLike[str], *, fmt: str = "png",
+def export_imageset(imageset: ImageSet, out_dir: str | os.PathLike[str], *, fmt: str = "png",
                     provenance: Provenance | None = None, registry: Any = None, banner: bool = False) -> list[Path]:
     """Write every synthetic image of ``imageset`` into ``out_dir`` labelled, register it, return the paths.
 

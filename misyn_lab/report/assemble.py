@@ -183,7 +183,7 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
     return ReportResult(path, executed, seconds, [p.section.id for p in parts], results_path, pdf_path)
 
 
-def review_study_of(review: Any, title: str) -> render.Section:
+def review_study_of(review: Review, title: str) -> render.Section:
     """A review file's document: its stored results, then its claims, ladder, checklist, limitations,
     disagreements and stakeholder questions."""
     results = [res for res, _ in evidence_results(review)]

@@ -16,13 +16,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import special
 
 from misyn_lab.errors import InputError
 from misyn_lab.instruments.reader_study import ReaderStudy
+
+if TYPE_CHECKING:
+    from misyn_lab.checklist.review import Review
 
 #: Title of every simulated answer file (says what it is wherever the file travels).
 TITLE = "SIMULATED reader answers (demo class; no real person)"
@@ -49,7 +52,7 @@ def images_note(real_path: str | Path | None, synthetic_path: str | Path | None,
 
 
 def class_study(real_path: str | Path | None = None, synthetic_path: str | Path | None = None, *,
-                n_tiles: int = 20, seed: int = 0, size: int = 64, review: Any = None,
+                n_tiles: int = 20, seed: int = 0, size: int = 64, review: Review | None = None,
                 registry: Any = "default") -> ReaderStudy:
     """The class's reader study: balanced tiles, seeded, each reader in their own order.
 
@@ -81,7 +84,7 @@ def class_study(real_path: str | Path | None = None, synthetic_path: str | Path 
     return ReaderStudy.from_sets(real, synthetic, n_tiles=n_tiles, seed=seed, review=review, per_reader_order=True)
 
 
-def reader_answers_review(path: str | Path, reader: str) -> Any:
+def reader_answers_review(path: str | Path, reader: str) -> Review:
     """The answer file of one reader: the review at ``path`` (it must be theirs), or a new one for ``reader``.
 
     A file that already holds answers of another reader is refused (:class:`InputError`): one file per student.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -12,8 +12,11 @@ from misyn_lab.atomic import atomic_write_text
 from misyn_lab.errors import InputError
 from misyn_lab.metrics.result import TABLE_COLUMNS
 
+if TYPE_CHECKING:
+    from misyn_lab.checklist.review import Review
 
-def open_review(path: str | Path, *, title: str = "MISyn review") -> Any:
+
+def open_review(path: str | Path, *, title: str = "MISyn review") -> Review:
     """The review saved at ``path``, or a new empty one (written on the first change) if there is none."""
     from misyn_lab.checklist.review import Review
 
@@ -23,7 +26,7 @@ def open_review(path: str | Path, *, title: str = "MISyn review") -> Any:
     return Review.new(title)
 
 
-def review_status(review: Any, path: str | Path) -> str:
+def review_status(review: Review, path: str | Path) -> str:
     """A few plain lines: where the answers are saved and how far the review has got."""
     n_items = len(review.checklist)
     answered = sum(1 for per in review.answers.values() if per)
