@@ -557,11 +557,33 @@ def check_claim(claim: Claim | dict, review: Review | None = None, *, alpha: flo
     p = p_adjusted if p_adjusted is not None else (test.p_value if test is not None else None)
     if p_adjusted is not None:
         _p_value(p_adjusted, f"claim {claim.id}: p_adjusted")
-    test_name = (test.name if test is not None else "").lower()
     direction = claim.stated_direction()
     d = direction.value
-
     details: dict[str, str] = {}
+    fired = _reporting_rules(claim, d, p, alpha, ev_rung, keys, details)
+    numeric = _numeric_rules(claim, d, p, alpha, cited)
+    details.update(numeric)
+    fired += sorted(numeric, key=lambda r: int(r[1:]))
+
+    statuses = {RULES_BY_ID[r].status for r in fired} - {None}
+    status = next((s for s in STATUSES[:-1] if s in statuses), "supported")
+    reasons = tuple(RULES_BY_ID[r].reason + (f" ({details[r]})" if r in details else "") for r in fired)
+    flags = tuple(RULES_BY_ID[r].flag for r in fired if RULES_BY_ID[r].flag)
+    if status == "supported":
+        decided_by = _supported_because(claim, d, test, p, cited)
+    else:
+        deciding = next(r for r in fired if RULES_BY_ID[r].status == status)
+        decided_by = f"[{deciding}] " + (details.get(deciding) or RULES_BY_ID[deciding].reason)
+    return ClaimVerdict(claim.id, status, reasons, tuple(fired), flags, p_adjusted, ev_rung,
+                        direction=d, direction_source=direction.source, decided_by=decided_by)
+
+
+def _reporting_rules(claim: Claim, d: str, p: float | None, alpha: float, ev_rung: int, keys: list[str],
+                     details: dict[str, str]) -> list[str]:
+    """The rules about what was reported (R1-R11) that fire for ``claim``, in rule order; their measured
+    details are added to ``details``."""
+    test = claim.test
+    test_name = (test.name if test is not None else "").lower()
     fired: list[str] = []
     if not claim.result_reported and not claim.evidence_ids:
         fired.append("R1")
@@ -593,6 +615,14 @@ def check_claim(claim: Claim | dict, review: Review | None = None, *, alpha: flo
     if test is not None and test.n is not None and test.n < SMALL_N:
         fired.append("R11")
         details["R11"] = f"n = {test.n}"
+    return fired
+
+
+def _numeric_rules(claim: Claim, d: str, p: float | None, alpha: float,
+                   cited: dict[str, dict]) -> dict[str, str]:
+    """The rules that read the measured numbers (direction, equivalence, detection, copies, clustering):
+    ``{rule id: the numbers that fired it}``."""
+    test = claim.test
     numeric: dict[str, str] = {}
     if test is not None and d in ("increase", "decrease"):
         numeric.update(_directional(claim, d, test, p, alpha))
@@ -607,20 +637,7 @@ def check_claim(claim: Claim | dict, review: Review | None = None, *, alpha: flo
         if units < test.n:
             numeric["R23"] = (f"n = {test.n} observations treated as independent, but they come from {units} "
                               f"{group} (clusters: {', '.join(f'{k} {v}' for k, v in test.clusters.items())})")
-    details.update(numeric)
-    fired += sorted(numeric, key=lambda r: int(r[1:]))
-
-    statuses = {RULES_BY_ID[r].status for r in fired} - {None}
-    status = next((s for s in STATUSES[:-1] if s in statuses), "supported")
-    reasons = tuple(RULES_BY_ID[r].reason + (f" ({details[r]})" if r in details else "") for r in fired)
-    flags = tuple(RULES_BY_ID[r].flag for r in fired if RULES_BY_ID[r].flag)
-    if status == "supported":
-        decided_by = _supported_because(claim, d, test, p, cited)
-    else:
-        deciding = next(r for r in fired if RULES_BY_ID[r].status == status)
-        decided_by = f"[{deciding}] " + (details.get(deciding) or RULES_BY_ID[deciding].reason)
-    return ClaimVerdict(claim.id, status, reasons, tuple(fired), flags, p_adjusted, ev_rung,
-                        direction=d, direction_source=direction.source, decided_by=decided_by)
+    return numeric
 
 
 def check_claims(claims: Iterable[Claim | dict], review: Review | None = None, *, alpha: float = 0.05) -> VerdictList:

@@ -102,33 +102,16 @@ def load_inputs(real_path: str | Path | None = None, synthetic_path: str | Path 
                 refuse_marked_real(screen_real(folder, registry=registry))
     real = teaching_real_set(size=size) if real_path is None else load_images(real_path, size=size)
     train_given = None if real_train_path is None else load_images(real_train_path, size=size)
-    for name, imgs, where in (("real", real, real_path), ("training", train_given, real_train_path)):
-        if imgs is not None and imgs.synthetic.any() and not allow_marked_real:
-            raise InputError(f"{int(imgs.synthetic.sum())} image(s) in the {name} set are marked synthetic",
-                             path=str(where), remedy="give a folder of real images only")
-    for imgs, where in ((real, real_path or "samples"), (train_given, real_train_path)):
-        if imgs is not None and subgroup is not None and subgroup not in imgs.meta:
-            usable = subgroup_columns(imgs.meta)
-            raise InputError(f"the real set has no column {subgroup!r}", path=str(where),
-                             remedy=f"choose subgroup from {usable}, or None for no subgroup" if usable else
-                             "these images carry no subgroup column (only file properties): use None")
+    _check_real_sets(real, train_given, real_path, real_train_path, subgroup=subgroup,
+                     allow_marked_real=allow_marked_real)
     notes = []
     if real_path is None and task is None:
         task = STAND_IN_TASK
         notes.append(f"TSTR task: {task!r}, a stand-in (the bundled images carry no clinical label; a classifier "
                      "of the imaging plane stands in for a downstream task)")
-    if train_given is not None:
-        train, holdout = train_given, real
-        notes.append(f"real: {len(train)} training images (what the generator saw, {real_train_path}) and "
-                     f"{len(holdout)} held-out images ({real_path})")
-    elif synthetic_path is not None:
-        train, holdout = None, real
-        notes.append(f"real: no training images named, so all {len(real)} real images are treated as held-out "
-                     "(memorisation is checked against all of them)")
-    else:
-        train, holdout = split_real(real, seed=seed)
-        notes.append(f"real: {len(train)} training images (the teaching generator is fitted on these) and "
-                     f"{len(holdout)} held-out images it never sees (seeded split)")
+    train, holdout, split_note = _real_split(real, train_given, real_path, real_train_path,
+                                             synthetic_given=synthetic_path is not None, seed=seed)
+    notes.append(split_note)
     if synthetic_path is None:
         if generator == "subgroup_skewed" and subgroup is None:
             generator = "pca_gaussian"
@@ -145,3 +128,34 @@ def load_inputs(real_path: str | Path | None = None, synthetic_path: str | Path 
         syn = syn.with_meta(synthetic=True) if not syn.synthetic.all() else syn
         note = f"synthetic: {len(syn)} images from {synthetic_path}"
     return Inputs(train=train, holdout=holdout, synthetic=syn, note="\n".join([note, *notes]), task=task or None)
+
+
+def _check_real_sets(real: ImageSet, train_given: ImageSet | None, real_path: str | Path | None,
+                     real_train_path: str | Path | None, *, subgroup: str | None, allow_marked_real: bool) -> None:
+    """Refuse real sets holding images marked synthetic (unless allowed) or lacking the ``subgroup`` column."""
+    for name, imgs, where in (("real", real, real_path), ("training", train_given, real_train_path)):
+        if imgs is not None and imgs.synthetic.any() and not allow_marked_real:
+            raise InputError(f"{int(imgs.synthetic.sum())} image(s) in the {name} set are marked synthetic",
+                             path=str(where), remedy="give a folder of real images only")
+    for imgs, where in ((real, real_path or "samples"), (train_given, real_train_path)):
+        if imgs is not None and subgroup is not None and subgroup not in imgs.meta:
+            usable = subgroup_columns(imgs.meta)
+            raise InputError(f"the real set has no column {subgroup!r}", path=str(where),
+                             remedy=f"choose subgroup from {usable}, or None for no subgroup" if usable else
+                             "these images carry no subgroup column (only file properties): use None")
+
+
+def _real_split(real: ImageSet, train_given: ImageSet | None, real_path: str | Path | None,
+                real_train_path: str | Path | None, *, synthetic_given: bool,
+                seed: int) -> tuple[ImageSet | None, ImageSet, str]:
+    """(training, held-out, the sentence saying where they came from): the user's split, all held-out when
+    synthetic images come without their training images, else a seeded split of ``real``."""
+    if train_given is not None:
+        return train_given, real, (f"real: {len(train_given)} training images (what the generator saw, "
+                                   f"{real_train_path}) and {len(real)} held-out images ({real_path})")
+    if synthetic_given:
+        return None, real, (f"real: no training images named, so all {len(real)} real images are treated as "
+                            "held-out (memorisation is checked against all of them)")
+    train, holdout = split_real(real, seed=seed)
+    return train, holdout, (f"real: {len(train)} training images (the teaching generator is fitted on these) and "
+                            f"{len(holdout)} held-out images it never sees (seeded split)")
