@@ -340,8 +340,34 @@ def merge_data(*datas: dict[str, Any]) -> dict[str, Any]:
 def merge_reviews(*reviews: "Review") -> "Review":
     """Merge reviews (e.g. one file per reviewer) into a new Review; same result for any input order.
 
-    Agreements and disagreements per item: ``merged.agreement()`` / ``merged.disagreements()``; differing
-    answers of the same reviewer to the same item: ``merged.conflicted()``.
+    Nothing is lost: differing answers of the same reviewer to the same item are all kept as conflict
+    alternatives (the most recently updated one current), evidence and records are united. Agreements and
+    disagreements per item: ``merged.agreement()`` / ``merged.disagreements()``; conflicts: ``merged.conflicted()``.
+
+    Parameters
+    ----------
+    *reviews : Review
+        The reviews to merge (at least one); the first one's checklist is used.
+
+    Returns
+    -------
+    Review
+        A new review holding every answer, evidence record and history entry of the inputs.
+
+    Raises
+    ------
+    InputError
+        No review was given.
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> a, b = Review.new("ana's", reviewer="ana"), Review.new("ben's", reviewer="ben")
+    >>> _ = a.set_answer("TS-1", "ana", "yes", "Card says so.")
+    >>> _ = b.set_answer("TS-1", "ben", "no", "Not in the card.")
+    >>> merged = merge_reviews(a, b)
+    >>> merged.statuses("TS-1"), merged.reviewers
+    ({'ana': 'yes', 'ben': 'no'}, ['ana', 'ben'])
     """
     from misyn_lab.checklist.review import Review
 

@@ -55,7 +55,30 @@ def _jsonable(value: Any, what: str) -> Any:
 
 @dataclass(frozen=True)
 class ChecklistChanges:
-    """How the checklist changed since a review was written."""
+    """How the checklist changed since a review was written (from :meth:`Review.checklist_changes`).
+
+    Parameters
+    ----------
+    old_version, new_version : str
+        The checklist version recorded in the review and the current one.
+    changed : bool
+        Whether the checklist content differs from the one the review was written against.
+    removed : tuple of str
+        Answered item ids the current checklist retired without a replacement.
+    renamed : dict
+        ``{old id: new id}`` for retired items that have a replacement.
+    new : tuple of str
+        Item ids the review has no answer for yet.
+    orphaned : tuple of str
+        Answered item ids the current checklist does not know (kept in the file, never dropped).
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> changes = Review.new("demo").checklist_changes()
+    >>> changes.changed, changes.orphaned
+    (False, ())
+    """
 
     old_version: str
     new_version: str
@@ -81,7 +104,34 @@ class ChecklistChanges:
 
 
 class Review:
-    """Answers of one or more reviewers to the checklist, with evidence, records and history."""
+    """Answers of one or more reviewers to the checklist, with evidence, records and history.
+
+    A review is one lossless file (YAML or JSON): answers per item and reviewer, content-addressed evidence
+    records (measured results with split and n), links from items to evidence, record sections (claims,
+    limitations, reader answers, stakeholder questions), conflicts kept as alternatives, and a history of every
+    change. :meth:`save` is atomic and locked and merges saves made meanwhile by other processes
+    (:func:`~misyn_lab.checklist.merge.three_way`).
+
+    Parameters
+    ----------
+    title : str, optional
+        Title of the review.
+    checklist : Checklist, optional
+        The checklist answered (default: the bundled one, :func:`load_checklist`).
+    reviewers : list of str, optional
+        Reviewer names to register up front.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> review = Review.new("My MISyn review", reviewer="ana")
+    >>> review.set_answer("TS-1", "ana", "no", "No dataset card yet.").status
+    'no'
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "review.yaml"
+    >>> _ = review.save(path)
+    >>> Review.load(path).statuses("TS-1")
+    {'ana': 'no'}
+    """
 
     def __init__(self, title: str = "", *, checklist: Checklist | None = None, reviewers: list[str] | None = None):
         self.checklist: Checklist = checklist or load_checklist()
