@@ -180,7 +180,39 @@ def _p_value(value: Any, field_name: str) -> float | None:
 
 @dataclass(frozen=True)
 class TestReport:
-    """The statistical test a claim reports (or that :func:`settle_claim` ran)."""
+    """The statistical test a claim reports (or that :func:`settle_claim` ran).
+
+    Parameters
+    ----------
+    name : str, optional
+        The test (``"wilcoxon"``, ``"paired t"`` ...).
+    n : int, optional
+        Number of independent units.
+    effect_size : float, optional
+        Standardised effect size.
+    ci : (float, float), optional
+        Confidence interval of the estimate.
+    p_value : float, optional
+        The reported p-value.
+    null_value : float, optional
+        The value of no effect (0 for a difference).
+    details : dict, optional
+        Anything else reported.
+    estimate : float, optional
+        The estimate (e.g. mean difference).
+    tost_p_value : float, optional
+        TOST p-value of an equivalence test.
+    clusters : dict, optional
+        ``{grouping: number of units}`` when observations come in clusters (patients, sites).
+    clustered : bool, optional
+        Whether the analysis accounted for the clusters.
+
+    Examples
+    --------
+    >>> test = TestReport(name="wilcoxon", n=8, p_value=0.0078, estimate=0.035, ci=(0.029, 0.040))
+    >>> test.reported
+    True
+    """
 
     __test__ = False  # not a pytest test class
 
@@ -274,15 +306,47 @@ _CLAIM_FIELDS = ("id", "text", "location", "kind", "claimed_rung", "evidence_cit
 class Claim:
     """One statement a MISyn work makes, with what backs it.
 
-    ``claimed_rung`` is the evaluation rung the statement speaks for (1 model space ... 5 after deployment;
-    default 1, and at least 3 for a ``clinical`` claim, which speaks for the clinical task).
-    ``evidence_rung`` is the reviewer's reading of the rung of the evidence the work itself cites (for
-    evidence not held in the review); evidence held in the review carries its own rung.
-    ``ethics_approval_stated`` is ``None`` when neither private data nor a user study is involved.
-    ``direction`` is the direction the claim states (one of
-    :data:`~misyn_lab.instruments.direction.DIRECTIONS`); ``None`` infers it from the text
-    (:meth:`stated_direction`). ``mid`` is the minimal important difference in the estimate's unit (for an
-    ``equivalent`` claim, the equivalence margin).
+    Parameters
+    ----------
+    id, text : str
+        Short id (``"C1"``) and the statement as written.
+    location : str, optional
+        Where the work makes it (section, page).
+    kind : str, optional
+        ``benefit``, ``significance``, ``indistinguishable``, ``clinical``, ``privacy`` or ``other``.
+    claimed_rung : int, optional
+        The evaluation rung the statement speaks for (1 model space ... 5 after deployment; default 1, and at least
+        3 for a ``clinical`` claim, which speaks for the clinical task).
+    evidence_cited : str, optional
+        The evidence the work cites, in words.
+    evidence_ids : tuple of str, optional
+        Ids of evidence records in the review that back the claim.
+    evidence_rung : int, optional
+        The reviewer's reading of the rung of the evidence the work cites (for evidence not held in the review;
+        evidence held in the review carries its own rung).
+    result_reported : bool, optional
+        Whether the work reports a result for it.
+    test : TestReport, optional
+        The statistical test reported (or run by :func:`settle_claim`).
+    failures_reported, worst_cases_reported, subgroups_reported : bool, optional
+        Whether failures, worst cases and per-subgroup results are reported.
+    ethics_approval_stated : bool, optional
+        ``None`` when neither private data nor a user study is involved.
+    uses_private_data, has_user_study : bool, optional
+        Whether the work uses private data or a user study.
+    direction : str, optional
+        The direction the claim states (:data:`~misyn_lab.instruments.direction.DIRECTIONS`); ``None`` infers it
+        from the text (:meth:`stated_direction`).
+    mid : float, optional
+        The minimal important difference in the estimate's unit (for an ``equivalent`` claim, the margin).
+    extra : dict, optional
+        Unknown keys read from a file, kept.
+
+    Examples
+    --------
+    >>> claim = Claim("C1", "Synthetic augmentation improves Dice", kind="benefit")
+    >>> claim.stated_direction().value, claim.claimed_rung
+    ('increase', 1)
     """
 
     id: str
@@ -377,7 +441,37 @@ class Claim:
 
 @dataclass(frozen=True)
 class ClaimVerdict:
-    """The checker's answer for one claim."""
+    """The checker's answer for one claim (from :func:`check_claim` / :func:`check_claims`).
+
+    Parameters
+    ----------
+    claim_id : str
+        The claim.
+    status : str
+        One of :data:`STATUSES` (worst first), e.g. ``contradicted``, ``not_supported``, ``overclaimed``,
+        ``supported``.
+    reasons : tuple of str
+        One sentence per rule that fired, with the numbers that fired it.
+    rules : tuple of str
+        The ids of the rules that fired (``R1`` ...).
+    flags : tuple of str, optional
+        Short flags of those rules.
+    p_adjusted : float, optional
+        The Holm-adjusted p-value used.
+    evidence_rung : int, optional
+        Highest rung of the claim's own evidence.
+    direction, direction_source : str, optional
+        The claim's direction and whether it was declared or inferred.
+    decided_by : str, optional
+        The rule and number that decided the status.
+
+    Examples
+    --------
+    >>> from misyn_lab.instruments import Claim, check_claim
+    >>> verdict = check_claim(Claim("C1", "Synthetic augmentation improves Dice"))
+    >>> verdict.status, verdict.rules[0]
+    ('not_supported', 'R1')
+    """
 
     claim_id: str
     status: str
@@ -542,12 +636,45 @@ def _supported_because(claim: Claim, d: str | None, test: TestReport | None, p: 
 
 def check_claim(claim: Claim | dict, review: Review | None = None, *, alpha: float = 0.05,
                 p_adjusted: float | None = None) -> ClaimVerdict:
-    """Apply the fixed rules :data:`RULES` to one claim.
+    """Apply the fixed rules :data:`RULES` to one claim (listed in ``CLAIM_RULES.md``).
 
-    ``review`` resolves ``evidence_ids`` (unknown id -> :class:`InputError`, rule R7). ``p_adjusted`` is
-    the Holm-adjusted p-value when the claim is checked as one of several (see :func:`check_claims`);
-    otherwise the claim's own p-value is used. The verdict names the claim's direction (declared or inferred)
-    and, in ``decided_by``, the number that decided its status.
+    The verdict names the claim's direction (declared or inferred) and, in ``decided_by``, the number that decided
+    its status.
+
+    Parameters
+    ----------
+    claim : Claim or dict
+        The claim.
+    review : Review, optional
+        Resolves the claim's ``evidence_ids`` (unknown id -> :class:`InputError`, rule R7).
+    alpha : float, optional
+        Significance level.
+    p_adjusted : float, optional
+        The Holm-adjusted p-value when the claim is checked as one of several (see :func:`check_claims`);
+        otherwise the claim's own p-value is used.
+
+    Returns
+    -------
+    ClaimVerdict
+        Status, the rules that fired and why.
+
+    Raises
+    ------
+    InputError
+        An evidence id the review does not hold; a p-value outside [0, 1].
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> review = Review.new("demo", reviewer="ana")
+    >>> from misyn_lab.instruments import Claim, settle_claim
+    >>> a = [0.70, 0.72, 0.68, 0.75, 0.71, 0.69, 0.74, 0.73]   # baseline Dice, one per seed
+    >>> b = [0.74, 0.75, 0.71, 0.80, 0.73, 0.72, 0.78, 0.77]   # with synthetic augmentation
+    >>> claim = settle_claim(Claim("C1", "Synthetic augmentation improves Dice"), a, b, review=review,
+    ...                      n_boot=2000, n_resamples=2000)
+    >>> verdict = check_claim(claim, review)
+    >>> verdict.status, verdict.direction, verdict.rules
+    ('overclaimed', 'increase', ('R4', 'R11'))
     """
     claim = _as_claim(claim)
     cited = _cited_evidence(claim, review)  # R7
@@ -641,8 +768,39 @@ def _numeric_rules(claim: Claim, d: str, p: float | None, alpha: float,
 
 
 def check_claims(claims: Iterable[Claim | dict], review: Review | None = None, *, alpha: float = 0.05) -> VerdictList:
-    """Check several claims; the p-values of all claims that report one are Holm-corrected together. Returns a
-    list of :class:`ClaimVerdict` that a notebook shows as the verdict table."""
+    """Check several claims; the p-values of all claims that report one are Holm-corrected together.
+
+    Parameters
+    ----------
+    claims : iterable of Claim or dict
+        The claims (ids must be unique).
+    review : Review, optional
+        Resolves the claims' evidence ids.
+    alpha : float, optional
+        Family-wise significance level.
+
+    Returns
+    -------
+    VerdictList
+        A list of :class:`ClaimVerdict` that a notebook shows as the verdict table.
+
+    Raises
+    ------
+    InputError
+        Duplicate claim ids, or an evidence id the review does not hold.
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> review = Review.new("demo", reviewer="ana")
+    >>> from misyn_lab.instruments import Claim, settle_claim
+    >>> a = [0.70, 0.72, 0.68, 0.75, 0.71, 0.69, 0.74, 0.73]   # baseline Dice, one per seed
+    >>> b = [0.74, 0.75, 0.71, 0.80, 0.73, 0.72, 0.78, 0.77]   # with synthetic augmentation
+    >>> claim = settle_claim(Claim("C1", "Synthetic augmentation improves Dice"), a, b, review=review,
+    ...                      n_boot=2000, n_resamples=2000)
+    >>> [(v.claim_id, v.status) for v in check_claims([claim, Claim("C2", "It is safe")], review)]
+    [('C1', 'overclaimed'), ('C2', 'not_supported')]
+    """
     items = [_as_claim(c) for c in claims]
     seen: set[str] = set()
     for c in items:
@@ -658,15 +816,58 @@ def check_claims(claims: Iterable[Claim | dict], review: Review | None = None, *
 def settle_claim(claim: Claim | dict, a: Sequence[float], b: Sequence[float], *, review: Review | None = None,
                  rung: int | None = None, test: str = "wilcoxon", n_boot: int = 10000,
                  n_resamples: int = 10000, seed: int = 0, alpha: float = 0.05, unit: str = "") -> Claim:
-    """Compute the statistics from paired results (``a`` baseline, ``b`` treatment; one pair per independent
-    unit) and fill the claim's test fields: ``test`` (Wilcoxon signed-rank or paired permutation p-value), n,
-    the ``estimate`` (mean of ``b - a``) with its paired-bootstrap CI, Cohen's d_z, and the power at the
-    claim's planned effect (its ``mid``; none without one). For an ``equivalent`` claim with a MID, the TOST
-    p-value (``statsmodels`` ``ttost_paired``) fills ``tost_p_value``. ``result_reported`` becomes true.
+    """Compute the statistics of a claim from paired results and fill its test fields.
 
-    ``unit`` names the unit of analysis (e.g. ``"seed/split"``); it is stored with the test. With ``review``,
-    the bootstrap difference and the test (and TOST) are added as evidence at ``rung`` (default: the claim's
-    ``evidence_rung`` or 1) and their ids appended to ``evidence_ids``.
+    Fills ``test`` (Wilcoxon signed-rank or paired permutation p-value), n, the ``estimate`` (mean of ``b - a``)
+    with its paired-bootstrap CI, Cohen's d_z, and the power at the claim's planned effect (its ``mid``; none
+    without one). For an ``equivalent`` claim with a MID, the TOST p-value (``statsmodels`` ``ttost_paired``) fills
+    ``tost_p_value``. ``result_reported`` becomes true.
+
+    Parameters
+    ----------
+    claim : Claim or dict
+        The claim.
+    a, b : sequence of float
+        Paired results: ``a`` the baseline, ``b`` the treatment, one pair per independent unit.
+    review : Review, optional
+        When given, the bootstrap difference and the test (and TOST) are added as evidence and their ids appended
+        to ``evidence_ids``.
+    rung : int, optional
+        Evaluation rung of that evidence (default: the claim's ``evidence_rung`` or 1).
+    test : {"wilcoxon", "permutation"}, optional
+        The test.
+    n_boot, n_resamples : int, optional
+        Bootstrap and permutation resamples.
+    seed : int, optional
+        Seed of the resampling.
+    alpha : float, optional
+        Significance level of the power calculation.
+    unit : str, optional
+        The unit of analysis (e.g. ``"seed/split"``), stored with the test.
+
+    Returns
+    -------
+    Claim
+        A new claim with the test filled in.
+
+    Raises
+    ------
+    InputError
+        ``a`` and ``b`` of different lengths, fewer than two pairs, non-finite values, an unknown test.
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> review = Review.new("demo", reviewer="ana")
+    >>> from misyn_lab.instruments import Claim, settle_claim
+    >>> a = [0.70, 0.72, 0.68, 0.75, 0.71, 0.69, 0.74, 0.73]   # baseline Dice, one per seed
+    >>> b = [0.74, 0.75, 0.71, 0.80, 0.73, 0.72, 0.78, 0.77]   # with synthetic augmentation
+    >>> claim = settle_claim(Claim("C1", "Synthetic augmentation improves Dice"), a, b, review=review,
+    ...                      n_boot=2000, n_resamples=2000)
+    >>> claim.test.n, round(claim.test.estimate, 3), claim.test.p_value
+    (8, 0.035, 0.0078125)
+    >>> len(claim.evidence_ids)
+    2
     """
     claim = _as_claim(claim)
     if test not in ("wilcoxon", "permutation"):
@@ -704,7 +905,38 @@ def save_claims(review: Review, claims: Iterable[Claim | dict], *,
     """Store claims (and optionally their latest verdicts) in the review section ``"claims"``.
 
     A stored claim with the same id is replaced as a whole: a verdict is kept only if given here, so a changed
-    claim never carries the verdict of its earlier text (the history keeps the old record)."""
+    claim never carries the verdict of its earlier text (the history keeps the old record).
+
+    Parameters
+    ----------
+    review : Review
+        The review holding the records.
+    claims : iterable of Claim or dict
+        The claims.
+    verdicts : iterable of ClaimVerdict, optional
+        Their verdicts, stored with them.
+
+    Returns
+    -------
+    list of str
+        The ids of the stored records.
+
+    Raises
+    ------
+    InputError
+        A claim cites evidence the review does not hold (rule R7).
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> review = Review.new("demo", reviewer="ana")
+    >>> from misyn_lab.instruments import Claim, check_claims
+    >>> claims = [Claim("C1", "Synthetic augmentation improves Dice")]
+    >>> save_claims(review, claims, verdicts=check_claims(claims))
+    ['C1']
+    >>> review.records("claims")[0]["verdict"]["status"]
+    'not_supported'
+    """
     by_id = {v.claim_id: v for v in (verdicts or ())}
     ids = []
     for c in claims:
@@ -733,7 +965,27 @@ def stored_verdicts(review: Review) -> dict[str, dict]:
 
 
 def load_claims(review: Review) -> list[Claim]:
-    """The claims stored in the review (unknown keys kept in ``Claim.extra``)."""
+    """The claims stored in the review (unknown keys kept in ``Claim.extra``).
+
+    Parameters
+    ----------
+    review : Review
+        The review holding the records.
+
+    Returns
+    -------
+    list of Claim
+        In stored order.
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> review = Review.new("demo", reviewer="ana")
+    >>> from misyn_lab.instruments import Claim, save_claims
+    >>> _ = save_claims(review, [Claim("C1", "Synthetic augmentation improves Dice")])
+    >>> [c.id for c in load_claims(review)]
+    ['C1']
+    """
     return [Claim.from_dict(r) for r in _review.records(review, "claims")]
 
 

@@ -28,7 +28,26 @@ __all__ = ["LADDER_NOTE", "RUNGS", "ClaimOnLadder", "LadderData", "Rung", "claim
 
 
 def evidence_rungs(review: Review) -> dict[int, list[str]]:
-    """Evidence ids per rung (every rung 1..5 present; evidence without a rung is left out)."""
+    """Evidence ids per rung of the evaluation ladder.
+
+    Parameters
+    ----------
+    review : Review
+        The review holding the records.
+
+    Returns
+    -------
+    dict
+        ``{rung: [evidence ids]}`` with every rung 1..5 present (evidence without a rung is left out).
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> review = Review.new("demo", reviewer="ana")
+    >>> ev = review.add_evidence({"key": "prdc.recall", "value": 0.4}, rung=1)
+    >>> evidence_rungs(review)[1] == [ev], evidence_rungs(review)[2]
+    (True, [])
+    """
     out: dict[int, list[str]] = {k: [] for k in RUNGS}
     for eid, record in _review.evidence(review).items():
         rung = _review.evidence_rung(record)
@@ -38,7 +57,28 @@ def evidence_rungs(review: Review) -> dict[int, list[str]]:
 
 
 def highest_rung(review: Review) -> int:
-    """Highest rung reached by any evidence in the review (0 when there is none)."""
+    """Highest rung reached by any evidence in the review.
+
+    Parameters
+    ----------
+    review : Review
+        The review holding the records.
+
+    Returns
+    -------
+    int
+        1..5, or 0 when the review holds no evidence.
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> review = Review.new("demo", reviewer="ana")
+    >>> highest_rung(review)
+    0
+    >>> _ = review.add_evidence({"key": "reader_study.accuracy", "value": 0.55}, rung=2)
+    >>> highest_rung(review)
+    2
+    """
     reached = [k for k, ids in evidence_rungs(review).items() if ids]
     return max(reached, default=0)
 
@@ -70,7 +110,27 @@ def claim_positions(review: Review) -> list[ClaimOnLadder]:
 
 
 def claims_beyond_rung(review: Review) -> list[ClaimOnLadder]:
-    """Claims whose claimed rung is above the highest rung of their own evidence (rule R3)."""
+    """Claims whose claimed rung is above the highest rung of their own evidence (rule R3).
+
+    Parameters
+    ----------
+    review : Review
+        The review holding the records.
+
+    Returns
+    -------
+    list of ClaimOnLadder
+        Claim id, text, claimed rung, evidence rung and status of each such claim.
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> review = Review.new("demo", reviewer="ana")
+    >>> from misyn_lab.instruments import Claim, save_claims
+    >>> _ = save_claims(review, [Claim("C1", "Improves diagnosis", kind="clinical")])
+    >>> [(c.claim_id, c.claimed_rung, c.evidence_rung) for c in claims_beyond_rung(review)]
+    [('C1', 3, 0)]
+    """
     return [c for c in claim_positions(review) if c.beyond]
 
 
@@ -105,7 +165,26 @@ class LadderData:
 
 
 def ladder_data(review: Review) -> LadderData:
-    """Evidence counts per rung and claim positions of a review."""
+    """Evidence counts per rung and the claim positions of a review (what the ladder figure draws).
+
+    Parameters
+    ----------
+    review : Review
+        The review holding the records.
+
+    Returns
+    -------
+    LadderData
+        ``counts`` (``{rung: evidence records}``), ``claims`` (:class:`ClaimOnLadder` each) and the title.
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> review = Review.new("demo", reviewer="ana")
+    >>> _ = review.add_evidence({"key": "prdc.recall", "value": 0.4}, rung=1)
+    >>> ladder_data(review).counts
+    {1: 1, 2: 0, 3: 0, 4: 0, 5: 0}
+    """
     counts = {k: len(v) for k, v in evidence_rungs(review).items()}
     title = str(getattr(review, "title", "") or "")
     return LadderData(counts=counts, claims=claim_positions(review), title=title)

@@ -81,7 +81,28 @@ def _limitation_id(aspect: str, text: str, limit: str | None) -> str:
 
 
 class LimitationAnalysis:
-    """Builder for the three-aspect limitation analysis of one review (state lives in the review)."""
+    """Builder for the three-aspect limitation analysis of one review (its state lives in the review).
+
+    The aspects are (a) scope, weaknesses and failure modes, (b) assumptions and limitations of the design, data
+    and evaluation, and (c) how the intrinsic limits L1-L3 apply.
+
+    Parameters
+    ----------
+    review : Review
+        The review holding the records.
+    author : str, optional
+        Who writes the limitations.
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> review = Review.new("demo", reviewer="ana")
+    >>> analysis = LimitationAnalysis(review, author="ana")
+    >>> _ = analysis.add_scope("Only adult brain MR; not tested on children.")
+    >>> _ = analysis.state_intrinsic("L1", "Synthetic slices depict no patient; they are not diagnostic.")
+    >>> {k: len(v) for k, v in analysis.by_aspect().items()}
+    {'scope': 1, 'assumptions': 0, 'intrinsic': 1}
+    """
 
     def __init__(self, review: Review, *, author: str = ""):
         self.review = review
@@ -126,12 +147,50 @@ class LimitationAnalysis:
 
 
 def load_limitations(review: Review) -> list[Limitation]:
-    """All limitation records of the review."""
+    """All limitation records of the review.
+
+    Parameters
+    ----------
+    review : Review
+        The review holding the records.
+
+    Returns
+    -------
+    list of Limitation
+        In stored order.
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> review = Review.new("demo", reviewer="ana")
+    >>> from misyn_lab.instruments import LimitationAnalysis
+    >>> _ = LimitationAnalysis(review).add_assumption("The held-out split is patient-disjoint.")
+    >>> [lim.aspect for lim in load_limitations(review)]
+    ['assumptions']
+    """
     return [Limitation.from_dict(r) for r in _review.records(review, "limitations")]
 
 
 def missing_aspects(review: Review) -> list[str]:
-    """Gaps of the limitation analysis, one plain sentence each (empty list: nothing missing)."""
+    """Gaps of the limitation analysis, one plain sentence each.
+
+    Parameters
+    ----------
+    review : Review
+        The review holding the records.
+
+    Returns
+    -------
+    list of str
+        Empty when nothing is missing.
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> review = Review.new("demo", reviewer="ana")
+    >>> missing_aspects(review)[0]
+    'Aspect (a) missing: no assessment of scope, weaknesses and failure modes.'
+    """
     items = load_limitations(review)
     gaps = []
     scope = [lim for lim in items if lim.aspect == "scope"]

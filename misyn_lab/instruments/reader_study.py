@@ -77,7 +77,39 @@ def _now() -> str:
 
 
 class ReaderStudy:
-    """One reader study: the tiles, their hidden truth, and the answers (kept in a Review when attached)."""
+    """One reader study (a visual Turing test, rung 2): the tiles, their hidden truth, and the answers (kept in a
+    Review when attached).
+
+    Build it with :meth:`from_sets`; readers answer with :meth:`record_answer`; :meth:`results` scores them.
+
+    Parameters
+    ----------
+    tiles : list of Tile
+        The images shown (ids ``T01`` ...), in the study's order.
+    truth : dict
+        ``{tile id: "real" | "synthetic"}``.
+    image_ids : dict
+        ``{tile id: image id}``.
+    study_id : str
+        Id of the study (answers of another study are refused).
+    seed : int
+        Seed of the tile order.
+    review : Review, optional
+        Where answers are kept.
+    per_reader_order : bool, optional
+        Each reader sees the tiles in their own seeded order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from misyn_lab.imagesets import ImageSet
+    >>> rng = np.random.default_rng(0)
+    >>> real = ImageSet.from_arrays(rng.random((6, 8, 8)), name="real")
+    >>> synthetic = ImageSet.from_arrays(rng.random((6, 8, 8)), synthetic=True, name="syn")
+    >>> study = ReaderStudy.from_sets(real, synthetic, n_tiles=4, seed=0, study_id="demo")
+    >>> sorted(study.reveal().values())
+    ['real', 'real', 'synthetic', 'synthetic']
+    """
 
     def __init__(self, tiles: list[Tile], truth: dict[str, str], image_ids: dict[str, str], *,
                  study_id: str, seed: int, review: Review | None = None, per_reader_order: bool = False):
@@ -376,8 +408,40 @@ class ReaderStudyResults:
 
 def results_from_records(records: list[dict], *, ci_level: float = 0.95, study_id: str = "",
                          seed: int = 0) -> ReaderStudyResults:
-    """Score answer records (each with reader, tile_id, image_id, answer, truth, confidence): per reader, the
-    two-way clustered analysis (seeded with ``seed``) and the most mistaken tiles."""
+    """Score reader-study answer records: per reader, the two-way clustered analysis and the most mistaken tiles.
+
+    Parameters
+    ----------
+    records : list of dict
+        Answer records, each with ``reader``, ``tile_id``, ``image_id``, ``answer``, ``truth`` and ``confidence``.
+    ci_level : float, optional
+        Confidence level.
+    study_id : str, optional
+        The study's id.
+    seed : int, optional
+        Seed of the cluster bootstrap.
+
+    Returns
+    -------
+    ReaderStudyResults
+        Accuracy per reader and overall with confidence intervals, and the most mistaken tiles.
+
+    Raises
+    ------
+    InputError
+        No records, or a record missing a field.
+
+    Examples
+    --------
+    >>> records = [{"reader": r, "tile_id": f"T{t}", "image_id": f"img{t}", "answer": a, "truth": truth,
+    ...             "confidence": 3}
+    ...            for r in ("ana", "ben")
+    ...            for t, (a, truth) in enumerate([("real", "real"), ("real", "synthetic"),
+    ...                                             ("synthetic", "synthetic"), ("real", "real")])]
+    >>> results = results_from_records(records)
+    >>> sorted(results.per_reader), results.n_tiles, results.pooled.correct, results.pooled.n
+    (['ana', 'ben'], 4, 6, 8)
+    """
     if not records:
         raise InputError(f"no answers recorded for reader study {study_id or '?'}",
                          remedy="let at least one reader answer some tiles")

@@ -47,11 +47,47 @@ def _records(table: Any, what: str) -> list[dict]:
 
 def attach_reporting(claim: Claim | dict, review: Review, *, worst_cases: Any = None, subgroups: Any = None,
                      failures: Any = None, rung: int = 1, source: str = "", caption: str = "") -> Claim:
-    """Store each given table (worst cases, per-subgroup results, failures) as evidence in ``review``, cite it
-    from the claim and set the matching reporting flag; returns the updated claim.
+    """Store worst cases, per-subgroup results or failures as evidence, cite them from the claim and set the matching
+    reporting flag.
 
     Each table becomes a :class:`~misyn_lab.metrics.result.MetricResult` (key ``reporting.<what>``, value = number
     of rows, the rows in ``details``) at evaluation ``rung``.
+
+    Parameters
+    ----------
+    claim : Claim or dict
+        The claim.
+    review : Review
+        The review holding the records.
+    worst_cases, subgroups, failures : pandas.DataFrame or list of dict, optional
+        The tables to store.
+    rung : int, optional
+        Evaluation rung of the evidence.
+    source : str, optional
+        Where the tables come from.
+    caption : str, optional
+        A caption for the stored tables.
+
+    Returns
+    -------
+    Claim
+        The updated claim.
+
+    Raises
+    ------
+    InputError
+        No table given, or an empty table.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from misyn_lab.instruments import Claim
+    >>> from misyn_lab.checklist import Review
+    >>> review = Review.new("demo", reviewer="ana")
+    >>> worst = pd.DataFrame({"case": ["a", "b"], "dice": [0.21, 0.34]})
+    >>> claim = attach_reporting(Claim("C1", "Augmentation improves Dice"), review, worst_cases=worst)
+    >>> claim.worst_cases_reported, len(claim.evidence_ids)
+    (True, 1)
     """
     claim = _as_claim(claim)
     if review is None:
