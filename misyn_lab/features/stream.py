@@ -124,23 +124,55 @@ def extract_table(source: Source, kind: str | Sequence[str] = "intensity+texture
                   holdout: float | None = None, levels: int = 32, batch_size: int = 256,
                   chunk_size: int | None = None, scheduler: str | Engine | None = None,
                   progress: bool | None = None) -> FeatureTable:
-    """Features of ``source`` (file-backed or in memory) with one metadata row per image.
+    """Features of ``source`` (file-backed or in memory), computed chunk by chunk, with one metadata row per image.
 
     Parameters
     ----------
-    kind:
-        Feature families as for :func:`~.extract.extract_features` (``"intensity+texture+embedding"`` ...).
-    embedding:
-        A fitted embedding to apply (e.g. the real set's); or ``fit_embedding=True`` to fit one here on the
-        (training) images: ``n_components``, ``embedding_size`` (default: the image size capped at 64×64),
-        ``max_fit`` and ``seed`` as in :meth:`PCAEmbedding.fit`.
-    holdout:
-        A share of the images (seeded by ``seed``, the rule of ``workbook.split_real``) marked ``"held-out"`` in
-        a ``split`` column, the rest ``"train"``; a fitted embedding then sees the training images only.
-    chunk_size:
+    source : ImageFiles or ImageSet
+        The images.
+    kind : str or sequence of str, optional
+        Feature families as for :func:`~misyn_lab.features.extract_features` (``"intensity+texture+embedding"``
+        ...).
+    embedding : PCAEmbedding, optional
+        A fitted embedding to apply (e.g. the real set's).
+    fit_embedding : bool, optional
+        Fit an embedding here on the (training) images, with ``n_components``, ``embedding_size`` (default: the
+        image size capped at 64×64), ``max_fit`` and ``seed`` as in :meth:`PCAEmbedding.fit`.
+    n_components, embedding_size, max_fit, seed
+        Options of the fitted embedding (``seed`` also seeds ``holdout``).
+    holdout : float, optional
+        A share of the images (seeded by ``seed``, the rule of ``workbook.split_real``) marked ``"held-out"`` in a
+        ``split`` column, the rest ``"train"``; a fitted embedding then sees the training images only.
+    levels : int, optional
+        Grey levels for the GLCM (texture).
+    batch_size : int, optional
+        Images per batch within a chunk.
+    chunk_size : int, optional
         Files (or in-memory images) per chunk; default: about 16 MiB of pixels per chunk.
-    scheduler:
+    scheduler : str or Engine, optional
         Where chunks run (:mod:`misyn_lab.engine`): ``None``, ``"local"``, an address or an Engine.
+    progress : bool, optional
+        Show a progress bar per pass.
+
+    Returns
+    -------
+    FeatureTable
+        Features, metadata (with ``split`` when ``holdout`` is given), the embedding used and skipped files.
+
+    Raises
+    ------
+    InputError
+        An empty set, ``"embedding"`` without an embedding, or fitting an embedding on synthetic images.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from misyn_lab.imagesets import ImageSet
+    >>> rng = np.random.default_rng(0)
+    >>> real = ImageSet.from_arrays(rng.random((20, 16, 16)), name="real")
+    >>> table = extract_table(real, "intensity+embedding", fit_embedding=True, n_components=3, holdout=0.25)
+    >>> table.features.values.shape, table.meta["split"].value_counts().to_dict()
+    ((20, 31), {'train': 15, 'held-out': 5})
     """
     families = _check_request(source, kind, embedding, fit_embedding)
     if fit_embedding:
