@@ -19,9 +19,31 @@ STAND_IN_TASK = "plane"
 
 @dataclass
 class Inputs:
-    """The image sets of an evaluation: the real images the generator was trained on (``None`` when unknown:
-    then every real image is held-out), the held-out real images it never saw, the synthetic images; the TSTR
-    ``task`` label column (``None``: no TSTR) and a ``note`` saying where each set came from."""
+    """The image sets of an evaluation (from :func:`load_inputs`).
+
+    Parameters
+    ----------
+    train : ImageSet or None
+        The real images the generator was trained on (``None`` when unknown: then every real image is held-out).
+    holdout : ImageSet
+        The held-out real images it never saw.
+    synthetic : ImageSet
+        The synthetic images.
+    note : str
+        Where each set came from, one line each (planted flaws and stand-ins said as such).
+    task : str, optional
+        The TSTR label column (``None``: no TSTR).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from misyn_lab.imagesets import ImageSet
+    >>> real = ImageSet.from_arrays(np.zeros((4, 8, 8)), name="real")
+    >>> synthetic = ImageSet.from_arrays(np.ones((3, 8, 8)), synthetic=True, name="syn")
+    >>> inputs = Inputs(train=None, holdout=real, synthetic=synthetic, note="real: all held-out (no training set named)")
+    >>> inputs.train is None, len(inputs.holdout), inputs.task
+    (True, 4, None)
+    """
 
     train: ImageSet | None
     holdout: ImageSet
@@ -34,7 +56,31 @@ def teaching_real_set(n: int | None = None, *, seed: int = 0, size: tuple[int, i
                       groups: tuple[str, ...] = ("mni152", "colin27")) -> ImageSet:
     """Real brain MR slices from the bundled samples (two subjects, three planes), resized to ``size``.
 
-    ``n`` draws that many images at random (seeded; sorted back into sample order); ``None`` keeps all.
+    Parameters
+    ----------
+    n : int, optional
+        Draw that many images at random (seeded; sorted back into sample order); ``None`` keeps all.
+    seed : int, optional
+        Seed of the draw.
+    size : (int, int), optional
+        Image size.
+    groups : tuple of str, optional
+        Sample groups.
+
+    Returns
+    -------
+    ImageSet
+        Real images.
+
+    Raises
+    ------
+    InputError
+        ``n`` below 2 or above the number of slices.
+
+    Examples
+    --------
+    >>> len(teaching_real_set()), len(teaching_real_set(12))
+    (174, 12)
     """
     from misyn_lab.imagesets.samples import load_sample
 
@@ -52,7 +98,33 @@ def teaching_real_set(n: int | None = None, *, seed: int = 0, size: tuple[int, i
 
 
 def split_real(real: ImageSet, *, seed: int = 0, holdout: float = 0.3) -> tuple[ImageSet, ImageSet]:
-    """Seeded split into (train, held-out) real images; the held-out part is never shown to a generator."""
+    """Seeded split into (train, held-out) real images; the held-out part is never shown to a generator.
+
+    Parameters
+    ----------
+    real : ImageSet
+        The real images.
+    seed : int, optional
+        Seed.
+    holdout : float, optional
+        Held-out share, in (0, 1).
+
+    Returns
+    -------
+    (ImageSet, ImageSet)
+        Training and held-out images.
+
+    Raises
+    ------
+    InputError
+        ``holdout`` outside (0, 1).
+
+    Examples
+    --------
+    >>> train, held_out = split_real(teaching_real_set(12))
+    >>> len(train), len(held_out)
+    (8, 4)
+    """
     if not 0 < holdout < 1:
         raise InputError(f"holdout must be between 0 and 1, got {holdout}", path="split_real",
                          remedy="give the held-out share as a fraction, e.g. 0.3")
@@ -74,18 +146,49 @@ def load_inputs(real_path: str | Path | None = None, synthetic_path: str | Path 
       value (``minority_weight``) so there is something to find; without a subgroup, a PCA-Gaussian generator.
       ``task`` defaults to the stand-in :data:`STAND_IN_TASK` (these images carry no clinical label; said in
       ``note``).
-    * ``real_path`` (held-out real images) with ``real_train_path`` (the images the generator was trained on):
-      the user's split. With ``real_path`` and ``synthetic_path`` but no ``real_train_path``, which real images
-      trained the generator is unknown: every real image is held-out (``train`` is ``None``) and ``note`` says so.
-      With ``real_path`` alone, it is split and a teaching generator is fitted on the training part.
+    * ``real_path`` (held-out real images) with ``real_train_path`` (the images the generator was trained on): the
+      user's split. With ``real_path`` and ``synthetic_path`` but no ``real_train_path``, which real images trained
+      the generator is unknown: every real image is held-out (``train`` is ``None``) and ``note`` says so. With
+      ``real_path`` alone, it is split and a teaching generator is fitted on the training part.
 
-    Paths go through :func:`misyn_lab.imagesets.loaders.load_images` at ``size``. ``subgroup``/``task`` ``None``
-    or ``""``: none.
+    Parameters
+    ----------
+    real_path, synthetic_path, real_train_path : str or Path, optional
+        Folders or files, read by :func:`misyn_lab.imagesets.load_images` at ``size``.
+    n : int, optional
+        Synthetic images drawn from the teaching generator.
+    seed : int, optional
+        Seed of the split and the generator.
+    subgroup, task : str, optional
+        Metadata columns for per-subgroup results and TSTR (``None`` or ``""``: none).
+    size : (int, int), optional
+        Image size.
+    generator : str, optional
+        The teaching generator (:data:`misyn_lab.synth.GENERATORS`).
+    minority_weight : float, optional
+        Sampling weight of the least frequent subgroup (``subgroup_skewed``).
+    allow_marked_real : bool, optional
+        Go on when real images turn out synthetic.
+    registry : Registry, str, path-like or None, optional
+        The files under ``real_path`` and ``real_train_path`` are read for synthetic marks and matched against it
+        (``"default"``: the default registry when it exists; ``None``: marks only) before anything is loaded.
 
-    The files under ``real_path`` and ``real_train_path`` are read for synthetic marks and matched against
-    ``registry`` (``"default"``: the default registry when it exists; ``None``: marks only) before anything is
-    loaded; real images that turn out synthetic are refused with :class:`InputError` unless
-    ``allow_marked_real=True`` (:func:`misyn_lab.provenance.screen.screen_real`).
+    Returns
+    -------
+    Inputs
+        Training, held-out and synthetic sets, the task and the note.
+
+    Raises
+    ------
+    InputError
+        A synthetic or training set without the real set, real images that are synthetic (unless
+        ``allow_marked_real``), a ``subgroup`` column the real set lacks.
+
+    Examples
+    --------
+    >>> inputs = load_inputs(n=20, registry=None)
+    >>> print(inputs.note.splitlines()[-1])
+    real: 122 training images (the teaching generator is fitted on these) and 52 held-out images it never sees (seeded split)
     """
     from misyn_lab.imagesets.loaders import load_images
     from misyn_lab.provenance.screen import refuse_marked_real, screen_real

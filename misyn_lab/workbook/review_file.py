@@ -17,7 +17,28 @@ if TYPE_CHECKING:
 
 
 def open_review(path: str | Path, *, title: str = "MISyn review") -> Review:
-    """The review saved at ``path``, or a new empty one (written on the first change) if there is none."""
+    """The review saved at ``path``, or a new empty one (written on the first change) if there is none.
+
+    Parameters
+    ----------
+    path : str or Path
+        The review file.
+    title : str, optional
+        Title of a new review.
+
+    Returns
+    -------
+    Review
+        The loaded or new review.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> review = open_review(folder / "review.yaml")
+    >>> review.title, (folder / "review.yaml").exists()
+    ('MISyn review', False)
+    """
     from misyn_lab.checklist.review import Review
 
     path = Path(path)
@@ -27,7 +48,31 @@ def open_review(path: str | Path, *, title: str = "MISyn review") -> Review:
 
 
 def review_status(review: Review, path: str | Path) -> str:
-    """A few plain lines: where the answers are saved and how far the review has got."""
+    """A few plain lines: where the answers are saved and how far the review has got.
+
+    Parameters
+    ----------
+    review : Review
+        The review.
+    path : str or Path
+        Its file.
+
+    Returns
+    -------
+    str
+        The status lines.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> print(review_status(open_review(folder / "review.yaml"), folder / "review.yaml"))
+    Review file: .../review.yaml
+    State: not written yet (first change writes it)
+    Reviewers: none yet
+    Items answered by at least one reviewer: 0 of 45
+    Evidence records: 0
+    """
     n_items = len(review.checklist)
     answered = sum(1 for per in review.answers.values() if per)
     where = Path(path).resolve()
@@ -38,14 +83,58 @@ def review_status(review: Review, path: str | Path) -> str:
 
 
 def table_paths(review_path: str | Path) -> dict[str, Path]:
-    """Where the metric table is saved next to the review: ``<review stem>.metrics.csv`` / ``.json``."""
+    """Where the metric table is saved next to the review.
+
+    Parameters
+    ----------
+    review_path : str or Path
+        The review file.
+
+    Returns
+    -------
+    dict
+        ``{"csv": <review stem>.metrics.csv, "json": <review stem>.metrics.json}``.
+
+    Examples
+    --------
+    >>> {k: p.name for k, p in table_paths("reviews/my.yaml").items()}
+    {'csv': 'my.metrics.csv', 'json': 'my.metrics.json'}
+    """
     p = Path(review_path)
     return {"csv": p.with_name(p.stem + ".metrics.csv"), "json": p.with_name(p.stem + ".metrics.json")}
 
 
 def save_metrics_table(table: pd.DataFrame, review_path: str | Path) -> dict[str, Path]:
-    """Save ``table`` (from :func:`misyn_lab.metrics.result.results_table`) as CSV and JSON next to the review
-    file (atomic writes); returns the two paths."""
+    """Save a metric table as CSV and JSON next to the review file (atomic writes).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A table from :func:`misyn_lab.metrics.result.results_table`.
+    review_path : str or Path
+        The review file.
+
+    Returns
+    -------
+    dict
+        The two paths (:func:`table_paths`).
+
+    Raises
+    ------
+    InputError
+        A table lacking the columns of ``results_table``.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> from misyn_lab.instruments import paired_bootstrap_ci
+    >>> from misyn_lab.metrics import results_table
+    >>> measured = paired_bootstrap_ci([0.70, 0.72, 0.68, 0.75], [0.74, 0.75, 0.71, 0.80], n_boot=200)
+    >>> paths = save_metrics_table(results_table([measured]), folder / "r.yaml")
+    >>> sorted(p.name for p in paths.values())
+    ['r.metrics.csv', 'r.metrics.json']
+    """
     missing = [c for c in TABLE_COLUMNS if c not in table.columns]
     if missing:
         raise InputError(f"metric table lacks columns {missing}", path="save_metrics_table",
