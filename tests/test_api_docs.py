@@ -3,7 +3,7 @@ takes arguments, a Returns (or Yields) section when it returns a value, and an E
 lines (run as doctests by the test command: pytest's ``--doctest-modules`` over ``misyn_lab``).
 
 A station's public names are its ``__all__``; a station without ``__all__`` exports the classes and functions its
-``__init__`` (or, for a top-level module, the module itself) defines or imports from the package. Constants and
+``__init__`` imports from its own modules (for a top-level module: the ones it defines). Constants and
 type aliases carry no docstring of their own and are documented where they are defined (``#:`` comments)."""
 
 from __future__ import annotations
@@ -39,11 +39,14 @@ def public_names(station: str) -> list[str]:
     mod = importlib.import_module(f"misyn_lab.{station}")
     if hasattr(mod, "__all__"):
         return list(mod.__all__)
+    # a package exports what its __init__ imports from its modules; a module what it defines itself
+    home = f"{mod.__name__}." if hasattr(mod, "__path__") else mod.__name__
     names = []
     for name, value in vars(mod).items():
         if name.startswith("_") or isinstance(value, types.ModuleType):
             continue
-        if (inspect.isfunction(value) or inspect.isclass(value)) and value.__module__.startswith("misyn_lab."):
+        if (inspect.isfunction(value) or inspect.isclass(value)) and (
+                value.__module__.startswith(home) if home.endswith(".") else value.__module__ == home):
             names.append(name)
     return sorted(names)
 
