@@ -217,6 +217,16 @@ class ChecklistWidget(StaticFallback, w.VBox):
         saved when the widget is closed and when the kernel shuts down or restarts.
     max_wait_s:
         While typing goes on without a pause, the answers are still written this often.
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> from misyn_lab.widgets import ChecklistWidget
+    >>> review = Review.new("demo", reviewer="ana")
+    >>> widget = ChecklistWidget(review, "technical_standards", reviewer="ana")   # built, not displayed
+    >>> widget.static_text().splitlines()[0]
+    'Checklist (technical_standards) — reviewer ana'
+    >>> widget.close()
     """
 
     def __init__(self, review: Review, stage: str | None = None, *, reviewer: str, path: str | Path | None = None,
