@@ -23,9 +23,6 @@ import misyn_lab
 EXCLUDE = {"metrics", "viz"}
 #: Entry points, not an API (``misyn-lab ...`` and ``python -m misyn_lab``).
 ENTRY_POINTS = {"cli", "__main__"}
-#: Public names whose numpydoc docstring is not written yet. This list may only shrink: a name on it that
-#: passes the check fails the test until it is removed from here.
-UNDOCUMENTED: set[str] = set()
 
 
 def stations() -> list[str]:
@@ -133,7 +130,4 @@ def test_every_station_is_covered():
 @pytest.mark.parametrize("qualname,obj", documented_objects(), ids=lambda v: v if isinstance(v, str) else "")
 def test_public_name_is_documented(qualname, obj):
     found = problems(obj)
-    if qualname in UNDOCUMENTED:
-        assert found, f"{qualname} is documented now: remove it from UNDOCUMENTED"
-        pytest.skip(f"not documented yet: {', '.join(found)}")
     assert not found, f"{qualname}: {', '.join(found)}"
