@@ -117,7 +117,8 @@ def hstack(parts: Sequence[FeatureMatrix]) -> FeatureMatrix:
     >>> rng = np.random.default_rng(0)
     >>> real = ImageSet.from_arrays(rng.random((20, 16, 16)), name="real")
     >>> from misyn_lab.features import extract_features
-    >>> both = hstack([extract_features(real, "intensity", cache=False), extract_features(real, "texture", cache=False)])
+    >>> parts = [extract_features(real, family, cache=False) for family in ("intensity", "texture")]
+    >>> both = hstack(parts)
     >>> both.kind, both.values.shape[0]
     ('intensity+texture', 20)
     """

@@ -94,7 +94,7 @@ def validate_pixels(images: np.ndarray, *, where: str = "images") -> np.ndarray:
     >>> validate_pixels(np.full((1, 2, 2), 2.0), where="scan")
     Traceback (most recent call last):
     ...
-    misyn_lab.errors.InputError: scan: pixel values must lie in [0, 1], found range [2, 2] (fix: normalise first, e.g. misyn_lab.imagesets.normalise_intensity(array))
+    misyn_lab.errors.InputError: scan: pixel values must lie in [0, 1], found range [2, 2] (fix: normalise first, ...)
     """
     arr = np.asarray(images)
     if arr.ndim not in (3, 4):

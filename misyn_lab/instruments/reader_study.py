@@ -127,7 +127,8 @@ class ReaderStudy:
     # ------------------------------------------------------------------ construction
     @classmethod
     def from_sets(cls, real: ImageSet, synthetic: ImageSet, n_tiles: int = 20, seed: int = 0, *,
-                  review: Review | None = None, study_id: str | None = None, per_reader_order: bool = False) -> "ReaderStudy":
+                  review: Review | None = None, study_id: str | None = None,
+                  per_reader_order: bool = False) -> "ReaderStudy":
         """A balanced (n_tiles // 2 real, the rest synthetic), seeded, shuffled set of tiles.
 
         ``real``/``synthetic``: ImageSets (or N×H×W[×3] arrays in [0, 1]) of the same image shape.

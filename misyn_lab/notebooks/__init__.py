@@ -92,7 +92,7 @@ def source_path(name: str | os.PathLike[str]) -> Path:
     >>> source_path("../README")
     Traceback (most recent call last):
     ...
-    misyn_lab.errors.InputError: ../README: '../README' is not a bundled notebook name (fix: use one of 00_start_here, ...)
+    misyn_lab.errors.InputError: ../README: '../README' is not a bundled notebook name (fix: ...)
     """
     text = os.fspath(name)
     if not text or Path(text).name != text or text in (".", ".."):

@@ -40,7 +40,7 @@ class Inputs:
     >>> from misyn_lab.imagesets import ImageSet
     >>> real = ImageSet.from_arrays(np.zeros((4, 8, 8)), name="real")
     >>> synthetic = ImageSet.from_arrays(np.ones((3, 8, 8)), synthetic=True, name="syn")
-    >>> inputs = Inputs(train=None, holdout=real, synthetic=synthetic, note="real: all held-out (no training set named)")
+    >>> inputs = Inputs(train=None, holdout=real, synthetic=synthetic, note="real: all held-out (no training set)")
     >>> inputs.train is None, len(inputs.holdout), inputs.task
     (True, 4, None)
     """
@@ -187,8 +187,9 @@ def load_inputs(real_path: str | Path | None = None, synthetic_path: str | Path 
     Examples
     --------
     >>> inputs = load_inputs(n=20, registry=None)
-    >>> print(inputs.note.splitlines()[-1])
-    real: 122 training images (the teaching generator is fitted on these) and 52 held-out images it never sees (seeded split)
+    >>> print(inputs.note.splitlines()[-1])  # doctest: +NORMALIZE_WHITESPACE
+    real: 122 training images (the teaching generator is fitted on these)
+    and 52 held-out images it never sees (seeded split)
     """
     from misyn_lab.imagesets.loaders import load_images
     from misyn_lab.provenance.screen import refuse_marked_real, screen_real

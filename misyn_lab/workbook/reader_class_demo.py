@@ -39,6 +39,56 @@ TILE_SD = 0.8
 N_TEACHING_SYNTHETIC = 40
 
 
+def answer_as_demo_readers(study: ReaderStudy, *, seed: int, right: float = 0.8) -> dict[str, str]:
+    """Two SIMULATED readers answer every tile of ``study`` (stored like real answers, under names that say so):
+    ``simulated-reader-1`` guesses (confidence 2), ``simulated-reader-2`` is right with probability ``right``
+    (confidence 4). Notebook 07 uses them to show what reader-study results look like.
+
+    Parameters
+    ----------
+    study : ReaderStudy
+        The study; its hidden truth is read to simulate the second reader (a real reader never sees it).
+    seed : int
+        Seed of the simulated answers.
+    right : float, optional
+        Chance that the second reader is right, in [0, 1].
+
+    Returns
+    -------
+    dict
+        ``{reader: what was planted}``.
+
+    Raises
+    ------
+    InputError
+        ``right`` outside [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from misyn_lab.imagesets import ImageSet
+    >>> rng = np.random.default_rng(0)
+    >>> real = ImageSet.from_arrays(rng.random((6, 8, 8)), name="real")
+    >>> synthetic = ImageSet.from_arrays(rng.random((6, 8, 8)), synthetic=True, name="syn")
+    >>> study = ReaderStudy.from_sets(real, synthetic, n_tiles=4, seed=0, study_id="demo")
+    >>> answer_as_demo_readers(study, seed=1, right=1.0)["simulated-reader-2"]
+    'right 100 % of the time'
+    >>> study.results().per_reader["simulated-reader-2"].accuracy
+    1.0
+    """
+    if not 0.0 <= right <= 1.0:
+        raise InputError(f"right must be a probability, got {right}", path="answer_as_demo_readers",
+                         remedy="use a value in [0, 1], e.g. 0.8")
+    truth = study.reveal()  # scoring only; a real reader never sees this before answering
+    sim = np.random.default_rng(seed)
+    for tile_id in study.tile_ids:
+        study.record_answer("simulated-reader-1", tile_id, sim.choice(["real", "synthetic"]), 2)
+        is_right = sim.random() < right
+        other = "real" if truth[tile_id] == "synthetic" else "synthetic"
+        study.record_answer("simulated-reader-2", tile_id, truth[tile_id] if is_right else other, 4)
+    return {"simulated-reader-1": "guessing", "simulated-reader-2": f"right {round(right * 100)} % of the time"}
+
+
 def images_note(real_path: str | Path | None, synthetic_path: str | Path | None, n_tiles: int) -> str:
     """What the study shows, in plain words (for the consent and debrief texts): the bundled template slices and
     the teaching generator, or the class's folders."""

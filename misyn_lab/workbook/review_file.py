@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import pandas as pd
 
@@ -80,6 +80,54 @@ def review_status(review: Review, path: str | Path) -> str:
     return (f"Review file: {where}\nState: {state}\nReviewers: {', '.join(review.reviewers) or 'none yet'}\n"
             f"Items answered by at least one reviewer: {answered} of {n_items}\n"
             f"Evidence records: {len(review.evidence)}")
+
+
+class SavesAnswers(Protocol):
+    """What :func:`saved_status` needs of a checklist view: its review, its file and a way to save now."""
+
+    review: Review
+    path: Path | None
+
+    def flush(self) -> bool: ...
+
+
+def saved_status(checklist: SavesAnswers) -> str:
+    """Save what a checklist view still holds, then say where the answers are and how far the review has got.
+
+    The closing cell of every stage notebook: ``print(workbook.saved_status(checklist))``.
+
+    Parameters
+    ----------
+    checklist : ChecklistWidget
+        A checklist view with a review file (anything with ``review``, ``path`` and ``flush()``).
+
+    Returns
+    -------
+    str
+        :func:`review_status` of its review, after the pending answers were written.
+
+    Raises
+    ------
+    InputError
+        The view keeps its answers in memory only (no review file).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> from misyn_lab.checklist import Review
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "review.yaml"
+    >>> class View:                                       # stands in for a ChecklistWidget
+    ...     review, path = Review.new("demo", reviewer="ana"), path
+    ...     def flush(self):
+    ...         return bool(self.review.save(self.path))
+    >>> print(saved_status(View()).splitlines()[1])
+    State: saved (revision 1)
+    """
+    if checklist.path is None:
+        raise InputError("this checklist keeps its answers in memory only", path="checklist",
+                         remedy="create it with path=review_path so every answer is saved")
+    checklist.flush()
+    return review_status(checklist.review, checklist.path)
 
 
 def table_paths(review_path: str | Path) -> dict[str, Path]:
