@@ -25,7 +25,33 @@ _WHY = {errno.ENOSPC: "the disk is full", errno.EDQUOT: "the disk quota is exhau
 @contextmanager
 def writing(path: str | os.PathLike[str]) -> Iterator[None]:
     """Report an ``OSError`` while writing ``path`` as one :class:`~misyn_lab.errors.InputError` naming the file,
-    the reason (disk full, read-only, a folder in the way ...) and the fix."""
+    the reason (disk full, read-only, a folder in the way ...) and the fix.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file being written.
+
+    Yields
+    ------
+    None
+        The block runs inside.
+
+    Raises
+    ------
+    InputError
+        An ``OSError`` in the block.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> with writing(folder):                       # a folder where a file should be
+    ...     _ = folder.write_text("x")
+    Traceback (most recent call last):
+    ...
+    misyn_lab.errors.InputError: ...
+    """
     try:
         yield
     except OSError as exc:
@@ -35,8 +61,30 @@ def writing(path: str | os.PathLike[str]) -> Iterator[None]:
 
 
 def write_temp(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Write ``data`` to a new temporary file beside ``path`` (fsync'ed, with the mode ``path`` will have);
-    returns the temporary file. :func:`replace_with` puts it in place."""
+    """Write ``data`` to a new temporary file beside ``path`` (fsync'ed, with the mode ``path`` will have).
+
+    :func:`replace_with` puts it in place; :func:`discard` removes it after a failure.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file it will replace.
+    data : bytes
+        The content.
+
+    Returns
+    -------
+    Path
+        The temporary file.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> tmp = write_temp(folder / "a.txt", b"new")
+    >>> replace_with(tmp, folder / "a.txt").read_bytes(), tmp.exists()
+    (b'new', False)
+    """
     target = Path(path)
     with writing(target):
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -63,7 +111,22 @@ def write_temp(path: str | os.PathLike[str], data: bytes) -> Path:
 
 
 def discard(tmp: str | os.PathLike[str]) -> None:
-    """Remove a temporary file if it is still there (a file another step already moved or removed is fine)."""
+    """Remove a temporary file if it is still there (a file another step already moved or removed is fine).
+
+    Parameters
+    ----------
+    tmp : str or path-like
+        The temporary file.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> tmp = write_temp(folder / "a.txt", b"draft")
+    >>> discard(tmp); discard(tmp)                     # the second call is a no-op
+    >>> tmp.exists()
+    False
+    """
     try:
         os.unlink(tmp)
     except (FileNotFoundError, IsADirectoryError, PermissionError):
@@ -71,7 +134,27 @@ def discard(tmp: str | os.PathLike[str]) -> None:
 
 
 def replace_with(tmp: str | os.PathLike[str], path: str | os.PathLike[str]) -> Path:
-    """Rename the temporary file ``tmp`` over ``path`` (atomic) and fsync the folder."""
+    """Rename the temporary file ``tmp`` over ``path`` (atomic) and fsync the folder.
+
+    Parameters
+    ----------
+    tmp : str or path-like
+        From :func:`write_temp`.
+    path : str or path-like
+        The target.
+
+    Returns
+    -------
+    Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> replace_with(write_temp(folder / "a.txt", b"v2"), folder / "a.txt").read_bytes()
+    b'v2'
+    """
     target = Path(path)
     with writing(target):
         os.replace(tmp, target)
@@ -89,7 +172,33 @@ def replace_with(tmp: str | os.PathLike[str], path: str | os.PathLike[str]) -> P
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Atomically replace ``path`` with ``data`` (temp file + fsync + rename + directory fsync)."""
+    r"""Atomically replace ``path`` with ``data`` (temp file + fsync + rename + directory fsync): a reader sees the
+    old file or the new one, never a part.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    data : bytes
+        The content.
+
+    Returns
+    -------
+    Path
+        The file.
+
+    Raises
+    ------
+    InputError
+        The file cannot be written (naming the reason and the fix).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> atomic_write_bytes(folder / "a.bin", b"\x00\x01").read_bytes()
+    b'\x00\x01'
+    """
     tmp = write_temp(path, data)
     try:
         return replace_with(tmp, path)
@@ -113,5 +222,32 @@ def _current_umask() -> int:
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str, encoding: str = "utf-8") -> Path:
-    """Atomically replace ``path`` with ``text``."""
+    """Atomically replace ``path`` with ``text``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+    text : str
+        The content.
+    encoding : str, optional
+        Text encoding.
+
+    Returns
+    -------
+    Path
+        The file.
+
+    Raises
+    ------
+    InputError
+        The file cannot be written.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> atomic_write_text(folder / "a.txt", "café").read_text(encoding="utf-8")
+    'café'
+    """
     return atomic_write_bytes(path, text.encode(encoding))

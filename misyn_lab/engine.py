@@ -45,9 +45,33 @@ _ADDRESS = re.compile(r"^(?:(tcp|tls|inproc|ucx|ws|wss)://)?[^\s/:]+(?::\d{1,5})
 
 
 def check_scheduler(scheduler: object, *, where: str = "scheduler") -> str | None:
-    """Validate a scheduler argument: ``None``/``""`` (this process), ``"local"`` or a ``HOST:PORT`` address.
+    """Validate a scheduler argument.
 
-    Returns the normalised value (``None`` for this process). Raises :class:`InputError` naming ``where``.
+    Parameters
+    ----------
+    scheduler : object
+        ``None``/``""`` (this process), ``"local"`` or a ``HOST:PORT`` address.
+    where : str, optional
+        The option or parameter, named in the error.
+
+    Returns
+    -------
+    str or None
+        The normalised value (``None`` for this process).
+
+    Raises
+    ------
+    InputError
+        Anything else (naming ``where``).
+
+    Examples
+    --------
+    >>> check_scheduler(""), check_scheduler("local"), check_scheduler("10.0.0.5:8786")
+    (None, 'local', 'tcp://10.0.0.5:8786')
+    >>> check_scheduler("nonsense", where="--scheduler")
+    Traceback (most recent call last):
+    ...
+    misyn_lab.errors.InputError: --scheduler: not a scheduler address: 'nonsense' (fix: ...)
     """
     if scheduler is None or scheduler == "":
         return None
@@ -65,7 +89,28 @@ def check_scheduler(scheduler: object, *, where: str = "scheduler") -> str | Non
 
 
 def require_distributed(where: str = "scheduler") -> Any:
-    """The ``distributed`` module, or a one-line :class:`InputError` naming the ``[scale]`` extra."""
+    """The ``distributed`` module, or a one-line :class:`InputError` naming the ``[scale]`` extra.
+
+    Parameters
+    ----------
+    where : str, optional
+        The option that needs it, named in the error.
+
+    Returns
+    -------
+    module
+        ``distributed``.
+
+    Raises
+    ------
+    InputError
+        Dask's ``distributed`` is not installed.
+
+    Examples
+    --------
+    >>> require_distributed().__name__                  # installed with misyn-lab[scale]
+    'distributed'
+    """
     try:
         import distributed
     except ImportError as exc:
@@ -75,7 +120,25 @@ def require_distributed(where: str = "scheduler") -> Any:
 
 
 def chunked(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
-    """``items`` cut into consecutive slices of at most ``size`` (the last one may be shorter)."""
+    """``items`` cut into consecutive slices of at most ``size`` (the last one may be shorter).
+
+    Parameters
+    ----------
+    items : sequence
+        The items.
+    size : int
+        Largest slice (>= 1).
+
+    Returns
+    -------
+    list of sequence
+        The slices, in order.
+
+    Examples
+    --------
+    >>> chunked([1, 2, 3, 4, 5], 2)
+    [[1, 2], [3, 4], [5]]
+    """
     if isinstance(size, bool) or not isinstance(size, int) or size < 1:
         raise InputError(f"chunk size must be a positive integer, got {size!r}", path="chunk_size",
                          remedy="pass e.g. 256")
@@ -101,14 +164,23 @@ def _import_modules(names: list[str]) -> None:
 
 
 class Engine:
-    """Where chunked work runs (see the module docstring); a context manager that owns any cluster it starts.
+    """Where chunked work runs: this process, worker processes of this machine, or a Dask cluster.
+
+    A context manager that owns any cluster it starts (see :mod:`misyn_lab.engine`). Results come back in chunk
+    order and are identical whichever way they ran.
 
     Parameters
     ----------
-    scheduler:
+    scheduler : str, optional
         ``None`` (this process), ``"local"`` or a scheduler address.
-    n_workers:
+    n_workers : int, optional
         Worker processes of a ``"local"`` cluster (default: the number of CPUs). Ignored otherwise.
+
+    Examples
+    --------
+    >>> with Engine() as engine:                        # this process: no Dask needed
+    ...     engine.map(sum, [[1, 2], [3, 4, 5]])
+    [3, 12]
     """
 
     def __init__(self, scheduler: str | None = None, *, n_workers: int | None = None):
@@ -251,15 +323,62 @@ class Engine:
 def map_chunks(func: Callable[..., Any], chunks: Sequence[Any], *, scheduler: str | None = None,
                n_workers: int | None = None, shared: dict[str, Any] | None = None,
                progress: Callable[[int, Any], None] | None = None) -> list[Any]:
-    """One-shot :meth:`Engine.map` (starts and stops a cluster for ``"local"``)."""
+    """One-shot :meth:`Engine.map` (starts and stops a cluster for ``"local"``).
+
+    Parameters
+    ----------
+    func : callable
+        Applied to each chunk (with ``shared`` as keyword arguments).
+    chunks : sequence
+        The chunks.
+    scheduler : str, optional
+        Where to run (see :class:`Engine`).
+    n_workers : int, optional
+        Workers of a local cluster.
+    shared : dict, optional
+        Data every call receives (sent to each worker once).
+    progress : callable, optional
+        Called with ``(index, result)`` as chunks finish.
+
+    Returns
+    -------
+    list
+        One result per chunk, in chunk order.
+
+    Examples
+    --------
+    >>> map_chunks(sum, [[1, 2], [3]])
+    [3, 3]
+    """
     with Engine(scheduler, n_workers=n_workers) as engine:
         return engine.map(func, chunks, shared=shared, progress=progress)
 
 
 @contextmanager
 def using(scheduler: "str | Engine | None", *, n_workers: int | None = None) -> Iterator[Engine]:
-    """An :class:`Engine` for ``scheduler`` in a ``with`` block: an Engine given is passed through and left open
-    (the caller owns it, e.g. to run several steps on one cluster); one made here is closed at the end."""
+    """An :class:`Engine` for ``scheduler`` in a ``with`` block.
+
+    An Engine given is passed through and left open (the caller owns it, e.g. to run several steps on one
+    cluster); one made here is closed at the end.
+
+    Parameters
+    ----------
+    scheduler : str, Engine or None
+        Where to run.
+    n_workers : int, optional
+        Workers of a local cluster.
+
+    Yields
+    ------
+    Engine
+        The engine.
+
+    Examples
+    --------
+    >>> with using(None) as engine:
+    ...     engine.map(len, ["ab", "c"])
+    [2, 1]
+    """
     if isinstance(scheduler, Engine):
         yield scheduler
         return

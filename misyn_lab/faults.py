@@ -15,6 +15,19 @@ ENV_VAR = "MISYN_LAB_FAULT"
 
 
 def inject(point: str) -> None:
-    """SIGKILL this process if ``$MISYN_LAB_FAULT`` names ``point``."""
+    """SIGKILL this process if ``$MISYN_LAB_FAULT`` names ``point`` (tests of crash safety; a no-op otherwise).
+
+    Parameters
+    ----------
+    point : str
+        The name of this point in the code.
+
+    Examples
+    --------
+    >>> import os
+    >>> "MISYN_LAB_FAULT" in os.environ
+    False
+    >>> inject("review.save.after_write")                # not named: nothing happens
+    """
     if os.environ.get(ENV_VAR) == point:
         os.kill(os.getpid(), signal.SIGKILL)

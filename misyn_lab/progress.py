@@ -24,14 +24,50 @@ __all__ = ["Progress", "ProgressBar", "ProgressLines", "report_progress"]
 
 
 class Progress(Protocol):
-    """The callback a long computation reports through: ``task`` names the step, ``done`` of ``total`` units
-    (``unit``: "seeds", "prompts" ...) are finished."""
+    """The callback a long computation reports through (a protocol: any callable of this form).
+
+    Parameters
+    ----------
+    task : str
+        Names the step.
+    done, total : int
+        Units finished, of all.
+    unit : str, optional
+        What a unit is ("seeds", "prompts" ...).
+
+    Examples
+    --------
+    >>> seen = []
+    >>> def note(task, done, total, unit=""):
+    ...     seen.append(f"{task} {done}/{total}")
+    >>> report_progress(note, "training", 1, 3, "seeds")
+    >>> seen
+    ['training 1/3']
+    """
 
     def __call__(self, task: str, done: int, total: int, unit: str = "") -> None: ...
 
 
 def report_progress(progress: Progress | None, task: str, done: int, total: int, unit: str = "") -> None:
-    """Call ``progress`` if there is one (the computations' one-line way to report)."""
+    """Call ``progress`` if there is one (the computations' one-line way to report).
+
+    Parameters
+    ----------
+    progress : Progress or None
+        The callback.
+    task : str
+        The step.
+    done, total : int
+        Units finished, of all.
+    unit : str, optional
+        What a unit is.
+
+    Examples
+    --------
+    >>> report_progress(None, "training", 1, 3)      # no callback: nothing happens
+    >>> report_progress(print, "training", 1, 3, "seeds")
+    training 1 3 seeds
+    """
     if progress is not None:
         progress(task, int(done), int(total), unit)
 
@@ -41,6 +77,24 @@ class ProgressLines:
 
     A line is written when a task starts, when it ends and otherwise at most every ``every`` seconds, so a
     pipeline log shows what is happening without a line per unit of a fast task.
+
+    Parameters
+    ----------
+    prefix : str, optional
+        Put before every line (e.g. ``"case 1"``).
+    write : callable, optional
+        Where lines go (default: stderr).
+    every : float, optional
+        Seconds between lines within a task.
+
+    Examples
+    --------
+    >>> lines = []
+    >>> progress = ProgressLines("case 1", write=lines.append)
+    >>> for done in range(4):
+    ...     progress("training segmenters", done, 3, "seeds")
+    >>> lines
+    ['case 1: training segmenters 0/3 seeds', 'case 1: training segmenters 3/3 seeds']
     """
 
     def __init__(self, prefix: str = "", *, write: Callable[[str], Any] | None = None, every: float = 2.0) -> None:
@@ -61,7 +115,19 @@ class ProgressLines:
 
 
 class ProgressBar:
-    """Progress as a bar in a notebook cell (or a terminal): one ``tqdm.auto`` bar per task, closed when done."""
+    """Progress as a bar in a notebook cell (or a terminal): one ``tqdm.auto`` bar per task, closed when done.
+
+    Parameters
+    ----------
+    **tqdm_kwargs
+        Options of the bars (e.g. ``disable=True``).
+
+    Examples
+    --------
+    >>> bar = ProgressBar(disable=True)
+    >>> for done in range(3):
+    ...     bar("training", done + 1, 3, "seeds")
+    """
 
     def __init__(self, **tqdm_kwargs: Any) -> None:
         self.kwargs = tqdm_kwargs

@@ -37,7 +37,25 @@ _LONG_NUMBER = re.compile(r"\d{%d,}" % (MAX_NUMBER_DIGITS + 1))
 
 
 class TextLimitError(InputError):
-    """Embedded or user text that is too large, too deeply nested or not parsable within the limits."""
+    """Embedded or user text that is too large, too deeply nested or not parsable within the limits (an
+    :class:`~misyn_lab.errors.InputError`).
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, in plain words.
+    path : str or path-like, optional
+        The offending file, folder or option, if any.
+    remedy : str, optional
+        What the user can do about it.
+
+    Examples
+    --------
+    >>> load_json("[" * 100 + "]" * 100, "a.json")
+    Traceback (most recent call last):
+    ...
+    misyn_lab.safe_parse.TextLimitError: a.json: JSON nests 100 levels deep, more than the limit of 64 (fix: ...)
+    """
 
 
 def _as_text(data: str | bytes, where: str | PathLike[str]) -> str:
@@ -49,7 +67,23 @@ def _as_text(data: str | bytes, where: str | PathLike[str]) -> str:
 
 
 def json_depth(text: str) -> int:
-    """Deepest ``[``/``{`` nesting of JSON ``text`` (brackets inside strings ignored), computed without recursion."""
+    """Deepest ``[``/``{`` nesting of JSON ``text`` (brackets inside strings ignored), computed without recursion.
+
+    Parameters
+    ----------
+    text : str
+        JSON text.
+
+    Returns
+    -------
+    int
+        The depth.
+
+    Examples
+    --------
+    >>> json_depth('{"a": [1, {"b": "[[["}]}')
+    3
+    """
     if text.count("[") + text.count("{") == 0:
         return 0
     stripped = _STRING.sub('""', text) if '"' in text else text
@@ -60,7 +94,32 @@ def json_depth(text: str) -> int:
 
 def check_json_text(text: str, where: str | PathLike[str], *, what: str = "JSON",
                     max_bytes: int = MAX_TEXT_BYTES, max_depth: int = MAX_DEPTH) -> None:
-    """Raise :class:`TextLimitError` when ``text`` is larger, deeper or holds longer numbers than the limits."""
+    """Raise :class:`TextLimitError` when ``text`` is larger, deeper or holds longer numbers than the limits.
+
+    Parameters
+    ----------
+    text : str
+        The JSON text.
+    where : str or path-like
+        Where it comes from, named in the error.
+    what : str, optional
+        What it is, named in the error.
+    max_bytes, max_depth : int, optional
+        The limits.
+
+    Raises
+    ------
+    TextLimitError
+        Over a limit.
+
+    Examples
+    --------
+    >>> check_json_text('{"a": [1]}', "card.json")
+    >>> check_json_text("1" * 5000, "card.json", max_bytes=100)
+    Traceback (most recent call last):
+    ...
+    misyn_lab.safe_parse.TextLimitError: card.json: JSON is 5,000 bytes, more than the 100 misyn-lab parses (fix: ...)
+    """
     size = len(text.encode("utf-8", "replace")) if len(text) * 4 > max_bytes else len(text)
     if size > max_bytes:
         raise TextLimitError(f"{what} is {size:,} bytes, more than the {max_bytes:,} misyn-lab parses", path=where,
@@ -78,7 +137,34 @@ def check_json_text(text: str, where: str | PathLike[str], *, what: str = "JSON"
 
 def load_json(data: str | bytes, where: str | PathLike[str], *, what: str = "JSON",
               max_bytes: int = MAX_TEXT_BYTES, max_depth: int = MAX_DEPTH) -> Any:
-    """``json.loads`` after :func:`check_json_text`; every failure is a :class:`TextLimitError` naming ``where``."""
+    """``json.loads`` after :func:`check_json_text`; every failure is a :class:`TextLimitError` naming ``where``.
+
+    Parameters
+    ----------
+    data : str or bytes
+        The text (bytes as UTF-8).
+    where : str or path-like
+        Where it comes from.
+    what : str, optional
+        What it is.
+    max_bytes, max_depth : int, optional
+        The limits.
+
+    Returns
+    -------
+    object
+        The parsed value.
+
+    Raises
+    ------
+    TextLimitError
+        Over a limit, or not JSON.
+
+    Examples
+    --------
+    >>> load_json(b"[1, 2]", "x.json")
+    [1, 2]
+    """
     text = _as_text(data, where)
     check_json_text(text, where, what=what, max_bytes=max_bytes, max_depth=max_depth)
     try:
@@ -91,7 +177,32 @@ def load_json(data: str | bytes, where: str | PathLike[str], *, what: str = "JSO
 
 
 def load_json_object(data: str | bytes, where: str | PathLike[str], *, what: str = "JSON") -> dict[str, Any]:
-    """:func:`load_json` that also requires a JSON object (``{...}``)."""
+    """:func:`load_json` that also requires a JSON object (``{...}``).
+
+    Parameters
+    ----------
+    data : str or bytes
+        The text.
+    where : str or path-like
+        Where it comes from.
+    what : str, optional
+        What it is.
+
+    Returns
+    -------
+    dict
+        The object.
+
+    Raises
+    ------
+    TextLimitError
+        Over a limit, not JSON, or not an object.
+
+    Examples
+    --------
+    >>> load_json_object('{"generator": "pca_gaussian"}', "card.json")
+    {'generator': 'pca_gaussian'}
+    """
     value = load_json(data, where, what=what)
     if not isinstance(value, dict):
         raise TextLimitError(f"{what} is a JSON {type(value).__name__}, not an object", path=where)
@@ -100,9 +211,28 @@ def load_json_object(data: str | bytes, where: str | PathLike[str], *, what: str
 
 def json_or_problem(data: Any, where: str | PathLike[str], *,
                     what: str = "JSON") -> tuple[dict[str, Any] | None, str | None]:
-    """``(object, None)`` for a JSON object within the limits, else ``(None, reason)`` — never raises.
+    """A JSON object within the limits, or the reason it is not one; never raises.
 
     For readers of marks: a bad embedded text becomes a per-file "unreadable mark" result.
+
+    Parameters
+    ----------
+    data : str, bytes or object
+        The text.
+    where : str or path-like
+        Where it comes from.
+    what : str, optional
+        What it is.
+
+    Returns
+    -------
+    (dict or None, str or None)
+        ``(object, None)`` or ``(None, reason)``.
+
+    Examples
+    --------
+    >>> json_or_problem(b'{"a": 1}', "x.png"), json_or_problem(b"[1]", "x.png")
+    (({'a': 1}, None), (None, 'JSON is a JSON list, not an object'))
     """
     if data is None:
         return None, None
@@ -116,7 +246,30 @@ _DTD = re.compile(rb"<!(DOCTYPE|ENTITY)", re.I)
 
 
 def check_no_dtd(data: bytes, where: str | PathLike[str], *, what: str = "XMP packet") -> None:
-    """Refuse XML that declares a DTD or entities (entity expansion is how XML bombs work; XMP never needs it)."""
+    """Refuse XML that declares a DTD or entities (entity expansion is how XML bombs work; XMP never needs it).
+
+    Parameters
+    ----------
+    data : bytes
+        The XML.
+    where : str or path-like
+        Where it comes from, named in the error.
+    what : str, optional
+        What it is.
+
+    Raises
+    ------
+    TextLimitError
+        A DTD or entity declaration.
+
+    Examples
+    --------
+    >>> check_no_dtd(b"<x/>", "a.png")
+    >>> check_no_dtd(b'<!DOCTYPE x [<!ENTITY a "b">]><x/>', "a.png")
+    Traceback (most recent call last):
+    ...
+    misyn_lab.safe_parse.TextLimitError: a.png: XMP packet declares a DTD or entities (not allowed in XMP) (fix: ...)
+    """
     if _DTD.search(data):
         raise TextLimitError(f"{what} declares a DTD or entities (not allowed in XMP)", path=where,
                              remedy="remove the <!DOCTYPE>/<!ENTITY> declarations")
@@ -126,8 +279,34 @@ def parse_xml(data: str | bytes, where: str | PathLike[str], *, what: str = "XMP
               max_bytes: int = MAX_TEXT_BYTES, max_depth: int = MAX_DEPTH) -> ET.Element:
     """Parse XML (an XMP packet) with a size limit, a depth limit and no DTD/entity declarations.
 
-    Parsing is incremental (:class:`xml.etree.ElementTree.XMLPullParser`), so an over-deep document is
-    refused when its limit is reached, before the rest is read.
+    Parsing is incremental (:class:`xml.etree.ElementTree.XMLPullParser`), so an over-deep document is refused
+    when its limit is reached, before the rest is read.
+
+    Parameters
+    ----------
+    data : str or bytes
+        The XML.
+    where : str or path-like
+        Where it comes from.
+    what : str, optional
+        What it is.
+    max_bytes, max_depth : int, optional
+        The limits.
+
+    Returns
+    -------
+    xml.etree.ElementTree.Element
+        The root element.
+
+    Raises
+    ------
+    TextLimitError
+        Over a limit, a DTD, or not XML.
+
+    Examples
+    --------
+    >>> parse_xml(b"<x><y/></x>", "a.png").tag
+    'x'
     """
     raw = data.encode("utf-8", "replace") if isinstance(data, str) else bytes(data)
     if len(raw) > max_bytes:

@@ -32,7 +32,23 @@ RISK_NAMES: dict[str, str] = {"misinformation": "misinformation", "trust_erosion
 
 
 def limit_label(limit: str | None) -> str:
-    """An intrinsic limit in words: ``"L1 No grounding"`` (``""`` for none; an unknown code is kept as given)."""
+    """An intrinsic limit in words.
+
+    Parameters
+    ----------
+    limit : str or None
+        ``"L1"``, ``"L2"`` or ``"L3"``.
+
+    Returns
+    -------
+    str
+        ``"L1 No grounding"`` ...; ``""`` for none; an unknown code is kept as given.
+
+    Examples
+    --------
+    >>> limit_label("L1"), limit_label(None), limit_label("L9")
+    ('L1 No grounding', '', 'L9')
+    """
     if not limit:
         return ""
     name = INTRINSIC_LIMIT_NAMES.get(str(limit))
@@ -40,8 +56,23 @@ def limit_label(limit: str | None) -> str:
 
 
 def risk_label(risk: str | None) -> str:
-    """A risk in words: ``"trust_erosion"`` → ``"erosion of trust"`` (an unknown code with its underscores
-    replaced by spaces)."""
+    """A risk in words.
+
+    Parameters
+    ----------
+    risk : str or None
+        A risk code.
+
+    Returns
+    -------
+    str
+        The words (an unknown code with its underscores replaced by spaces).
+
+    Examples
+    --------
+    >>> risk_label("trust_erosion"), risk_label("new_risk")
+    ('erosion of trust', 'new risk')
+    """
     return RISK_NAMES.get(str(risk), str(risk or "").replace("_", " "))
 
 

@@ -10,7 +10,7 @@ whole, so the two never disagree. Every sentence stating a direction or a size c
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from misyn_lab import render as r
 from misyn_lab.cases.figures import (copies_figure, fidelity_figure, paired_dice_figure, pairs_figure,
@@ -24,6 +24,10 @@ from misyn_lab.rungs import RUNGS
 from misyn_lab.viz.ladder import ladder_figure
 from misyn_lab.vocabulary import limit_label, risk_label
 
+if TYPE_CHECKING:
+    from misyn_lab.checklist.review import Review
+    from misyn_lab.cases.case import Case
+
 __all__ = ["PRACTICE_WORDS", "audit_blocks", "case1_evidence", "case2_evidence", "case_document", "gaps_table",
            "practice_section", "provenance_section", "reformulation_section"]
 
@@ -33,12 +37,12 @@ PRACTICE_WORDS = {"summary": "Summary", "motivation": "Motivation", "task": "Tas
                   "claimed": "What was claimed", "disclosed": "What was disclosed"}
 
 
-def section_prefix(case: Any) -> str:
+def section_prefix(case: Case) -> str:
     """The id prefix of a case's sections (``case1-segmentation``)."""
     return r.slug(case.id)
 
 
-def practice_section(case: Any, *, id: str = "") -> r.Section:
+def practice_section(case: Case, *, id: str = "") -> r.Section:
     """The practice under review, described generically, and the stand-in data said plainly."""
     blocks: list[r.Block] = [
         r.Paragraph(f"The practice under review: {case.title}. Described generically as an illustrative example of "
@@ -53,7 +57,7 @@ def _limit_term(limit: str) -> Any:
     return r.term(limit.lower(), limit_label(limit)) if limit else ""
 
 
-def gaps_table(case: Any) -> r.Table:
+def gaps_table(case: Case) -> r.Table:
     """The gaps the case declares, each tied to a checklist item, an intrinsic limit and a risk, in words."""
     rows = [[g["id"], g["item"], g["title"], _limit_term(g.get("limit", "")), risk_label(g.get("risk")),
              r.badge(g.get("severity", "")) if g.get("severity") else "", g.get("detail", "")] for g in case.gaps]
@@ -61,7 +65,7 @@ def gaps_table(case: Any) -> r.Table:
                    caption="Gaps between the practice and the recommendations", empty="no gaps declared")
 
 
-def reformulation_section(case: Any, *, id: str = "") -> r.Section:
+def reformulation_section(case: Case, *, id: str = "") -> r.Section:
     """The reformulated problem and what each rung of the evaluation ladder would need."""
     ref = case.data.get("reformulation") or {}
     if not ref:
@@ -245,7 +249,7 @@ def case2_evidence(result: Any, *, prefix: str) -> list[r.Section]:
             l1, r.Section("Audit of released generated images", audit_blocks(result.audit), id=f"{prefix}-audit")]
 
 
-def case_document(case: Any, review: Any, *, evidence: Sequence[r.Section] = (), bottom_line: str = "",
+def case_document(case: Case, review: Review, *, evidence: Sequence[r.Section] = (), bottom_line: str = "",
                   provenance: Mapping[str, Any] | None = None, notes: Sequence[str] = ()) -> r.Section:
     """A whole case as one section (id ``case-<case id>``): bottom line, practice, gaps, measured evidence,
     the review's parts (:func:`misyn_lab.instruments.document.review_sections`, with the ladder figure),

@@ -12,12 +12,15 @@ import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from misyn_lab.atomic import atomic_write_bytes
 from misyn_lab.metrics.result import MetricResult
+
+if TYPE_CHECKING:
+    from misyn_lab.imagesets.core import ImageSet
 
 
 @dataclass(frozen=True)
@@ -70,13 +73,13 @@ def row_provenance(row: dict[str, Any], **conditioning: Any):
                       created=str(row.get("created") or ""))
 
 
-def with_provenance(imageset: Any, **conditioning: Any) -> Any:
+def with_provenance(imageset: ImageSet, **conditioning: Any) -> ImageSet:
     """A copy of ``imageset`` with a JSON ``provenance`` column built by :func:`row_provenance`."""
     rows = imageset.meta.to_dict("records")
     return imageset.with_meta(provenance=[row_provenance(r, **conditioning).to_json() for r in rows])
 
 
-def audit_release(imageset: Any, out_dir: str | Path) -> ReleaseAudit:
+def audit_release(imageset: ImageSet, out_dir: str | Path) -> ReleaseAudit:
     """Register ``imageset``'s synthetic images, release them unlabelled, audit, label, audit again.
 
     Each image's provenance comes from its ``provenance`` column (added by :func:`with_provenance` when

@@ -6,16 +6,19 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from misyn_lab.atomic import atomic_write_text
 
+if TYPE_CHECKING:
+    from misyn_lab.cases.case import Case
+
 __all__ = ["build_review", "provenance_record", "save_provenance"]
 
 
-def build_review(case: Any, measured: Mapping[str, Any], *, settle: Mapping[str, tuple] | None = None,
+def build_review(case: Case, measured: Mapping[str, Any], *, settle: Mapping[str, tuple] | None = None,
                  reporting: Mapping[str, Mapping[str, Any]] | None = None, seed: int = 0,
                  bottom_line: str = ""):
     """The case's review with the measured evidence filled in.

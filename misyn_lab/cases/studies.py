@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
@@ -29,6 +29,9 @@ from misyn_lab.metrics.document import results_block
 from misyn_lab.progress import Progress, report_progress
 from misyn_lab.synth import LabelConditionedGenerator
 
+if TYPE_CHECKING:
+    from misyn_lab.checklist.review import Review
+
 __all__ = ["CaseStudy", "QUICK", "STUDIES", "review_study", "study_case1", "study_case2"]
 
 
@@ -38,7 +41,7 @@ class CaseStudy:
     (``None`` when measured elsewhere), the provenance record and the document."""
 
     case: Case
-    review: Any
+    review: Review
     document: render.Section
     bottom_line: str = ""
     result: Any = None
@@ -67,7 +70,7 @@ def _out(out_dir: str | Path | None) -> Path:
     return out
 
 
-def _finish(case: Case, out: Path, short: str, result: Any, review: Any, line: str, record: dict,
+def _finish(case: Case, out: Path, short: str, result: Any, review: Review, line: str, record: dict,
             evidence: Callable[..., list[render.Section]], progress: Progress | None) -> CaseStudy:
     """Save the review and the provenance record as ``<short>_review.yaml`` / ``<short>_provenance.json`` in ``out``
     and build the case's document."""
@@ -123,7 +126,7 @@ def study_case2(case: Case | str | Path | None = None, *, seed: int = 0, n_per_p
     return _finish(case, out, "case2", result, review, line, record, case2_evidence, progress)
 
 
-def review_study(case: Case, review: Any = None, *, provenance: dict | str | Path | None = None,
+def review_study(case: Case, review: Review | None = None, *, provenance: dict | str | Path | None = None,
                  notes: Sequence[str] = ()) -> CaseStudy:
     """The document of a case measured elsewhere: ``review`` is the review file its notebook wrote (``None``: the
     case file's own answers, nothing measured). The review's stored results become the measured evidence."""

@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -31,6 +31,9 @@ from misyn_lab.metrics.copies import pixel_copies, pool_pixel_copies
 from misyn_lab.metrics.result import MetricResult
 from misyn_lab.progress import Progress, report_progress
 from misyn_lab.render.numbers import fmt_number, fmt_percent
+
+if TYPE_CHECKING:
+    from misyn_lab.imagesets.core import ImageSet
 
 #: Fewer held-out real images than this behind a per-prompt metric: the metric carries a small-n caveat.
 SMALL_N = 20
@@ -249,7 +252,7 @@ def train_attribute_classifiers(train: Any, holdout: Any, *, seed: int = 0,
     return AttributeClassifiers(models, acc)
 
 
-def prompt_fidelity(classifiers: AttributeClassifiers, parsed: ParsedPrompt, images: Any) -> dict[str, float]:
+def prompt_fidelity(classifiers: AttributeClassifiers, parsed: ParsedPrompt, images: ImageSet) -> dict[str, float]:
     """Share of generated images whose requested attributes the real-trained classifiers recognise."""
     pred = classifiers.predict(images.images)
     return {a: float(np.mean(pred[a].astype(str) == str(v))) for a, v in parsed.items() if a in pred}
@@ -261,7 +264,7 @@ def _embedding(train: Any, n_components: int = 10):
     return PCA(n_components=n_components, random_state=0).fit(thumbnails(train.images))
 
 
-def real_matches(imageset: Any, conditions: Mapping[str, str]) -> np.ndarray:
+def real_matches(imageset: ImageSet, conditions: Mapping[str, str]) -> np.ndarray:
     """Indices of the images of ``imageset`` whose metadata match every condition (attribute -> value)."""
     mask = np.ones(len(imageset), bool)
     for a, v in conditions.items():

@@ -36,7 +36,21 @@ _ALIASES = {"n/a": "not_applicable", "na": "not_applicable", "not-applicable": "
 
 
 class MissingJustificationWarning(UserWarning):
-    """A ``yes``/``partly`` answer was given without a justification."""
+    """Warning: a ``yes``/``partly`` answer was given without a justification.
+
+    The answer is stored anyway (nothing is lost); the warning asks the reviewer to say why.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> from misyn_lab.checklist import Review
+    >>> review = Review.new("demo", reviewer="ana")
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     _ = review.set_answer("TS-1", "ana", "yes")
+    >>> [w.category.__name__ for w in caught]
+    ['MissingJustificationWarning']
+    """
 
 
 def utc_now() -> str:
@@ -56,7 +70,31 @@ def normalise_status(status: str) -> str:
 
 @dataclass(frozen=True)
 class Answer:
-    """One reviewer's answer to one checklist item."""
+    """One reviewer's answer to one checklist item (immutable; :meth:`Review.set_answer` makes new ones).
+
+    Parameters
+    ----------
+    status : str
+        One of :data:`~misyn_lab.checklist.STATUSES` (``yes``, ``partly``, ``no``, ``not_applicable``, ``unknown``).
+    justification : str, optional
+        Why; required in practice for ``yes``/``partly`` (see :class:`MissingJustificationWarning`).
+    evidence : tuple of str, optional
+        Ids of evidence records in the review that support the answer.
+    updated : str, optional
+        ISO 8601 UTC time of the last change.
+    reviewer : str, optional
+        Who answered.
+    extra : dict, optional
+        Unknown keys read from a file, kept so a round trip loses nothing.
+
+    Examples
+    --------
+    >>> a = Answer("partly", "Only the dataset card says it.", reviewer="ana")
+    >>> a.needs_justification, a.to_dict()["status"]
+    (False, 'partly')
+    >>> Answer("yes").needs_justification
+    True
+    """
 
     status: str
     justification: str = ""

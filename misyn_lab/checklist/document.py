@@ -10,12 +10,16 @@ and gaps by their attributes, so this module imports no other checklist module t
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from misyn_lab import render as r
 from misyn_lab.checklist.answers import ANSWER_LABELS, STATUSES
 from misyn_lab.checklist.loader import SEVERITIES, STAGE_TITLES
 from misyn_lab.vocabulary import limit_label, risk_label
+
+if TYPE_CHECKING:
+    from misyn_lab.checklist.review import Review
+    from misyn_lab.checklist.summary import ReviewSummary
 
 __all__ = ["answer_badge", "answers_text", "disagreements_block", "gaps_by_severity", "gaps_table",
            "review_summary_section", "stage_status_table", "top_gaps"]
@@ -39,7 +43,7 @@ def answers_text(statuses: dict[str, str]) -> list[Any]:
     return out
 
 
-def stage_status_table(summary: Any) -> r.Table:
+def stage_status_table(summary: ReviewSummary) -> r.Table:
     """Answers per stage (the most worrying answer per item) and the share of items answered."""
     rows = []
     for stage in summary.counts.index:
@@ -82,7 +86,7 @@ def gaps_table(gaps: Sequence[Any], *, caption: str = "") -> r.Table:
                                             "most severe first", empty="no open items")
 
 
-def disagreements_block(review: Any) -> r.Block:
+def disagreements_block(review: Review) -> r.Block:
     """Items on which reviewers who answered gave different answers, or one sentence saying there are none."""
     table = review.disagreements()
     reviewers = sorted(review.reviewers)
@@ -96,7 +100,7 @@ def disagreements_block(review: Any) -> r.Block:
     return r.Table(["Item", "Stage", *names], rows, caption="Items on which reviewers gave different answers")
 
 
-def review_summary_section(summary: Any, *, title: str = "Checklist status", id: str = "") -> r.Section:
+def review_summary_section(summary: ReviewSummary, *, title: str = "Checklist status", id: str = "") -> r.Section:
     """A review summary as one section: who answered, answers per stage, the open items and what else needs
     attention (answers without justification, answers kept from retired items, conflicting saves)."""
     reviewers = ", ".join(summary.reviewers) if summary.reviewers else "no reviewer named"

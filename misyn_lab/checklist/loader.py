@@ -40,7 +40,42 @@ SCHEMA_PATH = Path(__file__).with_name("recommendations.schema.json")
 
 @dataclass(frozen=True)
 class Item:
-    """One recommendation a reviewer answers."""
+    """One recommendation a reviewer answers (a row of ``recommendations.yaml``).
+
+    Parameters
+    ----------
+    id : str
+        Stable id such as ``"TS-1"`` (stage prefix and number).
+    stage : str
+        Lifecycle stage, one of :data:`~misyn_lab.checklist.STAGES`.
+    title, question : str
+        Short title; the question the reviewer answers.
+    why : str
+        Why it matters.
+    limits, risks : tuple of str
+        The intrinsic limits (L1-L3) and the risks the item guards against.
+    evidence : str
+        What counts as evidence for a ``yes``.
+    source : str
+        ``"paper"`` (restates the MISyn paper) or ``"practice"`` (widely accepted practice).
+    severity : str
+        How serious a gap is (``"high"``, ``"medium"``, ``"low"``).
+    remedy : str
+        What to do when the answer is not ``yes``.
+    stakeholder_question, good_answer : str
+        The item as a question a stakeholder asks, and what a good answer contains.
+    metric_keys : tuple of str, optional
+        Result keys (e.g. ``"prdc.recall"``) whose measurements are evidence for the item.
+    examples : tuple of str, optional
+        Worked examples.
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import load_checklist
+    >>> item = load_checklist().item("TS-1")
+    >>> item.id, item.stage, item.source in ("paper", "practice")
+    ('TS-1', 'technical_standards', True)
+    """
 
     id: str
     stage: str
@@ -84,7 +119,30 @@ class Item:
 
 @dataclass(frozen=True)
 class Checklist:
-    """The validated checklist: items in stage order plus version information."""
+    """The validated checklist: items in stage order plus version information.
+
+    Build it with :func:`load_checklist`; it is a sequence of :class:`Item` (``len``, iteration, ``in`` by id).
+
+    Parameters
+    ----------
+    title, version, citation : str
+        Title, version and the citation of the framework it follows.
+    items : tuple of Item
+        The items, in stage order.
+    content_hash : str
+        SHA-256 of the checklist content (a review records it to notice later changes).
+    path : str, optional
+        The file it was read from.
+    retired : tuple of dict, optional
+        Items removed or renamed in earlier versions (``{"id": ..., "replaced_by": ...}``).
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import load_checklist
+    >>> checklist = load_checklist()
+    >>> len(checklist), "TS-1" in checklist, checklist.by_stage("technical_standards")[0].id
+    (45, True, 'TS-1')
+    """
 
     title: str
     version: str
@@ -235,7 +293,32 @@ def checklist_from_data(data: dict[str, Any], path: str | Path = "<checklist>") 
 
 
 def load_checklist(path: str | Path | None = None) -> Checklist:
-    """Load and validate a checklist file (default: the bundled ``recommendations.yaml``)."""
+    """Load and validate a checklist file (default: the bundled ``recommendations.yaml``).
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A checklist file in the format of ``recommendations.yaml`` (checked against its JSON schema). ``None``: the
+        bundled checklist (read once and cached).
+
+    Returns
+    -------
+    Checklist
+        The validated checklist.
+
+    Raises
+    ------
+    InputError
+        The file is missing or unreadable.
+    SchemaError
+        The file does not follow the checklist schema (the message names the field).
+
+    Examples
+    --------
+    >>> checklist = load_checklist()
+    >>> len(checklist.items), checklist.items[0].id
+    (45, 'TS-1')
+    """
     if path is None:
         return _default_checklist()
     return checklist_from_data(load_file(path, what="checklist"), path)

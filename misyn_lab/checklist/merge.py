@@ -88,33 +88,38 @@ def three_way_links(base: dict[str, list[str]], ours: dict[str, list[str]],
     return out
 
 
-def three_way(base: dict[str, Any] | None, ours: dict[str, Any], theirs: dict[str, Any], *,
-              on_conflict: str = "raise", path: str | Path | None = None) -> dict[str, Any]:
-    """Merge review data ``ours`` and ``theirs`` relative to ``base`` (``None`` = empty); see module doc."""
-    base = base or {}
-    clashes: list[str] = []
-    new_conflicts: list[dict[str, Any]] = []
-    notes: list[dict[str, Any]] = []
-    keep_both = on_conflict == "keep_both"
+class _Clashes:
+    """What a three-way merge found changed differently on both sides: labels, conflict entries, history notes."""
 
-    def clash(label: str, entry: dict[str, Any], theirs_v: Any, ours_v: Any) -> None:
-        clashes.append(label)
+    def __init__(self) -> None:
+        self.labels: list[str] = []
+        self.conflicts: list[dict[str, Any]] = []
+        self.notes: list[dict[str, Any]] = []
+
+    def add(self, label: str, entry: dict[str, Any], theirs_v: Any, ours_v: Any) -> None:
+        self.labels.append(label)
         alts = [v for v in (theirs_v, ours_v) if v is not _MISSING]
-        new_conflicts.append({**entry, "alternatives": sorted(alts, key=canonical)})
-        notes.append({"time": utc_now(), "reviewer": entry.get("reviewer", ""), "what": f"conflict {label}",
-                      "old": None if theirs_v is _MISSING else copy.deepcopy(theirs_v),
-                      "new": None if ours_v is _MISSING else copy.deepcopy(ours_v)})
+        self.conflicts.append({**entry, "alternatives": sorted(alts, key=canonical)})
+        self.notes.append({"time": utc_now(), "reviewer": entry.get("reviewer", ""), "what": f"conflict {label}",
+                           "old": None if theirs_v is _MISSING else copy.deepcopy(theirs_v),
+                           "new": None if ours_v is _MISSING else copy.deepcopy(ours_v)})
 
+    def pick(self, b: Any, o: Any, t: Any, label: str, entry: dict[str, Any]) -> Any:
+        """:func:`_pick`, recording a clash (ours kept as current) instead of raising."""
+        try:
+            return _pick(b, o, t)
+        except _Clash:
+            self.add(label, entry, t, o)
+            return o
+
+
+def _three_way_header(base: dict[str, Any], ours: dict[str, Any], theirs: dict[str, Any],
+                      clashes: _Clashes) -> dict[str, Any]:
+    """Scalar fields, unknown extra keys, revision, times, checklist and reviewers."""
     out: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "kind": KIND}
-
-    # scalar fields and unknown extra keys
     for key in ["title", *sorted((set(ours) | set(theirs)) - set(KNOWN_KEYS))]:
         b, o, t = (d.get(key, _MISSING) for d in (base, ours, theirs))
-        try:
-            value = _pick(b, o, t)
-        except _Clash:
-            clash(key, {"kind": "field", "id": key, "field": key}, t, o)
-            value = o
+        value = clashes.pick(b, o, t, key, {"kind": "field", "id": key, "field": key})
         if value is not _MISSING:
             out[key] = value
     out["revision"] = max(int(ours.get("revision", 0)), int(theirs.get("revision", 0)))
@@ -124,8 +129,12 @@ def three_way(base: dict[str, Any] | None, ours: dict[str, Any], theirs: dict[st
     out["checklist"] = copy.deepcopy(ours.get("checklist") or theirs.get("checklist") or {})
     t_rev = list(theirs.get("reviewers") or [])
     out["reviewers"] = t_rev + [r for r in ours.get("reviewers") or [] if r not in t_rev]
+    return out
 
-    # answers: per item, per reviewer
+
+def _three_way_answers(base: dict[str, Any], ours: dict[str, Any], theirs: dict[str, Any],
+                       clashes: _Clashes) -> dict[str, dict[str, Any]]:
+    """Answers, per item and per reviewer."""
     answers: dict[str, dict[str, Any]] = {}
     b_ans, o_ans, t_ans = (d.get("answers") or {} for d in (base, ours, theirs))
     for item in list(t_ans) + [i for i in o_ans if i not in t_ans]:
@@ -133,68 +142,64 @@ def three_way(base: dict[str, Any] | None, ours: dict[str, Any], theirs: dict[st
         reviewers = set(o_ans.get(item, {})) | set(t_ans.get(item, {})) | set(b_ans.get(item, {}))
         for rev in sorted(reviewers):
             b, o, t = ((d.get(item) or {}).get(rev, _MISSING) for d in (b_ans, o_ans, t_ans))
-            try:
-                value = _pick(b, o, t)
-            except _Clash:
-                clash(f"{item}/{rev}", {"kind": "answer", "item": item, "reviewer": rev}, t, o)
-                value = o
+            value = clashes.pick(b, o, t, f"{item}/{rev}", {"kind": "answer", "item": item, "reviewer": rev})
             if value is not _MISSING:
                 per[rev] = value
         if per:
             answers[item] = per
-    out["answers"] = answers
+    return answers
 
-    # evidence: content-addressed, so clashes only come from hand edits
+
+def _three_way_evidence(base: dict[str, Any], ours: dict[str, Any], theirs: dict[str, Any],
+                        clashes: _Clashes) -> dict[str, Any]:
+    """Evidence records: content-addressed, so clashes only come from hand edits."""
     evidence: dict[str, Any] = {}
     b_ev, o_ev, t_ev = (d.get("evidence") or {} for d in (base, ours, theirs))
     for ev in list(t_ev) + [e for e in o_ev if e not in t_ev]:
         b, o, t = (d.get(ev, _MISSING) for d in (b_ev, o_ev, t_ev))
-        try:
-            value = _pick(b, o, t)
-        except _Clash:
-            clash(f"evidence {ev}", {"kind": "evidence", "id": ev, "field": None}, t, o)
-            value = o
+        value = clashes.pick(b, o, t, f"evidence {ev}", {"kind": "evidence", "id": ev, "field": None})
         if value is not _MISSING:
             evidence[ev] = value
-    out["evidence"] = evidence
-    out["links"] = three_way_links(*((d.get("links") or {}) for d in (base, ours, theirs)))
+    return evidence
 
-    # record sections: per record, then per field
-    for section in RECORD_SECTIONS:
-        b_r, o_r, t_r = (_records_map(d.get(section)) for d in (base, ours, theirs))
-        order = [r["id"] for r in theirs.get(section) or []]
-        order += [r["id"] for r in ours.get(section) or [] if r["id"] not in t_r]
-        rows = []
-        for rid in order:
-            b, o, t = (m.get(rid, _MISSING) for m in (b_r, o_r, t_r))
-            try:
-                value = _pick(b, o, t)
-            except _Clash:
-                if o is _MISSING or t is _MISSING:  # deleted on one side, changed on the other: keep it
-                    value = o if t is _MISSING else t
-                else:
-                    bb = b if b is not _MISSING else {}
-                    value = {}
-                    for fld in list(t) + [k for k in o if k not in t]:
-                        fb, fo, ft = (d.get(fld, _MISSING) for d in (bb, o, t))
-                        try:
-                            fv = _pick(fb, fo, ft)
-                        except _Clash:
-                            clash(f"{section} {rid}.{fld}", {"kind": "record", "section": section, "id": rid,
-                                                             "field": fld}, ft, fo)
-                            fv = fo
-                        if fv is not _MISSING:
-                            value[fld] = fv
-            if value is not _MISSING:
-                rows.append(value)
-        out[section] = rows
 
-    if clashes and not keep_both:
-        raise ConflictError("the same answer was changed by this session and by another save: "
-                            + ", ".join(clashes), path=path,
-                            remedy="reload the review and answer again, or save with on_conflict='keep_both'")
+def _three_way_record(b: Any, o: Any, t: Any, section: str, rid: str, clashes: _Clashes) -> Any:
+    """One record: whole when one side changed it, else field by field."""
+    try:
+        return _pick(b, o, t)
+    except _Clash:
+        pass
+    if o is _MISSING or t is _MISSING:  # deleted on one side, changed on the other: keep it
+        return o if t is _MISSING else t
+    bb = b if b is not _MISSING else {}
+    value = {}
+    for fld in list(t) + [k for k in o if k not in t]:
+        fb, fo, ft = (d.get(fld, _MISSING) for d in (bb, o, t))
+        fv = clashes.pick(fb, fo, ft, f"{section} {rid}.{fld}",
+                          {"kind": "record", "section": section, "id": rid, "field": fld})
+        if fv is not _MISSING:
+            value[fld] = fv
+    return value
 
-    # conflicts: three-way by key, then add the new ones
+
+def _three_way_section(base: dict[str, Any], ours: dict[str, Any], theirs: dict[str, Any], section: str,
+                       clashes: _Clashes) -> list[Any]:
+    """One record section: per record, then per field."""
+    b_r, o_r, t_r = (_records_map(d.get(section)) for d in (base, ours, theirs))
+    order = [r["id"] for r in theirs.get(section) or []]
+    order += [r["id"] for r in ours.get(section) or [] if r["id"] not in t_r]
+    rows = []
+    for rid in order:
+        b, o, t = (m.get(rid, _MISSING) for m in (b_r, o_r, t_r))
+        value = _three_way_record(b, o, t, section, rid, clashes)
+        if value is not _MISSING:
+            rows.append(value)
+    return rows
+
+
+def _three_way_conflicts(base: dict[str, Any], ours: dict[str, Any], theirs: dict[str, Any],
+                         new: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stored conflicts merged three-way by key, then the new ones added."""
     b_c, o_c, t_c = ({canonical(conflict_key(c)): c for c in d.get("conflicts") or []} for d in (base, ours, theirs))
     kept = []
     for key in list(t_c) + [k for k in o_c if k not in t_c]:
@@ -205,9 +210,12 @@ def three_way(base: dict[str, Any] | None, ours: dict[str, Any], theirs: dict[st
             value = _merge_conflicts([x for x in (o, t) if x is not _MISSING])[0]
         if value is not _MISSING:
             kept.append(value)
-    out["conflicts"] = _merge_conflicts(kept, new_conflicts)
+    return _merge_conflicts(kept, new)
 
-    # history: union of both sides, in time order
+
+def _three_way_history(ours: dict[str, Any], theirs: dict[str, Any],
+                       notes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """History: union of both sides and the conflict notes, in time order."""
     seen = set()
     history = []
     for entry in list(theirs.get("history") or []) + list(ours.get("history") or []) + notes:
@@ -215,7 +223,26 @@ def three_way(base: dict[str, Any] | None, ours: dict[str, Any], theirs: dict[st
         if key not in seen:
             seen.add(key)
             history.append(entry)
-    out["history"] = sorted(history, key=lambda e: str(e.get("time", "")))
+    return sorted(history, key=lambda e: str(e.get("time", "")))
+
+
+def three_way(base: dict[str, Any] | None, ours: dict[str, Any], theirs: dict[str, Any], *,
+              on_conflict: str = "raise", path: str | Path | None = None) -> dict[str, Any]:
+    """Merge review data ``ours`` and ``theirs`` relative to ``base`` (``None`` = empty); see module doc."""
+    base = base or {}
+    clashes = _Clashes()
+    out = _three_way_header(base, ours, theirs, clashes)
+    out["answers"] = _three_way_answers(base, ours, theirs, clashes)
+    out["evidence"] = _three_way_evidence(base, ours, theirs, clashes)
+    out["links"] = three_way_links(*((d.get("links") or {}) for d in (base, ours, theirs)))
+    for section in RECORD_SECTIONS:
+        out[section] = _three_way_section(base, ours, theirs, section, clashes)
+    if clashes.labels and on_conflict != "keep_both":
+        raise ConflictError("the same answer was changed by this session and by another save: "
+                            + ", ".join(clashes.labels), path=path,
+                            remedy="reload the review and answer again, or save with on_conflict='keep_both'")
+    out["conflicts"] = _three_way_conflicts(base, ours, theirs, clashes.conflicts)
+    out["history"] = _three_way_history(ours, theirs, clashes.notes)
     return out
 
 

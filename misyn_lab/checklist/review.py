@@ -43,7 +43,30 @@ def _jsonable(value: Any, what: str) -> Any:
 
 @dataclass(frozen=True)
 class ChecklistChanges:
-    """How the checklist changed since a review was written."""
+    """How the checklist changed since a review was written (from :meth:`Review.checklist_changes`).
+
+    Parameters
+    ----------
+    old_version, new_version : str
+        The checklist version recorded in the review and the current one.
+    changed : bool
+        Whether the checklist content differs from the one the review was written against.
+    removed : tuple of str
+        Answered item ids the current checklist retired without a replacement.
+    renamed : dict
+        ``{old id: new id}`` for retired items that have a replacement.
+    new : tuple of str
+        Item ids the review has no answer for yet.
+    orphaned : tuple of str
+        Answered item ids the current checklist does not know (kept in the file, never dropped).
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> changes = Review.new("demo").checklist_changes()
+    >>> changes.changed, changes.orphaned
+    (False, ())
+    """
 
     old_version: str
     new_version: str
@@ -69,7 +92,34 @@ class ChecklistChanges:
 
 
 class Review:
-    """Answers of one or more reviewers to the checklist, with evidence, records and history."""
+    """Answers of one or more reviewers to the checklist, with evidence, records and history.
+
+    A review is one lossless file (YAML or JSON): answers per item and reviewer, content-addressed evidence
+    records (measured results with split and n), links from items to evidence, record sections (claims,
+    limitations, reader answers, stakeholder questions), conflicts kept as alternatives, and a history of every
+    change. :meth:`save` is atomic and locked and merges saves made meanwhile by other processes
+    (:func:`~misyn_lab.checklist.merge.three_way`).
+
+    Parameters
+    ----------
+    title : str, optional
+        Title of the review.
+    checklist : Checklist, optional
+        The checklist answered (default: the bundled one, :func:`load_checklist`).
+    reviewers : list of str, optional
+        Reviewer names to register up front.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> review = Review.new("My MISyn review", reviewer="ana")
+    >>> review.set_answer("TS-1", "ana", "no", "No dataset card yet.").status
+    'no'
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "review.yaml"
+    >>> _ = review.save(path)
+    >>> Review.load(path).statuses("TS-1")
+    {'ana': 'no'}
+    """
 
     def __init__(self, title: str = "", *, checklist: Checklist | None = None, reviewers: list[str] | None = None):
         self.checklist: Checklist = checklist or load_checklist()
@@ -413,8 +463,34 @@ class Review:
 def merge_reviews(*reviews: Review) -> Review:
     """Merge reviews (e.g. one file per reviewer) into a new Review; same result for any input order.
 
-    Agreements and disagreements per item: ``merged.agreement()`` / ``merged.disagreements()``; differing
-    answers of the same reviewer to the same item: ``merged.conflicted()``.
+    Nothing is lost: differing answers of the same reviewer to the same item are all kept as conflict
+    alternatives (the most recently updated one current), evidence and records are united. Agreements and
+    disagreements per item: ``merged.agreement()`` / ``merged.disagreements()``; conflicts: ``merged.conflicted()``.
+
+    Parameters
+    ----------
+    *reviews : Review
+        The reviews to merge (at least one); the first one's checklist is used.
+
+    Returns
+    -------
+    Review
+        A new review holding every answer, evidence record and history entry of the inputs.
+
+    Raises
+    ------
+    InputError
+        No review was given.
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> a, b = Review.new("ana's", reviewer="ana"), Review.new("ben's", reviewer="ben")
+    >>> _ = a.set_answer("TS-1", "ana", "yes", "Card says so.")
+    >>> _ = b.set_answer("TS-1", "ben", "no", "Not in the card.")
+    >>> merged = merge_reviews(a, b)
+    >>> merged.statuses("TS-1"), merged.reviewers
+    ({'ana': 'yes', 'ben': 'no'}, ['ana', 'ben'])
     """
     if not reviews:
         raise InputError("nothing to merge", remedy="pass at least one review")

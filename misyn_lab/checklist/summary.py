@@ -23,7 +23,28 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Gap:
-    """An item answered no/partly/unknown (by any reviewer) or not answered."""
+    """An item answered no/partly/unknown (by any reviewer) or not answered, with what to do about it.
+
+    Parameters
+    ----------
+    item, stage, title : str
+        The item's id, stage and title.
+    statuses : dict
+        ``{reviewer: status}`` of the answers given (empty when nobody answered).
+    severity, remedy : str
+        The item's severity and remedy.
+    limits, risks : tuple of str
+        The intrinsic limits and risks the item guards against.
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> review = Review.new("demo", reviewer="ana")
+    >>> _ = review.set_answer("TS-1", "ana", "no", "No card.")
+    >>> gap = review.summary().gaps()[0]
+    >>> gap.item, gap.statuses
+    ('TS-1', {'ana': 'no'})
+    """
 
     item: str
     stage: str
@@ -50,7 +71,38 @@ def combined_status(statuses: dict[str, str]) -> str:
 
 @dataclass(frozen=True)
 class ReviewSummary:
-    """Counts (stage x status DataFrame), progress per stage, gaps and flags of one review."""
+    """Counts (stage x status DataFrame), progress per stage, gaps and flags of one review.
+
+    Made by :meth:`Review.summary`; shown in a notebook as HTML (``_repr_html_``) and as text by ``str``.
+
+    Parameters
+    ----------
+    counts : pandas.DataFrame
+        Items per stage (rows) and combined status (columns).
+    progress : dict
+        ``{stage: share of items answered}`` in [0, 1].
+    gap_list : tuple of Gap
+        Items answered no/partly/unknown or not answered, in checklist order.
+    needs_justification : tuple of (str, str)
+        ``(item, reviewer)`` pairs of ``yes``/``partly`` answers without a justification.
+    orphaned : tuple of str
+        Answered ids the current checklist does not know.
+    conflicted : tuple of (str, str)
+        ``(item, reviewer)`` pairs with conflicting answers kept as alternatives.
+    n_disagreements : int
+        Items on which reviewers gave different statuses.
+    reviewers : tuple of str, optional
+        The reviewers.
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> review = Review.new("demo", reviewer="ana")
+    >>> _ = review.set_answer("TS-1", "ana", "yes", "The card says so.")
+    >>> summary = review.summary()
+    >>> int(summary.counts.loc["technical_standards", "yes"]), summary.n_disagreements
+    (1, 0)
+    """
 
     counts: pd.DataFrame
     progress: dict[str, float]

@@ -65,12 +65,38 @@ def randomized_pca(centred: np.ndarray, k: int, *, seed: int = 0, oversample: in
 
 @dataclass
 class PCAEmbedding:
-    """PCA embedding of grey images resized to ``size``.
+    """PCA embedding of grey images resized to ``size``, fitted on REAL images.
 
-    ``fit`` uses at most ``max_fit`` real images (a seeded random subset when there are more) and a
-    seeded randomised SVD, so it is deterministic for a fixed ``seed``. As a feature family it is used through
-    :func:`misyn_lab.features.extract.extract_features` (``extract_features(s, "embedding", embedding=emb)``),
-    which takes the fitted embedding; :meth:`transform_array` gives raw coordinates.
+    :meth:`fit` uses at most ``max_fit`` real images (a seeded random subset when there are more) and a seeded
+    randomised SVD, so it is deterministic for a fixed ``seed``; synthetic images are then projected with the real
+    set's components. As a feature family it is used through :func:`misyn_lab.features.extract.extract_features`
+    (``extract_features(s, "embedding", embedding=emb)``), which takes the fitted embedding;
+    :meth:`transform_array` gives raw coordinates.
+
+    Parameters
+    ----------
+    n_components : int, optional
+        Number of components.
+    size : (int, int), optional
+        Size the images are resized to before projection.
+    seed : int, optional
+        Seed of the subset and the SVD.
+    max_fit : int, optional
+        At most this many images are used for the fit.
+    mean, components, explained_variance_ratio : numpy.ndarray, optional
+        The fitted state (set by :meth:`fit`).
+    fitted_on : str, optional
+        Which images it was fitted on (name, n, content hash).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from misyn_lab.imagesets import ImageSet
+    >>> rng = np.random.default_rng(0)
+    >>> real = ImageSet.from_arrays(rng.random((20, 16, 16)), name="real")
+    >>> embedding = PCAEmbedding.fit(real, n_components=4, size=(16, 16), seed=0)
+    >>> embedding.components.shape, embedding.fitted_on
+    ((4, 256), 'real (n=20, sha256:093807d558f9af0c)')
     """
 
     n_components: int = 32

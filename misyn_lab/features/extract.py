@@ -58,27 +58,53 @@ def extract_features(imageset: ImageSet, kind: str | Sequence[str] = "intensity"
                      embedding: PCAEmbedding | None = None, batch_size: int = 256,
                      progress: bool | None = None, cache: bool = True, levels: int = 32,
                      content_hash: str | None = None) -> FeatureMatrix:
-    """Feature matrix of ``imageset``.
+    """Feature matrix of ``imageset``: intensity statistics, texture (GLCM) and/or a PCA embedding.
+
+    Intensity/texture are computed at the images' own size, image by image, in batches; see the family modules for
+    definitions. Results are cached by content hash.
 
     Parameters
     ----------
-    kind:
-        ``"intensity"``, ``"texture"``, ``"embedding"``, ``"all"`` (intensity + texture, + embedding when one
-        is given) or a combination (``"intensity+embedding"`` or a list).
-    embedding:
-        A fitted :class:`PCAEmbedding` (fitted on the REAL set), required for ``"embedding"``.
-    batch_size:
+    imageset : ImageSet
+        The images.
+    kind : str or sequence of str, optional
+        ``"intensity"``, ``"texture"``, ``"embedding"``, ``"all"`` (intensity + texture, + embedding when one is
+        given) or a combination (``"intensity+embedding"`` or a list).
+    embedding : PCAEmbedding, optional
+        A fitted embedding (fitted on the REAL set), required for ``"embedding"``.
+    batch_size : int, optional
         Images per batch (bounds memory).
-    progress:
+    progress : bool, optional
         ``None``: a tqdm bar when the set has more than 500 images; ``True``/``False``: always/never.
-    cache:
+    cache : bool, optional
         Reuse features computed before for the same content (in-memory LRU, and ``$MISYN_LAB_CACHE`` on disk).
-    levels:
+    levels : int, optional
         Grey levels for the GLCM (texture).
-    content_hash:
+    content_hash : str, optional
         The set's :meth:`ImageSet.content_hash` if the caller already has it (saves hashing the pixels again).
 
-    Intensity/texture are computed at the images' own size; see the family modules for definitions.
+    Returns
+    -------
+    FeatureMatrix
+        One row per image.
+
+    Raises
+    ------
+    InputError
+        An unknown family, or ``"embedding"`` without an embedding.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from misyn_lab.imagesets import ImageSet
+    >>> rng = np.random.default_rng(0)
+    >>> real = ImageSet.from_arrays(rng.random((20, 16, 16)), name="real")
+    >>> synthetic = ImageSet.from_arrays(rng.random((20, 16, 16)) ** 2, synthetic=True, name="syn")
+    >>> from misyn_lab.features import PCAEmbedding
+    >>> embedding = PCAEmbedding.fit(real, n_components=4, size=(16, 16), seed=0)
+    >>> features = extract_features(synthetic, "intensity+embedding", embedding=embedding, cache=False)
+    >>> features.values.shape, features.names[-1]
+    ((20, 32), 'embedding.pc04')
     """
     if not isinstance(imageset, ImageSet):
         raise InputError(f"extract_features needs an ImageSet, got {type(imageset).__name__}",

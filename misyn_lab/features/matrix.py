@@ -13,23 +13,34 @@ from misyn_lab.errors import InputError
 
 @dataclass(frozen=True)
 class FeatureMatrix:
-    """Features of an ImageSet.
+    """Features of an ImageSet: one row per image, one named column per feature.
 
-    Attributes
+    Parameters
     ----------
-    values:
-        ``N×D`` float64 (read-only, so a cached matrix cannot be changed by accident).
-    names:
+    values : numpy.ndarray
+        ``N×D`` float64 (stored read-only, so a cached matrix cannot be changed by accident).
+    names : list of str
         ``D`` feature names, prefixed by their family (``"intensity.mean"``, ``"texture.glcm_contrast"``,
         ``"embedding.pc01"``).
-    kind:
+    kind : str
         The families included, joined by ``"+"`` (e.g. ``"intensity+embedding"``).
-    ids:
+    ids : list of str
         The image ids, one per row.
-    source_hash:
+    source_hash : str
         :meth:`ImageSet.content_hash` of the images the features came from.
-    params:
+    params : dict, optional
         Extraction parameters (levels, embedding hash ...), for provenance.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from misyn_lab.imagesets import ImageSet
+    >>> rng = np.random.default_rng(0)
+    >>> real = ImageSet.from_arrays(rng.random((20, 16, 16)), name="real")
+    >>> from misyn_lab.features import extract_features
+    >>> features = extract_features(real, "intensity", cache=False)
+    >>> features.values.shape, features.names[:2], features.kind
+    ((20, 28), ['intensity.mean', 'intensity.std'], 'intensity')
     """
 
     values: np.ndarray
@@ -82,7 +93,35 @@ class FeatureMatrix:
 
 
 def hstack(parts: Sequence[FeatureMatrix]) -> FeatureMatrix:
-    """Join feature families computed on the same images column-wise."""
+    """Join feature families computed on the same images column-wise.
+
+    Parameters
+    ----------
+    parts : sequence of FeatureMatrix
+        Matrices of the same images (same ids, same source hash), different families.
+
+    Returns
+    -------
+    FeatureMatrix
+        All columns, ``kind`` joined with ``"+"``.
+
+    Raises
+    ------
+    InputError
+        Parts computed on different images.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from misyn_lab.imagesets import ImageSet
+    >>> rng = np.random.default_rng(0)
+    >>> real = ImageSet.from_arrays(rng.random((20, 16, 16)), name="real")
+    >>> from misyn_lab.features import extract_features
+    >>> parts = [extract_features(real, family, cache=False) for family in ("intensity", "texture")]
+    >>> both = hstack(parts)
+    >>> both.kind, both.values.shape[0]
+    ('intensity+texture', 20)
+    """
     if not parts:
         raise InputError("nothing to stack", path="FeatureMatrix")
     first = parts[0]
@@ -101,8 +140,25 @@ def standardise(real: FeatureMatrix | np.ndarray, syn: FeatureMatrix | np.ndarra
                 ) -> tuple[FeatureMatrix | np.ndarray, FeatureMatrix | np.ndarray]:
     """Z-score both sets with the mean and s.d. of the *real* set (constant real features get s.d. 1).
 
-    Returns the same types as given. Standardising on the real set keeps the real data the reference, so a
-    synthetic shift shows up as a shift, not as a change of scale.
+    Standardising on the real set keeps the real data the reference, so a synthetic shift shows up as a shift, not
+    as a change of scale.
+
+    Parameters
+    ----------
+    real, syn : FeatureMatrix or numpy.ndarray
+        Features of the real and the synthetic images (same columns).
+
+    Returns
+    -------
+    (FeatureMatrix or numpy.ndarray, FeatureMatrix or numpy.ndarray)
+        Both standardised, of the types given.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> real_z, syn_z = standardise(np.array([[1.0], [3.0]]), np.array([[5.0]]))
+    >>> real_z.ravel().tolist(), syn_z.ravel().round(3).tolist()
+    ([-1.0, 1.0], [3.0])
     """
     r = real.values if isinstance(real, FeatureMatrix) else np.asarray(real, dtype=np.float64)
     s = syn.values if isinstance(syn, FeatureMatrix) else np.asarray(syn, dtype=np.float64)

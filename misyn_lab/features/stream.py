@@ -124,36 +124,57 @@ def extract_table(source: Source, kind: str | Sequence[str] = "intensity+texture
                   holdout: float | None = None, levels: int = 32, batch_size: int = 256,
                   chunk_size: int | None = None, scheduler: str | Engine | None = None,
                   progress: bool | None = None) -> FeatureTable:
-    """Features of ``source`` (file-backed or in memory) with one metadata row per image.
+    """Features of ``source`` (file-backed or in memory), computed chunk by chunk, with one metadata row per image.
 
     Parameters
     ----------
-    kind:
-        Feature families as for :func:`~.extract.extract_features` (``"intensity+texture+embedding"`` ...).
-    embedding:
-        A fitted embedding to apply (e.g. the real set's); or ``fit_embedding=True`` to fit one here on the
-        (training) images: ``n_components``, ``embedding_size`` (default: the image size capped at 64×64),
-        ``max_fit`` and ``seed`` as in :meth:`PCAEmbedding.fit`.
-    holdout:
-        A share of the images (seeded by ``seed``, the rule of ``workbook.split_real``) marked ``"held-out"`` in
-        a ``split`` column, the rest ``"train"``; a fitted embedding then sees the training images only.
-    chunk_size:
+    source : ImageFiles or ImageSet
+        The images.
+    kind : str or sequence of str, optional
+        Feature families as for :func:`~misyn_lab.features.extract_features` (``"intensity+texture+embedding"``
+        ...).
+    embedding : PCAEmbedding, optional
+        A fitted embedding to apply (e.g. the real set's).
+    fit_embedding : bool, optional
+        Fit an embedding here on the (training) images, with ``n_components``, ``embedding_size`` (default: the
+        image size capped at 64×64), ``max_fit`` and ``seed`` as in :meth:`PCAEmbedding.fit`.
+    n_components, embedding_size, max_fit, seed
+        Options of the fitted embedding (``seed`` also seeds ``holdout``).
+    holdout : float, optional
+        A share of the images (seeded by ``seed``, the rule of ``workbook.split_real``) marked ``"held-out"`` in a
+        ``split`` column, the rest ``"train"``; a fitted embedding then sees the training images only.
+    levels : int, optional
+        Grey levels for the GLCM (texture).
+    batch_size : int, optional
+        Images per batch within a chunk.
+    chunk_size : int, optional
         Files (or in-memory images) per chunk; default: about 16 MiB of pixels per chunk.
-    scheduler:
+    scheduler : str or Engine, optional
         Where chunks run (:mod:`misyn_lab.engine`): ``None``, ``"local"``, an address or an Engine.
+    progress : bool, optional
+        Show a progress bar per pass.
+
+    Returns
+    -------
+    FeatureTable
+        Features, metadata (with ``split`` when ``holdout`` is given), the embedding used and skipped files.
+
+    Raises
+    ------
+    InputError
+        An empty set, ``"embedding"`` without an embedding, or fitting an embedding on synthetic images.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from misyn_lab.imagesets import ImageSet
+    >>> rng = np.random.default_rng(0)
+    >>> real = ImageSet.from_arrays(rng.random((20, 16, 16)), name="real")
+    >>> table = extract_table(real, "intensity+embedding", fit_embedding=True, n_components=3, holdout=0.25)
+    >>> table.features.values.shape, table.meta["split"].value_counts().to_dict()
+    ((20, 31), {'train': 15, 'held-out': 5})
     """
-    if not isinstance(source, (ImageSet, ImageFiles)):
-        raise InputError(f"extract_table needs an ImageSet or ImageFiles, got {type(source).__name__}",
-                         path="extract_table", remedy="use ImageFiles.from_folder(path) or an ImageSet")
-    if isinstance(source, ImageSet) and len(source) == 0:
-        raise InputError("the image set is empty", path=source.name, remedy="pass at least one image")
-    families = _families(kind, embedding if not fit_embedding else PCAEmbedding())
-    if "embedding" in families and embedding is None and not fit_embedding:
-        raise InputError("kind 'embedding' needs an embedding", path="extract_table",
-                         remedy="pass embedding= (a fitted PCAEmbedding) or fit_embedding=True")
-    if fit_embedding and source_is_synthetic(source):
-        raise InputError("the images are marked synthetic; an embedding is fitted on real images only",
-                         path=source.name, remedy="fit on the real set and pass its embedding for this one")
+    families = _check_request(source, kind, embedding, fit_embedding)
     if fit_embedding:
         embedding = None
     show = bool(progress) if progress is not None else False
@@ -168,28 +189,10 @@ def extract_table(source: Source, kind: str | Sequence[str] = "intensity+texture
         results = run.run(chunk_features, {"families": first, "levels": int(levels), "embedding": embedding,
                                            "batch_size": int(batch_size),
                                            "rows_size": guess[1] if guess else None}, items=work)
-        check = ChunkChecker(source) if isinstance(source, ImageFiles) else None
-        metas, ids = [], []
-        for info, _, _ in results:
-            ids.extend(check.add(info) if check is not None else info.raw_ids)
-            if info.meta is not None:
-                metas.append(info.meta)
-        skipped = check.finish() if check is not None else list(source.skipped)
+        meta, ids, skipped, source_hash = _gather_meta(source, results)
         n = len(ids)
-        meta = pd.concat(metas, ignore_index=True) if metas else pd.DataFrame()
-        meta["id"] = ids
-        if isinstance(source, ImageFiles):
-            meta.insert(2, "file_sha256", check.file_sha256)  # type: ignore[union-attr]
-            source_hash = _files_hash(source, ids, check.file_sha256)  # type: ignore[union-attr]
-        else:
-            source_hash = source.content_hash()
         values = {f: np.vstack([v[f] for _, v, _ in results if f in v]) for f in first}
-        train_pos = np.arange(n)
-        if holdout is not None:
-            train_pos, held_pos = split_positions(n, seed=seed, holdout=holdout)
-            split = np.full(n, "train", dtype=object)
-            split[held_pos] = "held-out"
-            meta["split"] = split
+        train_pos = _mark_split(meta, n, seed=seed, holdout=holdout)
         if fitting:
             one_each = all(info.n == _files_in(item) for (info, _, _), item in zip(results, items))
             gathered = None
@@ -201,16 +204,71 @@ def extract_table(source: Source, kind: str | Sequence[str] = "intensity+texture
                                             "embedding": embedding, "batch_size": int(batch_size)})
             values["embedding"] = np.vstack([v["embedding"] for _, v, _ in last if "embedding" in v])
     colour = next((bool(info.colour) for info, _, _ in results if info.n), False)
+    fm = _feature_matrix(families, values, ids, source_hash, colour=colour, levels=levels, embedding=embedding)
+    return FeatureTable(fm, meta.reset_index(drop=True), embedding if "embedding" in families else None, skipped,
+                        source.name)
+
+
+def _check_request(source: Source, kind: str | Sequence[str], embedding: PCAEmbedding | None,
+                   fit_embedding: bool) -> list[str]:
+    """The feature families asked for, after refusing a request :func:`extract_table` cannot honour."""
+    if not isinstance(source, (ImageSet, ImageFiles)):
+        raise InputError(f"extract_table needs an ImageSet or ImageFiles, got {type(source).__name__}",
+                         path="extract_table", remedy="use ImageFiles.from_folder(path) or an ImageSet")
+    if isinstance(source, ImageSet) and len(source) == 0:
+        raise InputError("the image set is empty", path=source.name, remedy="pass at least one image")
+    families = _families(kind, embedding if not fit_embedding else PCAEmbedding())
+    if "embedding" in families and embedding is None and not fit_embedding:
+        raise InputError("kind 'embedding' needs an embedding", path="extract_table",
+                         remedy="pass embedding= (a fitted PCAEmbedding) or fit_embedding=True")
+    if fit_embedding and source_is_synthetic(source):
+        raise InputError("the images are marked synthetic; an embedding is fitted on real images only",
+                         path=source.name, remedy="fit on the real set and pass its embedding for this one")
+    return families
+
+
+def _gather_meta(source: Source, results: list[Any]) -> tuple[pd.DataFrame, list[str], list[Any], str]:
+    """Metadata rows, image ids, skipped files and the content hash of the source, from the first pass."""
+    check = ChunkChecker(source) if isinstance(source, ImageFiles) else None
+    metas, ids = [], []
+    for info, _, _ in results:
+        ids.extend(check.add(info) if check is not None else info.raw_ids)
+        if info.meta is not None:
+            metas.append(info.meta)
+    skipped = check.finish() if check is not None else list(source.skipped)
+    meta = pd.concat(metas, ignore_index=True) if metas else pd.DataFrame()
+    meta["id"] = ids
+    if isinstance(source, ImageFiles):
+        meta.insert(2, "file_sha256", check.file_sha256)  # type: ignore[union-attr]
+        source_hash = _files_hash(source, ids, check.file_sha256)  # type: ignore[union-attr]
+    else:
+        source_hash = source.content_hash()
+    return meta, ids, skipped, source_hash
+
+
+def _mark_split(meta: pd.DataFrame, n: int, *, seed: int, holdout: float | None) -> np.ndarray:
+    """Add the ``split`` column when ``holdout`` is given; return the positions of the training images."""
+    if holdout is None:
+        return np.arange(n)
+    train_pos, held_pos = split_positions(n, seed=seed, holdout=holdout)
+    split = np.full(n, "train", dtype=object)
+    split[held_pos] = "held-out"
+    meta["split"] = split
+    return train_pos
+
+
+def _feature_matrix(families: list[str], values: dict[str, np.ndarray], ids: list[str], source_hash: str, *,
+                    colour: bool, levels: int, embedding: PCAEmbedding | None) -> FeatureMatrix:
+    """One FeatureMatrix per family (with its parameters), stacked in the order asked for."""
     parts = []
     for family in families:
         params: dict[str, Any] = {"levels": int(levels)} if family == "texture" else {}
         if family == "embedding":
-            params = {"embedding_hash": embedding.content_hash()[:16], "embedding_fitted_on": embedding.fitted_on}
+            params = {"embedding_hash": embedding.content_hash()[:16],  # type: ignore[union-attr]
+                      "embedding_fitted_on": embedding.fitted_on}  # type: ignore[union-attr]
         parts.append(FeatureMatrix(values[family].astype(np.float64), _names(family, colour, embedding), family,
                                    ids, source_hash, params))
-    fm = parts[0] if len(parts) == 1 else hstack(parts)
-    return FeatureTable(fm, meta.reset_index(drop=True), embedding if "embedding" in families else None, skipped,
-                        source.name)
+    return parts[0] if len(parts) == 1 else hstack(parts)
 
 
 def source_is_synthetic(source: Source) -> bool:

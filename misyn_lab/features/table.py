@@ -36,7 +36,33 @@ _SCALE_EXTRA = 'pip install "misyn-lab[scale]"'
 
 @dataclass(frozen=True)
 class FeatureTable:
-    """Features plus one metadata row per image (see the module docstring)."""
+    """Features plus one metadata row per image (see :mod:`misyn_lab.features.table`), from
+    :func:`~misyn_lab.features.extract_table`; ``save`` / :func:`load_features` keep it in ``.npz`` or ``.parquet``.
+
+    Parameters
+    ----------
+    features : FeatureMatrix
+        The features.
+    meta : pandas.DataFrame
+        One row per image (``id``, ``source_path``, ``synthetic``, a ``split`` column when asked for ...).
+    embedding : PCAEmbedding, optional
+        The embedding used or fitted.
+    skipped : list of SkippedFile, optional
+        Files that could not be read.
+    name : str, optional
+        Name of the image collection.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from misyn_lab.imagesets import ImageSet
+    >>> rng = np.random.default_rng(0)
+    >>> real = ImageSet.from_arrays(rng.random((20, 16, 16)), name="real")
+    >>> from misyn_lab.features import extract_table
+    >>> table = extract_table(real, "intensity")
+    >>> table.features.values.shape, table.meta.columns.tolist()[:3]
+    ((20, 28), ['id', 'source_path', 'synthetic'])
+    """
 
     features: FeatureMatrix
     meta: pd.DataFrame
@@ -130,7 +156,35 @@ class FeatureTable:
 
 
 def load_features(path: str | os.PathLike[str]) -> FeatureTable:
-    """Read a table written by :meth:`FeatureTable.save` (``.npz`` or ``.parquet``)."""
+    """Read a table written by :meth:`FeatureTable.save` (``.npz`` or ``.parquet``).
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+
+    Returns
+    -------
+    FeatureTable
+        Features, metadata, embedding and skipped files as saved.
+
+    Raises
+    ------
+    InputError
+        A missing file, an unknown suffix, or a file that is not a feature table.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from misyn_lab.imagesets import ImageSet
+    >>> rng = np.random.default_rng(0)
+    >>> real = ImageSet.from_arrays(rng.random((20, 16, 16)), name="real")
+    >>> from misyn_lab.features import extract_table
+    >>> path = extract_table(real, "intensity").save(pathlib.Path(tempfile.mkdtemp()) / "real.npz")
+    >>> load_features(path).features.values.shape
+    (20, 28)
+    """
     path = Path(path)
     fmt = table_format(path)
     if not path.is_file():

@@ -46,7 +46,20 @@ MISSING_GROUP = "<missing>"
 
 @dataclass(frozen=True)
 class SkippedFile:
-    """A file a loader could not use, and why."""
+    """A file a loader could not use, and why (listed in :attr:`ImageSet.skipped` with ``on_error="skip"``).
+
+    Parameters
+    ----------
+    path : str
+        The file.
+    reason : str
+        Why it was skipped (one line).
+
+    Examples
+    --------
+    >>> SkippedFile("scans/broken.png", "not an image (cannot identify image file)").reason
+    'not an image (cannot identify image file)'
+    """
 
     path: str
     reason: str
@@ -58,8 +71,32 @@ class SkippedFile:
 def validate_pixels(images: np.ndarray, *, where: str = "images") -> np.ndarray:
     """Check and return an image stack as contiguous float32 in [0, 1].
 
-    Raises :class:`InputError` naming ``where`` for a wrong rank, an empty stack, NaN/inf values or values
-    outside [0, 1].
+    Parameters
+    ----------
+    images : numpy.ndarray
+        N×H×W (grey) or N×H×W×3 (colour) values.
+    where : str, optional
+        What the stack is, named in the error message.
+
+    Returns
+    -------
+    numpy.ndarray
+        The same values as C-contiguous float32.
+
+    Raises
+    ------
+    InputError
+        A wrong rank, an empty stack, NaN/inf values or values outside [0, 1] (naming ``where``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> validate_pixels(np.ones((2, 4, 4), dtype=np.float64)).dtype
+    dtype('float32')
+    >>> validate_pixels(np.full((1, 2, 2), 2.0), where="scan")
+    Traceback (most recent call last):
+    ...
+    misyn_lab.errors.InputError: scan: pixel values must lie in [0, 1], found range [2, 2] (fix: normalise first, ...)
     """
     arr = np.asarray(images)
     if arr.ndim not in (3, 4):
@@ -97,10 +134,37 @@ def validate_pixels(images: np.ndarray, *, where: str = "images") -> np.ndarray:
 
 @dataclass
 class ImageSet:
-    """Images plus one metadata row per image.
+    """Images plus one metadata row per image: the one image container of the package.
 
-    Use :meth:`from_arrays` to build one from arrays; loaders in :mod:`misyn_lab.imagesets` build them
-    from files.
+    Use :meth:`from_arrays` to build one from arrays; loaders in :mod:`misyn_lab.imagesets` build them from files.
+    Pixels are float32 in [0, 1] (N×H×W grey or N×H×W×3 colour); the metadata always has the columns ``id``
+    (unique), ``source_path`` and ``synthetic`` (every image marked real or synthetic), then any others.
+
+    Parameters
+    ----------
+    images : numpy.ndarray
+        N×H×W or N×H×W×3 pixel values in [0, 1] (checked by :func:`validate_pixels`).
+    meta : pandas.DataFrame
+        One row per image; missing ``id``/``source_path``/``synthetic`` columns are filled in.
+    name : str, optional
+        Name of the set (used in messages and ids).
+    skipped : list of SkippedFile, optional
+        Files a loader could not use.
+
+    Raises
+    ------
+    InputError
+        Pixels out of range or of a wrong shape, a metadata row count that differs from the image count,
+        duplicate ids, or missing values in ``synthetic``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> images = ImageSet.from_arrays(np.zeros((4, 8, 8)), {"plane": ["ax", "ax", "cor", "sag"]}, name="demo")
+    >>> len(images), images.meta.columns.tolist()
+    (4, ['id', 'source_path', 'synthetic', 'plane'])
+    >>> images.meta["id"].tolist()[:2], bool(images.synthetic.any())
+    (['demo-00000', 'demo-00001'], False)
     """
 
     images: np.ndarray

@@ -127,8 +127,39 @@ def read_chunk(spec: ChunkSpec) -> Chunk:
 
 @dataclass
 class ImageFiles:
-    """A lazy, file-backed image collection (see the module docstring). Build it with :meth:`from_folder` or
-    :meth:`from_files`; ``len()`` is the number of FILES (a multi-frame file gives several images)."""
+    """A lazy, file-backed image collection read chunk by chunk (see :mod:`misyn_lab.imagesets.files`).
+
+    Build it with :meth:`from_folder` or :meth:`from_files`; ``len()`` is the number of FILES (a multi-frame file
+    gives several images). Features of large collections are computed from it chunk by chunk
+    (:func:`misyn_lab.features.extract_table`), so memory is bounded by one chunk.
+
+    Parameters
+    ----------
+    files : list of Path
+        The files, in order.
+    kind : {"raster", "dicom"}
+        Which reader decodes them.
+    id_root : Path or None
+        Image ids are the file paths relative to this folder.
+    options : dict
+        Loader options (``size``, ``grey``, ``on_error``, ``synthetic``, ``max_pixels`` ...).
+    name : str
+        Name of the collection.
+    where : str
+        Where it came from (named in messages).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from PIL import Image
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> for i in range(3):
+    ...     Image.fromarray(np.full((8, 8), 60 * i, np.uint8)).save(folder / f"img{i}.png")
+    >>> files = ImageFiles.from_folder(folder)
+    >>> len(files), files.to_imageset().images.shape
+    (3, (3, 8, 8))
+    """
 
     files: list[Path]
     kind: str

@@ -35,9 +35,34 @@ def normalise_intensity(arr: np.ndarray, *, lo_pct: float | None = None, hi_pct:
                         where: str = "array") -> np.ndarray:
     """Map ``arr`` linearly to float32 in [0, 1].
 
-    Without percentiles the minimum maps to 0 and the maximum to 1 (nothing is clipped). With
-    ``lo_pct``/``hi_pct`` (0-100) values below/above those percentiles are clipped first, which is a
-    deliberate windowing choice. A constant image maps to all zeros. NaN/inf raise :class:`InputError`.
+    Without percentiles the minimum maps to 0 and the maximum to 1 (nothing is clipped). With ``lo_pct``/``hi_pct``
+    (0-100) values below/above those percentiles are clipped first, which is a deliberate windowing choice. A
+    constant image maps to all zeros.
+
+    Parameters
+    ----------
+    arr : numpy.ndarray
+        Any numeric array (one image or a stack).
+    lo_pct, hi_pct : float, optional
+        Percentiles (0-100) to clip at before scaling.
+    where : str, optional
+        What the array is, named in the error message.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 values in [0, 1], same shape.
+
+    Raises
+    ------
+    InputError
+        NaN/inf values, or percentiles out of order or outside 0-100.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> normalise_intensity(np.array([100, 150, 300])).tolist()
+    [0.0, 0.25, 1.0]
     """
     a = np.asarray(arr)
     if a.dtype == bool:

@@ -38,13 +38,54 @@ def load_folder(path: str | os.PathLike[str], *, size: tuple[int, int] | None = 
                 max_pixels: int = DEFAULT_MAX_PIXELS, alpha: str = "drop", name: str | None = None) -> ImageSet:
     """Load every PNG/JPEG/TIFF file in a folder (or one file) into an :class:`ImageSet`.
 
-    8-bit images are divided by 255; 16-bit, signed and float images are scaled per image with
-    min-max to [0, 1] and their original dtype and range are recorded (never clipped). RGBA drops the
-    alpha channel with a note (``alpha="error"`` refuses instead). Mixed shapes need ``size=(H, W)``;
-    mixed grey/colour needs ``grey=True`` or ``grey=False``. A file declaring more than ``max_pixels``
-    pixel values (height × width × samples over all its pages; :mod:`~misyn_lab.imagesets.budget`) is refused
-    before decoding; with ``size`` large JPEGs are decoded at reduced scale (Pillow draft).
-    ``on_error="skip"`` lists unreadable files in ``.skipped``.
+    8-bit images are divided by 255; 16-bit, signed and float images are scaled per image with min-max to [0, 1]
+    and their original dtype and range are recorded (never clipped). RGBA drops the alpha channel with a note
+    (``alpha="error"`` refuses instead). A file declaring more than ``max_pixels`` pixel values (height × width ×
+    samples over all its pages; :mod:`~misyn_lab.imagesets.budget`) is refused before decoding; with ``size`` large
+    JPEGs are decoded at reduced scale (Pillow draft).
+
+    Parameters
+    ----------
+    path : str or path-like
+        A folder or one image file.
+    size : (int, int), optional
+        Resize every image to (H, W); needed when the files have mixed shapes.
+    grey : bool, optional
+        Convert to grey (``True``) or to colour (``False``); needed for mixed grey/colour files.
+    on_error : {"raise", "skip"}, optional
+        ``"skip"`` lists unreadable files in ``.skipped`` instead of raising.
+    recursive : bool, optional
+        Look into subfolders.
+    synthetic : bool, optional
+        Mark every image synthetic.
+    max_pixels : int, optional
+        Pixel budget per file.
+    alpha : {"drop", "error"}, optional
+        What to do with an alpha channel.
+    name : str, optional
+        Name of the set (default: the folder name).
+
+    Returns
+    -------
+    ImageSet
+        One row per image, with ``source_path`` and the file properties as metadata.
+
+    Raises
+    ------
+    InputError
+        A missing or empty folder, an unreadable file (with ``on_error="raise"``), mixed shapes without ``size``.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from PIL import Image
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> for i in range(3):
+    ...     Image.fromarray(np.full((8, 8), 60 * i, np.uint8)).save(folder / f"img{i}.png")
+    >>> images = load_folder(folder)
+    >>> len(images), images.images.shape[1:], round(float(images.images[1].max()), 3)
+    (3, (8, 8), 0.235)
     """
     check_on_error(on_error)
     check_options(size=size, max_pixels=max_pixels)
@@ -77,10 +118,36 @@ def load_dicom(path_or_paths: str | os.PathLike[str] | Sequence[str | os.PathLik
                max_pixels: int = DEFAULT_MAX_PIXELS, name: str | None = None) -> ImageSet:
     """Load DICOM files (a file, a folder, or a list of files); multi-frame objects become one image per frame.
 
-    Rescale slope/intercept is applied, then each frame is scaled to [0, 1]: per-frame min-max by
-    default, ``window="file"`` uses the file's first Window Center/Width (min-max where absent), and
-    ``window=(center, width)`` applies that window. The real attributes the file states (modality,
-    body part, sex, age, burned-in annotation) become metadata columns.
+    Rescale slope/intercept is applied, then each frame is scaled to [0, 1]: per-frame min-max by default,
+    ``window="file"`` uses the file's first Window Center/Width (min-max where absent), and ``window=(center,
+    width)`` applies that window. The real attributes the file states (modality, body part, sex, age, burned-in
+    annotation) become metadata columns.
+
+    Parameters
+    ----------
+    path_or_paths : str, path-like or sequence of them
+        A ``.dcm`` file, a folder of them, or a list of files.
+    size, grey, on_error, recursive, synthetic, max_pixels, name
+        As for :func:`load_folder`.
+    window : "file" or (float, float), optional
+        Intensity window (see above); ``None``: per-frame min-max.
+
+    Returns
+    -------
+    ImageSet
+        One row per frame with the DICOM attributes as metadata.
+
+    Raises
+    ------
+    InputError
+        A missing file, a file that is not DICOM or has no pixel data (with ``on_error="raise"``).
+
+    Examples
+    --------
+    >>> from pydicom.data import get_testdata_file         # a small CT file shipped with pydicom
+    >>> ct = load_dicom(get_testdata_file("CT_small.dcm"), size=(32, 32))
+    >>> len(ct), ct.meta["modality"].tolist(), ct.images.shape[1:]
+    (1, ['CT'], (32, 32))
     """
     check_on_error(on_error)
     check_options(size=size, max_pixels=max_pixels)
@@ -173,7 +240,38 @@ def _call(loader: Callable[..., ImageSet], path: Path, kwargs: dict[str, Any]) -
 def load_images(path: str | os.PathLike[str], **kwargs: Any) -> ImageSet:
     """Pick the loader by what ``path`` is: folder, ``.dcm``, ``.nii[.gz]``, ``.npz/.npy`` or an image file.
 
-    Keyword options are passed on; an option the chosen loader does not take is an :class:`InputError`.
+    Parameters
+    ----------
+    path : str or path-like
+        A folder, or one file of a supported format.
+    **kwargs
+        Options of the chosen loader (:func:`load_folder`, :func:`load_dicom`, :func:`load_nifti`,
+        :func:`load_npz`).
+
+    Returns
+    -------
+    ImageSet
+        The images.
+
+    Raises
+    ------
+    InputError
+        A missing path, an unknown format, or an option the chosen loader does not take.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from PIL import Image
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> for i in range(3):
+    ...     Image.fromarray(np.full((8, 8), 60 * i, np.uint8)).save(folder / f"img{i}.png")
+    >>> len(load_images(folder, size=(4, 4)))
+    3
+    >>> load_images(folder, axis=2)
+    Traceback (most recent call last):
+    ...
+    misyn_lab.errors.InputError: ...: option(s) ['axis'] do not apply to load_folder (fix: ...)
     """
     if not isinstance(path, (str, os.PathLike)):
         raise InputError(f"expected a file or folder path, got {type(path).__name__}", path=repr(path)[:80],

@@ -96,11 +96,51 @@ def load_nifti(path: str | os.PathLike[str], *, axis: int = 2, slices: int | Seq
                max_pixels: int = DEFAULT_MAX_PIXELS, name: str | None = None) -> ImageSet:
     """Slice a 3-D NIfTI volume (nibabel) into 2-D images along ``axis`` of the RAS-reoriented volume.
 
-    ``axis`` 0/1/2 = sagittal/coronal/axial. ``slices`` = list of indices, or an int n for n evenly
-    spaced slices, or None for all (``skip_empty`` drops all-constant slices, recorded in metadata as
-    absent indices). Intensities are scaled with the volume's min-max so slices stay comparable.
-    4-D volumes are refused with the remedy. The whole volume counts against the pixel budget
-    (``max_pixels`` values; :mod:`~misyn_lab.imagesets.budget`), checked from the header before reading.
+    Intensities are scaled with the volume's min-max so slices stay comparable. 4-D volumes are refused with the
+    remedy. The whole volume counts against the pixel budget (``max_pixels`` values;
+    :mod:`~misyn_lab.imagesets.budget`), checked from the header before reading.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A ``.nii`` or ``.nii.gz`` file.
+    axis : {0, 1, 2}, optional
+        Sagittal, coronal or axial.
+    slices : int or sequence of int, optional
+        Slice indices, or an int n for n evenly spaced slices; ``None``: all.
+    size : (int, int), optional
+        Resize every slice to (H, W).
+    synthetic : bool, optional
+        Mark every slice synthetic.
+    skip_empty : bool, optional
+        Drop all-constant slices (their indices are recorded in the metadata as absent).
+    max_pixels : int, optional
+        Pixel budget of the volume.
+    name : str, optional
+        Name of the set (default: the file name).
+
+    Returns
+    -------
+    ImageSet
+        One row per slice with ``axis`` and ``slice`` columns.
+
+    Raises
+    ------
+    InputError
+        A missing or unreadable file, a 4-D volume, a slice index out of range, a volume over the budget.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import nibabel as nib
+    >>> import numpy as np
+    >>> volume = np.zeros((6, 6, 4), np.float32)
+    >>> volume[1:5, 1:5, :] = np.arange(4)
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "vol.nii.gz"
+    >>> nib.save(nib.Nifti1Image(volume, np.eye(4)), path)
+    >>> slices = load_nifti(path, axis=2)
+    >>> len(slices), slices.images.shape[1:]
+    (3, (6, 6))
     """
     check_options(size=size, max_pixels=max_pixels)
     p = Path(path)

@@ -86,10 +86,43 @@ def load_npz(path: str | os.PathLike[str], *, key: str | None = None, synthetic:
     """Read an ``ImageSet.save_npz`` file, or a plain ``.npz``/``.npy`` array stack (N×H×W[×3]).
 
     The arrays' shapes and dtypes are read from their ``.npy`` headers first: an array over the pixel budget
-    (``max_pixels`` values; :mod:`~misyn_lab.imagesets.budget`), object arrays and oversized metadata are
-    refused before anything is loaded; the metadata JSON is parsed with size and depth limits.
-    Plain arrays outside [0, 1] are scaled per image with min-max and the original range recorded.
-    NaN/inf values raise :class:`InputError`.
+    (``max_pixels`` values; :mod:`~misyn_lab.imagesets.budget`), object arrays and oversized metadata are refused
+    before anything is loaded; the metadata JSON is parsed with size and depth limits. Plain arrays outside [0, 1]
+    are scaled per image with min-max and the original range recorded.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The ``.npz`` or ``.npy`` file.
+    key : str, optional
+        The array to read from a plain ``.npz`` holding several.
+    synthetic : bool, optional
+        Mark every image synthetic (a saved ImageSet keeps its own marks when ``None``).
+    name : str, optional
+        Name of the set.
+    max_pixels : int, optional
+        Pixel budget.
+
+    Returns
+    -------
+    ImageSet
+        The images with their saved metadata (or a fresh one for a plain array).
+
+    Raises
+    ------
+    InputError
+        A missing file, object arrays, NaN/inf values, an array over the budget, malformed metadata.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from misyn_lab.imagesets import ImageSet
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "set.npz"
+    >>> saved = ImageSet.from_arrays(np.full((2, 4, 4), 0.5), {"plane": ["ax", "cor"]}, synthetic=True).save_npz(path)
+    >>> back = load_npz(saved)
+    >>> back.meta["plane"].tolist(), back.synthetic.tolist()
+    (['ax', 'cor'], [True, True])
     """
     check_options(max_pixels=max_pixels)
     p = Path(path)

@@ -38,7 +38,19 @@ def read_metadata(root: Path | None = None) -> pd.DataFrame:
 
 
 def list_samples() -> pd.DataFrame:
-    """One row per group: images, masks, modality, body parts, source, licence."""
+    """The bundled real sample images, one row per group.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``group``, ``n_images``, ``n_masks``, ``modality``, ``body_part``, ``source_package``, ``licence``.
+
+    Examples
+    --------
+    >>> samples = list_samples()
+    >>> samples.set_index("group").loc["mni152", ["n_images", "n_masks"]].tolist()
+    [102, 102]
+    """
     meta = read_metadata()
     rows = []
     for group, g in meta.groupby("group", sort=True):
@@ -95,9 +107,34 @@ def _load_cached(root: str, name: str, size: tuple[int, int] | None) -> ImageSet
 
 
 def load_sample(name: str = "all", *, size: tuple[int, int] | None = None) -> ImageSet:
-    """Load bundled real images: a group (``"mni152"``, ``"dicom_ct"``, ``"retina"`` ...), a modality
-    (``"MR"``, ``"CT"``, ``"fundus"`` ...) or ``"all"``. Mixed grey/colour selections are converted to grey
-    (noted in ``notes``). Returns a fresh copy each call (cached in-process).
+    """Load bundled real images: a group, a modality, or all of them.
+
+    Mixed grey/colour selections are converted to grey (noted in ``notes``). Returns a fresh copy each call
+    (cached in-process).
+
+    Parameters
+    ----------
+    name : str, optional
+        A group (``"mni152"``, ``"dicom_ct"``, ``"retina"`` ...; see :func:`list_samples`), a modality (``"MR"``,
+        ``"CT"``, ``"fundus"`` ...) or ``"all"``.
+    size : (int, int), optional
+        Resize every image to (H, W).
+
+    Returns
+    -------
+    ImageSet
+        Real images (``synthetic`` False) with their source and licence as metadata.
+
+    Raises
+    ------
+    InputError
+        An unknown name (the message lists the groups and modalities).
+
+    Examples
+    --------
+    >>> brain = load_sample("mni152", size=(32, 32))
+    >>> len(brain), brain.images.shape[1:], bool(brain.synthetic.any())
+    (102, (32, 32), False)
     """
     if size is not None:
         size = (int(size[0]), int(size[1]))
@@ -106,7 +143,31 @@ def load_sample(name: str = "all", *, size: tuple[int, int] | None = None) -> Im
 
 
 def load_sample_with_masks(name: str = "mni152") -> tuple[ImageSet, np.ndarray]:
-    """Images of a group that has label masks, plus the masks (int N×H×W; MNI152: 0 bg, 1 GM, 2 WM)."""
+    """Images of a bundled group that has label masks, plus the masks.
+
+    Parameters
+    ----------
+    name : str, optional
+        A group with masks (``"mni152"``: 0 background, 1 grey matter, 2 white matter).
+
+    Returns
+    -------
+    images : ImageSet
+        The real images.
+    masks : numpy.ndarray
+        Integer label masks, N×H×W, aligned with the images.
+
+    Raises
+    ------
+    InputError
+        A group without masks.
+
+    Examples
+    --------
+    >>> images, masks = load_sample_with_masks("mni152")
+    >>> len(images), masks.shape[1:], sorted(set(masks.ravel().tolist()))
+    (102, (128, 128), [0, 1, 2])
+    """
     images = load_sample(name)
     files = images.meta["mask_file"]
     if (files == "").any():

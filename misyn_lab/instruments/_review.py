@@ -8,19 +8,22 @@ depends on more of the Review API than this.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from misyn_lab.checklist.review import Review
 
 
-def records(review: Any, section: str) -> list[dict]:
+def records(review: Review, section: str) -> list[dict]:
     """All records of ``section`` (copies are not required: callers do not mutate them)."""
     return list(review.records(section))
 
 
-def record_ids(review: Any, section: str) -> set[str]:
+def record_ids(review: Review, section: str) -> set[str]:
     return {str(r.get("id")) for r in records(review, section)}
 
 
-def upsert(review: Any, section: str, record: dict) -> str:
+def upsert(review: Review, section: str, record: dict) -> str:
     """Add ``record`` to ``section`` or, if its id exists, replace that record as a whole (fields the new
     record lacks, e.g. a stale ``verdict``, are dropped; the history keeps the old record). Returns the id."""
     rid = str(record["id"])
@@ -31,7 +34,7 @@ def upsert(review: Any, section: str, record: dict) -> str:
     return rid
 
 
-def evidence(review: Any) -> dict[str, dict]:
+def evidence(review: Review) -> dict[str, dict]:
     """Evidence store: id -> record (with at least ``rung``; metric fields such as ``key``)."""
     if review is None:
         return {}

@@ -30,7 +30,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from misyn_lab.errors import InputError, SchemaError
 from misyn_lab.instruments import _review
@@ -42,6 +42,9 @@ from misyn_lab.instruments.stats import SMALL_N, holm_correction, paired_summary
 from misyn_lab.metrics.result import format_p
 from misyn_lab.rungs import RUNGS, validate_rung
 from misyn_lab.vocabulary import VERDICT_STATUSES
+
+if TYPE_CHECKING:
+    from misyn_lab.checklist.review import Review
 
 #: Kinds of claim.
 KINDS = ("benefit", "significance", "indistinguishable", "clinical", "privacy", "other")
@@ -178,7 +181,39 @@ def _p_value(value: Any, field_name: str) -> float | None:
 
 @dataclass(frozen=True)
 class TestReport:
-    """The statistical test a claim reports (or that :func:`settle_claim` ran)."""
+    """The statistical test a claim reports (or that :func:`settle_claim` ran).
+
+    Parameters
+    ----------
+    name : str, optional
+        The test (``"wilcoxon"``, ``"paired t"`` ...).
+    n : int, optional
+        Number of independent units.
+    effect_size : float, optional
+        Standardised effect size.
+    ci : (float, float), optional
+        Confidence interval of the estimate.
+    p_value : float, optional
+        The reported p-value.
+    null_value : float, optional
+        The value of no effect (0 for a difference).
+    details : dict, optional
+        Anything else reported.
+    estimate : float, optional
+        The estimate (e.g. mean difference).
+    tost_p_value : float, optional
+        TOST p-value of an equivalence test.
+    clusters : dict, optional
+        ``{grouping: number of units}`` when observations come in clusters (patients, sites).
+    clustered : bool, optional
+        Whether the analysis accounted for the clusters.
+
+    Examples
+    --------
+    >>> test = TestReport(name="wilcoxon", n=8, p_value=0.0078, estimate=0.035, ci=(0.029, 0.040))
+    >>> test.reported
+    True
+    """
 
     __test__ = False  # not a pytest test class
 
@@ -272,15 +307,47 @@ _CLAIM_FIELDS = ("id", "text", "location", "kind", "claimed_rung", "evidence_cit
 class Claim:
     """One statement a MISyn work makes, with what backs it.
 
-    ``claimed_rung`` is the evaluation rung the statement speaks for (1 model space ... 5 after deployment;
-    default 1, and at least 3 for a ``clinical`` claim, which speaks for the clinical task).
-    ``evidence_rung`` is the reviewer's reading of the rung of the evidence the work itself cites (for
-    evidence not held in the review); evidence held in the review carries its own rung.
-    ``ethics_approval_stated`` is ``None`` when neither private data nor a user study is involved.
-    ``direction`` is the direction the claim states (one of
-    :data:`~misyn_lab.instruments.direction.DIRECTIONS`); ``None`` infers it from the text
-    (:meth:`stated_direction`). ``mid`` is the minimal important difference in the estimate's unit (for an
-    ``equivalent`` claim, the equivalence margin).
+    Parameters
+    ----------
+    id, text : str
+        Short id (``"C1"``) and the statement as written.
+    location : str, optional
+        Where the work makes it (section, page).
+    kind : str, optional
+        ``benefit``, ``significance``, ``indistinguishable``, ``clinical``, ``privacy`` or ``other``.
+    claimed_rung : int, optional
+        The evaluation rung the statement speaks for (1 model space ... 5 after deployment; default 1, and at least
+        3 for a ``clinical`` claim, which speaks for the clinical task).
+    evidence_cited : str, optional
+        The evidence the work cites, in words.
+    evidence_ids : tuple of str, optional
+        Ids of evidence records in the review that back the claim.
+    evidence_rung : int, optional
+        The reviewer's reading of the rung of the evidence the work cites (for evidence not held in the review;
+        evidence held in the review carries its own rung).
+    result_reported : bool, optional
+        Whether the work reports a result for it.
+    test : TestReport, optional
+        The statistical test reported (or run by :func:`settle_claim`).
+    failures_reported, worst_cases_reported, subgroups_reported : bool, optional
+        Whether failures, worst cases and per-subgroup results are reported.
+    ethics_approval_stated : bool, optional
+        ``None`` when neither private data nor a user study is involved.
+    uses_private_data, has_user_study : bool, optional
+        Whether the work uses private data or a user study.
+    direction : str, optional
+        The direction the claim states (:data:`~misyn_lab.instruments.direction.DIRECTIONS`); ``None`` infers it
+        from the text (:meth:`stated_direction`).
+    mid : float, optional
+        The minimal important difference in the estimate's unit (for an ``equivalent`` claim, the margin).
+    extra : dict, optional
+        Unknown keys read from a file, kept.
+
+    Examples
+    --------
+    >>> claim = Claim("C1", "Synthetic augmentation improves Dice", kind="benefit")
+    >>> claim.stated_direction().value, claim.claimed_rung
+    ('increase', 1)
     """
 
     id: str
@@ -375,7 +442,37 @@ class Claim:
 
 @dataclass(frozen=True)
 class ClaimVerdict:
-    """The checker's answer for one claim."""
+    """The checker's answer for one claim (from :func:`check_claim` / :func:`check_claims`).
+
+    Parameters
+    ----------
+    claim_id : str
+        The claim.
+    status : str
+        One of :data:`STATUSES` (worst first), e.g. ``contradicted``, ``not_supported``, ``overclaimed``,
+        ``supported``.
+    reasons : tuple of str
+        One sentence per rule that fired, with the numbers that fired it.
+    rules : tuple of str
+        The ids of the rules that fired (``R1`` ...).
+    flags : tuple of str, optional
+        Short flags of those rules.
+    p_adjusted : float, optional
+        The Holm-adjusted p-value used.
+    evidence_rung : int, optional
+        Highest rung of the claim's own evidence.
+    direction, direction_source : str, optional
+        The claim's direction and whether it was declared or inferred.
+    decided_by : str, optional
+        The rule and number that decided the status.
+
+    Examples
+    --------
+    >>> from misyn_lab.instruments import Claim, check_claim
+    >>> verdict = check_claim(Claim("C1", "Synthetic augmentation improves Dice"))
+    >>> verdict.status, verdict.rules[0]
+    ('not_supported', 'R1')
+    """
 
     claim_id: str
     status: str
@@ -407,7 +504,7 @@ def _as_claim(claim: Claim | dict) -> Claim:
     return claim if isinstance(claim, Claim) else Claim.from_dict(claim)
 
 
-def _cited_evidence(claim: Claim, review: Any) -> dict[str, dict]:
+def _cited_evidence(claim: Claim, review: Review | None) -> dict[str, dict]:
     """The claim's cited evidence records from the review (R7: unknown id -> InputError)."""
     if review is None or not claim.evidence_ids:
         return {}
@@ -419,7 +516,7 @@ def _cited_evidence(claim: Claim, review: Any) -> dict[str, dict]:
     return {e: store[e] for e in claim.evidence_ids}
 
 
-def claim_evidence_rung(claim: Claim | dict, review: Any = None) -> int:
+def claim_evidence_rung(claim: Claim | dict, review: Review | None = None) -> int:
     """Highest rung of the claim's own evidence: its cited review evidence (unknown rung counts as 1) and
     the reviewer's ``evidence_rung`` reading; 1 if only a reported result without rung; 0 if nothing."""
     claim = _as_claim(claim)
@@ -538,14 +635,47 @@ def _supported_because(claim: Claim, d: str | None, test: TestReport | None, p: 
     return "no rule fired (no measured number to check)"
 
 
-def check_claim(claim: Claim | dict, review: Any = None, *, alpha: float = 0.05,
+def check_claim(claim: Claim | dict, review: Review | None = None, *, alpha: float = 0.05,
                 p_adjusted: float | None = None) -> ClaimVerdict:
-    """Apply the fixed rules :data:`RULES` to one claim.
+    """Apply the fixed rules :data:`RULES` to one claim (listed in ``CLAIM_RULES.md``).
 
-    ``review`` resolves ``evidence_ids`` (unknown id -> :class:`InputError`, rule R7). ``p_adjusted`` is
-    the Holm-adjusted p-value when the claim is checked as one of several (see :func:`check_claims`);
-    otherwise the claim's own p-value is used. The verdict names the claim's direction (declared or inferred)
-    and, in ``decided_by``, the number that decided its status.
+    The verdict names the claim's direction (declared or inferred) and, in ``decided_by``, the number that decided
+    its status.
+
+    Parameters
+    ----------
+    claim : Claim or dict
+        The claim.
+    review : Review, optional
+        Resolves the claim's ``evidence_ids`` (unknown id -> :class:`InputError`, rule R7).
+    alpha : float, optional
+        Significance level.
+    p_adjusted : float, optional
+        The Holm-adjusted p-value when the claim is checked as one of several (see :func:`check_claims`);
+        otherwise the claim's own p-value is used.
+
+    Returns
+    -------
+    ClaimVerdict
+        Status, the rules that fired and why.
+
+    Raises
+    ------
+    InputError
+        An evidence id the review does not hold; a p-value outside [0, 1].
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> review = Review.new("demo", reviewer="ana")
+    >>> from misyn_lab.instruments import Claim, settle_claim
+    >>> a = [0.70, 0.72, 0.68, 0.75, 0.71, 0.69, 0.74, 0.73]   # baseline Dice, one per seed
+    >>> b = [0.74, 0.75, 0.71, 0.80, 0.73, 0.72, 0.78, 0.77]   # with synthetic augmentation
+    >>> claim = settle_claim(Claim("C1", "Synthetic augmentation improves Dice"), a, b, review=review,
+    ...                      n_boot=2000, n_resamples=2000)
+    >>> verdict = check_claim(claim, review)
+    >>> verdict.status, verdict.direction, verdict.rules
+    ('overclaimed', 'increase', ('R4', 'R11'))
     """
     claim = _as_claim(claim)
     cited = _cited_evidence(claim, review)  # R7
@@ -555,11 +685,33 @@ def check_claim(claim: Claim | dict, review: Any = None, *, alpha: float = 0.05,
     p = p_adjusted if p_adjusted is not None else (test.p_value if test is not None else None)
     if p_adjusted is not None:
         _p_value(p_adjusted, f"claim {claim.id}: p_adjusted")
-    test_name = (test.name if test is not None else "").lower()
     direction = claim.stated_direction()
     d = direction.value
-
     details: dict[str, str] = {}
+    fired = _reporting_rules(claim, d, p, alpha, ev_rung, keys, details)
+    numeric = _numeric_rules(claim, d, p, alpha, cited)
+    details.update(numeric)
+    fired += sorted(numeric, key=lambda r: int(r[1:]))
+
+    statuses = {RULES_BY_ID[r].status for r in fired} - {None}
+    status = next((s for s in STATUSES[:-1] if s in statuses), "supported")
+    reasons = tuple(RULES_BY_ID[r].reason + (f" ({details[r]})" if r in details else "") for r in fired)
+    flags = tuple(RULES_BY_ID[r].flag for r in fired if RULES_BY_ID[r].flag)
+    if status == "supported":
+        decided_by = _supported_because(claim, d, test, p, cited)
+    else:
+        deciding = next(r for r in fired if RULES_BY_ID[r].status == status)
+        decided_by = f"[{deciding}] " + (details.get(deciding) or RULES_BY_ID[deciding].reason)
+    return ClaimVerdict(claim.id, status, reasons, tuple(fired), flags, p_adjusted, ev_rung,
+                        direction=d, direction_source=direction.source, decided_by=decided_by)
+
+
+def _reporting_rules(claim: Claim, d: str, p: float | None, alpha: float, ev_rung: int, keys: list[str],
+                     details: dict[str, str]) -> list[str]:
+    """The rules about what was reported (R1-R11) that fire for ``claim``, in rule order; their measured
+    details are added to ``details``."""
+    test = claim.test
+    test_name = (test.name if test is not None else "").lower()
     fired: list[str] = []
     if not claim.result_reported and not claim.evidence_ids:
         fired.append("R1")
@@ -591,6 +743,14 @@ def check_claim(claim: Claim | dict, review: Any = None, *, alpha: float = 0.05,
     if test is not None and test.n is not None and test.n < SMALL_N:
         fired.append("R11")
         details["R11"] = f"n = {test.n}"
+    return fired
+
+
+def _numeric_rules(claim: Claim, d: str, p: float | None, alpha: float,
+                   cited: dict[str, dict]) -> dict[str, str]:
+    """The rules that read the measured numbers (direction, equivalence, detection, copies, clustering):
+    ``{rule id: the numbers that fired it}``."""
+    test = claim.test
     numeric: dict[str, str] = {}
     if test is not None and d in ("increase", "decrease"):
         numeric.update(_directional(claim, d, test, p, alpha))
@@ -605,25 +765,43 @@ def check_claim(claim: Claim | dict, review: Any = None, *, alpha: float = 0.05,
         if units < test.n:
             numeric["R23"] = (f"n = {test.n} observations treated as independent, but they come from {units} "
                               f"{group} (clusters: {', '.join(f'{k} {v}' for k, v in test.clusters.items())})")
-    details.update(numeric)
-    fired += sorted(numeric, key=lambda r: int(r[1:]))
-
-    statuses = {RULES_BY_ID[r].status for r in fired} - {None}
-    status = next((s for s in STATUSES[:-1] if s in statuses), "supported")
-    reasons = tuple(RULES_BY_ID[r].reason + (f" ({details[r]})" if r in details else "") for r in fired)
-    flags = tuple(RULES_BY_ID[r].flag for r in fired if RULES_BY_ID[r].flag)
-    if status == "supported":
-        decided_by = _supported_because(claim, d, test, p, cited)
-    else:
-        deciding = next(r for r in fired if RULES_BY_ID[r].status == status)
-        decided_by = f"[{deciding}] " + (details.get(deciding) or RULES_BY_ID[deciding].reason)
-    return ClaimVerdict(claim.id, status, reasons, tuple(fired), flags, p_adjusted, ev_rung,
-                        direction=d, direction_source=direction.source, decided_by=decided_by)
+    return numeric
 
 
-def check_claims(claims: Iterable[Claim | dict], review: Any = None, *, alpha: float = 0.05) -> VerdictList:
-    """Check several claims; the p-values of all claims that report one are Holm-corrected together. Returns a
-    list of :class:`ClaimVerdict` that a notebook shows as the verdict table."""
+def check_claims(claims: Iterable[Claim | dict], review: Review | None = None, *, alpha: float = 0.05) -> VerdictList:
+    """Check several claims; the p-values of all claims that report one are Holm-corrected together.
+
+    Parameters
+    ----------
+    claims : iterable of Claim or dict
+        The claims (ids must be unique).
+    review : Review, optional
+        Resolves the claims' evidence ids.
+    alpha : float, optional
+        Family-wise significance level.
+
+    Returns
+    -------
+    VerdictList
+        A list of :class:`ClaimVerdict` that a notebook shows as the verdict table.
+
+    Raises
+    ------
+    InputError
+        Duplicate claim ids, or an evidence id the review does not hold.
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> review = Review.new("demo", reviewer="ana")
+    >>> from misyn_lab.instruments import Claim, settle_claim
+    >>> a = [0.70, 0.72, 0.68, 0.75, 0.71, 0.69, 0.74, 0.73]   # baseline Dice, one per seed
+    >>> b = [0.74, 0.75, 0.71, 0.80, 0.73, 0.72, 0.78, 0.77]   # with synthetic augmentation
+    >>> claim = settle_claim(Claim("C1", "Synthetic augmentation improves Dice"), a, b, review=review,
+    ...                      n_boot=2000, n_resamples=2000)
+    >>> [(v.claim_id, v.status) for v in check_claims([claim, Claim("C2", "It is safe")], review)]
+    [('C1', 'overclaimed'), ('C2', 'not_supported')]
+    """
     items = [_as_claim(c) for c in claims]
     seen: set[str] = set()
     for c in items:
@@ -636,18 +814,61 @@ def check_claims(claims: Iterable[Claim | dict], review: Any = None, *, alpha: f
     return VerdictList(check_claim(c, review, alpha=alpha, p_adjusted=adjusted.get(i)) for i, c in enumerate(items))
 
 
-def settle_claim(claim: Claim | dict, a: Sequence[float], b: Sequence[float], *, review: Any = None,
+def settle_claim(claim: Claim | dict, a: Sequence[float], b: Sequence[float], *, review: Review | None = None,
                  rung: int | None = None, test: str = "wilcoxon", n_boot: int = 10000,
                  n_resamples: int = 10000, seed: int = 0, alpha: float = 0.05, unit: str = "") -> Claim:
-    """Compute the statistics from paired results (``a`` baseline, ``b`` treatment; one pair per independent
-    unit) and fill the claim's test fields: ``test`` (Wilcoxon signed-rank or paired permutation p-value), n,
-    the ``estimate`` (mean of ``b - a``) with its paired-bootstrap CI, Cohen's d_z, and the power at the
-    claim's planned effect (its ``mid``; none without one). For an ``equivalent`` claim with a MID, the TOST
-    p-value (``statsmodels`` ``ttost_paired``) fills ``tost_p_value``. ``result_reported`` becomes true.
+    """Compute the statistics of a claim from paired results and fill its test fields.
 
-    ``unit`` names the unit of analysis (e.g. ``"seed/split"``); it is stored with the test. With ``review``,
-    the bootstrap difference and the test (and TOST) are added as evidence at ``rung`` (default: the claim's
-    ``evidence_rung`` or 1) and their ids appended to ``evidence_ids``.
+    Fills ``test`` (Wilcoxon signed-rank or paired permutation p-value), n, the ``estimate`` (mean of ``b - a``)
+    with its paired-bootstrap CI, Cohen's d_z, and the power at the claim's planned effect (its ``mid``; none
+    without one). For an ``equivalent`` claim with a MID, the TOST p-value (``statsmodels`` ``ttost_paired``) fills
+    ``tost_p_value``. ``result_reported`` becomes true.
+
+    Parameters
+    ----------
+    claim : Claim or dict
+        The claim.
+    a, b : sequence of float
+        Paired results: ``a`` the baseline, ``b`` the treatment, one pair per independent unit.
+    review : Review, optional
+        When given, the bootstrap difference and the test (and TOST) are added as evidence and their ids appended
+        to ``evidence_ids``.
+    rung : int, optional
+        Evaluation rung of that evidence (default: the claim's ``evidence_rung`` or 1).
+    test : {"wilcoxon", "permutation"}, optional
+        The test.
+    n_boot, n_resamples : int, optional
+        Bootstrap and permutation resamples.
+    seed : int, optional
+        Seed of the resampling.
+    alpha : float, optional
+        Significance level of the power calculation.
+    unit : str, optional
+        The unit of analysis (e.g. ``"seed/split"``), stored with the test.
+
+    Returns
+    -------
+    Claim
+        A new claim with the test filled in.
+
+    Raises
+    ------
+    InputError
+        ``a`` and ``b`` of different lengths, fewer than two pairs, non-finite values, an unknown test.
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> review = Review.new("demo", reviewer="ana")
+    >>> from misyn_lab.instruments import Claim, settle_claim
+    >>> a = [0.70, 0.72, 0.68, 0.75, 0.71, 0.69, 0.74, 0.73]   # baseline Dice, one per seed
+    >>> b = [0.74, 0.75, 0.71, 0.80, 0.73, 0.72, 0.78, 0.77]   # with synthetic augmentation
+    >>> claim = settle_claim(Claim("C1", "Synthetic augmentation improves Dice"), a, b, review=review,
+    ...                      n_boot=2000, n_resamples=2000)
+    >>> claim.test.n, round(claim.test.estimate, 3), claim.test.p_value
+    (8, 0.035, 0.0078125)
+    >>> len(claim.evidence_ids)
+    2
     """
     claim = _as_claim(claim)
     if test not in ("wilcoxon", "permutation"):
@@ -680,11 +901,43 @@ def settle_claim(claim: Claim | dict, a: Sequence[float], b: Sequence[float], *,
 
 # ----------------------------------------------------------------------------------------- storage
 
-def save_claims(review: Any, claims: Iterable[Claim | dict], *, verdicts: Iterable[ClaimVerdict] | None = None) -> list[str]:
+def save_claims(review: Review, claims: Iterable[Claim | dict], *,
+                verdicts: Iterable[ClaimVerdict] | None = None) -> list[str]:
     """Store claims (and optionally their latest verdicts) in the review section ``"claims"``.
 
     A stored claim with the same id is replaced as a whole: a verdict is kept only if given here, so a changed
-    claim never carries the verdict of its earlier text (the history keeps the old record)."""
+    claim never carries the verdict of its earlier text (the history keeps the old record).
+
+    Parameters
+    ----------
+    review : Review
+        The review holding the records.
+    claims : iterable of Claim or dict
+        The claims.
+    verdicts : iterable of ClaimVerdict, optional
+        Their verdicts, stored with them.
+
+    Returns
+    -------
+    list of str
+        The ids of the stored records.
+
+    Raises
+    ------
+    InputError
+        A claim cites evidence the review does not hold (rule R7).
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> review = Review.new("demo", reviewer="ana")
+    >>> from misyn_lab.instruments import Claim, check_claims
+    >>> claims = [Claim("C1", "Synthetic augmentation improves Dice")]
+    >>> save_claims(review, claims, verdicts=check_claims(claims))
+    ['C1']
+    >>> review.records("claims")[0]["verdict"]["status"]
+    'not_supported'
+    """
     by_id = {v.claim_id: v for v in (verdicts or ())}
     ids = []
     for c in claims:
@@ -698,7 +951,7 @@ def save_claims(review: Any, claims: Iterable[Claim | dict], *, verdicts: Iterab
     return ids
 
 
-def stored_verdicts(review: Any) -> dict[str, dict]:
+def stored_verdicts(review: Review) -> dict[str, dict]:
     """The verdict a reader of the review sees for each stored claim (claim id -> verdict dict): the one re-checked
     with our measurements (``measured_verdict``) when there is one, else the verdict stored with the claim, else a
     fresh :func:`check_claims` of the stored claims. The claim table, the ladder figure and the report all take
@@ -712,8 +965,28 @@ def stored_verdicts(review: Any) -> dict[str, dict]:
     return {str(r["id"]): dict(r.get("measured_verdict") or r.get("verdict") or fresh[str(r["id"])]) for r in records}
 
 
-def load_claims(review: Any) -> list[Claim]:
-    """The claims stored in the review (unknown keys kept in ``Claim.extra``)."""
+def load_claims(review: Review) -> list[Claim]:
+    """The claims stored in the review (unknown keys kept in ``Claim.extra``).
+
+    Parameters
+    ----------
+    review : Review
+        The review holding the records.
+
+    Returns
+    -------
+    list of Claim
+        In stored order.
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> review = Review.new("demo", reviewer="ana")
+    >>> from misyn_lab.instruments import Claim, save_claims
+    >>> _ = save_claims(review, [Claim("C1", "Synthetic augmentation improves Dice")])
+    >>> [c.id for c in load_claims(review)]
+    ['C1']
+    """
     return [Claim.from_dict(r) for r in _review.records(review, "claims")]
 
 

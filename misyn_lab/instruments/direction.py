@@ -56,7 +56,27 @@ class Direction:
 
 
 def infer_direction(text: str, kind: str = "other") -> Direction:
-    """The direction stated by ``text`` (see :data:`PATTERNS`); kind ``indistinguishable`` states that one."""
+    """The direction a claim's text states (see :data:`PATTERNS`); kind ``indistinguishable`` states that one.
+
+    Parameters
+    ----------
+    text : str
+        The claim as written.
+    kind : str, optional
+        The claim's kind.
+
+    Returns
+    -------
+    Direction
+        ``value`` (one of :data:`DIRECTIONS`) and ``source`` (the words it was inferred from).
+
+    Examples
+    --------
+    >>> infer_direction("Synthetic augmentation improves Dice")
+    Direction(value='increase', source="inferred from 'improves'")
+    >>> infer_direction("Readers cannot tell them apart", kind="indistinguishable").value
+    'indistinguishable'
+    """
     if kind == "indistinguishable":
         return Direction("indistinguishable", "kind 'indistinguishable'")
     best: tuple[int, str, str] | None = None

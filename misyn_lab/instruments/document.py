@@ -8,7 +8,7 @@ agree. Nothing here writes HTML or Markdown itself.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from misyn_lab import render as r
 from misyn_lab.checklist.document import disagreements_block, review_summary_section
@@ -20,13 +20,17 @@ from misyn_lab.instruments.stakeholder import INTRO, concerns, stakeholder_items
 from misyn_lab.metrics.result import MetricResult
 from misyn_lab.vocabulary import INTRINSIC_LIMIT_NAMES
 
+if TYPE_CHECKING:
+    from misyn_lab.checklist.review import Review
+    from misyn_lab.checklist.loader import Checklist
+
 __all__ = ["STAKEHOLDER_TITLE", "claim_status_counts", "claims_table", "concerns_table", "evidence_results",
            "ladder_section", "limitations_section", "review_sections", "stakeholder_checklist", "stakeholder_document"]
 
 STAKEHOLDER_TITLE = "Questions anyone can ask about this medical image synthesis"
 
 
-def claims_table(review: Any, *, caption: str = "") -> r.Table:
+def claims_table(review: Review, *, caption: str = "") -> r.Table:
     """Each claim of a review: its text, the direction it states, its status as reported and with our measurement,
     the test we ran, the number that decided the status shown, and the reasons."""
     shown = stored_verdicts(review)
@@ -47,12 +51,12 @@ def claims_table(review: Any, *, caption: str = "") -> r.Table:
                    empty="no claims recorded")
 
 
-def claim_status_counts(review: Any) -> dict[str, int]:
+def claim_status_counts(review: Review) -> dict[str, int]:
     """Claims per status shown (worst first), as the claim table and the ladder count them."""
     return status_counts(ladder_data(review))
 
 
-def ladder_section(review: Any, *, figure: r.Figure | None = None, title: str = "Evaluation ladder",
+def ladder_section(review: Review, *, figure: r.Figure | None = None, title: str = "Evaluation ladder",
                    id: str = "") -> r.Section:
     """Where the review's evidence stops on the evaluation ladder: one sentence, evidence per rung, the claims that
     reach beyond the rung of their evidence, and (when given) the ladder figure."""
@@ -75,7 +79,7 @@ def ladder_section(review: Any, *, figure: r.Figure | None = None, title: str = 
     return r.Section(title, blocks, id=id)
 
 
-def limitations_section(review: Any, *, title: str = "Limitations (three aspects)", id: str = "") -> r.Section:
+def limitations_section(review: Review, *, title: str = "Limitations (three aspects)", id: str = "") -> r.Section:
     """The three-aspect limitation analysis: each aspect's statements (intrinsic limits named in words, cited
     evidence and consequences), "More information needed" where an aspect is empty, and what is missing."""
     items = load_limitations(review)
@@ -101,7 +105,7 @@ def limitations_section(review: Any, *, title: str = "Limitations (three aspects
     return r.Section(title, blocks, id=id)
 
 
-def concerns_table(review: Any, *, caption: str = "") -> r.Table:
+def concerns_table(review: Review, *, caption: str = "") -> r.Table:
     """Stakeholder questions, objections and refusals recorded in the review, with their status and answers."""
     rows = [[str(c.get("item_id", "")), str(c.get("role") or c.get("name") or ""),
              str(c.get("kind", "")), str(c.get("text", "")), r.badge(str(c.get("status") or "open")),
@@ -112,7 +116,7 @@ def concerns_table(review: Any, *, caption: str = "") -> r.Table:
                    empty="no stakeholder questions recorded")
 
 
-def stakeholder_checklist(checklist: Any = None, review: Any = None) -> list[r.Section]:
+def stakeholder_checklist(checklist: Checklist | None = None, review: Review | None = None) -> list[r.Section]:
     """The plain-language checklist, one section per lifecycle stage: each question, what a good answer looks
     like, and (with a review) the concerns raised against it."""
     raised: dict[str, list[dict]] = {}
@@ -136,12 +140,12 @@ def stakeholder_checklist(checklist: Any = None, review: Any = None) -> list[r.S
     return sections
 
 
-def stakeholder_document(checklist: Any = None, review: Any = None) -> r.Document:
+def stakeholder_document(checklist: Checklist | None = None, review: Review | None = None) -> r.Document:
     """The stakeholder checklist as a whole document (``misyn-lab stakeholder checklist``, HTML or Markdown)."""
     return r.Document(STAKEHOLDER_TITLE, [r.Paragraph(INTRO, role="lead"), *stakeholder_checklist(checklist, review)])
 
 
-def review_sections(review: Any, *, prefix: str, ladder_figure: r.Figure | None = None) -> list[r.Section]:
+def review_sections(review: Review, *, prefix: str, ladder_figure: r.Figure | None = None) -> list[r.Section]:
     """The parts every review shows, in reading order: claims and their verdicts, the evaluation ladder, the
     checklist status with its open items, the limitations, reviewer disagreements and stakeholder questions.
     Section ids are ``<prefix>-claims``, ``<prefix>-ladder`` ... so a document can link to them."""
@@ -155,7 +159,7 @@ def review_sections(review: Any, *, prefix: str, ladder_figure: r.Figure | None 
     ]
 
 
-def evidence_results(review: Any) -> list[tuple[Any, int | None]]:
+def evidence_results(review: Review) -> list[tuple[Any, int | None]]:
     """Every measured result stored as evidence in a review, as ``(MetricResult, rung)`` in the order stored
     (a result stored twice is listed once). Evidence that holds no measured value (a note, a link) is not a
     result and is left out; a bare number as ``n`` is read as ``{"n": number}``."""

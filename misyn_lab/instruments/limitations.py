@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 from misyn_lab.errors import InputError
 from misyn_lab.vocabulary import INTRINSIC_LIMIT_NAMES, INTRINSIC_LIMITS
 from misyn_lab.instruments import _review
+
+if TYPE_CHECKING:
+    from misyn_lab.checklist.review import Review
 
 #: The three aspects, in order, with their plain titles.
 ASPECTS: dict[str, str] = {
@@ -78,9 +81,30 @@ def _limitation_id(aspect: str, text: str, limit: str | None) -> str:
 
 
 class LimitationAnalysis:
-    """Builder for the three-aspect limitation analysis of one review (state lives in the review)."""
+    """Builder for the three-aspect limitation analysis of one review (its state lives in the review).
 
-    def __init__(self, review: Any, *, author: str = ""):
+    The aspects are (a) scope, weaknesses and failure modes, (b) assumptions and limitations of the design, data
+    and evaluation, and (c) how the intrinsic limits L1-L3 apply.
+
+    Parameters
+    ----------
+    review : Review
+        The review holding the records.
+    author : str, optional
+        Who writes the limitations.
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> review = Review.new("demo", reviewer="ana")
+    >>> analysis = LimitationAnalysis(review, author="ana")
+    >>> _ = analysis.add_scope("Only adult brain MR; not tested on children.")
+    >>> _ = analysis.state_intrinsic("L1", "Synthetic slices depict no patient; they are not diagnostic.")
+    >>> {k: len(v) for k, v in analysis.by_aspect().items()}
+    {'scope': 1, 'assumptions': 0, 'intrinsic': 1}
+    """
+
+    def __init__(self, review: Review, *, author: str = ""):
         self.review = review
         self.author = author
 
@@ -122,13 +146,51 @@ class LimitationAnalysis:
         return out
 
 
-def load_limitations(review: Any) -> list[Limitation]:
-    """All limitation records of the review."""
+def load_limitations(review: Review) -> list[Limitation]:
+    """All limitation records of the review.
+
+    Parameters
+    ----------
+    review : Review
+        The review holding the records.
+
+    Returns
+    -------
+    list of Limitation
+        In stored order.
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> review = Review.new("demo", reviewer="ana")
+    >>> from misyn_lab.instruments import LimitationAnalysis
+    >>> _ = LimitationAnalysis(review).add_assumption("The held-out split is patient-disjoint.")
+    >>> [lim.aspect for lim in load_limitations(review)]
+    ['assumptions']
+    """
     return [Limitation.from_dict(r) for r in _review.records(review, "limitations")]
 
 
-def missing_aspects(review: Any) -> list[str]:
-    """Gaps of the limitation analysis, one plain sentence each (empty list: nothing missing)."""
+def missing_aspects(review: Review) -> list[str]:
+    """Gaps of the limitation analysis, one plain sentence each.
+
+    Parameters
+    ----------
+    review : Review
+        The review holding the records.
+
+    Returns
+    -------
+    list of str
+        Empty when nothing is missing.
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> review = Review.new("demo", reviewer="ana")
+    >>> missing_aspects(review)[0]
+    'Aspect (a) missing: no assessment of scope, weaknesses and failure modes.'
+    """
     items = load_limitations(review)
     gaps = []
     scope = [lim for lim in items if lim.aspect == "scope"]

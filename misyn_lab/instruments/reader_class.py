@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from scipy import stats
@@ -37,6 +37,10 @@ from misyn_lab.errors import InputError
 from misyn_lab.instruments.reader_study import (ANSWERS, N_BOOT, RUNG, ReaderStudyResults, chance_reading,
                                                 results_from_records, two_way_bootstrap)
 from misyn_lab.metrics.result import MetricResult, format_p
+
+if TYPE_CHECKING:
+    from misyn_lab.checklist.review import Review
+    from misyn_lab.instruments.reader_study import ReaderStudy
 
 #: Fields every answer record of a class needs (what :meth:`ReaderStudy.record_answer` writes).
 RECORD_FIELDS = ("id", "study_id", "reader", "tile_id", "image_id", "answer", "truth", "confidence")
@@ -62,7 +66,7 @@ def check_record(record: Any) -> str | None:
     return None
 
 
-def check_against_study(records: list[dict], study: Any) -> None:
+def check_against_study(records: list[dict], study: ReaderStudy) -> None:
     """Raise :class:`InputError` unless every record belongs to ``study`` and states the study's truth and image
     for its tile (answers are scored against the study, never against what a file says)."""
     truth, images = study.reveal(), study.image_ids()
@@ -315,7 +319,7 @@ class ClassReaderResults:
                         "most_fooled": self.fooled_most(8).to_dict("records")})
         return replace(base, interpretation=" ".join(self.sentences()[:2]), details=details)
 
-    def add_evidence(self, review: Any, *, source: str = "") -> str:
+    def add_evidence(self, review: Review, *, source: str = "") -> str:
         """Store :meth:`to_metric_result` as rung-2 evidence in ``review``; returns the evidence id. The source
         says SIMULATED for a simulated class."""
         what = "SIMULATED class reader study" if self.simulated else "class reader study"
@@ -324,7 +328,7 @@ class ClassReaderResults:
                                        note=self.overall_sentence()))
 
 
-def analyse_class(records: list[dict], *, study: Any = None, ci_level: float = 0.95, seed: int = 0,
+def analyse_class(records: list[dict], *, study: ReaderStudy | None = None, ci_level: float = 0.95, seed: int = 0,
                   n_boot: int = N_BOOT, simulated: bool = False) -> ClassReaderResults:
     """Analyse the answers of a class (see the module doc). With ``study`` the records are checked against it
     (:func:`check_against_study`); ``seed`` seeds the bootstrap; ``simulated`` labels every sentence."""

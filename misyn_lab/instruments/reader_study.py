@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import stats
@@ -41,6 +41,10 @@ from scipy import stats
 from misyn_lab.errors import InputError
 from misyn_lab.instruments import _review
 from misyn_lab.metrics.result import MetricResult, format_p
+
+if TYPE_CHECKING:
+    from misyn_lab.checklist.review import Review
+    from misyn_lab.imagesets.core import ImageSet
 
 ANSWERS = ("real", "synthetic")
 SECTION = "reader_answers"
@@ -73,10 +77,42 @@ def _now() -> str:
 
 
 class ReaderStudy:
-    """One reader study: the tiles, their hidden truth, and the answers (kept in a Review when attached)."""
+    """One reader study (a visual Turing test, rung 2): the tiles, their hidden truth, and the answers (kept in a
+    Review when attached).
+
+    Build it with :meth:`from_sets`; readers answer with :meth:`record_answer`; :meth:`results` scores them.
+
+    Parameters
+    ----------
+    tiles : list of Tile
+        The images shown (ids ``T01`` ...), in the study's order.
+    truth : dict
+        ``{tile id: "real" | "synthetic"}``.
+    image_ids : dict
+        ``{tile id: image id}``.
+    study_id : str
+        Id of the study (answers of another study are refused).
+    seed : int
+        Seed of the tile order.
+    review : Review, optional
+        Where answers are kept.
+    per_reader_order : bool, optional
+        Each reader sees the tiles in their own seeded order.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from misyn_lab.imagesets import ImageSet
+    >>> rng = np.random.default_rng(0)
+    >>> real = ImageSet.from_arrays(rng.random((6, 8, 8)), name="real")
+    >>> synthetic = ImageSet.from_arrays(rng.random((6, 8, 8)), synthetic=True, name="syn")
+    >>> study = ReaderStudy.from_sets(real, synthetic, n_tiles=4, seed=0, study_id="demo")
+    >>> sorted(study.reveal().values())
+    ['real', 'real', 'synthetic', 'synthetic']
+    """
 
     def __init__(self, tiles: list[Tile], truth: dict[str, str], image_ids: dict[str, str], *,
-                 study_id: str, seed: int, review: Any = None, per_reader_order: bool = False):
+                 study_id: str, seed: int, review: Review | None = None, per_reader_order: bool = False):
         if set(truth) != {t.id for t in tiles} or set(image_ids) != set(truth):
             raise InputError("reader study: tiles, truth and image ids disagree", remedy="build it with from_sets")
         self._tiles = list(tiles)
@@ -90,8 +126,9 @@ class ReaderStudy:
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    def from_sets(cls, real: Any, synthetic: Any, n_tiles: int = 20, seed: int = 0, *, review: Any = None,
-                  study_id: str | None = None, per_reader_order: bool = False) -> "ReaderStudy":
+    def from_sets(cls, real: ImageSet, synthetic: ImageSet, n_tiles: int = 20, seed: int = 0, *,
+                  review: Review | None = None, study_id: str | None = None,
+                  per_reader_order: bool = False) -> "ReaderStudy":
         """A balanced (n_tiles // 2 real, the rest synthetic), seeded, shuffled set of tiles.
 
         ``real``/``synthetic``: ImageSets (or N×H×W[×3] arrays in [0, 1]) of the same image shape.
@@ -132,7 +169,7 @@ class ReaderStudy:
         return cls(tiles, truth, image_ids, study_id=study_id, seed=seed, review=review,
                    per_reader_order=per_reader_order)
 
-    def with_review(self, review: Any) -> "ReaderStudy":
+    def with_review(self, review: Review) -> "ReaderStudy":
         """The same study (tiles, truth, id, orders) bound to another review: one answer file per reader."""
         return ReaderStudy(self._tiles, self._truth, self._image_ids, study_id=self.study_id, seed=self.seed,
                            review=review, per_reader_order=self.per_reader_order)
@@ -204,7 +241,7 @@ class ReaderStudy:
     def results(self, *, ci_level: float = 0.95) -> "ReaderStudyResults":
         return results_from_records(self.answers(), ci_level=ci_level, study_id=self.study_id, seed=self.seed)
 
-    def add_evidence(self, review: Any | None = None) -> str:
+    def add_evidence(self, review: Review | None = None) -> str:
         """Store the pooled accuracy as rung-2 evidence in the review; returns the evidence id."""
         target = review if review is not None else self.review
         if target is None:
@@ -372,8 +409,40 @@ class ReaderStudyResults:
 
 def results_from_records(records: list[dict], *, ci_level: float = 0.95, study_id: str = "",
                          seed: int = 0) -> ReaderStudyResults:
-    """Score answer records (each with reader, tile_id, image_id, answer, truth, confidence): per reader, the
-    two-way clustered analysis (seeded with ``seed``) and the most mistaken tiles."""
+    """Score reader-study answer records: per reader, the two-way clustered analysis and the most mistaken tiles.
+
+    Parameters
+    ----------
+    records : list of dict
+        Answer records, each with ``reader``, ``tile_id``, ``image_id``, ``answer``, ``truth`` and ``confidence``.
+    ci_level : float, optional
+        Confidence level.
+    study_id : str, optional
+        The study's id.
+    seed : int, optional
+        Seed of the cluster bootstrap.
+
+    Returns
+    -------
+    ReaderStudyResults
+        Accuracy per reader and overall with confidence intervals, and the most mistaken tiles.
+
+    Raises
+    ------
+    InputError
+        No records, or a record missing a field.
+
+    Examples
+    --------
+    >>> records = [{"reader": r, "tile_id": f"T{t}", "image_id": f"img{t}", "answer": a, "truth": truth,
+    ...             "confidence": 3}
+    ...            for r in ("ana", "ben")
+    ...            for t, (a, truth) in enumerate([("real", "real"), ("real", "synthetic"),
+    ...                                             ("synthetic", "synthetic"), ("real", "real")])]
+    >>> results = results_from_records(records)
+    >>> sorted(results.per_reader), results.n_tiles, results.pooled.correct, results.pooled.n
+    (['ana', 'ben'], 4, 6, 8)
+    """
     if not records:
         raise InputError(f"no answers recorded for reader study {study_id or '?'}",
                          remedy="let at least one reader answer some tiles")

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from misyn_lab.errors import InputError
 from misyn_lab.instruments.claims import Claim, _as_claim
 from misyn_lab.metrics.result import MetricResult
 from misyn_lab.rungs import validate_rung
+
+if TYPE_CHECKING:
+    from misyn_lab.checklist.review import Review
 
 #: What can be attached: the claim flag it sets and the evidence key it is stored under.
 REPORTS = {
@@ -42,13 +45,49 @@ def _records(table: Any, what: str) -> list[dict]:
     return rows
 
 
-def attach_reporting(claim: Claim | dict, review: Any, *, worst_cases: Any = None, subgroups: Any = None,
+def attach_reporting(claim: Claim | dict, review: Review, *, worst_cases: Any = None, subgroups: Any = None,
                      failures: Any = None, rung: int = 1, source: str = "", caption: str = "") -> Claim:
-    """Store each given table (worst cases, per-subgroup results, failures) as evidence in ``review``, cite it
-    from the claim and set the matching reporting flag; returns the updated claim.
+    """Store worst cases, per-subgroup results or failures as evidence, cite them from the claim and set the matching
+    reporting flag.
 
     Each table becomes a :class:`~misyn_lab.metrics.result.MetricResult` (key ``reporting.<what>``, value = number
     of rows, the rows in ``details``) at evaluation ``rung``.
+
+    Parameters
+    ----------
+    claim : Claim or dict
+        The claim.
+    review : Review
+        The review holding the records.
+    worst_cases, subgroups, failures : pandas.DataFrame or list of dict, optional
+        The tables to store.
+    rung : int, optional
+        Evaluation rung of the evidence.
+    source : str, optional
+        Where the tables come from.
+    caption : str, optional
+        A caption for the stored tables.
+
+    Returns
+    -------
+    Claim
+        The updated claim.
+
+    Raises
+    ------
+    InputError
+        No table given, or an empty table.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from misyn_lab.instruments import Claim
+    >>> from misyn_lab.checklist import Review
+    >>> review = Review.new("demo", reviewer="ana")
+    >>> worst = pd.DataFrame({"case": ["a", "b"], "dice": [0.21, 0.34]})
+    >>> claim = attach_reporting(Claim("C1", "Augmentation improves Dice"), review, worst_cases=worst)
+    >>> claim.worst_cases_reported, len(claim.evidence_ids)
+    (True, 1)
     """
     claim = _as_claim(claim)
     if review is None:

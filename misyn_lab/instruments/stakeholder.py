@@ -13,10 +13,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING
 
 from misyn_lab.errors import InputError
 from misyn_lab.instruments import _review
+
+if TYPE_CHECKING:
+    from misyn_lab.checklist.review import Review
+    from misyn_lab.checklist.loader import Checklist
 
 SECTION = "stakeholder_questions"
 KINDS = ("question", "objection", "refusal")
@@ -37,7 +41,7 @@ class StakeholderItem:
     good_answer: str
 
 
-def _checklist(checklist: Any = None) -> Any:
+def _checklist(checklist: Checklist | None = None) -> Checklist:
     if checklist is not None:
         return checklist
     from misyn_lab.checklist.loader import load_checklist
@@ -45,8 +49,25 @@ def _checklist(checklist: Any = None) -> Any:
     return load_checklist()
 
 
-def stakeholder_items(checklist: Any = None) -> list[StakeholderItem]:
-    """The plain-language view of every checklist item, in checklist order."""
+def stakeholder_items(checklist: Checklist | None = None) -> list[StakeholderItem]:
+    """The plain-language view of every checklist item, in checklist order.
+
+    Parameters
+    ----------
+    checklist : Checklist, optional
+        The checklist (default: the bundled one).
+
+    Returns
+    -------
+    list of StakeholderItem
+        Item id, stage, title, the question in plain words and what a good answer contains.
+
+    Examples
+    --------
+    >>> items = stakeholder_items()
+    >>> len(items), items[0].item_id
+    (45, 'TS-1')
+    """
     from misyn_lab.checklist.loader import STAGE_TITLES
 
     return [StakeholderItem(it.id, it.stage, STAGE_TITLES.get(it.stage, it.stage), it.title,
@@ -57,9 +78,42 @@ def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
-def raise_concern(review: Any, item_id: str, name: str, role: str, kind: str, text: str, *,
-                  checklist: Any = None) -> str:
-    """Record a stakeholder's question, objection or refusal against a checklist item; returns its id."""
+def raise_concern(review: Review, item_id: str, name: str, role: str, kind: str, text: str, *,
+                  checklist: Checklist | None = None) -> str:
+    """Record a stakeholder's question, objection or refusal against a checklist item.
+
+    Parameters
+    ----------
+    review : Review
+        The review holding the records.
+    item_id : str
+        The checklist item it concerns.
+    name, role : str
+        Who raises it and in what role (patient, clinician, ...).
+    kind : str
+        ``question``, ``objection`` or ``refusal``.
+    text : str
+        The concern in their words.
+    checklist : Checklist, optional
+        The checklist (default: the review's).
+
+    Returns
+    -------
+    str
+        The concern's id.
+
+    Raises
+    ------
+    InputError
+        An unknown item, an unknown kind, or an empty text.
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> review = Review.new("demo", reviewer="ana")
+    >>> raise_concern(review, "TS-1", "Dr. Lee", "clinician", "question", "Who labels the images?")
+    'concern-...'
+    """
     cl = _checklist(checklist)
     cl.item(item_id)  # unknown id -> InputError with suggestions
     if kind not in KINDS:
@@ -75,8 +129,43 @@ def raise_concern(review: Any, item_id: str, name: str, role: str, kind: str, te
     return cid
 
 
-def respond(review: Any, concern_id: str, responder: str, text: str, *, close: bool = True) -> dict:
-    """Answer a concern (status becomes ``answered`` unless ``close=False``); returns the updated record."""
+def respond(review: Review, concern_id: str, responder: str, text: str, *, close: bool = True) -> dict:
+    """Answer a concern; its status becomes ``answered`` unless ``close=False``.
+
+    Parameters
+    ----------
+    review : Review
+        The review holding the records.
+    concern_id : str
+        The concern.
+    responder : str
+        Who answers.
+    text : str
+        The answer.
+    close : bool, optional
+        Mark the concern answered.
+
+    Returns
+    -------
+    dict
+        The updated concern record.
+
+    Raises
+    ------
+    InputError
+        An unknown concern id.
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> review = Review.new("demo", reviewer="ana")
+    >>> from misyn_lab.instruments import open_concerns, raise_concern
+    >>> cid = raise_concern(review, "TS-1", "Dr. Lee", "clinician", "question", "Who labels the images?")
+    >>> respond(review, cid, "ana", "Every file carries an XMP mark and is registered.")["status"]
+    'answered'
+    >>> open_concerns(review)
+    []
+    """
     record = next((c for c in concerns(review) if c.get("id") == concern_id), None)
     if record is None:
         raise InputError(f"unknown concern id {concern_id!r}", remedy="use an id from open_concerns(review)")
@@ -89,13 +178,33 @@ def respond(review: Any, concern_id: str, responder: str, text: str, *, close: b
     return {**record, "responses": responses, "status": status}
 
 
-def concerns(review: Any) -> list[dict]:
+def concerns(review: Review) -> list[dict]:
     """Every stakeholder concern in the review, oldest first."""
     return sorted(_review.records(review, SECTION), key=lambda c: (str(c.get("time", "")), str(c.get("id"))))
 
 
-def open_concerns(review: Any) -> list[dict]:
-    """Concerns the developers have not answered yet."""
+def open_concerns(review: Review) -> list[dict]:
+    """Concerns the developers have not answered yet.
+
+    Parameters
+    ----------
+    review : Review
+        The review holding the records.
+
+    Returns
+    -------
+    list of dict
+        The open concern records.
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> review = Review.new("demo", reviewer="ana")
+    >>> from misyn_lab.instruments import raise_concern
+    >>> _ = raise_concern(review, "TS-1", "Dr. Lee", "clinician", "question", "Who labels the images?")
+    >>> [c["text"] for c in open_concerns(review)]
+    ['Who labels the images?']
+    """
     return [c for c in concerns(review) if c.get("status", "open") == "open"]
 
 

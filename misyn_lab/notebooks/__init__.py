@@ -41,7 +41,18 @@ _KERNELSPEC = {"display_name": "Python 3", "language": "python", "name": "python
 
 
 def names() -> list[str]:
-    """Names (file stems) of the bundled notebooks, in reading order (``00_start_here`` ... ``case2_...``)."""
+    """Names (file stems) of the bundled notebooks, in reading order.
+
+    Returns
+    -------
+    list of str
+        ``00_start_here`` ... ``case2_text_to_image``, ``stakeholder_app``.
+
+    Examples
+    --------
+    >>> names()[0], "case1_segmentation" in names()
+    ('00_start_here', True)
+    """
     return sorted(p.stem for p in NOTEBOOK_DIR.glob("*.md") if not p.name.startswith(("_", ".")))
 
 
@@ -54,11 +65,34 @@ def _stem(name: str) -> str:
 
 
 def source_path(name: str | os.PathLike[str]) -> Path:
-    """The MyST source of a bundled notebook, by name with or without suffix (``"05_evaluation"``,
-    ``"05_evaluation.ipynb"``, ``"05_evaluation.md"``).
+    """The MyST source of a bundled notebook, by name with or without suffix.
 
-    Only bare names are accepted: a path with folders is refused, so a case file cannot point outside the
-    bundled notebooks through this function. Raises :class:`InputError` naming the known notebooks otherwise.
+    Only bare names are accepted: a path with folders is refused, so a case file cannot point outside the bundled
+    notebooks through this function.
+
+    Parameters
+    ----------
+    name : str or path-like
+        ``"05_evaluation"``, ``"05_evaluation.ipynb"`` or ``"05_evaluation.md"``.
+
+    Returns
+    -------
+    Path
+        The ``.md`` file.
+
+    Raises
+    ------
+    InputError
+        A name with folders, or no bundled notebook of that name (naming the known ones).
+
+    Examples
+    --------
+    >>> source_path("05_evaluation.ipynb").name
+    '05_evaluation.md'
+    >>> source_path("../README")
+    Traceback (most recent call last):
+    ...
+    misyn_lab.errors.InputError: ../README: '../README' is not a bundled notebook name (fix: ...)
     """
     text = os.fspath(name)
     if not text or Path(text).name != text or text in (".", ".."):
@@ -72,11 +106,32 @@ def source_path(name: str | os.PathLike[str]) -> Path:
 
 
 def read(name_or_path: str | os.PathLike[str]) -> "nbformat.NotebookNode":
-    """A notebook as an nbformat v4 node: a bundled name (a string without folders), or a path (a
-    :class:`~pathlib.Path`, or a string with a folder) of a ``.md`` (MyST) or ``.ipynb`` file.
+    """A notebook as an nbformat v4 node.
 
-    Cell ids are stable (``<stem>-<index>``) so executed copies of the same source are identical, and the
-    kernel is Python 3. Raises :class:`InputError` for a missing or unreadable file.
+    Cell ids are stable (``<stem>-<index>``) so executed copies of the same source are identical, and the kernel is
+    Python 3.
+
+    Parameters
+    ----------
+    name_or_path : str or path-like
+        A bundled name (a string without folders), or a path (a :class:`~pathlib.Path`, or a string with a folder)
+        of a ``.md`` (MyST) or ``.ipynb`` file.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        The notebook, validated.
+
+    Raises
+    ------
+    InputError
+        A missing or unreadable file.
+
+    Examples
+    --------
+    >>> nb = read("05_evaluation")
+    >>> nb.cells[0].id, nb.metadata.kernelspec.name
+    ('05_evaluation-00', 'python3')
     """
     import jupytext
     import nbformat
@@ -102,7 +157,27 @@ def read(name_or_path: str | os.PathLike[str]) -> "nbformat.NotebookNode":
 
 
 def write_ipynb(nb: "nbformat.NotebookNode", path: str | os.PathLike[str]) -> Path:
-    """Write ``nb`` as a ``.ipynb`` file, atomically."""
+    """Write a notebook as a ``.ipynb`` file, atomically.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The notebook.
+    path : str or path-like
+        The file.
+
+    Returns
+    -------
+    Path
+        The file.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> write_ipynb(read("00_start_here"), folder / "start.ipynb").suffix
+    '.ipynb'
+    """
     import nbformat
 
     return atomic_write_text(path, nbformat.writes(nb) + "\n")
@@ -112,8 +187,37 @@ def export(dest: str | os.PathLike[str], which: Iterable[str] | None = None, *,
            overwrite: bool = False) -> tuple[list[Path], list[Path]]:
     """Write the bundled notebooks (or those named in ``which``) as ``.ipynb`` files into ``dest``.
 
-    Returns ``(written, kept)``: an existing notebook in ``dest`` is kept untouched unless ``overwrite`` is
-    true, so a student's edited copy is never replaced by accident.
+    An existing notebook in ``dest`` is kept untouched unless ``overwrite`` is true, so a student's edited copy is
+    never replaced by accident.
+
+    Parameters
+    ----------
+    dest : str or path-like
+        The folder (created).
+    which : iterable of str, optional
+        Notebook names (default: all).
+    overwrite : bool, optional
+        Replace existing notebooks.
+
+    Returns
+    -------
+    (list of Path, list of Path)
+        ``(written, kept)``.
+
+    Raises
+    ------
+    InputError
+        ``dest`` exists and is not a folder; an unknown notebook name.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> written, kept = export(folder, ["00_start_here"])
+    >>> [p.name for p in written], kept
+    (['00_start_here.ipynb'], [])
+    >>> export(folder, ["00_start_here"])[1][0].name                  # kept, not replaced
+    '00_start_here.ipynb'
     """
     folder = Path(dest)
     if folder.exists() and not folder.is_dir():

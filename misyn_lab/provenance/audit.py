@@ -58,7 +58,36 @@ CSV_FIELDS = ("path", "status", "format", "reason", "mark_fields", "generator", 
 
 @dataclass
 class AuditRecord:
-    """The audit result of one file."""
+    """The audit result of one file.
+
+    Parameters
+    ----------
+    path : str
+        The file.
+    status : str
+        One of ``labelled_synthetic``, ``unlabelled_registry_match``, ``no_evidence``, ``unreadable``.
+    format : str, optional
+        The file format.
+    reason : str, optional
+        Why the file got its status (one line).
+    mark_fields : list of str, optional
+        Where a synthetic mark was found.
+    generator : str, optional
+        The generator named by the mark or the registry row.
+    match_kind : str, optional
+        How a registry row matched (``sha256``, ``pixels``, ``perceptual``).
+    phash_distance, dhash_distance : int, optional
+        Perceptual-hash distances of a perceptual match.
+    thumb_rmse : float, optional
+        Thumbnail difference of a perceptual match.
+    sha256 : str, optional
+        SHA-256 of the file.
+
+    Examples
+    --------
+    >>> AuditRecord("a.png", "no_evidence", format="png").to_dict()["status"]
+    'no_evidence'
+    """
 
     path: str
     status: str
@@ -78,8 +107,41 @@ class AuditRecord:
 
 @dataclass
 class AuditReport:
-    """All records of one audit plus the files that were not images, the paths skipped (symlinks that lead
-    out of the folder, folder loops) and the registry rows that could not be used."""
+    """All records of one audit (from :func:`audit_folder`), plus what was not audited and why.
+
+    Shown in a notebook as HTML; ``summary()`` says it in words, ``counts()`` per status, ``evidence()`` gives
+    the proportions with confidence intervals for a review.
+
+    Parameters
+    ----------
+    root : str
+        The audited folder.
+    records : list of AuditRecord
+        One per image file.
+    ignored : list of str, optional
+        Files that are not images.
+    registry : str, optional
+        The registry used (empty: marks only).
+    seconds : float, optional
+        How long the audit took.
+    skipped_paths : list of dict, optional
+        Paths not followed (symlinks leading out of the folder, folder loops) with the reason.
+    warnings : list of str, optional
+        Registry rows that could not be used.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from misyn_lab.provenance import Provenance, label_file, write_png
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> prov = Provenance("pca_gaussian", seed=0, created="2025-01-01T00:00:00+00:00")
+    >>> _ = write_png(np.zeros((8, 8)), folder / "synthetic.png", prov)
+    >>> from misyn_lab.provenance import audit_folder
+    >>> report = audit_folder(folder, progress=False)
+    >>> report.counts()["labelled_synthetic"], report.n_images
+    (1, 1)
+    """
 
     root: str
     records: list[AuditRecord]
@@ -482,23 +544,60 @@ def check_workers(workers: Any) -> int:
 
 def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress: bool = True,
                  workers: int = 1, scheduler: Any = None, chunk_size: int | None = None) -> AuditReport:
-    """Audit every PNG/JPEG/TIFF/DICOM/NIfTI file under ``path`` (recursively), never leaving the folder.
+    """Audit every PNG/JPEG/TIFF/DICOM/NIfTI file under ``path`` (recursively) for synthetic images, never leaving
+    the folder.
 
-    ``registry`` is a :class:`~misyn_lab.provenance.registry.Registry` or a registry file path (opened
-    read-only); without one only marks are checked. Symlinks resolving outside ``path`` are listed in
-    ``skipped_paths``, not audited; unusable registry rows are listed in ``warnings``. Raises :class:`InputError`
-    when ``path`` is not a folder or holds no image file at all (an audit of nothing is almost always a wrong
-    path).
+    Each file is read for a synthetic mark and, with a registry, matched against the registered synthetic images
+    (exact bytes, decoded pixels, or perceptually), which finds *unlabelled* synthetic images. Symlinks resolving
+    outside ``path`` are listed in ``skipped_paths``, not audited; unusable registry rows are listed in ``warnings``.
 
-    Past one process the audit runs on Dask (:mod:`misyn_lab.engine`, ``pip install "misyn-lab[scale]"``):
-    ``scheduler="local"`` (worker processes on this machine), a scheduler address, or an
-    :class:`~misyn_lab.engine.Engine`. Files go out in chunks of ``chunk_size`` (default :data:`CHUNK`) and
-    each worker receives the registry snapshot once; workers of a remote cluster must see the files under the
-    same paths; with ``scheduler="local"``, ``workers`` is the number of worker processes. ``workers > 1``
-    without a scheduler runs that many threads in this process (capped to the machine's CPUs): decoding,
-    resizing and hashing run in Pillow, zlib, hashlib and NumPy code that releases the GIL, so threads share
-    the work without starting processes or copying the registry index. The records are the same (sorted by
-    path) whichever way the audit runs.
+    ``workers > 1`` without a scheduler runs that many threads in this process: decoding, resizing and hashing run
+    in Pillow, zlib, hashlib and NumPy code that releases the GIL, so threads share the work without starting
+    processes or copying the registry index. With a scheduler the audit runs on Dask (:mod:`misyn_lab.engine`,
+    ``pip install "misyn-lab[scale]"``): files go out in chunks of ``chunk_size`` (default :data:`CHUNK`) and each
+    worker receives the registry snapshot once; workers of a remote cluster must see the files under the same
+    paths. The records are the same (sorted by path) whichever way the audit runs.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The folder to audit.
+    registry : Registry, str or path-like, optional
+        A registry or a registry file (opened read-only); ``None``: marks only.
+    progress : bool, optional
+        Show a progress bar.
+    workers : int, optional
+        ``> 1`` without a scheduler: that many threads in this process (capped to the machine's CPUs); with
+        ``scheduler="local"``: the number of worker processes.
+    scheduler : str or Engine, optional
+        ``"local"``, a Dask scheduler address, or an :class:`~misyn_lab.engine.Engine`.
+    chunk_size : int, optional
+        Files per task.
+
+    Returns
+    -------
+    AuditReport
+        One record per image file, and what was skipped.
+
+    Raises
+    ------
+    InputError
+        ``path`` is not a folder or holds no image file at all (an audit of nothing is almost always a wrong path);
+        an unreadable registry.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from misyn_lab.provenance import Provenance, label_file, write_png
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> prov = Provenance("pca_gaussian", seed=0, created="2025-01-01T00:00:00+00:00")
+    >>> _ = write_png(np.zeros((8, 8)), folder / "marked.png", prov)
+    >>> from PIL import Image
+    >>> Image.fromarray(np.full((8, 8), 9, np.uint8)).save(folder / "plain.png")
+    >>> report = audit_folder(folder, progress=False)
+    >>> sorted((pathlib.Path(r.path).name, r.status) for r in report.records)
+    [('marked.png', 'labelled_synthetic'), ('plain.png', 'no_evidence')]
     """
     root = Path(path)
     if not root.is_dir():

@@ -131,15 +131,12 @@ def _pct(x: np.ndarray, q: float) -> str:
 
 
 def report(res: dict) -> str:
-    real, neigh, pos, ident = res["real"], res["neigh"], res["pos"], res["identical"]
-    m_real = real.matched()
-    m_neigh = neigh.matched()
-    pairs = res["pairs"]
-    ids = res["meta"]["id"].tolist()
-    non_ident = ~ident
-    n_nonid = int(non_ident.sum())
-    fm = int((m_real & non_ident).sum())
-    bound = 3.0 / n_nonid if fm == 0 else fm / n_nonid
+    """The calibration report (Markdown) of the measurements ``res`` of :func:`run`."""
+    return "\n".join(_rule_lines(res) + _real_pair_lines(res) + _copy_lines(res))
+
+
+def _rule_lines(res: dict) -> list[str]:
+    """Title, how the report was made, and the matching rule with its reasons."""
     lines = [
         "# Registry perceptual-match calibration",
         "",
@@ -160,6 +157,21 @@ def report(res: dict) -> str:
         "would also match the neighbouring real slice. The hashes stay as a fast prefilter and as the recorded",
         "fingerprint; the thumbnail difference separates copies from look-alikes.",
         "",
+    ]
+    return lines
+
+
+def _real_pair_lines(res: dict) -> list[str]:
+    """Real vs real pairs: the distance table, the false-match rate with its bound, identical images."""
+    real, neigh, ident = res["real"], res["neigh"], res["identical"]
+    m_neigh = neigh.matched()
+    pairs = res["pairs"]
+    ids = res["meta"]["id"].tolist()
+    non_ident = ~ident
+    n_nonid = int(non_ident.sum())
+    fm = int((real.matched() & non_ident).sum())
+    bound = 3.0 / n_nonid if fm == 0 else fm / n_nonid
+    lines = [
         "## Real vs real (every match is a false match)",
         "",
         "| pairs | n | pHash min / 1% / 5% | dHash min / 1% / 5% | thumb RMSE min / 1% / 5% | matched |",
@@ -188,6 +200,14 @@ def report(res: dict) -> str:
            "template were removed), so every real-vs-real match above is a false match between distinct images.")
         + " A real image can only be mistaken for a registered synthetic image if the two are this close.",
         "",
+    ]
+    return lines
+
+
+def _copy_lines(res: dict) -> list[str]:
+    """Original vs transformed copies: the table, the misses by sample group, the known limit."""
+    pos = res["pos"]
+    lines = [
         "## Original vs transformed copy (every miss is a missed synthetic image)",
         "",
         "| transformation | pHash max | dHash max | thumb RMSE max / 99% | matched |",
@@ -210,7 +230,7 @@ def report(res: dict) -> str:
         "`strip_metadata` copies also match exactly by decoded-pixel SHA-256; untouched copies by file SHA-256.",
         "",
     ]
-    return "\n".join(lines)
+    return lines
 
 
 def generator_section(samples_dir: Path, n: int = 200) -> str:

@@ -11,12 +11,15 @@ import html
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from misyn_lab.atomic import atomic_write_text
 from misyn_lab.provenance.record import Provenance
 from misyn_lab.provenance.registry import open_registry
 from misyn_lab.vocabulary import INTRINSIC_LIMITS
+
+if TYPE_CHECKING:
+    from misyn_lab.imagesets.core import ImageSet
 
 MISSING = "[More information needed]"
 LABELLING = {
@@ -36,10 +39,42 @@ def _or_missing(value: Any) -> Any:
     return value
 
 
-def build_card(*, provenance: Provenance | None = None, imageset: Any = None, audit: Any = None,
+def build_card(*, provenance: Provenance | None = None, imageset: ImageSet | None = None, audit: Any = None,
                registry: Any = None, formats: list[str] | None = None, intended_use: str = "",
                out_of_scope: str = "", banner: bool | None = None, title: str = "") -> dict[str, Any]:
-    """Collect a card's facts. Every argument is optional; what is missing is marked as such."""
+    """Collect the facts of a generator/dataset card. Every argument is optional; what is missing is marked as such.
+
+    Parameters
+    ----------
+    provenance : Provenance, optional
+        The generator, its training data and version.
+    imageset : ImageSet, optional
+        The synthetic images the card describes (counts, image size, metadata columns).
+    audit : AuditReport, optional
+        An audit of the released folder.
+    registry : Registry, str or path-like, optional
+        The registry the images are recorded in.
+    formats : list of str, optional
+        File formats released.
+    intended_use, out_of_scope : str, optional
+        What the images are for, and what they must not be used for.
+    banner : bool, optional
+        Whether the images carry a visible SYNTHETIC banner.
+    title : str, optional
+        Title of the card.
+
+    Returns
+    -------
+    dict
+        The card's slots (JSON-ready); the intrinsic limits L1-L3 are always listed.
+
+    Examples
+    --------
+    >>> from misyn_lab.provenance import Provenance
+    >>> card = build_card(provenance=Provenance("pca_gaussian", training_data="bundled MNI152 slices"))
+    >>> card["generator"]["name"], card["intended_use"], sorted(card["known_limits"])
+    ('pca_gaussian', '[More information needed]', ['L1', 'L2', 'L3'])
+    """
     prov = provenance.to_dict() if provenance is not None else {}
     counts: dict[str, Any] = {}
     if imageset is not None:
@@ -90,7 +125,24 @@ def _md_value(value: Any) -> str:
 
 
 def card_markdown(card: dict[str, Any]) -> str:
-    """The card as Markdown (headings per slot, intrinsic limits always listed)."""
+    """The card as Markdown (headings per slot, intrinsic limits always listed).
+
+    Parameters
+    ----------
+    card : dict
+        A card from :func:`build_card`.
+
+    Returns
+    -------
+    str
+        Markdown text.
+
+    Examples
+    --------
+    >>> text = card_markdown(build_card(title="Demo card"))
+    >>> text.splitlines()[0]
+    '# Demo card'
+    """
     order = [("Generator", "generator"), ("What was generated", "what_was_generated"),
              ("Training data", "training_data"), ("Conditioning inputs", "conditioning_inputs"),
              ("Seed", "seed"), ("Created", "created"), ("Digital source type (IPTC)", "digital_source_type"),
@@ -107,7 +159,27 @@ def card_markdown(card: dict[str, Any]) -> str:
 
 
 def write_card(card: dict[str, Any], out: str | os.PathLike[str]) -> tuple[Path, Path]:
-    """Write ``<out>.md`` and ``<out>.json`` atomically; returns both paths."""
+    """Write ``<out>.md`` and ``<out>.json`` atomically.
+
+    Parameters
+    ----------
+    card : dict
+        A card from :func:`build_card`.
+    out : str or path-like
+        Path without suffix.
+
+    Returns
+    -------
+    (Path, Path)
+        The Markdown and the JSON file.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> md, js = write_card(build_card(title="Demo card"), pathlib.Path(tempfile.mkdtemp()) / "card")
+    >>> md.name, js.name
+    ('card.md', 'card.json')
+    """
     base = Path(out)
     if base.suffix in (".md", ".json"):
         base = base.with_suffix("")

@@ -8,7 +8,6 @@ are found, 4 when no unlabelled image was found but some image files could not b
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from contextlib import nullcontext
 from pathlib import Path

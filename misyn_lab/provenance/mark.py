@@ -18,7 +18,7 @@ import re
 import zlib
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from PIL import Image, PngImagePlugin
@@ -37,6 +37,9 @@ from misyn_lab.provenance.read import KEY_FLAG, KEY_PROVENANCE, KEY_XMP_PNG, NIF
 from misyn_lab.provenance.record import Provenance, build_xmp
 from misyn_lab.provenance.registry import hashes_of, open_registry
 
+if TYPE_CHECKING:
+    from misyn_lab.imagesets.core import ImageSet
+
 EXPORT_FORMATS = {"png": ".png", "tiff": ".tiff", "dcm": ".dcm"}
 XMP_APP1_ID = b"http://ns.adobe.com/xap/1.0/\x00"
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -46,8 +49,29 @@ _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 def safe_output_name(name: str) -> str:
     """A file name that stays inside its output folder.
 
-    Path traversal (``..``), absolute paths and path separators are refused with :class:`InputError`
-    (they are never "fixed" silently); other unusual characters become ``_``.
+    Parameters
+    ----------
+    name : str
+        A proposed file name (e.g. an image id).
+
+    Returns
+    -------
+    str
+        The name with unusual characters replaced by ``_``.
+
+    Raises
+    ------
+    InputError
+        Path traversal (``..``), absolute paths and path separators (they are never "fixed" silently).
+
+    Examples
+    --------
+    >>> safe_output_name("case 1:slice#4")
+    'case_1_slice_4'
+    >>> safe_output_name("../etc/passwd")
+    Traceback (most recent call last):
+    ...
+    misyn_lab.errors.InputError: ...
     """
     text = str(name)
     if not text.strip() or "\x00" in text:
@@ -335,21 +359,56 @@ def labelled_bytes(path: str | os.PathLike[str], provenance: Provenance, *, bann
 
 def label_file(path: str | os.PathLike[str], provenance: Provenance, *, out: str | os.PathLike[str] | None = None,
                banner: bool = False, registry: Any = None) -> Path:
-    """Write the synthetic mark + provenance into an image file; returns the written path.
+    """Write the synthetic mark and the provenance into an image file.
 
-    ``out`` is a file or an existing folder (default: replace ``path`` atomically). ``banner=True`` burns
-    a visible SYNTHETIC strip (changes pixels; DICOM then also gets Burned In Annotation = YES and a new
-    SOP Instance UID referencing the old one). ``registry`` (a :class:`~misyn_lab.provenance.registry.Registry`
-    or a path) registers the labelled file.
+    PNG/TIFF/JPEG get XMP with the IPTC digital source type (and PNG text chunks), DICOM the Synthetic Data and
+    related attributes, NIfTI a header description and a JSON sidecar. ``banner=True`` burns a visible SYNTHETIC
+    strip (changes pixels; DICOM then also gets Burned In Annotation = YES and a new SOP Instance UID referencing
+    the old one).
 
-    Transactional: the labelled bytes and their hashes are computed first (a file whose hashes cannot be
-    computed is refused before anything is written); the registry row is committed as *pending* while the
-    labelled file waits in a temporary file beside the target; the temporary file is renamed over the
-    target; the row is confirmed. A failure at any step removes what was done, and a process killed at any
-    point leaves either the old file (and no effective row) or the labelled file and its row
-    (:meth:`~misyn_lab.provenance.registry.Registry.stage`). NIfTI volumes are registered by file and voxel
-    hashes; their JSON sidecar is written last. Symbolic links (and hard links, in place) are refused, never
-    replaced by a regular file.
+    Transactional: the labelled bytes and their hashes are computed first (a file whose hashes cannot be computed
+    is refused before anything is written); the registry row is committed as *pending* while the labelled file
+    waits in a temporary file beside the target; the temporary file is renamed over the target; the row is
+    confirmed. A failure at any step removes what was done, and a process killed at any point leaves either the old
+    file (and no effective row) or the labelled file and its row (:meth:`Registry.stage`). Symbolic links (and hard
+    links, in place) are refused, never replaced by a regular file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The image file to label.
+    provenance : Provenance
+        Who made the image, from what, and how.
+    out : str or path-like, optional
+        A file or an existing folder to write to (default: replace ``path`` atomically).
+    banner : bool, optional
+        Burn a visible SYNTHETIC strip.
+    registry : Registry, str or path-like, optional
+        Register the labelled file there.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Raises
+    ------
+    InputError
+        A missing, unsupported or linked file; an unwritable target; a registry failure.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from misyn_lab.provenance import Provenance, label_file, write_png
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> prov = Provenance("pca_gaussian", seed=0, created="2025-01-01T00:00:00+00:00")
+    >>> from PIL import Image
+    >>> from misyn_lab.provenance import is_synthetic
+    >>> Image.fromarray(np.zeros((8, 8), np.uint8)).save(folder / "generated.png")
+    >>> out = label_file(folder / "generated.png", prov)
+    >>> is_synthetic(out).provenance["generator"]
+    'pca_gaussian'
     """
     if not isinstance(provenance, Provenance):
         raise InputError("provenance must be a Provenance object", path=path,
@@ -428,7 +487,36 @@ def _to_uint(arr: np.ndarray, bits: int) -> np.ndarray:
 
 
 def write_png(image: Any, path: str | os.PathLike[str], provenance: Provenance, *, banner: bool = False) -> Path:
-    """Write one image (array in [0, 1] or uint8, or a 1-image ImageSet) as a labelled 8-bit PNG."""
+    """Write one image as a labelled 8-bit PNG.
+
+    Parameters
+    ----------
+    image : numpy.ndarray or ImageSet
+        One image: an array in [0, 1] (or uint8), grey H×W or colour H×W×3, or a one-image ImageSet.
+    path : str or path-like
+        The file to write.
+    provenance : Provenance
+        Who made the image, from what, and how.
+    banner : bool, optional
+        Burn a visible SYNTHETIC strip into the pixels.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from misyn_lab.provenance import Provenance, label_file, write_png
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> prov = Provenance("pca_gaussian", seed=0, created="2025-01-01T00:00:00+00:00")
+    >>> image = np.linspace(0, 1, 256).reshape(16, 16)
+    >>> from misyn_lab.provenance import is_synthetic
+    >>> is_synthetic(write_png(image, folder / "s.png", prov)).labelled
+    True
+    """
     arr = _to_uint(_as_array(image), 8)
     if banner:
         arr = burn_banner(arr)
@@ -437,7 +525,36 @@ def write_png(image: Any, path: str | os.PathLike[str], provenance: Provenance, 
 
 
 def write_tiff(image: Any, path: str | os.PathLike[str], provenance: Provenance, *, banner: bool = False) -> Path:
-    """Write one image as a labelled TIFF (16-bit grey, 8-bit RGB)."""
+    """Write one image as a labelled TIFF (16-bit grey, 8-bit RGB).
+
+    Parameters
+    ----------
+    image : numpy.ndarray or ImageSet
+        One image: an array in [0, 1] (or uint8), grey H×W or colour H×W×3, or a one-image ImageSet.
+    path : str or path-like
+        The file to write.
+    provenance : Provenance
+        Who made the image, from what, and how.
+    banner : bool, optional
+        Burn a visible SYNTHETIC strip into the pixels.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from misyn_lab.provenance import Provenance, label_file, write_png
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> prov = Provenance("pca_gaussian", seed=0, created="2025-01-01T00:00:00+00:00")
+    >>> image = np.linspace(0, 1, 256).reshape(16, 16)
+    >>> from misyn_lab.provenance import is_synthetic
+    >>> is_synthetic(write_tiff(image, folder / "s.tiff", prov)).format
+    'tiff'
+    """
     arr = _as_array(image)
     arr = _to_uint(arr, 16 if arr.ndim == 2 else 8)
     if banner:
@@ -450,6 +567,35 @@ def write_dicom(image: Any, path: str | os.PathLike[str], provenance: Provenance
     """Write one image as a labelled DICOM Secondary Capture object (16-bit grey or 8-bit RGB).
 
     The object depicts no patient (intrinsic limit L1): Patient's Name is ``SYNTHETIC^IMAGE``.
+
+    Parameters
+    ----------
+    image : numpy.ndarray or ImageSet
+        One image: an array in [0, 1] (or uint8), grey H×W or colour H×W×3, or a one-image ImageSet.
+    path : str or path-like
+        The file to write.
+    provenance : Provenance
+        Who made the image, from what, and how.
+    banner : bool, optional
+        Burn a visible SYNTHETIC strip into the pixels.
+
+    Returns
+    -------
+    Path
+        The written file.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from misyn_lab.provenance import Provenance, label_file, write_png
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> prov = Provenance("pca_gaussian", seed=0, created="2025-01-01T00:00:00+00:00")
+    >>> image = np.linspace(0, 1, 256).reshape(16, 16)
+    >>> import pydicom
+    >>> ds = pydicom.dcmread(write_dicom(image, folder / "s.dcm", prov))
+    >>> str(ds.PatientName), ds.BitsAllocated
+    ('SYNTHETIC^IMAGE', 16)
     """
     arr = _as_array(image)
     colour = arr.ndim == 3
@@ -502,13 +648,50 @@ def _row_provenance(row: dict[str, Any], default: Provenance | None, name: str) 
     return default
 
 
-def export_imageset(imageset: Any, out_dir: str | os.PathLike[str], *, fmt: str = "png",
+def export_imageset(imageset: ImageSet, out_dir: str | os.PathLike[str], *, fmt: str = "png",
                     provenance: Provenance | None = None, registry: Any = None, banner: bool = False) -> list[Path]:
-    """Write every synthetic image of ``imageset`` into ``out_dir`` labelled, register it, return the paths.
+    """Write every synthetic image of ``imageset`` into ``out_dir`` labelled, and register it.
 
     File names are the image ids (sanitised; an id that would leave ``out_dir`` is an :class:`InputError`).
-    Per-image provenance comes from a ``provenance`` metadata column (dict or JSON) when present, else
-    from ``provenance`` (with the row's ``seed`` column, if any). Real images are not exported.
+    Per-image provenance comes from a ``provenance`` metadata column (dict or JSON) when present, else from
+    ``provenance`` (with the row's ``seed`` column, if any). Real images are not exported.
+
+    Parameters
+    ----------
+    imageset : ImageSet
+        Images; only those marked synthetic are written.
+    out_dir : str or path-like
+        The output folder (created if needed).
+    fmt : {"png", "tiff", "dcm"}, optional
+        File format.
+    provenance : Provenance, optional
+        Provenance for rows without their own.
+    registry : Registry, str or path-like, optional
+        Where to register the written files (``None``: not registered).
+    banner : bool, optional
+        Burn a visible SYNTHETIC strip into the pixels.
+
+    Returns
+    -------
+    list of Path
+        The written files.
+
+    Raises
+    ------
+    InputError
+        No synthetic image in the set, an unsafe id, no provenance for a row.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from misyn_lab.provenance import Provenance, label_file, write_png
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> prov = Provenance("pca_gaussian", seed=0, created="2025-01-01T00:00:00+00:00")
+    >>> from misyn_lab.imagesets import ImageSet
+    >>> synthetic = ImageSet.from_arrays(np.zeros((2, 8, 8)), {"id": ["s1", "s2"]}, synthetic=True)
+    >>> [p.name for p in export_imageset(synthetic, folder / "out", provenance=prov)]
+    ['s1.png', 's2.png']
     """
     if fmt not in WRITERS:
         raise InputError(f"unknown export format {fmt!r}", path="fmt", remedy=f"use one of {sorted(WRITERS)}")

@@ -40,16 +40,55 @@ MAX_PNG_TEXT_BYTES = 4 * MAX_TEXT_BYTES
 
 
 class UnreadableMark(InputError):
-    """A file holds a mark container (XMP, provenance JSON, sidecar ...) that cannot be read within the limits,
-    and no other valid mark: whether it is marked synthetic cannot be told."""
+    """A file holds a mark container (XMP, provenance JSON, sidecar ...) that cannot be read within the limits, and
+    no other valid mark: whether it is marked synthetic cannot be told. An :class:`~misyn_lab.errors.InputError`.
+
+    Parameters
+    ----------
+    message : str
+        What could not be read.
+    path : str or path-like, optional
+        The file.
+    remedy : str, optional
+        What to do.
+
+    Examples
+    --------
+    >>> str(UnreadableMark("XMP packet larger than 1 MiB", path="a.png", remedy="re-export the file"))
+    'a.png: XMP packet larger than 1 MiB (fix: re-export the file)'
+    """
 
 
 @dataclass
 class SyntheticMark:
-    """The synthetic mark found in a file.
+    """The synthetic mark found in a file (from :func:`is_synthetic`).
 
-    ``fields`` lists where the mark was found (e.g. ``["PNG tEXt misyn:synthetic", "XMP DigitalSourceType"]``
-    or DICOM keywords), ``provenance`` is the provenance dict when the file carries one.
+    Parameters
+    ----------
+    labelled : bool
+        Whether the file is marked synthetic.
+    format : str
+        The file format.
+    provenance : dict, optional
+        The provenance record when the file carries one.
+    fields : list of str, optional
+        Where the mark was found (e.g. ``["PNG tEXt misyn:synthetic", "XMP DigitalSourceType"]`` or DICOM keywords).
+    digital_source_type : str, optional
+        The IPTC digital source type stated.
+    problems : list of str, optional
+        Parts of the mark that could not be read.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from misyn_lab.provenance import Provenance, label_file, write_png
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> prov = Provenance("pca_gaussian", seed=0, created="2025-01-01T00:00:00+00:00")
+    >>> from misyn_lab.provenance import is_synthetic
+    >>> mark = is_synthetic(write_png(np.zeros((4, 4)), folder / "s.png", prov))
+    >>> mark.labelled, mark.digital_source_type.rsplit("/", 1)[-1]
+    (True, 'trainedAlgorithmicMedia')
     """
 
     labelled: bool
@@ -67,9 +106,40 @@ class SyntheticMark:
 def is_synthetic(path: str | os.PathLike[str], *, data: bytes | None = None) -> SyntheticMark | None:
     """The synthetic mark of an image file, or ``None`` when it carries none.
 
-    ``data`` (the file's bytes, if the caller already read them) avoids a second read. Raises
-    :class:`InputError` for a file that cannot be read or is not a supported image format, and
-    :class:`UnreadableMark` (an InputError) when a mark container is unreadable and no valid mark was found.
+    Embedded text is parsed with size and depth limits.
+
+    Parameters
+    ----------
+    path : str or path-like
+        An image file (PNG, JPEG, TIFF, DICOM, NIfTI).
+    data : bytes, optional
+        The file's bytes, if the caller already read them (avoids a second read).
+
+    Returns
+    -------
+    SyntheticMark or None
+        The mark, or ``None`` for an unmarked file.
+
+    Raises
+    ------
+    InputError
+        A file that cannot be read or is not a supported image format.
+    UnreadableMark
+        A mark container is unreadable and no valid mark was found.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from misyn_lab.provenance import Provenance, label_file, write_png
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> prov = Provenance("pca_gaussian", seed=0, created="2025-01-01T00:00:00+00:00")
+    >>> from PIL import Image
+    >>> Image.fromarray(np.zeros((4, 4), np.uint8)).save(folder / "plain.png")
+    >>> is_synthetic(folder / "plain.png") is None
+    True
+    >>> is_synthetic(write_png(np.zeros((4, 4)), folder / "s.png", prov)).labelled
+    True
     """
     head = data[:352] if data is not None else read_head(path)
     fmt = sniff(path, head)

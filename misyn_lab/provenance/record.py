@@ -53,10 +53,35 @@ def _now() -> str:
 class Provenance:
     """Who made a synthetic image, from what, and how.
 
-    ``conditioning`` holds every conditioning input (``{"prompt": "...", "mask": "file.png", ...}``);
-    a text prompt, when there is one, lives there under ``"prompt"``. ``source_sop_instance_uid`` /
-    ``source_sop_class_uid`` name a real DICOM source image (image-to-image translation, editing), which
-    DICOM export records in Source Image Sequence.
+    Parameters
+    ----------
+    generator : str
+        The generator's name.
+    generator_version : str, optional
+        Its version.
+    training_data : str, optional
+        What it was trained on.
+    conditioning : dict, optional
+        Every conditioning input (``{"prompt": "...", "mask": "file.png", ...}``); a text prompt, when there is one,
+        lives there under ``"prompt"``.
+    seed : int, optional
+        The sampling seed.
+    created : str, optional
+        ISO 8601 time (default: now, UTC).
+    tool : str, optional
+        The tool that wrote the mark.
+    digital_source_type : str, optional
+        IPTC digital source type (default: trained algorithmic media).
+    notes : str, optional
+        Free text.
+    source_sop_class_uid, source_sop_instance_uid : str, optional
+        A real DICOM source image (image-to-image translation, editing), recorded in Source Image Sequence.
+
+    Examples
+    --------
+    >>> prov = Provenance("pca_gaussian", seed=3, conditioning={"prompt": "axial T1 slice"})
+    >>> prov.to_dict()["conditioning"], prov.seed
+    ({'prompt': 'axial T1 slice'}, 3)
     """
 
     generator: str

@@ -91,7 +91,28 @@ class ImageHashes:
 
 @dataclass(frozen=True)
 class Match:
-    """A registry hit: how it matched (``sha256`` / ``pixels`` / ``perceptual``), distances and the row."""
+    """A registry hit: how it matched, the distances and the registered row's provenance.
+
+    Parameters
+    ----------
+    kind : str
+        ``sha256`` (same file bytes), ``pixels`` (same decoded pixels) or ``perceptual``.
+    registry_id : int
+        The row id.
+    provenance : dict
+        The registered provenance.
+    phash_distance, dhash_distance : int, optional
+        Perceptual-hash distances (perceptual matches).
+    thumb_rmse : float, optional
+        Thumbnail difference (perceptual matches).
+    source_name : str, optional
+        The file name registered.
+
+    Examples
+    --------
+    >>> Match("sha256", 1, {"generator": "pca_gaussian"}).to_dict()["kind"]
+    'sha256'
+    """
 
     kind: str
     registry_id: int
@@ -109,7 +130,18 @@ class Match:
 
 
 def default_registry_path() -> Path:
-    """``$MISYN_LAB_REGISTRY`` if set, else ``~/.misyn-lab/registry.sqlite``."""
+    """Where the default registry lives.
+
+    Returns
+    -------
+    Path
+        ``$MISYN_LAB_REGISTRY`` if set, else ``~/.misyn-lab/registry.sqlite``.
+
+    Examples
+    --------
+    >>> default_registry_path().name
+    'registry.sqlite'
+    """
     env = os.environ.get(ENV_VAR)
     return Path(env).expanduser() if env else DEFAULT_PATH.expanduser()
 
@@ -357,12 +389,31 @@ def _uri(path: Path, **query: str) -> str:
 
 
 class Registry:
-    """The SQLite registry of synthetic images (see module docstring).
+    """The SQLite registry of synthetic images (see :mod:`misyn_lab.provenance.registry`).
 
-    ``readonly=True`` opens an existing registry for reading only (SQLite ``mode=ro``; on read-only media,
-    where SQLite cannot create its shared-memory file, ``immutable=1``): nothing is created or changed.
-    Audits and cards open registries this way. Every SQLite failure is a designed :class:`InputError`
+    Each generated image is registered with its provenance, file and pixel hashes and perceptual hashes, so an
+    audit finds it later even when its mark was stripped. Every SQLite failure is a designed :class:`InputError`
     (disk full, locked, damaged, not a registry, foreign schema) naming the file and the fix.
+
+    Parameters
+    ----------
+    path : str or path-like, optional
+        The registry file (default: :func:`default_registry_path`).
+    readonly : bool, optional
+        Open an existing registry for reading only (SQLite ``mode=ro``; on read-only media ``immutable=1``):
+        nothing is created or changed. Audits and cards open registries this way.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from misyn_lab.provenance import Provenance
+    >>> registry = Registry(pathlib.Path(tempfile.mkdtemp()) / "registry.sqlite")
+    >>> image = np.linspace(0, 1, 1024).reshape(32, 32)
+    >>> _ = registry.register(image, Provenance("pca_gaussian"))
+    >>> registry.match(image).kind
+    'pixels'
+    >>> registry.close()
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None, *, readonly: bool = False):
@@ -678,10 +729,34 @@ def open_registry(registry: "Registry | str | os.PathLike[str] | None", *,
                   create: bool = False) -> Iterator[Registry]:
     """Use a :class:`Registry` given as an object, a path, or ``None`` (the default path) in a ``with`` block.
 
-    A registry object is passed through and left open (the caller owns it); a registry opened here from a
-    path is closed when the block ends. A path that does not exist is an :class:`InputError` unless
-    ``create`` is true (labelling/exporting creates the registry and opens it for writing; auditing and cards
-    only read it and open it read-only, which also works on read-only media).
+    A registry object is passed through and left open (the caller owns it); a registry opened here from a path is
+    closed when the block ends (labelling/exporting opens it for writing; auditing and cards only read it and open
+    it read-only, which also works on read-only media).
+
+    Parameters
+    ----------
+    registry : Registry, str, path-like or None
+        The registry.
+    create : bool, optional
+        Create the file when it does not exist.
+
+    Yields
+    ------
+    Registry
+        The open registry.
+
+    Raises
+    ------
+    InputError
+        A path that does not exist (unless ``create``), or a file that is not a registry.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "registry.sqlite"
+    >>> with open_registry(path, create=True) as registry:
+    ...     registry.rows()
+    []
     """
     if isinstance(registry, Registry):
         yield registry

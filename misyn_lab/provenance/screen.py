@@ -28,7 +28,26 @@ NAMED = 3
 
 @dataclass
 class RealScreen:
-    """Which of the real images carry a synthetic mark or match the registry."""
+    """Which of the images of a "real" set carry a synthetic mark or match the registry (from :func:`screen_real`).
+
+    Parameters
+    ----------
+    path : str
+        The folder or file screened.
+    checked : int
+        Image files read.
+    flagged : list of AuditRecord, optional
+        The files found synthetic.
+    registry : str, optional
+        The registry used (empty: marks only).
+    notes : list of str, optional
+        What was not screened and why.
+
+    Examples
+    --------
+    >>> RealScreen("scans", checked=3).flagged
+    []
+    """
 
     path: str
     checked: int
@@ -63,12 +82,35 @@ def _registry_path(registry: Any) -> Any:
 
 
 def screen_real(path: str | os.PathLike[str], *, registry: Any = DEFAULT) -> RealScreen:
-    """Read every image file of the real set at ``path`` (a folder or one file) for a synthetic mark and, with
-    a registry, for a registry match.
+    """Read every image file of the real set at ``path`` for a synthetic mark and, with a registry, for a registry
+    match.
 
-    ``registry``: :data:`DEFAULT` (the default registry when it exists), ``None`` (marks only), a path or a
-    :class:`~misyn_lab.provenance.registry.Registry`. ``.npz``/``.npy`` stacks carry no marks and are not
-    matched (noted in ``notes``). Files the audit cannot read are left to the loader, which reports them.
+    ``.npz``/``.npy`` stacks carry no marks and are not matched (noted in ``notes``). Files the audit cannot read
+    are left to the loader, which reports them.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A folder or one file of real images.
+    registry : Registry, str, path-like or None, optional
+        :data:`DEFAULT` (the default registry when it exists), ``None`` (marks only), a path or a registry.
+
+    Returns
+    -------
+    RealScreen
+        The files found synthetic.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from misyn_lab.provenance import Provenance, label_file, write_png
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> prov = Provenance("pca_gaussian", seed=0, created="2025-01-01T00:00:00+00:00")
+    >>> from PIL import Image
+    >>> Image.fromarray(np.zeros((4, 4), np.uint8)).save(folder / "real.png")
+    >>> screen_real(folder, registry=None).flagged
+    []
     """
     p = Path(path)
     reg = _registry_path(registry)
@@ -93,7 +135,33 @@ def screen_real(path: str | os.PathLike[str], *, registry: Any = DEFAULT) -> Rea
 
 
 def refuse_marked_real(screen: RealScreen, *, option: str = "allow_marked_real=True") -> None:
-    """Raise :class:`InputError` when the real set holds synthetic images (see :func:`screen_real`)."""
+    """Raise :class:`InputError` when the real set holds synthetic images (see :func:`screen_real`).
+
+    Parameters
+    ----------
+    screen : RealScreen
+        The result of :func:`screen_real`.
+    option : str, optional
+        The option that lets the caller go on anyway, named in the remedy.
+
+    Raises
+    ------
+    InputError
+        Some "real" images are synthetic (the message names them).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from misyn_lab.provenance import Provenance, label_file, write_png
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> prov = Provenance("pca_gaussian", seed=0, created="2025-01-01T00:00:00+00:00")
+    >>> _ = write_png(np.zeros((4, 4)), folder / "s.png", prov)
+    >>> refuse_marked_real(screen_real(folder, registry=None))
+    Traceback (most recent call last):
+    ...
+    misyn_lab.errors.InputError: ...
+    """
     if screen.flagged:
         raise InputError(screen.describe() + "; evaluating synthetic images as real hides their problems",
                          path=screen.path,

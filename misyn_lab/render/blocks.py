@@ -45,10 +45,24 @@ SPAN_KINDS = ("strong", "em", "code", "link", "badge", "term", "ref")
 
 @dataclass(frozen=True)
 class Span:
-    """An inline piece of text with a meaning: ``kind`` is one of :data:`SPAN_KINDS`.
+    """An inline piece of text with a meaning; build spans with :func:`strong`, :func:`em`, :func:`code`,
+    :func:`link`, :func:`ref`, :func:`term` and :func:`badge`.
 
-    ``target`` is the URL of a ``link``, the section id of a ``ref``, the glossary key of a ``term`` and the
-    status word of a ``badge``.
+    Parameters
+    ----------
+    kind : str
+        One of :data:`SPAN_KINDS`.
+    text : str
+        The words.
+    target : str, optional
+        The URL of a ``link``, the section id of a ``ref``, the glossary key of a ``term``, the status word of a
+        ``badge``.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import Span
+    >>> Span("strong", "Recall")
+    Span(kind='strong', text='Recall', target='')
     """
 
     kind: str
@@ -67,37 +81,170 @@ Cell = Union[Text, float, int, None]
 
 
 def strong(text: str) -> Span:
-    """Bold text."""
+    """Bold text.
+
+    Parameters
+    ----------
+    text : str
+        The words.
+
+    Returns
+    -------
+    Span
+        An inline piece of rich text.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import Paragraph, strong, to_markdown
+    >>> print(to_markdown(Paragraph([strong("Recall"), " fell"])))
+    **Recall** fell
+    <BLANKLINE>
+    """
     return Span("strong", str(text))
 
 
 def em(text: str) -> Span:
-    """Emphasised text."""
+    """Emphasised text.
+
+    Parameters
+    ----------
+    text : str
+        The words.
+
+    Returns
+    -------
+    Span
+        An inline piece of rich text.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import Paragraph, em, to_markdown
+    >>> print(to_markdown(Paragraph(em("synthetic"))))
+    *synthetic*
+    <BLANKLINE>
+    """
     return Span("em", str(text))
 
 
 def code(text: str) -> Span:
-    """Code or an identifier (monospace)."""
+    """Code or an identifier (monospace).
+
+    Parameters
+    ----------
+    text : str
+        The code.
+
+    Returns
+    -------
+    Span
+        An inline piece of rich text.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import Paragraph, code, to_markdown
+    >>> print(to_markdown(Paragraph(code("prdc.recall"))))
+    `prdc.recall`
+    <BLANKLINE>
+    """
     return Span("code", str(text))
 
 
 def link(text: str, href: str) -> Span:
-    """A hyperlink (loads nothing; a report stays self-contained)."""
+    """A hyperlink (loads nothing; a report stays self-contained).
+
+    Parameters
+    ----------
+    text : str
+        The words.
+    href : str
+        The URL.
+
+    Returns
+    -------
+    Span
+        An inline piece of rich text.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import Paragraph, link, to_markdown
+    >>> print(to_markdown(Paragraph(link("the paper", "https://arxiv.org/abs/2508.09293"))))
+    [the paper](https://arxiv.org/abs/2508.09293)
+    <BLANKLINE>
+    """
     return Span("link", str(text), str(href))
 
 
 def badge(status: str, label: str | None = None) -> Span:
-    """A status shown with a symbol, a word and a colour (never colour alone): see :data:`STATUS_STYLE`."""
+    """A status shown with a symbol, a word and a colour (never colour alone): see :data:`STATUS_STYLE`.
+
+    Parameters
+    ----------
+    status : str
+        A status word (``supported``, ``contradicted``, ``yes``, ``no`` ...).
+    label : str, optional
+        Words shown instead of the status.
+
+    Returns
+    -------
+    Span
+        An inline piece of rich text.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import Paragraph, badge, to_markdown
+    >>> print(to_markdown(Paragraph(badge("supported"))))
+    ✔ supported
+    <BLANKLINE>
+    """
     return Span("badge", str(label if label is not None else status).replace("_", " "), str(status))
 
 
 def term(key: str, text: str | None = None) -> Span:
-    """A glossary term; the HTML writer links its first use to the glossary entry ``key``."""
+    """A glossary term; the HTML writer links its first use to the glossary entry ``key``.
+
+    Parameters
+    ----------
+    key : str
+        The glossary key.
+    text : str, optional
+        The words shown (default: the key).
+
+    Returns
+    -------
+    Span
+        An inline piece of rich text.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import term
+    >>> term("prdc", "PRDC")
+    Span(kind='term', text='PRDC', target='prdc')
+    """
     return Span("term", str(text if text is not None else key), str(key))
 
 
 def ref(section_id: str, text: str) -> Span:
-    """A link to another section of the same document."""
+    """A link to another section of the same document.
+
+    Parameters
+    ----------
+    section_id : str
+        The section's id.
+    text : str
+        The words.
+
+    Returns
+    -------
+    Span
+        An inline piece of rich text.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import Paragraph, ref, to_markdown
+    >>> print(to_markdown(Paragraph(ref("claims", "see the claims"))))
+    [see the claims](#claims)
+    <BLANKLINE>
+    """
     return Span("ref", str(text), str(section_id))
 
 
@@ -116,7 +263,22 @@ STATUS_STYLE: dict[str, tuple[str, str]] = {
 
 @dataclass
 class Paragraph:
-    """A paragraph; ``role`` styles it: ``""`` (plain), ``"meta"``, ``"note"``, ``"warning"``, ``"lead"``."""
+    """A paragraph of rich text.
+
+    Parameters
+    ----------
+    text : Text
+        A string, a span, or a list of them.
+    role : str, optional
+        ``""`` (plain), ``"meta"``, ``"note"``, ``"warning"`` or ``"lead"``.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import Paragraph, to_markdown
+    >>> print(to_markdown(Paragraph("Stand-in data.", role="warning")))
+    > Stand-in data.
+    <BLANKLINE>
+    """
 
     text: Text
     role: str = ""
@@ -124,7 +286,25 @@ class Paragraph:
 
 @dataclass
 class BulletList:
-    """A list of rich-text items (numbered when ``ordered``; lettered A, B, C ... when ``letters``)."""
+    """A list of rich-text items (numbered when ``ordered``; lettered A, B, C ... when ``letters``).
+
+    Parameters
+    ----------
+    items : list of Text
+        The items (strings, spans, or lists of them).
+    ordered : bool, optional
+        Number the items.
+    letters : bool, optional
+        Letter the items.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import BulletList, to_markdown
+    >>> print(to_markdown(BulletList(["first", "second"], ordered=True)))
+    1. first
+    2. second
+    <BLANKLINE>
+    """
 
     items: list[Text]
     ordered: bool = False
@@ -133,9 +313,34 @@ class BulletList:
 
 @dataclass(repr=False)
 class Table(_Displayable):
-    """A table of rows (one cell per column). Numbers are formatted by the writer (3 significant digits)
-    unless already given as text. ``empty`` is shown instead of a table without rows; ``caption`` says what
-    the table is (and, for measured results, the split and n)."""
+    """A table of rows (one cell per column). Numbers are formatted by the writer (3 significant digits) unless
+    already given as text.
+
+    Parameters
+    ----------
+    columns : list of str
+        Column headings.
+    rows : list of list of Cell
+        One cell per column (text, spans or numbers).
+    caption : str, optional
+        What the table is (and, for measured results, the split and n).
+    empty : str, optional
+        Shown instead of a table without rows.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import Table, to_markdown
+    >>> print(to_markdown(Table(["key", "value"], [["prdc.recall", 0.41234]], caption="held-out real, n = 52")))
+    *held-out real, n = 52*
+    <BLANKLINE>
+    | key | value |
+    |---|---|
+    | prdc.recall | 0.412 |
+    <BLANKLINE>
+    >>> print(to_markdown(Table(["key"], [], empty="no results yet")))
+    *no results yet*
+    <BLANKLINE>
+    """
 
     columns: list[str]
     rows: list[list[Cell]]
@@ -175,8 +380,25 @@ class Table(_Displayable):
 
 @dataclass(repr=False)
 class Figure:
-    """A PNG figure; ``alt`` describes it for screen readers (e.g. its takeaway), ``caption`` is shown.
-    Build one from a matplotlib figure with :func:`misyn_lab.render.figure` (alt text from its takeaway)."""
+    r"""A PNG figure; ``alt`` describes it for screen readers (e.g. its takeaway), ``caption`` is shown.
+    Build one from a matplotlib figure with :func:`misyn_lab.render.figure` (alt text from its takeaway).
+
+    Parameters
+    ----------
+    png : bytes
+        The image.
+    alt : str
+        What it shows, in words.
+    caption : str, optional
+        The caption.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import Figure, to_html
+    >>> html = to_html(Figure(b"\x89PNG...", alt="recall fell in the minority"))
+    >>> 'alt="recall fell in the minority"' in html
+    True
+    """
 
     png: bytes
     alt: str
@@ -192,8 +414,22 @@ class Figure:
 
 @dataclass
 class Definitions:
-    """Term/definition pairs (a glossary, a record's fields); ``anchors`` optionally gives each term an id
-    that links can point to."""
+    """Term/definition pairs (a glossary, a record's fields).
+
+    Parameters
+    ----------
+    items : list of (Text, Text)
+        The pairs.
+    anchors : list of str, optional
+        An id per term that links can point to.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import Definitions, to_markdown
+    >>> print(to_markdown(Definitions([("PRDC", "precision, recall, density, coverage")])))
+    - PRDC: precision, recall, density, coverage
+    <BLANKLINE>
+    """
 
     items: list[tuple[Text, Text]]
     anchors: list[str] | None = None
@@ -201,8 +437,30 @@ class Definitions:
 
 @dataclass(repr=False)
 class Section(_Displayable):
-    """A titled part of a document; ``blocks`` may hold nested sections. ``id`` is the anchor (derived from
-    the title by the writer when empty)."""
+    """A titled part of a document; ``blocks`` may hold nested sections.
+
+    Parameters
+    ----------
+    title : str
+        The heading.
+    blocks : list of Block, optional
+        The content.
+    id : str, optional
+        The anchor (derived from the title by the writer when empty).
+    role : str, optional
+        A style hint.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import Paragraph, Section, to_markdown
+    >>> print(to_markdown(Section("Evidence", [Section("Fidelity", [Paragraph("Recall 0.41.")])])))
+    ## Evidence
+    <BLANKLINE>
+    ### Fidelity
+    <BLANKLINE>
+    Recall 0.41.
+    <BLANKLINE>
+    """
 
     title: str
     blocks: list[Block] = field(default_factory=list)
@@ -225,7 +483,24 @@ class Section(_Displayable):
 @dataclass
 class Details:
     """Blocks shown only when the reader opens them (``summary`` is the line to click); Markdown shows them
-    under the summary in bold."""
+    under the summary in bold.
+
+    Parameters
+    ----------
+    summary : str
+        The line to click.
+    blocks : list of Block, optional
+        The hidden blocks.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import Details, Paragraph, to_markdown
+    >>> print(to_markdown(Details("Show the numbers", [Paragraph("n = 40")])))
+    **Show the numbers**
+    <BLANKLINE>
+    n = 40
+    <BLANKLINE>
+    """
 
     summary: str
     blocks: list[Block] = field(default_factory=list)
@@ -234,7 +509,20 @@ class Details:
 @dataclass
 class Contents:
     """Where a page puts its table of contents (every section to ``depth`` levels, with links to their ids).
-    A document without one gets its contents under the title."""
+    A document without one gets its contents under the title.
+
+    Parameters
+    ----------
+    depth : int, optional
+        Section levels listed.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import Contents, Document, Section, page
+    >>> html = page(Document("Report", [Contents(depth=1), Section("Claims", id="claims")]))
+    >>> 'href="#claims"' in html
+    True
+    """
 
     depth: int = 2
 
@@ -242,13 +530,45 @@ class Contents:
 @dataclass
 class Glossary:
     """Where a page puts the document's glossary (its entries are what :func:`term` spans link to). A document
-    with a glossary but without this block gets it at the end."""
+    with a glossary but without this block gets it at the end.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import Document, Glossary, Paragraph, page, term
+    >>> doc = Document("Report", [Paragraph(term("prdc", "PRDC")), Glossary()],
+    ...                glossary={"prdc": ("PRDC", "precision, recall, density, coverage")})
+    >>> 'href="#glossary-prdc"' in page(doc)
+    True
+    """
 
 
 @dataclass(repr=False)
 class Document:
-    """A whole document: title, meta lines under it, the sections, and an optional glossary
-    (``{key: (term, definition)}``) that :func:`~misyn_lab.render.blocks.term` spans link to."""
+    """A whole document: title, meta lines under it, the sections, and an optional glossary that
+    :func:`~misyn_lab.render.blocks.term` spans link to.
+
+    Parameters
+    ----------
+    title : str
+        The title.
+    blocks : list of Block, optional
+        The sections and other blocks.
+    meta : list of Text, optional
+        Lines under the title (date, inputs ...).
+    glossary : dict, optional
+        ``{key: (term, definition)}``.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import Document, Paragraph, Section, document_markdown
+    >>> print(document_markdown(Document("Review", [Section("Claims", [Paragraph("None yet.")])])))
+    # Review
+    <BLANKLINE>
+    ## Claims
+    <BLANKLINE>
+    None yet.
+    <BLANKLINE>
+    """
 
     title: str
     blocks: list[Block] = field(default_factory=list)
@@ -279,7 +599,24 @@ def _find(section: Section, section_id: str) -> Section | None:
 
 
 def section_ids(node: Section | Document | Sequence[Any]) -> list[str]:
-    """The ids of every section in ``node`` (given ids only), in document order."""
+    """The ids of every section in ``node`` (given ids only), in document order.
+
+    Parameters
+    ----------
+    node : Section, Document or sequence of blocks
+        Where to look.
+
+    Returns
+    -------
+    list of str
+        The ids.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import Document, Section, section_ids
+    >>> section_ids(Document("d", [Section("A", [Section("B", id="b")], id="a")]))
+    ['a', 'b']
+    """
     blocks = node.blocks if isinstance(node, (Section, Document)) else list(node)
     out = [node.id] if isinstance(node, Section) and node.id else []
     for b in blocks:
@@ -309,7 +646,24 @@ def cell_value(value: Any) -> Any:
 
 
 def plain(value: Any) -> str:
-    """The words of rich text without markup (a badge keeps its word, a link its text)."""
+    """The words of rich text without markup (a badge keeps its word, a link its text).
+
+    Parameters
+    ----------
+    value : Text
+        A string, a span or a list of them.
+
+    Returns
+    -------
+    str
+        The words.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import badge, plain, strong
+    >>> plain([strong("Recall"), " fell ", badge("contradicted")])
+    'Recall fell contradicted'
+    """
     if value is None:
         return ""
     if isinstance(value, Span):

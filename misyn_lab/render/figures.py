@@ -18,10 +18,31 @@ __all__ = ["figure", "figure_png"]
 
 
 def figure_png(fig: Any, *, dpi: float | None = 90, close: bool = True, tight: bool = True) -> bytes:
-    """PNG bytes of a matplotlib figure (tight box, metadata stripped so the output is byte-stable).
+    r"""PNG bytes of a matplotlib figure (tight box, metadata stripped so the output is byte-stable).
 
-    ``dpi=None`` keeps the figure's own dpi; ``close=False`` leaves a figure that is redrawn later open;
-    ``tight=False`` keeps the figure's own size (no second layout pass: faster for a fixed layout).
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure.
+    dpi : float, optional
+        Resolution (``None``: the figure's own).
+    close : bool, optional
+        Close the figure afterwards (``False`` leaves a figure that is redrawn later open).
+    tight : bool, optional
+        ``False`` keeps the figure's own size (no second layout pass: faster for a fixed layout).
+
+    Returns
+    -------
+    bytes
+        The PNG.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import figure_png
+    >>> from matplotlib.figure import Figure as MplFigure
+    >>> png = figure_png(MplFigure(figsize=(1, 1)))
+    >>> png[:4] == b"\x89PNG", png == figure_png(MplFigure(figsize=(1, 1)))
+    (True, True)
     """
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=dpi or fig.dpi, bbox_inches="tight" if tight else None,
@@ -34,8 +55,38 @@ def figure_png(fig: Any, *, dpi: float | None = 90, close: bool = True, tight: b
 
 def figure(fig: Any, caption: str = "", *, alt: str | None = None, dpi: float | None = 90) -> Figure:
     """A :class:`~misyn_lab.render.blocks.Figure` of a matplotlib figure; its alt text is ``alt`` or else the
-    figure's takeaway (``fig.misyn_takeaway``). A figure with neither is refused (``ValueError``): every figure
-    in a document says in words what it shows."""
+    figure's takeaway (``fig.misyn_takeaway``).
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        The figure (closed after rendering).
+    caption : str, optional
+        The caption.
+    alt : str, optional
+        What it shows, in words.
+    dpi : float, optional
+        Resolution (``None``: the figure's own).
+
+    Returns
+    -------
+    Figure
+        PNG bytes with alt text and caption.
+
+    Raises
+    ------
+    ValueError
+        A figure with neither ``alt`` nor a takeaway: every figure in a document says in words what it shows.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import figure
+    >>> from matplotlib.figure import Figure as MplFigure
+    >>> fig = MplFigure()
+    >>> fig.misyn_takeaway = "recall fell in the minority"
+    >>> figure(fig).alt
+    'recall fell in the minority'
+    """
     text = alt if alt is not None else getattr(fig, "misyn_takeaway", "")
     if not str(text or "").strip():
         raise ValueError("this figure has no takeaway (fig.misyn_takeaway) to use as alt text; pass alt=")

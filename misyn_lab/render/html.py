@@ -47,12 +47,46 @@ a{color:inherit;text-decoration:none}.status{border:1px solid #555}}
 
 
 def esc(value: object) -> str:
-    """Escape any value for HTML text and attribute context (``None`` becomes an empty string)."""
+    """Escape any value for HTML text and attribute context (``None`` becomes an empty string).
+
+    Parameters
+    ----------
+    value : object
+        Anything; it is turned into text first.
+
+    Returns
+    -------
+    str
+        Escaped text.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import esc
+    >>> esc("<b>&"), esc(None)
+    ('&lt;b&gt;&amp;', '')
+    """
     return "" if value is None else html.escape(str(value), quote=True)
 
 
 def slug(text: str) -> str:
-    """An HTML id from free text (lower-case letters, digits and dashes)."""
+    """An HTML id from free text (lower-case letters, digits and dashes).
+
+    Parameters
+    ----------
+    text : str
+        Any text.
+
+    Returns
+    -------
+    str
+        The id.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import slug
+    >>> slug("Claims & verdicts (case 1)")
+    'claims-verdicts-case-1'
+    """
     return re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-") or "section"
 
 
@@ -164,7 +198,28 @@ class _Writer:
 
 def to_html(node: Block | Iterable[Block], *, level: int = 2,
             glossary: dict[str, tuple[str, str]] | None = None) -> str:
-    """An HTML fragment of one block (or a list of blocks); top sections get ``<h{level}>``."""
+    r"""An HTML fragment of one block (or a list of blocks); top sections get ``<h{level}>``.
+
+    Parameters
+    ----------
+    node : Block or iterable of Block
+        What to write.
+    level : int, optional
+        Heading level of the top sections.
+    glossary : dict, optional
+        ``{key: (term, definition)}`` that term spans link to.
+
+    Returns
+    -------
+    str
+        HTML.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import Paragraph, Section, to_html
+    >>> to_html(Section("Claims", [Paragraph("None.")], id="claims"))
+    '<section id="claims"><h2 id="claims-title">Claims</h2>\n<p>None.</p>\n</section>'
+    """
     w = _Writer(glossary)
     if isinstance(node, (Paragraph, BulletList, Table, Figure, Definitions, Section, Contents, Glossary, Details)):
         return w.block(node, level)
@@ -172,7 +227,24 @@ def to_html(node: Block | Iterable[Block], *, level: int = 2,
 
 
 def text_html(value: Text) -> str:
-    """Escaped HTML of one piece of rich text (for a widget label or a table cell built elsewhere)."""
+    """Escaped HTML of one piece of rich text (for a widget label or a table cell built elsewhere).
+
+    Parameters
+    ----------
+    value : Text
+        A string, a span or a list of them.
+
+    Returns
+    -------
+    str
+        HTML.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import strong, text_html
+    >>> text_html([strong("a<b"), " c"])
+    '<strong>a&lt;b</strong> c'
+    """
     return _Writer().text(value)
 
 
@@ -184,9 +256,31 @@ def _toc(sections: list[tuple[str, str, list]]) -> str:
 
 
 def page(doc: Document, *, toc_depth: int = 2, css: str = CSS) -> str:
-    """A whole self-contained HTML page: title, meta lines, contents (sections to ``toc_depth`` levels, or the
-    depth of the document's :class:`~misyn_lab.render.blocks.Contents` block, written where that block stands),
-    the blocks, and the glossary (when the document has one)."""
+    """A whole self-contained HTML page: title, meta lines, contents, the blocks, and the glossary (when the
+    document has one).
+
+    Parameters
+    ----------
+    doc : Document
+        The document.
+    toc_depth : int, optional
+        Section levels in the contents (or the depth of the document's :class:`Contents` block, written where
+        that block stands).
+    css : str, optional
+        The style sheet (inlined).
+
+    Returns
+    -------
+    str
+        The page, loading nothing from the network.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import Document, Section, page
+    >>> html = page(Document("Demo", [Section("Claims", id="claims")]))
+    >>> html.startswith("<!DOCTYPE html>"), "<title>Demo</title>" in html
+    (True, True)
+    """
     blocks = with_glossary(doc)
     placed = next((b for b in blocks if isinstance(b, Contents)), None)
     depth = placed.depth if placed is not None else toc_depth
@@ -250,8 +344,26 @@ _EXTERNAL = re.compile(r"""(?:\bsrc\s*=\s*["']?\s*(?:https?:)?//|<link\b[^>]*\bh
 def external_references(document: str) -> list[str]:
     """Resources a page would load from the network (``src``, ``<link href>``, CSS ``url()``/``@import``).
 
-    A page written by :func:`page` has none; plain hyperlinks (``<a href>``, e.g. a citation) load nothing and
-    are allowed.
+    A page written by :func:`page` has none; plain hyperlinks (``<a href>``, e.g. a citation) load nothing and are
+    allowed.
+
+    Parameters
+    ----------
+    document : str
+        HTML text.
+
+    Returns
+    -------
+    list of str
+        The offending references (empty: self-contained).
+
+    Examples
+    --------
+    >>> from misyn_lab.render import Document, Paragraph, external_references, page
+    >>> external_references('<img src="https://example.org/x.png"><a href="https://arxiv.org">x</a>')
+    ['src="https://']
+    >>> external_references(page(Document("Demo", [Paragraph("Hi")])))
+    []
     """
     return [m.group(0) for m in _EXTERNAL.finditer(document)]
 

@@ -101,14 +101,54 @@ def _block(b: Block, level: int, contents: str = "") -> str:
 
 
 def to_markdown(node: Block | Iterable[Block], *, level: int = 2) -> str:
-    """Markdown of one block (or a list of blocks); top sections get ``level`` hashes."""
+    """Markdown of one block (or a list of blocks); top sections get ``level`` hashes.
+
+    Parameters
+    ----------
+    node : Block or iterable of Block
+        What to write.
+    level : int, optional
+        Heading level of the top sections.
+
+    Returns
+    -------
+    str
+        Markdown text.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import Section, to_markdown
+    >>> print(to_markdown(Section("Claims"), level=3))
+    ### Claims
+    <BLANKLINE>
+    """
     if isinstance(node, (Paragraph, BulletList, Table, Figure, Definitions, Section, Contents, Glossary, Details)):
         return _block(node, level) + "\n"
     return "\n\n".join(_block(b, level) for b in node) + "\n"
 
 
 def document_markdown(doc: Document) -> str:
-    """A whole document: title, meta lines, the blocks and the glossary."""
+    """A whole document as Markdown: title, meta lines, the blocks and the glossary.
+
+    Parameters
+    ----------
+    doc : Document
+        The document.
+
+    Returns
+    -------
+    str
+        Markdown text.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import Document, Paragraph, document_markdown
+    >>> print(document_markdown(Document("Review", [Paragraph("No answers yet.")])))
+    # Review
+    <BLANKLINE>
+    No answers yet.
+    <BLANKLINE>
+    """
     blocks = with_glossary(doc)
     meta = "\n\n".join(f"*{_text(m)}*" for m in doc.meta)
     placed = next((b for b in blocks if isinstance(b, Contents)), None)

@@ -27,7 +27,26 @@ def _is_missing(x: object) -> bool:
 
 def fmt_number(x: float | int | None, sig: int = SIGNIFICANT) -> str:
     """``x`` to ``sig`` significant digits, without exponent for 0.001 <= |x| < 10^6 (thousands separated),
-    integers as integers, ``None``/NaN/inf as an em dash."""
+    integers as integers, ``None``/NaN/inf as an em dash.
+
+    Parameters
+    ----------
+    x : float, int or None
+        The number.
+    sig : int, optional
+        Significant digits.
+
+    Returns
+    -------
+    str
+        The number as text.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import fmt_number
+    >>> fmt_number(12345.678), fmt_number(0.41234), fmt_number(0.000123456), fmt_number(None)
+    ('12,300', '0.412', '1.23e-04', '—')
+    """
     if isinstance(x, bool):
         return "yes" if x else "no"
     if _is_missing(x):
@@ -45,9 +64,31 @@ def fmt_number(x: float | int | None, sig: int = SIGNIFICANT) -> str:
 
 
 def fmt_p(p: float | None, *, floor: float | None = None, resamples: int | None = None) -> str:
-    """A p-value: ``p = 0.0532``, ``p < 0.001``; at a resampling test's floor ``floor`` (= 1/(B+1), or 2/(B+1)
-    for a two-sided test: then pass the ``resamples`` B) it says so instead of printing the floor as if it were an
-    exact probability."""
+    """A p-value: ``p = 0.0532``, ``p < 0.001``; at a resampling test's floor it says so instead of printing the
+    floor as if it were an exact probability.
+
+    Parameters
+    ----------
+    p : float or None
+        The p-value.
+    floor : float, optional
+        The smallest p the test can give (= 1/(B+1), or 2/(B+1) for a two-sided test).
+    resamples : int, optional
+        The resamples B (named in the text).
+
+    Returns
+    -------
+    str
+        The p-value as text.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import fmt_p
+    >>> fmt_p(0.05321), fmt_p(0.0001)
+    ('p = 0.0532', 'p < 0.001')
+    >>> fmt_p(1 / 1001, floor=1 / 1001, resamples=1000)
+    'p ≤ 9.99e-04 (the smallest value 1,000 permutations can give)'
+    """
     if _is_missing(p):
         return "p not reported"
     v = float(p)  # type: ignore[arg-type]
@@ -60,7 +101,26 @@ def fmt_p(p: float | None, *, floor: float | None = None, resamples: int | None 
 
 
 def fmt_ci(ci: Sequence[float] | None, level: float | None = 0.95) -> str:
-    """``95 % CI [low, high]`` (empty when there is no CI)."""
+    """A confidence interval as ``95 % CI [low, high]`` (empty when there is no CI).
+
+    Parameters
+    ----------
+    ci : sequence of float, optional
+        (low, high).
+    level : float, optional
+        Confidence level.
+
+    Returns
+    -------
+    str
+        The interval in words and numbers.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import fmt_ci
+    >>> fmt_ci((0.1234, 0.5678)), fmt_ci(None)
+    ('95 % CI [0.123, 0.568]', '')
+    """
     if ci is None:
         return ""
     lo, hi = ci
@@ -69,7 +129,24 @@ def fmt_ci(ci: Sequence[float] | None, level: float | None = 0.95) -> str:
 
 
 def fmt_percent(x: float | None) -> str:
-    """A share in [0, 1] as a whole percentage (``0.7512`` → ``75 %``); small non-zero shares keep a decimal."""
+    """A share in [0, 1] as a whole percentage; small non-zero shares keep a decimal.
+
+    Parameters
+    ----------
+    x : float or None
+        The share.
+
+    Returns
+    -------
+    str
+        The percentage.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import fmt_percent
+    >>> fmt_percent(0.7512), fmt_percent(0.004)
+    ('75 %', '0.4 %')
+    """
     if _is_missing(x):
         return "—"
     v = 100 * float(x)  # type: ignore[arg-type]
@@ -79,7 +156,24 @@ def fmt_percent(x: float | None) -> str:
 
 
 def fmt_n(n: int | dict | None) -> str:
-    """Sample sizes: ``n = 40`` or ``n = 120 held-out real, 120 synthetic``."""
+    """Sample sizes in words: ``n = 40`` or ``n = 120 held-out real, 120 synthetic``.
+
+    Parameters
+    ----------
+    n : int, dict or None
+        One size, or ``{what: size}``.
+
+    Returns
+    -------
+    str
+        The sizes.
+
+    Examples
+    --------
+    >>> from misyn_lab.render import fmt_n
+    >>> fmt_n(40), fmt_n({"held-out real": 120, "synthetic": 120})
+    ('n = 40', 'n = 120 held-out real, 120 synthetic')
+    """
     if n is None:
         return ""
     if isinstance(n, dict):

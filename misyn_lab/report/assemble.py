@@ -122,18 +122,45 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
                         notebook_file=lambda case: case.notebook_file(), subgroup=subgroup)
     if pdf:
         require_printer()  # said before any work, not after it
-    if scheduler is not None:
-        if checked.real is None:
-            raise InputError("--scheduler applies to the evaluation of your folders", path="--scheduler",
-                             remedy="give --real DIR as well, or drop --scheduler")
-        scheduler = check_scheduler(scheduler, where="--scheduler")
-        require_distributed("--scheduler")
+    scheduler = _checked_scheduler(checked, scheduler)
     work = checked.out / "work"
     work.mkdir(parents=True, exist_ok=True)
 
     def lines(prefix: str) -> ProgressLines | None:
         return ProgressLines(prefix, write=say) if progress else None
 
+    parts, sections, executed = _compute_parts(checked, work=work, quick=quick, subgroup=subgroup, lines=lines,
+                                               scheduler=scheduler)
+    doc = _report_document(checked, parts, executed, quick=quick, subgroup=subgroup, now=now)
+    path = checked.out / "report.html"
+    atomic_write_text(path, render.page(doc))
+    results_path = results_json.write_results(checked.out / "results.json", sections, seed=checked.seed,
+                                              versions=versions())
+    pdf_path = write_pdf(path) if pdf else None
+    seconds = time.perf_counter() - start
+    extra = f", {pdf_path.name}" if pdf_path else ""
+    say(f"report written: {path} ({path.stat().st_size / 1e6:.1f} MB, {seconds:.0f} s) and {results_path.name}"
+        f"{extra}")
+    return ReportResult(path, executed, seconds, [p.section.id for p in parts], results_path, pdf_path)
+
+
+def _checked_scheduler(checked: Preflight, scheduler: str | None) -> str | None:
+    """``--scheduler`` checked before any work: only with ``--real``, a known form, Dask installed."""
+    if scheduler is None:
+        return None
+    if checked.real is None:
+        raise InputError("--scheduler applies to the evaluation of your folders", path="--scheduler",
+                         remedy="give --real DIR as well, or drop --scheduler")
+    scheduler = check_scheduler(scheduler, where="--scheduler")
+    require_distributed("--scheduler")
+    return scheduler
+
+
+def _compute_parts(checked: Preflight, *, work: Path, quick: bool, subgroup: str | None,
+                   lines: Callable[[str], ProgressLines | None],
+                   scheduler: str | None) -> tuple[list[ReportPart], list[dict], list[Path]]:
+    """Run every case, the evaluation of the user's folders or the user's review: the report parts, their
+    ``results.json`` sections and the notebooks executed."""
     parts: list[ReportPart] = []
     sections: list[dict] = []
     executed: list[Path] = []
@@ -156,7 +183,12 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
         study = review_study_of(rev, title)
         parts.append(ReportPart(id="user-review", title=title, section=study, review=rev))
         sections.append(results_json.section("user-review", rev.title or checked.review.name, rev))
+    return parts, sections, executed
 
+
+def _report_document(checked: Preflight, parts: list[ReportPart], executed: list[Path], *, quick: bool,
+                     subgroup: str | None, now: datetime | None) -> render.Document:
+    """The whole report: warnings, the screening preface, the parts and the appendix (date, versions, inputs)."""
     warnings = [line for line in checked.summary_lines() if line.startswith("WARNING")]
     if quick:
         warnings.append("Quick run (--quick): fewer seeds, images and resamples than the full report, a smoke run; "
@@ -169,20 +201,10 @@ def build_report(*, cases: Sequence[str | Path] | None = None, review: str | Pat
     stamp = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
     appendix = appendix_section(generated=stamp, seed=checked.seed, versions=versions(),
                                 inputs=_inputs(checked, subgroup, quick), how=how)
-    doc = report_document(parts, warnings=warnings, appendix=appendix, preface=preface)
-    path = checked.out / "report.html"
-    atomic_write_text(path, render.page(doc))
-    results_path = results_json.write_results(checked.out / "results.json", sections, seed=checked.seed,
-                                              versions=versions())
-    pdf_path = write_pdf(path) if pdf else None
-    seconds = time.perf_counter() - start
-    extra = f", {pdf_path.name}" if pdf_path else ""
-    say(f"report written: {path} ({path.stat().st_size / 1e6:.1f} MB, {seconds:.0f} s) and {results_path.name}"
-        f"{extra}")
-    return ReportResult(path, executed, seconds, [p.section.id for p in parts], results_path, pdf_path)
+    return report_document(parts, warnings=warnings, appendix=appendix, preface=preface)
 
 
-def review_study_of(review: Any, title: str) -> render.Section:
+def review_study_of(review: Review, title: str) -> render.Section:
     """A review file's document: its stored results, then its claims, ladder, checklist, limitations,
     disagreements and stakeholder questions."""
     results = [res for res, _ in evidence_results(review)]

@@ -11,7 +11,7 @@ the notebook's file name before the first ``_`` (``measure_case.ipynb`` → ``me
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from misyn_lab import notebooks
 from misyn_lab.cases.studies import QUICK, STUDIES, CaseStudy, review_study
@@ -19,6 +19,9 @@ from misyn_lab.checklist import Review
 from misyn_lab.progress import Progress
 from misyn_lab.report.document import ReportPart
 from misyn_lab.report.runner import execute_notebook, notebook_parameters
+
+if TYPE_CHECKING:
+    from misyn_lab.cases.case import Case
 
 __all__ = ["case_part", "notebook_outputs", "run_case"]
 
@@ -29,7 +32,7 @@ def notebook_outputs(notebook: Path, out_dir: Path) -> tuple[Path, Path]:
     return out_dir / f"{prefix}_review.yaml", out_dir / f"{prefix}_provenance.json"
 
 
-def _user_notebook(case: Any, work: Path, seed: int) -> CaseStudy:
+def _user_notebook(case: Case, work: Path, seed: int) -> CaseStudy:
     """Run the case's own notebook (confined to the case file's folder) quietly and read what it wrote."""
     path = case.notebook_file()  # confined to the case file's folder, checked again just before it runs
     source = notebooks.write_ipynb(notebooks.read(path), work / "sources" / f"{path.stem}.ipynb")
@@ -47,7 +50,7 @@ def _user_notebook(case: Any, work: Path, seed: int) -> CaseStudy:
                                "the case file's own answers are shown and nothing measured is reported."])
 
 
-def run_case(case: Any, *, work: Path, seed: int, quick: bool, progress: Progress | None = None) -> CaseStudy:
+def run_case(case: Case, *, work: Path, seed: int, quick: bool, progress: Progress | None = None) -> CaseStudy:
     """One case of the report: a bundled case study in-process, a notebook beside the case file under papermill,
     or (no notebook) the case file's own review with nothing measured."""
     if not case.notebook:

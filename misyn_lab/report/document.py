@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from misyn_lab import render as r
 from misyn_lab.checklist.document import gaps_by_severity, top_gaps
@@ -20,6 +20,9 @@ from misyn_lab.instruments.document import claim_status_counts
 from misyn_lab.instruments.ladder import highest_rung
 from misyn_lab.rungs import RUNGS
 from misyn_lab.vocabulary import GLOSSARY, limit_label, risk_label
+
+if TYPE_CHECKING:
+    from misyn_lab.checklist.review import Review
 
 __all__ = ["CITATION", "ReportPart", "TITLE", "report_document", "summary_section"]
 
@@ -37,13 +40,13 @@ class ReportPart:
     id: str
     title: str
     section: r.Section
-    review: Any = None
+    review: Review | None = None
     bottom_line: str = ""
     case_gaps: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
-def _claims_line(review: Any) -> list[Any]:
+def _claims_line(review: Review) -> list[Any]:
     counts = claim_status_counts(review) if review is not None else {}
     if not counts:
         return ["no claims recorded" if review is not None else "no review file: no claims checked"]

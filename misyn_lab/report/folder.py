@@ -42,7 +42,7 @@ def split_note(has_train: bool, has_synthetic: bool) -> str:
             "held-out images it never sees.")
 
 
-def attach_results(review: Any, results: dict[str, Any], *, source: str) -> dict[str, list[str]]:
+def attach_results(review: Review, results: dict[str, Any], *, source: str) -> dict[str, list[str]]:
     """Store each result as rung-1 evidence and link it to every checklist item that names its key; returns
     ``{item id: [evidence ids]}`` (results no item asks for are stored but linked to nothing)."""
     linked: dict[str, list[str]] = {}

@@ -19,12 +19,15 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from misyn_lab.atomic import atomic_write_text
 from misyn_lab.instruments.claims import stored_verdicts
 from misyn_lab.instruments.document import evidence_results
 from misyn_lab.metrics.result import MetricResult, format_p, p_resamples
+
+if TYPE_CHECKING:
+    from misyn_lab.checklist.review import Review
 
 SCHEMA = "misyn-lab.results/1"
 
@@ -60,13 +63,13 @@ def table_entries(records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def review_results(review: Any) -> list[dict[str, Any]]:
+def review_results(review: Review) -> list[dict[str, Any]]:
     """Every measured result stored as evidence in a review, with its rung (in the order stored; repeated records
     once) — the results the report's documents show (:func:`misyn_lab.instruments.document.evidence_results`)."""
     return [{**result_entry(res), "rung": rung} for res, rung in evidence_results(review)]
 
 
-def review_claims(review: Any) -> list[dict[str, Any]]:
+def review_claims(review: Review) -> list[dict[str, Any]]:
     """Each stored claim with the verdict the claim table and the ladder show, and its status as reported."""
     shown = stored_verdicts(review)
     out = []
@@ -80,14 +83,14 @@ def review_claims(review: Any) -> list[dict[str, Any]]:
     return out
 
 
-def checklist_status(review: Any) -> dict[str, Any]:
+def checklist_status(review: Review) -> dict[str, Any]:
     """Answer counts per stage and the open items of a review."""
     summary = review.summary().to_dict()
     return {"counts": summary["counts"], "progress": summary["progress"],
             "open_items": [g["item"] for g in summary["gaps"]]}
 
 
-def stored_bottom_line(review: Any) -> str | None:
+def stored_bottom_line(review: Review) -> str | None:
     """The generated bottom line a case review stores as a scope limitation (id ending ``-bottom-line``)."""
     for record in review.records("limitations"):
         if str(record.get("id", "")).endswith("-bottom-line"):
@@ -95,7 +98,7 @@ def stored_bottom_line(review: Any) -> str | None:
     return None
 
 
-def section(section_id: str, title: str, review: Any = None, *, results: list[dict] | None = None,
+def section(section_id: str, title: str, review: Review | None = None, *, results: list[dict] | None = None,
             notes: Iterable[str] = (), bottom_line: str | None = None) -> dict[str, Any]:
     """One report section: its results (given, or the review's evidence), claims, checklist and bottom line
     (given, or the one the review stores)."""

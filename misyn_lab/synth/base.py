@@ -48,20 +48,63 @@ _EPOCH = datetime(2000, 1, 1, tzinfo=timezone.utc)
 
 
 def default_created(seed: int) -> str:
-    """The reproducible ``created`` stamp used when none is given: 2000-01-01T00:00:00Z plus ``seed`` seconds
-    (``seed`` taken modulo 2**31, so any seed gives a valid date)."""
+    """The reproducible ``created`` stamp used when none is given: 2000-01-01T00:00:00Z plus ``seed`` seconds.
+
+    Parameters
+    ----------
+    seed : int
+        The sampling seed (taken modulo 2**31, so any seed gives a valid date).
+
+    Returns
+    -------
+    str
+        ISO 8601 UTC time.
+
+    Examples
+    --------
+    >>> default_created(0), default_created(5)
+    ('2000-01-01T00:00:00Z', '2000-01-01T00:00:05Z')
+    """
     return (_EPOCH + timedelta(seconds=int(seed) % 2 ** 31)).isoformat().replace("+00:00", "Z")
 
 
 def attribute_columns(meta: pd.DataFrame) -> list[str]:
-    """Metadata columns that describe a subgroup (copied to synthetic rows), i.e. all but identity columns."""
+    """Metadata columns that describe a subgroup (copied to synthetic rows), i.e. all but identity columns.
+
+    Parameters
+    ----------
+    meta : pandas.DataFrame
+        Metadata of an ImageSet.
+
+    Returns
+    -------
+    list of str
+        The attribute columns, in order.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> attribute_columns(pd.DataFrame(columns=["id", "source_path", "synthetic", "plane", "sex"]))
+    ['plane', 'sex']
+    """
     return [c for c in meta.columns if c not in IDENTITY_COLUMNS]
 
 
 class Generator(ABC):
     """Base class of the teaching generators: ``fit(imageset)`` then ``sample(n, seed, conditions)``.
 
-    Subclasses set the class attributes and implement :meth:`_fit` and :meth:`_sample`.
+    Subclasses set the class attributes and implement :meth:`_fit` and :meth:`_sample`. Every sample is an
+    :class:`~misyn_lab.imagesets.ImageSet` whose rows are marked ``synthetic=True`` and carry the provenance columns
+    :data:`PROVENANCE_COLUMNS`.
+
+    Examples
+    --------
+    >>> from misyn_lab.synth import PCAGaussianGenerator
+    >>> issubclass(PCAGaussianGenerator, Generator)
+    True
+    >>> from misyn_lab.workbook import teaching_real_set
+    >>> PCAGaussianGenerator(4).fit(teaching_real_set(40, size=(16, 16))).sample(2, seed=0).meta["generator"].tolist()
+    ['pca_gaussian', 'pca_gaussian']
     """
 
     name: ClassVar[str] = "generator"

@@ -19,12 +19,31 @@ from misyn_lab.synth.base import Generator, check_n_seed
 
 
 class LabelConditionedGenerator(Generator):
-    """Random elastic deformation (displacement noise smoothed by a Gaussian of ``sigma`` pixels, scaled to at
-    most about ``alpha`` pixels) applied identically to an image (linear interpolation) and its mask (nearest
-    neighbour, so label values are preserved), then intensity jitter (gain, bias, gamma) on the image only.
+    """(image, mask) pairs by random elastic warps of a few real pairs (limit L1: new-looking pairs, no new anatomy).
 
-    Use :meth:`fit` with ``masks`` and :meth:`sample_pairs` to get ``(ImageSet, masks)``; :meth:`sample`
-    returns just the ImageSet of the same call.
+    A displacement noise smoothed by a Gaussian of ``sigma`` pixels, scaled to at most about ``alpha`` pixels, is
+    applied identically to an image (linear interpolation) and its mask (nearest neighbour, so label values are
+    preserved), then intensity jitter (gain, bias, gamma) on the image only. Use :meth:`fit` with ``masks`` and
+    :meth:`sample_pairs` to get ``(ImageSet, masks)``; :meth:`sample` returns just the ImageSet of the same call.
+
+    Parameters
+    ----------
+    alpha : float, optional
+        Largest displacement, in pixels.
+    sigma : float, optional
+        Smoothness of the displacement field, in pixels.
+    intensity_jitter : float, optional
+        Size of the gain/bias/gamma jitter.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from misyn_lab.imagesets import load_sample_with_masks
+    >>> images, masks = load_sample_with_masks("mni152")
+    >>> generator = LabelConditionedGenerator().fit(images.take(np.arange(4)), masks=masks[:4])
+    >>> pairs, pair_masks = generator.sample_pairs(2, seed=0)
+    >>> len(pairs), pair_masks.shape, sorted(np.unique(pair_masks).tolist())
+    (2, (2, 128, 128), [0, 1, 2])
     """
 
     name = "label_conditioned"

@@ -32,12 +32,31 @@ def shifted_copies(images: np.ndarray, idx: np.ndarray, shifts: np.ndarray) -> n
 
 
 class MemorisingGenerator(Generator):
-    """Each sample = ``strength`` × (a training image shifted by a random whole number of pixels up to
-    ``max_shift`` × the image side (default 1 %: ±1 pixel at 128×128, none at 32×32), plus Gaussian noise of
-    s.d. ``noise``) + ``(1 - strength)`` × a PCA-Gaussian sample.
+    """A generator that copies (privacy): each sample is ``strength`` × (a training image shifted by a random whole
+    number of pixels up to ``max_shift`` × the image side, plus Gaussian noise of s.d. ``noise``) + ``(1 -
+    strength)`` × a PCA-Gaussian sample.
 
     The training image used is recorded in ``derived_from`` (the ground truth a memorisation metric should
     rediscover without being told).
+
+    Parameters
+    ----------
+    strength : float, optional
+        Weight of the copied training image, in [0, 1].
+    noise : float, optional
+        s.d. of the added noise.
+    max_shift : float, optional
+        Largest shift as a share of the image side (default 1 %: ±1 pixel at 128×128, none at 32×32).
+    n_components : int, optional
+        Components of the PCA-Gaussian part.
+
+    Examples
+    --------
+    >>> from misyn_lab.workbook import teaching_real_set
+    >>> real = teaching_real_set(40, size=(16, 16))            # bundled brain MR slices (real)
+    >>> sample = MemorisingGenerator().fit(real).sample(3, seed=0)
+    >>> sample.meta["derived_from"].tolist()
+    ['colin27-cor-149', 'colin27-sag-067', 'mni152-axi-101']
     """
 
     name = "memorising"

@@ -22,7 +22,35 @@ GENERATORS: dict[str, type[Generator]] = {
 
 
 def make_generator(name: str, **kwargs: Any) -> Generator:
-    """A new, unfitted generator by registry name, e.g. ``make_generator("pca_gaussian", n_components=8)``."""
+    """A new, unfitted generator by registry name (:data:`GENERATORS`).
+
+    Parameters
+    ----------
+    name : str
+        ``pca_gaussian``, ``gaussian_mixture``, ``memorising``, ``subgroup_skewed``, ``super_resolution``,
+        ``conditional`` or ``label_conditioned``.
+    **kwargs
+        The generator's options.
+
+    Returns
+    -------
+    Generator
+        Unfitted.
+
+    Raises
+    ------
+    InputError
+        An unknown name (the message suggests close names), or an option the generator does not take.
+
+    Examples
+    --------
+    >>> make_generator("pca_gaussian", n_components=8)
+    PCAGaussianGenerator(...)
+    >>> make_generator("pca_gausian")
+    Traceback (most recent call last):
+    ...
+    misyn_lab.errors.InputError: ...
+    """
     try:
         cls = GENERATORS[name]
     except KeyError:

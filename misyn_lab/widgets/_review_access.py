@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from misyn_lab.checklist.answers import ANSWER_LABELS, JUSTIFY_STATUSES, REASON_STATUSES
 from misyn_lab.checklist.answers import STATUSES as _ALL_STATUSES
+
+if TYPE_CHECKING:
+    from misyn_lab.checklist.review import Review
 
 #: Answer statuses, in the order the buttons show them (every status but "unanswered").
 STATUSES: tuple[str, ...] = tuple(s for s in _ALL_STATUSES if s != "unanswered")
@@ -17,7 +20,7 @@ CLAIMING = JUSTIFY_STATUSES
 NEEDS_REASON = REASON_STATUSES
 
 
-def answers_for(review: Any, item_id: str) -> dict[str, dict]:
+def answers_for(review: Review, item_id: str) -> dict[str, dict]:
     """``{reviewer: answer dict}`` for one item (answer dicts have status, justification, evidence)."""
     out = {}
     for reviewer, ans in (review.answers.get(item_id) or {}).items():
@@ -25,11 +28,11 @@ def answers_for(review: Any, item_id: str) -> dict[str, dict]:
     return out
 
 
-def answer_of(review: Any, item_id: str, reviewer: str) -> dict | None:
+def answer_of(review: Review, item_id: str, reviewer: str) -> dict | None:
     return answers_for(review, item_id).get(reviewer)
 
 
-def linked_by(review: Any, item_id: str, reviewer: str) -> list[str]:
+def linked_by(review: Review, item_id: str, reviewer: str) -> list[str]:
     """Evidence ids linked to ``item_id`` (``review.links``, saved in the file) by ``reviewer``, in link order.
 
     Who linked what is read from the review's history, so it survives a kernel restart."""
@@ -38,7 +41,7 @@ def linked_by(review: Any, item_id: str, reviewer: str) -> list[str]:
     return [e for e in linked if f"link evidence {e} to {item_id}" in mine]
 
 
-def evidence_store(review: Any) -> dict[str, dict]:
+def evidence_store(review: Review) -> dict[str, dict]:
     return {str(k): _as_dict(v) for k, v in dict(review.evidence).items()}
 
 

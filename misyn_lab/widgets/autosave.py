@@ -23,11 +23,14 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from misyn_lab.checklist.answers import MissingJustificationWarning, make_answer
 from misyn_lab.errors import InputError, MisynError
 from misyn_lab.widgets import _review_access as ra
+
+if TYPE_CHECKING:
+    from misyn_lab.checklist.review import Review
 
 #: Status kinds, in the order a session usually meets them.
 KINDS: tuple[str, ...] = ("clean", "unsaved", "saved", "failed", "memory")
@@ -79,7 +82,7 @@ _REVIEW_LOCKS: dict[int, threading.RLock] = {}
 _REVIEW_LOCKS_GUARD = threading.Lock()
 
 
-def review_lock(review: Any) -> threading.RLock:
+def review_lock(review: Review) -> threading.RLock:
     """The one save lock of a Review object, shared by every autosave (and widget) that holds it, so two
     widgets over the same review never record or save at the same time (released with the review)."""
     with _REVIEW_LOCKS_GUARD:
@@ -120,7 +123,7 @@ class AnswerAutosave:
         ``threading.Timer`` and ``time.monotonic`` by default; tests pass fakes.
     """
 
-    def __init__(self, review: Any, path: str | Path | None, *, delay_s: float = 0.5, max_wait_s: float = 5.0,
+    def __init__(self, review: Review, path: str | Path | None, *, delay_s: float = 0.5, max_wait_s: float = 5.0,
                  on_status: Callable[[SaveStatus], None] | None = None,
                  on_saved: Callable[[], None] | None = None,
                  timer_factory: TimerFactory = threading.Timer, clock: Callable[[], float] = time.monotonic):

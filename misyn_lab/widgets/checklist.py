@@ -13,7 +13,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import ipywidgets as w
 
@@ -27,6 +27,11 @@ from misyn_lab.widgets import _review_access as ra
 from misyn_lab.widgets._frontend import StaticFallback
 from misyn_lab.widgets.autosave import AnswerAutosave, SaveStatus
 from misyn_lab.checklist.loader import STAGES, check_stage, load_checklist
+
+if TYPE_CHECKING:
+    from misyn_lab.checklist.review import Review
+    from misyn_lab.checklist.loader import Checklist
+    from misyn_lab.checklist.loader import Item
 
 _WARN = "color:#b26a00"
 _ERR = "color:#b71c1c"
@@ -66,7 +71,7 @@ def evidence_line(record: dict) -> str:
     return f"{text} — {interp}" if interp else text
 
 
-def item_evidence_ids(review: Any, item: Any, answer: dict | None) -> list[str]:
+def item_evidence_ids(review: Review, item: Item, answer: dict | None) -> list[str]:
     """Evidence ids shown under an item: those cited by the answer, then those linked to the item or cited
     by any reviewer (``review.evidence_for``), then stored evidence whose metric key the item names (pure)."""
     store = ra.evidence_store(review)
@@ -80,7 +85,7 @@ def item_evidence_ids(review: Any, item: Any, answer: dict | None) -> list[str]:
     return ids
 
 
-def stage_progress(review: Any, items: Sequence[Any], reviewer: str,
+def stage_progress(review: Review, items: Sequence[Item], reviewer: str,
                    drafts: Mapping[tuple[str, str], tuple[str, str]] | None = None) -> tuple[int, int, int]:
     """``(answered, complete, total)`` for ``reviewer`` over ``items``; complete = answered with no warning.
 
@@ -99,7 +104,7 @@ def stage_progress(review: Any, items: Sequence[Any], reviewer: str,
     return answered, complete, len(items)
 
 
-def disagreements(review: Any, item_id: str) -> dict[str, str]:
+def disagreements(review: Review, item_id: str) -> dict[str, str]:
     """``{reviewer: status}`` when reviewers gave different statuses for the item, else ``{}`` (pure)."""
     statuses = {r: a.get("status") for r, a in ra.answers_for(review, item_id).items()
                 if a.get("status") in ra.STATUSES}
@@ -114,7 +119,7 @@ def _words(status: str | None) -> str:
 class _ItemView(w.VBox):
     """The controls of one checklist item."""
 
-    def __init__(self, owner: ChecklistWidget, item: Any):
+    def __init__(self, owner: ChecklistWidget, item: Item):
         self.owner, self.item = owner, item
         head = (f"<b>{esc(item.id)} · {esc(item.title)}</b> <small>({esc(item.source)}, severity "
                 f"{esc(item.severity)})</small><br>{esc(item.question)}")
@@ -213,10 +218,20 @@ class ChecklistWidget(StaticFallback, w.VBox):
         saved when the widget is closed and when the kernel shuts down or restarts.
     max_wait_s:
         While typing goes on without a pause, the answers are still written this often.
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> from misyn_lab.widgets import ChecklistWidget
+    >>> review = Review.new("demo", reviewer="ana")
+    >>> widget = ChecklistWidget(review, "technical_standards", reviewer="ana")   # built, not displayed
+    >>> widget.static_text().splitlines()[0]
+    'Checklist (technical_standards) — reviewer ana'
+    >>> widget.close()
     """
 
-    def __init__(self, review: Any, stage: str | None = None, *, reviewer: str, path: str | Path | None = None,
-                 checklist: Any = None, debounce_s: float = 0.5, max_wait_s: float = 5.0):
+    def __init__(self, review: Review, stage: str | None = None, *, reviewer: str, path: str | Path | None = None,
+                 checklist: Checklist | None = None, debounce_s: float = 0.5, max_wait_s: float = 5.0):
 
         if not str(reviewer or "").strip():
             raise InputError("a reviewer name is needed", path="ChecklistWidget.reviewer",

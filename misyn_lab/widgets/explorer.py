@@ -100,6 +100,21 @@ class DistributionExplorer(StaticFallback, w.VBox):
     """Explore real vs synthetic distributions; see :class:`ExplorerModel` for the parameters.
 
     ``feature_kind`` chooses the first feature set shown (``feature_kinds`` lists those offered).
+
+    Parameters
+    ----------
+    real, synthetic, generator, feature_kinds, subgroup, n_synthetic, seed, ...
+        As for :class:`ExplorerModel`.
+    feature_kind : str, optional
+        The feature set shown first.
+
+    Examples
+    --------
+    >>> from misyn_lab.workbook import teaching_real_set
+    >>> explorer = DistributionExplorer(teaching_real_set(40, size=(16, 16)), generator="pca_gaussian",
+    ...                                 n_synthetic=20)
+    >>> explorer.static_text().split(",")[0].split("=")[0]     # the readout a headless run prints
+    'DistributionExplorer: precision '
     """
 
     def __init__(self, real: ImageSet, synthetic: ImageSet | None = None, *, generator: str | None = None,

@@ -164,6 +164,14 @@ class ExplorerModel:
         Metadata column to filter by (``None``: no filter).
     n_synthetic, seed:
         Size and seed of the sampled synthetic set (default size: as many as real images).
+
+    Examples
+    --------
+    >>> from misyn_lab.workbook import teaching_real_set
+    >>> model = ExplorerModel(teaching_real_set(40, size=(16, 16)), generator="pca_gaussian", n_synthetic=20)
+    >>> view = model.view()
+    >>> view.feature_kind, len(model.synthetic()), bool(model.synthetic().synthetic.all())
+    ('intensity', 20, True)
     """
 
     def __init__(self, real: ImageSet, synthetic: ImageSet | None = None, *, generator: str | None = None,

@@ -9,7 +9,7 @@ never shows the key.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
@@ -18,6 +18,9 @@ from misyn_lab import render
 from misyn_lab.render import esc
 from misyn_lab.widgets._frontend import StaticFallback
 from misyn_lab.workbook.vignettes import Feedback, feedback
+
+if TYPE_CHECKING:
+    from misyn_lab.checklist.review import Review
 
 
 class FeedbackPanel(StaticFallback, w.VBox):
@@ -35,7 +38,7 @@ class FeedbackPanel(StaticFallback, w.VBox):
         The answer key (default: the stage's bundled vignette key).
     """
 
-    def __init__(self, review: Any, stage: str, *, reviewer: str, key: Any = None):
+    def __init__(self, review: Review, stage: str, *, reviewer: str, key: Review | None = None):
         self.review, self.stage, self.reviewer, self.key = review, check_stage(stage), str(reviewer), key
         self.last: Feedback | None = None
         self.button = w.Button(description="Show feedback", button_style="info",

@@ -122,6 +122,16 @@ class ImageGallery(StaticFallback, w.VBox):
         :class:`Pair`; needs ``synthetic``.
     max_tiles, columns:
         How many tiles and how many per row.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from misyn_lab.imagesets import ImageSet
+    >>> real = ImageSet.from_arrays(np.zeros((2, 8, 8)), name="real")
+    >>> synthetic = ImageSet.from_arrays(np.ones((2, 8, 8)), synthetic=True, name="syn")
+    >>> gallery = ImageGallery(real, synthetic)
+    >>> [tile.synthetic for tile in gallery.current_tiles()]
+    [False, False, True, True]
     """
 
     def __init__(self, images: ImageSet, synthetic: ImageSet | None = None, *, sort_by: str | None = None,

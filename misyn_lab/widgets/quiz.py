@@ -43,6 +43,13 @@ class Quiz(StaticFallback, w.VBox):
         why it is not. Shown after the option is chosen, never before.
     quiz_id:
         The quiz's id in the bank, if it came from there.
+
+    Examples
+    --------
+    >>> quiz = Quiz("Does a synthetic brain MR depict a patient?", ["yes", "no"], "no",
+    ...             ["It depicts no one: no patient was scanned (L1).", "Right: it depicts no patient (L1)."])
+    >>> quiz.check("no"), quiz.feedback_text("yes").startswith("Not quite")
+    (True, True)
     """
 
     def __init__(self, question: str, options: Sequence[str], answer: str | int,

@@ -8,7 +8,7 @@ Without a widget front end it shows the static stakeholder checklist with the op
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import ipywidgets as w
 
@@ -19,11 +19,15 @@ from misyn_lab.instruments.document import STAKEHOLDER_TITLE, stakeholder_checkl
 from misyn_lab.render import esc
 from misyn_lab.widgets._frontend import StaticFallback
 
+if TYPE_CHECKING:
+    from misyn_lab.checklist.review import Review
+    from misyn_lab.checklist.loader import Checklist
+
 
 class StakeholderWidget(StaticFallback, w.VBox):
     """Plain-language questions per stage; raise a concern; developers respond."""
 
-    def __init__(self, review: Any, *, save_path: str | Path | None = None, checklist: Any = None):
+    def __init__(self, review: Review, *, save_path: str | Path | None = None, checklist: Checklist | None = None):
         self.review = review
         self.checklist = checklist
         self.save_path = None if save_path is None else Path(save_path)

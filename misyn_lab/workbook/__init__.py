@@ -13,10 +13,11 @@ composes them. It may import anything except ``widgets`` and ``report``.
 
 from misyn_lab.workbook.data import Inputs, load_inputs, split_real, teaching_real_set
 from misyn_lab.workbook.demos import Demo, design_checks, labelling_demo, representation, stakeholder_questions, table
-from misyn_lab.workbook.review_file import open_review, review_status, save_metrics_table, table_paths
+from misyn_lab.workbook.review_file import open_review, review_status, save_metrics_table, saved_status, table_paths
 from misyn_lab.workbook.vignettes import Feedback, Vignette, feedback, vignette, vignette_key
 from misyn_lab.workbook.class_demo import simulate_class
 
 __all__ = ["Demo", "Feedback", "Inputs", "Vignette", "design_checks", "feedback", "labelling_demo", "load_inputs",
-           "open_review", "representation", "review_status", "save_metrics_table", "simulate_class", "split_real",
-           "stakeholder_questions", "table", "table_paths", "teaching_real_set", "vignette", "vignette_key"]
+           "open_review", "representation", "review_status", "save_metrics_table", "saved_status", "simulate_class",
+           "split_real", "stakeholder_questions", "table", "table_paths", "teaching_real_set", "vignette",
+           "vignette_key"]

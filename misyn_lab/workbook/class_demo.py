@@ -34,11 +34,46 @@ TITLE = "SIMULATED student review (demo class; no real student)"
 def simulate_class(folder: str | Path, *, n_students: int = 12, seed: int = 0, key: Review | None = None,
                    skill: tuple[float, float] = (0.5, 0.95), max_difficulty: float = 0.4,
                    p_unanswered: float = 0.01) -> Path:
-    """Write ``n_students`` simulated review files ``simulated-01.yaml`` ... into ``folder``; returns the folder.
+    """Write ``n_students`` simulated review files ``simulated-01.yaml`` ... into ``folder`` (made-up students, for
+    class mode without a class).
 
-    Student *s* gets skill ``u_s ~ U(skill)``, item *i* difficulty ``d_i ~ U(0, max_difficulty)``; the student
-    gives the key's answer with probability ``clip(u_s - d_i, 0.05, 0.95)``, else one of :data:`CONFUSIONS`
-    (weights 1/1, 1/2, 1/3 ...), and leaves an item unanswered with probability ``p_unanswered``.
+    Student *s* gets skill ``u_s ~ U(skill)``, item *i* difficulty ``d_i ~ U(0, max_difficulty)``; the student gives
+    the key's answer with probability ``clip(u_s - d_i, 0.05, 0.95)``, else one of :data:`CONFUSIONS` (weights 1/1,
+    1/2, 1/3 ...), and leaves an item unanswered with probability ``p_unanswered``.
+
+    Parameters
+    ----------
+    folder : str or Path
+        Where the files go (created).
+    n_students : int, optional
+        Number of students.
+    seed : int, optional
+        Seed.
+    key : Review, optional
+        The answer key (default: the vignette keys).
+    skill : (float, float), optional
+        Range of the students' skill.
+    max_difficulty : float, optional
+        Highest item difficulty.
+    p_unanswered : float, optional
+        Chance of leaving an item unanswered.
+
+    Returns
+    -------
+    Path
+        The folder.
+
+    Raises
+    ------
+    InputError
+        ``n_students`` below 1 or probabilities outside [0, 1].
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> sorted(p.name for p in simulate_class(folder, n_students=3).glob("*.yaml"))
+    ['simulated-01.yaml', 'simulated-02.yaml', 'simulated-03.yaml']
     """
     if n_students < 1:
         raise InputError(f"n_students must be at least 1, got {n_students}", path="simulate_class",

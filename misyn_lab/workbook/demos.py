@@ -25,7 +25,25 @@ from misyn_lab.workbook.data import split_real, teaching_real_set
 
 @dataclass
 class Demo:
-    """What a workbook demonstration returns: a table to show, results to attach, and maybe a figure."""
+    """What a workbook demonstration returns: a table to show, results to attach, and maybe a figure.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        What the notebook shows.
+    results : dict, optional
+        ``{key: MetricResult}`` to attach to the review as evidence.
+    figure : matplotlib.figure.Figure, optional
+        A figure with its takeaway.
+    extra : dict, optional
+        Anything else a later cell needs (image sets, reports ...).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> Demo(pd.DataFrame({"design": ["memorising"], "copy rate": [0.6]})).results
+    {}
+    """
 
     table: pd.DataFrame
     results: dict[str, MetricResult] = field(default_factory=dict)
@@ -34,8 +52,31 @@ class Demo:
 
 
 def table(frame: pd.DataFrame, caption: str = "") -> render.Table:
-    """A DataFrame as a document table for a notebook cell: every text in full (never cut short with "..."),
-    numbers to 3 significant digits, no row index."""
+    """A DataFrame as a document table for a notebook cell: every text in full (never cut short with "..."), numbers
+    to 3 significant digits, no row index.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table.
+    caption : str, optional
+        A caption.
+
+    Returns
+    -------
+    render.Table
+        Shown as HTML by a notebook (``_repr_html_``).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from misyn_lab.render import to_markdown
+    >>> print(to_markdown(table(pd.DataFrame({"metric": ["recall"], "value": [0.41234]}))))
+    | metric | value |
+    |---|---|
+    | recall | 0.412 |
+    <BLANKLINE>
+    """
     return render.Table.from_frame(frame, caption=caption)
 
 
@@ -48,9 +89,31 @@ def pixels(imageset: ImageSet) -> np.ndarray:
 def labelling_demo(review_path: str | Path, *, n: int = 8, seed: int = 0) -> Demo:
     """Export ``n`` synthetic images with marks, strip the mark from one copy, and audit the folder.
 
-    Files go to ``<review stem>.export/`` beside the review. Results (:meth:`AuditReport.evidence`):
-    ``provenance.labelled`` (share of the synthetic files that carry a mark) and ``audit.unlabelled_synthetic``
-    (registered synthetic files without one).
+    Files go to ``<review stem>.export/`` beside the review.
+
+    Parameters
+    ----------
+    review_path : str or Path
+        The review file the results will be attached to.
+    n : int, optional
+        Synthetic images exported.
+    seed : int, optional
+        Seed of the teaching generator.
+
+    Returns
+    -------
+    Demo
+        The audit table, and the results (:meth:`AuditReport.evidence`) ``provenance.labelled`` (share of the
+        synthetic files that carry a mark) and ``audit.unlabelled_synthetic`` (registered synthetic files without
+        one).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> demo = labelling_demo(folder / "review.yaml", n=4)
+    >>> sorted(demo.results), len(demo.table)
+    (['audit.unlabelled_synthetic', 'provenance.labelled'], 4)
     """
     from misyn_lab.provenance.audit import audit_folder
     from misyn_lab.provenance.mark import export_imageset
@@ -79,7 +142,31 @@ def labelling_demo(review_path: str | Path, *, n: int = 8, seed: int = 0) -> Dem
 
 # ---------------------------------------------------------------------- problem formulation and design
 def representation(real: ImageSet, subgroup: str, *, seed: int = 0, minority_weight: float = 0.2) -> Demo:
-    """Share of each subgroup in the real data, and what a subgroup-skewed generator does to it."""
+    """Share of each subgroup in the real data, and what a subgroup-skewed generator (a planted flaw) does to it.
+
+    Parameters
+    ----------
+    real : ImageSet
+        Real images with the ``subgroup`` column.
+    subgroup : str
+        The metadata column.
+    seed : int, optional
+        Seed of the generator.
+    minority_weight : float, optional
+        Sampling weight of the least frequent subgroup in the skewed generator.
+
+    Returns
+    -------
+    Demo
+        One row per subgroup: counts, shares, representation ratio and coverage.
+
+    Examples
+    --------
+    >>> from misyn_lab.workbook import teaching_real_set
+    >>> demo = representation(teaching_real_set(), "plane")
+    >>> demo.table.columns.tolist()[:3], len(demo.table)
+    (['subgroup', 'n_real', 'n_syn'], 3)
+    """
     from misyn_lab.features import extract_features, standardise
     from misyn_lab.synth.registry import make_generator
 
@@ -96,7 +183,30 @@ def representation(real: ImageSet, subgroup: str, *, seed: int = 0, minority_wei
 
 
 def design_checks(*, n: int = 40, seed: int = 0, subgroup: str = "plane", threshold: float | None = None) -> Demo:
-    """Memorisation of two designs (memorising vs PCA-Gaussian), measured in pixel space against training images."""
+    """Memorisation of two designs (memorising vs PCA-Gaussian), measured in pixel space against the training images.
+
+    Parameters
+    ----------
+    n : int, optional
+        Synthetic images per design.
+    seed : int, optional
+        Seed.
+    subgroup : str, optional
+        Metadata column kept with the images.
+    threshold : float, optional
+        Copy threshold (default: calibrated on the training set's own nearest-neighbour distances).
+
+    Returns
+    -------
+    Demo
+        One row per design (copy rate, training images copied) and the copy-rate results.
+
+    Examples
+    --------
+    >>> demo = design_checks(n=10)
+    >>> demo.table["design"].tolist(), sorted(demo.results)
+    (['memorising', 'pca_gaussian'], ['memorising:copy_rate', 'pca_gaussian:copy_rate'])
+    """
     from misyn_lab.synth.registry import make_generator
     from misyn_lab.viz.memorisation import copy_ratio_histogram
 
@@ -120,7 +230,24 @@ def design_checks(*, n: int = 40, seed: int = 0, subgroup: str = "plane", thresh
 
 # ---------------------------------------------------------------------- oversight
 def stakeholder_questions(stage: str | None = None) -> pd.DataFrame:
-    """The plain-language question of every checklist item (optionally one stage)."""
+    """The plain-language question of every checklist item (optionally of one stage).
+
+    Parameters
+    ----------
+    stage : str, optional
+        One stage (``"technical_standards"`` ...); ``None``: all.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``id``, ``stage``, ``question``, ``a good answer``.
+
+    Examples
+    --------
+    >>> questions = stakeholder_questions("technical_standards")
+    >>> questions.columns.tolist(), questions["id"].iloc[0]
+    (['id', 'stage', 'question', 'a good answer'], 'TS-1')
+    """
     cl = load_checklist()
     items = cl.by_stage(stage) if stage else cl.items
     return pd.DataFrame([{"id": it.id, "stage": it.stage, "question": it.stakeholder_question,

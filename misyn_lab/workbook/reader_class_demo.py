@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy import special
@@ -26,6 +26,9 @@ from misyn_lab.errors import InputError
 from misyn_lab.imagesets.loaders import load_images
 from misyn_lab.imagesets.samples import load_sample
 from misyn_lab.instruments.reader_study import ReaderStudy
+
+if TYPE_CHECKING:
+    from misyn_lab.checklist.review import Review
 
 #: Title of every simulated answer file (says what it is wherever the file travels).
 TITLE = "SIMULATED reader answers (demo class; no real person)"
@@ -37,6 +40,56 @@ SKILL_MEAN, SKILL_SD = 0.4, 0.5
 TILE_SD = 0.8
 #: Number of synthetic images drawn from the teaching generator (tiles are chosen among them).
 N_TEACHING_SYNTHETIC = 40
+
+
+def answer_as_demo_readers(study: ReaderStudy, *, seed: int, right: float = 0.8) -> dict[str, str]:
+    """Two SIMULATED readers answer every tile of ``study`` (stored like real answers, under names that say so):
+    ``simulated-reader-1`` guesses (confidence 2), ``simulated-reader-2`` is right with probability ``right``
+    (confidence 4). Notebook 07 uses them to show what reader-study results look like.
+
+    Parameters
+    ----------
+    study : ReaderStudy
+        The study; its hidden truth is read to simulate the second reader (a real reader never sees it).
+    seed : int
+        Seed of the simulated answers.
+    right : float, optional
+        Chance that the second reader is right, in [0, 1].
+
+    Returns
+    -------
+    dict
+        ``{reader: what was planted}``.
+
+    Raises
+    ------
+    InputError
+        ``right`` outside [0, 1].
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from misyn_lab.imagesets import ImageSet
+    >>> rng = np.random.default_rng(0)
+    >>> real = ImageSet.from_arrays(rng.random((6, 8, 8)), name="real")
+    >>> synthetic = ImageSet.from_arrays(rng.random((6, 8, 8)), synthetic=True, name="syn")
+    >>> study = ReaderStudy.from_sets(real, synthetic, n_tiles=4, seed=0, study_id="demo")
+    >>> answer_as_demo_readers(study, seed=1, right=1.0)["simulated-reader-2"]
+    'right 100 % of the time'
+    >>> study.results().per_reader["simulated-reader-2"].accuracy
+    1.0
+    """
+    if not 0.0 <= right <= 1.0:
+        raise InputError(f"right must be a probability, got {right}", path="answer_as_demo_readers",
+                         remedy="use a value in [0, 1], e.g. 0.8")
+    truth = study.reveal()  # scoring only; a real reader never sees this before answering
+    sim = np.random.default_rng(seed)
+    for tile_id in study.tile_ids:
+        study.record_answer("simulated-reader-1", tile_id, sim.choice(["real", "synthetic"]), 2)
+        is_right = sim.random() < right
+        other = "real" if truth[tile_id] == "synthetic" else "synthetic"
+        study.record_answer("simulated-reader-2", tile_id, truth[tile_id] if is_right else other, 4)
+    return {"simulated-reader-1": "guessing", "simulated-reader-2": f"right {round(right * 100)} % of the time"}
 
 
 def images_note(real_path: str | Path | None, synthetic_path: str | Path | None, n_tiles: int) -> str:
@@ -52,7 +105,7 @@ def images_note(real_path: str | Path | None, synthetic_path: str | Path | None,
 
 
 def class_study(real_path: str | Path | None = None, synthetic_path: str | Path | None = None, *,
-                n_tiles: int = 20, seed: int = 0, size: int = 64, review: Any = None,
+                n_tiles: int = 20, seed: int = 0, size: int = 64, review: Review | None = None,
                 registry: Any = "default") -> ReaderStudy:
     """The class's reader study: balanced tiles, seeded, each reader in their own order.
 
@@ -82,7 +135,7 @@ def class_study(real_path: str | Path | None = None, synthetic_path: str | Path 
     return ReaderStudy.from_sets(real, synthetic, n_tiles=n_tiles, seed=seed, review=review, per_reader_order=True)
 
 
-def reader_answers_review(path: str | Path, reader: str) -> Any:
+def reader_answers_review(path: str | Path, reader: str) -> Review:
     """The answer file of one reader: the review at ``path`` (it must be theirs), or a new one for ``reader``.
 
     A file that already holds answers of another reader is refused (:class:`InputError`): one file per student.

@@ -43,7 +43,30 @@ OUTCOME_LABELS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Vignette:
-    """One fictional text to review with one stage's checklist."""
+    """One fictional text to review with one stage's checklist (written for the workbook, gaps planted on purpose).
+
+    Parameters
+    ----------
+    stage : str
+        The checklist stage.
+    notebook : str
+        The notebook that shows it.
+    genre : str
+        What kind of text it is (a dataset card, a proposal ...).
+    title : str
+        Its title.
+    notice : str
+        The statement that it is fictional.
+    text : str
+        The text.
+
+    Examples
+    --------
+    >>> from misyn_lab.workbook import vignette
+    >>> v = vignette("technical_standards")
+    >>> v.title, v.to_markdown().startswith("### Vignette:")
+    ('CXR-Syn 20k: a release of synthetic chest radiographs', True)
+    """
 
     stage: str
     notebook: str
@@ -71,7 +94,28 @@ def _vignette_file(stage: str, suffix: str) -> Path:
 
 
 def vignette(stage: str) -> Vignette:
-    """The vignette of one stage (``"technical_standards"`` ... ``"oversight"``)."""
+    """The vignette of one stage.
+
+    Parameters
+    ----------
+    stage : str
+        ``"technical_standards"`` ... ``"oversight"``.
+
+    Returns
+    -------
+    Vignette
+        The fictional text.
+
+    Raises
+    ------
+    InputError
+        An unknown stage.
+
+    Examples
+    --------
+    >>> vignette("technical_standards").stage
+    'technical_standards'
+    """
     path = _vignette_file(stage, ".yaml")
     data = load_file(path, what="vignette file")
     missing = [f for f in _FIELDS if not isinstance(data, dict) or not str(data.get(f) or "").strip()]
@@ -90,7 +134,24 @@ def _key_data(stage: str) -> dict[str, Any]:
 
 
 def vignette_key(stage: str | None = None) -> Review:
-    """The answer key of one stage's vignette, or (``stage=None``) of all five merged into one review."""
+    """The answer key of one stage's vignette, or of all five merged into one review.
+
+    Parameters
+    ----------
+    stage : str, optional
+        The stage; ``None``: all five.
+
+    Returns
+    -------
+    Review
+        Answered by the reviewer ``"answer key"``.
+
+    Examples
+    --------
+    >>> key = vignette_key("technical_standards")
+    >>> key.reviewers, len(key.answers)
+    (['answer key'], 8)
+    """
     stages = list(STAGES) if stage is None else [check_stage(stage)]
     keys = [Review.from_data(_key_data(s)) for s in stages]
     for s, key in zip(stages, keys):
@@ -101,10 +162,24 @@ def vignette_key(stage: str | None = None) -> Review:
 # ---------------------------------------------------------------------- feedback
 @dataclass(frozen=True)
 class Feedback:
-    """Item-level feedback of one reviewer against a key for one stage.
+    """Item-level feedback of one reviewer against a key for one stage (from :func:`feedback`).
 
-    ``table`` has one row per item (``item, title, your answer, your reason, key answer, key reason, outcome,
-    feedback``); ``counts`` maps every outcome to its number of items.
+    Parameters
+    ----------
+    stage, reviewer : str
+        The stage and the reviewer.
+    table : pandas.DataFrame
+        One row per item (``item, title, your answer, your reason, key answer, key reason, outcome, feedback``).
+    counts : dict
+        Every outcome with its number of items.
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> review = Review.new("vignettes", reviewer="ana")
+    >>> _ = review.set_answer("TS-1", "ana", "yes", "It says synthetic.")
+    >>> feedback(review, None, "technical_standards").counts["unanswered"]
+    7
     """
 
     stage: str
@@ -173,10 +248,39 @@ def _message(outcome: str, status: str | None, key_status: str, reason: str) -> 
 
 
 def feedback(review: Review, key: Review | None, stage: str, *, reviewer: str | None = None) -> Feedback:
-    """Compare ``reviewer``'s answers in ``review`` with ``key`` (``None``: the stage's vignette key), item by item.
+    """Compare a reviewer's answers with a key, item by item, for one stage.
 
-    ``reviewer`` may be left out when exactly one reviewer answered in ``review``. Unanswered items keep the
-    key's answer and reason hidden.
+    Unanswered items keep the key's answer and reason hidden.
+
+    Parameters
+    ----------
+    review : Review
+        The reviewer's answers.
+    key : Review or None
+        The key (``None``: the stage's vignette key).
+    stage : str
+        The stage.
+    reviewer : str, optional
+        May be left out when exactly one reviewer answered in ``review``.
+
+    Returns
+    -------
+    Feedback
+        The table and the counts per outcome (agreed, missed gap, extra flag ...).
+
+    Raises
+    ------
+    InputError
+        An unknown stage, or no reviewer given when several answered.
+
+    Examples
+    --------
+    >>> from misyn_lab.checklist import Review
+    >>> review = Review.new("vignettes", reviewer="ana")
+    >>> _ = review.set_answer("TS-1", "ana", "yes", "It says synthetic.")
+    >>> result = feedback(review, None, "technical_standards")
+    >>> result.table.loc[0, ["item", "outcome"]].tolist()
+    ['TS-1', 'missed gap']
     """
     stage = check_stage(stage)
     key = vignette_key(stage) if key is None else key

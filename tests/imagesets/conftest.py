@@ -43,7 +43,6 @@ def grey_folder(tmp_path: Path) -> Path:
 @pytest.fixture
 def dicom_file(tmp_path: Path):
     """Factory: write a small CT-like DICOM file with given pixels (or without pixel data)."""
-    import pydicom
     from pydicom.dataset import FileDataset, FileMetaDataset
     from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
 

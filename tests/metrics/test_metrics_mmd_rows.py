@@ -3,7 +3,6 @@ p-value with the kernel computed in row blocks as with the whole kernel in memor
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from misyn_lab.errors import InputError

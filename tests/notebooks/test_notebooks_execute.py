@@ -5,7 +5,6 @@ static fallbacks of the widgets, and labelled figures."""
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import nbformat

@@ -12,8 +12,8 @@ from misyn_lab.checklist import Review
 from misyn_lab.errors import InputError
 from misyn_lab.provenance import Provenance, label_file
 from misyn_lab.workbook import consent
-from misyn_lab.workbook.reader_class_demo import (TITLE, class_study, images_note, reader_answers_review,
-                                                  simulate_readers)
+from misyn_lab.workbook.reader_class_demo import (TITLE, answer_as_demo_readers, class_study, images_note,
+                                                  reader_answers_review, simulate_readers)
 
 
 def _write_pngs(folder, n, seed, smooth):
@@ -124,3 +124,23 @@ def test_adapted_and_broken_templates(tmp_path):
         consent.consent_text(n_tiles=1, images="x")
     with pytest.raises(InputError, match="unknown text template 'thanks'"):
         consent.template_path("thanks")
+
+
+def test_demo_readers_answer_every_tile_as_planted():
+    study = class_study(n_tiles=10, seed=0, size=32, registry=None)
+    planted = answer_as_demo_readers(study, seed=1, right=1.0)
+    assert planted == {"simulated-reader-1": "guessing", "simulated-reader-2": "right 100 % of the time"}
+    results = study.results()
+    assert results.per_reader["simulated-reader-2"].correct == 10
+    assert results.per_reader["simulated-reader-1"].n == 10
+    never = class_study(n_tiles=10, seed=0, size=32, registry=None)
+    answer_as_demo_readers(never, seed=1, right=0.0)
+    assert never.results().per_reader["simulated-reader-2"].correct == 0
+
+
+def test_demo_readers_refuse_a_probability_outside_0_1():
+    study = class_study(n_tiles=10, seed=0, size=32, registry=None)
+    with pytest.raises(InputError) as err:
+        answer_as_demo_readers(study, seed=1, right=1.5)
+    assert str(err.value) == ("answer_as_demo_readers: right must be a probability, got 1.5 "
+                              "(fix: use a value in [0, 1], e.g. 0.8)")

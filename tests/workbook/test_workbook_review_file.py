@@ -10,7 +10,7 @@ import pytest
 
 from misyn_lab.errors import InputError
 from misyn_lab.metrics.result import TABLE_COLUMNS, MetricResult, results_table
-from misyn_lab.workbook import open_review, review_status, save_metrics_table, table_paths
+from misyn_lab.workbook import open_review, review_status, save_metrics_table, saved_status, table_paths
 
 
 def test_open_review_and_status(tmp_path: Path):
@@ -37,3 +37,35 @@ def test_metric_table_saved_beside_the_review(tmp_path: Path):
     assert records[1]["p_value"] is None  # NaN becomes null
     with pytest.raises(InputError, match=r"metric table lacks columns \['ci_low'\]"):
         save_metrics_table(table.drop(columns=["ci_low"]), tmp_path / "rev.yaml")
+
+
+class _View:
+    """A checklist view as saved_status sees it (review, path, flush)."""
+
+    def __init__(self, review, path):
+        self.review, self.path, self.flushed = review, path, 0
+
+    def flush(self) -> bool:
+        self.flushed += 1
+        self.review.save(self.path)
+        return True
+
+
+def test_saved_status_flushes_then_reports(tmp_path: Path):
+    path = tmp_path / "r.yaml"
+    review = open_review(path)
+    review.set_answer("EV-1", "ann", "no", "no held-out set")
+    view = _View(review, path)
+    text = saved_status(view)
+    assert view.flushed == 1 and path.exists()
+    assert text.splitlines()[1:] == ["State: saved (revision 1)", "Reviewers: ann",
+                                     "Items answered by at least one reviewer: 1 of 45", "Evidence records: 0"]
+
+
+def test_saved_status_refuses_a_view_without_a_file(tmp_path: Path):
+    view = _View(open_review(tmp_path / "r.yaml"), None)
+    with pytest.raises(InputError) as err:
+        saved_status(view)
+    assert str(err.value) == ("checklist: this checklist keeps its answers in memory only "
+                              "(fix: create it with path=review_path so every answer is saved)")
+    assert view.flushed == 0
