@@ -34,7 +34,26 @@ RUNG_NAMES: dict[int, str] = {1: "model space (metrics on held-out data)", 2: "e
 
 @dataclass(frozen=True)
 class Rung:
-    """One rung of the ladder."""
+    """One rung of the ladder.
+
+    Parameters
+    ----------
+    number : int
+        1 (model space) ... 5 (after deployment).
+    name : str
+        The rung's name (ours, after the paper's paradigm).
+    space : str
+        ``"model space"`` or ``"problem space"``.
+    description : str
+        What evidence at this rung is.
+    examples : str
+        Examples of such evidence.
+
+    Examples
+    --------
+    >>> RUNGS[2].name, RUNGS[2].space
+    ('Expert readers', 'problem space')
+    """
 
     number: int
     name: str
@@ -77,7 +96,34 @@ LADDER_NOTE = ("Rungs after the paper's five-phased evaluation paradigm (Jin et 
 
 
 def validate_rung(rung: Any, *, field_name: str = "rung") -> int:
-    """Return ``rung`` as an int in 1..5 or raise :class:`InputError`."""
+    """Return ``rung`` as an int in 1..5 or raise :class:`InputError`.
+
+    Parameters
+    ----------
+    rung : Any
+        The value to check (an int, or a string/float holding one).
+    field_name : str, optional
+        How the value is named in the error message.
+
+    Returns
+    -------
+    int
+        The rung number.
+
+    Raises
+    ------
+    InputError
+        Not an integer from 1 to 5.
+
+    Examples
+    --------
+    >>> validate_rung("3")
+    Traceback (most recent call last):
+    ...
+    misyn_lab.errors.InputError: rung must be an integer 1-5, got '3' (fix: use 1 (model space) ... 5 (after deployment))
+    >>> validate_rung(3.0)
+    3
+    """
     try:
         value = int(rung)
     except (TypeError, ValueError):
@@ -92,6 +138,18 @@ def validate_rung(rung: Any, *, field_name: str = "rung") -> int:
 def rung_label(rung: int) -> str:
     """``"2. Expert readers"``: the rung's number and name.
 
+    Parameters
+    ----------
+    rung : int
+        1..5.
+
+    Returns
+    -------
+    str
+        Number and name.
+
+    Examples
+    --------
     >>> rung_label(2)
     '2. Expert readers'
     """
@@ -101,7 +159,26 @@ def rung_label(rung: int) -> str:
 @dataclass(frozen=True)
 class ClaimOnLadder:
     """Where one claim sits: the rung it claims, the highest rung of its own evidence, and its verdict status
-    (the same verdict the claim table shows; ``""`` when none is known)."""
+    (the same verdict the claim table shows; ``""`` when none is known).
+
+    Parameters
+    ----------
+    claim_id, text : str
+        The claim's id and wording.
+    claimed_rung : int
+        The rung the claim speaks for.
+    evidence_rung : int
+        The highest rung of its evidence (0: none with a known rung).
+    beyond : bool
+        ``claimed_rung > evidence_rung``.
+    status : str, optional
+        Its verdict status.
+
+    Examples
+    --------
+    >>> ClaimOnLadder("C1", "Readers cannot tell", 2, 1, True, "overclaimed").beyond
+    True
+    """
 
     claim_id: str
     text: str
@@ -113,7 +190,23 @@ class ClaimOnLadder:
 
 @dataclass
 class LadderData:
-    """What the ladder figure draws; build it with :func:`ladder_data` or by hand."""
+    """What the ladder figure draws; build it with :func:`misyn_lab.instruments.ladder.ladder_data`, with
+    :meth:`from_dict`, or by hand.
+
+    Parameters
+    ----------
+    counts : dict of int to int
+        Evidence records per rung.
+    claims : list of ClaimOnLadder, optional
+        Where each claim sits.
+    title : str, optional
+        The review's title.
+
+    Examples
+    --------
+    >>> LadderData({1: 2, 2: 1, 3: 0, 4: 0, 5: 0}).highest
+    2
+    """
 
     counts: dict[int, int]
     claims: list[ClaimOnLadder] = field(default_factory=list)
@@ -142,7 +235,25 @@ class LadderData:
 
 
 def status_counts(data: LadderData) -> dict[str, int]:
-    """Claims per verdict status, worst first (statuses with no claim left out; unknown ones as 'not checked')."""
+    """Claims per verdict status, worst first (statuses with no claim left out; unknown ones as 'not checked').
+
+    Parameters
+    ----------
+    data : LadderData
+        The ladder.
+
+    Returns
+    -------
+    dict of str to int
+        Claims per status.
+
+    Examples
+    --------
+    >>> data = LadderData({1: 1}, [ClaimOnLadder("C1", "", 1, 1, False, "supported"),
+    ...                            ClaimOnLadder("C2", "", 3, 1, True)])
+    >>> status_counts(data)
+    {'supported': 1, 'not checked': 1}
+    """
     counts: dict[str, int] = {}
     for c in data.claims:
         key = c.status or "not checked"
@@ -153,7 +264,23 @@ def status_counts(data: LadderData) -> dict[str, int]:
 
 def ladder_takeaway(data: LadderData) -> str:
     """One sentence: where the evidence stops, the claims' verdicts (counted as in the claim table) and which
-    claims reach beyond the rung of their evidence (all of them named)."""
+    claims reach beyond the rung of their evidence (all of them named).
+
+    Parameters
+    ----------
+    data : LadderData
+        The ladder.
+
+    Returns
+    -------
+    str
+        The sentence.
+
+    Examples
+    --------
+    >>> ladder_takeaway(LadderData({1: 0, 2: 0}))
+    'No evidence carries a rung yet; no claims recorded.'
+    """
     top = data.highest
     where = (f"Evidence stops at rung {top} ({RUNGS[top].name.lower()})" if top
              else "No evidence carries a rung yet")

@@ -210,5 +210,5 @@ def simulate_readers(folder: str | Path, study: ReaderStudy, *, n_readers: int =
     return SimulatedReaders(root, profiles)
 
 
-__all__ = ["GOOD_SKILL", "N_TEACHING_SYNTHETIC", "SimulatedReaders", "TITLE", "class_study",
+__all__ = ["GOOD_SKILL", "answer_as_demo_readers", "N_TEACHING_SYNTHETIC", "SimulatedReaders", "TITLE", "class_study",
            "images_note", "reader_answers_review", "simulate_readers"]
