@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from misyn_lab.errors import InputError
-from misyn_lab.metrics.result import SPLIT_ALL_REAL, SPLIT_TRAINING, MetricResult
+from misyn_lab.metrics.result import SPLIT_ALL_REAL, SPLIT_TRAINING, MetricResult, build
 
 #: Side of the working images (pixels).
 WORK_SIZE = 32
@@ -336,9 +336,8 @@ def pixel_copies(train: Any, synthetic: Any, holdout: Any = None, *, target_fals
                                 control=label)
     if probes:
         sentence += " Known copies detected: " + ", ".join(f"{k} {v:.0%}" for k, v in probes.items()) + "."
-    result = MetricResult(
-        key=PIXEL_KEY, value=rate, n=n, ci=ci, ci_level=ci_level, direction="lower_is_better",
-        interpretation=sentence, split=split,
+    result = build(
+        PIXEL_KEY, rate, n=n, ci=ci, ci_level=ci_level, interpretation=sentence, split=split,
         details={"verdict": verdict, "threshold": threshold, "threshold_rule":
                  f"conformal {1 - target_false_alarm:.0%} quantile of the negative controls' scores",
                  "target_false_alarm_rate": target_false_alarm, "false_alarm_rate": false_alarm,
@@ -440,8 +439,8 @@ def pool_pixel_copies(parts: list[tuple[str, PixelCopyResult]], *, ci_level: flo
     sentence = verdict_sentence(rate, ci, n_syn, fa, fa_ci, n_ctrl, verdict, space=str(first.details["space"]),
                                 control=CONTROL_HELDOUT if split == SPLIT_TRAINING else CONTROL_LEAVE_ONE_OUT)
     sentence += f" Pooled over {len(parts)} checks, each against its own training and held-out images."
-    return MetricResult(key=PIXEL_KEY, value=rate, n={"synthetic": n_syn, "holdout": n_ctrl, "checks": len(parts)},
-                        ci=ci, ci_level=ci_level, direction="lower_is_better", interpretation=sentence, split=split,
+    return build(PIXEL_KEY, rate, n={"synthetic": n_syn, "holdout": n_ctrl, "checks": len(parts)},
+                        ci=ci, ci_level=ci_level, interpretation=sentence, split=split,
                         details={"verdict": verdict, "copies": copies, "false_alarm_rate": fa,
                                  "false_alarm_ci": list(fa_ci), "n_negative_control": n_ctrl,
                                  "target_false_alarm_rate": float(first.details["target_false_alarm_rate"]),

@@ -15,7 +15,7 @@ import pandas as pd
 
 from misyn_lab.errors import InputError
 from misyn_lab.metrics.knn import as_feature_matrix, check_same_dim, sq_norms
-from misyn_lab.metrics.result import MetricResult, check_ci_level, percentile_ci
+from misyn_lab.metrics.result import MetricResult, build, check_ci_level, percentile_ci
 
 
 def _pair(real: object, synthetic: object, min_rows: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -124,19 +124,8 @@ def frechet_distance(
             "the distance is biased upwards; reduce the feature dimension or add samples"
         )
     share = 0.0 if value == 0 else mean_term / value
-    return MetricResult(
-        key="frechet",
-        value=value,
-        n={"real": len(r), "synthetic": len(s)},
-        ci=ci,
-        ci_level=ci_level if ci else None,
-        direction="lower_is_better",
-        interpretation=(
-            f"Fréchet distance {value:.4g} on the {feature_set or 'given'} features ({share:.0%} from the means, "
-            "the rest from the covariances); 0 means real and synthetic have the same mean and covariance."
-        ),
-        details=details,
-    )
+    return build("frechet", value, n={"real": len(r), "synthetic": len(s)}, ci=ci, ci_level=ci_level,
+                 details=details, features=feature_set or "given", mean_share=share)
 
 
 # -------------------------------------------------------------------------------------------------------- MMD
@@ -305,26 +294,18 @@ def mmd_rbf(
     used = (f" Tested on {len(r):,} of {n_full['real']:,} real and {len(s):,} of {n_full['synthetic']:,} synthetic "
             f"rows (a seeded random subsample; raise max_n to test more)." if notes else
             f" Tested on all {len(r):,} real and {len(s):,} synthetic rows.")
-    return MetricResult(
-        key="mmd.rbf",
-        value=value,
-        n={"real": len(r), "synthetic": len(s)},
-        p_value=p_value,
-        direction="lower_is_better",
-        interpretation=f"Kernel (RBF) MMD² between real and synthetic features is {value:.3g}; 0 means the same "
-        f"distribution.{verdict}{used}",
-        details={
-            "bandwidth": sigma,
-            "bandwidth_rule": "median" if isinstance(bandwidth, str) else "fixed",
-            "permutations": int(permutations),
-            "estimator": "unbiased",
-            "n_full": n_full,
-            "max_n": None if max_n is None else int(max_n),
-            "subsampled": bool(notes),
-            "kernel": "dense" if dense else "row blocks",
-            "notes": notes,
-        },
-    )
+    return build("mmd.rbf", value, n={"real": len(r), "synthetic": len(s)}, p_value=p_value, verdict=verdict,
+                 used=used, details={
+                     "bandwidth": sigma,
+                     "bandwidth_rule": "median" if isinstance(bandwidth, str) else "fixed",
+                     "permutations": int(permutations),
+                     "estimator": "unbiased",
+                     "n_full": n_full,
+                     "max_n": None if max_n is None else int(max_n),
+                     "subsampled": bool(notes),
+                     "kernel": "dense" if dense else "row blocks",
+                     "notes": notes,
+                 })
 
 
 # ---------------------------------------------------------------------------------------------- per feature
@@ -407,21 +388,11 @@ def ks_max(
         table = feature_shift(r, s, feature_names)
     top = table.iloc[0]
     p_adj = float(min(1.0, top["ks_p_value"] * len(table)))
-    return MetricResult(
-        key="ks.max",
-        value=float(top["ks_statistic"]),
-        n={"real": len(r), "synthetic": len(s)},
-        p_value=p_adj,
-        direction="lower_is_better",
-        interpretation=(
-            f"The most shifted feature is '{top['feature']}' (KS {top['ks_statistic']:.2f}, standardised mean "
-            f"difference {top['smd']:+.2f}); KS 0 means identical marginal distributions, 1 means no overlap."
-        ),
-        details={
-            "feature": str(top["feature"]),
-            "p_adjustment": "bonferroni",
-            "n_features": int(len(table)),
-            "n_features_p_below_0.05": int((table["ks_p_value"] * len(table) < 0.05).sum()),
-            "top5": table.head(5)[["feature", "ks_statistic", "wasserstein", "smd"]].to_dict("records"),
-        },
-    )
+    return build("ks.max", float(top["ks_statistic"]), n={"real": len(r), "synthetic": len(s)}, p_value=p_adj,
+                 feature=top["feature"], smd=float(top["smd"]), details={
+                     "feature": str(top["feature"]),
+                     "p_adjustment": "bonferroni",
+                     "n_features": int(len(table)),
+                     "n_features_p_below_0.05": int((table["ks_p_value"] * len(table) < 0.05).sum()),
+                     "top5": table.head(5)[["feature", "ks_statistic", "wasserstein", "smd"]].to_dict("records"),
+                 })

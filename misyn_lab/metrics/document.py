@@ -14,49 +14,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from misyn_lab import render as r
+from misyn_lab.metrics.keys import KEYS
 
-__all__ = ["FEATURE_WORDS", "METRIC_NAMES", "ResultsTable", "evaluation_bottom_line", "evaluation_section",
+__all__ = ["FEATURE_WORDS", "ResultsTable", "evaluation_bottom_line", "evaluation_section",
            "metric_label", "n_text", "results_block", "subgroup_table"]
 
-#: Each result key's name in words, with the glossary term it links to (``None``: no term).
-METRIC_NAMES: dict[str, tuple[str, str | None]] = {
-    "prdc.precision": ("Precision (PRDC, fidelity)", "prdc"),
-    "prdc.recall": ("Recall (PRDC, diversity)", "prdc"),
-    "prdc.density": ("Density (PRDC)", "prdc"),
-    "prdc.coverage": ("Coverage (PRDC, diversity)", "prdc"),
-    "frechet": ("Fréchet distance", "frechet"),
-    "mmd.rbf": ("MMD² (RBF kernel)", "mmd"),
-    "ks.max": ("Largest per-feature KS statistic", "ks"),
-    "detection.auc": ("Real-vs-synthetic detection AUC", "detection-auc"),
-    "memorisation.copy_rate": ("Copy rate", "copy-rate"),
-    "memorisation.pixel_copy_rate": ("Copy rate in pixel space", "copy-rate"),
-    "memorisation.train_copied_rate": ("Training images with a near-copy", None),
-    "memorisation.identifiability": ("Identifiability (training images nearer a synthetic one)", None),
-    "memorisation.sdmetrics_score": ("Closer-to-training score", None),
-    "subgroup.coverage_min": ("Lowest coverage of a subgroup", "prdc"),
-    "subgroup.representation_ratio_min": ("Lowest representation ratio of a subgroup", None),
-    "tstr.accuracy": ("Accuracy trained on synthetic, tested on real (TSTR)", "tstr"),
-    "trtr.accuracy": ("Accuracy trained on real, tested on real", "tstr"),
-    "tstr.balanced_accuracy": ("Balanced accuracy, TSTR", "tstr"),
-    "trtr.balanced_accuracy": ("Balanced accuracy trained on real", "tstr"),
-    "tstr.gap": ("Accuracy lost training on synthetic (TSTR gap)", "tstr"),
-    "paired.mean_difference": ("Mean paired difference (bootstrap CI)", "ci"),
-    "paired.wilcoxon": ("Wilcoxon signed-rank test", "wilcoxon"),
-    "paired.permutation": ("Paired permutation test", "permutation"),
-    "paired.cohens_dz": ("Effect size d_z", "d_z"),
-    "paired.t_power": ("Power at the planned minimal important difference", "mid"),
-    "paired.tost": ("Equivalence test (TOST)", "tost"),
-    "seg.dice_worst_subgroup": ("Lowest subgroup mean Dice with synthetic pairs", "dice"),
-    "t2i.prompt_fidelity": ("Prompt fidelity (mean share recognised as requested)", None),
-    "t2i.coverage_min_prompt": ("Lowest coverage of one prompt", "prdc"),
-    "t2i.unseen_combination": ("Prompts for a never-observed combination", "l1"),
-    "audit.unlabelled_synthetic": ("Synthetic files released without a mark", None),
-    "provenance.labelled": ("Share of synthetic files that carry a mark", None),
-    "reader_study.accuracy": ("Reader accuracy (real or synthetic?)", None),
-    "reporting.worst_cases": ("Worst cases shown", None),
-    "reporting.subgroups": ("Per-subgroup results shown", None),
-    "reporting.failures": ("Failures shown", None),
-}
 #: Feature sets in words (results measured in feature space say on which features).
 FEATURE_WORDS = {"intensity+texture+embedding": "intensity, texture and PCA-embedding features",
                  "intensity": "intensity features", "texture": "texture features",
@@ -77,7 +39,8 @@ def _features(result: Any, features: str | None) -> str:
 def metric_label(result: Any, *, features: str | None = None) -> list[Any]:
     """The result's name in words (its glossary term linked), the features it was measured on (from its
     ``details["feature_set"]``, else ``features`` for a feature-space result), and its key as code."""
-    name, term = METRIC_NAMES.get(result.key, (result.key.replace("_", " ").replace(".", ": "), None))
+    row = KEYS.get(result.key)
+    name, term = (row.name, row.term) if row else (result.key.replace("_", " ").replace(".", ": "), None)
     label: list[Any] = [r.term(term, name) if term else name]
     on = _features(result, features)
     if on:
@@ -117,7 +80,8 @@ SUBGROUP_COLUMNS = {"subgroup": "Subgroup", "n_real": "Real images", "n_syn": "S
 
 
 def subgroup_table(by_subgroup: Any, column: str | None, *, caption: str = "") -> r.Table:
-    """The per-subgroup results of an evaluation (one row per value of ``column``), columns in words."""
+    """The per-subgroup results of an evaluation (the ``by_group`` frame of a
+    :class:`~misyn_lab.metrics.subgroups.SubgroupFrame`, one row per value of ``column``), columns in words."""
     cols = {c: h for c, h in SUBGROUP_COLUMNS.items() if c in by_subgroup.columns}
     metric = by_subgroup["distance_metric"].iloc[0] if "distance_metric" in by_subgroup and len(by_subgroup) else ""
     if metric and "distance" in cols:
@@ -139,8 +103,8 @@ def evaluation_section(evaluation: Any, *, title: str = "Measured results", id: 
                                     for n in evaluation.notes]))
     blocks.append(results_block(evaluation.results, features=features))
     column = (evaluation.protocol or {}).get("subgroup")
-    if column and len(evaluation.by_subgroup):
-        blocks.append(subgroup_table(evaluation.by_subgroup, column))
+    if column and evaluation.subgroups is not None and len(evaluation.subgroups):
+        blocks.append(subgroup_table(evaluation.subgroups.by_group, column))
     return r.Section(title, blocks, id=id)
 
 

@@ -34,7 +34,8 @@ from misyn_lab.metrics.fidelity import prdc
 from misyn_lab.metrics.knn import as_feature_matrix, check_same_dim
 from misyn_lab.metrics.memorisation import MemorisationResult, memorisation
 from misyn_lab.metrics.result import SPLIT_ALL_REAL, SPLIT_HELDOUT, SPLIT_TRAINING, MetricResult
-from misyn_lab.metrics.utility import UtilityResult, check_task, detection_auc
+from misyn_lab.metrics.subgroups import SubgroupFrame, subgroup_frame
+from misyn_lab.metrics.utility import UtilityResult, check_task, detection_auc, tstr
 
 if TYPE_CHECKING:
     from misyn_lab.engine import Engine
@@ -61,13 +62,14 @@ class EvidenceResults(dict):
 class Evaluation:
     """Everything :func:`evaluate_imagesets` measured.
 
-    ``by_subgroup`` is empty when no subgroup column was given and ``utility`` is ``None`` without a task label
+    ``subgroups`` (a :class:`~misyn_lab.metrics.subgroups.SubgroupFrame`) is ``None`` when no subgroup column
+    was given and ``utility`` is ``None`` without a task label
     (see ``notes``). ``protocol`` says which real images each kind of result was measured against, with their
     numbers (``n_train`` is 0 when no training set was named); ``pixel_copies`` is the pixel-space copy check.
     """
 
     results: dict[str, MetricResult]
-    by_subgroup: pd.DataFrame
+    subgroups: SubgroupFrame | None
     memorisation: MemorisationResult | None
     utility: UtilityResult | None
     feature_shift: pd.DataFrame
@@ -83,7 +85,7 @@ class Evaluation:
         return render.to_html(self.to_section())
 
     def __repr__(self) -> str:  # the text a notebook stores beside the HTML (the frames are in the HTML)
-        return f"Evaluation({len(self.results)} results, {len(self.by_subgroup)} subgroups, protocol={self.protocol})"
+        return f"Evaluation({len(self.results)} results, {0 if self.subgroups is None else len(self.subgroups)} subgroups, protocol={self.protocol})"
 
     def protocol_text(self) -> str:
         """One sentence naming the split and n of the fidelity and memorisation results (from ``protocol``)."""
@@ -207,7 +209,7 @@ def evaluate_imagesets(
     the TSTR test set. Features (intensity, texture and a PCA embedding fitted on the training images, or on the
     held-out ones without a training set) are z-scored with that set's statistics.
 
-    ``subgroup`` (a metadata column of all sets) adds per-subgroup results (``by_subgroup``, ``subgroup.*``).
+    ``subgroup`` (a metadata column of all sets) adds per-subgroup results (``subgroups``, ``subgroup.*``).
     ``task`` (a label column) adds TSTR: a classifier trained on synthetic images and tested on the held-out
     real images, against one trained on the training images; a sensitive attribute (sex, age, race, ...) is
     refused as the task unless ``sensitive_task`` declares it (:func:`misyn_lab.metrics.utility.check_task`).
@@ -226,8 +228,6 @@ def evaluate_imagesets(
     from misyn_lab.features import standardise
     from misyn_lab.features.stream import evaluation_tables
     from misyn_lab.imagesets.core import ImageSet
-    from misyn_lab.metrics.subgroups import by_subgroup, subgroup_summary
-    from misyn_lab.metrics.utility import tstr
 
     subgroup = subgroup or None
     task = check_task(task, sensitive_task=sensitive_task)
@@ -273,12 +273,12 @@ def evaluate_imagesets(
     elif pixel_check:
         notes.append("pixel-space copy check skipped: it needs the images in memory (file-backed or saved-feature "
                      "inputs); memorisation is read in feature space only")
-    table, util = pd.DataFrame(), None
+    groups, util = None, None
     if subgroup is None:
         notes.append("no subgroup column given: per-subgroup results skipped")
     else:
-        table = by_subgroup(z_ho, m_ho, z_sy, m_sy, subgroup, k=k, seed=seed)
-        results.update({key: r.with_split(split) for key, r in subgroup_summary(table, subgroup).items()})
+        groups = subgroup_frame(z_ho, m_ho, z_sy, m_sy, subgroup, k=k, seed=seed)
+        results.update({key: r.with_split(split) for key, r in groups.summary().items()})
     if task is None:
         notes.append("no task label given: TSTR (train on synthetic, test on real) skipped")
     elif not has_train:
@@ -297,5 +297,5 @@ def evaluate_imagesets(
     protocol = {"n_train": len(train) if has_train else 0, "n_holdout": len(holdout), "n_synthetic": len(synthetic),
                 "fidelity_split": split, "memorisation_split": SPLIT_TRAINING if has_train else SPLIT_ALL_REAL,
                 "subgroup": subgroup, "task": task}
-    return Evaluation(results=results, by_subgroup=table, memorisation=m.memorisation, utility=util,
+    return Evaluation(results=results, subgroups=groups, memorisation=m.memorisation, utility=util,
                       feature_shift=m.feature_shift, notes=notes, protocol=protocol, pixel_copies=pixel)

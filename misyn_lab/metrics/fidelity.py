@@ -21,7 +21,7 @@ from misyn_lab.metrics.knn import (
     cross_ball_stats,
     kth_neighbour_radii,
 )
-from misyn_lab.metrics.result import MetricResult, check_ci_level, percentile_ci
+from misyn_lab.metrics.result import MetricResult, build, check_ci_level, percentile_ci
 
 #: Below this many real samples the prdc authors report density to be unstable.
 SMALL_N = 1000
@@ -160,19 +160,9 @@ def prdc(
     common = {"k": k, "warnings": list(warnings), "feature_set": feature_set}
     if boot_note:
         common["bootstrap"] = boot_note
-    results = {
-        name: MetricResult(
-            key=f"prdc.{name}",
-            value=float(values[name]),
-            n=n,
-            ci=cis.get(name),
-            ci_level=ci_level if name in cis else None,
-            direction="higher_is_better" if name != "density" else "neutral",
-            interpretation=_interpret(name, values[name], k),
-            details=dict(common),
-        )
-        for name in ("precision", "recall", "density", "coverage")
-    }
+    results = {name: build(f"prdc.{name}", values[name], n=n, ci=cis.get(name),
+                           ci_level=ci_level if name in cis else None, details=dict(common), k=k)
+               for name in ("precision", "recall", "density", "coverage")}
     return PRDCResult(
         precision=results["precision"],
         recall=results["recall"],
@@ -264,25 +254,3 @@ def _bootstrap(
     )
     cis = {name: percentile_ci(vals, ci_level) for name, vals in samples.items()}
     return cis, note
-
-
-def _interpret(name: str, value: float, k: int) -> str:
-    if name == "precision":
-        return (
-            f"{value:.0%} of synthetic samples fall inside the real data's {k}-nearest-neighbour manifold "
-            "(fidelity); the rest look unlike any real sample in this feature space."
-        )
-    if name == "recall":
-        return (
-            f"{value:.0%} of real samples fall inside the synthetic data's {k}-nearest-neighbour manifold "
-            "(diversity); the rest are parts of the real data the generator does not reach."
-        )
-    if name == "density":
-        return (
-            f"Synthetic samples sit in {value:.2f} times as many real neighbourhoods as expected (1 = like real data; "
-            "above 1 = crowding around common real samples, below 1 = thin or off-manifold)."
-        )
-    return (
-        f"{value:.0%} of real samples have a synthetic sample inside their own {k}-nearest-neighbour neighbourhood "
-        "(coverage); uncovered real samples are modes the generator misses."
-    )

@@ -18,7 +18,7 @@ import pandas as pd
 from misyn_lab.errors import InputError
 from misyn_lab.metrics.knn import DEFAULT_MEMORY_BUDGET, as_feature_matrix, check_same_dim
 from misyn_lab.metrics.neighbours import SearchInfo, cross_nearest, knn_search
-from misyn_lab.metrics.result import MetricResult
+from misyn_lab.metrics.result import MetricResult, build
 
 #: Below this many training samples the calibrated copy threshold is unreliable (a warning is attached).
 SMALL_TRAIN = 50
@@ -211,43 +211,17 @@ def memorisation(
         f" Nearest neighbours were searched APPROXIMATELY (recall {knn['recall']:.3f} against exact search on "
         f"{knn['recall_queries']:,} queries), so some copies may be missed.")
 
-    copy_rate = float(np.mean(is_copy))
-    metrics["memorisation.copy_rate"] = MetricResult(
-        key="memorisation.copy_rate",
-        value=copy_rate,
-        n=n,
-        direction="lower_is_better",
-        interpretation=(
-            f"{copy_rate:.1%} of synthetic samples lie closer to a training sample than {copy_distance:.3g} "
-            f"({threshold:.2g} x the typical distance between training samples), i.e. are likely near-copies."
-            + search_note
-        ),
-        details=dict(common),
-    )
-    copied = float(np.mean(train_copied))
-    metrics["memorisation.train_copied_rate"] = MetricResult(
-        key="memorisation.train_copied_rate",
-        value=copied,
-        n=n,
-        direction="lower_is_better",
-        interpretation=f"{copied:.1%} of training samples have a near-copy among the synthetic samples." + search_note,
-        details=dict(common),
-    )
-    ident = float(np.mean(t_syn_dist < train_nn))
+    metrics["memorisation.copy_rate"] = build("memorisation.copy_rate", float(np.mean(is_copy)), n=n,
+                                              details=dict(common), copy_distance=copy_distance,
+                                              threshold=threshold, search_note=search_note)
+    metrics["memorisation.train_copied_rate"] = build("memorisation.train_copied_rate", float(np.mean(train_copied)),
+                                                      n=n, details=dict(common), search_note=search_note)
     baseline = len(syn) / (len(syn) + len(train) - 1)
-    metrics["memorisation.identifiability"] = MetricResult(
-        key="memorisation.identifiability",
-        value=ident,
-        n=n,
-        direction="lower_is_better",
-        interpretation=(
-            f"For {ident:.0%} of training samples the nearest synthetic sample is closer than the nearest other "
-            f"training sample (about {baseline:.0%} is expected for an independent sample of this size)."
-            + search_note
-        ),
+    metrics["memorisation.identifiability"] = build(
+        "memorisation.identifiability", float(np.mean(t_syn_dist < train_nn)), n=n, baseline=baseline,
+        search_note=search_note,
         details={"expected_if_independent": baseline, "definition": "synthcity identifiability (unweighted)",
-                 "warnings": list(warnings), "knn": knn},
-    )
+                 "warnings": list(warnings), "knn": knn})
     return MemorisationResult(
         metrics=metrics,
         syn_nearest_train=s_idx,
@@ -293,14 +267,6 @@ def _sdmetrics_score(
             f"train ({len(train)}) and holdout ({len(hold)}) differ in size; the score assumes equal sizes "
             f"(expected share without memorisation here is {expected:.2f}, not 0.5)"
         )
-    return MetricResult(
-        key="memorisation.sdmetrics_score",
-        value=score,
-        n={"train": len(train), "holdout": len(hold), "synthetic": len(syn)},
-        direction="higher_is_better",
-        interpretation=(
-            f"{share:.0%} of synthetic samples are closer to the training set than to unseen real data "
-            f"(about {expected:.0%} expected without memorisation); score {score:.2f} of 1."
-        ),
-        details=details,
-    )
+    return build("memorisation.sdmetrics_score", score,
+                 n={"train": len(train), "holdout": len(hold), "synthetic": len(syn)}, details=details,
+                 share=share, expected=expected)

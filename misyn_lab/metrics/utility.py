@@ -18,7 +18,8 @@ import pandas as pd
 
 from misyn_lab.errors import InputError
 from misyn_lab.metrics.knn import as_feature_matrix, check_same_dim
-from misyn_lab.metrics.result import MetricResult, check_ci_level, percentile_ci
+from misyn_lab.metrics.result import MetricResult, build, check_ci_level, percentile_ci
+from misyn_lab.render.numbers import fmt_ci, fmt_percent
 
 _MODELS = ("logreg", "rf")
 
@@ -149,32 +150,12 @@ def tstr(
         ci = percentile_ci(gaps, ci_level)
     n = {"real_train": len(xr), "synthetic": len(xs), "real_test": len(xt)}
     details = {"model": model, "seed": seed}
-    metrics = {
-        "tstr.accuracy": MetricResult(
-            "tstr.accuracy", acc_s, n, direction="higher_is_better", details=details,
-            interpretation=f"A {model} classifier trained on synthetic data is {acc_s:.1%} accurate on real test data.",
-        ),
-        "trtr.accuracy": MetricResult(
-            "trtr.accuracy", acc_r, n, direction="higher_is_better", details=details,
-            interpretation=f"The same classifier trained on real data is {acc_r:.1%} accurate on the same test data.",
-        ),
-        "tstr.balanced_accuracy": MetricResult(
-            "tstr.balanced_accuracy", bal_s, n, direction="higher_is_better", details=details,
-            interpretation=f"Trained on synthetic data, balanced accuracy (mean recall per class) is {bal_s:.1%}.",
-        ),
-        "trtr.balanced_accuracy": MetricResult(
-            "trtr.balanced_accuracy", bal_r, n, direction="higher_is_better", details=details,
-            interpretation=f"Trained on real data, balanced accuracy (mean recall per class) is {bal_r:.1%}.",
-        ),
-        "tstr.gap": MetricResult(
-            "tstr.gap", gap, n, ci=ci, ci_level=ci_level if ci else None, direction="lower_is_better",
-            details={**details, "definition": "trtr.accuracy - tstr.accuracy"},
-            interpretation=(
-                f"Training on synthetic instead of real data changes test accuracy by {-gap:+.1%} "
-                "(negative = synthetic data is less useful)."
-            ),
-        ),
-    }
+    values = {"tstr.accuracy": acc_s, "trtr.accuracy": acc_r, "tstr.balanced_accuracy": bal_s,
+              "trtr.balanced_accuracy": bal_r}
+    metrics = {key: build(key, v, n=n, details=details, model=model) for key, v in values.items()}
+    metrics["tstr.gap"] = build("tstr.gap", gap, n=n, ci=ci, ci_level=ci_level,
+                                details={**details, "definition": "trtr.accuracy - tstr.accuracy"},
+                                change=("+" if gap <= 0 else "-") + fmt_percent(abs(gap)))
     per_group = None
     if g is not None:
         rows = []
@@ -258,18 +239,8 @@ def detection_auc(
     auc = float(roc_auc_score(y, proba))
     check_ci_level(ci_level)
     ci = auc_ci(proba[:n], proba[n:], n_boot=n_boot, ci_level=ci_level, seed=seed) if n_boot else None
-    ci_text = "" if ci is None else f", {ci_level:.0%} CI {ci[0]:.2f}-{ci[1]:.2f}"
-    return MetricResult(
-        key="detection.auc",
-        value=auc,
-        n={"real": n, "synthetic": n},
-        ci=ci,
-        ci_level=ci_level if ci is not None else None,
-        direction="lower_is_better",
-        interpretation=(
-            f"A {model} classifier tells real from synthetic with cross-validated AUC {auc:.2f}{ci_text} "
-            f"over {n} + {n} images (0.5 = indistinguishable, 1 = always told apart)."
-        ),
-        details={"model": model, "folds": folds, "seed": seed, "balanced_by_subsampling": len(r) != len(s),
-                 "n_boot": int(n_boot), "ci_method": "stratified percentile bootstrap of out-of-fold scores"},
-    )
+    ci_text = "" if ci is None else ", " + fmt_ci(ci, ci_level)
+    return build("detection.auc", auc, n={"real": n, "synthetic": n}, ci=ci, ci_level=ci_level, model=model,
+                 ci_text=ci_text, n_each=n,
+                 details={"model": model, "folds": folds, "seed": seed, "balanced_by_subsampling": len(r) != len(s),
+                          "n_boot": int(n_boot), "ci_method": "stratified percentile bootstrap of out-of-fold scores"})

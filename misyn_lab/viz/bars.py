@@ -15,14 +15,14 @@ PRDC_COLUMNS = ("precision", "recall", "density", "coverage")
 def prdc_bars(by_subgroup_df: pd.DataFrame, *, group_column: str = "subgroup", title: str | None = None) -> Figure:
     """Grouped bars of precision / recall / density / coverage (whichever columns exist) per subgroup.
 
-    ``by_subgroup_df``: one row per subgroup, e.g. ``misyn_lab.metrics.by_subgroup(...)``; the subgroup names come
+    ``by_subgroup_df``: one row per subgroup, e.g. ``misyn_lab.metrics.subgroup_frame(...).by_group``; the subgroup names come
     from ``group_column`` (or the index when that column is missing). A NaN value (metric not computable, e.g.
     too few samples) is drawn as a hatched "n/a" marker, never as a zero bar; a subgroup with ``n_syn == 0`` is
     labelled "no synthetic images". The takeaway names the subgroup with the lowest coverage (or recall).
     """
     if not isinstance(by_subgroup_df, pd.DataFrame) or by_subgroup_df.empty:
         raise InputError("by_subgroup_df must be a non-empty DataFrame", path="prdc_bars",
-                         remedy="pass misyn_lab.metrics.by_subgroup(...)")
+                         remedy="pass misyn_lab.metrics.subgroup_frame(...).by_group")
     cols = [c for c in PRDC_COLUMNS if c in by_subgroup_df]
     if not cols:
         raise InputError(f"no PRDC column among {list(by_subgroup_df.columns)}", path="prdc_bars",

@@ -15,13 +15,13 @@ def subgroup_shares(table: pd.DataFrame, column: str = "subgroup", *, title: str
     """Share of images per subgroup, real vs SYNTHETIC, and (when the table has it) coverage per subgroup.
 
     ``table``: one row per subgroup with ``subgroup``, ``share_real``, ``share_syn`` and optionally
-    ``coverage`` (e.g. :func:`misyn_lab.metrics.by_subgroup`). ``column`` names the subgroup variable in the
+    ``coverage`` (e.g. the ``by_group`` frame of :func:`misyn_lab.metrics.subgroup_frame`). ``column`` names the subgroup variable in the
     labels. The default takeaway names the subgroup with the lowest synthetic-to-real share ratio.
     """
     need = ["subgroup", "share_real", "share_syn"]
     if not isinstance(table, pd.DataFrame) or table.empty:
         raise InputError("table must be a non-empty DataFrame", path="subgroup_shares",
-                         remedy="pass misyn_lab.metrics.by_subgroup(...)")
+                         remedy="pass misyn_lab.metrics.subgroup_frame(...).by_group")
     missing = [c for c in need if c not in table]
     if missing:
         raise InputError(f"table lacks columns {missing}", path="subgroup_shares",

@@ -79,7 +79,7 @@ def labelling_demo(review_path: str | Path, *, n: int = 8, seed: int = 0) -> Dem
 def representation(real: ImageSet, subgroup: str, *, seed: int = 0, minority_weight: float = 0.2) -> Demo:
     """Share of each subgroup in the real data, and what a subgroup-skewed generator does to it."""
     from misyn_lab.features import extract_features, standardise
-    from misyn_lab.metrics.subgroups import by_subgroup, subgroup_summary
+    from misyn_lab.metrics.subgroups import subgroup_frame
     from misyn_lab.synth.registry import make_generator
 
     if subgroup not in real.meta:
@@ -89,9 +89,9 @@ def representation(real: ImageSet, subgroup: str, *, seed: int = 0, minority_wei
         len(real), seed=seed)
     fr, fs = (extract_features(s, "intensity+texture", progress=False) for s in (real, syn))
     zr, zs = standardise(fr.values, fs.values)
-    table = by_subgroup(zr, real.meta, zs, syn.meta, subgroup, seed=seed)
-    return Demo(table=table[["subgroup", "n_real", "n_syn", "share_real", "share_syn", "representation_ratio",
-                             "coverage"]], results=subgroup_summary(table, subgroup))
+    groups = subgroup_frame(zr, real.meta, zs, syn.meta, subgroup, seed=seed)
+    return Demo(table=groups.by_group[["subgroup", "n_real", "n_syn", "share_real", "share_syn",
+                                       "representation_ratio", "coverage"]], results=groups.summary())
 
 
 def design_checks(*, n: int = 40, seed: int = 0, subgroup: str = "plane", threshold: float | None = None) -> Demo:

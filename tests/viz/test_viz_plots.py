@@ -80,13 +80,13 @@ def test_prdc_bars_with_nan_empty_and_single_subgroup():
         prdc_bars(table.iloc[:0])
 
 
-def test_prdc_bars_accepts_metrics_by_subgroup(feats):
-    from misyn_lab.metrics import by_subgroup
+def test_prdc_bars_accepts_metrics_subgroup_frame(feats):
+    from misyn_lab.metrics import subgroup_frame
 
     r, s = feats
     rg = pd.DataFrame({"sex": ["F"] * 40 + ["M"] * 40})
     sg = pd.DataFrame({"sex": ["F"] * 50})
-    check_figure(prdc_bars(by_subgroup(r, rg, s, sg, "sex")))
+    check_figure(prdc_bars(subgroup_frame(r, rg, s, sg, "sex").by_group))
 
 
 def test_feature_shift_ranking(feats):
