@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from misyn_lab.metrics.result import MetricResult
+from misyn_lab.metrics.result import MetricResult, build
 
 
 @dataclass(frozen=True)
@@ -32,9 +32,8 @@ class ReleaseAudit:
         n = max(self.n_files, 1)
         share = self.before.get("unlabelled_registry_match", 0) / n
         after = self.after.get("unlabelled_registry_match", 0) / n
-        return MetricResult(
-            key="audit.unlabelled_synthetic", value=float(share), n={"files": self.n_files},
-            direction="lower_is_better",
+        return build(
+            "audit.unlabelled_synthetic", float(share), n={"files": self.n_files},
             interpretation=(f"As released, {share:.0%} of the {self.n_files} synthetic files carry no synthetic "
                             f"mark and are found only by a registry match; after labelling {after:.0%} remain "
                             "unlabelled."),

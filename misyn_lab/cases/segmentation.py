@@ -320,13 +320,12 @@ class Case1Result:
 
     def measured(self) -> dict[str, Any]:
         """Evidence for :meth:`misyn_lab.cases.case.Case.to_review` (measurement key -> MetricResult(s))."""
-        from misyn_lab.metrics.result import MetricResult
+        from misyn_lab.metrics.result import build
 
         ws = self.worst_subgroup()
         harm = self.most_harmed_subgroup()
-        worst = MetricResult(
-            key="seg.dice_worst_subgroup", value=float(ws["mean"]), n={"pairs": int(len(self.experiment.table) // 2)},
-            direction="higher_is_better",
+        worst = build(
+            "seg.dice_worst_subgroup", float(ws["mean"]), n={"pairs": int(len(self.experiment.table) // 2)},
             interpretation=subgroup_sentence(ws, harm),
             details={"worst_subgroup": {k: (float(v) if isinstance(v, (float, np.floating)) else v)
                                         for k, v in ws.items()},

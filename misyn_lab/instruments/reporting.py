@@ -16,7 +16,7 @@ from typing import Any
 from misyn_lab.errors import InputError
 from misyn_lab.instruments.claims import Claim, _as_claim
 from misyn_lab.instruments.rungs import validate_rung
-from misyn_lab.metrics.result import MetricResult
+from misyn_lab.metrics.result import build
 
 #: What can be attached: the claim flag it sets and the evidence key it is stored under.
 REPORTS = {
@@ -67,9 +67,9 @@ def attach_reporting(claim: Claim | dict, review: Any, *, worst_cases: Any = Non
         flag, key = REPORTS[what]
         rows = _records(table, what.replace("_", " "))
         label = what.replace("_", " ")
-        result = MetricResult(key=key, value=float(len(rows)), n={"rows": len(rows)},
-                              interpretation=caption or f"{len(rows)} {label} shown for claim {claim.id}.",
-                              details={"rows": rows, "claim": claim.id})
+        result = build(key, float(len(rows)), n={"rows": len(rows)},
+                       interpretation=caption or f"{len(rows)} {label} shown for claim {claim.id}.",
+                       details={"rows": rows, "claim": claim.id})
         ev = str(review.add_evidence(result, rung=rung, source=source or f"claim {claim.id}: {label}",
                                      note=result.interpretation))
         if ev not in ids:

@@ -151,7 +151,7 @@ _TABLE: tuple[MetricKey, ...] = (
               "{samples} posterior samples of one input differ by a mean per-pixel s.d. of {value:number}."),
     MetricKey("l2.tail_share", "Synthetic images in the real tails", "l2", NEUTRAL, "share", NONE,
               "{value:percent} of synthetic images fall in the real 10 % tails"),
-    MetricKey("lesson.copies_caught_pixel", "Planted copies caught in pixel space", "copy-rate", HIGHER, "share",
+    MetricKey("lesson.copies_caught_pixel", "Planted copies caught in pixel space", "copy-rate", NEUTRAL, "share",
               TRAIN, "Pixel space flags at least {value:percent} of every planted copy set; feature space misses "
                      "{missed} of {sets} of them."),
 )

@@ -150,9 +150,9 @@ class AuditReport:
 
         Store them in a review with ``review.add_evidence(result)``.
         """
-        from misyn_lab.metrics.result import MetricResult
+        from misyn_lab.metrics.result import build
 
-        return {r.key: r for r in (MetricResult(**kw) for kw in audit_evidence(self, ci_level))}
+        return {r.key: r for r in (build(**kw) for kw in audit_evidence(self, ci_level))}
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data; file names that are not valid UTF-8 are written with ``\\xNN`` escapes."""
@@ -241,7 +241,8 @@ def _plural(n: int, word: str) -> str:
 
 
 def audit_evidence(report: AuditReport, ci_level: float = 0.95) -> list[dict[str, Any]]:
-    """Keyword arguments of the two evidence MetricResults of ``report`` (pure; see ``AuditReport.evidence``)."""
+    """Keyword arguments of :func:`misyn_lab.metrics.result.build` for the two evidence results of ``report`` (pure;
+    see ``AuditReport.evidence``)."""
     from misyn_lab.metrics.result import check_ci_level
 
     check_ci_level(ci_level)
@@ -271,7 +272,7 @@ def audit_evidence(report: AuditReport, ci_level: float = 0.95) -> list[dict[str
                     f"an upper bound{unread}.")
     labelled_kw = {"key": EVIDENCE_KEYS[0], "value": share,
                    "n": {"synthetic_found": found, "labelled": labelled, "unlabelled": unlabelled, "images": images},
-                   "ci": ci, "ci_level": ci_level if ci else None, "direction": "higher_is_better",
+                   "ci": ci, "ci_level": ci_level if ci else None,
                    "interpretation": text, "details": {**common, "upper_bound": not registry}}
 
     files = [os.path.relpath(r.path, report.root) for r in report.by_status("unlabelled_registry_match")]
@@ -292,7 +293,7 @@ def audit_evidence(report: AuditReport, ci_level: float = 0.95) -> list[dict[str
                 f"images from the registry that no longer carry a synthetic mark and could pass as real{unread}.")
     unlabelled_kw = {"key": EVIDENCE_KEYS[1], "value": count,
                      "n": {"images": images, "synthetic_found": found, "unlabelled": unlabelled},
-                     "direction": "lower_is_better", "interpretation": text, "details": details}
+                     "interpretation": text, "details": details}
     return [labelled_kw, unlabelled_kw]
 
 
