@@ -205,6 +205,70 @@ def _mmd_blocked(pooled: np.ndarray, sigma: float, labels: np.ndarray, budget: i
     return _mmd2_from_sums(a, a_k_a, row_sums, diag)
 
 
+def _check_mmd_args(permutations: object, max_n: object) -> None:
+    if isinstance(permutations, bool) or not isinstance(permutations, (int, np.integer)) or permutations < 0:
+        raise InputError(f"permutations must be a non-negative integer, got {permutations!r}", remedy="pass 500")
+    if max_n is not None and (isinstance(max_n, bool) or not isinstance(max_n, (int, np.integer)) or max_n < 2):
+        raise InputError(f"max_n must be an integer >= 2 or None (every row), got {max_n!r}",
+                         remedy=f"pass e.g. {MMD_MAX_N}, or None to test every row")
+
+
+def _cap_rows(r: np.ndarray, s: np.ndarray, max_n: int | None,
+              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """At most ``max_n`` rows of each set (a seeded random subsample, in row order), with notes saying so."""
+    notes = []
+    n_real, n_syn = len(r), len(s)
+    if max_n is not None and n_real > max_n:
+        r = r[np.sort(rng.choice(n_real, max_n, replace=False))]
+        notes.append(f"real subsampled from {n_real} to {max_n} rows")
+    if max_n is not None and n_syn > max_n:
+        s = s[np.sort(rng.choice(n_syn, max_n, replace=False))]
+        notes.append(f"synthetic subsampled from {n_syn} to {max_n} rows")
+    return r, s, notes
+
+
+def _bandwidth(pooled: np.ndarray, bandwidth: float | str, seed: int) -> float:
+    """σ of the RBF kernel: the median heuristic or the given positive number."""
+    if isinstance(bandwidth, str):
+        if bandwidth != "median":
+            raise InputError(f"unknown bandwidth {bandwidth!r}", remedy="pass a positive number or 'median'")
+        return median_bandwidth(pooled, seed=seed)
+    sigma = float(bandwidth)
+    if not sigma > 0 or not np.isfinite(sigma):
+        raise InputError(f"bandwidth must be a positive number, got {bandwidth!r}", remedy="pass 'median'")
+    return sigma
+
+
+def _mmd_test(pooled: np.ndarray, n_real: int, sigma: float, permutations: int, rng: np.random.Generator,
+              memory_budget: int) -> tuple[float, float | None, bool]:
+    """Unbiased MMD² of the first ``n_real`` rows against the rest, its permutation p-value (``None`` without
+    permutations) and whether the pooled kernel was held whole (``dense``) or computed in row blocks."""
+    labels = np.zeros((len(pooled), 1), dtype=bool)
+    labels[:n_real, 0] = True
+    perms = []
+    for _ in range(int(permutations)):
+        col = np.zeros(len(pooled), dtype=bool)
+        col[rng.permutation(len(pooled))[:n_real]] = True
+        perms.append(col)
+    dense = 8 * len(pooled) ** 2 <= memory_budget
+    if not dense:
+        stats = _mmd_blocked(pooled, sigma, np.column_stack([labels[:, 0]] + perms), memory_budget)
+        value = float(stats[0])
+        exceed = int(np.count_nonzero(stats[1:] >= value))
+    else:
+        kernel = _sq_dists(pooled, pooled)
+        kernel *= -1.0 / (2.0 * sigma * sigma)
+        np.exp(kernel, out=kernel)
+        row_sums = kernel.sum(axis=1)
+        value = float(_unbiased_mmd2(kernel, labels, row_sums)[0])
+        exceed = 0
+        for start in range(0, len(perms), 100):
+            perm = np.column_stack(perms[start:start + 100])
+            exceed += int(np.count_nonzero(_unbiased_mmd2(kernel, perm, row_sums) >= value))
+    p_value = (1 + exceed) / (1 + permutations) if permutations else None
+    return value, p_value, dense
+
+
 def mmd_rbf(
     real: np.ndarray,
     synthetic: np.ndarray,
@@ -231,59 +295,13 @@ def mmd_rbf(
         is computed in row blocks once the pooled set no longer fits).
     """
     r, s = _pair(real, synthetic, min_rows=2)
-    if isinstance(permutations, bool) or not isinstance(permutations, (int, np.integer)) or permutations < 0:
-        raise InputError(f"permutations must be a non-negative integer, got {permutations!r}", remedy="pass 500")
-    if max_n is not None and (isinstance(max_n, bool) or not isinstance(max_n, (int, np.integer)) or max_n < 2):
-        raise InputError(f"max_n must be an integer >= 2 or None (every row), got {max_n!r}",
-                         remedy=f"pass e.g. {MMD_MAX_N}, or None to test every row")
+    _check_mmd_args(permutations, max_n)
     rng = np.random.default_rng(seed)
-    notes = []
     n_full = {"real": len(r), "synthetic": len(s)}
-    if max_n is not None and len(r) > max_n:
-        r = r[np.sort(rng.choice(len(r), max_n, replace=False))]
-        notes.append(f"real subsampled from {n_full['real']} to {max_n} rows")
-    if max_n is not None and len(s) > max_n:
-        s = s[np.sort(rng.choice(len(s), max_n, replace=False))]
-        notes.append(f"synthetic subsampled from {n_full['synthetic']} to {max_n} rows")
+    r, s, notes = _cap_rows(r, s, max_n, rng)
     pooled = np.vstack([r, s])
-    if isinstance(bandwidth, str):
-        if bandwidth != "median":
-            raise InputError(f"unknown bandwidth {bandwidth!r}", remedy="pass a positive number or 'median'")
-        sigma = median_bandwidth(pooled, seed=seed)
-    else:
-        sigma = float(bandwidth)
-        if not sigma > 0 or not np.isfinite(sigma):
-            raise InputError(f"bandwidth must be a positive number, got {bandwidth!r}", remedy="pass 'median'")
-    labels = np.zeros((len(pooled), 1), dtype=bool)
-    labels[: len(r), 0] = True
-    perms = []
-    if permutations:
-        for j in range(int(permutations)):
-            col = np.zeros(len(pooled), dtype=bool)
-            col[rng.permutation(len(pooled))[: len(r)]] = True
-            perms.append(col)
-    dense = 8 * len(pooled) ** 2 <= memory_budget
-    if dense:
-        kernel = _sq_dists(pooled, pooled)
-        kernel *= -1.0 / (2.0 * sigma * sigma)
-        np.exp(kernel, out=kernel)
-        row_sums = kernel.sum(axis=1)
-        value = float(_unbiased_mmd2(kernel, labels, row_sums)[0])
-    p_value = None
-    if permutations:
-        exceed = 0
-        batch = 100
-        if not dense:
-            stats = _mmd_blocked(pooled, sigma, np.column_stack([labels[:, 0]] + perms), memory_budget)
-            value = float(stats[0])
-            exceed = int(np.count_nonzero(stats[1:] >= value))
-        else:
-            for start in range(0, len(perms), batch):
-                perm = np.column_stack(perms[start:start + batch])
-                exceed += int(np.count_nonzero(_unbiased_mmd2(kernel, perm, row_sums) >= value))
-        p_value = (1 + exceed) / (1 + permutations)
-    elif not dense:
-        value = float(_mmd_blocked(pooled, sigma, labels, memory_budget)[0])
+    sigma = _bandwidth(pooled, bandwidth, seed)
+    value, p_value, dense = _mmd_test(pooled, len(r), sigma, permutations, rng, memory_budget)
     verdict = ""
     if p_value is not None:
         verdict = (

@@ -183,6 +183,90 @@ def _check_columns(sets: Sequence[tuple[str, Any]], subgroup: str | None, task: 
                                  remedy=f"choose {what} from {list(meta.columns)} or pass {what}=None")
 
 
+@dataclass(frozen=True)
+class _Features:
+    """The three sets' standardised features (``z_*``; without a training set ``z_ho`` is ``z_ref``), their
+    metadata (``m_*``) and the feature names."""
+
+    z_ref: np.ndarray
+    z_ho: np.ndarray
+    z_sy: np.ndarray
+    m_ref: pd.DataFrame
+    m_ho: pd.DataFrame
+    m_sy: pd.DataFrame
+    names: list[str]
+
+
+def _feature_matrices(reference: Any, holdout: Any, synthetic: Any, has_train: bool, subgroup: str | None,
+                      task: str | None, *, seed: int, scheduler: Any, chunk_size: int | None) -> _Features:
+    """Features of all three sets in the embedding fitted on the reference (training) images, z-scored with one
+    set of statistics (the reference's)."""
+    from misyn_lab.features import standardise
+    from misyn_lab.features.stream import evaluation_tables
+
+    t_ref, t_ho, t_sy = evaluation_tables(reference, holdout, synthetic, kind=IMAGESET_FEATURES, seed=seed,
+                                          scheduler=scheduler, chunk_size=chunk_size)
+    _check_columns((("train" if has_train else "holdout", t_ref), ("holdout", t_ho), ("synthetic", t_sy)),
+                   subgroup, task)
+    f_ref, f_ho, f_sy = t_ref.features, t_ho.features, t_sy.features
+    z_ref, z_rest = standardise(f_ref.values, np.vstack([f_sy.values, f_ho.values]))  # one set of statistics
+    z_sy, z_ho = z_rest[:len(f_sy)], z_rest[len(f_sy):]
+    return _Features(z_ref=z_ref, z_ho=z_ho if has_train else z_ref, z_sy=z_sy, m_ref=t_ref.meta, m_ho=t_ho.meta,
+                     m_sy=t_sy.meta, names=list(f_ref.names))
+
+
+def _utility(f: _Features, task: str | None, subgroup: str | None, has_train: bool, notes: list[str], *,
+             seed: int, bootstrap: int) -> UtilityResult | None:
+    """TSTR against the training images when a task label is given and both training sets hold two of its
+    values; otherwise ``None`` and a note saying why it was skipped."""
+    if task is None:
+        notes.append("no task label given: TSTR (train on synthetic, test on real) skipped")
+        return None
+    if not has_train:
+        notes.append("TSTR skipped: it compares with a classifier trained on the training images, and no training "
+                     "set was named")
+        return None
+    lacking = [name for name, meta in (("synthetic", f.m_sy), ("training", f.m_ref)) if meta[task].nunique() < 2]
+    if lacking:
+        sets_text = " and the ".join(lacking)
+        notes.append(f"TSTR skipped: the {sets_text} set{'s have' if len(lacking) > 1 else ' has'} fewer than "
+                     f"two {task!r} values")
+        return None
+    return tstr(f.z_ref, f.m_ref[task], f.z_sy, f.m_sy[task], f.z_ho, f.m_ho[task],
+                groups=f.m_ho[subgroup] if subgroup else None, seed=seed, bootstrap=bootstrap)
+
+
+def _check_inputs(train: Any, holdout: Any, synthetic: Any, has_train: bool, subgroup: str | None,
+                  task: str | None) -> tuple[tuple[str, Any], ...]:
+    """The named sets, once their columns and sizes are checked (file-backed sets are checked again once their
+    metadata is read)."""
+    sets = (("train", train), ("holdout", holdout), ("synthetic", synthetic)) if has_train else (
+        ("holdout", holdout), ("synthetic", synthetic))
+    _check_columns(sets, subgroup, task)
+    reference = train if has_train else holdout
+    if min(len(reference), len(synthetic)) < 3 or len(holdout) < 1:
+        raise InputError(f"too few images (train {len(train) if has_train else 0}, held-out {len(holdout)}, "
+                         f"synthetic {len(synthetic)})", path="evaluate_imagesets",
+                         remedy="give at least 3 training (or, without a training set, 3 real), 1 held-out and "
+                                "3 synthetic images")
+    return sets
+
+
+def _pixel_step(pixel_check: bool, sets: tuple[tuple[str, Any], ...], reference: Any, synthetic: Any,
+                holdout: Any, positive_controls: Mapping[str, object] | None,
+                notes: list[str]) -> PixelCopyResult | None:
+    """The pixel-space copy check when asked for and every set is in memory (else a note says it was skipped)."""
+    from misyn_lab.imagesets.core import ImageSet
+
+    if not pixel_check:
+        return None
+    if all(isinstance(s, ImageSet) for _, s in sets):
+        return pixel_copies(reference, synthetic, holdout, positive_controls=positive_controls)
+    notes.append("pixel-space copy check skipped: it needs the images in memory (file-backed or saved-feature "
+                 "inputs); memorisation is read in feature space only")
+    return None
+
+
 def evaluate_imagesets(
     train: ImageSet | ImageFiles | FeatureTable | None,
     holdout: ImageSet | ImageFiles | FeatureTable,
@@ -225,75 +309,39 @@ def evaluate_imagesets(
     ``chunk_size`` on Dask, with the same results. ``mmd_max_n`` and ``knn_backend`` are passed to
     :func:`evaluate_all`.
     """
-    from misyn_lab.features import standardise
-    from misyn_lab.features.stream import evaluation_tables
-    from misyn_lab.imagesets.core import ImageSet
-
     subgroup = subgroup or None
     task = check_task(task, sensitive_task=sensitive_task)
     has_train = train is not None and len(train) > 0
-    sets = (("train", train), ("holdout", holdout), ("synthetic", synthetic)) if has_train else (
-        ("holdout", holdout), ("synthetic", synthetic))
-    _check_columns(sets, subgroup, task)  # file-backed sets are checked once their metadata is read
+    sets = _check_inputs(train, holdout, synthetic, has_train, subgroup, task)
     reference = train if has_train else holdout
-    if min(len(reference), len(synthetic)) < 3 or len(holdout) < 1:
-        raise InputError(f"too few images (train {len(train) if has_train else 0}, held-out {len(holdout)}, "
-                         f"synthetic {len(synthetic)})", path="evaluate_imagesets",
-                         remedy="give at least 3 training (or, without a training set, 3 real), 1 held-out and "
-                                "3 synthetic images")
     notes: list[str] = []
     if not has_train:
         notes.append(f"no training set named: all {len(holdout)} real images are treated as held-out; memorisation "
                      "is checked against all of them")
-    # features of all three sets in the embedding fitted on the reference (training) images
-    t_ref, t_ho, t_sy = evaluation_tables(reference, holdout, synthetic, kind=IMAGESET_FEATURES, seed=seed,
-                                          scheduler=scheduler, chunk_size=chunk_size)
-    _check_columns((("train" if has_train else "holdout", t_ref), ("holdout", t_ho), ("synthetic", t_sy)),
-                   subgroup, task)
-    m_ref, m_ho, m_sy = t_ref.meta, t_ho.meta, t_sy.meta
-    f_ref, f_ho, f_sy = t_ref.features, t_ho.features, t_sy.features
-    z_ref, z_rest = standardise(f_ref.values, np.vstack([f_sy.values, f_ho.values]))  # one set of statistics
-    z_sy, z_ho = z_rest[:len(f_sy)], z_rest[len(f_sy):]
-    if not has_train:
-        z_ho = z_ref
+    f = _feature_matrices(reference, holdout, synthetic, has_train, subgroup, task, seed=seed, scheduler=scheduler,
+                          chunk_size=chunk_size)
+    z_ref, z_ho, z_sy, m_ho, m_sy = f.z_ref, f.z_ho, f.z_sy, f.m_ho, f.m_sy
     k = int(min(5, len(z_ho) - 1, len(z_sy) - 1))
     if k < 1:
         raise InputError(f"too few held-out images ({len(z_ho)}) for nearest-neighbour metrics",
                          path="evaluate_imagesets", remedy="give at least 2 held-out real images")
     split = SPLIT_HELDOUT if has_train else SPLIT_ALL_REAL
-    m = evaluate_all(z_ho, z_sy, k=k, feature_set=IMAGESET_FEATURES, feature_names=f_ref.names, train_feats=z_ref,
+    m = evaluate_all(z_ho, z_sy, k=k, feature_set=IMAGESET_FEATURES, feature_names=f.names, train_feats=z_ref,
                      holdout_feats=z_ho if has_train else None, bootstrap=bootstrap, permutations=permutations,
                      seed=seed, split=split, mmd_max_n=mmd_max_n, knn_backend=knn_backend)
     results = dict(m)
-    pixel = None
-    in_memory = all(isinstance(s, ImageSet) for _, s in sets)
-    if pixel_check and in_memory:
-        pixel = pixel_copies(reference, synthetic, holdout if has_train else None, positive_controls=positive_controls)
-        results.update(pixel.metrics)
-    elif pixel_check:
-        notes.append("pixel-space copy check skipped: it needs the images in memory (file-backed or saved-feature "
-                     "inputs); memorisation is read in feature space only")
-    groups, util = None, None
+    pixel = _pixel_step(pixel_check, sets, reference, synthetic, holdout if has_train else None, positive_controls,
+                        notes)
+    results.update({} if pixel is None else pixel.metrics)
+    groups = None
     if subgroup is None:
         notes.append("no subgroup column given: per-subgroup results skipped")
     else:
         groups = subgroup_frame(z_ho, m_ho, z_sy, m_sy, subgroup, k=k, seed=seed)
         results.update({key: r.with_split(split) for key, r in groups.summary().items()})
-    if task is None:
-        notes.append("no task label given: TSTR (train on synthetic, test on real) skipped")
-    elif not has_train:
-        notes.append("TSTR skipped: it compares with a classifier trained on the training images, and no training "
-                     "set was named")
-    else:
-        lacking = [name for name, meta in (("synthetic", m_sy), ("training", m_ref)) if meta[task].nunique() < 2]
-        if not lacking:
-            util = tstr(z_ref, m_ref[task], z_sy, m_sy[task], z_ho, m_ho[task],
-                        groups=m_ho[subgroup] if subgroup else None, seed=seed, bootstrap=bootstrap)
-            results.update({key: r.with_split(SPLIT_HELDOUT, n_real=len(z_ho)) for key, r in util.metrics.items()})
-        else:
-            sets_text = " and the ".join(lacking)
-            notes.append(f"TSTR skipped: the {sets_text} set{'s have' if len(lacking) > 1 else ' has'} fewer than "
-                         f"two {task!r} values")
+    util = _utility(f, task, subgroup, has_train, notes, seed=seed, bootstrap=bootstrap)
+    if util is not None:
+        results.update({key: r.with_split(SPLIT_HELDOUT, n_real=len(z_ho)) for key, r in util.metrics.items()})
     protocol = {"n_train": len(train) if has_train else 0, "n_holdout": len(holdout), "n_synthetic": len(synthetic),
                 "fidelity_split": split, "memorisation_split": SPLIT_TRAINING if has_train else SPLIT_ALL_REAL,
                 "subgroup": subgroup, "task": task}

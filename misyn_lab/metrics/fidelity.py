@@ -137,19 +137,10 @@ def prdc(
     check_k(k, synthetic.shape[0], "synthetic")
     _check_bootstrap(bootstrap, ci_level)
 
-    real_radii = kth_neighbour_radii(real, k, method=knn_method, chunk_size=chunk_size, memory_budget=memory_budget)
-    fake_radii = kth_neighbour_radii(
-        synthetic, k, method=knn_method, chunk_size=chunk_size, memory_budget=memory_budget
-    )
-    stats = cross_ball_stats(
-        real,
-        synthetic,
-        real_radii,
-        fake_radii,
-        chunk_size=chunk_size,
-        memory_budget=memory_budget,
-        collect_pairs=bootstrap > 0,
-    )
+    opts = {"chunk_size": chunk_size, "memory_budget": memory_budget}
+    real_radii = kth_neighbour_radii(real, k, method=knn_method, **opts)
+    fake_radii = kth_neighbour_radii(synthetic, k, method=knn_method, **opts)
+    stats = cross_ball_stats(real, synthetic, real_radii, fake_radii, collect_pairs=bootstrap > 0, **opts)
     warnings = prdc_warnings(real.shape[0], synthetic.shape[0], real_radii, fake_radii)
     values = prdc_values(stats, k)
     cis: dict[str, tuple[float, float]] = {}
@@ -163,22 +154,10 @@ def prdc(
     results = {name: build(f"prdc.{name}", values[name], n=n, ci=cis.get(name),
                            ci_level=ci_level if name in cis else None, details=dict(common), k=k)
                for name in ("precision", "recall", "density", "coverage")}
-    return PRDCResult(
-        precision=results["precision"],
-        recall=results["recall"],
-        density=results["density"],
-        coverage=results["coverage"],
-        fake_inside_real=stats.fake_ball_count > 0,
-        fake_ball_count=stats.fake_ball_count,
-        real_covered=stats.real_covered,
-        real_inside_fake=stats.real_in_fake_balls,
-        fake_nearest_real=stats.fake_nearest_real,
-        fake_nearest_real_dist=stats.fake_nearest_real_dist,
-        real_radii=real_radii,
-        fake_radii=fake_radii,
-        k=k,
-        warnings=warnings,
-    )
+    return PRDCResult(**results, fake_inside_real=stats.fake_ball_count > 0, fake_ball_count=stats.fake_ball_count,
+                      real_covered=stats.real_covered, real_inside_fake=stats.real_in_fake_balls,
+                      fake_nearest_real=stats.fake_nearest_real, fake_nearest_real_dist=stats.fake_nearest_real_dist,
+                      real_radii=real_radii, fake_radii=fake_radii, k=k, warnings=warnings)
 
 
 def prdc_values(stats: CrossBallStats, k: int) -> dict[str, float]:

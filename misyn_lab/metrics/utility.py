@@ -97,6 +97,36 @@ class UtilityResult:
         return self.metrics[key]
 
 
+def _tstr_inputs(real_train_X: Any, real_train_y: Any, syn_X: Any, syn_y: Any, real_test_X: Any,
+                 real_test_y: Any) -> tuple[np.ndarray, ...]:
+    """The checked TSTR matrices and labels ``(xr, yr, xs, ys, xt, yt)``; both training sets need two classes."""
+    xr = as_feature_matrix(real_train_X, "real_train_X")
+    xs = as_feature_matrix(syn_X, "syn_X")
+    xt = as_feature_matrix(real_test_X, "real_test_X")
+    check_same_dim(xr, xs, "real_train_X", "syn_X")
+    check_same_dim(xr, xt, "real_train_X", "real_test_X")
+    yr = _labels(real_train_y, len(xr), "real_train_y")
+    ys = _labels(syn_y, len(xs), "syn_y")
+    yt = _labels(real_test_y, len(xt), "real_test_y")
+    for name, y in (("real_train_y", yr), ("syn_y", ys)):
+        if len(np.unique(y)) < 2:
+            raise InputError(
+                f"{name} has a single class ({np.unique(y)[0]!r}); a classifier needs at least two",
+                remedy=f"include samples of every class in {name} (for synthetic data: sample each condition)",
+            )
+    return xr, yr, xs, ys, xt, yt
+
+
+def _per_group(g: np.ndarray, ok_s: np.ndarray, ok_r: np.ndarray) -> pd.DataFrame:
+    """TSTR and TRTR accuracy per test subgroup, the largest gap first."""
+    rows = []
+    for value in pd.unique(g):
+        m = g == value
+        rows.append({"group": value, "n": int(m.sum()), "tstr_accuracy": float(ok_s[m].mean()),
+                     "trtr_accuracy": float(ok_r[m].mean()), "gap": float(ok_r[m].mean() - ok_s[m].mean())})
+    return pd.DataFrame(rows).sort_values("gap", ascending=False, kind="stable").reset_index(drop=True)
+
+
 def tstr(
     real_train_X: np.ndarray,
     real_train_y: Any,
@@ -119,20 +149,7 @@ def tstr(
     from sklearn.metrics import balanced_accuracy_score
 
     check_ci_level(ci_level)
-    xr = as_feature_matrix(real_train_X, "real_train_X")
-    xs = as_feature_matrix(syn_X, "syn_X")
-    xt = as_feature_matrix(real_test_X, "real_test_X")
-    check_same_dim(xr, xs, "real_train_X", "syn_X")
-    check_same_dim(xr, xt, "real_train_X", "real_test_X")
-    yr = _labels(real_train_y, len(xr), "real_train_y")
-    ys = _labels(syn_y, len(xs), "syn_y")
-    yt = _labels(real_test_y, len(xt), "real_test_y")
-    for name, y in (("real_train_y", yr), ("syn_y", ys)):
-        if len(np.unique(y)) < 2:
-            raise InputError(
-                f"{name} has a single class ({np.unique(y)[0]!r}); a classifier needs at least two",
-                remedy=f"include samples of every class in {name} (for synthetic data: sample each condition)",
-            )
+    xr, yr, xs, ys, xt, yt = _tstr_inputs(real_train_X, real_train_y, syn_X, syn_y, real_test_X, real_test_y)
     g = None if groups is None else _labels(groups, len(xt), "groups")
     pred_s = make_model(model, seed).fit(xs, ys).predict(xt)
     pred_r = make_model(model, seed).fit(xr, yr).predict(xt)
@@ -156,21 +173,8 @@ def tstr(
     metrics["tstr.gap"] = build("tstr.gap", gap, n=n, ci=ci, ci_level=ci_level,
                                 details={**details, "definition": "trtr.accuracy - tstr.accuracy"},
                                 change=("+" if gap <= 0 else "-") + fmt_percent(abs(gap)))
-    per_group = None
-    if g is not None:
-        rows = []
-        for value in pd.unique(g):
-            m = g == value
-            rows.append(
-                {
-                    "group": value,
-                    "n": int(m.sum()),
-                    "tstr_accuracy": float(ok_s[m].mean()),
-                    "trtr_accuracy": float(ok_r[m].mean()),
-                    "gap": float(ok_r[m].mean() - ok_s[m].mean()),
-                }
-            )
-        per_group = pd.DataFrame(rows).sort_values("gap", ascending=False, kind="stable").reset_index(drop=True)
+    per_group = None if g is None else _per_group(g, ok_s, ok_r)
+    if per_group is not None:
         worst = per_group.iloc[0]
         metrics["tstr.gap"].details["worst_group"] = {
             "group": worst["group"].item() if isinstance(worst["group"], np.generic) else worst["group"],
