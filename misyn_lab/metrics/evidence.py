@@ -85,7 +85,8 @@ class Evaluation:
         return render.to_html(self.to_section())
 
     def __repr__(self) -> str:  # the text a notebook stores beside the HTML (the frames are in the HTML)
-        return f"Evaluation({len(self.results)} results, {0 if self.subgroups is None else len(self.subgroups)} subgroups, protocol={self.protocol})"
+        groups = 0 if self.subgroups is None else len(self.subgroups)
+        return f"Evaluation({len(self.results)} results, {groups} subgroups, protocol={self.protocol})"
 
     def protocol_text(self) -> str:
         """One sentence naming the split and n of the fidelity and memorisation results (from ``protocol``)."""

@@ -19,6 +19,7 @@ from matplotlib.ticker import MaxNLocator
 from misyn_lab.instruments.ladder import (LADDER_NOTE, RUNGS, LadderData, ladder_data, ladder_takeaway,
                                           status_counts)
 from misyn_lab.render import STATUS_STYLE
+from misyn_lab.viz.style import finish, panels
 
 __all__ = ["CLASS_COLOURS", "STATUS_MARKERS", "ladder_figure", "status_colour", "status_counts", "status_marker",
            "takeaway"]
@@ -52,7 +53,8 @@ def _as_data(review_or_data: Any) -> LadderData:
     return ladder_data(review_or_data)
 
 
-def ladder_figure(review_or_data: Any, *, title: str | None = None, figsize: tuple[float, float] = (11, 5.2)) -> Figure:
+def ladder_figure(review_or_data: Any, *, title: str | None = None, figsize: tuple[float, float] = (11, 5.2),
+                  ax: Any = None) -> Figure:
     """Draw the five rungs with the evidence count on each, the rung where evidence stops, and each claim
     as an arrow from the rung of its evidence to the rung it claims, in the colour and marker of its verdict
     status (as in the claim table; the status word is written under the claim); a claim reaching beyond its
@@ -60,13 +62,20 @@ def ladder_figure(review_or_data: Any, *, title: str | None = None, figsize: tup
 
     ``review_or_data``: a Review, a :class:`~misyn_lab.instruments.ladder.LadderData` or a dict
     ``{"counts": {rung: n}, "claims": [{"claim_id", "claimed_rung", "evidence_rung"}], "title": ...}``.
+    ``ax``: two Axes (evidence, claims) to draw into instead of a figure of its own (see :mod:`misyn_lab.viz`);
+    the takeaway and the ladder note are then stored on them (``misyn_takeaway``, ``misyn_note``).
     """
     data = _as_data(review_or_data)
     rungs = sorted(RUNGS)
     counts = [data.counts.get(k, 0) for k in rungs]
     top = data.highest
-    fig, (ax_ev, ax_cl) = plt.subplots(1, 2, figsize=figsize, sharey=True,
-                                       gridspec_kw={"width_ratios": [1.1, 1.0]})
+    own = ax is None
+    if own:
+        fig, (ax_ev, ax_cl) = plt.subplots(1, 2, figsize=figsize, sharey=True,
+                                           gridspec_kw={"width_ratios": [1.1, 1.0]})
+    else:
+        fig, given, _ = panels(ax, 2)
+        ax_ev, ax_cl = given.ravel()
     colours = [REACHED if k <= top else NOT_REACHED for k in rungs]
     ax_ev.barh(rungs, counts, color=colours, height=0.6, edgecolor="#333333", linewidth=0.5)
     for k, n in zip(rungs, counts):
@@ -115,8 +124,11 @@ def ladder_figure(review_or_data: Any, *, title: str | None = None, figsize: tup
     for ax in (ax_ev, ax_cl):
         ax.spines[["top", "right"]].set_visible(False)
     name = title if title is not None else (data.title or "")
-    fig.suptitle("Evaluation-phase ladder" + (f": {name}" if name else ""), fontsize=13, fontweight="bold")
     summary = takeaway(data)
+    if not own:
+        ax_ev.misyn_note = ax_cl.misyn_note = LADDER_NOTE
+        return finish(fig, "Evaluation-phase ladder" + (f": {name}" if name else ""), summary, axes=given)
+    fig.suptitle("Evaluation-phase ladder" + (f": {name}" if name else ""), fontsize=13, fontweight="bold")
     fig.text(0.01, 0.045, "\n".join(textwrap.wrap(summary, 150)), fontsize=9, ha="left")
     fig.text(0.01, 0.01, LADDER_NOTE, fontsize=7.5, ha="left", color="#555555")
     fig.tight_layout(rect=(0, 0.1, 1, 0.95))

@@ -1,8 +1,12 @@
 """Shared look of every misyn-lab figure: seaborn styling, colour-blind-safe palette, title + takeaway.
 
-Convention: every plot function returns a :class:`matplotlib.figure.Figure` whose one-line takeaway is
-drawn as a caption at the bottom of the figure and also stored as ``fig.misyn_takeaway`` (str), so notebooks
-and reports can quote it without reading pixels.
+Convention: every plot function returns a :class:`matplotlib.figure.Figure`. Without ``ax`` it makes its own
+figure (:func:`panels`), draws the title on top and the one-line takeaway as a caption at the bottom, and stores
+the takeaway as ``fig.misyn_takeaway`` (str), so notebooks and reports can quote it without reading pixels. With
+``ax`` (one Axes, or as many as the figure has panels) it draws into those Axes and returns their figure: the
+title goes to the first Axes when it has none, and the takeaway is stored as ``ax.misyn_takeaway`` on every
+given Axes and added to the figure's ``misyn_takeaways`` list (``fig.misyn_takeaway`` joins them); the caller's
+figure keeps its own title and layout.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import seaborn as sns
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from misyn_lab.errors import InputError
@@ -43,8 +48,48 @@ def new_figure(nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float] |
     return fig, axes
 
 
-def finish(fig: Figure, title: str, takeaway: str) -> Figure:
-    """Add the title and the takeaway caption; store the takeaway as ``fig.misyn_takeaway``."""
+def panels(ax: Any, n: int = 1, *, nrows: int = 1, ncols: int | None = None,
+           figsize: tuple[float, float] | None = None, **kw: Any) -> tuple[Figure, np.ndarray, bool]:
+    """The Axes a figure function draws into: the caller's ``ax`` (one Axes, or a sequence of exactly ``n``), or
+    a new ``nrows × ncols`` figure (:func:`new_figure`; ``ncols`` defaults to ``n``).
+
+    Returns ``(figure, axes as an nrows × ncols array, created)``; ``created`` is False for the caller's Axes
+    (taken in row order). Raises
+    :class:`~misyn_lab.errors.InputError` when ``ax`` is not ``n`` Axes.
+    """
+    if ax is None:
+        fig, axes = new_figure(nrows, n if ncols is None else ncols, figsize=figsize, **kw)
+        return fig, axes, True
+    given = np.empty(1, dtype=object)
+    if isinstance(ax, Axes):
+        given[0] = ax
+    else:
+        given = np.asarray(list(np.ravel(np.asarray(ax, dtype=object))), dtype=object)
+    if len(given) != n or not all(isinstance(a, Axes) for a in given):
+        raise InputError(f"this figure draws {n} panel{'s' if n != 1 else ''}: ax must be "
+                         f"{'one Axes' if n == 1 else f'{n} Axes'}, got {type(ax).__name__} of {len(given)}",
+                         path="ax", remedy=f"pass {'an Axes' if n == 1 else f'{n} Axes (e.g. fig.subplots(1, {n}))'}"
+                                           " or leave ax=None for a figure of its own")
+    return given[0].figure, given.reshape(nrows, -1), False
+
+
+def finish(fig: Figure, title: str, takeaway: str, *, axes: np.ndarray | None = None) -> Figure:
+    """Add the title and the takeaway caption; store the takeaway as ``fig.misyn_takeaway``.
+
+    With ``axes`` (the caller's Axes, see :func:`panels`) the caller's figure is left as it is: the title goes to
+    the first Axes when it has none, and the takeaway is stored on each Axes (``ax.misyn_takeaway``) and added to
+    ``fig.misyn_takeaways``.
+    """
+    if axes is not None:
+        first = np.ravel(axes)[0]
+        if not first.get_title():
+            first.set_title(title, fontsize=10, fontweight="bold")
+        for a in np.ravel(axes):
+            a.misyn_takeaway = takeaway
+        takeaways = [*getattr(fig, "misyn_takeaways", []), takeaway]
+        fig.misyn_takeaways = takeaways  # type: ignore[attr-defined]
+        fig.misyn_takeaway = " ".join(takeaways)  # type: ignore[attr-defined]
+        return fig
     fig.suptitle(title, fontsize=12, fontweight="bold")
     height = float(fig.get_figheight())
     bottom = min(0.3, 0.42 / height)  # keep ~0.4 inch free for the caption
@@ -113,4 +158,4 @@ def close(fig: Figure) -> None:
 
 
 __all__ = ["INTENSITY_LABEL", "MARK_COLOUR", "PALETTE", "REAL_COLOUR", "SYNTHETIC_MARK", "SYN_COLOUR",
-           "as_2d", "as_labels", "finish", "mark_synthetic", "new_figure", "palette", "show_image"]
+           "as_2d", "as_labels", "finish", "mark_synthetic", "new_figure", "palette", "panels", "show_image"]
