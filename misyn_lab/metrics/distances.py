@@ -90,6 +90,23 @@ def frechet_distance(
         between runs on the same feature set, and medical-image conclusions should be checked on more than one.
     bootstrap, seed, ci_level:
         Number of bootstrap resamples (both sets resampled) for a percentile interval; 0 = none.
+
+    Returns
+    -------
+    MetricResult
+        ``frechet`` (lower is better), its two terms and the feature set in ``details``.
+
+    Raises
+    ------
+    InputError
+        For fewer than 2 rows, different widths or a bad confidence level.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> res = frechet_distance(rng.normal(size=(200, 2)), rng.normal(1.0, 1.0, size=(200, 2)), feature_set="texture")
+    >>> round(res.value, 2), res.interpretation[:45]
+    (2.09, 'Fréchet distance 2.09 on the texture features')
     """
     r, s = _pair(real, synthetic, min_rows=2)
     check_ci_level(ci_level)
@@ -293,6 +310,30 @@ def mmd_rbf(
         ``details["n_full"]``) and the interpretation says when a subsample was tested. Time grows with
         ``(n_real + n_synthetic)² × (permutations + 1)``; memory stays near ``memory_budget`` bytes (the kernel
         is computed in row blocks once the pooled set no longer fits).
+
+    real, synthetic:
+        Feature matrices (at least 2 rows each, same width).
+    seed:
+        Seed of the subsample and the permutations.
+    memory_budget:
+        Bytes of one kernel block.
+
+    Returns
+    -------
+    MetricResult
+        ``mmd.rbf`` (lower is better) with the permutation p-value (``None`` without permutations).
+
+    Raises
+    ------
+    InputError
+        For a bad bandwidth, permutation count or ``max_n``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> res = mmd_rbf(rng.normal(size=(60, 2)), rng.normal(2.0, 1.0, size=(60, 2)), permutations=99)
+    >>> round(res.value, 3), res.p_text
+    (0.505, 'p ≤ 0.0100 (the smallest value 99 permutations can give)')
     """
     r, s = _pair(real, synthetic, min_rows=2)
     _check_mmd_args(permutations, max_n)
@@ -365,6 +406,29 @@ def feature_shift(
     Columns: ``feature``, ``ks_statistic``, ``ks_p_value`` (two-sample KS), ``wasserstein`` (Wasserstein-1, in the
     feature's units), ``smd`` (standardised mean difference, synthetic − real over the pooled SD), ``mean_real``,
     ``mean_synthetic``.
+
+    Parameters
+    ----------
+    real, synthetic : ndarray
+        Feature matrices of the same width.
+    feature_names : sequence of str, optional
+        One name per column (default ``f0``, ``f1`` ...).
+
+    Returns
+    -------
+    DataFrame
+        One row per feature, the largest KS statistic first.
+
+    Raises
+    ------
+    InputError
+        For matrices of different widths or a wrong number of names.
+
+    Examples
+    --------
+    >>> real = np.array([[0.0, 0.0], [1.0, 0.1], [2.0, 0.2]])
+    >>> feature_shift(real, real + [3.0, 0.0], ["moved", "same"])[["feature", "ks_statistic"]].to_dict("list")
+    {'feature': ['moved', 'same'], 'ks_statistic': [1.0, 0.0]}
     """
     from scipy import stats
 
@@ -400,6 +464,27 @@ def ks_max(
     """Summary of :func:`feature_shift`: the largest per-feature KS statistic (``ks.max``).
 
     The p-value is Bonferroni-adjusted for the number of features. Pass a precomputed ``table`` to skip the work.
+
+    Parameters
+    ----------
+    real, synthetic : ndarray
+        Feature matrices of the same width.
+    feature_names : sequence of str, optional
+        One name per column.
+    table : DataFrame, optional
+        A :func:`feature_shift` table of the same matrices.
+
+    Returns
+    -------
+    MetricResult
+        ``ks.max`` (lower is better) naming the most shifted feature.
+
+    Examples
+    --------
+    >>> real = np.array([[0.0, 0.0], [1.0, 0.1], [2.0, 0.2]])
+    >>> res = ks_max(real, real + [3.0, 0.0], ["moved", "same"])
+    >>> res.value, res.details["feature"]
+    (1.0, 'moved')
     """
     r, s = _pair(real, synthetic)
     if table is None:

@@ -133,6 +133,45 @@ def evaluate_all(
     samples; every other input problem raises :class:`InputError`. ``mmd_max_n`` caps the rows of each set entering
     the MMD test (``None``: all; the result states how many entered); ``knn_backend`` picks where memorisation's
     exact neighbour searches run (same results on every backend).
+
+    Parameters
+    ----------
+    real_feats, syn_feats : ndarray
+        The reference real features (held-out, or all real) and the synthetic ones.
+    k : int
+        PRDC neighbourhood size.
+    feature_set, feature_names : str, sequence of str, optional
+        Names of the features (recorded with the results).
+    train_feats, holdout_feats : ndarray, optional
+        Training features (memorisation) and the held-out ones (its negative control).
+    bootstrap, permutations : int
+        PRDC bootstrap resamples and MMD permutations.
+    detection : bool
+        Measure the detection AUC.
+    seed : int
+        Seed of every resampling.
+    split : str
+        Split of ``real_feats``.
+    mmd_max_n, knn_backend : int or None, str
+        See above.
+
+    Returns
+    -------
+    EvidenceResults
+        ``{key: MetricResult}`` plus the per-feature shift table and the memorisation arrays.
+
+    Raises
+    ------
+    InputError
+        For bad matrices or a split fidelity is not measured against.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> real, syn = rng.normal(size=(40, 3)), rng.normal(0.5, 1.0, size=(30, 3))
+    >>> out = evaluate_all(real, syn, permutations=0, detection=False)
+    >>> sorted(out), out["frechet"].split
+    (['frechet', 'ks.max', 'mmd.rbf', 'prdc.coverage', 'prdc.density', 'prdc.precision', 'prdc.recall'], 'held-out')
     """
     real = as_feature_matrix(real_feats, "real_feats")
     syn = as_feature_matrix(syn_feats, "syn_feats")
@@ -309,6 +348,46 @@ def evaluate_imagesets(
     :class:`~misyn_lab.engine.Engine`; ``pip install "misyn-lab[scale]"``) computes the features in chunks of
     ``chunk_size`` on Dask, with the same results. ``mmd_max_n`` and ``knn_backend`` are passed to
     :func:`evaluate_all`.
+
+    Parameters
+    ----------
+    train, holdout, synthetic : ImageSet, ImageFiles or FeatureTable
+        The three sets (``train`` may be ``None``).
+    subgroup, task : str, optional
+        Metadata columns for per-subgroup results and TSTR.
+    sensitive_task : bool
+        Declare a sensitive attribute as the TSTR task.
+    seed, bootstrap, permutations : int
+        Seeds and resamples of every resampling step.
+    pixel_check : bool
+        Run the pixel-space copy check.
+    positive_controls : mapping, optional
+        Known copies for the pixel-space check.
+    scheduler, chunk_size : optional
+        Dask scheduler and chunk size for the features.
+    mmd_max_n, knn_backend : int or None, str
+        Passed to :func:`evaluate_all`.
+
+    Returns
+    -------
+    Evaluation
+        Results, per-subgroup frame, memorisation, utility, notes and the protocol.
+
+    Raises
+    ------
+    InputError
+        For missing columns, too few images or a refused task.
+
+    Examples
+    --------
+    >>> from misyn_lab.imagesets import ImageSet
+    >>> rng = np.random.default_rng(0)
+    >>> def images(n, shift, synthetic=False):
+    ...     return ImageSet.from_arrays(np.clip(rng.normal(0.5 + shift, 0.1, (n, 16, 16)), 0, 1), synthetic=synthetic)
+    >>> ev = evaluate_imagesets(images(12, 0.0), images(10, 0.0), images(10, 0.2, True), bootstrap=0,
+    ...                         permutations=0, pixel_check=False)
+    >>> ev.protocol["fidelity_split"], len(ev.results), ev.subgroups is None
+    ('held-out', 12, True)
     """
     subgroup = subgroup or None
     task = check_task(task, sensitive_task=sensitive_task)

@@ -114,6 +114,29 @@ def memorisation(
         Use approximate nearest-neighbour search (faiss IVF; needs faiss). Off by default; when on, its recall,
         measured against exact search on a sample of queries (``seed``), is reported in every result's
         ``details["knn"]`` and interpretation.
+
+    seed:
+        Seed of the approximate search's recall sample.
+
+    Returns
+    -------
+    MemorisationResult
+        The results (``memorisation.*``, lower is better except the SDMetrics-style score) and per-sample arrays.
+
+    Raises
+    ------
+    InputError
+        For bad matrices, a percentile outside [0, 100], a negative threshold, or a training set made mostly of
+        exact duplicates.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> train = rng.normal(size=(80, 3))
+    >>> syn = np.vstack([train[:4] + 1e-6, rng.normal(size=(36, 3))])  # 4 near-copies planted
+    >>> res = memorisation(train, syn, holdout_real=rng.normal(size=(40, 3)))
+    >>> res["copy_rate"].value, int(res.is_copy[:4].sum())
+    (0.125, 4)
     """
     train, syn, hold = _inputs(train_real, synthetic, holdout_real, percentile)
     search = _Searches(knn_backend, approximate, memory_budget, seed)

@@ -244,6 +244,22 @@ def results_table(results: Mapping[str, MetricResult] | Iterable[MetricResult]) 
     """One row per result with columns :data:`TABLE_COLUMNS` (NaN where a result has no CI or p-value).
 
     Raises :class:`~misyn_lab.errors.InputError` when an item is not a :class:`MetricResult`.
+
+    Parameters
+    ----------
+    results : mapping or iterable of MetricResult
+        The results, e.g. ``Evaluation.results``.
+
+    Returns
+    -------
+    DataFrame
+        One row per result, columns :data:`TABLE_COLUMNS`.
+
+    Examples
+    --------
+    >>> r = build("ks.max", 0.4, n={"real": 10, "synthetic": 12}, p_value=0.02, feature="mean", smd=0.5)
+    >>> results_table([r])[["key", "value", "p", "n_real", "n_synthetic"]].to_dict("records")
+    [{'key': 'ks.max', 'value': 0.4, 'p': 'p = 0.0200', 'n_real': 10, 'n_synthetic': 12}]
     """
     import pandas as pd
 

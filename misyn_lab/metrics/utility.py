@@ -145,6 +145,40 @@ def tstr(
 
     ``groups`` are subgroup labels of the *test* rows for a per-group breakdown. The gap's CI resamples the test
     set (paired: both models are scored on the same resample).
+
+    Parameters
+    ----------
+    real_train_X, real_train_y : array-like
+        Features and task labels of the real training images (two classes at least).
+    syn_X, syn_y : array-like
+        Features and requested labels of the synthetic images.
+    real_test_X, real_test_y : array-like
+        Features and labels of the held-out real test images.
+    groups : array-like, optional
+        Subgroup labels of the test rows.
+    model : str
+        ``"logreg"`` or ``"rf"`` (:func:`make_model`).
+    seed, bootstrap, ci_level : int, int, float
+        Model seed, resamples of the gap's CI (0 = none) and its level.
+
+    Returns
+    -------
+    UtilityResult
+        ``tstr.*`` and ``trtr.*`` results, the per-group table and both models' predictions.
+
+    Raises
+    ------
+    InputError
+        For mismatched shapes, missing labels or a training set with one class.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 30)
+    >>> x = rng.normal(size=(60, 2)) + y[:, None] * 2.0
+    >>> res = tstr(x, y, x + rng.normal(0, 0.1, x.shape), y, x[::-1], y[::-1], bootstrap=0)
+    >>> res["tstr.accuracy"].value, res["tstr.gap"].direction
+    (0.9, 'lower_is_better')
     """
     from sklearn.metrics import balanced_accuracy_score
 
@@ -220,6 +254,36 @@ def detection_auc(
     0.5 means indistinguishable to this classifier, 1 perfectly separable. The classes are balanced by
     subsampling the larger set so the AUC is not driven by class imbalance. The CI (:func:`auc_ci`) is a
     stratified percentile bootstrap of the out-of-fold scores (``n_boot`` resamples; 0 = no CI).
+
+    Parameters
+    ----------
+    real, synthetic : ndarray
+        Feature matrices of the same width (at least ``folds`` rows each).
+    seed : int
+        Seed of the subsample, the folds, the model and the bootstrap.
+    model : str
+        ``"logreg"`` or ``"rf"``.
+    folds : int
+        Cross-validation folds.
+    n_boot, ci_level : int, float
+        Bootstrap resamples of the CI (0 = none) and its level.
+
+    Returns
+    -------
+    MetricResult
+        ``detection.auc`` (lower is better: 0.5 = cannot tell).
+
+    Raises
+    ------
+    InputError
+        For too few rows, different widths or a bad level.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> res = detection_auc(rng.normal(size=(20, 2)), rng.normal(3.0, 1.0, size=(20, 2)), n_boot=0)
+    >>> round(res.value, 2), res.interpretation[:50]
+    (1.0, 'A logreg classifier tells real from synthetic with')
     """
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
