@@ -430,7 +430,8 @@ def pool_pixel_copies(parts: list[tuple[str, PixelCopyResult]], *, ci_level: flo
         n_ctrl += n_c
         split = r.split
         per_part[str(label)] = {"copy_rate": float(r.value), "copies": int(r.details["copies"]),
-                                "n_synthetic": int(r.n["synthetic"]), "false_alarm_rate": float(r.details["false_alarm_rate"]),
+                                "n_synthetic": int(r.n["synthetic"]),
+                                "false_alarm_rate": float(r.details["false_alarm_rate"]),
                                 "n_negative_control": n_c, "verdict": r.details["verdict"]}
     rate, ci = copies / n_syn, proportion_ci(copies / n_syn, n_syn, ci_level)
     fa, fa_ci = alarms / n_ctrl, proportion_ci(alarms / n_ctrl, n_ctrl, ci_level)

@@ -263,7 +263,15 @@ def evaluation_bottom_line(results: Mapping[str, Any], protocol: Mapping[str, An
 
 class ResultsTable:
     """Measured results for a notebook: shows itself as the results document (``_repr_html_``) and keeps the
-    plain table (:func:`misyn_lab.metrics.result.results_table`) as ``frame`` for saving."""
+    plain table (:func:`misyn_lab.metrics.result.results_table`) as ``frame`` for saving.
+
+    Examples
+    --------
+    >>> from misyn_lab.metrics.result import MetricResult
+    >>> table = ResultsTable([MetricResult("frechet", 2.0, {"real": 3, "synthetic": 4})])
+    >>> table, "<table" in table._repr_html_()
+    (ResultsTable(1 results), True)
+    """
 
     def __init__(self, results: Mapping[str, Any] | Iterable[Any], frame: Any = None, *, caption: str = "",
                  features: str | None = None) -> None:

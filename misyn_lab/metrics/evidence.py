@@ -66,6 +66,13 @@ class Evaluation:
     was given and ``utility`` is ``None`` without a task label
     (see ``notes``). ``protocol`` says which real images each kind of result was measured against, with their
     numbers (``n_train`` is 0 when no training set was named); ``pixel_copies`` is the pixel-space copy check.
+
+    Examples
+    --------
+    >>> ev = Evaluation(results={}, subgroups=None, memorisation=None, utility=None, feature_shift=pd.DataFrame(),
+    ...                 protocol={"n_train": 0, "n_holdout": 30, "n_synthetic": 20})
+    >>> ev.protocol_text()[:60]
+    'No training set was named, so every real image (30) is treat'
     """
 
     results: dict[str, MetricResult]

@@ -52,6 +52,13 @@ class PRDCResult:
         Neighbourhood size.
     warnings:
         Plain-language caveats (small N, duplicate points).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> res = prdc(rng.normal(size=(30, 2)), rng.normal(size=(30, 2)), k=3)
+    >>> [m.key for m in res], res["coverage"] is res.coverage
+    (['prdc.precision', 'prdc.recall', 'prdc.density', 'prdc.coverage'], True)
     """
 
     precision: MetricResult

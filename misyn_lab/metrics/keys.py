@@ -53,6 +53,12 @@ class MetricKey:
         One of :data:`MEASURED_ON`.
     template : str
         The reading sentence with format fields (``""``: the caller writes the sentence).
+
+    Examples
+    --------
+    >>> row = KEYS["memorisation.copy_rate"]
+    >>> row.direction, row.unit, row.measured_on
+    ('lower_is_better', 'share', 'training real')
     """
 
     key: str

@@ -51,6 +51,15 @@ class MemorisationResult:
     offenders:
         DataFrame of the closest synthetic-to-train pairs (``synthetic_index``, ``train_index``, ``distance``,
         ``ratio``, ``is_copy``), most suspicious first.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> res = memorisation(rng.normal(size=(40, 2)), rng.normal(size=(20, 2)))
+    >>> sorted(res.metrics)
+    ['memorisation.copy_rate', 'memorisation.identifiability', 'memorisation.train_copied_rate']
+    >>> list(res.offenders.columns)[:2]
+    ['synthetic_index', 'train_index']
     """
 
     metrics: dict[str, MetricResult]

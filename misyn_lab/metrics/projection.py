@@ -33,6 +33,12 @@ class Projection:
         What the two axes are, with units.
     method : str
         ``"pca"`` or ``"tsne"``.
+
+    Examples
+    --------
+    >>> p = project_2d(np.eye(4), np.eye(4)[:2])
+    >>> p.real.shape, p.synthetic.shape, p.method
+    ((4, 2), (2, 2), 'pca')
     """
 
     real: np.ndarray

@@ -105,6 +105,15 @@ class MetricResult:
     split:
         Which real images the result was measured against (:data:`SPLITS`: ``"held-out"``, ``"training"``,
         ``"all real (no training set named)"``), ``""`` when no real split is involved (e.g. a paired test).
+
+    Examples
+    --------
+    >>> r = MetricResult("mmd.rbf", 0.0123, {"real": 40, "synthetic": 40}, p_value=0.004975,
+    ...                  details={"permutations": 200}, split="held-out")
+    >>> str(r)
+    'mmd.rbf = 0.0123 (p ≤ 0.00498 (the smallest value 200 permutations can give)) [held-out]'
+    >>> MetricResult.from_dict(r.to_dict()) == r
+    True
     """
 
     key: str

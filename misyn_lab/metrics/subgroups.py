@@ -201,6 +201,16 @@ class SubgroupFrame:
         The subgroup column.
     k : int
         PRDC neighbourhood size.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> real, syn = rng.standard_normal((60, 2)), rng.standard_normal((45, 2))
+    >>> frame = subgroup_frame(real, np.array(["a", "b"] * 30), syn, np.array(["a"] * 40 + ["b"] * 5), "site")
+    >>> frame.worst("representation_ratio").name, round(frame.ratio("representation_ratio"), 3)
+    ('b', 0.125)
+    >>> sorted(frame.summary())
+    ['subgroup.coverage_min', 'subgroup.representation_ratio_min']
     """
 
     by_group: pd.DataFrame

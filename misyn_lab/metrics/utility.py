@@ -86,6 +86,15 @@ class UtilityResult:
     ``metrics`` holds ``tstr.accuracy``, ``trtr.accuracy``, ``tstr.gap`` (TRTR − TSTR accuracy, with a paired
     bootstrap CI), ``tstr.balanced_accuracy`` and ``trtr.balanced_accuracy``; ``per_group`` has one row per test
     subgroup (``group``, ``n``, accuracies and gap) when ``groups`` was given.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 20)
+    >>> x = rng.normal(size=(40, 2)) + y[:, None] * 2.0
+    >>> res = tstr(x, y, x, y, x, y, groups=np.tile(["a", "b"], 20), bootstrap=0)
+    >>> sorted(res.metrics)[:2], list(res.per_group["group"])
+    (['trtr.accuracy', 'trtr.balanced_accuracy'], ['a', 'b'])
     """
 
     metrics: dict[str, MetricResult]

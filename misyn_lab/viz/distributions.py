@@ -228,5 +228,6 @@ def feature_histogram(real_values: Any, syn_values: Any, feature: str, *, marks:
     ax.legend(frameon=False)
     if takeaway is None:
         sd = float(r.std()) or 1.0
-        takeaway = f"Synthetic mean of {feature} differs from the real mean by {(s.mean() - r.mean()) / sd:+.2f} real s.d."
+        shift = (s.mean() - r.mean()) / sd
+        takeaway = f"Synthetic mean of {feature} differs from the real mean by {shift:+.2f} real s.d."
     return finish(fig, title or f"{feature}: real vs synthetic", takeaway, axes=None if own else axes)
