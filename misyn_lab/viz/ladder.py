@@ -36,12 +36,44 @@ takeaway = ladder_takeaway
 
 
 def status_colour(status: str) -> str:
-    """The colour of a verdict status: its badge class in the claim table, as a colour."""
+    """The colour of a verdict status: its badge class in the claim table, as a colour.
+
+    Parameters
+    ----------
+    status : str
+        A verdict status.
+
+    Returns
+    -------
+    str
+        A hex colour.
+
+    Examples
+    --------
+    >>> status_colour("supported"), status_colour("no such status")
+    ('#0173b2', '#949494')
+    """
     return CLASS_COLOURS[STATUS_STYLE.get(str(status).lower(), ("", "na"))[1]]
 
 
 def status_marker(status: str) -> str:
-    """The marker of a verdict status (a square for a status without one of its own)."""
+    """The marker of a verdict status (a square for a status without one of its own).
+
+    Parameters
+    ----------
+    status : str
+        A verdict status.
+
+    Returns
+    -------
+    str
+        A matplotlib marker.
+
+    Examples
+    --------
+    >>> status_marker("overclaimed"), status_marker("no such status")
+    ('^', 's')
+    """
     return STATUS_MARKERS.get(str(status).lower(), "s")
 
 
@@ -64,6 +96,29 @@ def ladder_figure(review_or_data: Any, *, title: str | None = None, figsize: tup
     ``{"counts": {rung: n}, "claims": [{"claim_id", "claimed_rung", "evidence_rung"}], "title": ...}``.
     ``ax``: two Axes (evidence, claims) to draw into instead of a figure of its own (see :mod:`misyn_lab.viz`);
     the takeaway and the ladder note are then stored on them (``misyn_takeaway``, ``misyn_note``).
+
+    Parameters
+    ----------
+    review_or_data : Review, LadderData or dict
+        What to draw.
+    title : str, optional
+        Name after "Evaluation-phase ladder" (default: the data's title).
+    figsize : (float, float)
+        Size of a figure of its own.
+    ax : sequence of two Axes, optional
+        Evidence and claim panels to draw into.
+
+    Returns
+    -------
+    Figure
+        The new figure, or the Axes' figure.
+
+    Examples
+    --------
+    >>> fig = ladder_figure({"counts": {1: 3, 3: 2}, "claims": []})
+    >>> fig.misyn_takeaway[:40]
+    'Evidence stops at rung 3 (downstream cli'
+    >>> plt.close(fig)
     """
     data = _as_data(review_or_data)
     rungs = sorted(RUNGS)
