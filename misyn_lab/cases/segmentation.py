@@ -319,7 +319,7 @@ class Case1Result:
                 "C4": (sub["real"], sub["real+synthetic"], f"seed/split, {harm['column']} = {harm['group']} only")}
 
     def measured(self) -> dict[str, Any]:
-        """Evidence for :meth:`misyn_lab.cases.case.Case.to_review` (measurement key -> MetricResult(s))."""
+        """Evidence for :meth:`misyn_lab.cases.case.Case.to_review` (measurement key -> one or more MetricResults)."""
         from misyn_lab.metrics.result import build
 
         ws = self.worst_subgroup()

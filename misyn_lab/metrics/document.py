@@ -54,8 +54,8 @@ def metric_label(result: Any, *, features: str | None = None) -> list[Any]:
 
     Examples
     --------
-    >>> from misyn_lab.metrics.result import MetricResult
-    >>> label = metric_label(MetricResult("frechet", 2.0, {"real": 3}), features="texture")
+    >>> from misyn_lab.metrics.result import build
+    >>> label = metric_label(build("frechet", 2.0, n={"real": 3}, interpretation=""), features="texture")
     >>> label[1:3]
     [', on texture features', ' ']
     """
@@ -113,8 +113,8 @@ def results_block(results: Mapping[str, Any] | Iterable[Any], *, caption: str = 
 
     Examples
     --------
-    >>> from misyn_lab.metrics.result import MetricResult
-    >>> results_block([MetricResult("frechet", 2.0, {"real": 3, "synthetic": 4})]).rows[0][1:6]
+    >>> from misyn_lab.metrics.result import build
+    >>> results_block([build("frechet", 2.0, n={"real": 3, "synthetic": 4}, interpretation="")]).rows[0][1:6]
     [2.0, '', '', '', '3 real, 4 synthetic']
     """
     items = list(results.values()) if isinstance(results, Mapping) else list(results)
@@ -267,8 +267,8 @@ class ResultsTable:
 
     Examples
     --------
-    >>> from misyn_lab.metrics.result import MetricResult
-    >>> table = ResultsTable([MetricResult("frechet", 2.0, {"real": 3, "synthetic": 4})])
+    >>> from misyn_lab.metrics.result import build
+    >>> table = ResultsTable([build("frechet", 2.0, n={"real": 3, "synthetic": 4}, interpretation="")])
     >>> table, "<table" in table._repr_html_()
     (ResultsTable(1 results), True)
     """
