@@ -54,7 +54,7 @@ def test_builder_takes_direction_and_sentence_from_the_table():
 
 
 def test_builder_refuses_undeclared_keys_unknown_splits_and_missing_numbers():
-    with pytest.raises(InputError, match=r"^misyn_lab/metrics/keys.py: undeclared result key 'prdc.f1' \(fix: declare "):
+    with pytest.raises(InputError, match=r"^misyn_lab/metrics/keys.py: undeclared result key 'prdc.f1' \(fix: "):
         build("prdc.f1", 0.5, n={"real": 1})
     with pytest.raises(InputError, match=r"^prdc.recall.split: unknown split 'test'"):
         build("prdc.recall", 0.5, n={"real": 1}, split="test", k=5)
