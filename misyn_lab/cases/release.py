@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from misyn_lab.metrics.result import MetricResult, build
+from misyn_lab.render.numbers import fmt_percent
 
 
 @dataclass(frozen=True)
@@ -34,8 +35,9 @@ class ReleaseAudit:
         after = self.after.get("unlabelled_registry_match", 0) / n
         return build(
             "audit.unlabelled_synthetic", float(share), n={"files": self.n_files},
-            interpretation=(f"As released, {share:.0%} of the {self.n_files} synthetic files carry no synthetic "
-                            f"mark and are found only by a registry match; after labelling {after:.0%} remain "
+            interpretation=(f"As released, {fmt_percent(share)} of the {self.n_files} synthetic files carry no "
+                            f"synthetic mark and are found only by a registry match; after labelling "
+                            f"{fmt_percent(after)} remain "
                             "unlabelled."),
             details={"before": dict(self.before), "after": dict(self.after)})
 

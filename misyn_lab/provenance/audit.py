@@ -32,6 +32,7 @@ from typing import Any
 from misyn_lab.atomic import atomic_write_text
 from misyn_lab.engine import Engine, check_scheduler, chunked, using
 from misyn_lab.errors import InputError, MisynError, printable
+from misyn_lab.render.numbers import fmt_percent
 from misyn_lab.imagesets.readers import has_dicm_marker, suffix, text_path
 from misyn_lab import render
 from misyn_lab.provenance import hashing
@@ -262,7 +263,7 @@ def audit_evidence(report: AuditReport, ci_level: float = 0.95) -> list[dict[str
     else:
         share, ci = labelled / found, wilson_interval(labelled, found, ci_level)
         if registry:
-            text = (f"{labelled} of the {_plural(found, 'synthetic file')} found ({share:.0%}) "
+            text = (f"{labelled} of the {_plural(found, 'synthetic file')} found ({fmt_percent(share)}) "
                     f"{'carries' if labelled == 1 else 'carry'} a synthetic mark"
                     + (f"; the other {unlabelled} {'matches' if unlabelled == 1 else 'match'} the registry but "
                        f"{'carries' if unlabelled == 1 else 'carry'} no mark" if unlabelled else "") + f"{unread}.")
@@ -289,8 +290,9 @@ def audit_evidence(report: AuditReport, ci_level: float = 0.95) -> list[dict[str
                 f"the registry without carrying a synthetic mark{unread}.")
     else:
         count = float(unlabelled)
-        text = (f"{unlabelled} of the {_plural(images, 'readable image')} ({unlabelled / images:.0%}) are generated "
-                f"images from the registry that no longer carry a synthetic mark and could pass as real{unread}.")
+        text = (f"{unlabelled} of the {_plural(images, 'readable image')} ({fmt_percent(unlabelled / images)}) are "
+                "generated images from the registry that no longer carry a synthetic mark and could pass as "
+                f"real{unread}.")
     unlabelled_kw = {"key": EVIDENCE_KEYS[1], "value": count,
                      "n": {"images": images, "synthetic_found": found, "unlabelled": unlabelled},
                      "interpretation": text, "details": details}
