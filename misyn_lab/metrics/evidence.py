@@ -127,40 +127,31 @@ def evaluate_all(
     mmd_max_n: int | None = MMD_MAX_N,
     knn_backend: str = "auto",
 ) -> EvidenceResults:
-    """PRDC, Fréchet, MMD, KS max, detection AUC (and memorisation when ``train_feats`` is given).
-
-    ``real_feats`` are the real images the fidelity results are measured against: the held-out images (``split``
-    :data:`~misyn_lab.metrics.result.SPLIT_HELDOUT`, the default) or, without a named training set, all real
-    images (:data:`~misyn_lab.metrics.result.SPLIT_ALL_REAL`); every result records that split. Memorisation
-    compares with ``train_feats`` (split ``"training"``, or all real) and reads the copy rate against the
-    negative control ``holdout_feats`` (verdict ``copies`` / ``inconclusive``, :mod:`misyn_lab.metrics.copies`).
-    ``bootstrap`` > 0 adds percentile confidence intervals to the PRDC results. Returns ``{key: MetricResult}``
-    (an :class:`EvidenceResults`, which also keeps the per-feature shift table and the memorisation arrays);
-    every result carries a one-sentence plain interpretation. Detection is skipped when a set has fewer than 5
-    samples; every other input problem raises :class:`InputError`. ``mmd_max_n`` caps the rows of each set entering
-    the MMD test (``None``: all; the result states how many entered); ``knn_backend`` picks where memorisation's
-    exact neighbour searches run (same results on every backend).
+    """PRDC, Fréchet, MMD, KS max, detection AUC (and memorisation when ``train_feats`` is given), each with a
+    one-sentence interpretation and the split it was measured against.
 
     Parameters
     ----------
     real_feats, syn_feats : ndarray
-        The reference real features (held-out, or all real) and the synthetic ones.
+        The real features fidelity is measured against (held-out, or all real without a training set) and the
+        synthetic ones.
     k : int
         PRDC neighbourhood size.
     feature_set, feature_names : str, sequence of str, optional
         Names of the features (recorded with the results).
     train_feats, holdout_feats : ndarray, optional
-        Training features (memorisation) and the held-out ones (its negative control).
+        Memorisation compares with ``train_feats`` and reads the copy rate against the negative control
+        ``holdout_feats`` (verdict ``copies`` / ``inconclusive``, :mod:`misyn_lab.metrics.copies`).
     bootstrap, permutations : int
-        PRDC bootstrap resamples and MMD permutations.
+        PRDC bootstrap resamples (percentile CIs) and MMD permutations.
     detection : bool
-        Measure the detection AUC.
+        Measure the detection AUC (skipped when a set has fewer than 5 samples).
     seed : int
         Seed of every resampling.
     split : str
-        Split of ``real_feats``.
+        Split of ``real_feats``: :data:`~misyn_lab.metrics.result.SPLIT_HELDOUT` or ``SPLIT_ALL_REAL``.
     mmd_max_n, knn_backend : int or None, str
-        See above.
+        Rows of each set entering the MMD test (``None``: all); where memorisation's exact searches run.
 
     Returns
     -------
@@ -332,46 +323,31 @@ def evaluate_imagesets(
     mmd_max_n: int | None = MMD_MAX_N,
     knn_backend: str = "auto",
 ) -> Evaluation:
-    """All evaluation-stage measurements (model space, rung 1) of ``synthetic`` against real images.
-
-    ``train``: the real images the generator was trained on, or ``None`` when they are not known (then every
-    real image is treated as held-out; said in ``notes``). ``holdout``: real images the generator never saw —
-    the reference for fidelity, coverage, distances and detection, the negative control for memorisation and
-    the TSTR test set. Features (intensity, texture and a PCA embedding fitted on the training images, or on the
-    held-out ones without a training set) are z-scored with that set's statistics.
-
-    ``subgroup`` (a metadata column of all sets) adds per-subgroup results (``subgroups``, ``subgroup.*``).
-    ``task`` (a label column) adds TSTR: a classifier trained on synthetic images and tested on the held-out
-    real images, against one trained on the training images; a sensitive attribute (sex, age, race, ...) is
-    refused as the task unless ``sensitive_task`` declares it (:func:`misyn_lab.metrics.utility.check_task`).
-    ``pixel_check`` adds the pixel-space copy check (``memorisation.pixel_copy_rate``); ``positive_controls``
-    (``name -> images`` of known copies, e.g. :func:`misyn_lab.metrics.copies.copy_probes`) measure its
-    sensitivity.
-
-    Large sets: each set may also be a file-backed :class:`~misyn_lab.imagesets.files.ImageFiles` (read chunk by
-    chunk) or a :class:`~misyn_lab.features.table.FeatureTable` saved by ``misyn-lab features`` (all in the
-    embedding fitted on the training images); the pixel-space copy check needs images in memory and is skipped
-    for them (said in ``notes``). ``scheduler`` (``"local"``, a Dask scheduler address or an
-    :class:`~misyn_lab.engine.Engine`; ``pip install "misyn-lab[scale]"``) computes the features in chunks of
-    ``chunk_size`` on Dask, with the same results. ``mmd_max_n`` and ``knn_backend`` are passed to
-    :func:`evaluate_all`.
+    """All evaluation-stage measurements (model space, rung 1) of ``synthetic`` against real images; features
+    (intensity, texture and a PCA embedding fitted on the training images, or on the held-out ones without a
+    training set) are z-scored with that set's statistics.
 
     Parameters
     ----------
     train, holdout, synthetic : ImageSet, ImageFiles or FeatureTable
-        The three sets (``train`` may be ``None``).
+        ``train``: the images the generator was trained on, or ``None`` (then every real image is held-out; said
+        in ``notes``). ``holdout``: real images it never saw (the reference for fidelity, coverage, distances and
+        detection, the negative control for memorisation, the TSTR test set). File-backed ``ImageFiles`` are read
+        in chunks; a ``FeatureTable`` of ``misyn-lab features`` is used as saved (the pixel check is then skipped).
     subgroup, task : str, optional
-        Metadata columns for per-subgroup results and TSTR.
+        A metadata column for per-subgroup results (``subgroups``, ``subgroup.*``); a label column for TSTR
+        against a classifier trained on the training images (a sensitive attribute is refused unless
+        ``sensitive_task`` declares it, :func:`misyn_lab.metrics.utility.check_task`).
     sensitive_task : bool
         Declare a sensitive attribute as the TSTR task.
     seed, bootstrap, permutations : int
-        Seeds and resamples of every resampling step.
-    pixel_check : bool
-        Run the pixel-space copy check.
-    positive_controls : mapping, optional
-        Known copies for the pixel-space check.
+        Seed and resamples of every resampling step.
+    pixel_check, positive_controls : bool, mapping
+        The pixel-space copy check (``memorisation.pixel_copy_rate``) and known copies measuring its sensitivity
+        (``name -> images``, e.g. :func:`misyn_lab.metrics.copies.copy_probes`).
     scheduler, chunk_size : optional
-        Dask scheduler and chunk size for the features.
+        ``"local"``, a Dask address or an :class:`~misyn_lab.engine.Engine` computing the features in chunks
+        (``pip install "misyn-lab[scale]"``; same results).
     mmd_max_n, knn_backend : int or None, str
         Passed to :func:`evaluate_all`.
 
