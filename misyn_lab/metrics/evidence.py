@@ -110,6 +110,21 @@ class Evaluation:
                 "negative control).")
 
 
+def _fidelity(real: np.ndarray, syn: np.ndarray, k: int, feature_set: str | None,
+              feature_names: Sequence[str] | None, *, bootstrap: int, permutations: int, detection: bool, seed: int,
+              mmd_max_n: int | None) -> tuple[dict[str, MetricResult], pd.DataFrame]:
+    """PRDC, Fréchet, MMD, KS max and (with 5 samples per set) detection, and the per-feature shift table."""
+    fidelity: dict[str, MetricResult] = dict(prdc(real, syn, k, bootstrap=bootstrap, seed=seed,
+                                                  feature_set=feature_set).metrics)
+    fidelity["frechet"] = frechet_distance(real, syn, feature_set=feature_set)
+    fidelity["mmd.rbf"] = mmd_rbf(real, syn, permutations=permutations, seed=seed, max_n=mmd_max_n)
+    shift = feature_shift(real, syn, feature_names)
+    fidelity["ks.max"] = ks_max(real, syn, feature_names, table=shift)
+    if detection and min(len(real), len(syn)) >= 5:
+        fidelity["detection.auc"] = detection_auc(real, syn, seed)
+    return fidelity, shift
+
+
 def evaluate_all(
     real_feats: np.ndarray,
     syn_feats: np.ndarray,
@@ -178,14 +193,9 @@ def evaluate_all(
         raise InputError(f"fidelity is measured against held-out images, not split {split!r}", path="split",
                          remedy=f"use {SPLIT_HELDOUT!r} or {SPLIT_ALL_REAL!r}")
     out = EvidenceResults()
-    fidelity: dict[str, MetricResult] = dict(prdc(real, syn, k, bootstrap=bootstrap, seed=seed,
-                                                  feature_set=feature_set).metrics)
-    fidelity["frechet"] = frechet_distance(real, syn, feature_set=feature_set)
-    fidelity["mmd.rbf"] = mmd_rbf(real, syn, permutations=permutations, seed=seed, max_n=mmd_max_n)
-    out.feature_shift = feature_shift(real, syn, feature_names)
-    fidelity["ks.max"] = ks_max(real, syn, feature_names, table=out.feature_shift)
-    if detection and min(len(real), len(syn)) >= 5:
-        fidelity["detection.auc"] = detection_auc(real, syn, seed)
+    fidelity, out.feature_shift = _fidelity(real, syn, k, feature_set, feature_names, bootstrap=bootstrap,
+                                            permutations=permutations, detection=detection, seed=seed,
+                                            mmd_max_n=mmd_max_n)
     # every fidelity result records its split; n["real"] is the reference size, except for MMD, whose n states the
     # rows that entered its test (capped by mmd_max_n)
     out.update({key: r.with_split(split, n_real=None if key == "mmd.rbf" else len(real))
@@ -193,17 +203,24 @@ def evaluate_all(
     out.memorisation = None
     if train_feats is not None:
         out.memorisation = memorisation(train_feats, syn, holdout_real=holdout_feats, knn_backend=knn_backend)
-        mem_split = SPLIT_ALL_REAL if split == SPLIT_ALL_REAL else SPLIT_TRAINING
-        mem = {key: r.with_split(mem_split) for key, r in out.memorisation.metrics.items()}
-        rate = mem["memorisation.copy_rate"]
-        if holdout_feats is not None:
-            mem["memorisation.copy_rate"] = feature_copy_reading(rate, len(holdout_feats))
-        else:  # the training images against each other are the only negative control
-            typical = float(rate.details["typical_train_nn_distance"])
-            loo = float(np.mean(out.memorisation.train_nn_dist / typical < out.memorisation.threshold))
-            mem["memorisation.copy_rate"] = feature_copy_reading(rate, len(out.memorisation.train_nn_dist),
-                                                                 false_alarm=loo, control=CONTROL_LEAVE_ONE_OUT)
-        out.update(mem)
+        out.update(_copy_readings(out.memorisation, holdout_feats, split))
+    return out
+
+
+def _copy_readings(mem: MemorisationResult, holdout_feats: np.ndarray | None,
+                   split: str) -> dict[str, MetricResult]:
+    """The memorisation results with their split, the copy rate read against its negative control (the held-out
+    images, or without them each training image against the others)."""
+    mem_split = SPLIT_ALL_REAL if split == SPLIT_ALL_REAL else SPLIT_TRAINING
+    out = {key: r.with_split(mem_split) for key, r in mem.metrics.items()}
+    rate = out["memorisation.copy_rate"]
+    if holdout_feats is not None:
+        out["memorisation.copy_rate"] = feature_copy_reading(rate, len(holdout_feats))
+    else:  # the training images against each other are the only negative control
+        typical = float(rate.details["typical_train_nn_distance"])
+        loo = float(np.mean(mem.train_nn_dist / typical < mem.threshold))
+        out["memorisation.copy_rate"] = feature_copy_reading(rate, len(mem.train_nn_dist), false_alarm=loo,
+                                                             control=CONTROL_LEAVE_ONE_OUT)
     return out
 
 

@@ -128,25 +128,20 @@ def prdc(
         Number of bootstrap resamples for percentile confidence intervals (0 = none). Both sets are resampled;
         the k-NN radii are kept at their full-sample values (a resample with repeated points would shrink them to
         0), and the ball memberships found in the single distance pass are reused, so each resample costs O(pairs).
-    seed, ci_level:
-        Bootstrap seed and confidence level.
-    chunk_size, memory_budget:
-        Rows per distance block (default: derived from ``memory_budget`` bytes, 256 MiB).
-    knn_method:
-        ``"auto"``, ``"sklearn"`` or ``"blas"`` for the radii (see :func:`kth_neighbour_radii`).
-    feature_set:
-        Optional name of the features used, recorded in ``details``.
+    seed, ci_level, chunk_size, memory_budget:
+        Bootstrap seed and confidence level; rows per distance block (default: from ``memory_budget`` bytes).
+    knn_method, feature_set:
+        ``"auto"``, ``"sklearn"`` or ``"blas"`` for the radii (:func:`kth_neighbour_radii`); the features' name.
 
     Returns
     -------
     PRDCResult
-        The four :class:`~misyn_lab.metrics.result.MetricResult` (``prdc.precision`` ... ``prdc.coverage``) and the
-        per-sample memberships.
+        The four results (``prdc.precision`` ... ``prdc.coverage``) and the per-sample memberships.
 
     Raises
     ------
     InputError
-        For matrices that are not finite 2-D arrays of the same width, ``k`` too large, or a bad bootstrap count.
+        For matrices that are not finite 2-D arrays of one width, ``k`` too large, or a bad bootstrap count.
 
     Examples
     --------

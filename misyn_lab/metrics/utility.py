@@ -152,23 +152,18 @@ def tstr(
 ) -> UtilityResult:
     """Train-on-synthetic-test-on-real vs train-on-real-test-on-real with the same model and test set.
 
-    ``groups`` are subgroup labels of the *test* rows for a per-group breakdown. The gap's CI resamples the test
-    set (paired: both models are scored on the same resample).
-
     Parameters
     ----------
-    real_train_X, real_train_y : array-like
-        Features and task labels of the real training images (two classes at least).
-    syn_X, syn_y : array-like
-        Features and requested labels of the synthetic images.
-    real_test_X, real_test_y : array-like
-        Features and labels of the held-out real test images.
+    real_train_X, real_train_y, syn_X, syn_y, real_test_X, real_test_y : array-like
+        Features and task labels of the real training images (two classes at least), of the synthetic images
+        (their requested labels) and of the held-out real test images.
     groups : array-like, optional
-        Subgroup labels of the test rows.
+        Subgroup labels of the *test* rows, for a per-group breakdown.
     model : str
         ``"logreg"`` or ``"rf"`` (:func:`make_model`).
     seed, bootstrap, ci_level : int, int, float
-        Model seed, resamples of the gap's CI (0 = none) and its level.
+        Model seed, resamples of the gap's CI (0 = none; paired: both models scored on each resample of the
+        test set) and its level.
 
     Returns
     -------
@@ -183,8 +178,7 @@ def tstr(
     Examples
     --------
     >>> rng = np.random.default_rng(0)
-    >>> y = np.repeat([0, 1], 30)
-    >>> x = rng.normal(size=(60, 2)) + y[:, None] * 2.0
+    >>> y = np.repeat([0, 1], 30); x = rng.normal(size=(60, 2)) + y[:, None] * 2.0
     >>> res = tstr(x, y, x + rng.normal(0, 0.1, x.shape), y, x[::-1], y[::-1], bootstrap=0)
     >>> res["tstr.accuracy"].value, res["tstr.gap"].direction
     (0.9, 'lower_is_better')
