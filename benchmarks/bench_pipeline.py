@@ -143,8 +143,8 @@ def pipeline(real: ImageSet, syn: ImageSet) -> tuple[list[tuple[str, float]], di
                           lambda: metrics.mmd_rbf(r, s, permutations=200, seed=0))
     results["shift"] = step("metric: per-feature KS + Wasserstein", lambda: metrics.feature_shift(r, s, fr.names))
     results["memorisation"] = step("metric: memorisation (NN ratios)", lambda: metrics.memorisation(r, s))
-    results["by_subgroup"] = step("metric: by_subgroup (group)",
-                                  lambda: metrics.by_subgroup(r, real.meta, s, syn.meta, "group"))
+    results["by_subgroup"] = step("metric: subgroup_frame (group)",
+                                  lambda: metrics.subgroup_frame(r, real.meta, s, syn.meta, "group"))
     results["dims"] = r.shape[1]
     return steps, results
 

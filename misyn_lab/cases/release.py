@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from misyn_lab.atomic import atomic_write_bytes
-from misyn_lab.metrics.result import MetricResult
+from misyn_lab.metrics.result import MetricResult, build
+from misyn_lab.render.numbers import fmt_percent
 
 if TYPE_CHECKING:
     from misyn_lab.imagesets.core import ImageSet
@@ -38,11 +39,11 @@ class ReleaseAudit:
         n = max(self.n_files, 1)
         share = self.before.get("unlabelled_registry_match", 0) / n
         after = self.after.get("unlabelled_registry_match", 0) / n
-        return MetricResult(
-            key="audit.unlabelled_synthetic", value=float(share), n={"files": self.n_files},
-            direction="lower_is_better",
-            interpretation=(f"As released, {share:.0%} of the {self.n_files} synthetic files carry no synthetic "
-                            f"mark and are found only by a registry match; after labelling {after:.0%} remain "
+        return build(
+            "audit.unlabelled_synthetic", float(share), n={"files": self.n_files},
+            interpretation=(f"As released, {fmt_percent(share)} of the {self.n_files} synthetic files carry no "
+                            f"synthetic mark and are found only by a registry match; after labelling "
+                            f"{fmt_percent(after)} remain "
                             "unlabelled."),
             details={"before": dict(self.before), "after": dict(self.after)})
 

@@ -27,7 +27,7 @@ import pandas as pd
 from misyn_lab.cases.release import audit_release
 from misyn_lab.errors import InputError
 from misyn_lab.metrics.copies import pixel_copies, pool_pixel_copies
-from misyn_lab.metrics.result import MetricResult
+from misyn_lab.metrics.result import build
 from misyn_lab.progress import Progress, report_progress
 from misyn_lab.render.numbers import fmt_number, fmt_percent
 
@@ -322,12 +322,11 @@ class Case1Result:
                 "C4": (sub["real"], sub["real+synthetic"], f"seed/split, {harm['column']} = {harm['group']} only")}
 
     def measured(self) -> dict[str, Any]:
-        """Evidence for :meth:`misyn_lab.cases.case.Case.to_review` (measurement key -> MetricResult(s))."""
+        """Evidence for :meth:`misyn_lab.cases.case.Case.to_review` (measurement key -> one or more MetricResults)."""
         ws = self.worst_subgroup()
         harm = self.most_harmed_subgroup()
-        worst = MetricResult(
-            key="seg.dice_worst_subgroup", value=float(ws["mean"]), n={"pairs": int(len(self.experiment.table) // 2)},
-            direction="higher_is_better",
+        worst = build(
+            "seg.dice_worst_subgroup", float(ws["mean"]), n={"pairs": int(len(self.experiment.table) // 2)},
             interpretation=subgroup_sentence(ws, harm),
             details={"worst_subgroup": {k: (float(v) if isinstance(v, (float, np.floating)) else v)
                                         for k, v in ws.items()},

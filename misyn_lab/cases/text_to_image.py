@@ -28,7 +28,7 @@ from misyn_lab.cases.release import audit_release, with_provenance
 from misyn_lab.errors import InputError
 from misyn_lab.metrics import frechet_distance, prdc
 from misyn_lab.metrics.copies import pixel_copies, pool_pixel_copies
-from misyn_lab.metrics.result import MetricResult
+from misyn_lab.metrics.result import build
 from misyn_lab.progress import Progress, report_progress
 from misyn_lab.render.numbers import fmt_number, fmt_percent
 
@@ -325,9 +325,8 @@ class Case2Result:
         mean_fid = float(np.nanmean(fid)) if np.isfinite(fid).any() else float("nan")
         worst = self.table.sort_values("fidelity (mean)").iloc[0]
         out: dict[str, Any] = {
-            "t2i.prompt_fidelity": MetricResult(
-                key="t2i.prompt_fidelity", value=mean_fid, n={"prompts": len(self.table)},
-                direction="higher_is_better",
+            "t2i.prompt_fidelity": build(
+                "t2i.prompt_fidelity", mean_fid, n={"prompts": len(self.table)},
                 interpretation=(f"Classifiers trained on real images recognise the requested attributes in "
                                 f"{fmt_percent(mean_fid)} of generated images on average; worst prompt "
                                 f"{worst['prompt']!r} at {fmt_percent(worst['fidelity (mean)'])}."),
@@ -338,10 +337,10 @@ class Case2Result:
         if len(cov):
             low = cov.sort_values("coverage").iloc[0]
             small = int((cov["n_holdout"] < SMALL_N).sum())
-            out["t2i.coverage_min_prompt"] = MetricResult(
-                key="t2i.coverage_min_prompt", value=float(low["coverage"]),
+            out["t2i.coverage_min_prompt"] = build(
+                "t2i.coverage_min_prompt", float(low["coverage"]),
                 n={"prompts": len(cov), "real": int(low["n_holdout"]), "synthetic": int(low["n_synthetic"])},
-                direction="higher_is_better", split="held-out",
+                split="held-out",
                 interpretation=(f"Worst single prompt (not overall coverage): its generated images cover "
                                 f"{fmt_number(float(low['coverage']))} of the {int(low['n_holdout'])} held-out real "
                                 "images matching "
@@ -353,9 +352,8 @@ class Case2Result:
         if self.memorisation:
             out["memorisation.pixel_copy_rate"] = pool_pixel_copies(list(self.memorisation.items()))
         unseen = self.table[~self.table["conditions_observed"]]
-        out["t2i.unseen_combination"] = MetricResult(
-            key="t2i.unseen_combination", value=float(len(unseen)), n={"prompts": len(self.table)},
-            direction="neutral",
+        out["t2i.unseen_combination"] = build(
+            "t2i.unseen_combination", float(len(unseen)), n={"prompts": len(self.table)},
             interpretation=(f"{len(unseen)} prompt(s) asked for an attribute combination never observed in "
                             "training and still produced images (flagged "
                             "conditions_observed=False): " + "; ".join(map(repr, unseen["prompt"]))),

@@ -40,7 +40,7 @@ from scipy import stats
 
 from misyn_lab.errors import InputError
 from misyn_lab.instruments import _review
-from misyn_lab.metrics.result import MetricResult, format_p
+from misyn_lab.metrics.result import MetricResult, build, format_p
 
 if TYPE_CHECKING:
     from misyn_lab.checklist.review import Review
@@ -394,17 +394,17 @@ class ReaderStudyResults:
     def to_metric_result(self) -> MetricResult:
         """``reader_study.accuracy``: the mean accuracy with the two-way clustered CI (no pooled p-value)."""
         p, c = self.pooled, self.clustered
-        return MetricResult(key="reader_study.accuracy", value=p.accuracy if c is None else c.accuracy,
-                            n={"answers": p.n, "readers": len(self.per_reader), "tiles": self.n_tiles},
-                            ci=None if c is None else c.ci, ci_level=self.ci_level, direction="neutral",
-                            interpretation=self.interpretation(),
-                            details={"rung": RUNG, "study_id": self.study_id,
-                                     "per_reader": {r: a.to_dict() for r, a in self.per_reader.items()},
-                                     "clustered": None if c is None else c.to_dict(),
-                                     "pooled_as_if_independent": p.to_dict(),
-                                     "most_mistaken": self.most_mistaken,
-                                     "source": "per reader: scipy.stats.binomtest (Wilson CI); overall: two-way "
-                                               "cluster bootstrap over readers and tiles"})
+        return build("reader_study.accuracy", p.accuracy if c is None else c.accuracy,
+                     n={"answers": p.n, "readers": len(self.per_reader), "tiles": self.n_tiles},
+                     ci=None if c is None else c.ci, ci_level=self.ci_level,
+                     interpretation=self.interpretation(),
+                     details={"rung": RUNG, "study_id": self.study_id,
+                              "per_reader": {r: a.to_dict() for r, a in self.per_reader.items()},
+                              "clustered": None if c is None else c.to_dict(),
+                              "pooled_as_if_independent": p.to_dict(),
+                              "most_mistaken": self.most_mistaken,
+                              "source": "per reader: scipy.stats.binomtest (Wilson CI); overall: two-way "
+                                        "cluster bootstrap over readers and tiles"})
 
 
 def results_from_records(records: list[dict], *, ci_level: float = 0.95, study_id: str = "",

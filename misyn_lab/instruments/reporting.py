@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from misyn_lab.errors import InputError
 from misyn_lab.instruments.claims import Claim, _as_claim
-from misyn_lab.metrics.result import MetricResult
+from misyn_lab.metrics.result import build
 from misyn_lab.rungs import validate_rung
 
 if TYPE_CHECKING:
@@ -106,9 +106,9 @@ def attach_reporting(claim: Claim | dict, review: Review, *, worst_cases: Any = 
         flag, key = REPORTS[what]
         rows = _records(table, what.replace("_", " "))
         label = what.replace("_", " ")
-        result = MetricResult(key=key, value=float(len(rows)), n={"rows": len(rows)},
-                              interpretation=caption or f"{len(rows)} {label} shown for claim {claim.id}.",
-                              details={"rows": rows, "claim": claim.id})
+        result = build(key, float(len(rows)), n={"rows": len(rows)},
+                       interpretation=caption or f"{len(rows)} {label} shown for claim {claim.id}.",
+                       details={"rows": rows, "claim": claim.id})
         ev = str(review.add_evidence(result, rung=rung, source=source or f"claim {claim.id}: {label}",
                                      note=result.interpretation))
         if ev not in ids:

@@ -23,7 +23,8 @@ import numpy as np
 from scipy import stats
 
 from misyn_lab.errors import InputError
-from misyn_lab.metrics.result import MetricResult, check_ci_level, format_p
+from misyn_lab.metrics.result import MetricResult, build, check_ci_level, format_p
+from misyn_lab.render.numbers import fmt_number, fmt_percent
 
 #: Below this many pairs, :func:`power_note` words its sentence as a warning.
 SMALL_N = 20
@@ -115,13 +116,13 @@ def paired_bootstrap_ci(a: Sequence[float], b: Sequence[float], *, n_boot: int =
             ci = (float(res.confidence_interval.low), float(res.confidence_interval.high))
             method = f"percentile (fallback from {method})"
     excludes_zero = not (ci[0] <= 0 <= ci[1])
-    sentence = (f"Mean paired difference (b - a) = {value:.4g}, {ci_level:.0%} {method} bootstrap CI "
-                f"[{ci[0]:.4g}, {ci[1]:.4g}] over {a_arr.size} pairs; the CI "
+    sentence = (f"Mean paired difference (b - a) = {fmt_number(value)}, {fmt_percent(ci_level)} {method} bootstrap "
+                f"CI [{fmt_number(ci[0])}, {fmt_number(ci[1])}] over {a_arr.size} pairs; the CI "
                 f"{'excludes' if excludes_zero else 'includes'} 0.")
-    return MetricResult(key="paired.mean_difference", value=value, n={"pairs": int(a_arr.size)}, ci=ci,
-                        ci_level=ci_level, direction="higher_is_better", interpretation=sentence,
-                        details={"method": method, "n_boot": n_boot, "seed": seed,
-                                 "source": "scipy.stats.bootstrap(paired=True)"})
+    return build("paired.mean_difference", value, n={"pairs": int(a_arr.size)}, ci=ci,
+                 ci_level=ci_level, interpretation=sentence,
+                 details={"method": method, "n_boot": n_boot, "seed": seed,
+                          "source": "scipy.stats.bootstrap(paired=True)"})
 
 
 def wilcoxon_signed_rank(a: Sequence[float], b: Sequence[float], *,
@@ -159,12 +160,12 @@ def wilcoxon_signed_rank(a: Sequence[float], b: Sequence[float], *,
     p = float(res.pvalue)
     r_rb = _rank_biserial(diff)
     sentence = (f"Wilcoxon signed-rank test ({alternative}) on {a_arr.size} pairs ({nonzero} non-zero "
-                f"differences): statistic = {float(res.statistic):.4g}, {format_p(p)}; matched rank-biserial "
-                f"r = {r_rb:.3f}.")
-    return MetricResult(key="paired.wilcoxon", value=float(res.statistic), n={"pairs": int(a_arr.size)},
-                        p_value=p, direction="neutral", interpretation=sentence,
-                        details={"alternative": alternative, "nonzero_pairs": nonzero,
-                                 "rank_biserial": r_rb, "source": "scipy.stats.wilcoxon"})
+                f"differences): statistic = {fmt_number(float(res.statistic))}, {format_p(p)}; matched "
+                f"rank-biserial r = {fmt_number(r_rb)}.")
+    return build("paired.wilcoxon", float(res.statistic), n={"pairs": int(a_arr.size)},
+                 p_value=p, interpretation=sentence,
+                 details={"alternative": alternative, "nonzero_pairs": nonzero,
+                          "rank_biserial": r_rb, "source": "scipy.stats.wilcoxon"})
 
 
 def paired_permutation_test(a: Sequence[float], b: Sequence[float], *, n_resamples: int = 10000,
@@ -204,12 +205,17 @@ def paired_permutation_test(a: Sequence[float], b: Sequence[float], *, n_resampl
     exact = 2 ** a_arr.size <= n_resamples
     p_text = format_p(p, resamples=None if exact else n_resamples, tails=2 if alternative == "two-sided" else 1)
     sentence = (f"Paired permutation test ({alternative}, {'exact' if exact else f'{n_resamples} resamples'}) "
-                f"of the mean difference {float(res.statistic):.4g} over {a_arr.size} pairs: "
+                f"of the mean difference {fmt_number(float(res.statistic))} over {a_arr.size} pairs: "
                 f"{p_text}.")
-    return MetricResult(key="paired.permutation", value=float(res.statistic), n={"pairs": int(a_arr.size)},
-                        p_value=p, direction="higher_is_better", interpretation=sentence,
-                        details={"alternative": alternative, "n_resamples": n_resamples, "seed": seed,
-                                 "exact": exact, "source": "scipy.stats.permutation_test(samples)"})
+    return build("paired.permutation", float(res.statistic), n={"pairs": int(a_arr.size)},
+                 p_value=p, interpretation=sentence,
+                 details={"alternative": alternative, "n_resamples": n_resamples, "seed": seed,
+                          "exact": exact, "source": "scipy.stats.permutation_test(samples)"})
+
+
+def _number(x: float) -> str:
+    """A number in the house format; an infinite one (a zero spread) is said as such, not as a dash."""
+    return fmt_number(x) if math.isfinite(x) else ("infinite" if x > 0 else "minus infinite")
 
 
 def _rank_biserial(diff: np.ndarray) -> float:
@@ -254,12 +260,11 @@ def effect_size_paired(a: Sequence[float], b: Sequence[float]) -> MetricResult:
     r_rb = _rank_biserial(diff)
     size = abs(d_z)
     label = ("negligible" if size < 0.2 else "small" if size < 0.5 else "medium" if size < 0.8 else "large")
-    sentence = (f"Paired effect size: Cohen's d_z = {d_z:.3f} ({label} by Cohen's conventions), matched "
-                f"rank-biserial r = {r_rb:.3f}, n = {a_arr.size} pairs.")
-    return MetricResult(key="paired.cohens_dz", value=d_z, n={"pairs": int(a_arr.size)},
-                        direction="neutral", interpretation=sentence,
-                        details={"rank_biserial": r_rb, "mean_difference": mean, "sd_difference": sd,
-                                 "label": label})
+    sentence = (f"Paired effect size: Cohen's d_z = {_number(d_z)} ({label} by Cohen's conventions), matched "
+                f"rank-biserial r = {fmt_number(r_rb)}, n = {a_arr.size} pairs.")
+    return build("paired.cohens_dz", d_z, n={"pairs": int(a_arr.size)}, interpretation=sentence,
+                 details={"rank_biserial": r_rb, "mean_difference": mean, "sd_difference": sd,
+                          "label": label})
 
 
 @dataclass(frozen=True)
@@ -399,9 +404,9 @@ def power_note(a: Sequence[float], b: Sequence[float], *, mid: float | None = No
     if mid is None:
         sentence = (f"No planned effect (minimal important difference) was given, so power is not computed: power "
                     f"at the observed effect only restates the p-value ({n} pairs).")
-        return MetricResult(key="paired.t_power", value=float("nan"), n={"pairs": n}, direction="higher_is_better",
-                            interpretation=sentence, details={**common, "mid": None, "d_planned": None,
-                                                              "required_n": None})
+        return build("paired.t_power", float("nan"), n={"pairs": n},
+                     interpretation=sentence, details={**common, "mid": None, "d_planned": None,
+                                                       "required_n": None})
     mid = float(mid)
     if not (math.isfinite(mid) and mid > 0):
         raise InputError(f"mid must be a positive number, got {mid!r}", path="mid",
@@ -409,17 +414,17 @@ def power_note(a: Sequence[float], b: Sequence[float], *, mid: float | None = No
     d_planned = math.inf if sd == 0 else mid / sd
     power = 1.0 if not math.isfinite(d_planned) else t_test_power(d_planned, n, alpha)
     need = 2 if not math.isfinite(d_planned) else required_n(d_planned, alpha, target_power)
-    need_text = (f"no feasible number of pairs reaches {target_power:.0%} power" if need is None
-                 else f"{need} pairs give {target_power:.0%} power")
+    need_text = (f"no feasible number of pairs reaches {fmt_percent(target_power)} power" if need is None
+                 else f"{need} pairs give {fmt_percent(target_power)} power")
     head = f"Only {n} pairs: a" if n < SMALL_N else f"With {n} pairs a"
-    sentence = (f"{head} paired t-test has {power:.0%} power to detect the planned minimal important difference "
-                f"{mid:.4g} (standardised {d_planned:.2f} with the observed spread s.d. {sd:.4g}, alpha = {alpha}); "
-                f"{need_text}.")
+    sentence = (f"{head} paired t-test has {fmt_percent(power)} power to detect the planned minimal important "
+                f"difference {fmt_number(mid)} (standardised {_number(d_planned)} with the observed spread s.d. "
+                f"{fmt_number(sd)}, alpha = {alpha}); {need_text}.")
     if n < SMALL_N:
         sentence += " Treat any 'significant' or 'no difference' statement from so few cases as preliminary."
-    return MetricResult(key="paired.t_power", value=power, n={"pairs": n}, direction="higher_is_better",
-                        interpretation=sentence,
-                        details={**common, "mid": mid, "d_planned": d_planned, "required_n": need})
+    return build("paired.t_power", power, n={"pairs": n},
+                 interpretation=sentence,
+                 details={**common, "mid": mid, "d_planned": d_planned, "required_n": need})
 
 
 def tost_paired(a: Sequence[float], b: Sequence[float], margin: float) -> MetricResult:
@@ -461,12 +466,13 @@ def tost_paired(a: Sequence[float], b: Sequence[float], margin: float) -> Metric
     p, lower, upper = ttost_paired(b_arr, a_arr, -margin, margin)
     p = float(p)
     diff = float(np.mean(b_arr - a_arr))
-    sentence = (f"TOST (paired t, margin +/-{margin:.4g}) on {a_arr.size} pairs: mean difference {diff:.4g}, "
+    sentence = (f"TOST (paired t, margin +/-{fmt_number(margin)}) on {a_arr.size} pairs: mean difference "
+                f"{fmt_number(diff)}, "
                 f"{format_p(p)}; equivalence within the margin is {'shown' if p <= 0.05 else 'not shown'} at 0.05.")
-    return MetricResult(key="paired.tost", value=diff, n={"pairs": int(a_arr.size)}, p_value=p, direction="neutral",
-                        interpretation=sentence,
-                        details={"margin": margin, "p_lower": float(lower[1]), "p_upper": float(upper[1]),
-                                 "source": "statsmodels.stats.weightstats.ttost_paired"})
+    return build("paired.tost", diff, n={"pairs": int(a_arr.size)}, p_value=p,
+                 interpretation=sentence,
+                 details={"margin": margin, "p_lower": float(lower[1]), "p_upper": float(upper[1]),
+                          "source": "statsmodels.stats.weightstats.ttost_paired"})
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,8 @@
 """Real-vs-synthetic metrics: pure functions on feature matrices returning :class:`MetricResult`.
 
 Fidelity/diversity (:func:`prdc`), distribution distances (:func:`frechet_distance`, :func:`mmd_rbf`,
-:func:`feature_shift`, :func:`ks_max`), memorisation (:func:`memorisation`), per-subgroup views
-(:func:`by_subgroup`, :func:`subgroup_summary`, :class:`GroupFrame`), downstream utility (:func:`tstr`,
+:func:`feature_shift`, :func:`ks_max`), memorisation (:func:`memorisation`), the per-subgroup object
+(:func:`subgroup_frame` -> :class:`SubgroupFrame`), downstream utility (:func:`tstr`,
 :func:`detection_auc`), the standard run :func:`evaluate_all` / :func:`evaluate_imagesets` and
 :func:`results_table`. k-NN work is chunked (:mod:`misyn_lab.metrics.knn`).
 """
@@ -11,12 +11,13 @@ from misyn_lab.metrics.distances import feature_shift, frechet_distance, ks_max,
 from misyn_lab.metrics.evidence import Evaluation, evaluate_all, evaluate_imagesets
 from misyn_lab.metrics.fidelity import PRDC_KEYS, PRDCResult, prdc
 from misyn_lab.metrics.memorisation import MemorisationResult, memorisation
-from misyn_lab.metrics.result import MetricResult, results_table
-from misyn_lab.metrics.subgroups import GroupFrame, by_subgroup, subgroup_summary
+from misyn_lab.metrics.result import MetricResult, build, results_table
+from misyn_lab.metrics.subgroups import SubgroupFrame, subgroup_frame
 from misyn_lab.metrics.utility import UtilityResult, detection_auc, tstr
 
 __all__ = [
     "MetricResult",
+    "build",
     "PRDCResult",
     "PRDC_KEYS",
     "prdc",
@@ -26,9 +27,8 @@ __all__ = [
     "ks_max",
     "MemorisationResult",
     "memorisation",
-    "by_subgroup",
-    "subgroup_summary",
-    "GroupFrame",
+    "subgroup_frame",
+    "SubgroupFrame",
     "UtilityResult",
     "tstr",
     "detection_auc",

@@ -46,7 +46,8 @@ import numpy as np
 import pandas as pd
 
 from misyn_lab.errors import InputError
-from misyn_lab.metrics.result import SPLIT_ALL_REAL, SPLIT_TRAINING, MetricResult
+from misyn_lab.metrics.result import SPLIT_ALL_REAL, SPLIT_TRAINING, MetricResult, build
+from misyn_lab.render.numbers import fmt_percent
 
 #: Side of the working images (pixels).
 WORK_SIZE = 32
@@ -242,16 +243,22 @@ CONTROL_LEAVE_ONE_OUT = "real images compared with the other real images (no tra
 
 def verdict_sentence(rate: float, ci: tuple[float, float], n: int, false_alarm: float | None,
                      false_alarm_ci: tuple[float, float] | None, n_control: int, verdict: str, *,
-                     space: str, control: str = CONTROL_HELDOUT) -> str:
-    """One sentence reading a copy rate against its negative control, computed from the numbers given.
+                     space: str, control: str = CONTROL_HELDOUT, ci_level: float = 0.95) -> str:
+    """One sentence reading a copy rate against its negative control, computed from the numbers given (in the house
+    number formats, :mod:`misyn_lab.render.numbers`).
 
-    ``control`` names the negative controls (:data:`CONTROL_HELDOUT` or :data:`CONTROL_LEAVE_ONE_OUT`)."""
-    head = (f"{rate:.0%} of {n} synthetic images (95% CI {ci[0]:.0%}-{ci[1]:.0%}) are flagged as copies of a "
-            f"training image in {space}")
+    ``control`` names the negative controls (:data:`CONTROL_HELDOUT` or :data:`CONTROL_LEAVE_ONE_OUT`); ``ci_level``
+    is the level of both intervals.
+
+    >>> verdict_sentence(0.4, (0.2, 0.6), 20, 0.05, (0.01, 0.2), 20, COPIES, space="pixel space")[:62]
+    '40 % of 20 synthetic images (95 % CI 20 %–60 %) are flagged as'
+    """
+    head = (f"{fmt_percent(rate)} of {n} synthetic images ({fmt_percent(ci_level)} CI {fmt_percent(ci[0])}–"
+            f"{fmt_percent(ci[1])}) are flagged as copies of a training image in {space}")
     if false_alarm is None or false_alarm_ci is None:
         return head + "; no negative control was available, so the rate is inconclusive."
-    reading = (f"the same rule flags {false_alarm:.0%} of {n_control} {control} "
-               f"(CI {false_alarm_ci[0]:.0%}-{false_alarm_ci[1]:.0%})")
+    reading = (f"the same rule flags {fmt_percent(false_alarm)} of {n_control} {control} "
+               f"(CI {fmt_percent(false_alarm_ci[0])}–{fmt_percent(false_alarm_ci[1])})")
     if verdict == COPIES:
         return f"{head}, while {reading}: the synthetic set contains copies."
     return (f"{head}, and {reading}: not more than among those real images, so inconclusive (no copying "
@@ -333,12 +340,11 @@ def pixel_copies(train: Any, synthetic: Any, holdout: Any = None, *, target_fals
         n["holdout"] = len(control)
     space = f"pixel space ({size}x{size}, intensity-normalised, shifts up to {MAX_SHIFT} px, noise-corrected)"
     sentence = verdict_sentence(rate, ci, len(w_syn), false_alarm, fa_ci, len(control), verdict, space=space,
-                                control=label)
+                                control=label, ci_level=ci_level)
     if probes:
-        sentence += " Known copies detected: " + ", ".join(f"{k} {v:.0%}" for k, v in probes.items()) + "."
-    result = MetricResult(
-        key=PIXEL_KEY, value=rate, n=n, ci=ci, ci_level=ci_level, direction="lower_is_better",
-        interpretation=sentence, split=split,
+        sentence += " Known copies detected: " + ", ".join(f"{k} {fmt_percent(v)}" for k, v in probes.items()) + "."
+    result = build(
+        PIXEL_KEY, rate, n=n, ci=ci, ci_level=ci_level, interpretation=sentence, split=split,
         details={"verdict": verdict, "threshold": threshold, "threshold_rule":
                  f"conformal {1 - target_false_alarm:.0%} quantile of the negative controls' scores",
                  "target_false_alarm_rate": target_false_alarm, "false_alarm_rate": false_alarm,
@@ -402,7 +408,7 @@ def feature_copy_reading(result: MetricResult, n_control: int, *, false_alarm: f
     verdict = copy_verdict(ci, fa_ci)
     sentence = verdict_sentence(float(result.value), ci, n_syn, None if fa_ci is None else float(fa), fa_ci,
                                 int(n_control), verdict, space="feature space (nearest-neighbour distance ratio)",
-                                control=control)
+                                control=control, ci_level=ci_level)
     details = {**result.details, "verdict": verdict, "false_alarm_rate": None if fa is None else float(fa),
                "false_alarm_ci": None if fa_ci is None else list(fa_ci), "n_negative_control": int(n_control),
                "rule_interpretation": result.interpretation}
@@ -429,17 +435,19 @@ def pool_pixel_copies(parts: list[tuple[str, PixelCopyResult]], *, ci_level: flo
         n_ctrl += n_c
         split = r.split
         per_part[str(label)] = {"copy_rate": float(r.value), "copies": int(r.details["copies"]),
-                                "n_synthetic": int(r.n["synthetic"]), "false_alarm_rate": float(r.details["false_alarm_rate"]),
+                                "n_synthetic": int(r.n["synthetic"]),
+                                "false_alarm_rate": float(r.details["false_alarm_rate"]),
                                 "n_negative_control": n_c, "verdict": r.details["verdict"]}
     rate, ci = copies / n_syn, proportion_ci(copies / n_syn, n_syn, ci_level)
     fa, fa_ci = alarms / n_ctrl, proportion_ci(alarms / n_ctrl, n_ctrl, ci_level)
     verdict = copy_verdict(ci, fa_ci)
     first = parts[0][1][PIXEL_KEY]
     sentence = verdict_sentence(rate, ci, n_syn, fa, fa_ci, n_ctrl, verdict, space=str(first.details["space"]),
-                                control=CONTROL_HELDOUT if split == SPLIT_TRAINING else CONTROL_LEAVE_ONE_OUT)
+                                control=CONTROL_HELDOUT if split == SPLIT_TRAINING else CONTROL_LEAVE_ONE_OUT,
+                                ci_level=ci_level)
     sentence += f" Pooled over {len(parts)} checks, each against its own training and held-out images."
-    return MetricResult(key=PIXEL_KEY, value=rate, n={"synthetic": n_syn, "holdout": n_ctrl, "checks": len(parts)},
-                        ci=ci, ci_level=ci_level, direction="lower_is_better", interpretation=sentence, split=split,
+    return build(PIXEL_KEY, rate, n={"synthetic": n_syn, "holdout": n_ctrl, "checks": len(parts)},
+                        ci=ci, ci_level=ci_level, interpretation=sentence, split=split,
                         details={"verdict": verdict, "copies": copies, "false_alarm_rate": fa,
                                  "false_alarm_ci": list(fa_ci), "n_negative_control": n_ctrl,
                                  "target_false_alarm_rate": float(first.details["target_false_alarm_rate"]),

@@ -16,7 +16,7 @@ import pandas as pd
 
 from misyn_lab.errors import InputError
 from misyn_lab.metrics.knn import as_feature_matrix, check_same_dim, sq_norms
-from misyn_lab.metrics.result import MetricResult, check_ci_level, percentile_ci
+from misyn_lab.metrics.result import MetricResult, build, check_ci_level, percentile_ci
 
 
 def _pair(real: object, synthetic: object, min_rows: int = 1) -> tuple[np.ndarray, np.ndarray]:
@@ -89,6 +89,23 @@ def frechet_distance(
         between runs on the same feature set, and medical-image conclusions should be checked on more than one.
     bootstrap, seed, ci_level:
         Number of bootstrap resamples (both sets resampled) for a percentile interval; 0 = none.
+
+    Returns
+    -------
+    MetricResult
+        ``frechet`` (lower is better), its two terms and the feature set in ``details``.
+
+    Raises
+    ------
+    InputError
+        For fewer than 2 rows, different widths or a bad confidence level.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> res = frechet_distance(rng.normal(size=(200, 2)), rng.normal(1.0, 1.0, size=(200, 2)), feature_set="texture")
+    >>> round(res.value, 2), res.interpretation[:45]
+    (2.09, 'Fréchet distance 2.09 on the texture features')
     """
     r, s = _pair(real, synthetic, min_rows=2)
     check_ci_level(ci_level)
@@ -123,19 +140,8 @@ def frechet_distance(
             "the distance is biased upwards; reduce the feature dimension or add samples"
         )
     share = 0.0 if value == 0 else mean_term / value
-    return MetricResult(
-        key="frechet",
-        value=value,
-        n={"real": len(r), "synthetic": len(s)},
-        ci=ci,
-        ci_level=ci_level if ci else None,
-        direction="lower_is_better",
-        interpretation=(
-            f"Fréchet distance {value:.4g} on the {feature_set or 'given'} features ({share:.0%} from the means, "
-            "the rest from the covariances); 0 means real and synthetic have the same mean and covariance."
-        ),
-        details=details,
-    )
+    return build("frechet", value, n={"real": len(r), "synthetic": len(s)}, ci=ci, ci_level=ci_level,
+                 details=details, features=feature_set or "given", mean_share=share)
 
 
 # -------------------------------------------------------------------------------------------------------- MMD
@@ -215,6 +221,70 @@ def _mmd_blocked(pooled: np.ndarray, sigma: float, labels: np.ndarray, budget: i
     return _mmd2_from_sums(a, a_k_a, row_sums, diag)
 
 
+def _check_mmd_args(permutations: object, max_n: object) -> None:
+    if isinstance(permutations, bool) or not isinstance(permutations, (int, np.integer)) or permutations < 0:
+        raise InputError(f"permutations must be a non-negative integer, got {permutations!r}", remedy="pass 500")
+    if max_n is not None and (isinstance(max_n, bool) or not isinstance(max_n, (int, np.integer)) or max_n < 2):
+        raise InputError(f"max_n must be an integer >= 2 or None (every row), got {max_n!r}",
+                         remedy=f"pass e.g. {MMD_MAX_N}, or None to test every row")
+
+
+def _cap_rows(r: np.ndarray, s: np.ndarray, max_n: int | None,
+              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """At most ``max_n`` rows of each set (a seeded random subsample, in row order), with notes saying so."""
+    notes = []
+    n_real, n_syn = len(r), len(s)
+    if max_n is not None and n_real > max_n:
+        r = r[np.sort(rng.choice(n_real, max_n, replace=False))]
+        notes.append(f"real subsampled from {n_real} to {max_n} rows")
+    if max_n is not None and n_syn > max_n:
+        s = s[np.sort(rng.choice(n_syn, max_n, replace=False))]
+        notes.append(f"synthetic subsampled from {n_syn} to {max_n} rows")
+    return r, s, notes
+
+
+def _bandwidth(pooled: np.ndarray, bandwidth: float | str, seed: int) -> float:
+    """σ of the RBF kernel: the median heuristic or the given positive number."""
+    if isinstance(bandwidth, str):
+        if bandwidth != "median":
+            raise InputError(f"unknown bandwidth {bandwidth!r}", remedy="pass a positive number or 'median'")
+        return median_bandwidth(pooled, seed=seed)
+    sigma = float(bandwidth)
+    if not sigma > 0 or not np.isfinite(sigma):
+        raise InputError(f"bandwidth must be a positive number, got {bandwidth!r}", remedy="pass 'median'")
+    return sigma
+
+
+def _mmd_test(pooled: np.ndarray, n_real: int, sigma: float, permutations: int, rng: np.random.Generator,
+              memory_budget: int) -> tuple[float, float | None, bool]:
+    """Unbiased MMD² of the first ``n_real`` rows against the rest, its permutation p-value (``None`` without
+    permutations) and whether the pooled kernel was held whole (``dense``) or computed in row blocks."""
+    labels = np.zeros((len(pooled), 1), dtype=bool)
+    labels[:n_real, 0] = True
+    perms = []
+    for _ in range(int(permutations)):
+        col = np.zeros(len(pooled), dtype=bool)
+        col[rng.permutation(len(pooled))[:n_real]] = True
+        perms.append(col)
+    dense = 8 * len(pooled) ** 2 <= memory_budget
+    if not dense:
+        stats = _mmd_blocked(pooled, sigma, np.column_stack([labels[:, 0]] + perms), memory_budget)
+        value = float(stats[0])
+        exceed = int(np.count_nonzero(stats[1:] >= value))
+    else:
+        kernel = _sq_dists(pooled, pooled)
+        kernel *= -1.0 / (2.0 * sigma * sigma)
+        np.exp(kernel, out=kernel)
+        row_sums = kernel.sum(axis=1)
+        value = float(_unbiased_mmd2(kernel, labels, row_sums)[0])
+        exceed = 0
+        for start in range(0, len(perms), 100):
+            perm = np.column_stack(perms[start:start + 100])
+            exceed += int(np.count_nonzero(_unbiased_mmd2(kernel, perm, row_sums) >= value))
+    p_value = (1 + exceed) / (1 + permutations) if permutations else None
+    return value, p_value, dense
+
+
 def mmd_rbf(
     real: np.ndarray,
     synthetic: np.ndarray,
@@ -239,61 +309,39 @@ def mmd_rbf(
         ``details["n_full"]``) and the interpretation says when a subsample was tested. Time grows with
         ``(n_real + n_synthetic)² × (permutations + 1)``; memory stays near ``memory_budget`` bytes (the kernel
         is computed in row blocks once the pooled set no longer fits).
+
+    real, synthetic:
+        Feature matrices (at least 2 rows each, same width).
+    seed:
+        Seed of the subsample and the permutations.
+    memory_budget:
+        Bytes of one kernel block.
+
+    Returns
+    -------
+    MetricResult
+        ``mmd.rbf`` (lower is better) with the permutation p-value (``None`` without permutations).
+
+    Raises
+    ------
+    InputError
+        For a bad bandwidth, permutation count or ``max_n``.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> res = mmd_rbf(rng.normal(size=(60, 2)), rng.normal(2.0, 1.0, size=(60, 2)), permutations=99)
+    >>> round(res.value, 3), res.p_text
+    (0.505, 'p ≤ 0.0100 (the smallest value 99 permutations can give)')
     """
     r, s = _pair(real, synthetic, min_rows=2)
-    if isinstance(permutations, bool) or not isinstance(permutations, (int, np.integer)) or permutations < 0:
-        raise InputError(f"permutations must be a non-negative integer, got {permutations!r}", remedy="pass 500")
-    if max_n is not None and (isinstance(max_n, bool) or not isinstance(max_n, (int, np.integer)) or max_n < 2):
-        raise InputError(f"max_n must be an integer >= 2 or None (every row), got {max_n!r}",
-                         remedy=f"pass e.g. {MMD_MAX_N}, or None to test every row")
+    _check_mmd_args(permutations, max_n)
     rng = np.random.default_rng(seed)
-    notes = []
     n_full = {"real": len(r), "synthetic": len(s)}
-    if max_n is not None and len(r) > max_n:
-        r = r[np.sort(rng.choice(len(r), max_n, replace=False))]
-        notes.append(f"real subsampled from {n_full['real']} to {max_n} rows")
-    if max_n is not None and len(s) > max_n:
-        s = s[np.sort(rng.choice(len(s), max_n, replace=False))]
-        notes.append(f"synthetic subsampled from {n_full['synthetic']} to {max_n} rows")
+    r, s, notes = _cap_rows(r, s, max_n, rng)
     pooled = np.vstack([r, s])
-    if isinstance(bandwidth, str):
-        if bandwidth != "median":
-            raise InputError(f"unknown bandwidth {bandwidth!r}", remedy="pass a positive number or 'median'")
-        sigma = median_bandwidth(pooled, seed=seed)
-    else:
-        sigma = float(bandwidth)
-        if not sigma > 0 or not np.isfinite(sigma):
-            raise InputError(f"bandwidth must be a positive number, got {bandwidth!r}", remedy="pass 'median'")
-    labels = np.zeros((len(pooled), 1), dtype=bool)
-    labels[: len(r), 0] = True
-    perms = []
-    if permutations:
-        for j in range(int(permutations)):
-            col = np.zeros(len(pooled), dtype=bool)
-            col[rng.permutation(len(pooled))[: len(r)]] = True
-            perms.append(col)
-    dense = 8 * len(pooled) ** 2 <= memory_budget
-    if dense:
-        kernel = _sq_dists(pooled, pooled)
-        kernel *= -1.0 / (2.0 * sigma * sigma)
-        np.exp(kernel, out=kernel)
-        row_sums = kernel.sum(axis=1)
-        value = float(_unbiased_mmd2(kernel, labels, row_sums)[0])
-    p_value = None
-    if permutations:
-        exceed = 0
-        batch = 100
-        if not dense:
-            stats = _mmd_blocked(pooled, sigma, np.column_stack([labels[:, 0]] + perms), memory_budget)
-            value = float(stats[0])
-            exceed = int(np.count_nonzero(stats[1:] >= value))
-        else:
-            for start in range(0, len(perms), batch):
-                perm = np.column_stack(perms[start:start + batch])
-                exceed += int(np.count_nonzero(_unbiased_mmd2(kernel, perm, row_sums) >= value))
-        p_value = (1 + exceed) / (1 + permutations)
-    elif not dense:
-        value = float(_mmd_blocked(pooled, sigma, labels, memory_budget)[0])
+    sigma = _bandwidth(pooled, bandwidth, seed)
+    value, p_value, dense = _mmd_test(pooled, len(r), sigma, permutations, rng, memory_budget)
     verdict = ""
     if p_value is not None:
         verdict = (
@@ -304,26 +352,18 @@ def mmd_rbf(
     used = (f" Tested on {len(r):,} of {n_full['real']:,} real and {len(s):,} of {n_full['synthetic']:,} synthetic "
             f"rows (a seeded random subsample; raise max_n to test more)." if notes else
             f" Tested on all {len(r):,} real and {len(s):,} synthetic rows.")
-    return MetricResult(
-        key="mmd.rbf",
-        value=value,
-        n={"real": len(r), "synthetic": len(s)},
-        p_value=p_value,
-        direction="lower_is_better",
-        interpretation=f"Kernel (RBF) MMD² between real and synthetic features is {value:.3g}; 0 means the same "
-        f"distribution.{verdict}{used}",
-        details={
-            "bandwidth": sigma,
-            "bandwidth_rule": "median" if isinstance(bandwidth, str) else "fixed",
-            "permutations": int(permutations),
-            "estimator": "unbiased",
-            "n_full": n_full,
-            "max_n": None if max_n is None else int(max_n),
-            "subsampled": bool(notes),
-            "kernel": "dense" if dense else "row blocks",
-            "notes": notes,
-        },
-    )
+    return build("mmd.rbf", value, n={"real": len(r), "synthetic": len(s)}, p_value=p_value, verdict=verdict,
+                 used=used, details={
+                     "bandwidth": sigma,
+                     "bandwidth_rule": "median" if isinstance(bandwidth, str) else "fixed",
+                     "permutations": int(permutations),
+                     "estimator": "unbiased",
+                     "n_full": n_full,
+                     "max_n": None if max_n is None else int(max_n),
+                     "subsampled": bool(notes),
+                     "kernel": "dense" if dense else "row blocks",
+                     "notes": notes,
+                 })
 
 
 # ---------------------------------------------------------------------------------------------- per feature
@@ -365,6 +405,29 @@ def feature_shift(
     Columns: ``feature``, ``ks_statistic``, ``ks_p_value`` (two-sample KS), ``wasserstein`` (Wasserstein-1, in the
     feature's units), ``smd`` (standardised mean difference, synthetic − real over the pooled SD), ``mean_real``,
     ``mean_synthetic``.
+
+    Parameters
+    ----------
+    real, synthetic : ndarray
+        Feature matrices of the same width.
+    feature_names : sequence of str, optional
+        One name per column (default ``f0``, ``f1`` ...).
+
+    Returns
+    -------
+    DataFrame
+        One row per feature, the largest KS statistic first.
+
+    Raises
+    ------
+    InputError
+        For matrices of different widths or a wrong number of names.
+
+    Examples
+    --------
+    >>> real = np.array([[0.0, 0.0], [1.0, 0.1], [2.0, 0.2]])
+    >>> feature_shift(real, real + [3.0, 0.0], ["moved", "same"])[["feature", "ks_statistic"]].to_dict("list")
+    {'feature': ['moved', 'same'], 'ks_statistic': [1.0, 0.0]}
     """
     from scipy import stats
 
@@ -400,27 +463,38 @@ def ks_max(
     """Summary of :func:`feature_shift`: the largest per-feature KS statistic (``ks.max``).
 
     The p-value is Bonferroni-adjusted for the number of features. Pass a precomputed ``table`` to skip the work.
+
+    Parameters
+    ----------
+    real, synthetic : ndarray
+        Feature matrices of the same width.
+    feature_names : sequence of str, optional
+        One name per column.
+    table : DataFrame, optional
+        A :func:`feature_shift` table of the same matrices.
+
+    Returns
+    -------
+    MetricResult
+        ``ks.max`` (lower is better) naming the most shifted feature.
+
+    Examples
+    --------
+    >>> real = np.array([[0.0, 0.0], [1.0, 0.1], [2.0, 0.2]])
+    >>> res = ks_max(real, real + [3.0, 0.0], ["moved", "same"])
+    >>> res.value, res.details["feature"]
+    (1.0, 'moved')
     """
     r, s = _pair(real, synthetic)
     if table is None:
         table = feature_shift(r, s, feature_names)
     top = table.iloc[0]
     p_adj = float(min(1.0, top["ks_p_value"] * len(table)))
-    return MetricResult(
-        key="ks.max",
-        value=float(top["ks_statistic"]),
-        n={"real": len(r), "synthetic": len(s)},
-        p_value=p_adj,
-        direction="lower_is_better",
-        interpretation=(
-            f"The most shifted feature is '{top['feature']}' (KS {top['ks_statistic']:.2f}, standardised mean "
-            f"difference {top['smd']:+.2f}); KS 0 means identical marginal distributions, 1 means no overlap."
-        ),
-        details={
-            "feature": str(top["feature"]),
-            "p_adjustment": "bonferroni",
-            "n_features": int(len(table)),
-            "n_features_p_below_0.05": int((table["ks_p_value"] * len(table) < 0.05).sum()),
-            "top5": table.head(5)[["feature", "ks_statistic", "wasserstein", "smd"]].to_dict("records"),
-        },
-    )
+    return build("ks.max", float(top["ks_statistic"]), n={"real": len(r), "synthetic": len(s)}, p_value=p_adj,
+                 feature=top["feature"], smd=float(top["smd"]), details={
+                     "feature": str(top["feature"]),
+                     "p_adjustment": "bonferroni",
+                     "n_features": int(len(table)),
+                     "n_features_p_below_0.05": int((table["ks_p_value"] * len(table) < 0.05).sum()),
+                     "top5": table.head(5)[["feature", "ks_statistic", "wasserstein", "smd"]].to_dict("records"),
+                 })

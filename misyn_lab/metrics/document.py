@@ -14,49 +14,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from misyn_lab import render as r
+from misyn_lab.metrics.keys import KEYS
 
-__all__ = ["FEATURE_WORDS", "METRIC_NAMES", "ResultsTable", "evaluation_bottom_line", "evaluation_section",
+__all__ = ["FEATURE_WORDS", "ResultsTable", "evaluation_bottom_line", "evaluation_section",
            "metric_label", "n_text", "results_block", "subgroup_table"]
 
-#: Each result key's name in words, with the glossary term it links to (``None``: no term).
-METRIC_NAMES: dict[str, tuple[str, str | None]] = {
-    "prdc.precision": ("Precision (PRDC, fidelity)", "prdc"),
-    "prdc.recall": ("Recall (PRDC, diversity)", "prdc"),
-    "prdc.density": ("Density (PRDC)", "prdc"),
-    "prdc.coverage": ("Coverage (PRDC, diversity)", "prdc"),
-    "frechet": ("Fréchet distance", "frechet"),
-    "mmd.rbf": ("MMD² (RBF kernel)", "mmd"),
-    "ks.max": ("Largest per-feature KS statistic", "ks"),
-    "detection.auc": ("Real-vs-synthetic detection AUC", "detection-auc"),
-    "memorisation.copy_rate": ("Copy rate", "copy-rate"),
-    "memorisation.pixel_copy_rate": ("Copy rate in pixel space", "copy-rate"),
-    "memorisation.train_copied_rate": ("Training images with a near-copy", None),
-    "memorisation.identifiability": ("Identifiability (training images nearer a synthetic one)", None),
-    "memorisation.sdmetrics_score": ("Closer-to-training score", None),
-    "subgroup.coverage_min": ("Lowest coverage of a subgroup", "prdc"),
-    "subgroup.representation_ratio_min": ("Lowest representation ratio of a subgroup", None),
-    "tstr.accuracy": ("Accuracy trained on synthetic, tested on real (TSTR)", "tstr"),
-    "trtr.accuracy": ("Accuracy trained on real, tested on real", "tstr"),
-    "tstr.balanced_accuracy": ("Balanced accuracy, TSTR", "tstr"),
-    "trtr.balanced_accuracy": ("Balanced accuracy trained on real", "tstr"),
-    "tstr.gap": ("Accuracy lost training on synthetic (TSTR gap)", "tstr"),
-    "paired.mean_difference": ("Mean paired difference (bootstrap CI)", "ci"),
-    "paired.wilcoxon": ("Wilcoxon signed-rank test", "wilcoxon"),
-    "paired.permutation": ("Paired permutation test", "permutation"),
-    "paired.cohens_dz": ("Effect size d_z", "d_z"),
-    "paired.t_power": ("Power at the planned minimal important difference", "mid"),
-    "paired.tost": ("Equivalence test (TOST)", "tost"),
-    "seg.dice_worst_subgroup": ("Lowest subgroup mean Dice with synthetic pairs", "dice"),
-    "t2i.prompt_fidelity": ("Prompt fidelity (mean share recognised as requested)", None),
-    "t2i.coverage_min_prompt": ("Lowest coverage of one prompt", "prdc"),
-    "t2i.unseen_combination": ("Prompts for a never-observed combination", "l1"),
-    "audit.unlabelled_synthetic": ("Synthetic files released without a mark", None),
-    "provenance.labelled": ("Share of synthetic files that carry a mark", None),
-    "reader_study.accuracy": ("Reader accuracy (real or synthetic?)", None),
-    "reporting.worst_cases": ("Worst cases shown", None),
-    "reporting.subgroups": ("Per-subgroup results shown", None),
-    "reporting.failures": ("Failures shown", None),
-}
 #: Feature sets in words (results measured in feature space say on which features).
 FEATURE_WORDS = {"intensity+texture+embedding": "intensity, texture and PCA-embedding features",
                  "intensity": "intensity features", "texture": "texture features",
@@ -76,8 +38,29 @@ def _features(result: Any, features: str | None) -> str:
 
 def metric_label(result: Any, *, features: str | None = None) -> list[Any]:
     """The result's name in words (its glossary term linked), the features it was measured on (from its
-    ``details["feature_set"]``, else ``features`` for a feature-space result), and its key as code."""
-    name, term = METRIC_NAMES.get(result.key, (result.key.replace("_", " ").replace(".", ": "), None))
+    ``details["feature_set"]``, else ``features`` for a feature-space result), and its key as code.
+
+    Parameters
+    ----------
+    result : MetricResult
+        A result (read by its ``key`` and ``details``).
+    features : str, optional
+        The feature set of a feature-space result without ``details["feature_set"]``.
+
+    Returns
+    -------
+    list
+        Inline render content.
+
+    Examples
+    --------
+    >>> from misyn_lab.metrics.result import build
+    >>> label = metric_label(build("frechet", 2.0, n={"real": 3}, interpretation=""), features="texture")
+    >>> label[1:3]
+    [', on texture features', ' ']
+    """
+    row = KEYS.get(result.key)
+    name, term = (row.name, row.term) if row else (result.key.replace("_", " ").replace(".", ": "), None)
     label: list[Any] = [r.term(term, name) if term else name]
     on = _features(result, features)
     if on:
@@ -91,14 +74,49 @@ N_WORDS = {"train": "training", "holdout": "held-out", "real_train": "real train
 
 
 def n_text(n: Mapping[str, int]) -> str:
-    """Sample sizes in words: ``52 real, 60 synthetic``; ``122 training, 52 held-out``."""
+    """Sample sizes in words: ``52 real, 60 synthetic``; ``122 training, 52 held-out``.
+
+    Parameters
+    ----------
+    n : mapping of str to int
+        Sample sizes of a result.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> n_text({"train": 1220, "holdout": 52})
+    '1,220 training, 52 held-out'
+    """
     return ", ".join(f"{int(v):,} {N_WORDS.get(k, k.replace('_', ' '))}" for k, v in n.items())
 
 
 def results_block(results: Mapping[str, Any] | Iterable[Any], *, caption: str = "",
                   features: str | None = None) -> r.Table:
     """Measured results as one table: measure (in words, with its features), value, CI, p, split, n and the full
-    interpretation."""
+    interpretation.
+
+    Parameters
+    ----------
+    results : mapping or iterable of MetricResult
+        The results.
+    caption : str
+        Table caption (default: what the columns are).
+    features : str, optional
+        Feature set of feature-space results (see :func:`metric_label`).
+
+    Returns
+    -------
+    misyn_lab.render.Table
+
+    Examples
+    --------
+    >>> from misyn_lab.metrics.result import build
+    >>> results_block([build("frechet", 2.0, n={"real": 3, "synthetic": 4}, interpretation="")]).rows[0][1:6]
+    [2.0, '', '', '', '3 real, 4 synthetic']
+    """
     items = list(results.values()) if isinstance(results, Mapping) else list(results)
     rows = [[metric_label(x, features=features), float(x.value),
              r.fmt_ci(x.ci, x.ci_level or 0.95) if x.ci is not None else "",
@@ -117,7 +135,29 @@ SUBGROUP_COLUMNS = {"subgroup": "Subgroup", "n_real": "Real images", "n_syn": "S
 
 
 def subgroup_table(by_subgroup: Any, column: str | None, *, caption: str = "") -> r.Table:
-    """The per-subgroup results of an evaluation (one row per value of ``column``), columns in words."""
+    """The per-subgroup results of an evaluation (the ``by_group`` frame of a
+    :class:`~misyn_lab.metrics.subgroups.SubgroupFrame`, one row per value of ``column``), columns in words.
+
+    Parameters
+    ----------
+    by_subgroup : DataFrame
+        The ``by_group`` frame.
+    column : str or None
+        The subgroup column, named in the caption.
+    caption : str
+        Table caption (default: what the table shows).
+
+    Returns
+    -------
+    misyn_lab.render.Table
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> table = subgroup_table(pd.DataFrame({"subgroup": ["F"], "n_real": [3], "coverage": [0.5]}), "sex")
+    >>> table.caption[:22]
+    'Per subgroup of sex: s'
+    """
     cols = {c: h for c, h in SUBGROUP_COLUMNS.items() if c in by_subgroup.columns}
     metric = by_subgroup["distance_metric"].iloc[0] if "distance_metric" in by_subgroup and len(by_subgroup) else ""
     if metric and "distance" in cols:
@@ -130,7 +170,30 @@ def subgroup_table(by_subgroup: Any, column: str | None, *, caption: str = "") -
 def evaluation_section(evaluation: Any, *, title: str = "Measured results", id: str = "",
                        features: str | None = None) -> r.Section:
     """An evaluation (:class:`~misyn_lab.metrics.evidence.Evaluation`): the protocol (split and n), its notes, all
-    results, and the per-subgroup table when a subgroup was given."""
+    results, and the per-subgroup table when a subgroup was given.
+
+    Parameters
+    ----------
+    evaluation : Evaluation
+        What :func:`misyn_lab.metrics.evaluate_imagesets` measured.
+    title, id : str
+        Section title and anchor.
+    features : str, optional
+        Feature set of feature-space results.
+
+    Returns
+    -------
+    misyn_lab.render.Section
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from misyn_lab.metrics.evidence import Evaluation
+    >>> ev = Evaluation(results={}, subgroups=None, memorisation=None, utility=None, feature_shift=pd.DataFrame(),
+    ...                 notes=["no task label given"])
+    >>> [type(b).__name__ for b in evaluation_section(ev).blocks]
+    ['BulletList', 'Table']
+    """
     blocks: list[r.Block] = []
     if evaluation.protocol_text():
         blocks.append(r.Paragraph(evaluation.protocol_text()))
@@ -139,15 +202,36 @@ def evaluation_section(evaluation: Any, *, title: str = "Measured results", id: 
                                     for n in evaluation.notes]))
     blocks.append(results_block(evaluation.results, features=features))
     column = (evaluation.protocol or {}).get("subgroup")
-    if column and len(evaluation.by_subgroup):
-        blocks.append(subgroup_table(evaluation.by_subgroup, column))
+    if column and evaluation.subgroups is not None and len(evaluation.subgroups):
+        blocks.append(subgroup_table(evaluation.subgroups.by_group, column))
     return r.Section(title, blocks, id=id)
 
 
 def evaluation_bottom_line(results: Mapping[str, Any], protocol: Mapping[str, Any]) -> str:
     """One sentence, generated from the numbers of an evaluation: fidelity and coverage against the held-out real
     images (with their n), how well a classifier tells the sets apart, the copy check's verdict against its
-    negative control, and the worst-covered subgroup."""
+    negative control, and the worst-covered subgroup.
+
+    Parameters
+    ----------
+    results : mapping of str to MetricResult
+        The evaluation's results.
+    protocol : mapping
+        Its protocol (``n_train``, ``n_holdout``, ``n_synthetic``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from misyn_lab.metrics.result import build
+    >>> auc = build("detection.auc", 0.97, n={"real": 50, "synthetic": 50}, model="logreg", ci_text="", n_each=50)
+    >>> line = evaluation_bottom_line({"detection.auc": auc}, {"n_train": 100, "n_holdout": 50, "n_synthetic": 50})
+    >>> line.split("; ")  # doctest: +NORMALIZE_WHITESPACE
+    ['Bottom line: against 50 held-out real images, the 50 synthetic images',
+     'a classifier almost always tells them from real images (detection AUC 0.970, 0.5 = cannot).']
+    """
     held = int(protocol.get("n_holdout", 0))
     against = ("held-out real images" if protocol.get("n_train") else "real images (no training set named)")
     parts = [f"Bottom line: against {held:,} {against}, the {int(protocol.get('n_synthetic', 0)):,} synthetic images"]
@@ -179,7 +263,15 @@ def evaluation_bottom_line(results: Mapping[str, Any], protocol: Mapping[str, An
 
 class ResultsTable:
     """Measured results for a notebook: shows itself as the results document (``_repr_html_``) and keeps the
-    plain table (:func:`misyn_lab.metrics.result.results_table`) as ``frame`` for saving."""
+    plain table (:func:`misyn_lab.metrics.result.results_table`) as ``frame`` for saving.
+
+    Examples
+    --------
+    >>> from misyn_lab.metrics.result import build
+    >>> table = ResultsTable([build("frechet", 2.0, n={"real": 3, "synthetic": 4}, interpretation="")])
+    >>> table, "<table" in table._repr_html_()
+    (ResultsTable(1 results), True)
+    """
 
     def __init__(self, results: Mapping[str, Any] | Iterable[Any], frame: Any = None, *, caption: str = "",
                  features: str | None = None) -> None:

@@ -34,8 +34,8 @@ from misyn_lab.metrics.fidelity import prdc
 from misyn_lab.metrics.knn import as_feature_matrix, check_same_dim
 from misyn_lab.metrics.memorisation import MemorisationResult, memorisation
 from misyn_lab.metrics.result import SPLIT_ALL_REAL, SPLIT_HELDOUT, SPLIT_TRAINING, MetricResult
-from misyn_lab.metrics.utility import check_task, detection_auc, tstr, UtilityResult
-from misyn_lab.metrics.subgroups import by_subgroup, subgroup_summary
+from misyn_lab.metrics.subgroups import SubgroupFrame, subgroup_frame
+from misyn_lab.metrics.utility import UtilityResult, check_task, detection_auc, tstr
 
 if TYPE_CHECKING:
     from misyn_lab.engine import Engine
@@ -62,13 +62,36 @@ class EvidenceResults(dict):
 class Evaluation:
     """Everything :func:`evaluate_imagesets` measured.
 
-    ``by_subgroup`` is empty when no subgroup column was given and ``utility`` is ``None`` without a task label
-    (see ``notes``). ``protocol`` says which real images each kind of result was measured against, with their
-    numbers (``n_train`` is 0 when no training set was named); ``pixel_copies`` is the pixel-space copy check.
+    Attributes
+    ----------
+    results : dict of str to MetricResult
+        Every result by key, each with its split and n.
+    subgroups : SubgroupFrame or None
+        Per-subgroup results; ``None`` when no subgroup column was given.
+    memorisation : MemorisationResult or None
+        Memorisation against the training images (held-out real as the negative control).
+    utility : UtilityResult or None
+        TSTR vs TRTR; ``None`` without a task label (see ``notes``).
+    feature_shift : DataFrame
+        Per-feature shift between held-out real and synthetic images.
+    notes : list of str
+        What was not measured, and why.
+    protocol : dict
+        Which real images each kind of result was measured against, with their numbers (``n_train`` is 0 when
+        no training set was named).
+    pixel_copies : PixelCopyResult or None
+        The pixel-space copy check.
+
+    Examples
+    --------
+    >>> ev = Evaluation(results={}, subgroups=None, memorisation=None, utility=None, feature_shift=pd.DataFrame(),
+    ...                 protocol={"n_train": 0, "n_holdout": 30, "n_synthetic": 20})
+    >>> ev.protocol_text()[:60]
+    'No training set was named, so every real image (30) is treat'
     """
 
     results: dict[str, MetricResult]
-    by_subgroup: pd.DataFrame
+    subgroups: SubgroupFrame | None
     memorisation: MemorisationResult | None
     utility: UtilityResult | None
     feature_shift: pd.DataFrame
@@ -84,7 +107,8 @@ class Evaluation:
         return render.to_html(self.to_section())
 
     def __repr__(self) -> str:  # the text a notebook stores beside the HTML (the frames are in the HTML)
-        return f"Evaluation({len(self.results)} results, {len(self.by_subgroup)} subgroups, protocol={self.protocol})"
+        groups = 0 if self.subgroups is None else len(self.subgroups)
+        return f"Evaluation({len(self.results)} results, {groups} subgroups, protocol={self.protocol})"
 
     def protocol_text(self) -> str:
         """One sentence naming the split and n of the fidelity and memorisation results (from ``protocol``)."""
@@ -99,6 +123,21 @@ class Evaluation:
                 "fidelity, coverage, distances and detection are measured against all of them, and memorisation "
                 "compares the synthetic images with all of them (each real image against the others is the "
                 "negative control).")
+
+
+def _fidelity(real: np.ndarray, syn: np.ndarray, k: int, feature_set: str | None,
+              feature_names: Sequence[str] | None, *, bootstrap: int, permutations: int, detection: bool, seed: int,
+              mmd_max_n: int | None) -> tuple[dict[str, MetricResult], pd.DataFrame]:
+    """PRDC, Fréchet, MMD, KS max and (with 5 samples per set) detection, and the per-feature shift table."""
+    fidelity: dict[str, MetricResult] = dict(prdc(real, syn, k, bootstrap=bootstrap, seed=seed,
+                                                  feature_set=feature_set).metrics)
+    fidelity["frechet"] = frechet_distance(real, syn, feature_set=feature_set)
+    fidelity["mmd.rbf"] = mmd_rbf(real, syn, permutations=permutations, seed=seed, max_n=mmd_max_n)
+    shift = feature_shift(real, syn, feature_names)
+    fidelity["ks.max"] = ks_max(real, syn, feature_names, table=shift)
+    if detection and min(len(real), len(syn)) >= 5:
+        fidelity["detection.auc"] = detection_auc(real, syn, seed)
+    return fidelity, shift
 
 
 def evaluate_all(
@@ -118,19 +157,49 @@ def evaluate_all(
     mmd_max_n: int | None = MMD_MAX_N,
     knn_backend: str = "auto",
 ) -> EvidenceResults:
-    """PRDC, Fréchet, MMD, KS max, detection AUC (and memorisation when ``train_feats`` is given).
+    """PRDC, Fréchet, MMD, KS max, detection AUC (and memorisation when ``train_feats`` is given), each with a
+    one-sentence interpretation and the split it was measured against.
 
-    ``real_feats`` are the real images the fidelity results are measured against: the held-out images (``split``
-    :data:`~misyn_lab.metrics.result.SPLIT_HELDOUT`, the default) or, without a named training set, all real
-    images (:data:`~misyn_lab.metrics.result.SPLIT_ALL_REAL`); every result records that split. Memorisation
-    compares with ``train_feats`` (split ``"training"``, or all real) and reads the copy rate against the
-    negative control ``holdout_feats`` (verdict ``copies`` / ``inconclusive``, :mod:`misyn_lab.metrics.copies`).
-    ``bootstrap`` > 0 adds percentile confidence intervals to the PRDC results. Returns ``{key: MetricResult}``
-    (an :class:`EvidenceResults`, which also keeps the per-feature shift table and the memorisation arrays);
-    every result carries a one-sentence plain interpretation. Detection is skipped when a set has fewer than 5
-    samples; every other input problem raises :class:`InputError`. ``mmd_max_n`` caps the rows of each set entering
-    the MMD test (``None``: all; the result states how many entered); ``knn_backend`` picks where memorisation's
-    exact neighbour searches run (same results on every backend).
+    Parameters
+    ----------
+    real_feats, syn_feats : ndarray
+        The real features fidelity is measured against (held-out, or all real without a training set) and the
+        synthetic ones.
+    k : int
+        PRDC neighbourhood size.
+    feature_set, feature_names : str, sequence of str, optional
+        Names of the features (recorded with the results).
+    train_feats, holdout_feats : ndarray, optional
+        Memorisation compares with ``train_feats`` and reads the copy rate against the negative control
+        ``holdout_feats`` (verdict ``copies`` / ``inconclusive``, :mod:`misyn_lab.metrics.copies`).
+    bootstrap, permutations : int
+        PRDC bootstrap resamples (percentile CIs) and MMD permutations.
+    detection : bool
+        Measure the detection AUC (skipped when a set has fewer than 5 samples).
+    seed : int
+        Seed of every resampling.
+    split : str
+        Split of ``real_feats``: :data:`~misyn_lab.metrics.result.SPLIT_HELDOUT` or ``SPLIT_ALL_REAL``.
+    mmd_max_n, knn_backend : int or None, str
+        Rows of each set entering the MMD test (``None``: all); where memorisation's exact searches run.
+
+    Returns
+    -------
+    EvidenceResults
+        ``{key: MetricResult}`` plus the per-feature shift table and the memorisation arrays.
+
+    Raises
+    ------
+    InputError
+        For bad matrices or a split fidelity is not measured against.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> real, syn = rng.normal(size=(40, 3)), rng.normal(0.5, 1.0, size=(30, 3))
+    >>> out = evaluate_all(real, syn, permutations=0, detection=False)
+    >>> sorted(out), out["frechet"].split
+    (['frechet', 'ks.max', 'mmd.rbf', 'prdc.coverage', 'prdc.density', 'prdc.precision', 'prdc.recall'], 'held-out')
     """
     real = as_feature_matrix(real_feats, "real_feats")
     syn = as_feature_matrix(syn_feats, "syn_feats")
@@ -139,14 +208,9 @@ def evaluate_all(
         raise InputError(f"fidelity is measured against held-out images, not split {split!r}", path="split",
                          remedy=f"use {SPLIT_HELDOUT!r} or {SPLIT_ALL_REAL!r}")
     out = EvidenceResults()
-    fidelity: dict[str, MetricResult] = dict(prdc(real, syn, k, bootstrap=bootstrap, seed=seed,
-                                                  feature_set=feature_set).metrics)
-    fidelity["frechet"] = frechet_distance(real, syn, feature_set=feature_set)
-    fidelity["mmd.rbf"] = mmd_rbf(real, syn, permutations=permutations, seed=seed, max_n=mmd_max_n)
-    out.feature_shift = feature_shift(real, syn, feature_names)
-    fidelity["ks.max"] = ks_max(real, syn, feature_names, table=out.feature_shift)
-    if detection and min(len(real), len(syn)) >= 5:
-        fidelity["detection.auc"] = detection_auc(real, syn, seed)
+    fidelity, out.feature_shift = _fidelity(real, syn, k, feature_set, feature_names, bootstrap=bootstrap,
+                                            permutations=permutations, detection=detection, seed=seed,
+                                            mmd_max_n=mmd_max_n)
     # every fidelity result records its split; n["real"] is the reference size, except for MMD, whose n states the
     # rows that entered its test (capped by mmd_max_n)
     out.update({key: r.with_split(split, n_real=None if key == "mmd.rbf" else len(real))
@@ -154,17 +218,24 @@ def evaluate_all(
     out.memorisation = None
     if train_feats is not None:
         out.memorisation = memorisation(train_feats, syn, holdout_real=holdout_feats, knn_backend=knn_backend)
-        mem_split = SPLIT_ALL_REAL if split == SPLIT_ALL_REAL else SPLIT_TRAINING
-        mem = {key: r.with_split(mem_split) for key, r in out.memorisation.metrics.items()}
-        rate = mem["memorisation.copy_rate"]
-        if holdout_feats is not None:
-            mem["memorisation.copy_rate"] = feature_copy_reading(rate, len(holdout_feats))
-        else:  # the training images against each other are the only negative control
-            typical = float(rate.details["typical_train_nn_distance"])
-            loo = float(np.mean(out.memorisation.train_nn_dist / typical < out.memorisation.threshold))
-            mem["memorisation.copy_rate"] = feature_copy_reading(rate, len(out.memorisation.train_nn_dist),
-                                                                 false_alarm=loo, control=CONTROL_LEAVE_ONE_OUT)
-        out.update(mem)
+        out.update(_copy_readings(out.memorisation, holdout_feats, split))
+    return out
+
+
+def _copy_readings(mem: MemorisationResult, holdout_feats: np.ndarray | None,
+                   split: str) -> dict[str, MetricResult]:
+    """The memorisation results with their split, the copy rate read against its negative control (the held-out
+    images, or without them each training image against the others)."""
+    mem_split = SPLIT_ALL_REAL if split == SPLIT_ALL_REAL else SPLIT_TRAINING
+    out = {key: r.with_split(mem_split) for key, r in mem.metrics.items()}
+    rate = out["memorisation.copy_rate"]
+    if holdout_feats is not None:
+        out["memorisation.copy_rate"] = feature_copy_reading(rate, len(holdout_feats))
+    else:  # the training images against each other are the only negative control
+        typical = float(rate.details["typical_train_nn_distance"])
+        loo = float(np.mean(mem.train_nn_dist / typical < mem.threshold))
+        out["memorisation.copy_rate"] = feature_copy_reading(rate, len(mem.train_nn_dist), false_alarm=loo,
+                                                             control=CONTROL_LEAVE_ONE_OUT)
     return out
 
 
@@ -180,6 +251,90 @@ def _check_columns(sets: Sequence[tuple[str, Any]], subgroup: str | None, task: 
             if meta is not None and column not in meta:
                 raise InputError(f"the {name} set has no metadata column {column!r}", path=s.name,
                                  remedy=f"choose {what} from {list(meta.columns)} or pass {what}=None")
+
+
+@dataclass(frozen=True)
+class _Features:
+    """The three sets' standardised features (``z_*``; without a training set ``z_ho`` is ``z_ref``), their
+    metadata (``m_*``) and the feature names."""
+
+    z_ref: np.ndarray
+    z_ho: np.ndarray
+    z_sy: np.ndarray
+    m_ref: pd.DataFrame
+    m_ho: pd.DataFrame
+    m_sy: pd.DataFrame
+    names: list[str]
+
+
+def _feature_matrices(reference: Any, holdout: Any, synthetic: Any, has_train: bool, subgroup: str | None,
+                      task: str | None, *, seed: int, scheduler: Any, chunk_size: int | None) -> _Features:
+    """Features of all three sets in the embedding fitted on the reference (training) images, z-scored with one
+    set of statistics (the reference's)."""
+    from misyn_lab.features import standardise
+    from misyn_lab.features.stream import evaluation_tables
+
+    t_ref, t_ho, t_sy = evaluation_tables(reference, holdout, synthetic, kind=IMAGESET_FEATURES, seed=seed,
+                                          scheduler=scheduler, chunk_size=chunk_size)
+    _check_columns((("train" if has_train else "holdout", t_ref), ("holdout", t_ho), ("synthetic", t_sy)),
+                   subgroup, task)
+    f_ref, f_ho, f_sy = t_ref.features, t_ho.features, t_sy.features
+    z_ref, z_rest = standardise(f_ref.values, np.vstack([f_sy.values, f_ho.values]))  # one set of statistics
+    z_sy, z_ho = z_rest[:len(f_sy)], z_rest[len(f_sy):]
+    return _Features(z_ref=z_ref, z_ho=z_ho if has_train else z_ref, z_sy=z_sy, m_ref=t_ref.meta, m_ho=t_ho.meta,
+                     m_sy=t_sy.meta, names=list(f_ref.names))
+
+
+def _utility(f: _Features, task: str | None, subgroup: str | None, has_train: bool, notes: list[str], *,
+             seed: int, bootstrap: int) -> UtilityResult | None:
+    """TSTR against the training images when a task label is given and both training sets hold two of its
+    values; otherwise ``None`` and a note saying why it was skipped."""
+    if task is None:
+        notes.append("no task label given: TSTR (train on synthetic, test on real) skipped")
+        return None
+    if not has_train:
+        notes.append("TSTR skipped: it compares with a classifier trained on the training images, and no training "
+                     "set was named")
+        return None
+    lacking = [name for name, meta in (("synthetic", f.m_sy), ("training", f.m_ref)) if meta[task].nunique() < 2]
+    if lacking:
+        sets_text = " and the ".join(lacking)
+        notes.append(f"TSTR skipped: the {sets_text} set{'s have' if len(lacking) > 1 else ' has'} fewer than "
+                     f"two {task!r} values")
+        return None
+    return tstr(f.z_ref, f.m_ref[task], f.z_sy, f.m_sy[task], f.z_ho, f.m_ho[task],
+                groups=f.m_ho[subgroup] if subgroup else None, seed=seed, bootstrap=bootstrap)
+
+
+def _check_inputs(train: Any, holdout: Any, synthetic: Any, has_train: bool, subgroup: str | None,
+                  task: str | None) -> tuple[tuple[str, Any], ...]:
+    """The named sets, once their columns and sizes are checked (file-backed sets are checked again once their
+    metadata is read)."""
+    sets = (("train", train), ("holdout", holdout), ("synthetic", synthetic)) if has_train else (
+        ("holdout", holdout), ("synthetic", synthetic))
+    _check_columns(sets, subgroup, task)
+    reference = train if has_train else holdout
+    if min(len(reference), len(synthetic)) < 3 or len(holdout) < 1:
+        raise InputError(f"too few images (train {len(train) if has_train else 0}, held-out {len(holdout)}, "
+                         f"synthetic {len(synthetic)})", path="evaluate_imagesets",
+                         remedy="give at least 3 training (or, without a training set, 3 real), 1 held-out and "
+                                "3 synthetic images")
+    return sets
+
+
+def _pixel_step(pixel_check: bool, sets: tuple[tuple[str, Any], ...], reference: Any, synthetic: Any,
+                holdout: Any, positive_controls: Mapping[str, object] | None,
+                notes: list[str]) -> PixelCopyResult | None:
+    """The pixel-space copy check when asked for and every set is in memory (else a note says it was skipped)."""
+    from misyn_lab.imagesets.core import ImageSet
+
+    if not pixel_check:
+        return None
+    if all(isinstance(s, ImageSet) for _, s in sets):
+        return pixel_copies(reference, synthetic, holdout, positive_controls=positive_controls)
+    notes.append("pixel-space copy check skipped: it needs the images in memory (file-backed or saved-feature "
+                 "inputs); memorisation is read in feature space only")
+    return None
 
 
 def evaluate_imagesets(
@@ -200,101 +355,90 @@ def evaluate_imagesets(
     mmd_max_n: int | None = MMD_MAX_N,
     knn_backend: str = "auto",
 ) -> Evaluation:
-    """All evaluation-stage measurements (model space, rung 1) of ``synthetic`` against real images.
+    """All evaluation-stage measurements (model space, rung 1) of ``synthetic`` against real images; features
+    (intensity, texture and a PCA embedding fitted on the training images, or on the held-out ones without a
+    training set) are z-scored with that set's statistics.
 
-    ``train``: the real images the generator was trained on, or ``None`` when they are not known (then every
-    real image is treated as held-out; said in ``notes``). ``holdout``: real images the generator never saw —
-    the reference for fidelity, coverage, distances and detection, the negative control for memorisation and
-    the TSTR test set. Features (intensity, texture and a PCA embedding fitted on the training images, or on the
-    held-out ones without a training set) are z-scored with that set's statistics.
+    Parameters
+    ----------
+    train, holdout, synthetic : ImageSet, ImageFiles or FeatureTable
+        ``train``: the images the generator was trained on, or ``None`` (then every real image is held-out; said
+        in ``notes``). ``holdout``: real images it never saw (the reference for fidelity, coverage, distances and
+        detection, the negative control for memorisation, the TSTR test set). File-backed ``ImageFiles`` are read
+        in chunks; a ``FeatureTable`` of ``misyn-lab features`` is used as saved (the pixel check is then skipped).
+    subgroup, task : str, optional
+        A metadata column for per-subgroup results (``subgroups``, ``subgroup.*``); a label column for TSTR
+        against a classifier trained on the training images (a sensitive attribute is refused unless
+        ``sensitive_task`` declares it, :func:`misyn_lab.metrics.utility.check_task`).
+    sensitive_task : bool
+        Declare a sensitive attribute as the TSTR task.
+    seed, bootstrap, permutations : int
+        Seed and resamples of every resampling step.
+    pixel_check, positive_controls : bool, mapping
+        The pixel-space copy check (``memorisation.pixel_copy_rate``) and known copies measuring its sensitivity
+        (``name -> images``, e.g. :func:`misyn_lab.metrics.copies.copy_probes`).
+    scheduler, chunk_size : optional
+        ``"local"``, a Dask address or an :class:`~misyn_lab.engine.Engine` computing the features in chunks
+        (``pip install "misyn-lab[scale]"``; same results).
+    mmd_max_n, knn_backend : int or None, str
+        Passed to :func:`evaluate_all`.
 
-    ``subgroup`` (a metadata column of all sets) adds per-subgroup results (``by_subgroup``, ``subgroup.*``).
-    ``task`` (a label column) adds TSTR: a classifier trained on synthetic images and tested on the held-out
-    real images, against one trained on the training images; a sensitive attribute (sex, age, race, ...) is
-    refused as the task unless ``sensitive_task`` declares it (:func:`misyn_lab.metrics.utility.check_task`).
-    ``pixel_check`` adds the pixel-space copy check (``memorisation.pixel_copy_rate``); ``positive_controls``
-    (``name -> images`` of known copies, e.g. :func:`misyn_lab.metrics.copies.copy_probes`) measure its
-    sensitivity.
+    Returns
+    -------
+    Evaluation
+        Results, per-subgroup frame, memorisation, utility, notes and the protocol.
 
-    Large sets: each set may also be a file-backed :class:`~misyn_lab.imagesets.files.ImageFiles` (read chunk by
-    chunk) or a :class:`~misyn_lab.features.table.FeatureTable` saved by ``misyn-lab features`` (all in the
-    embedding fitted on the training images); the pixel-space copy check needs images in memory and is skipped
-    for them (said in ``notes``). ``scheduler`` (``"local"``, a Dask scheduler address or an
-    :class:`~misyn_lab.engine.Engine`; ``pip install "misyn-lab[scale]"``) computes the features in chunks of
-    ``chunk_size`` on Dask, with the same results. ``mmd_max_n`` and ``knn_backend`` are passed to
-    :func:`evaluate_all`.
+    Raises
+    ------
+    InputError
+        For missing columns, too few images or a refused task.
+
+    Examples
+    --------
+    >>> from misyn_lab.imagesets import ImageSet
+    >>> rng = np.random.default_rng(0)
+    >>> def images(n, shift, synthetic=False):
+    ...     return ImageSet.from_arrays(np.clip(rng.normal(0.5 + shift, 0.1, (n, 16, 16)), 0, 1), synthetic=synthetic)
+    >>> ev = evaluate_imagesets(images(12, 0.0), images(10, 0.0), images(10, 0.2, True), bootstrap=0,
+    ...                         permutations=0, pixel_check=False)
+    >>> ev.protocol["fidelity_split"], len(ev.results), ev.subgroups is None
+    ('held-out', 12, True)
     """
-    from misyn_lab.features import standardise
-    from misyn_lab.features.stream import evaluation_tables
-    from misyn_lab.imagesets.core import ImageSet
-
     subgroup = subgroup or None
     task = check_task(task, sensitive_task=sensitive_task)
     has_train = train is not None and len(train) > 0
-    sets = (("train", train), ("holdout", holdout), ("synthetic", synthetic)) if has_train else (
-        ("holdout", holdout), ("synthetic", synthetic))
-    _check_columns(sets, subgroup, task)  # file-backed sets are checked once their metadata is read
+    sets = _check_inputs(train, holdout, synthetic, has_train, subgroup, task)
     reference = train if has_train else holdout
-    if min(len(reference), len(synthetic)) < 3 or len(holdout) < 1:
-        raise InputError(f"too few images (train {len(train) if has_train else 0}, held-out {len(holdout)}, "
-                         f"synthetic {len(synthetic)})", path="evaluate_imagesets",
-                         remedy="give at least 3 training (or, without a training set, 3 real), 1 held-out and "
-                                "3 synthetic images")
     notes: list[str] = []
     if not has_train:
         notes.append(f"no training set named: all {len(holdout)} real images are treated as held-out; memorisation "
                      "is checked against all of them")
-    # features of all three sets in the embedding fitted on the reference (training) images
-    t_ref, t_ho, t_sy = evaluation_tables(reference, holdout, synthetic, kind=IMAGESET_FEATURES, seed=seed,
-                                          scheduler=scheduler, chunk_size=chunk_size)
-    _check_columns((("train" if has_train else "holdout", t_ref), ("holdout", t_ho), ("synthetic", t_sy)),
-                   subgroup, task)
-    m_ref, m_ho, m_sy = t_ref.meta, t_ho.meta, t_sy.meta
-    f_ref, f_ho, f_sy = t_ref.features, t_ho.features, t_sy.features
-    z_ref, z_rest = standardise(f_ref.values, np.vstack([f_sy.values, f_ho.values]))  # one set of statistics
-    z_sy, z_ho = z_rest[:len(f_sy)], z_rest[len(f_sy):]
-    if not has_train:
-        z_ho = z_ref
+    f = _feature_matrices(reference, holdout, synthetic, has_train, subgroup, task, seed=seed, scheduler=scheduler,
+                          chunk_size=chunk_size)
+    z_ref, z_ho, z_sy, m_ho, m_sy = f.z_ref, f.z_ho, f.z_sy, f.m_ho, f.m_sy
     k = int(min(5, len(z_ho) - 1, len(z_sy) - 1))
     if k < 1:
         raise InputError(f"too few held-out images ({len(z_ho)}) for nearest-neighbour metrics",
                          path="evaluate_imagesets", remedy="give at least 2 held-out real images")
     split = SPLIT_HELDOUT if has_train else SPLIT_ALL_REAL
-    m = evaluate_all(z_ho, z_sy, k=k, feature_set=IMAGESET_FEATURES, feature_names=f_ref.names, train_feats=z_ref,
+    m = evaluate_all(z_ho, z_sy, k=k, feature_set=IMAGESET_FEATURES, feature_names=f.names, train_feats=z_ref,
                      holdout_feats=z_ho if has_train else None, bootstrap=bootstrap, permutations=permutations,
                      seed=seed, split=split, mmd_max_n=mmd_max_n, knn_backend=knn_backend)
     results = dict(m)
-    pixel = None
-    in_memory = all(isinstance(s, ImageSet) for _, s in sets)
-    if pixel_check and in_memory:
-        pixel = pixel_copies(reference, synthetic, holdout if has_train else None, positive_controls=positive_controls)
-        results.update(pixel.metrics)
-    elif pixel_check:
-        notes.append("pixel-space copy check skipped: it needs the images in memory (file-backed or saved-feature "
-                     "inputs); memorisation is read in feature space only")
-    table, util = pd.DataFrame(), None
+    pixel = _pixel_step(pixel_check, sets, reference, synthetic, holdout if has_train else None, positive_controls,
+                        notes)
+    results.update({} if pixel is None else pixel.metrics)
+    groups = None
     if subgroup is None:
         notes.append("no subgroup column given: per-subgroup results skipped")
     else:
-        table = by_subgroup(z_ho, m_ho, z_sy, m_sy, subgroup, k=k, seed=seed)
-        results.update({key: r.with_split(split) for key, r in subgroup_summary(table, subgroup).items()})
-    if task is None:
-        notes.append("no task label given: TSTR (train on synthetic, test on real) skipped")
-    elif not has_train:
-        notes.append("TSTR skipped: it compares with a classifier trained on the training images, and no training "
-                     "set was named")
-    else:
-        lacking = [name for name, meta in (("synthetic", m_sy), ("training", m_ref)) if meta[task].nunique() < 2]
-        if not lacking:
-            util = tstr(z_ref, m_ref[task], z_sy, m_sy[task], z_ho, m_ho[task],
-                        groups=m_ho[subgroup] if subgroup else None, seed=seed, bootstrap=bootstrap)
-            results.update({key: r.with_split(SPLIT_HELDOUT, n_real=len(z_ho)) for key, r in util.metrics.items()})
-        else:
-            sets_text = " and the ".join(lacking)
-            notes.append(f"TSTR skipped: the {sets_text} set{'s have' if len(lacking) > 1 else ' has'} fewer than "
-                         f"two {task!r} values")
+        groups = subgroup_frame(z_ho, m_ho, z_sy, m_sy, subgroup, k=k, seed=seed)
+        results.update({key: r.with_split(split) for key, r in groups.summary().items()})
+    util = _utility(f, task, subgroup, has_train, notes, seed=seed, bootstrap=bootstrap)
+    if util is not None:
+        results.update({key: r.with_split(SPLIT_HELDOUT, n_real=len(z_ho)) for key, r in util.metrics.items()})
     protocol = {"n_train": len(train) if has_train else 0, "n_holdout": len(holdout), "n_synthetic": len(synthetic),
                 "fidelity_split": split, "memorisation_split": SPLIT_TRAINING if has_train else SPLIT_ALL_REAL,
                 "subgroup": subgroup, "task": task}
-    return Evaluation(results=results, by_subgroup=table, memorisation=m.memorisation, utility=util,
+    return Evaluation(results=results, subgroups=groups, memorisation=m.memorisation, utility=util,
                       feature_shift=m.feature_shift, notes=notes, protocol=protocol, pixel_copies=pixel)

@@ -21,7 +21,7 @@ from misyn_lab.metrics.knn import (
     cross_ball_stats,
     kth_neighbour_radii,
 )
-from misyn_lab.metrics.result import MetricResult, check_ci_level, percentile_ci
+from misyn_lab.metrics.result import MetricResult, build, check_ci_level, percentile_ci
 
 #: Below this many real samples the prdc authors report density to be unstable.
 SMALL_N = 1000
@@ -52,6 +52,13 @@ class PRDCResult:
         Neighbourhood size.
     warnings:
         Plain-language caveats (small N, duplicate points).
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> res = prdc(rng.normal(size=(30, 2)), rng.normal(size=(30, 2)), k=3)
+    >>> [m.key for m in res], res["coverage"] is res.coverage
+    (['prdc.precision', 'prdc.recall', 'prdc.density', 'prdc.coverage'], True)
     """
 
     precision: MetricResult
@@ -121,14 +128,30 @@ def prdc(
         Number of bootstrap resamples for percentile confidence intervals (0 = none). Both sets are resampled;
         the k-NN radii are kept at their full-sample values (a resample with repeated points would shrink them to
         0), and the ball memberships found in the single distance pass are reused, so each resample costs O(pairs).
-    seed, ci_level:
-        Bootstrap seed and confidence level.
-    chunk_size, memory_budget:
-        Rows per distance block (default: derived from ``memory_budget`` bytes, 256 MiB).
-    knn_method:
-        ``"auto"``, ``"sklearn"`` or ``"blas"`` for the radii (see :func:`kth_neighbour_radii`).
-    feature_set:
-        Optional name of the features used, recorded in ``details``.
+    seed, ci_level, chunk_size, memory_budget:
+        Bootstrap seed and confidence level; rows per distance block (default: from ``memory_budget`` bytes).
+    knn_method, feature_set:
+        ``"auto"``, ``"sklearn"`` or ``"blas"`` for the radii (:func:`kth_neighbour_radii`); the features' name.
+
+    Returns
+    -------
+    PRDCResult
+        The four results (``prdc.precision`` ... ``prdc.coverage``) and the per-sample memberships.
+
+    Raises
+    ------
+    InputError
+        For matrices that are not finite 2-D arrays of one width, ``k`` too large, or a bad bootstrap count.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> real, syn = rng.normal(size=(60, 3)), rng.normal(size=(50, 3))
+    >>> res = prdc(real, syn, k=5)
+    >>> {name: round(v, 3) for name, v in res.values().items()}
+    {'precision': 0.9, 'recall': 1.0, 'density': 0.796, 'coverage': 0.9}
+    >>> res.coverage.direction, res.coverage.n
+    ('higher_is_better', {'real': 60, 'synthetic': 50})
     """
     real = as_feature_matrix(real, "real")
     synthetic = as_feature_matrix(synthetic, "synthetic")
@@ -137,19 +160,10 @@ def prdc(
     check_k(k, synthetic.shape[0], "synthetic")
     _check_bootstrap(bootstrap, ci_level)
 
-    real_radii = kth_neighbour_radii(real, k, method=knn_method, chunk_size=chunk_size, memory_budget=memory_budget)
-    fake_radii = kth_neighbour_radii(
-        synthetic, k, method=knn_method, chunk_size=chunk_size, memory_budget=memory_budget
-    )
-    stats = cross_ball_stats(
-        real,
-        synthetic,
-        real_radii,
-        fake_radii,
-        chunk_size=chunk_size,
-        memory_budget=memory_budget,
-        collect_pairs=bootstrap > 0,
-    )
+    opts = {"chunk_size": chunk_size, "memory_budget": memory_budget}
+    real_radii = kth_neighbour_radii(real, k, method=knn_method, **opts)
+    fake_radii = kth_neighbour_radii(synthetic, k, method=knn_method, **opts)
+    stats = cross_ball_stats(real, synthetic, real_radii, fake_radii, collect_pairs=bootstrap > 0, **opts)
     warnings = prdc_warnings(real.shape[0], synthetic.shape[0], real_radii, fake_radii)
     values = prdc_values(stats, k)
     cis: dict[str, tuple[float, float]] = {}
@@ -160,35 +174,13 @@ def prdc(
     common = {"k": k, "warnings": list(warnings), "feature_set": feature_set}
     if boot_note:
         common["bootstrap"] = boot_note
-    results = {
-        name: MetricResult(
-            key=f"prdc.{name}",
-            value=float(values[name]),
-            n=n,
-            ci=cis.get(name),
-            ci_level=ci_level if name in cis else None,
-            direction="higher_is_better" if name != "density" else "neutral",
-            interpretation=_interpret(name, values[name], k),
-            details=dict(common),
-        )
-        for name in ("precision", "recall", "density", "coverage")
-    }
-    return PRDCResult(
-        precision=results["precision"],
-        recall=results["recall"],
-        density=results["density"],
-        coverage=results["coverage"],
-        fake_inside_real=stats.fake_ball_count > 0,
-        fake_ball_count=stats.fake_ball_count,
-        real_covered=stats.real_covered,
-        real_inside_fake=stats.real_in_fake_balls,
-        fake_nearest_real=stats.fake_nearest_real,
-        fake_nearest_real_dist=stats.fake_nearest_real_dist,
-        real_radii=real_radii,
-        fake_radii=fake_radii,
-        k=k,
-        warnings=warnings,
-    )
+    results = {name: build(f"prdc.{name}", values[name], n=n, ci=cis.get(name),
+                           ci_level=ci_level if name in cis else None, details=dict(common), k=k)
+               for name in ("precision", "recall", "density", "coverage")}
+    return PRDCResult(**results, fake_inside_real=stats.fake_ball_count > 0, fake_ball_count=stats.fake_ball_count,
+                      real_covered=stats.real_covered, real_inside_fake=stats.real_in_fake_balls,
+                      fake_nearest_real=stats.fake_nearest_real, fake_nearest_real_dist=stats.fake_nearest_real_dist,
+                      real_radii=real_radii, fake_radii=fake_radii, k=k, warnings=warnings)
 
 
 def prdc_values(stats: CrossBallStats, k: int) -> dict[str, float]:
@@ -264,25 +256,3 @@ def _bootstrap(
     )
     cis = {name: percentile_ci(vals, ci_level) for name, vals in samples.items()}
     return cis, note
-
-
-def _interpret(name: str, value: float, k: int) -> str:
-    if name == "precision":
-        return (
-            f"{value:.0%} of synthetic samples fall inside the real data's {k}-nearest-neighbour manifold "
-            "(fidelity); the rest look unlike any real sample in this feature space."
-        )
-    if name == "recall":
-        return (
-            f"{value:.0%} of real samples fall inside the synthetic data's {k}-nearest-neighbour manifold "
-            "(diversity); the rest are parts of the real data the generator does not reach."
-        )
-    if name == "density":
-        return (
-            f"Synthetic samples sit in {value:.2f} times as many real neighbourhoods as expected (1 = like real data; "
-            "above 1 = crowding around common real samples, below 1 = thin or off-manifold)."
-        )
-    return (
-        f"{value:.0%} of real samples have a synthetic sample inside their own {k}-nearest-neighbour neighbourhood "
-        "(coverage); uncovered real samples are modes the generator misses."
-    )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Iterator
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -231,12 +231,7 @@ def kth_neighbour_radii(
             d2[rows, rows + start] = np.inf  # exclude self
             radii[start:stop] = np.sqrt(np.maximum(kth_smallest_per_row(d2, k), 0.0))
 
-    if n_threads == 1 or len(starts) == 1:
-        n_threads = 1
-        work(0)
-    else:
-        with ThreadPoolExecutor(max_workers=n_threads) as pool:
-            list(pool.map(work, range(n_threads)))
+    run_workers(work, n_threads, len(starts))
     return radii
 
 
@@ -296,6 +291,25 @@ class CrossBallStats:
     fake_nearest_real: np.ndarray
     fake_nearest_real_dist: np.ndarray
     fake_in_real_pairs: tuple[np.ndarray, np.ndarray] | None = None
+
+
+def run_workers(work: Callable[[int], Any], n_threads: int, n_blocks: int) -> list[Any]:
+    """``work(i)`` for each worker ``i`` of ``n_threads`` (worker ``i`` takes blocks ``i, i + n_threads, ...``),
+    on a thread pool unless one thread or one block; the outputs in worker order."""
+    if n_threads == 1 or n_blocks == 1:
+        return [work(0)]
+    with ThreadPoolExecutor(max_workers=n_threads) as pool:
+        return list(pool.map(work, range(n_threads)))
+
+
+def _merge_pairs(outputs: list[Any], max_pairs: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The "fake inside real ball" pairs gathered by every worker, or ``None`` once more than ``max_pairs``."""
+    if not all(o[2] is not None for o in outputs) or sum(o[3] for o in outputs) > max_pairs:
+        return None
+    parts = [p for o in outputs for p in o[2]]
+    if not parts:
+        return np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp)
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
 def cross_ball_stats(
@@ -362,21 +376,10 @@ def cross_ball_stats(
             nearest[start:stop] = np.argmin(d2, axis=1)
         return covered, in_fake, pairs, n_pairs
 
-    if n_threads == 1 or len(starts) == 1:
-        n_threads = 1
-        outputs = [work(0)]
-    else:
-        with ThreadPoolExecutor(max_workers=n_threads) as pool:
-            outputs = list(pool.map(work, range(n_threads)))
+    outputs = run_workers(work, n_threads, len(starts))
     covered = np.logical_or.reduce([o[0] for o in outputs])
     in_fake = np.logical_or.reduce([o[1] for o in outputs])
-    fr_pairs: tuple[np.ndarray, np.ndarray] | None = None
-    if collect_pairs and all(o[2] is not None for o in outputs) and sum(o[3] for o in outputs) <= max_pairs:
-        parts = [p for o in outputs for p in o[2]]  # type: ignore[union-attr]
-        if parts:
-            fr_pairs = (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts]))
-        else:
-            fr_pairs = (np.empty(0, dtype=np.intp), np.empty(0, dtype=np.intp))
+    fr_pairs = _merge_pairs(outputs, max_pairs) if collect_pairs else None
     diff = fake - real[nearest]
     nearest_dist = np.sqrt(np.einsum("ij,ij->i", diff, diff))
     return CrossBallStats(

@@ -18,7 +18,8 @@ import pandas as pd
 from misyn_lab.errors import InputError
 from misyn_lab.metrics.knn import DEFAULT_MEMORY_BUDGET, as_feature_matrix, check_same_dim
 from misyn_lab.metrics.neighbours import SearchInfo, cross_nearest, knn_search
-from misyn_lab.metrics.result import MetricResult
+from misyn_lab.metrics.result import MetricResult, build
+from misyn_lab.render.numbers import fmt_number
 
 #: Below this many training samples the calibrated copy threshold is unreliable (a warning is attached).
 SMALL_TRAIN = 50
@@ -50,6 +51,15 @@ class MemorisationResult:
     offenders:
         DataFrame of the closest synthetic-to-train pairs (``synthetic_index``, ``train_index``, ``distance``,
         ``ratio``, ``is_copy``), most suspicious first.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(1)
+    >>> res = memorisation(rng.normal(size=(40, 2)), rng.normal(size=(20, 2)))
+    >>> sorted(res.metrics)
+    ['memorisation.copy_rate', 'memorisation.identifiability', 'memorisation.train_copied_rate']
+    >>> list(res.offenders.columns)[:2]
+    ['synthetic_index', 'train_index']
     """
 
     metrics: dict[str, MetricResult]
@@ -113,7 +123,65 @@ def memorisation(
         Use approximate nearest-neighbour search (faiss IVF; needs faiss). Off by default; when on, its recall,
         measured against exact search on a sample of queries (``seed``), is reported in every result's
         ``details["knn"]`` and interpretation.
+
+    seed:
+        Seed of the approximate search's recall sample.
+
+    Returns
+    -------
+    MemorisationResult
+        The results (``memorisation.*``, lower is better except the SDMetrics-style score) and per-sample arrays.
+
+    Raises
+    ------
+    InputError
+        For bad matrices, a percentile outside [0, 100], a negative threshold, or a training set made mostly of
+        exact duplicates.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> train = rng.normal(size=(80, 3))
+    >>> syn = np.vstack([train[:4] + 1e-6, rng.normal(size=(36, 3))])  # 4 near-copies planted
+    >>> res = memorisation(train, syn, holdout_real=rng.normal(size=(40, 3)))
+    >>> res["copy_rate"].value, int(res.is_copy[:4].sum())
+    (0.125, 4)
     """
+    train, syn, hold = _inputs(train_real, synthetic, holdout_real, percentile)
+    search = _Searches(knn_backend, approximate, memory_budget, seed)
+    train_nn = search.nearest(train, train, exclude_self=True)
+    typical, threshold, rule, warnings = _calibrate(train_nn, threshold, percentile)
+    copy_distance = threshold * typical
+    s_dist, s_idx, t_syn_dist = search.cross(syn, train)
+    ratio = s_dist / typical
+    is_copy = ratio < threshold
+    train_copied = t_syn_dist < copy_distance
+    offenders = _offenders(ratio, s_idx, s_dist, is_copy, top)
+    common: dict[str, object] = {"warnings": list(warnings), "threshold_ratio": threshold, "threshold_rule": rule,
+                                 "copy_distance": copy_distance, "typical_train_nn_distance": typical,
+                                 "worst": offenders.head(5).to_dict("records")}
+    metrics = _control_checks(search, train, syn, hold, positive_controls, s_dist, typical, threshold, common)
+    common["knn"] = search.summary()
+    metrics.update(_rate_results(is_copy, train_copied, t_syn_dist < train_nn, common, warnings,
+                                 n_train=len(train), n_syn=len(syn)))
+    return MemorisationResult(
+        metrics=metrics,
+        syn_nearest_train=s_idx,
+        syn_nearest_train_dist=s_dist,
+        ratio=ratio,
+        is_copy=is_copy,
+        train_nn_dist=train_nn,
+        train_nearest_syn_dist=t_syn_dist,
+        train_copied=train_copied,
+        threshold=threshold,
+        offenders=offenders,
+        warnings=warnings,
+    )
+
+
+def _inputs(train_real: np.ndarray, synthetic: np.ndarray, holdout_real: np.ndarray | None,
+            percentile: float) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """The checked feature matrices (training, synthetic, held-out or ``None``)."""
     train = as_feature_matrix(train_real, "train_real", min_rows=2)
     syn = as_feature_matrix(synthetic, "synthetic")
     check_same_dim(train, syn, "train_real", "synthetic")
@@ -123,17 +191,39 @@ def memorisation(
         check_same_dim(train, hold, "train_real", "holdout_real")
     if not 0 <= percentile <= 100:
         raise InputError(f"percentile must be within [0, 100], got {percentile}", remedy="pass e.g. 1.0")
-    warnings: list[str] = []
+    return train, syn, hold
 
-    searches: list[SearchInfo] = []
 
-    def nearest(queries: np.ndarray, reference: np.ndarray, exclude_self: bool = False) -> np.ndarray:
-        dist, _, info = knn_search(queries, reference, 1, exclude_self=exclude_self, backend=knn_backend,
-                                   approximate=approximate, memory_budget=memory_budget, seed=seed)
-        searches.append(info)
+class _Searches:
+    """The nearest-neighbour searches of one memorisation check, each recorded for ``details["knn"]``."""
+
+    def __init__(self, backend: str, approximate: bool, memory_budget: int, seed: int) -> None:
+        self.options = {"backend": backend, "approximate": approximate, "memory_budget": memory_budget,
+                        "seed": seed}
+        self.infos: list[SearchInfo] = []
+
+    def nearest(self, queries: np.ndarray, reference: np.ndarray, exclude_self: bool = False) -> np.ndarray:
+        """Distance of every query row to its nearest reference row."""
+        dist, _, info = knn_search(queries, reference, 1, exclude_self=exclude_self, **self.options)
+        self.infos.append(info)
         return dist[:, 0]
 
-    train_nn = nearest(train, train, exclude_self=True)
+    def cross(self, syn: np.ndarray, train: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Both directions at once: per synthetic row its nearest training distance and index, per training row
+        its nearest synthetic distance."""
+        s_dist, s_idx, t_syn_dist, _, info = cross_nearest(syn, train, **self.options)
+        self.infos.append(info)
+        return s_dist, s_idx, t_syn_dist
+
+    def summary(self) -> dict[str, object]:
+        return _search_summary(self.infos)
+
+
+def _calibrate(train_nn: np.ndarray, threshold: float | None,
+               percentile: float) -> tuple[float, float, str, list[str]]:
+    """The typical train-to-train distance, the copy threshold (a ratio to it), the rule that gave it and the
+    warnings about the training set (few samples, exact duplicates)."""
+    n_train = len(train_nn)
     typical = float(np.median(train_nn))
     if typical <= 0:
         raise InputError(
@@ -141,17 +231,18 @@ def memorisation(
             "nearest-neighbour distance 0), so no copy threshold can be calibrated",
             remedy="remove duplicate training images/features before checking memorisation",
         )
-    if len(train) < SMALL_TRAIN:
+    warnings: list[str] = []
+    if n_train < SMALL_TRAIN:
         warnings.append(
-            f"only {len(train)} training samples: the train-to-train reference distances are few and wide apart, so "
+            f"only {n_train} training samples: the train-to-train reference distances are few and wide apart, so "
             "the copy threshold is loose and independent samples can be flagged; check the holdout false-alarm "
             "rate (pass holdout_real) or pass an explicit threshold"
         )
     positive = train_nn[train_nn > 0]
-    n_dup = len(train_nn) - len(positive)
+    n_dup = n_train - len(positive)
     if n_dup:
         warnings.append(
-            f"{n_dup} of {len(train)} training samples have an exact duplicate in the training set (nearest-neighbour "
+            f"{n_dup} of {n_train} training samples have an exact duplicate in the training set (nearest-neighbour "
             f"distance 0): the default copy threshold is calibrated on the {len(positive)} strictly positive "
             "distances only, and duplicated training samples never count as identifiable; remove duplicate "
             "training images/features"
@@ -167,101 +258,56 @@ def memorisation(
         if not threshold >= 0:
             raise InputError(f"threshold must be a non-negative ratio, got {threshold}", remedy="pass e.g. 0.1")
         rule = "given"
-    copy_distance = threshold * typical
+    return typical, threshold, rule, warnings
 
-    s_dist, s_idx, t_syn_dist, _, info = cross_nearest(syn, train, backend=knn_backend, approximate=approximate,
-                                                       memory_budget=memory_budget, seed=seed)
-    searches.append(info)
-    ratio = s_dist / typical
-    is_copy = ratio < threshold
-    train_copied = t_syn_dist < copy_distance
-    n = {"train": len(train), "synthetic": len(syn)}
 
-    order = np.argsort(ratio, kind="stable")[: max(0, int(top))]
-    offenders = pd.DataFrame(
-        {
-            "synthetic_index": order,
-            "train_index": s_idx[order],
-            "distance": s_dist[order],
-            "ratio": ratio[order],
-            "is_copy": is_copy[order],
-        }
-    )
-    common: dict[str, object] = {
-        "warnings": list(warnings),
-        "threshold_ratio": threshold,
-        "threshold_rule": rule,
-        "copy_distance": copy_distance,
-        "typical_train_nn_distance": typical,
-        "worst": offenders.head(5).to_dict("records"),
-    }
+def _control_checks(search: _Searches, train: np.ndarray, syn: np.ndarray, hold: np.ndarray | None,
+                    positive_controls: np.ndarray | None, s_dist: np.ndarray, typical: float, threshold: float,
+                    common: dict[str, object]) -> dict[str, MetricResult]:
+    """The controls: known copies' detection rate and the held-out images' false-alarm rate (into ``common``),
+    and with held-out images the SDMetrics-style score (returned)."""
     if positive_controls is not None:
         pos = as_feature_matrix(positive_controls, "positive_controls")
         check_same_dim(train, pos, "train_real", "positive_controls")
-        pos_ratio = nearest(pos, train) / typical
+        pos_ratio = search.nearest(pos, train) / typical
         common["positive_control_detection_rate"] = float(np.mean(pos_ratio < threshold))
-    metrics: dict[str, MetricResult] = {}
-    if hold is not None:
-        h_train = nearest(hold, train)
-        common["holdout_false_alarm_rate"] = float(np.mean(h_train / typical < threshold))
-        metrics["memorisation.sdmetrics_score"] = _sdmetrics_score(train, hold, syn, s_dist, nearest(syn, hold))
-    knn = _search_summary(searches)
-    common["knn"] = knn
+    if hold is None:
+        return {}
+    h_train = search.nearest(hold, train)
+    common["holdout_false_alarm_rate"] = float(np.mean(h_train / typical < threshold))
+    return {"memorisation.sdmetrics_score": _sdmetrics_score(train, hold, syn, s_dist, search.nearest(syn, hold))}
+
+
+def _offenders(ratio: np.ndarray, s_idx: np.ndarray, s_dist: np.ndarray, is_copy: np.ndarray,
+               top: int) -> pd.DataFrame:
+    """The ``top`` closest synthetic-to-training pairs, most suspicious first."""
+    order = np.argsort(ratio, kind="stable")[: max(0, int(top))]
+    return pd.DataFrame({"synthetic_index": order, "train_index": s_idx[order], "distance": s_dist[order],
+                         "ratio": ratio[order], "is_copy": is_copy[order]})
+
+
+def _rate_results(is_copy: np.ndarray, train_copied: np.ndarray, identifiable: np.ndarray,
+                  common: dict[str, object], warnings: list[str], *, n_train: int,
+                  n_syn: int) -> dict[str, MetricResult]:
+    """``copy_rate``, ``train_copied_rate`` and ``identifiability`` from the per-sample flags."""
+    knn: dict = common["knn"]  # type: ignore[assignment]
     search_note = "" if not knn["approximate"] else (
-        f" Nearest neighbours were searched APPROXIMATELY (recall {knn['recall']:.3f} against exact search on "
-        f"{knn['recall_queries']:,} queries), so some copies may be missed.")
-
-    copy_rate = float(np.mean(is_copy))
-    metrics["memorisation.copy_rate"] = MetricResult(
-        key="memorisation.copy_rate",
-        value=copy_rate,
-        n=n,
-        direction="lower_is_better",
-        interpretation=(
-            f"{copy_rate:.1%} of synthetic samples lie closer to a training sample than {copy_distance:.3g} "
-            f"({threshold:.2g} x the typical distance between training samples), i.e. are likely near-copies."
-            + search_note
-        ),
-        details=dict(common),
-    )
-    copied = float(np.mean(train_copied))
-    metrics["memorisation.train_copied_rate"] = MetricResult(
-        key="memorisation.train_copied_rate",
-        value=copied,
-        n=n,
-        direction="lower_is_better",
-        interpretation=f"{copied:.1%} of training samples have a near-copy among the synthetic samples." + search_note,
-        details=dict(common),
-    )
-    ident = float(np.mean(t_syn_dist < train_nn))
-    baseline = len(syn) / (len(syn) + len(train) - 1)
-    metrics["memorisation.identifiability"] = MetricResult(
-        key="memorisation.identifiability",
-        value=ident,
-        n=n,
-        direction="lower_is_better",
-        interpretation=(
-            f"For {ident:.0%} of training samples the nearest synthetic sample is closer than the nearest other "
-            f"training sample (about {baseline:.0%} is expected for an independent sample of this size)."
-            + search_note
-        ),
-        details={"expected_if_independent": baseline, "definition": "synthcity identifiability (unweighted)",
-                 "warnings": list(warnings), "knn": knn},
-    )
-    return MemorisationResult(
-        metrics=metrics,
-        syn_nearest_train=s_idx,
-        syn_nearest_train_dist=s_dist,
-        ratio=ratio,
-        is_copy=is_copy,
-        train_nn_dist=train_nn,
-        train_nearest_syn_dist=t_syn_dist,
-        train_copied=train_copied,
-        threshold=threshold,
-        offenders=offenders,
-        warnings=warnings,
-    )
-
+        f" Nearest neighbours were searched APPROXIMATELY (recall {fmt_number(knn['recall'])} against exact search "
+        f"on {knn['recall_queries']:,} queries), so some copies may be missed.")
+    n = {"train": n_train, "synthetic": n_syn}
+    baseline = n_syn / (n_syn + n_train - 1)
+    return {
+        "memorisation.copy_rate": build("memorisation.copy_rate", float(np.mean(is_copy)), n=n,
+                                        details=dict(common), copy_distance=common["copy_distance"],
+                                        threshold=common["threshold_ratio"], search_note=search_note),
+        "memorisation.train_copied_rate": build("memorisation.train_copied_rate", float(np.mean(train_copied)),
+                                                n=n, details=dict(common), search_note=search_note),
+        "memorisation.identifiability": build(
+            "memorisation.identifiability", float(np.mean(identifiable)), n=n, baseline=baseline,
+            search_note=search_note,
+            details={"expected_if_independent": baseline, "definition": "synthcity identifiability (unweighted)",
+                     "warnings": list(warnings), "knn": knn}),
+    }
 
 def _search_summary(searches: list[SearchInfo]) -> dict[str, object]:
     """One record of how the neighbour searches ran (for ``details["knn"]``)."""
@@ -293,14 +339,6 @@ def _sdmetrics_score(
             f"train ({len(train)}) and holdout ({len(hold)}) differ in size; the score assumes equal sizes "
             f"(expected share without memorisation here is {expected:.2f}, not 0.5)"
         )
-    return MetricResult(
-        key="memorisation.sdmetrics_score",
-        value=score,
-        n={"train": len(train), "holdout": len(hold), "synthetic": len(syn)},
-        direction="higher_is_better",
-        interpretation=(
-            f"{share:.0%} of synthetic samples are closer to the training set than to unseen real data "
-            f"(about {expected:.0%} expected without memorisation); score {score:.2f} of 1."
-        ),
-        details=details,
-    )
+    return build("memorisation.sdmetrics_score", score,
+                 n={"train": len(train), "holdout": len(hold), "synthetic": len(syn)}, details=details,
+                 share=share, expected=expected)

@@ -12,6 +12,7 @@ import pandas as pd
 
 from misyn_lab.errors import InputError
 from misyn_lab.metrics.document import results_block
+from misyn_lab.metrics.keys import interpret, metric_key
 from misyn_lab.plain import to_plain as _clean
 from misyn_lab.render import to_html
 from misyn_lab.render.numbers import fmt_p
@@ -103,6 +104,15 @@ class MetricResult:
     split:
         Which real images the result was measured against (:data:`SPLITS`: ``"held-out"``, ``"training"``,
         ``"all real (no training set named)"``), ``""`` when no real split is involved (e.g. a paired test).
+
+    Examples
+    --------
+    >>> r = MetricResult("mmd.rbf", 0.0123, {"real": 40, "synthetic": 40}, p_value=0.004975,
+    ...                  details={"permutations": 200}, split="held-out")
+    >>> str(r)
+    'mmd.rbf = 0.0123 (p ≤ 0.00498 (the smallest value 200 permutations can give)) [held-out]'
+    >>> MetricResult.from_dict(r.to_dict()) == r
+    True
     """
 
     key: str
@@ -170,6 +180,66 @@ class MetricResult:
         return text
 
 
+def build(key: str, value: float, *, n: Mapping[str, int], ci: tuple[float, float] | None = None,
+          ci_level: float | None = None, p_value: float | None = None, split: str = "",
+          details: Mapping[str, Any] | None = None, interpretation: str | None = None,
+          **numbers: Any) -> MetricResult:
+    """The one way to turn measured numbers into a :class:`MetricResult`.
+
+    The key's direction comes from its row of :data:`misyn_lab.metrics.keys.KEYS`, and so does its reading
+    sentence: the row's template filled with ``value`` and ``numbers`` in the house number formats
+    (:func:`misyn_lab.metrics.keys.interpret`), unless the caller gives the finished ``interpretation``.
+
+    Parameters
+    ----------
+    key : str
+        A declared result key.
+    value : float
+        The point estimate.
+    n : mapping of str to int
+        Sample sizes, e.g. ``{"real": 52, "synthetic": 60}``.
+    ci : (float, float), optional
+        Confidence interval; ``ci_level`` is kept only with it.
+    ci_level : float, optional
+        Level of ``ci`` (e.g. 0.95).
+    p_value : float, optional
+        p-value of the test behind the value.
+    split : str
+        The real images it was measured against (one of :data:`SPLITS`), ``""`` when none.
+    details : mapping, optional
+        Extra JSON-serialisable values.
+    interpretation : str, optional
+        The reading sentence, when the key has no template or the caller composes it.
+    **numbers
+        The numbers the key's template names besides ``value``.
+
+    Returns
+    -------
+    MetricResult
+
+    Raises
+    ------
+    InputError
+        For an undeclared key, an unknown split, or a template number not given.
+
+    Examples
+    --------
+    >>> r = build("prdc.coverage", 0.5, n={"real": 10, "synthetic": 12}, split="held-out", k=5)
+    >>> r.direction, r.split, r.interpretation[:55]
+    ('higher_is_better', 'held-out', '50 % of real samples have a synthetic sample inside the')
+    """
+    row = metric_key(key)
+    if split and split not in SPLITS:
+        raise InputError(f"unknown split {split!r}", path=f"{key}.split", remedy=f"use one of {SPLITS} or ''")
+    if interpretation is None:
+        interpretation = interpret(row.template, value=value, **numbers) if row.template else ""
+    return MetricResult(key=key, value=float(value), n={str(k): int(v) for k, v in n.items()},
+                        ci=None if ci is None else (float(ci[0]), float(ci[1])),
+                        ci_level=None if ci is None else ci_level, p_value=None if p_value is None else float(p_value),
+                        direction=row.direction, interpretation=interpretation, details=dict(details or {}),
+                        split=split)
+
+
 def _n_real(n: Mapping[str, int]) -> int:
     """Real images behind a result, whatever the metric calls them (real / train / holdout / real_train)."""
     for key in ("real", "train", "holdout", "real_train", "real_test"):
@@ -182,6 +252,22 @@ def results_table(results: Mapping[str, MetricResult] | Iterable[MetricResult]) 
     """One row per result with columns :data:`TABLE_COLUMNS` (NaN where a result has no CI or p-value).
 
     Raises :class:`~misyn_lab.errors.InputError` when an item is not a :class:`MetricResult`.
+
+    Parameters
+    ----------
+    results : mapping or iterable of MetricResult
+        The results, e.g. ``Evaluation.results``.
+
+    Returns
+    -------
+    DataFrame
+        One row per result, columns :data:`TABLE_COLUMNS`.
+
+    Examples
+    --------
+    >>> r = build("ks.max", 0.4, n={"real": 10, "synthetic": 12}, p_value=0.02, feature="mean", smd=0.5)
+    >>> results_table([r])[["key", "value", "p", "n_real", "n_synthetic"]].to_dict("records")
+    [{'key': 'ks.max', 'value': 0.4, 'p': 'p = 0.0200', 'n_real': 10, 'n_synthetic': 12}]
     """
     items = list(results.values()) if isinstance(results, Mapping) else list(results)
     rows = []

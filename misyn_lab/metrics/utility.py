@@ -19,7 +19,8 @@ import pandas as pd
 
 from misyn_lab.errors import InputError
 from misyn_lab.metrics.knn import as_feature_matrix, check_same_dim
-from misyn_lab.metrics.result import MetricResult, check_ci_level, percentile_ci
+from misyn_lab.metrics.result import MetricResult, build, check_ci_level, percentile_ci
+from misyn_lab.render.numbers import fmt_ci, fmt_percent
 
 _MODELS = ("logreg", "rf")
 
@@ -83,9 +84,24 @@ def _labels(y: Any, n: int, name: str) -> np.ndarray:
 class UtilityResult:
     """TSTR vs TRTR results.
 
-    ``metrics`` holds ``tstr.accuracy``, ``trtr.accuracy``, ``tstr.gap`` (TRTR − TSTR accuracy, with a paired
-    bootstrap CI), ``tstr.balanced_accuracy`` and ``trtr.balanced_accuracy``; ``per_group`` has one row per test
-    subgroup (``group``, ``n``, accuracies and gap) when ``groups`` was given.
+    Attributes
+    ----------
+    metrics : dict of str to MetricResult
+        ``tstr.accuracy``, ``trtr.accuracy``, ``tstr.gap`` (TRTR − TSTR accuracy, with a paired bootstrap CI),
+        ``tstr.balanced_accuracy`` and ``trtr.balanced_accuracy``.
+    per_group : DataFrame or None
+        One row per test subgroup (``group``, ``n``, accuracies and gap) when ``groups`` was given.
+    tstr_pred, trtr_pred : ndarray
+        Predictions on the real test set of the classifier trained on synthetic and on real images.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 20)
+    >>> x = rng.normal(size=(40, 2)) + y[:, None] * 2.0
+    >>> res = tstr(x, y, x, y, x, y, groups=np.tile(["a", "b"], 20), bootstrap=0)
+    >>> sorted(res.metrics)[:2], list(res.per_group["group"])
+    (['trtr.accuracy', 'trtr.balanced_accuracy'], ['a', 'b'])
     """
 
     metrics: dict[str, MetricResult]
@@ -95,6 +111,36 @@ class UtilityResult:
 
     def __getitem__(self, key: str) -> MetricResult:
         return self.metrics[key]
+
+
+def _tstr_inputs(real_train_X: Any, real_train_y: Any, syn_X: Any, syn_y: Any, real_test_X: Any,
+                 real_test_y: Any) -> tuple[np.ndarray, ...]:
+    """The checked TSTR matrices and labels ``(xr, yr, xs, ys, xt, yt)``; both training sets need two classes."""
+    xr = as_feature_matrix(real_train_X, "real_train_X")
+    xs = as_feature_matrix(syn_X, "syn_X")
+    xt = as_feature_matrix(real_test_X, "real_test_X")
+    check_same_dim(xr, xs, "real_train_X", "syn_X")
+    check_same_dim(xr, xt, "real_train_X", "real_test_X")
+    yr = _labels(real_train_y, len(xr), "real_train_y")
+    ys = _labels(syn_y, len(xs), "syn_y")
+    yt = _labels(real_test_y, len(xt), "real_test_y")
+    for name, y in (("real_train_y", yr), ("syn_y", ys)):
+        if len(np.unique(y)) < 2:
+            raise InputError(
+                f"{name} has a single class ({np.unique(y)[0]!r}); a classifier needs at least two",
+                remedy=f"include samples of every class in {name} (for synthetic data: sample each condition)",
+            )
+    return xr, yr, xs, ys, xt, yt
+
+
+def _per_group(g: np.ndarray, ok_s: np.ndarray, ok_r: np.ndarray) -> pd.DataFrame:
+    """TSTR and TRTR accuracy per test subgroup, the largest gap first."""
+    rows = []
+    for value in pd.unique(g):
+        m = g == value
+        rows.append({"group": value, "n": int(m.sum()), "tstr_accuracy": float(ok_s[m].mean()),
+                     "trtr_accuracy": float(ok_r[m].mean()), "gap": float(ok_r[m].mean() - ok_s[m].mean())})
+    return pd.DataFrame(rows).sort_values("gap", ascending=False, kind="stable").reset_index(drop=True)
 
 
 def tstr(
@@ -113,26 +159,41 @@ def tstr(
 ) -> UtilityResult:
     """Train-on-synthetic-test-on-real vs train-on-real-test-on-real with the same model and test set.
 
-    ``groups`` are subgroup labels of the *test* rows for a per-group breakdown. The gap's CI resamples the test
-    set (paired: both models are scored on the same resample).
+    Parameters
+    ----------
+    real_train_X, real_train_y, syn_X, syn_y, real_test_X, real_test_y : array-like
+        Features and task labels of the real training images (two classes at least), of the synthetic images
+        (their requested labels) and of the held-out real test images.
+    groups : array-like, optional
+        Subgroup labels of the *test* rows, for a per-group breakdown.
+    model : str
+        ``"logreg"`` or ``"rf"`` (:func:`make_model`).
+    seed, bootstrap, ci_level : int, int, float
+        Model seed, resamples of the gap's CI (0 = none; paired: both models scored on each resample of the
+        test set) and its level.
+
+    Returns
+    -------
+    UtilityResult
+        ``tstr.*`` and ``trtr.*`` results, the per-group table and both models' predictions.
+
+    Raises
+    ------
+    InputError
+        For mismatched shapes, missing labels or a training set with one class.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> y = np.repeat([0, 1], 30); x = rng.normal(size=(60, 2)) + y[:, None] * 2.0
+    >>> res = tstr(x, y, x + rng.normal(0, 0.1, x.shape), y, x[::-1], y[::-1], bootstrap=0)
+    >>> res["tstr.accuracy"].value, res["tstr.gap"].direction
+    (0.9, 'lower_is_better')
     """
     from sklearn.metrics import balanced_accuracy_score
 
     check_ci_level(ci_level)
-    xr = as_feature_matrix(real_train_X, "real_train_X")
-    xs = as_feature_matrix(syn_X, "syn_X")
-    xt = as_feature_matrix(real_test_X, "real_test_X")
-    check_same_dim(xr, xs, "real_train_X", "syn_X")
-    check_same_dim(xr, xt, "real_train_X", "real_test_X")
-    yr = _labels(real_train_y, len(xr), "real_train_y")
-    ys = _labels(syn_y, len(xs), "syn_y")
-    yt = _labels(real_test_y, len(xt), "real_test_y")
-    for name, y in (("real_train_y", yr), ("syn_y", ys)):
-        if len(np.unique(y)) < 2:
-            raise InputError(
-                f"{name} has a single class ({np.unique(y)[0]!r}); a classifier needs at least two",
-                remedy=f"include samples of every class in {name} (for synthetic data: sample each condition)",
-            )
+    xr, yr, xs, ys, xt, yt = _tstr_inputs(real_train_X, real_train_y, syn_X, syn_y, real_test_X, real_test_y)
     g = None if groups is None else _labels(groups, len(xt), "groups")
     pred_s = make_model(model, seed).fit(xs, ys).predict(xt)
     pred_r = make_model(model, seed).fit(xr, yr).predict(xt)
@@ -150,47 +211,14 @@ def tstr(
         ci = percentile_ci(gaps, ci_level)
     n = {"real_train": len(xr), "synthetic": len(xs), "real_test": len(xt)}
     details = {"model": model, "seed": seed}
-    metrics = {
-        "tstr.accuracy": MetricResult(
-            "tstr.accuracy", acc_s, n, direction="higher_is_better", details=details,
-            interpretation=f"A {model} classifier trained on synthetic data is {acc_s:.1%} accurate on real test data.",
-        ),
-        "trtr.accuracy": MetricResult(
-            "trtr.accuracy", acc_r, n, direction="higher_is_better", details=details,
-            interpretation=f"The same classifier trained on real data is {acc_r:.1%} accurate on the same test data.",
-        ),
-        "tstr.balanced_accuracy": MetricResult(
-            "tstr.balanced_accuracy", bal_s, n, direction="higher_is_better", details=details,
-            interpretation=f"Trained on synthetic data, balanced accuracy (mean recall per class) is {bal_s:.1%}.",
-        ),
-        "trtr.balanced_accuracy": MetricResult(
-            "trtr.balanced_accuracy", bal_r, n, direction="higher_is_better", details=details,
-            interpretation=f"Trained on real data, balanced accuracy (mean recall per class) is {bal_r:.1%}.",
-        ),
-        "tstr.gap": MetricResult(
-            "tstr.gap", gap, n, ci=ci, ci_level=ci_level if ci else None, direction="lower_is_better",
-            details={**details, "definition": "trtr.accuracy - tstr.accuracy"},
-            interpretation=(
-                f"Training on synthetic instead of real data changes test accuracy by {-gap:+.1%} "
-                "(negative = synthetic data is less useful)."
-            ),
-        ),
-    }
-    per_group = None
-    if g is not None:
-        rows = []
-        for value in pd.unique(g):
-            m = g == value
-            rows.append(
-                {
-                    "group": value,
-                    "n": int(m.sum()),
-                    "tstr_accuracy": float(ok_s[m].mean()),
-                    "trtr_accuracy": float(ok_r[m].mean()),
-                    "gap": float(ok_r[m].mean() - ok_s[m].mean()),
-                }
-            )
-        per_group = pd.DataFrame(rows).sort_values("gap", ascending=False, kind="stable").reset_index(drop=True)
+    values = {"tstr.accuracy": acc_s, "trtr.accuracy": acc_r, "tstr.balanced_accuracy": bal_s,
+              "trtr.balanced_accuracy": bal_r}
+    metrics = {key: build(key, v, n=n, details=details, model=model) for key, v in values.items()}
+    metrics["tstr.gap"] = build("tstr.gap", gap, n=n, ci=ci, ci_level=ci_level,
+                                details={**details, "definition": "trtr.accuracy - tstr.accuracy"},
+                                change=("+" if gap <= 0 else "-") + fmt_percent(abs(gap)))
+    per_group = None if g is None else _per_group(g, ok_s, ok_r)
+    if per_group is not None:
         worst = per_group.iloc[0]
         metrics["tstr.gap"].details["worst_group"] = {
             "group": worst["group"].item() if isinstance(worst["group"], np.generic) else worst["group"],
@@ -234,6 +262,36 @@ def detection_auc(
     0.5 means indistinguishable to this classifier, 1 perfectly separable. The classes are balanced by
     subsampling the larger set so the AUC is not driven by class imbalance. The CI (:func:`auc_ci`) is a
     stratified percentile bootstrap of the out-of-fold scores (``n_boot`` resamples; 0 = no CI).
+
+    Parameters
+    ----------
+    real, synthetic : ndarray
+        Feature matrices of the same width (at least ``folds`` rows each).
+    seed : int
+        Seed of the subsample, the folds, the model and the bootstrap.
+    model : str
+        ``"logreg"`` or ``"rf"``.
+    folds : int
+        Cross-validation folds.
+    n_boot, ci_level : int, float
+        Bootstrap resamples of the CI (0 = none) and its level.
+
+    Returns
+    -------
+    MetricResult
+        ``detection.auc`` (lower is better: 0.5 = cannot tell).
+
+    Raises
+    ------
+    InputError
+        For too few rows, different widths or a bad level.
+
+    Examples
+    --------
+    >>> rng = np.random.default_rng(0)
+    >>> res = detection_auc(rng.normal(size=(20, 2)), rng.normal(3.0, 1.0, size=(20, 2)), n_boot=0)
+    >>> round(res.value, 2), res.interpretation[:50]
+    (1.0, 'A logreg classifier tells real from synthetic with')
     """
     from sklearn.metrics import roc_auc_score
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
@@ -257,18 +315,8 @@ def detection_auc(
     auc = float(roc_auc_score(y, proba))
     check_ci_level(ci_level)
     ci = auc_ci(proba[:n], proba[n:], n_boot=n_boot, ci_level=ci_level, seed=seed) if n_boot else None
-    ci_text = "" if ci is None else f", {ci_level:.0%} CI {ci[0]:.2f}-{ci[1]:.2f}"
-    return MetricResult(
-        key="detection.auc",
-        value=auc,
-        n={"real": n, "synthetic": n},
-        ci=ci,
-        ci_level=ci_level if ci is not None else None,
-        direction="lower_is_better",
-        interpretation=(
-            f"A {model} classifier tells real from synthetic with cross-validated AUC {auc:.2f}{ci_text} "
-            f"over {n} + {n} images (0.5 = indistinguishable, 1 = always told apart)."
-        ),
-        details={"model": model, "folds": folds, "seed": seed, "balanced_by_subsampling": len(r) != len(s),
-                 "n_boot": int(n_boot), "ci_method": "stratified percentile bootstrap of out-of-fold scores"},
-    )
+    ci_text = "" if ci is None else ", " + fmt_ci(ci, ci_level)
+    return build("detection.auc", auc, n={"real": n, "synthetic": n}, ci=ci, ci_level=ci_level, model=model,
+                 ci_text=ci_text, n_each=n,
+                 details={"model": model, "folds": folds, "seed": seed, "balanced_by_subsampling": len(r) != len(s),
+                          "n_boot": int(n_boot), "ci_method": "stratified percentile bootstrap of out-of-fold scores"})

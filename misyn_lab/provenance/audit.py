@@ -39,8 +39,9 @@ from misyn_lab import render
 from misyn_lab.atomic import atomic_write_text
 from misyn_lab.engine import Engine, check_scheduler, chunked, using
 from misyn_lab.errors import InputError, MisynError, printable
+from misyn_lab.render.numbers import fmt_percent
 from misyn_lab.imagesets.readers import has_dicm_marker, suffix, text_path
-from misyn_lab.metrics.result import MetricResult, check_ci_level
+from misyn_lab.metrics.result import build, check_ci_level
 from misyn_lab.provenance import hashing
 from misyn_lab.provenance.document import audit_section
 from misyn_lab.provenance.fileformat import SUFFIXES, read_head, sniff
@@ -219,7 +220,7 @@ class AuditReport:
 
         Store them in a review with ``review.add_evidence(result)``.
         """
-        return {r.key: r for r in (MetricResult(**kw) for kw in audit_evidence(self, ci_level))}
+        return {r.key: r for r in (build(**kw) for kw in audit_evidence(self, ci_level))}
 
     def to_dict(self) -> dict[str, Any]:
         """Plain data; file names that are not valid UTF-8 are written with ``\\xNN`` escapes."""
@@ -304,7 +305,8 @@ def _plural(n: int, word: str) -> str:
 
 
 def audit_evidence(report: AuditReport, ci_level: float = 0.95) -> list[dict[str, Any]]:
-    """Keyword arguments of the two evidence MetricResults of ``report`` (pure; see ``AuditReport.evidence``)."""
+    """Keyword arguments of :func:`misyn_lab.metrics.result.build` for the two evidence results of ``report`` (pure;
+    see ``AuditReport.evidence``)."""
     check_ci_level(ci_level)
     c = report.counts()
     labelled, unlabelled, images = c["labelled_synthetic"], c["unlabelled_registry_match"], report.n_images
@@ -322,7 +324,7 @@ def audit_evidence(report: AuditReport, ci_level: float = 0.95) -> list[dict[str
     else:
         share, ci = labelled / found, wilson_interval(labelled, found, ci_level)
         if registry:
-            text = (f"{labelled} of the {_plural(found, 'synthetic file')} found ({share:.0%}) "
+            text = (f"{labelled} of the {_plural(found, 'synthetic file')} found ({fmt_percent(share)}) "
                     f"{'carries' if labelled == 1 else 'carry'} a synthetic mark"
                     + (f"; the other {unlabelled} {'matches' if unlabelled == 1 else 'match'} the registry but "
                        f"{'carries' if unlabelled == 1 else 'carry'} no mark" if unlabelled else "") + f"{unread}.")
@@ -332,7 +334,7 @@ def audit_evidence(report: AuditReport, ci_level: float = 0.95) -> list[dict[str
                     f"an upper bound{unread}.")
     labelled_kw = {"key": EVIDENCE_KEYS[0], "value": share,
                    "n": {"synthetic_found": found, "labelled": labelled, "unlabelled": unlabelled, "images": images},
-                   "ci": ci, "ci_level": ci_level if ci else None, "direction": "higher_is_better",
+                   "ci": ci, "ci_level": ci_level if ci else None,
                    "interpretation": text, "details": {**common, "upper_bound": not registry}}
 
     files = [os.path.relpath(r.path, report.root) for r in report.by_status("unlabelled_registry_match")]
@@ -349,11 +351,12 @@ def audit_evidence(report: AuditReport, ci_level: float = 0.95) -> list[dict[str
                 f"the registry without carrying a synthetic mark{unread}.")
     else:
         count = float(unlabelled)
-        text = (f"{unlabelled} of the {_plural(images, 'readable image')} ({unlabelled / images:.0%}) are generated "
-                f"images from the registry that no longer carry a synthetic mark and could pass as real{unread}.")
+        text = (f"{unlabelled} of the {_plural(images, 'readable image')} ({fmt_percent(unlabelled / images)}) are "
+                "generated images from the registry that no longer carry a synthetic mark and could pass as "
+                f"real{unread}.")
     unlabelled_kw = {"key": EVIDENCE_KEYS[1], "value": count,
                      "n": {"images": images, "synthetic_found": found, "unlabelled": unlabelled},
-                     "direction": "lower_is_better", "interpretation": text, "details": details}
+                     "interpretation": text, "details": details}
     return [labelled_kw, unlabelled_kw]
 
 

@@ -69,8 +69,8 @@ def _figures(ev: Any, data: Any, subgroup: str | None) -> list[r.Block]:
         r.figure(intensity_histograms(data.holdout, data.synthetic, labels=("held-out real", "synthetic")),
                  caption="Pixel intensities: held-out real vs synthetic"),
         r.figure(feature_shift_ranking(ev.feature_shift), caption="The most shifted features")]
-    if subgroup and len(ev.by_subgroup) and "subgroup.coverage_min" in ev.results:
-        out.append(r.figure(subgroup_shares(ev.by_subgroup, subgroup,
+    if subgroup and ev.subgroups is not None and len(ev.subgroups) and "subgroup.coverage_min" in ev.results:
+        out.append(r.figure(subgroup_shares(ev.subgroups.by_group, subgroup,
                                             takeaway=ev.results["subgroup.coverage_min"].interpretation),
                             caption=f"Shares and coverage per {subgroup}"))
     return out

@@ -2,23 +2,52 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from misyn_lab.errors import InputError
-from misyn_lab.viz.style import finish, new_figure, palette
+from misyn_lab.viz.style import finish, palette, panels
 
 #: Answer columns of :func:`misyn_lab.checklist.agreement.item_distribution`, in drawing order.
 ANSWER_COLUMNS = ("yes", "partly", "no", "not_applicable", "unknown", "unanswered")
 
 
-def answer_distribution(distribution: pd.DataFrame, *, title: str = "How the class answered each item") -> Figure:
+def answer_distribution(distribution: pd.DataFrame, *, title: str = "How the class answered each item",
+                        ax: Any = None) -> Figure:
     """Horizontal stacked bars: per item, how many students gave each answer (and how many left it unanswered).
 
-    ``distribution`` is ``ClassAgreement.distribution``; when it has a ``key`` column, the key's answer is
-    marked with a black outline on its segment. The takeaway names the item with the lowest pairwise agreement
-    and, with a key, how many items a majority of the answering students answered as the key does.
+    Parameters
+    ----------
+    distribution : DataFrame
+        ``ClassAgreement.distribution``: ``item``, the answer counts :data:`ANSWER_COLUMNS` and
+        ``pairwise_agreement``; with a ``key`` column the key's answer is outlined in black, with
+        ``key_agreement`` the takeaway counts the items a majority answered as the key does.
+    title : str
+        Figure title.
+    ax : Axes, optional
+        Draw into this Axes (see :mod:`misyn_lab.viz`); by default a figure of its own.
+
+    Returns
+    -------
+    Figure
+        The new figure, or ``ax``'s figure; the takeaway (the item with the lowest pairwise agreement) is
+        ``misyn_takeaway``.
+
+    Raises
+    ------
+    InputError
+        When the table is empty or lacks a column.
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"item": ["E1", "E2"], "yes": [3, 1], "partly": [0, 1], "no": [0, 1],
+    ...                       "not_applicable": [0, 0], "unknown": [0, 0], "unanswered": [0, 0],
+    ...                       "pairwise_agreement": [1.0, 0.0]})
+    >>> answer_distribution(table).misyn_takeaway
+    'Least agreement on E2 (pairwise agreement 0.00).'
     """
     missing = [c for c in (*ANSWER_COLUMNS, "item", "pairwise_agreement") if c not in distribution]
     if not isinstance(distribution, pd.DataFrame) or distribution.empty or missing:
@@ -27,7 +56,7 @@ def answer_distribution(distribution: pd.DataFrame, *, title: str = "How the cla
                          remedy="pass ClassAgreement.distribution")
     items = distribution["item"].astype(str).tolist()
     counts = distribution[list(ANSWER_COLUMNS)].to_numpy(dtype=float)
-    fig, axes = new_figure(figsize=(7.5, max(3.0, 0.22 * len(items) + 1.6)))
+    fig, axes, own = panels(ax, figsize=(7.5, max(3.0, 0.22 * len(items) + 1.6)))
     ax = axes[0, 0]
     y = np.arange(len(items))
     colours = palette(len(ANSWER_COLUMNS) - 1) + [(0.85, 0.85, 0.85)]
@@ -59,7 +88,7 @@ def answer_distribution(distribution: pd.DataFrame, *, title: str = "How the cla
         takeaway += f"; a majority answered as the key does on {majority} of {len(items)} items."
     else:
         takeaway += "."
-    return finish(fig, title, takeaway)
+    return finish(fig, title, takeaway, axes=None if own else axes)
 
 
 __all__ = ["ANSWER_COLUMNS", "answer_distribution"]

@@ -11,7 +11,7 @@ from matplotlib.patches import Patch
 
 from misyn_lab.errors import InputError
 from misyn_lab.imagesets.intensity import luminance
-from misyn_lab.viz.style import INTENSITY_LABEL, REAL_COLOUR, SYN_COLOUR, finish, new_figure, palette
+from misyn_lab.viz.style import INTENSITY_LABEL, REAL_COLOUR, SYN_COLOUR, finish, palette, panels
 
 
 def _pixels(x: Any, name: str, max_pixels: int, rng: np.random.Generator) -> np.ndarray:
@@ -31,18 +31,50 @@ def _pixels(x: Any, name: str, max_pixels: int, rng: np.random.Generator) -> np.
 
 
 def intensity_histograms(real: Any, syn: Any, *, bins: int = 64, labels: tuple[str, str] = ("real", "synthetic"),
-                         max_pixels: int = 200_000, seed: int = 0, title: str | None = None) -> Figure:
+                         max_pixels: int = 200_000, seed: int = 0, title: str | None = None,
+                         ax: Any = None) -> Figure:
     """Overlaid pixel-intensity densities (step histograms) of a real and a synthetic set.
 
-    ``real``/``syn``: ImageSets or image arrays (colour is converted to luminance). At most ``max_pixels``
-    pixels per set are drawn (seeded) so the plot stays fast. The takeaway compares the upper tail: the share of
-    synthetic pixels above the real 99th percentile (1 % by construction for the real set).
+    Parameters
+    ----------
+    real, syn : ImageSet or ndarray
+        Images in [0, 1] (colour is converted to luminance).
+    bins : int
+        Histogram bins over [0, 1].
+    labels : (str, str)
+        Legend names of the two sets.
+    max_pixels : int
+        At most this many pixels per set are drawn (a seeded subsample) so the plot stays fast.
+    seed : int
+        Seed of that subsample.
+    title : str, optional
+        Figure title.
+    ax : Axes, optional
+        Draw into this Axes (see :mod:`misyn_lab.viz`); by default a figure of its own.
+
+    Returns
+    -------
+    Figure
+        The new figure, or ``ax``'s figure; the takeaway compares the tails: the share of synthetic pixels above
+        the real 99th percentile (1 % by construction for the real set) and below the 1st.
+
+    Raises
+    ------
+    InputError
+        For an empty, misshapen or non-finite image set.
+
+    Examples
+    --------
+    >>> real = np.linspace(0, 1, 400).reshape(4, 10, 10)
+    >>> intensity_histograms(real, real * 0.5).misyn_takeaway.split("; ")  # doctest: +NORMALIZE_WHITESPACE
+    ['Synthetic pixels above the real 99th percentile (0.99): 0.0% (real: 1%)',
+     'below the real 1st percentile: 2.0%', 'mean 0.250 vs real 0.500.']
     """
     rng = np.random.default_rng(seed)
     r = _pixels(real, "real", max_pixels, rng)
     s = _pixels(syn, "syn", max_pixels, rng)
     edges = np.linspace(0.0, 1.0, int(bins) + 1)
-    fig, axes = new_figure(figsize=(7.0, 4.2))
+    fig, axes, own = panels(ax, figsize=(7.0, 4.2))
     ax = axes[0, 0]
     for data, colour, label in ((r, REAL_COLOUR, labels[0]), (s, SYN_COLOUR, labels[1])):
         ax.hist(data, bins=edges, density=True, histtype="step", linewidth=2, color=colour, label=label)
@@ -57,7 +89,7 @@ def intensity_histograms(real: Any, syn: Any, *, bins: int = 64, labels: tuple[s
     low = float(np.mean(s < p01))
     takeaway = (f"Synthetic pixels above the real 99th percentile ({p99:.2f}): {tail:.1%} (real: 1%); "
                 f"below the real 1st percentile: {low:.1%}; mean {s.mean():.3f} vs real {r.mean():.3f}.")
-    return finish(fig, title or "Pixel intensities: real vs synthetic", takeaway)
+    return finish(fig, title or "Pixel intensities: real vs synthetic", takeaway, axes=None if own else axes)
 
 
 _VALUE_LABELS = {
@@ -68,12 +100,38 @@ _VALUE_LABELS = {
 
 
 def feature_shift_ranking(shift_df: pd.DataFrame, top: int = 15, *, value: str | None = None,
-                          title: str | None = None) -> Figure:
-    """Horizontal bars of the ``top`` most shifted features.
+                          title: str | None = None, ax: Any = None) -> Figure:
+    """Horizontal bars of the ``top`` most shifted features, sorted by absolute value and coloured by feature
+    family (the text before the first dot).
 
-    ``shift_df``: a table with a ``feature`` column and a value column (default: ``ks_statistic`` if present,
-    else ``smd``, else ``wasserstein``), e.g. the output of ``misyn_lab.metrics.feature_shift``. Bars are sorted by
-    absolute value; their colour says the feature family (text before the first dot).
+    Parameters
+    ----------
+    shift_df : DataFrame
+        A ``feature`` column and a value column, e.g. :func:`misyn_lab.metrics.feature_shift`.
+    top : int
+        Number of features shown.
+    value : str, optional
+        The value column (default: ``ks_statistic`` if present, else ``smd``, else ``wasserstein``).
+    title : str, optional
+        Figure title.
+    ax : Axes, optional
+        Draw into this Axes (see :mod:`misyn_lab.viz`); by default a figure of its own.
+
+    Returns
+    -------
+    Figure
+        The new figure, or ``ax``'s figure; the takeaway names the largest shift.
+
+    Raises
+    ------
+    InputError
+        For an empty table, a missing column or a bad ``top``.
+
+    Examples
+    --------
+    >>> shift = pd.DataFrame({"feature": ["int.mean", "tex.contrast"], "ks_statistic": [0.12, 0.61]})
+    >>> feature_shift_ranking(shift).misyn_takeaway
+    'Largest shift: tex.contrast (ks_statistic = 0.61); 2 of 2 features shown, most shifted at the top.'
     """
     if not isinstance(shift_df, pd.DataFrame) or shift_df.empty:
         raise InputError("shift_df must be a non-empty DataFrame", path="feature_shift_ranking",
@@ -101,7 +159,7 @@ def feature_shift_ranking(shift_df: pd.DataFrame, top: int = 15, *, value: str |
     families = [str(f).split(".")[0] if "." in str(f) else "feature" for f in table["feature"]]
     fam_order = list(dict.fromkeys(families[::-1]))
     colours = dict(zip(fam_order, palette(len(fam_order))))
-    fig, axes = new_figure(figsize=(7.5, 0.35 * len(table) + 1.8))
+    fig, axes, own = panels(ax, figsize=(7.5, 0.35 * len(table) + 1.8))
     ax = axes[0, 0]
     ax.barh([str(f) for f in table["feature"]], table[value], color=[colours[f] for f in families])
     ax.set_xlabel(_VALUE_LABELS.get(value, value))
@@ -114,15 +172,44 @@ def feature_shift_ranking(shift_df: pd.DataFrame, top: int = 15, *, value: str |
     worst = table.iloc[-1]
     takeaway = (f"Largest shift: {worst['feature']} ({value} = {worst[value]:.3g}); "
                 f"{len(table)} of {len(shift_df)} features shown, most shifted at the top.")
-    return finish(fig, title or "Which features moved most in the synthetic set", takeaway)
+    return finish(fig, title or "Which features moved most in the synthetic set", takeaway,
+                  axes=None if own else axes)
 
 
 def feature_histogram(real_values: Any, syn_values: Any, feature: str, *, marks: tuple[float, ...] = (),
-                      bins: int = 30, title: str | None = None, takeaway: str | None = None) -> Figure:
-    """Overlaid densities of one feature, real vs SYNTHETIC, with optional dotted reference lines ``marks``.
+                      bins: int = 30, title: str | None = None, takeaway: str | None = None,
+                      ax: Any = None) -> Figure:
+    """Overlaid densities of one feature, real vs SYNTHETIC, with optional dotted reference lines.
 
-    ``real_values``/``syn_values``: 1-D arrays of the feature (e.g. one column of a FeatureMatrix);
-    ``feature`` names it on the x axis. The default takeaway compares the means in real-s.d. units.
+    Parameters
+    ----------
+    real_values, syn_values : array-like
+        1-D arrays of the feature (e.g. one column of a FeatureMatrix).
+    feature : str
+        Its name, on the x axis.
+    marks : tuple of float
+        Dotted reference lines.
+    bins : int
+        Shared histogram bins.
+    title, takeaway : str, optional
+        Figure title and takeaway (default: the difference of the means in real-s.d. units).
+    ax : Axes, optional
+        Draw into this Axes (see :mod:`misyn_lab.viz`); by default a figure of its own.
+
+    Returns
+    -------
+    Figure
+        The new figure, or ``ax``'s figure.
+
+    Raises
+    ------
+    InputError
+        For an empty or non-finite array.
+
+    Examples
+    --------
+    >>> feature_histogram([0.0, 1.0, 2.0], [1.0, 2.0, 3.0], "mean intensity").misyn_takeaway
+    'Synthetic mean of mean intensity differs from the real mean by +1.22 real s.d.'
     """
     r = np.asarray(real_values, dtype=np.float64).ravel()
     s = np.asarray(syn_values, dtype=np.float64).ravel()
@@ -130,7 +217,7 @@ def feature_histogram(real_values: Any, syn_values: Any, feature: str, *, marks:
         if arr.size == 0 or not np.isfinite(arr).all():
             raise InputError(f"{name} must be a non-empty array of finite numbers", path="feature_histogram",
                              remedy="pass one column of a feature matrix")
-    fig, axes = new_figure(figsize=(6.4, 3.8))
+    fig, axes, own = panels(ax, figsize=(6.4, 3.8))
     ax = axes[0, 0]
     edges = np.histogram_bin_edges(np.concatenate([r, s]), bins=bins)
     ax.hist(r, bins=edges, alpha=0.55, color=REAL_COLOUR, label="real", density=True)
@@ -141,5 +228,6 @@ def feature_histogram(real_values: Any, syn_values: Any, feature: str, *, marks:
     ax.legend(frameon=False)
     if takeaway is None:
         sd = float(r.std()) or 1.0
-        takeaway = f"Synthetic mean of {feature} differs from the real mean by {(s.mean() - r.mean()) / sd:+.2f} real s.d."
-    return finish(fig, title or f"{feature}: real vs synthetic", takeaway)
+        shift = (s.mean() - r.mean()) / sd
+        takeaway = f"Synthetic mean of {feature} differs from the real mean by {shift:+.2f} real s.d."
+    return finish(fig, title or f"{feature}: real vs synthetic", takeaway, axes=None if own else axes)

@@ -20,6 +20,7 @@ from matplotlib.ticker import MaxNLocator
 from misyn_lab.errors import InputError
 from misyn_lab.render import STATUS_STYLE
 from misyn_lab.rungs import LADDER_NOTE, RUNGS, LadderData, ladder_takeaway, status_counts
+from misyn_lab.viz.style import finish, panels
 
 __all__ = ["CLASS_COLOURS", "STATUS_MARKERS", "ladder_figure", "status_colour", "status_counts", "status_marker",
            "takeaway"]
@@ -36,12 +37,44 @@ takeaway = ladder_takeaway
 
 
 def status_colour(status: str) -> str:
-    """The colour of a verdict status: its badge class in the claim table, as a colour."""
+    """The colour of a verdict status: its badge class in the claim table, as a colour.
+
+    Parameters
+    ----------
+    status : str
+        A verdict status.
+
+    Returns
+    -------
+    str
+        A hex colour.
+
+    Examples
+    --------
+    >>> status_colour("supported"), status_colour("no such status")
+    ('#0173b2', '#949494')
+    """
     return CLASS_COLOURS[STATUS_STYLE.get(str(status).lower(), ("", "na"))[1]]
 
 
 def status_marker(status: str) -> str:
-    """The marker of a verdict status (a square for a status without one of its own)."""
+    """The marker of a verdict status (a square for a status without one of its own).
+
+    Parameters
+    ----------
+    status : str
+        A verdict status.
+
+    Returns
+    -------
+    str
+        A matplotlib marker.
+
+    Examples
+    --------
+    >>> status_marker("overclaimed"), status_marker("no such status")
+    ('^', 's')
+    """
     return STATUS_MARKERS.get(str(status).lower(), "s")
 
 
@@ -54,7 +87,8 @@ def _as_data(data: Any) -> LadderData:
                      path="ladder_figure", remedy="pass ladder_data(review) (misyn_lab.instruments.ladder)")
 
 
-def ladder_figure(data: LadderData | dict[str, Any], *, title: str | None = None, figsize: tuple[float, float] = (11, 5.2)) -> Figure:
+def ladder_figure(data: LadderData | dict[str, Any], *, title: str | None = None, figsize: tuple[float, float] = (11, 5.2),
+                  ax: Any = None) -> Figure:
     """Draw the five rungs with the evidence count on each, the rung where evidence stops, and each claim
     as an arrow from the rung of its evidence to the rung it claims, in the colour and marker of its verdict
     status (as in the claim table; the status word is written under the claim); a claim reaching beyond its
@@ -63,13 +97,43 @@ def ladder_figure(data: LadderData | dict[str, Any], *, title: str | None = None
     ``data``: a :class:`~misyn_lab.rungs.LadderData` (a review's: ``ladder_data(review)`` from
     :mod:`misyn_lab.instruments.ladder`) or a dict
     ``{"counts": {rung: n}, "claims": [{"claim_id", "claimed_rung", "evidence_rung"}], "title": ...}``.
+    ``ax``: two Axes (evidence, claims) to draw into instead of a figure of its own (see :mod:`misyn_lab.viz`);
+    the takeaway and the ladder note are then stored on them (``misyn_takeaway``, ``misyn_note``).
+
+    Parameters
+    ----------
+    data : LadderData or dict
+        What to draw.
+    title : str, optional
+        Name after "Evaluation-phase ladder" (default: the data's title).
+    figsize : (float, float)
+        Size of a figure of its own.
+    ax : sequence of two Axes, optional
+        Evidence and claim panels to draw into.
+
+    Returns
+    -------
+    Figure
+        The new figure, or the Axes' figure.
+
+    Examples
+    --------
+    >>> fig = ladder_figure({"counts": {1: 3, 3: 2}, "claims": []})
+    >>> fig.misyn_takeaway[:40]
+    'Evidence stops at rung 3 (downstream cli'
+    >>> plt.close(fig)
     """
     data = _as_data(data)
     rungs = sorted(RUNGS)
     counts = [data.counts.get(k, 0) for k in rungs]
     top = data.highest
-    fig, (ax_ev, ax_cl) = plt.subplots(1, 2, figsize=figsize, sharey=True,
-                                       gridspec_kw={"width_ratios": [1.1, 1.0]})
+    own = ax is None
+    if own:
+        fig, (ax_ev, ax_cl) = plt.subplots(1, 2, figsize=figsize, sharey=True,
+                                           gridspec_kw={"width_ratios": [1.1, 1.0]})
+    else:
+        fig, given, _ = panels(ax, 2)
+        ax_ev, ax_cl = given.ravel()
     colours = [REACHED if k <= top else NOT_REACHED for k in rungs]
     ax_ev.barh(rungs, counts, color=colours, height=0.6, edgecolor="#333333", linewidth=0.5)
     for k, n in zip(rungs, counts):
@@ -118,8 +182,11 @@ def ladder_figure(data: LadderData | dict[str, Any], *, title: str | None = None
     for ax in (ax_ev, ax_cl):
         ax.spines[["top", "right"]].set_visible(False)
     name = title if title is not None else (data.title or "")
-    fig.suptitle("Evaluation-phase ladder" + (f": {name}" if name else ""), fontsize=13, fontweight="bold")
     summary = takeaway(data)
+    if not own:
+        ax_ev.misyn_note = ax_cl.misyn_note = LADDER_NOTE
+        return finish(fig, "Evaluation-phase ladder" + (f": {name}" if name else ""), summary, axes=given)
+    fig.suptitle("Evaluation-phase ladder" + (f": {name}" if name else ""), fontsize=13, fontweight="bold")
     fig.text(0.01, 0.045, "\n".join(textwrap.wrap(summary, 150)), fontsize=9, ha="left")
     fig.text(0.01, 0.01, LADDER_NOTE, fontsize=7.5, ha="left", color="#555555")
     fig.tight_layout(rect=(0, 0.1, 1, 0.95))

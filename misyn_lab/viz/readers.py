@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from misyn_lab.errors import InputError
-from misyn_lab.viz.style import finish, new_figure, palette, show_image
+from misyn_lab.viz.style import finish, palette, panels, show_image
 
 READER_COLUMNS = ("reader", "accuracy", "ci_low", "ci_high")
 TILE_COLUMNS = ("tile_id", "truth", "answers", "fooled")
@@ -30,12 +30,41 @@ def _need(table: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
 
 
 def reader_accuracy_figure(readers: pd.DataFrame, pooled: tuple[float, float, float] | None = None, *,
-                           title: str = "Each reader's accuracy") -> Figure:
-    """One row per reader: accuracy with its CI (Wilson), chance (50 %) as a dashed line, and the pooled
-    accuracy with its CI (e.g. the two-way cluster bootstrap) as a shaded band; ``pooled = (acc, low, high)``."""
+                           title: str = "Each reader's accuracy", ax: Any = None) -> Figure:
+    """One row per reader: accuracy with its CI, chance (50 %) as a dashed line, and the pooled accuracy with its
+    CI as a shaded band.
+
+    Parameters
+    ----------
+    readers : DataFrame
+        ``reader``, ``accuracy``, ``ci_low``, ``ci_high`` (e.g. Wilson intervals per reader).
+    pooled : (float, float, float), optional
+        ``(accuracy, low, high)`` of all readers, e.g. the two-way cluster bootstrap.
+    title : str
+        Figure title.
+    ax : Axes, optional
+        Draw into this Axes (see :mod:`misyn_lab.viz`); by default a figure of its own.
+
+    Returns
+    -------
+    Figure
+        The new figure, or ``ax``'s figure; the takeaway counts the readers whose CI lies wholly above chance.
+
+    Raises
+    ------
+    InputError
+        When a column is missing or the table is empty.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"reader": ["ana", "ben"], "accuracy": [0.9, 0.5], "ci_low": [0.7, 0.3],
+    ...                   "ci_high": [0.97, 0.7]})
+    >>> reader_accuracy_figure(t).misyn_takeaway
+    'Readers with a CI wholly above chance: 1 of 2; accuracies range from 50% to 90%.'
+    """
     _need(readers, READER_COLUMNS, "reader table")
     t = readers.sort_values(["accuracy", "reader"]).reset_index(drop=True)
-    fig, axes = new_figure(figsize=(7.0, 0.32 * len(t) + 1.9))
+    fig, axes, own = panels(ax, figsize=(7.0, 0.32 * len(t) + 1.9))
     ax = axes[0, 0]
     colours = palette(3)
     y = np.arange(len(t))
@@ -58,14 +87,44 @@ def reader_accuracy_figure(readers: pd.DataFrame, pooled: tuple[float, float, fl
                 f"{t['accuracy'].min():.0%} to {t['accuracy'].max():.0%}.")
     if pooled is not None:
         takeaway += f" Band: pooled accuracy {pooled[0]:.0%} (CI {pooled[1]:.0%}–{pooled[2]:.0%})."
-    return finish(fig, title, takeaway)
+    return finish(fig, title, takeaway, axes=None if own else axes)
 
 
 def fooled_gallery(tiles: pd.DataFrame, images: Mapping[str, Any], *, n: int = 8, ncols: int = 4,
-                   title: str = "The tiles that fooled most readers") -> Figure:
-    """The ``n`` most-fooled tiles (``tiles`` sorted most fooled first, e.g.
-    :meth:`~misyn_lab.instruments.reader_class.ClassReaderResults.fooled_most`), each captioned with its truth
-    and how many readers it fooled; synthetic tiles carry the SYNTHETIC marker. ``images``: tile id -> pixels."""
+                   title: str = "The tiles that fooled most readers", ax: Any = None) -> Figure:
+    """The ``n`` most-fooled tiles, each captioned with its truth and how many readers it fooled; synthetic tiles
+    carry the SYNTHETIC marker.
+
+    Parameters
+    ----------
+    tiles : DataFrame
+        ``tile_id``, ``truth``, ``answers``, ``fooled``, sorted most fooled first (e.g.
+        :meth:`~misyn_lab.instruments.reader_class.ClassReaderResults.fooled_most`).
+    images : mapping of str to ndarray
+        Tile id -> pixels.
+    n, ncols : int
+        Tiles shown and tiles per row.
+    title : str
+        Figure title.
+    ax : sequence of Axes, optional
+        ``rows × ncols`` Axes to draw into (see :mod:`misyn_lab.viz`); by default a figure of its own.
+
+    Returns
+    -------
+    Figure
+        The new figure, or the Axes' figure; the takeaway counts synthetic tiles and tiles that fooled a majority.
+
+    Raises
+    ------
+    InputError
+        When a column or a tile's pixels are missing.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"tile_id": ["t1"], "truth": ["synthetic"], "answers": [4], "fooled": [3]})
+    >>> fooled_gallery(t, {"t1": np.zeros((8, 8))}).misyn_takeaway
+    '1 most-fooled tiles: 1 synthetic (marked), 0 real; 1 of them fooled a majority of readers.'
+    """
     _need(tiles, TILE_COLUMNS, "tile table")
     shown = tiles.head(int(n))
     missing = [t for t in shown["tile_id"] if t not in images]
@@ -75,20 +134,22 @@ def fooled_gallery(tiles: pd.DataFrame, images: Mapping[str, Any], *, n: int = 8
     k = len(shown)
     ncols = max(1, min(int(ncols), k))
     nrows = int(np.ceil(k / ncols))
-    fig, axes = new_figure(nrows, ncols, figsize=(2.0 * ncols + 0.4, 2.1 * nrows + 1.0))
-    for pos, ax in enumerate(axes.ravel()):
+    fig, axes, own = panels(ax, nrows * ncols, nrows=nrows, ncols=ncols,
+                            figsize=(2.0 * ncols + 0.4, 2.1 * nrows + 1.0))
+    for pos, tile_ax in enumerate(axes.ravel()):
         if pos >= k:
-            ax.set_axis_off()
+            tile_ax.set_axis_off()
             continue
         row = shown.iloc[pos]
         taken = "real" if row["truth"] == "synthetic" else "synthetic"
         caption = f"{row['tile_id']} ({row['truth']}): {int(row['fooled'])}/{int(row['answers'])} said {taken}"
-        show_image(ax, np.asarray(images[row["tile_id"]]), caption=caption, synthetic=row["truth"] == "synthetic")
+        show_image(tile_ax, np.asarray(images[row["tile_id"]]), caption=caption,
+                   synthetic=row["truth"] == "synthetic")
     n_syn = int((shown["truth"] == "synthetic").sum())
     majority = int((shown["fooled"] * 2 > shown["answers"]).sum())
     takeaway = (f"{k} most-fooled tiles: {n_syn} synthetic (marked), {k - n_syn} real; {majority} of them fooled a "
                 "majority of readers.")
-    return finish(fig, title, takeaway)
+    return finish(fig, title, takeaway, axes=None if own else axes)
 
 
 __all__ = ["fooled_gallery", "reader_accuracy_figure"]

@@ -19,7 +19,7 @@ from misyn_lab.errors import InputError
 from misyn_lab.imagesets.core import ImageSet
 from misyn_lab.metrics.memorisation import memorisation
 from misyn_lab.metrics.result import MetricResult
-from misyn_lab.metrics.subgroups import by_subgroup, subgroup_summary
+from misyn_lab.metrics.subgroups import subgroup_frame
 from misyn_lab.workbook.data import split_real, teaching_real_set
 
 
@@ -177,9 +177,9 @@ def representation(real: ImageSet, subgroup: str, *, seed: int = 0, minority_wei
         len(real), seed=seed)
     fr, fs = (extract_features(s, "intensity+texture", progress=False) for s in (real, syn))
     zr, zs = standardise(fr.values, fs.values)
-    table = by_subgroup(zr, real.meta, zs, syn.meta, subgroup, seed=seed)
-    return Demo(table=table[["subgroup", "n_real", "n_syn", "share_real", "share_syn", "representation_ratio",
-                             "coverage"]], results=subgroup_summary(table, subgroup))
+    groups = subgroup_frame(zr, real.meta, zs, syn.meta, subgroup, seed=seed)
+    return Demo(table=groups.by_group[["subgroup", "n_real", "n_syn", "share_real", "share_syn",
+                                       "representation_ratio", "coverage"]], results=groups.summary())
 
 
 def design_checks(*, n: int = 40, seed: int = 0, subgroup: str = "plane", threshold: float | None = None) -> Demo:

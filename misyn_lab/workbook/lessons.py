@@ -14,8 +14,9 @@ from misyn_lab.imagesets.core import ImageSet
 from misyn_lab.metrics.copies import BRIGHTNESS, JPEG_QUALITY, copy_probes, feature_copy_reading, pixel_copies
 from misyn_lab.metrics.distances import feature_shift
 from misyn_lab.metrics.memorisation import memorisation
-from misyn_lab.metrics.result import MetricResult
+from misyn_lab.metrics.result import build
 from misyn_lab.metrics.utility import detection_auc
+from misyn_lab.render.numbers import fmt_number
 from misyn_lab.workbook.data import split_real, teaching_real_set
 from misyn_lab.workbook.demos import Demo, pixels
 
@@ -73,17 +74,12 @@ def invented_detail(*, n: int = 4, seed: int = 0, factor: int = 4, threshold: fl
                                         title="Several restorations of one held-out input")
     held = table[table["input"] == "held-out subject (Colin27)"]
     share = float(held[f"pixels with invented detail > {threshold:g}"].mean())
-    res = MetricResult("l1.invented_pixels", share, {"real": int(n), "synthetic": int(n)},
-                       direction="lower_is_better",
-                       interpretation=(f"On {n} slices of a subject the prior never saw, {share:.0%} of restored "
-                                       f"pixels carry invented detail above {threshold:g}."),
-                       details={"threshold": threshold, "prior": "MNI152 template slices",
-                                "inputs": "Colin27 slices (held-out subject)"})
-    spread = MetricResult("l1.posterior_sd", float(samples.std(axis=0).mean()), {"samples": int(n_samples)},
-                          interpretation=(f"{n_samples} posterior samples of one input differ by a mean per-pixel "
-                                          f"s.d. of {samples.std(axis=0).mean():.3f}."),
-                          details={"threshold": threshold,
-                                   "share_above_threshold": float(np.mean(samples.std(axis=0) > threshold))})
+    res = build("l1.invented_pixels", share, n={"real": int(n), "synthetic": int(n)}, slices=n, threshold=threshold,
+                details={"threshold": threshold, "prior": "MNI152 template slices",
+                         "inputs": "Colin27 slices (held-out subject)"})
+    spread = build("l1.posterior_sd", float(samples.std(axis=0).mean()), n={"samples": int(n_samples)},
+                   samples=n_samples, details={"threshold": threshold,
+                                               "share_above_threshold": float(np.mean(samples.std(axis=0) > threshold))})
     return Demo(table=table, results={res.key: res, spread.key: spread}, figure=fig,
                 extra={"posterior_figure": post_fig})
 
@@ -107,8 +103,7 @@ def thinned_tails(*, n: int = 180, seed: int = 0, n_components: int = 4, feature
                             takeaway=f"{tail_syn:.0%} of synthetic vs {tail_real:.0%} of real images fall in the "
                                      "real tails: unusual cases are thinned out (L2).")
     table = pd.DataFrame({"set": ["real", "synthetic"], "share in the tails": [tail_real, tail_syn]})
-    res = MetricResult("l2.tail_share", tail_syn, {"real": len(real), "synthetic": len(syn)},
-                       interpretation=f"{tail_syn:.0%} of synthetic images fall in the real 10 % tails")
+    res = build("l2.tail_share", tail_syn, n={"real": len(real), "synthetic": len(syn)})
     return Demo(table=table, results={res.key: res}, figure=fig)
 
 
@@ -134,10 +129,9 @@ def dropped_subgroup(*, n: int = 180, seed: int = 0, column: str = "subject", mi
                f"{minority_weight:g}× its share; it ends up with {ratio:.2f}× its real share.")
     fig = subgroup_shares(pd.DataFrame({"subgroup": table[column], "share_real": table["share real"],
                                         "share_syn": table["share synthetic"]}), column, takeaway=planted)
-    res = MetricResult("subgroup.representation_ratio_min", ratio, {"real": len(real), "synthetic": len(syn)},
-                       direction="higher_is_better",
-                       interpretation=f"the least represented subgroup has {ratio:.2f}× its real share ({planted})",
-                       details={"planted": True, "minority_weight": minority_weight})
+    res = build("subgroup.representation_ratio_min", ratio, n={"real": len(real), "synthetic": len(syn)},
+                interpretation=f"the least represented subgroup has {fmt_number(ratio)}× its real share ({planted})",
+                details={"planted": True, "minority_weight": minority_weight})
     return Demo(table=table, results={res.key: res}, figure=fig)
 
 
@@ -193,11 +187,9 @@ def copies_caught(*, n: int = 60, seed: int = 0, noise: tuple[float, ...] = (0.0
                      "held-out false-alarm rate (pixel)": pix.details["false_alarm_rate"]})
     table = pd.DataFrame(rows)
     missed = table[table["feature-space verdict"] != "copies"]["returned"].tolist()
-    res = MetricResult("lesson.copies_caught_pixel", float(table["pixel-space copy rate"].min()),
-                       {"train": len(train), "holdout": len(holdout), "synthetic": n},
-                       interpretation=(f"Pixel space flags at least {table['pixel-space copy rate'].min():.0%} of "
-                                       f"every planted copy set; feature space misses {len(missed)} of "
-                                       f"{len(table)} of them."), split="training")
+    res = build("lesson.copies_caught_pixel", float(table["pixel-space copy rate"].min()),
+                n={"train": len(train), "holdout": len(holdout), "synthetic": n}, missed=len(missed), sets=len(table),
+                split="training")
     return Demo(table=table, results={res.key: res}, extra={"missed_in_feature_space": missed})
 
 

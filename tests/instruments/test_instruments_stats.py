@@ -114,7 +114,7 @@ def test_power_note_uses_the_planned_effect_never_the_observed_one():
     assert res.value == pytest.approx(stats.t_test_power(0.02 / sd, 10))
     assert res.details["required_n"] == stats.required_n(0.02 / sd)
     assert res.interpretation.startswith("Only 10 pairs: a paired t-test has")
-    assert "planned minimal important difference 0.02" in res.interpretation and "preliminary" in res.interpretation
+    assert "planned minimal important difference 0.0200" in res.interpretation and "preliminary" in res.interpretation
     # shifting b changes the observed effect, not the power at the planned one
     shifted = stats.power_note(a, b + 0.05, mid=0.02)
     assert shifted.value == pytest.approx(res.value)

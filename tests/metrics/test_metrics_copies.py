@@ -43,7 +43,7 @@ def test_noisy_brightened_and_jpeg_copies_are_caught(checked):
     assert result.value == 1.0 and result.details["copies"] == 60 and checked.verdict == "copies"
     assert result.ci[0] > result.details["false_alarm_ci"][1]  # the copy rate lies beyond the negative control
     assert result.split == SPLIT_TRAINING and result.n == {"train": 122, "synthetic": 60, "holdout": 52}
-    assert result.interpretation.startswith("100% of 60 synthetic images (95% CI 94%-100%) are flagged as copies")
+    assert result.interpretation.startswith("100 % of 60 synthetic images (95 % CI 94 %–100 %) are flagged as copies")
     assert "the synthetic set contains copies" in result.interpretation
 
 

@@ -11,6 +11,7 @@ from misyn_lab import render
 from misyn_lab.metrics.document import ResultsTable, evaluation_bottom_line, metric_label, results_block
 from misyn_lab.metrics.evidence import IMAGESET_FEATURES, Evaluation
 from misyn_lab.metrics.result import MetricResult
+from misyn_lab.metrics.subgroups import SubgroupFrame
 
 LONG = ("0% of 60 synthetic images (95% CI 0%-6%) are flagged as copies of a training image in pixel space, and the "
         "same rule flags 4% of 52 real images the generator never saw: inconclusive.")
@@ -44,7 +45,8 @@ def _evaluation() -> Evaluation:
                           "representation_ratio": [0.289, 1.28], "precision": [0.0, 0.25], "recall": [float("nan"), 1],
                           "coverage": [0.0, 0.158], "distance": [10.5, 3.2], "distance_metric": ["frechet"] * 2,
                           "note": ["too few synthetic samples for k=5: recall not computed", ""]})
-    return Evaluation(results=_results(), by_subgroup=table, memorisation=None, utility=None,
+    frame = SubgroupFrame(by_group=table, overall=pd.Series(dtype=float), column="plane", k=5)
+    return Evaluation(results=_results(), subgroups=frame, memorisation=None, utility=None,
                       feature_shift=pd.DataFrame(), notes=["no task label given: TSTR skipped"],
                       protocol={"n_train": 122, "n_holdout": 52, "n_synthetic": 60, "subgroup": "plane"})
 

@@ -38,8 +38,8 @@ def test_with_subgroup_and_task_adds_subgroup_table_and_tstr(sets):
             "memorisation.pixel_copy_rate", "subgroup.coverage_min", "tstr.gap"} <= set(ev.results)
     assert ev.results["prdc.coverage"].ci is not None  # bootstrap CIs reach the PRDC results
     assert ev.results["frechet"].details["feature_set"] == IMAGESET_FEATURES
-    assert sorted(ev.by_subgroup["subgroup"].astype(str)) == ["a", "b"]
-    assert ev.by_subgroup["n_real"].sum() == len(ho)  # per-subgroup fidelity against the held-out images too
+    assert sorted(ev.subgroups.by_group["subgroup"].astype(str)) == ["a", "b"]
+    assert ev.subgroups.by_group["n_real"].sum() == len(ho)  # per-subgroup fidelity against the held-out images too
     assert ev.utility is not None and ev.memorisation is not None and ev.notes == []
     assert ev.results["ks.max"].details["n_features"] == len(ev.feature_shift)
     # TSTR predicts the task label, broken down by the subgroup; tested on the held-out images
@@ -89,7 +89,7 @@ def test_without_subgroup_or_task_skips_them_with_notes(sets):
     tr, ho, sy = sets
     for empty in (None, ""):
         ev = evaluate_imagesets(tr, ho, sy, subgroup=empty, task=empty, bootstrap=0, permutations=10)
-        assert ev.by_subgroup.empty and ev.utility is None
+        assert ev.subgroups is None and ev.utility is None
         assert not [k for k in ev.results if k.startswith(("subgroup.", "tstr.", "trtr."))]
         assert ev.notes == ["no subgroup column given: per-subgroup results skipped",
                             "no task label given: TSTR (train on synthetic, test on real) skipped"]

@@ -9,6 +9,7 @@ import pytest
 from misyn_lab.errors import InputError
 from misyn_lab.metrics import memorisation
 from misyn_lab.metrics.neighbours import have_faiss
+from misyn_lab.render.numbers import fmt_number
 
 BACKENDS = ["numpy", pytest.param("faiss", marks=pytest.mark.skipif(not have_faiss(),
                                                                      reason='needs pip install "misyn-lab[scale]"'))]
@@ -70,7 +71,7 @@ def test_approximate_search_is_declared_with_its_recall(rng):
     assert knn["approximate"] is True and knn["backends"] == ["faiss-ivf"] and 0 < knn["recall"] <= 1
     assert knn["recall_queries"] == 3000  # 1,000 sampled queries in each of the three searches
     text = res["copy_rate"].interpretation
-    assert f"APPROXIMATELY (recall {knn['recall']:.3f}" in text and "some copies may be missed" in text
+    assert f"APPROXIMATELY (recall {fmt_number(knn['recall'])}" in text and "some copies may be missed" in text
     assert "APPROXIMATELY" in res["identifiability"].interpretation
 
 

@@ -168,7 +168,7 @@ def test_evaluation_states_the_protocol_and_its_n_matches_the_split(executed):
         assert (table.loc[key, "split"], table.loc[key, "n_real"]) == ("training", 122), key
     # 30 permutations, p at its floor: said as such, not printed as 0.0323
     assert table.loc["mmd.rbf", "p"] == "p ≤ 0.0323 (the smallest value 30 permutations can give)"
-    assert "Known copies detected: noise s.d. 0.01 100%" in text
+    assert "Known copies detected: noise s.d. 0.01 100 %" in text
     assert "Pixel space flags at least" in text and "feature space misses 6 of 6 of them" in text
 
 

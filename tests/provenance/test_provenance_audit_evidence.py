@@ -44,7 +44,7 @@ def test_evidence_with_registry(folder):
     expected_ci = binomtest(2, 3).proportion_ci(confidence_level=0.95, method="wilson")
     assert lab.ci == pytest.approx((expected_ci.low, expected_ci.high)) and lab.ci_level == 0.95
     assert lab.direction == "higher_is_better"
-    assert lab.interpretation == ("2 of the 3 synthetic files found (67%) carry a synthetic mark; the other 1 "
+    assert lab.interpretation == ("2 of the 3 synthetic files found (67 %) carry a synthetic mark; the other 1 "
                                   "matches the registry but carries no mark; 1 file could not be read and was not "
                                   "checked.")
 
@@ -54,7 +54,7 @@ def test_evidence_with_registry(folder):
     assert unl.details["share_of_images"] == pytest.approx(1 / 5)
     assert unl.details["share_of_synthetic"] == pytest.approx(1 / 3)
     assert unl.details["files"] == ["syn/leaked.jpg"] and unl.details["files_total"] == 1
-    assert unl.interpretation.startswith("1 of the 5 readable images (20%) are generated images from the registry")
+    assert unl.interpretation.startswith("1 of the 5 readable images (20 %) are generated images from the registry")
     wider = report.evidence(ci_level=0.99)["provenance.labelled"].ci
     assert wider[0] < lab.ci[0] and wider[1] > lab.ci[1]
 

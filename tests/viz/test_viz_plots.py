@@ -8,6 +8,7 @@ import pytest
 
 from misyn_lab.errors import InputError
 from misyn_lab.features import FeatureMatrix
+from misyn_lab.metrics.projection import project_2d
 from misyn_lab.viz import (SYNTHETIC_MARK, embedding_scatter, feature_shift_ranking, image_grid,
                            intensity_histograms, invented_detail_figure, nn_pairs_gallery, prdc_bars)
 from tests.viz.figcheck import check_figure
@@ -35,30 +36,38 @@ def test_embedding_scatter_groups_and_missing_subgroup(feats):
     r, s = feats
     rg = ["A"] * 40 + ["B"] * 40
     sg = ["A"] * 50  # subgroup B has no synthetic samples
-    fig = embedding_scatter(r, s, rg, sg)
+    fig = embedding_scatter(project_2d(r, s), rg, sg)
     assert "no synthetic ones: B" in check_figure(fig)
     assert "PC 1" in fig.axes[0].get_xlabel()
-    single = embedding_scatter(r, s)  # one (implicit) subgroup
+    single = embedding_scatter(project_2d(r, s))  # one (implicit) subgroup
     assert "Every subgroup appears" in check_figure(single)
-    fm = FeatureMatrix(r, [f"f{i}" for i in range(5)], "x", [str(i) for i in range(80)], "h")
-    check_figure(embedding_scatter(fm, s, method="pca"))
-    with pytest.raises(InputError, match="real has 5 features, synthetic 3"):
-        embedding_scatter(r, s[:, :3])
     with pytest.raises(InputError, match="labels for both sets or for neither"):
-        embedding_scatter(r, s, rg, None)
+        embedding_scatter(project_2d(r, s), rg, None)
     with pytest.raises(InputError, match="has 3 labels for 50 rows"):
-        embedding_scatter(r, s, rg, ["A"] * 3)
+        embedding_scatter(project_2d(r, s), rg, ["A"] * 3)
+    with pytest.raises(InputError, match="needs a projection with .synthetic"):
+        embedding_scatter(r)
+
+
+def test_project_2d_pca_feature_matrix_and_bad_input(feats):
+    r, s = feats
+    fm = FeatureMatrix(r, [f"f{i}" for i in range(5)], "x", [str(i) for i in range(80)], "h")
+    p = project_2d(fm, s, method="pca")
+    assert p.real.shape == (80, 2) and p.synthetic.shape == (50, 2) and p.method == "pca"
+    assert np.allclose(project_2d(r, s).real, p.real)
+    assert abs(p.real.mean(axis=0)).max() < 1e-9  # centred on the real set, which defines the map
+    with pytest.raises(InputError, match="real_feats has 5 features but syn_feats has 3"):
+        project_2d(r, s[:, :3])
     with pytest.raises(InputError, match="unknown method 'umap'"):
-        embedding_scatter(r, s, method="umap")
-    with pytest.raises(InputError, match="synthetic feature matrix is empty"):
-        embedding_scatter(r, s[:0])
+        project_2d(r, s, method="umap")
+    with pytest.raises(InputError, match="syn_feats is empty"):
+        project_2d(r, s[:0])
 
 
 def test_embedding_scatter_tsne(feats):
     r, s = feats
-    fig = embedding_scatter(r[:30], s[:20], method="tsne")
+    fig = embedding_scatter(project_2d(r[:30], s[:20], method="tsne"))
     assert "t-SNE" in fig.axes[0].get_xlabel()
-    check_figure(fig)
 
 
 def test_prdc_bars_with_nan_empty_and_single_subgroup():
@@ -80,13 +89,13 @@ def test_prdc_bars_with_nan_empty_and_single_subgroup():
         prdc_bars(table.iloc[:0])
 
 
-def test_prdc_bars_accepts_metrics_by_subgroup(feats):
-    from misyn_lab.metrics import by_subgroup
+def test_prdc_bars_accepts_metrics_subgroup_frame(feats):
+    from misyn_lab.metrics import subgroup_frame
 
     r, s = feats
     rg = pd.DataFrame({"sex": ["F"] * 40 + ["M"] * 40})
     sg = pd.DataFrame({"sex": ["F"] * 50})
-    check_figure(prdc_bars(by_subgroup(r, rg, s, sg, "sex")))
+    check_figure(prdc_bars(subgroup_frame(r, rg, s, sg, "sex").by_group))
 
 
 def test_feature_shift_ranking(feats):
