@@ -27,7 +27,9 @@ import os
 import stat
 import time
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from statistics import NormalDist
@@ -452,7 +454,7 @@ MAX_DECODE_FILE_BYTES = 1 << 30
 
 
 def audit_file(path: Path, index: RegistryIndex | None) -> AuditRecord:
-    """Audit one file (pure with respect to the registry snapshot; safe in worker threads and processes).
+    """Audit one file (pure with respect to the registry snapshot; safe in worker processes).
 
     Never raises: a file that cannot be read, whose mark cannot be read (:class:`UnreadableMark`) and that
     no registry row matches, or whose audit fails in any other way, is an ``unreadable`` record with the
@@ -525,8 +527,11 @@ def _audit_file(path: Path, index: RegistryIndex | None) -> AuditRecord:
                        thumb_rmse=round(hit.thumb_rmse, 3), sha256=sha)
 
 
-#: Files per thread task when ``workers > 1`` runs threads in this process (small: balances the threads).
-THREAD_CHUNK = 32
+#: Files per task when ``workers > 1`` runs a pool of worker processes on this machine.
+POOL_CHUNK = 100
+#: Below this many files ``workers > 1`` without a scheduler audits in this process (starting worker processes
+#: and building their registry index would take longer than the audit).
+POOL_MIN_FILES = 1000
 #: Files per task when the audit runs on Dask (per-file tasks cost more in scheduling than they save).
 CHUNK = 200
 
@@ -534,6 +539,25 @@ CHUNK = 200
 def audit_chunk(paths: list[Path], index: RegistryIndex | None = None) -> list[AuditRecord]:
     """Audit a chunk of files (one Dask task; module-level so workers can import it)."""
     return [audit_file(p, index) for p in paths]
+
+
+#: The registry index of a pool worker process (built once per process by :func:`_pool_start`).
+_POOL_INDEX: RegistryIndex | None = None
+
+
+def _pool_start(registry_path: str) -> None:
+    global _POOL_INDEX
+    if registry_path:
+        with open_registry(registry_path) as reg:
+            _POOL_INDEX = reg.index()
+
+
+def _pool_ready() -> bool:
+    return True
+
+
+def _pool_chunk(paths: list[Path]) -> list[AuditRecord]:
+    return audit_chunk(paths, _POOL_INDEX)
 
 
 def check_workers(workers: Any) -> int:
@@ -554,9 +578,9 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
     (exact bytes, decoded pixels, or perceptually), which finds *unlabelled* synthetic images. Symlinks resolving
     outside ``path`` are listed in ``skipped_paths``, not audited; unusable registry rows are listed in ``warnings``.
 
-    ``workers > 1`` without a scheduler runs that many threads in this process: decoding, resizing and hashing run
-    in Pillow, zlib, hashlib and NumPy code that releases the GIL, so threads share the work without starting
-    processes or copying the registry index. With a scheduler the audit runs on Dask (:mod:`misyn_lab.engine`,
+    ``workers > 1`` without a scheduler runs a pool of that many new worker processes on this machine (no Dask
+    needed; for folders of at least :data:`POOL_MIN_FILES` files), each reading the registry itself; in a script, call it under ``if __name__ == "__main__":``
+    (the workers import the script). With a scheduler the audit runs on Dask (:mod:`misyn_lab.engine`,
     ``pip install "misyn-lab[scale]"``): files go out in chunks of ``chunk_size`` (default :data:`CHUNK`) and each
     worker receives the registry snapshot once; workers of a remote cluster must see the files under the same
     paths. The records are the same (sorted by path) whichever way the audit runs.
@@ -570,8 +594,8 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
     progress : bool, optional
         Show a progress bar.
     workers : int, optional
-        ``> 1`` without a scheduler: that many threads in this process (capped to the machine's CPUs); with
-        ``scheduler="local"``: the number of worker processes.
+        ``> 1`` without a scheduler: a pool of that many worker processes (capped to the machine's CPUs); with
+        ``scheduler="local"``: the number of Dask worker processes.
     scheduler : str or Engine, optional
         ``"local"``, a Dask scheduler address, or an :class:`~misyn_lab.engine.Engine`.
     chunk_size : int, optional
@@ -613,36 +637,38 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
     chunks_of = CHUNK if chunk_size is None else chunk_size
     chunked([], chunks_of)  # validates the chunk size before any work
     start = time.perf_counter()
-    with using(scheduler, n_workers=workers if workers > 1 else None) as engine:
+    with ExitStack() as stack:
+        engine = stack.enter_context(using(scheduler, n_workers=workers if workers > 1 else None))
         engine.start(preload=(__name__,))  # workers start while the registry is read and the folder scanned
-        reg_path = ""
-        index = None
-        if registry is not None:
-            with open_registry(registry) as reg:  # read-only; a missing path is an InputError, never a new file
-                index, reg_path = reg.index(), str(reg.path)
+        # read-only; a missing path is an InputError, never a new file
+        reg = stack.enter_context(open_registry(registry)) if registry is not None else None
+        reg_path = str(reg.path) if reg is not None else ""
         candidates, bad, ignored, skipped = scan(root)
         if not candidates and not bad:
             raise InputError(f"no image files found ({len(ignored)} non-image files"
                              + (f", {len(skipped)} path(s) outside the folder or in loops skipped" if skipped else "")
                              + ")", path=root, remedy="audit a folder with PNG/JPEG/TIFF/DICOM/NIfTI files")
-        records = _run(engine, candidates, index, chunks_of, progress, workers)
+        pool = None
+        if not engine.distributed and workers > 1 and len(candidates) >= POOL_MIN_FILES:
+            pool = stack.enter_context(_start_pool(workers, reg_path))  # its workers read the registry meanwhile
+        index = reg.index() if reg is not None else None
+        records = _run(engine, candidates, index, chunks_of, progress, pool)
     records = sorted(records + bad, key=lambda r: r.path)
     return AuditReport(str(root), records, ignored, reg_path, time.perf_counter() - start, skipped_paths=skipped,
                        warnings=list(index.warnings) if index is not None else [])
 
 
 def _run(engine: Engine, candidates: list[Path], index: RegistryIndex | None, chunk_size: int, progress: bool,
-         workers: int) -> list[AuditRecord]:
-    """Audit the candidate files on ``engine``; in this process, ``workers > 1`` means that many threads."""
+         pool: ProcessPoolExecutor | None) -> list[AuditRecord]:
+    """Audit the candidate files on ``pool`` (worker processes on this machine) when given, else on ``engine``."""
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(candidates), desc="audit", unit="file", disable=not progress, leave=False)
     records: list[AuditRecord] = []
-    if not engine.distributed and workers > 1:
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="misyn-lab-audit") as pool:
-            for batch in pool.map(lambda chunk: audit_chunk(chunk, index), chunked(candidates, THREAD_CHUNK)):
-                records.extend(batch)
-                bar.update(len(batch))
+    if pool is not None:
+        for batch in pool.map(_pool_chunk, chunked(candidates, POOL_CHUNK)):
+            records.extend(batch)
+            bar.update(len(batch))
         bar.close()
         return records
     for batch in engine.map(audit_chunk, chunked(candidates, chunk_size), shared={"index": index},
@@ -650,3 +676,20 @@ def _run(engine: Engine, candidates: list[Path], index: RegistryIndex | None, ch
         records.extend(batch)
     bar.close()
     return records
+
+
+def _start_pool(workers: int, registry_path: str) -> ProcessPoolExecutor:
+    """A pool of ``workers`` new ("spawn") processes, started now; each opens the registry file read-only and
+    builds its own index (no index is copied between processes). Spawned, not forked: safe in processes that run
+    threads (Jupyter kernels, Dask)."""
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_pool_start, initargs=(registry_path,))
+    try:
+        pool.submit(_pool_ready)  # starts every worker process
+    except RuntimeError as exc:  # a script without the __main__ guard: its workers would re-run it
+        pool.shutdown(cancel_futures=True)
+        raise InputError(f"could not start audit worker processes ({' '.join(str(exc).split())[:160]})",
+                         path="workers", remedy="in a script, call audit_folder under `if __name__ == '__main__':` "
+                                                "(workers are new processes that import the script), or use "
+                                                "workers=1") from None
+    return pool

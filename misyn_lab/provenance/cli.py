@@ -148,8 +148,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "~/.misyn-lab/registry.sqlite when it exists)")
     a.add_argument("--no-registry", action="store_true", help="check marks only, ignore any registry")
     a.add_argument("--workers", type=worker_count, default=1,
-                   help="parallel workers, 1 to the number of CPUs (default 1): threads in this process, or the "
-                        "worker processes of a local Dask cluster with --scheduler local")
+                   help="worker processes, 1 to the number of CPUs (default 1: this process only): a pool on this "
+                        "machine, or a local Dask cluster with --scheduler local")
     a.add_argument("--scheduler", default=None, metavar="ADDRESS|local", help=SCHEDULER_HELP)
     a.add_argument("--chunk-size", type=positive_int, default=None, metavar="N",
                    help="files per Dask task (default 200)")

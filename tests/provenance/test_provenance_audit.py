@@ -7,7 +7,6 @@ import io
 import json
 import os
 import shutil
-import threading
 
 import numpy as np
 import pydicom
@@ -165,16 +164,17 @@ def test_unreadable_file_is_listed(tmp_path, synthetic_png, monkeypatch):
 def test_parallel_audit_matches_serial(tmp_path, axial_slices, prov, monkeypatch):
     from misyn_lab.provenance import audit as audit_mod
 
-    monkeypatch.setattr(audit_mod, "THREAD_CHUNK", 7)
+    monkeypatch.setattr(audit_mod, "POOL_CHUNK", 7)
+    monkeypatch.setattr(audit_mod, "POOL_MIN_FILES", 10)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    threads: set[str] = set()
-    original = audit_mod.audit_chunk
+    pools: list[int] = []
+    original = audit_mod._start_pool
 
-    def recording(paths, index=None):
-        threads.add(threading.current_thread().name)
-        return original(paths, index)
+    def recording(workers, registry_path):
+        pools.append(workers)
+        return original(workers, registry_path)
 
-    monkeypatch.setattr(audit_mod, "audit_chunk", recording)
+    monkeypatch.setattr(audit_mod, "_start_pool", recording)
     root = tmp_path / "many"
     root.mkdir()
     for k in range(80):
@@ -182,10 +182,9 @@ def test_parallel_audit_matches_serial(tmp_path, axial_slices, prov, monkeypatch
     with Registry(tmp_path / "r.sqlite") as reg:
         reg.register(axial_slices[0], prov)
         par = audit_folder(root, registry=reg, progress=False, workers=2)
-        assert len(threads) == 2 and all(t.startswith("misyn-lab-audit") for t in threads), threads
-        threads.clear()
         ser = audit_folder(root, registry=reg, progress=False, workers=1)
-        assert threads == {"MainThread"}
+    assert pools == [2]  # the pool ran once, for workers=2
+    assert par.records == ser.records
     assert [(r.path, r.status) for r in par.records] == [(r.path, r.status) for r in ser.records]
     assert par.counts()["unlabelled_registry_match"] == sum(
         1 for k in range(80) if k % len(axial_slices) == 0)

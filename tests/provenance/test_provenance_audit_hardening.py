@@ -164,7 +164,8 @@ def test_workers_are_validated_and_capped(tmp_path, synthetic_png, monkeypatch):
 
 
 def test_parallel_audit_survives_a_hostile_file(tmp_path, synthetic_png, monkeypatch):
-    monkeypatch.setattr(audit_mod, "THREAD_CHUNK", 4)
+    monkeypatch.setattr(audit_mod, "POOL_CHUNK", 4)
+    monkeypatch.setattr(audit_mod, "POOL_MIN_FILES", 10)
     root = tmp_path / "many"
     root.mkdir()
     for k in range(20):
