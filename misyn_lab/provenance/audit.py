@@ -29,6 +29,7 @@ import time
 from collections import Counter
 import multiprocessing
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -666,9 +667,12 @@ def _run(engine: Engine, candidates: list[Path], index: RegistryIndex | None, ch
     bar = tqdm(total=len(candidates), desc="audit", unit="file", disable=not progress, leave=False)
     records: list[AuditRecord] = []
     if pool is not None:
-        for batch in pool.map(_pool_chunk, chunked(candidates, POOL_CHUNK)):
-            records.extend(batch)
-            bar.update(len(batch))
+        try:
+            for batch in pool.map(_pool_chunk, chunked(candidates, POOL_CHUNK)):
+                records.extend(batch)
+                bar.update(len(batch))
+        except BrokenProcessPool as exc:
+            raise _pool_error(exc) from None
         bar.close()
         return records
     for batch in engine.map(audit_chunk, chunked(candidates, chunk_size), shared={"index": index},
@@ -686,10 +690,16 @@ def _start_pool(workers: int, registry_path: str) -> ProcessPoolExecutor:
                                initializer=_pool_start, initargs=(registry_path,))
     try:
         pool.submit(_pool_ready)  # starts every worker process
-    except RuntimeError as exc:  # a script without the __main__ guard: its workers would re-run it
+    except RuntimeError as exc:
         pool.shutdown(cancel_futures=True)
-        raise InputError(f"could not start audit worker processes ({' '.join(str(exc).split())[:160]})",
-                         path="workers", remedy="in a script, call audit_folder under `if __name__ == '__main__':` "
-                                                "(workers are new processes that import the script), or use "
-                                                "workers=1") from None
+        raise _pool_error(exc) from None
     return pool
+
+
+def _pool_error(exc: BaseException) -> InputError:
+    """The designed error when worker processes cannot start or die (most often a script without the
+    ``__main__`` guard: each worker imports the script and would run the audit again)."""
+    return InputError(f"the audit's worker processes could not start or stopped ({type(exc).__name__}: "
+                      f"{' '.join(str(exc).split())[:160]})", path="workers",
+                      remedy="in a script, call audit_folder under `if __name__ == '__main__':` (workers are new "
+                             "processes that import the script), or use workers=1")

@@ -9,6 +9,8 @@ import json
 import os
 import shutil
 import struct
+import subprocess
+import sys
 import zlib
 
 import numpy as np
@@ -175,6 +177,25 @@ def test_parallel_audit_survives_a_hostile_file(tmp_path, synthetic_png, monkeyp
     assert report.counts() == {"labelled_synthetic": 0, "unlabelled_registry_match": 0, "no_evidence": 20,
                                "unreadable": 1}
     assert report.by_status("unreadable")[0].path.endswith("zz.png")
+
+
+def test_a_script_without_the_main_guard_gets_the_designed_error(tmp_path, synthetic_png):
+    """Pool workers are spawned: each imports the calling script, so an unguarded script cannot start them."""
+    root = tmp_path / "many"
+    root.mkdir()
+    for k in range(3):
+        shutil.copy(synthetic_png, root / f"{k}.png")
+    script = tmp_path / "unguarded.py"
+    script.write_text("from misyn_lab.provenance import audit\n"
+                      "audit.POOL_MIN_FILES = 1\n"
+                      f"audit.audit_folder({str(root)!r}, progress=False, workers=2)\n")
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert run.returncode == 1
+    last = run.stderr.strip().splitlines()[-1]
+    assert last.startswith("misyn_lab.errors.InputError: workers: the audit's worker processes could not start or "
+                           "stopped (BrokenProcessPool: ")
+    assert last.endswith("(fix: in a script, call audit_folder under `if __name__ == '__main__':` (workers are new "
+                         "processes that import the script), or use workers=1)")
 
 
 def test_large_files_are_hashed_in_a_stream_and_not_decoded(tmp_path, synthetic_png, monkeypatch):
