@@ -651,7 +651,8 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
                              + ")", path=root, remedy="audit a folder with PNG/JPEG/TIFF/DICOM/NIfTI files")
         pool = None
         if not engine.distributed and workers > 1 and len(candidates) >= POOL_MIN_FILES:
-            pool = stack.enter_context(_start_pool(workers, reg_path))  # its workers read the registry meanwhile
+            pool = _start_pool(workers, reg_path)  # its workers read the registry meanwhile
+            stack.callback(pool.shutdown, wait=True, cancel_futures=True)  # on an error, queued chunks are dropped
         index = reg.index() if reg is not None else None
         records = _run(engine, candidates, index, chunks_of, progress, pool)
     records = sorted(records + bad, key=lambda r: r.path)
