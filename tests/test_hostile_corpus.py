@@ -40,6 +40,7 @@ from PIL import Image, PngImagePlugin
 from misyn_lab.cli import main
 from misyn_lab.errors import MisynError
 from misyn_lab.imagesets.samples import data_dir
+from misyn_lab.provenance import audit as audit_mod
 from tests.report.test_report_preflight import _case as _case_file
 from tests.test_bad_inputs import _grad, _png_bytes
 
@@ -386,8 +387,8 @@ def f_nifti_sidecar(folder: Path) -> Path:
 def b_parallel_deep(tmp: Path) -> list[str]:
     folder = _folder(tmp)
     data = (folder / "good.png").read_bytes()
-    for i in range(420):
-        (folder / f"copy{i:03d}.png").write_bytes(data)
+    for i in range(audit_mod.POOL_MIN_FILES):  # enough files for --workers 2 to start its worker processes
+        (folder / f"copy{i:04d}.png").write_bytes(data)
     f_png_itxt(folder)
     return ["audit", str(folder), "--workers", "2", "--quiet"]
 
@@ -776,7 +777,7 @@ CASES: list[Hostile] = [
     Hostile("nifti-sidecar-deep/audit", 2, _audit_with(f_nifti_sidecar, "--no-registry"), 4,
             "vol.nii.gz (unreadable mark: sidecar vol.json nests 100001 levels deep, more than the limit of 64)", "out"),
     Hostile("png-itxt-deep/parallel-audit", 2, b_parallel_deep, 4,
-            "422 files, 0 labelled synthetic, 0 unlabelled registry matches, 421 no evidence, 1 unreadable", "out"),
+            "1002 files, 0 labelled synthetic, 0 unlabelled registry matches, 1001 no evidence, 1 unreadable", "out"),
     Hostile("tiff-description-deep/audit-keeps-registry-finding", 2, b_deep_with_registry_finding, 3,
             "1 unlabelled registry matches", "out"),
     Hostile("png-itxt-deep/is_synthetic-api", 2, lambda t: (lambda: __import__(
