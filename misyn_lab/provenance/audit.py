@@ -522,7 +522,7 @@ def _audit_file(path: Path, index: RegistryIndex | None) -> AuditRecord:
         return AuditRecord(str(path), "no_evidence", fmt, reason=reason, sha256=sha)
     return AuditRecord(str(path), "unlabelled_registry_match", fmt,
                        reason=f"matches registry image #{hit.registry_id} ({hit.source_name or 'array'}) by {hit.kind}"
-                              + (f"; {mark_problem}" if mark_problem else ""),
+                              + "".join(f"; {p}" for p in (hit.problem, mark_problem) if p),
                        generator=str(hit.provenance.get("generator", "")), match_kind=hit.kind,
                        phash_distance=hit.phash_distance, dhash_distance=hit.dhash_distance,
                        thumb_rmse=round(hit.thumb_rmse, 3), sha256=sha)

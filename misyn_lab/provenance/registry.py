@@ -19,6 +19,7 @@ import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -40,7 +41,7 @@ from misyn_lab.provenance import hashing
 from misyn_lab.provenance.fileformat import decode_dicom, decode_pil, read_dicom, read_head, sniff
 from misyn_lab.provenance.perceptual_index import PerceptualIndex
 from misyn_lab.provenance.record import Provenance
-from misyn_lab.safe_parse import json_or_problem
+from misyn_lab.safe_parse import MAX_DEPTH, MAX_NUMBER_DIGITS, MAX_TEXT_BYTES, json_or_problem
 
 SCHEMA_VERSION = 1
 ENV_VAR = "MISYN_LAB_REGISTRY"
@@ -107,6 +108,9 @@ class Match:
         Thumbnail difference (perceptual matches).
     source_name : str, optional
         The file name registered.
+    problem : str, optional
+        Why the row's provenance could not be read (then ``provenance`` is empty; the image is registered all
+        the same).
 
     Examples
     --------
@@ -121,12 +125,13 @@ class Match:
     dhash_distance: int = 0
     thumb_rmse: float = 0.0
     source_name: str = ""
+    problem: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "registry_id": self.registry_id, "phash_distance": self.phash_distance,
                 "dhash_distance": self.dhash_distance, "thumb_rmse": round(self.thumb_rmse, 3),
                 "source_name": self.source_name,
-                "generator": self.provenance.get("generator", "")}
+                "generator": self.provenance.get("generator", ""), "problem": self.problem}
 
 
 def default_registry_path() -> Path:
@@ -357,27 +362,81 @@ def _file_sha256(path: str) -> str | None:
         return None
 
 
+_HEX_DIGITS = "".join(sorted(_HEX))
+
+
+def _is_hex(value: Any, n: int) -> bool:
+    return type(value) is str and len(value) == n and not value.strip(_HEX_DIGITS)
+
+
+def _clean(raw: tuple) -> tuple | None:
+    """The row as :func:`validate_row` would return it, with its provenance left as JSON text that SQLite's parser
+    accepted (``raw[-1]``) and Python's parses when the row matches, or ``None`` when the row needs
+    :func:`validate_row` (it breaks a rule, is a NIfTI row, or its provenance is large or bracket-rich enough for
+    the full limits check). The fast path for the usual row of a large registry: the rules, checked by cheap
+    string operations instead of regular expressions and a JSON parse per row."""
+    rid, sha, pix, ph, dh, thumb, size, version, text, name, json_ok = raw
+    if not json_ok or type(size) is not int or not 1 <= size <= 64 or type(text) is not str:
+        return None
+    if (sha is not None and not _is_hex(sha, 64)) or (pix is not None and not _is_hex(pix, 64)):
+        return None
+    n_hex = size * size // 4
+    if not (_is_hex(ph, n_hex) and _is_hex(dh, n_hex)) or (sha is None and pix is None and not ph):
+        return None
+    if type(thumb) is not bytes or len(thumb) != hashing.THUMB_SIDE ** 2:
+        return None
+    if (text.lstrip(" \t\n\r")[:1] != "{" or len(text) > MAX_NUMBER_DIGITS or len(text) * 4 > MAX_TEXT_BYTES
+            or text.count("[") + text.count("{") > MAX_DEPTH):
+        return None
+    return (rid, sha, pix, ph, dh, thumb, size, version, text, name if isinstance(name, str) else "")
+
+
+def _select_rows(conn: sqlite3.Connection) -> sqlite3.Cursor:
+    columns = ", ".join(INDEX_COLUMNS)
+    try:
+        return conn.execute(f"SELECT {columns}, json_valid(provenance) FROM images ORDER BY id")
+    except sqlite3.OperationalError as exc:  # an SQLite built without its JSON functions: every row in Python
+        if "json_valid" not in str(exc):
+            raise
+        return conn.execute(f"SELECT {columns}, 0 FROM images ORDER BY id")
+
+
 def load_rows(conn: sqlite3.Connection, path: Path) -> tuple[list[tuple], list[str]]:
     """Every usable row of a registry (see :func:`validate_row`) and one warning per row skipped.
 
     A row staged by an interrupted ``label`` (see :meth:`Registry.stage`) counts only when the file it was
     staged for now holds the bytes it registered; otherwise it is left out (the file was never replaced).
+    Usual rows keep their provenance as JSON text (valid for SQLite's ``json_valid``), parsed when a match needs
+    it (:func:`row_provenance`).
     """
     tables = _tables(conn)
     pending: dict[int, str] = {}
     if "pending" in tables:
         pending = {int(r[0]): str(r[1]) for r in conn.execute("SELECT id, target FROM pending")}
     rows, warnings = [], []
-    for raw in conn.execute(f"SELECT {', '.join(INDEX_COLUMNS)} FROM images ORDER BY id"):
-        row, reason = validate_row(tuple(raw))
+    for raw in _select_rows(conn):
+        row = _clean(raw)
         if row is None:
-            warnings.append(f"registry row #{raw[0]} skipped: {reason}")
-            continue
-        target = pending.get(int(row[0]))
-        if target is not None and (row[1] is None or _file_sha256(target) != row[1]):
-            continue  # an interrupted label: the labelled file was never put in place
+            row, reason = validate_row(tuple(raw[:-1]))
+            if row is None:
+                warnings.append(f"registry row #{raw[0]} skipped: {reason}")
+                continue
+        if pending:
+            target = pending.get(int(row[0]))
+            if target is not None and (row[1] is None or _file_sha256(target) != row[1]):
+                continue  # an interrupted label: the labelled file was never put in place
         rows.append(row)
     return rows, warnings
+
+
+def row_provenance(row: tuple) -> tuple[dict[str, Any], str]:
+    """``(provenance, problem)`` of a row from :func:`load_rows`: its provenance as a dict (parsed now when it was
+    kept as text) and ``""``, or ``{}`` and why Python's JSON parser refused a text SQLite's accepted."""
+    value = row[8]
+    if isinstance(value, dict):
+        return dict(value), ""
+    parsed, problem = json_or_problem(value, f"registry row #{row[0]}", what="provenance JSON")
+    return (parsed, "") if parsed is not None else ({}, f"provenance of registry row #{row[0]} {problem}")
 
 
 def _tables(conn: sqlite3.Connection) -> set[str]:
@@ -664,9 +723,6 @@ class RegistryIndex:
                 self._by_pixels.setdefault(r[2], r)
         comparable = [r for r in rows if r[6] == hashing.HASH_SIZE and r[7] == hashing.IMAGEHASH_VERSION]
         self._rows = comparable
-        n_bits = hashing.HASH_SIZE * hashing.HASH_SIZE
-        self._pbits = hashing.hex_to_bits([r[3] for r in comparable], n_bits)
-        self._dbits = hashing.hex_to_bits([r[4] for r in comparable], n_bits)
         self._thumbs = (np.frombuffer(b"".join(r[5] for r in comparable), np.uint8).reshape(len(comparable), -1)
                         if comparable else np.zeros((0, hashing.THUMB_SIDE ** 2), np.uint8))
         self.n_rows = len(rows)
@@ -676,7 +732,8 @@ class RegistryIndex:
 
     @staticmethod
     def _match(kind: str, r: tuple, dp: int = 0, dd: int = 0, rmse: float = 0.0) -> Match:
-        return Match(kind, int(r[0]), dict(r[8]), dp, dd, rmse, r[9] or "")
+        provenance, problem = row_provenance(r)
+        return Match(kind, int(r[0]), provenance, dp, dd, rmse, r[9] or "", problem)
 
     def lookup_sha256(self, sha256: str) -> Match | None:
         r = self._by_sha.get(sha256)
@@ -705,14 +762,22 @@ class RegistryIndex:
         return self._match("perceptual", self._rows[hit.position], hit.phash_distance, hit.dhash_distance,
                            hit.thumb_rmse)
 
+    @cached_property
+    def _bits(self) -> tuple[np.ndarray, np.ndarray]:
+        """pHash and dHash bit matrices of the comparable rows (built on the first linear scan)."""
+        n_bits = hashing.HASH_SIZE * hashing.HASH_SIZE
+        return (hashing.hex_to_bits([r[3] for r in self._rows], n_bits),
+                hashing.hex_to_bits([r[4] for r in self._rows], n_bits))
+
     def match_hashes_linear(self, h: ImageHashes) -> Match | None:
         """:meth:`match_hashes` by scanning every registered row (the reference the index is tested against)."""
         exact = self._exact(h)
         if exact is not None or not self._rows or not h.perceptual.informative:
             return exact
-        n_bits = self._pbits.shape[1]
-        dp = (self._pbits != hashing.hex_to_bits([h.perceptual.phash], n_bits)[0]).sum(axis=1)
-        dd = (self._dbits != hashing.hex_to_bits([h.perceptual.dhash], n_bits)[0]).sum(axis=1)
+        pbits, dbits = self._bits
+        n_bits = pbits.shape[1]
+        dp = (pbits != hashing.hex_to_bits([h.perceptual.phash], n_bits)[0]).sum(axis=1)
+        dd = (dbits != hashing.hex_to_bits([h.perceptual.dhash], n_bits)[0]).sum(axis=1)
         cand = np.flatnonzero((dp <= PHASH_MAX) | (dd <= DHASH_MAX))
         if not len(cand):
             return None

@@ -205,3 +205,63 @@ def test_registry_written_before_two_phase_labelling_still_works(tmp_path, prov,
     label_file(synthetic_png, prov, out=tmp_path / "lab.png", registry=path)
     with Registry(path) as reg:
         assert len(reg) == 2 and reg.match(tmp_path / "lab.png").kind == "sha256"
+
+
+# ------------------------------------------------------------------------------------------------ fast row checks
+_DAMAGES = [
+    {}, {"sha256": None}, {"pixel_sha256": None}, {"sha256": None, "pixel_sha256": None},
+    {"sha256": "A" * 64}, {"sha256": "g" * 64}, {"sha256": "a" * 63}, {"sha256": 12345},
+    {"pixel_sha256": "f" * 65}, {"phash": "ZZ" * 8}, {"phash": "ab" * 7}, {"dhash": 7}, {"dhash": "0" * 16},
+    {"hash_size": 0}, {"hash_size": 65}, {"hash_size": "8"}, {"hash_size": 2, "phash": "0", "dhash": "f"},
+    {"thumb": b"\x00" * 1023}, {"thumb": "x" * 1024}, {"provenance": "[1, 2]"}, {"provenance": "  {\"a\": 1}"},
+    {"provenance": '{"a": NaN}'}, {"provenance": '{"a": ' + "[" * 70 + "]" * 70 + "}"},
+    {"provenance": '{"n": ' + "7" * 1001 + "}"}, {"provenance": '{"a": 1} trailing'}, {"provenance": 5},
+    {"provenance": b'{"a": 1}'}, {"source_name": None}, {"source_name": 7}, {"imagehash_version": "0.0"},
+]
+
+
+@pytest.mark.parametrize("damage", _DAMAGES, ids=[",".join(f"{k}={v!r}"[:40] for k, v in d.items()) or "intact"
+                                                  for d in _DAMAGES])
+def test_fast_row_check_keeps_and_skips_exactly_what_validate_row_does(filled, damage):
+    """The registry is read through a fast path (cheap checks, provenance validated by SQLite and parsed on a
+    match); every row it keeps is one validate_row keeps, with the same values, and every other row goes through
+    validate_row itself (so the skip reasons are unchanged)."""
+    reg_path, _ds = filled
+    _damage(reg_path, 2, **damage)
+    with Registry(reg_path, readonly=True) as reg:
+        raws = list(registry_mod._select_rows(reg._conn))
+        rows, _warnings = registry_mod.load_rows(reg._conn, reg.path)
+    assert len(raws) == 4
+    for raw in raws:
+        fast = registry_mod._clean(raw)
+        slow, _reason = registry_mod.validate_row(raw[:-1])
+        if fast is not None:
+            assert slow is not None
+            assert fast[:8] == slow[:8] and fast[9] == slow[9]
+            assert registry_mod.row_provenance(fast) == (slow[8], "")
+    kept = {r[0] for r in rows}
+    assert (2 in kept) == (registry_mod.validate_row(raws[1][:-1])[0] is not None)
+    assert {1, 3, 4} <= kept
+
+
+def test_the_intact_rows_of_a_large_registry_take_the_fast_path(filled):
+    reg_path, _ds = filled
+    with Registry(reg_path, readonly=True) as reg:
+        raws = list(registry_mod._select_rows(reg._conn))
+    assert all(registry_mod._clean(raw) is not None for raw in raws)
+    assert all(isinstance(registry_mod._clean(raw)[8], str) for raw in raws)  # parsed only on a match
+
+
+def test_a_provenance_python_cannot_parse_still_matches_and_says_why(filled, monkeypatch):
+    """SQLite's and Python's JSON parsers agree on every text tried (NaN, trailing text, raw control
+    characters ...); should they ever differ, the registered image is still found and the audit names the
+    unreadable provenance instead of dropping the row."""
+    reg_path, ds = filled
+    monkeypatch.setattr(registry_mod, "json_or_problem",
+                        lambda data, where, what: (None, "malformed provenance JSON (simulated)"))
+    report = audit_folder(ds, registry=reg_path, progress=False)
+    assert report.counts()["unlabelled_registry_match"] == 4 and report.warnings == []
+    reasons = sorted(r.reason for r in report.by_status("unlabelled_registry_match"))
+    assert reasons[0].startswith("matches registry image #1 (") and reasons[0].endswith(
+        "by pixels; provenance of registry row #1 malformed provenance JSON (simulated)")
+    assert all(r.generator == "" for r in report.by_status("unlabelled_registry_match"))
