@@ -92,8 +92,16 @@ class PerceptualHashes:
 
     @property
     def informative(self) -> bool:
-        """False for (nearly) flat images, whose perceptual hashes match any other flat image."""
-        return bool(self.thumb) and float(self.thumb_array.std()) >= MIN_THUMB_STD
+        """False for (nearly) flat images, whose perceptual hashes match any other flat image.
+
+        The test ``std >= MIN_THUMB_STD`` is made in exact integer arithmetic (``n·Σx² − (Σx)² >= n²·MIN²``),
+        so no rounding decides a thumbnail that lies on the limit.
+        """
+        if not self.thumb:
+            return False
+        x = np.frombuffer(self.thumb, np.uint8).astype(np.int64)
+        n, s1, s2 = x.size, int(x.sum()), int(x @ x)
+        return n * s2 - s1 * s1 >= round(MIN_THUMB_STD * MIN_THUMB_STD * n * n)
 
     def distances(self, other: "PerceptualHashes") -> tuple[int, int]:
         """Hamming distances ``(phash, dhash)`` to another set of hashes."""
@@ -115,6 +123,8 @@ def pixel_sha256(arr: np.ndarray) -> str:
 
 def _grey_float(arr: np.ndarray) -> np.ndarray:
     a = np.asarray(arr)
+    if a.ndim == 2 and a.dtype.kind in "ui" and a.dtype.itemsize <= 2:
+        return a.astype(np.float32)  # the usual 8/16-bit grey image: exact in float32, no float64 detour
     if a.ndim == 3:
         a = a[..., :3].astype(np.float64)
         a = luminance(a) if a.shape[-1] == 3 else a[..., 0]
@@ -133,7 +143,7 @@ def normalised_grey(arr: np.ndarray) -> Image.Image:
     a resized copy is normalised like its original; percentile stretching makes the hashes independent of
     intensity scaling (8-bit PNG vs 16-bit DICOM) and robust to the few extreme pixels JPEG ringing adds.
     """
-    im = Image.fromarray(_grey_float(arr).astype(np.float32), mode="F")
+    im = Image.fromarray(_grey_float(arr).astype(np.float32, copy=False), mode="F")
     if im.size != (NORMALISED_SIDE, NORMALISED_SIDE):
         im = im.resize((NORMALISED_SIDE, NORMALISED_SIDE), Image.Resampling.LANCZOS, reducing_gap=3.0)
     small = np.asarray(im, dtype=np.float32)

@@ -19,9 +19,9 @@ the hash radii and the exact RMSE only on those:
   match (a provable bound, no approximation);
 * a k-d tree (:class:`scipy.spatial.cKDTree`) holds the projections turned onto their ``TREE_DIMS`` leading
   principal axes (the eigenvectors of their 16 × 16 covariance): these axes are orthonormal too, so the bound
-  still holds, and a k-d tree stays fast in 6 dimensions where it slows down in 16. A query first asks for the
-  nearest point within ``32 · limit`` (plus a margin for floating-point rounding), which is fast and often finds
-  none, then for every point within that radius, and keeps those whose full 16-value projection lies within it;
+  still holds, and a k-d tree stays fast in 6 dimensions where it slows down in 16. A query asks for every
+  point within ``32 · limit`` (plus a margin for floating-point rounding) on those axes and keeps those whose
+  full 16-value projection lies within it;
 * the survivors get the same RMSE function (:func:`misyn_lab.provenance.hashing.thumb_rmse`) as the linear
   scan, and those within the limit the same Hamming test (XOR + popcount on ``uint64``), in registry order; the
   query's pHash/dHash are computed only at that point (lazily), i.e. only for images something registered
@@ -149,11 +149,8 @@ class PerceptualIndex:
         if self._tree is None:
             return np.zeros(0, np.intp)
         q = block_projection(np.frombuffer(thumb, np.uint8)[None, :])[0]
-        turned = q @ self._axes
-        nearest, _ = self._tree.query(turned, k=1, distance_upper_bound=self.radius)
-        if not np.isfinite(nearest):  # the usual case in an archive: nothing registered looks alike
-            return np.zeros(0, np.intp)
-        found = np.asarray(self._tree.query_ball_point(turned, self.radius, return_sorted=True), dtype=np.intp)
+        found = np.asarray(self._tree.query_ball_point(q @ self._axes, self.radius, return_sorted=True),
+                           dtype=np.intp)
         if not len(found):
             return found
         diff = self._proj[found] - q
