@@ -163,3 +163,60 @@ def test_hashes_are_computed_only_for_images_that_could_match(monkeypatch):
     assert pickle.loads(pickle.dumps(lazy)) == lazy and hash(lazy) == hash(pickle.loads(pickle.dumps(lazy)))
     with pytest.raises(ValueError, match="needs phash and dhash"):
         hashing.PerceptualHashes(thumb=b"x")
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_survivors_are_exactly_the_rows_within_the_radius_in_all_16_block_values(seed):
+    """The k-d tree searches 6 principal axes; what it returns, after the full 16-value check, is the exact
+    ball: every row whose block projection lies within the radius, none other (brute force for reference)."""
+    rows, queries = random_registry(seed, 400)
+    thumbs = np.stack([np.frombuffer(r[5], np.uint8) for r in rows])
+    index = PerceptualIndex([r[3] for r in rows], [r[4] for r in rows], thumbs, phash_max=PHASH_MAX,
+                            dhash_max=DHASH_MAX, rmse_max=THUMB_RMSE_MAX)
+    proj = block_projection(thumbs)
+    nonempty = 0
+    for q in queries:
+        d = np.sqrt(((proj - block_projection(np.frombuffer(q.perceptual.thumb, np.uint8)[None, :])) ** 2).sum(1))
+        expected = np.flatnonzero(d <= index.radius)
+        got = index.survivors(q.perceptual.thumb)
+        assert got.tolist() == expected.tolist()
+        nonempty += bool(len(got))
+    assert nonempty >= 10  # the queries exercise real balls, not only empty ones
+
+
+def test_principal_axes_are_orthonormal_and_degenerate_sets_get_identity_axes():
+    from misyn_lab.provenance.perceptual_index import principal_axes
+
+    pts = block_projection(np.random.default_rng(3).integers(0, 256, (300, 1024)).astype(np.uint8))
+    axes = principal_axes(pts, 6)
+    assert axes.shape == (16, 6) and np.allclose(axes.T @ axes, np.eye(6), atol=1e-12)
+    assert principal_axes(pts[:1], 6).tolist() == np.eye(16)[:, :6].tolist()
+    one = PerceptualIndex(["0" * 16], ["0" * 16], np.full((1, 1024), 9, np.uint8), phash_max=16, dhash_max=12,
+                          rmse_max=10.0)
+    assert one.survivors(np.full(1024, 9, np.uint8).tobytes()).tolist() == [0]
+
+
+def test_flat_thumbnail_limit_is_decided_exactly():
+    """Standard deviation exactly MIN_THUMB_STD (pixels 0 and 4 in equal numbers) is informative; one pixel
+    closer to the mean is not."""
+    at_limit = np.array([0, 4] * 512, np.uint8)
+    assert np.std(at_limit) == hashing.MIN_THUMB_STD
+    assert hashing.PerceptualHashes("0" * 16, "0" * 16, at_limit.tobytes()).informative
+    below = at_limit.copy()
+    below[0] = 1
+    assert not hashing.PerceptualHashes("0" * 16, "0" * 16, below.tobytes()).informative
+    assert not hashing.PerceptualHashes("0" * 16, "0" * 16, b"").informative
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.int16, np.int8])
+def test_integer_images_hash_as_through_the_float64_path(dtype):
+    """8/16-bit grey images skip the float64 detour; their normalised image is bit-identical to it."""
+    info = np.iinfo(dtype)
+    arr = np.random.default_rng(5).integers(info.min, info.max, (97, 131), endpoint=True).astype(dtype)
+    old = Image.fromarray(arr.astype(np.float64).astype(np.float32), mode="F")
+    old = np.asarray(old.resize((hashing.NORMALISED_SIDE,) * 2, Image.Resampling.LANCZOS, reducing_gap=3.0))
+    new_grey = hashing._grey_float(arr)
+    assert new_grey.dtype == np.float32 and np.array_equal(new_grey, arr.astype(np.float64).astype(np.float32))
+    new = np.asarray(Image.fromarray(new_grey, mode="F").resize((hashing.NORMALISED_SIDE,) * 2,
+                                                               Image.Resampling.LANCZOS, reducing_gap=3.0))
+    assert np.array_equal(old, new)
