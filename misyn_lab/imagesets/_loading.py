@@ -45,8 +45,11 @@ def check_options(*, size: Any = None, max_pixels: Any = None) -> None:
 
 def suffix(path: str | os.PathLike[str]) -> str:
     """The lower-case file suffix, ``.nii.gz`` counted as one."""
-    name = Path(path).name.lower()
-    return ".nii.gz" if name.endswith(".nii.gz") else Path(name).suffix
+    name = os.path.basename(os.fspath(path).rstrip(os.sep)).lower()  # Path(path).name, without building a Path
+    if name.endswith(".nii.gz"):
+        return ".nii.gz"
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""  # Path.suffix's rule
 
 
 def collect(path: Path, accept: Callable[[Path], bool], recursive: bool) -> tuple[list[Path], list[Path]]:

@@ -11,9 +11,11 @@ import os
 import numpy as np
 
 from misyn_lab.errors import InputError, MisynError
+from misyn_lab.imagesets.budget import bands
 from misyn_lab.imagesets.readers import (
     DEFAULT_MAX_PIXELS,
     PIXEL_KEYWORDS,
+    check_budget,
     check_dicom_budget,
     dicom_pixels,
     has_dicm_marker,
@@ -23,11 +25,19 @@ from misyn_lab.imagesets.readers import (
 )
 from misyn_lab.imagesets.readers import dcmread as read_dicom  # the one DICOM reader (re-exported here)
 
+try:  # libspng (misyn-lab[scale]): the same pixels as Pillow's PNG decoder in about two thirds of the time
+    import pyspng
+except ImportError:  # pragma: no cover - depends on the install
+    pyspng = None
+
 FORMATS = ("png", "jpeg", "tiff", "dicom", "nifti")
 SUFFIXES = {
     ".png": "png", ".jpg": "jpeg", ".jpeg": "jpeg", ".tif": "tiff", ".tiff": "tiff",
     ".dcm": "dicom", ".dicom": "dicom", ".nii": "nifti", ".nii.gz": "nifti",
 }
+#: PNG colour types (IHDR) libspng decodes when pyspng is installed, with their Pillow mode: 8-bit grey and 8-bit
+#: RGB, not interlaced (the usual medical and generated PNG). Pillow decodes every other PNG.
+SPNG_MODES = {0: "L", 2: "RGB"}
 #: Pixel budget of decoding for hashes and labelling (the loaders' budget; see misyn_lab.imagesets.budget).
 MAX_PIXELS = DEFAULT_MAX_PIXELS
 
@@ -73,6 +83,12 @@ def decode_pil(path: str | os.PathLike[str], data: bytes | None = None, *, draft
     decoded. Palette images become RGB(A), CMYK/YCbCr/LAB/HSV become RGB, bilevel becomes L.
     """
     im = open_pil(path, data)
+    if im.format == "PNG" and data is not None:
+        width, height = im.size
+        check_budget(width * height * bands(im.mode), max_pixels, path, what=f"{width}×{height}×{bands(im.mode)}")
+        fast = png_pixels(data, im.mode, (height, width))
+        if fast is not None:
+            return fast
     if draft and im.format == "JPEG":
         im.draft("L" if im.mode == "L" else "RGB", (draft, draft))
     try:
@@ -91,6 +107,50 @@ def decode_pil(path: str | os.PathLike[str], data: bytes | None = None, *, draft
         raise InputError(f"cannot decode image pixels: {exc}", path=path,
                          remedy="the file may be truncated or corrupt; re-export it") from exc
     raise InputError("image holds no page to decode", path=path, remedy="re-export the image")
+
+
+def png_pixels(data: bytes, mode: str, shape: tuple[int, int]) -> np.ndarray | None:
+    """The pixels of a PNG decoded by libspng (pyspng), or ``None`` for Pillow to decode it.
+
+    Only 8-bit grey and 8-bit RGB PNGs that are not interlaced (:data:`SPNG_MODES`) take this path, and only when
+    pyspng is installed; their pixels equal Pillow's (tested). Any failure (a corrupt or truncated file) returns
+    ``None``: Pillow then decodes the file and gives its designed error.
+
+    Parameters
+    ----------
+    data : bytes
+        The PNG file.
+    mode : str
+        The Pillow mode its header declares.
+    shape : tuple of int
+        ``(height, width)`` its header declares.
+
+    Returns
+    -------
+    numpy.ndarray or None
+        ``height × width`` (grey) or ``height × width × 3`` (RGB) ``uint8``.
+
+    Examples
+    --------
+    >>> import io
+    >>> from PIL import Image
+    >>> buf = io.BytesIO()
+    >>> Image.fromarray(np.arange(12, dtype=np.uint8).reshape(3, 4)).save(buf, format="PNG")
+    >>> pixels = png_pixels(buf.getvalue(), "L", (3, 4))
+    >>> pixels is None or pixels.tolist() == np.arange(12).reshape(3, 4).tolist()
+    True
+    """
+    if pyspng is None or len(data) < 33 or data[12:16] != b"IHDR" or data[24] != 8 or data[28] != 0:
+        return None
+    want = SPNG_MODES.get(data[25])
+    if want is None or want != mode:
+        return None
+    try:
+        pixels = pyspng.load(data, want)
+    except Exception:  # noqa: BLE001 - libspng raises its own errors on damaged files; Pillow reports them
+        return None
+    expected = shape if want == "L" else (*shape, 3)
+    return pixels if pixels.shape == expected and pixels.dtype == np.uint8 else None
 
 
 def decode_dicom(path: str | os.PathLike[str], ds=None, *, max_pixels: int = MAX_PIXELS) -> np.ndarray:

@@ -131,3 +131,15 @@ def test_split_positions_is_seeded_and_validated():
     assert np.array_equal(held, split_positions(10, seed=0, holdout=0.3)[1])
     with pytest.raises(InputError, match="holdout must be between 0 and 1, got 1.5"):
         split_positions(10, holdout=1.5)
+
+
+@pytest.mark.parametrize("name", ["a.PNG", ".png", "a.", "a.nii.gz", "A.NII.GZ", "dir/x.tar.png", "x", "a/b/",
+                                  "name.with.dots.TIF", "..", ".", "folder.d/file", "/abs/p.dcm", "a..b", "trail.png/"])
+def test_suffix_follows_path_suffix_lower_cased(name):
+    from pathlib import Path
+
+    from misyn_lab.imagesets.readers import suffix
+
+    low = Path(name).name.lower()
+    expected = ".nii.gz" if low.endswith(".nii.gz") else Path(low).suffix
+    assert suffix(name) == expected and suffix(Path(name)) == expected
