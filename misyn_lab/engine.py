@@ -97,13 +97,15 @@ def check_scheduler(scheduler: object, *, where: str = "scheduler") -> str | Non
     return text if "://" in text else f"tcp://{text}"
 
 
-def require_distributed(where: str = "scheduler") -> Any:
+def require_distributed(where: str = "scheduler", *, instead: str = "run without --scheduler") -> Any:
     """The ``distributed`` module, or a one-line :class:`InputError` naming the ``[scale]`` extra.
 
     Parameters
     ----------
     where : str, optional
         The option that needs it, named in the error.
+    instead : str, optional
+        The other way out, named in the error's remedy after the extra.
 
     Returns
     -------
@@ -124,7 +126,7 @@ def require_distributed(where: str = "scheduler") -> Any:
         import distributed
     except ImportError as exc:
         raise InputError(f"Dask is not installed ({exc.name or 'distributed'} missing), so work cannot run past "
-                         "this process", path=where, remedy=f"{SCALE_EXTRA}, or run without --scheduler") from None
+                         "this process", path=where, remedy=f"{SCALE_EXTRA}, or {instead}") from None
     return distributed
 
 
@@ -329,15 +331,15 @@ class Engine:
 
         if self.scheduler == "local":
             n = self.n_workers or os.cpu_count() or 1
-            try:
+            try:  # workers log nothing: a failed task's exception is raised by map(), one line, not twice
                 self._cluster = distributed.LocalCluster(
                     n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0",
-                    silence_logs=logging.ERROR, memory_limit=0)
+                    silence_logs=logging.CRITICAL, memory_limit=0)
             except RuntimeError as exc:
                 raise InputError(f"could not start local Dask worker processes ({exc})", path="scheduler=local",
                                  remedy="in a script, run the work under `if __name__ == '__main__':` (workers "
-                                        "are new processes that import the script), or run without a "
-                                        "scheduler") from None
+                                        "are new processes that import the script), or run in this process only "
+                                        "(no scheduler, one worker)") from None
             self._client = distributed.Client(self._cluster, set_as_default=False)
         else:
             try:
