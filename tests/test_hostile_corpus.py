@@ -804,8 +804,8 @@ CASES: list[Hostile] = [
     Hostile("nifti-sidecar-deep/audit", 2, _audit_with(f_nifti_sidecar, "--no-registry"), 4,
             "vol.nii.gz (unreadable mark: sidecar vol.json nests 100001 levels deep, more than the limit of 64)", "out"),
     Hostile("png-itxt-deep/parallel-audit", 2, b_parallel_deep, 4,
-            "1002 files, 0 labelled synthetic, 0 unlabelled registry matches, 1001 no evidence, 1 unreadable", "out",
-            fresh=True),
+            f"{audit_mod.LOCAL_MIN_FILES + 2} files, 0 labelled synthetic, 0 unlabelled registry matches, "
+            f"{audit_mod.LOCAL_MIN_FILES + 1} no evidence, 1 unreadable", "out", fresh=True),
     Hostile("tiff-description-deep/audit-keeps-registry-finding", 2, b_deep_with_registry_finding, 3,
             "1 unlabelled registry matches", "out"),
     Hostile("png-itxt-deep/is_synthetic-api", 2, lambda t: (lambda: __import__(
