@@ -14,6 +14,12 @@ single-process run returns.
 * an address (``"tcp://host:8786"`` or ``"host:8786"``) — a running ``dask scheduler``; its workers must have
   misyn-lab installed.
 
+Data every chunk needs (a registry index, a model) reach the workers in one of two ways, through ``shared=``:
+a value is sent to each worker once; a :class:`PerWorker` recipe (a module-level function and its arguments) is
+sent instead of the value, and each worker process builds the value itself, once, and keeps it for later maps
+(the latest value per build function only), so a large value never crosses the network and is built on every
+worker at the same time (:meth:`Engine.start` can start the builds early).
+
 Dask is an optional dependency: ``pip install "misyn-lab[scale]"``. Asking for a scheduler without it raises a
 one-line :class:`~misyn_lab.errors.InputError` naming the extra. This module imports nothing from the rest of
 the package except the errors (it is a leaf every station may use).
@@ -21,10 +27,13 @@ the package except the errors (it is a leaf every station may use).
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import logging
 import os
+import pickle
 import re
+import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -88,13 +97,15 @@ def check_scheduler(scheduler: object, *, where: str = "scheduler") -> str | Non
     return text if "://" in text else f"tcp://{text}"
 
 
-def require_distributed(where: str = "scheduler") -> Any:
+def require_distributed(where: str = "scheduler", *, instead: str = "run without --scheduler") -> Any:
     """The ``distributed`` module, or a one-line :class:`InputError` naming the ``[scale]`` extra.
 
     Parameters
     ----------
     where : str, optional
         The option that needs it, named in the error.
+    instead : str, optional
+        The other way out, named in the error's remedy after the extra.
 
     Returns
     -------
@@ -115,7 +126,7 @@ def require_distributed(where: str = "scheduler") -> Any:
         import distributed
     except ImportError as exc:
         raise InputError(f"Dask is not installed ({exc.name or 'distributed'} missing), so work cannot run past "
-                         "this process", path=where, remedy=f"{SCALE_EXTRA}, or run without --scheduler") from None
+                         "this process", path=where, remedy=f"{SCALE_EXTRA}, or {instead}") from None
     return distributed
 
 
@@ -145,6 +156,97 @@ def chunked(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
+class PerWorker:
+    """A value that each worker builds for itself: ``build(*args)``, usable as a value of ``shared=`` in
+    :meth:`Engine.map`.
+
+    On Dask the recipe, not the value, is sent to the workers: each worker process builds the value once and
+    keeps it for every chunk (and for later maps with the same recipe); it keeps only the latest value per build
+    function, so a long-lived cluster never accumulates old ones. In this process the value is built once per
+    :meth:`Engine.map` call (never kept between calls).
+
+    Parameters
+    ----------
+    build : callable
+        A module-level function (workers import it by name).
+    *args
+        Its arguments (picklable; compared by their pickled bytes to decide whether a kept value still fits).
+
+    Raises
+    ------
+    InputError
+        ``build`` is not a module-level function (a lambda, a nested function, a method) or an argument cannot
+        be pickled.
+
+    Examples
+    --------
+    >>> import math
+    >>> recipe = PerWorker(math.factorial, 5)
+    >>> recipe.name, recipe.build()
+    ('math.factorial', 120)
+    >>> with Engine() as engine:                        # in this process: built once for the whole map
+    ...     engine.map(lambda chunk, base: [base + x for x in chunk], [[1], [2, 3]], shared={"base": recipe})
+    [[121], [122, 123]]
+    >>> PerWorker(lambda: 1)
+    Traceback (most recent call last):
+    ...
+    misyn_lab.errors.InputError: build: PerWorker needs a module-level function (...), got <lambda> (fix: ...)
+    """
+
+    def __init__(self, build: Callable[..., Any], *args: Any):
+        module = getattr(build, "__module__", None)
+        qualname = getattr(build, "__qualname__", f"a {type(build).__name__} object")
+        if (not callable(build) or not module or "." in qualname or "<" in qualname
+                or getattr(sys.modules.get(module), qualname, None) is not build):
+            raise InputError(f"PerWorker needs a module-level function (workers import it by name), got {qualname}",
+                             path="build", remedy="define the build function at the top level of a module")
+        try:
+            pickled = pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL)
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            raise InputError(f"the arguments of {module}.{qualname} cannot be sent to workers ({exc})",
+                             path="args", remedy="pass plain values (paths, numbers, tuples), not open objects") \
+                from None
+        self.func, self.args = build, args
+        #: ``module.function``: a worker keeps one value per name.
+        self.name = f"{module}.{qualname}"
+        #: Digest of the pickled arguments: a kept value is reused only when it matches.
+        self.token = hashlib.sha256(pickled).hexdigest()
+
+    def build(self) -> Any:
+        """Build the value here and now (nothing is kept)."""
+        return self.func(*self.args)
+
+    def __repr__(self) -> str:
+        return f"PerWorker({self.name}, {len(self.args)} argument(s))"
+
+
+#: Values built from :class:`PerWorker` recipes in this (worker) process: ``{name: (token, value)}``.
+_BUILT: dict[str, tuple[str, Any]] = {}
+_BUILT_LOCK = threading.Lock()
+
+
+def _built(recipe: PerWorker) -> Any:
+    """The value of ``recipe`` in this worker process: built on first use, then kept (latest per name)."""
+    with _BUILT_LOCK:
+        kept = _BUILT.get(recipe.name)
+        if kept is not None and kept[0] == recipe.token:
+            return kept[1]
+        _BUILT.pop(recipe.name, None)  # let the old value go before the new one is built
+        value = recipe.build()
+        _BUILT[recipe.name] = (recipe.token, value)
+        return value
+
+
+def _resolve(kwargs: dict[str, Any], make: Callable[[PerWorker], Any]) -> dict[str, Any]:
+    return {k: make(v) if isinstance(v, PerWorker) else v for k, v in kwargs.items()}
+
+
+def _warm(recipes: list[PerWorker]) -> None:
+    """Build ``recipes`` on a worker ahead of its first task."""
+    for recipe in recipes:
+        _built(recipe)
+
+
 class _Shared:
     """The function of a map and its shared keyword arguments, sent to every worker once (one object, so its
     keyword names can never collide with ``Client.map``'s own)."""
@@ -154,7 +256,18 @@ class _Shared:
 
 
 def _apply(chunk: Any, misyn_shared: _Shared) -> Any:
-    return misyn_shared.func(chunk, **misyn_shared.kwargs)
+    return misyn_shared.func(chunk, **_resolve(misyn_shared.kwargs, _built))
+
+
+def _warm_workers(client: Any, recipes: list[PerWorker]) -> None:
+    """Build ``recipes`` on every worker now, as one task per worker (in its task thread, not its event loop)."""
+    workers = list(client.scheduler_info()["workers"])
+    futures = [client.submit(_warm, recipes, workers=[w], allow_other_workers=False, pure=False) for w in workers]
+    try:
+        client.gather(futures)
+    finally:
+        for f in futures:
+            f.release()
 
 
 def _import_modules(names: list[str]) -> None:
@@ -218,15 +331,15 @@ class Engine:
 
         if self.scheduler == "local":
             n = self.n_workers or os.cpu_count() or 1
-            try:
+            try:  # workers log nothing: a failed task's exception is raised by map(), one line, not twice
                 self._cluster = distributed.LocalCluster(
                     n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0",
-                    silence_logs=logging.ERROR, memory_limit=0)
+                    silence_logs=logging.CRITICAL, memory_limit=0)
             except RuntimeError as exc:
                 raise InputError(f"could not start local Dask worker processes ({exc})", path="scheduler=local",
                                  remedy="in a script, run the work under `if __name__ == '__main__':` (workers "
-                                        "are new processes that import the script), or run without a "
-                                        "scheduler") from None
+                                        "are new processes that import the script), or run in this process only "
+                                        "(no scheduler, one worker)") from None
             self._client = distributed.Client(self._cluster, set_as_default=False)
         else:
             try:
@@ -238,19 +351,49 @@ class Engine:
                                         "or pass --scheduler local") from None
         return self._client
 
-    def start(self, preload: Sequence[str] = ()) -> None:
-        """Start connecting in the background (for ``"local"``: start the worker processes) and import the
-        ``preload`` modules on every worker, so that the caller's own preparation (scanning a folder, building
-        an index) overlaps with it. :meth:`map` waits for the start; a failure is raised there. No-op in
-        this process or when already started."""
-        if not self.distributed or self._client is not None or self._starting is not None:
+    def start(self, preload: Sequence[str] = (), warm: Sequence[PerWorker] = ()) -> None:
+        """Start in the background: connect (for ``"local"``: start the worker processes), import the ``preload``
+        modules on every worker, then build the ``warm`` recipes on every worker (:class:`PerWorker`), so that
+        the caller's own preparation (scanning a folder) overlaps with it.
+
+        :meth:`map` waits for the start; a failure (also of a build) is raised there. An engine already started
+        runs only the imports and builds (in the background again). No-op in this process.
+
+        Parameters
+        ----------
+        preload : sequence of str, optional
+            Modules to import on every worker.
+        warm : sequence of PerWorker, optional
+            Recipes every worker builds now and keeps for the maps that use them.
+
+        Examples
+        --------
+        >>> import math
+        >>> engine = Engine()
+        >>> engine.start(preload=["json"], warm=[PerWorker(math.factorial, 3)])   # this process: nothing to start
+        """
+        if not self.distributed:
             return
+        recipes = list(warm)
+        for recipe in recipes:
+            if not isinstance(recipe, PerWorker):
+                raise InputError(f"warm takes PerWorker recipes, got {type(recipe).__name__}", path="warm",
+                                 remedy="wrap the build function: PerWorker(build, *args)")
+        if self._client is not None and not preload and not recipes:
+            return
+        previous = self._starting
 
         def run() -> None:
+            if previous is not None:
+                previous.join()
+                if self._start_error is not None:
+                    return
             try:
                 client = self._connect()
                 if preload:
                     client.run(_import_modules, list(preload))
+                if recipes:
+                    _warm_workers(client, recipes)
             except BaseException as exc:  # noqa: BLE001 - handed to the thread that calls map()
                 self._start_error = exc
 
@@ -290,12 +433,14 @@ class Engine:
         """``[func(chunk, **shared) for chunk in chunks]``, run where the engine says, in chunk order.
 
         ``func`` must be a module-level function (workers import it by name). ``shared`` keyword arguments are
-        the same for every chunk (e.g. a registry snapshot): on Dask they are sent to each worker once, not with
-        every task. ``progress(i, result)`` is called as each chunk finishes (in completion order on Dask).
+        the same for every chunk: on Dask a value is sent to each worker once, not with every task; a
+        :class:`PerWorker` recipe is built by each worker process once and kept (in this process: built once
+        for this call), and ``func`` receives the built value. ``progress(i, result)`` is called as each chunk finishes (in completion order on Dask).
         An exception in a task is raised here.
         """
         shared = dict(shared or {})
         if not self.distributed:
+            shared = _resolve(shared, PerWorker.build)  # built once for this map, not kept
             out = []
             for i, chunk in enumerate(chunks):
                 result = func(chunk, **shared)

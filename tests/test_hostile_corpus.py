@@ -1,7 +1,9 @@
 """Hostile corpus (issue 13): crafted files, case files, folders and registries, generated at test time in tmp_path.
 
 Every input runs in its own forked child process (the package is imported once, in the parent) through the
-command line or the public API, under ``RLIMIT_AS`` = 6 GiB, and is killed after 30 s. Each case states the
+command line or the public API, under ``RLIMIT_AS`` = 6 GiB, and is killed after 30 s; a case that starts a local
+Dask cluster runs in a fresh interpreter instead (``python -m misyn_lab``, same limit), because a cluster started
+in a child forked from a process that already ran Dask threads can deadlock. Each case states the
 issue class it covers, the expected exit code and an exact message fragment (stderr for errors, stdout
 otherwise); every run is measured — wall time and the child's peak RSS (``os.wait4`` rusage) — and must stay
 under 30 s and 2 GiB. Errors must be one line, never a traceback or "unexpected error".
@@ -22,6 +24,7 @@ import shutil
 import signal
 import sqlite3
 import struct
+import subprocess
 import sys
 import tempfile
 import time
@@ -103,13 +106,35 @@ def run_isolated(target: list[str] | Callable[[], Any], *, env: dict[str, str] |
             sys.stderr.flush()
         finally:
             os._exit(int(code or 0))
+    return _measure(pid, start, timeout, out, err, lambda: os.kill(pid, signal.SIGKILL))
+
+
+#: A fresh interpreter that limits its own address space before it imports anything, then runs
+#: ``python -m misyn_lab ARGV`` (no ``preexec_fn``: unsafe in this process, which may run threads).
+_FRESH = ("import resource, runpy, sys; resource.setrlimit(resource.RLIMIT_AS, ({0}, {0})); "
+          "sys.argv[0] = 'misyn-lab'; runpy.run_module('misyn_lab', run_name='__main__', alter_sys=True)")
+
+
+def run_fresh(argv: list[str], *, timeout: float = MAX_SECONDS + 15) -> Run:
+    """Run the CLI in a fresh interpreter (its own session, the same RLIMIT_AS, inherited by the processes it
+    starts); measure. For cases that start a local Dask cluster (unsafe in a forked child of this process)."""
+    out, err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-c", _FRESH.format(AS_LIMIT), *argv], stdout=out, stderr=err,
+                            stdin=subprocess.DEVNULL, start_new_session=True)
+    return _measure(proc.pid, start, timeout, out, err, lambda: os.killpg(proc.pid, signal.SIGKILL))
+
+
+def _measure(pid: int, start: float, timeout: float, out: Any, err: Any, kill: Callable[[], None]) -> Run:
+    """Wait for the child ``pid`` (``kill`` it after ``timeout``), then its exit code, output, time and peak RSS (the
+    largest of it and its reaped children, ``os.wait4`` rusage)."""
     deadline = start + timeout
     while True:
         wpid, status, usage = os.wait4(pid, os.WNOHANG)
         if wpid:
             break
         if time.perf_counter() > deadline:
-            os.kill(pid, signal.SIGKILL)
+            kill()
             _, status, usage = os.wait4(pid, 0)
             break
         time.sleep(0.005)
@@ -254,6 +279,8 @@ class Hostile:
     check: Callable[[Path, Run], None] | None = None
     setup: Callable[[], None] | None = None
     max_seconds: float = MAX_SECONDS
+    #: Run the CLI in a fresh interpreter instead of a forked child (the case starts a local Dask cluster).
+    fresh: bool = False
 
 
 def _load(fn_name: str, **kw: Any) -> Callable[[Path], Callable[[], Any]]:
@@ -387,7 +414,7 @@ def f_nifti_sidecar(folder: Path) -> Path:
 def b_parallel_deep(tmp: Path) -> list[str]:
     folder = _folder(tmp)
     data = (folder / "good.png").read_bytes()
-    for i in range(audit_mod.POOL_MIN_FILES):  # enough files for --workers 2 to start its worker processes
+    for i in range(audit_mod.LOCAL_MIN_FILES):  # enough files for --workers 2 to start a local Dask cluster
         (folder / f"copy{i:04d}.png").write_bytes(data)
     f_png_itxt(folder)
     return ["audit", str(folder), "--workers", "2", "--quiet"]
@@ -777,7 +804,8 @@ CASES: list[Hostile] = [
     Hostile("nifti-sidecar-deep/audit", 2, _audit_with(f_nifti_sidecar, "--no-registry"), 4,
             "vol.nii.gz (unreadable mark: sidecar vol.json nests 100001 levels deep, more than the limit of 64)", "out"),
     Hostile("png-itxt-deep/parallel-audit", 2, b_parallel_deep, 4,
-            "1002 files, 0 labelled synthetic, 0 unlabelled registry matches, 1001 no evidence, 1 unreadable", "out"),
+            f"{audit_mod.LOCAL_MIN_FILES + 2} files, 0 labelled synthetic, 0 unlabelled registry matches, "
+            f"{audit_mod.LOCAL_MIN_FILES + 1} no evidence, 1 unreadable", "out", fresh=True),
     Hostile("tiff-description-deep/audit-keeps-registry-finding", 2, b_deep_with_registry_finding, 3,
             "1 unlabelled registry matches", "out"),
     Hostile("png-itxt-deep/is_synthetic-api", 2, lambda t: (lambda: __import__(
@@ -930,7 +958,11 @@ def test_hostile_input(case: Hostile, tmp_path: Path, monkeypatch: pytest.Monkey
     monkeypatch.setenv("HOSTILE_TMP", str(tmp_path))
     monkeypatch.chdir(tmp_path)
     target = case.build(tmp_path)
-    run = run_isolated(target, setup=case.setup)
+    if case.fresh:
+        assert isinstance(target, list) and case.setup is None  # a fresh interpreter runs the CLI only
+        run = run_fresh(target)
+    else:
+        run = run_isolated(target, setup=case.setup)
     MEASURED.append({"id": case.id, "class": case.klass, "code": run.code, "seconds": round(run.seconds, 2),
                      "rss_mib": round(run.rss_mib)})
     text = run.err if case.stream == "err" else run.out

@@ -27,9 +27,6 @@ import os
 import stat
 import time
 from collections import Counter
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -40,7 +37,7 @@ import pandas as pd
 
 from misyn_lab import render
 from misyn_lab.atomic import atomic_write_text
-from misyn_lab.engine import Engine, check_scheduler, chunked, using
+from misyn_lab.engine import Engine, PerWorker, check_scheduler, chunked, require_distributed, using
 from misyn_lab.errors import InputError, MisynError, printable
 from misyn_lab.render.numbers import fmt_percent
 from misyn_lab.imagesets.readers import has_dicm_marker, suffix, text_path
@@ -528,11 +525,9 @@ def _audit_file(path: Path, index: RegistryIndex | None) -> AuditRecord:
                        thumb_rmse=round(hit.thumb_rmse, 3), sha256=sha)
 
 
-#: Files per task when ``workers > 1`` runs a pool of worker processes on this machine.
-POOL_CHUNK = 100
-#: Below this many files ``workers > 1`` without a scheduler audits in this process (starting worker processes
-#: and building their registry index would take longer than the audit).
-POOL_MIN_FILES = 1000
+#: Below this many files ``workers > 1`` without a scheduler audits in this process (starting a local Dask cluster,
+#: ~2 s, and building the registry index on each worker would take longer than the audit).
+LOCAL_MIN_FILES = 1000
 #: Files per task when the audit runs on Dask (per-file tasks cost more in scheduling than they save).
 CHUNK = 200
 
@@ -542,23 +537,59 @@ def audit_chunk(paths: list[Path], index: RegistryIndex | None = None) -> list[A
     return [audit_file(p, index) for p in paths]
 
 
-#: The registry index of a pool worker process (built once per process by :func:`_pool_start`).
-_POOL_INDEX: RegistryIndex | None = None
+def registry_index(path: str, snapshot: tuple[int, int]) -> RegistryIndex:
+    """The index of the registry file ``path``, opened read-only, provided it is still the registry of
+    ``snapshot``: what each Dask worker of an audit builds for itself (a :class:`~misyn_lab.engine.PerWorker`
+    recipe), so no index is sent between processes.
+
+    Parameters
+    ----------
+    path : str
+        The registry file (workers of a remote cluster must see it under this path).
+    snapshot : tuple of int
+        :meth:`Registry.snapshot <misyn_lab.provenance.registry.Registry.snapshot>` when the audit began.
+
+    Returns
+    -------
+    RegistryIndex
+        The index, with its unusable rows in ``warnings``.
+
+    Raises
+    ------
+    InputError
+        The registry changed since ``snapshot`` (images registered or removed after the audit began), or cannot
+        be read.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import numpy as np
+    >>> from misyn_lab.provenance import Provenance, Registry
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "registry.sqlite"
+    >>> with Registry(path) as registry:
+    ...     _ = registry.register(np.eye(16), Provenance("pca_gaussian"))
+    ...     snapshot = registry.snapshot()
+    >>> registry_index(str(path), snapshot).n_rows
+    1
+    """
+    with open_registry(path) as reg:
+        _check_snapshot(reg, snapshot)
+        index = reg.index()
+        _check_snapshot(reg, snapshot)  # nor while it was read
+    return index
 
 
-def _pool_start(registry_path: str) -> None:
-    global _POOL_INDEX
-    if registry_path:
-        with open_registry(registry_path) as reg:
-            _POOL_INDEX = reg.index()
+def _check_snapshot(reg: Any, snapshot: tuple[int, int]) -> None:
+    now = reg.snapshot()
+    if now != tuple(snapshot):
+        raise InputError(f"registry changed since the audit began ({snapshot[0]:,} rows up to id {snapshot[1]} "
+                         f"then, {now[0]:,} rows up to id {now[1]} now)", path=reg.path,
+                         remedy="audit again when no images are being registered (or audit a copy of the registry)")
 
 
-def _pool_ready() -> bool:
-    return True
-
-
-def _pool_chunk(paths: list[Path]) -> list[AuditRecord]:
-    return audit_chunk(paths, _POOL_INDEX)
+def index_warnings(_chunk: Any, index: RegistryIndex) -> list[str]:
+    """The registry rows a worker's index skipped as unusable (one Dask task)."""
+    return list(index.warnings)
 
 
 def check_workers(workers: Any) -> int:
@@ -579,12 +610,15 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
     (exact bytes, decoded pixels, or perceptually), which finds *unlabelled* synthetic images. Symlinks resolving
     outside ``path`` are listed in ``skipped_paths``, not audited; unusable registry rows are listed in ``warnings``.
 
-    ``workers > 1`` without a scheduler runs a pool of that many new worker processes on this machine (no Dask
-    needed; for folders of at least :data:`POOL_MIN_FILES` files), each reading the registry itself; in a script, call it under ``if __name__ == "__main__":``
-    (the workers import the script). With a scheduler the audit runs on Dask (:mod:`misyn_lab.engine`,
-    ``pip install "misyn-lab[scale]"``): files go out in chunks of ``chunk_size`` (default :data:`CHUNK`) and each
-    worker receives the registry snapshot once; workers of a remote cluster must see the files under the same
-    paths. The records are the same (sorted by path) whichever way the audit runs.
+    Past one process the audit runs on Dask (:mod:`misyn_lab.engine`, ``pip install "misyn-lab[scale]"``): with a
+    ``scheduler``, and with ``workers > 1`` alone, which starts a local Dask cluster of that many worker processes
+    for folders of at least :data:`LOCAL_MIN_FILES` image files (smaller ones are audited in this process, faster
+    than starting workers). Files go out in chunks of ``chunk_size`` (default :data:`CHUNK`); each worker process
+    opens the registry file read-only and builds its own index once (:func:`registry_index`; no index is sent
+    between processes), and an audit whose registry changes while the workers read it stops with an
+    :class:`InputError`. In a script, call it under ``if __name__ == "__main__":`` (local workers are new
+    processes that import the script); workers of a remote cluster must see the files and the registry under the
+    same paths. The records are the same (sorted by path) whichever way the audit runs.
 
     Parameters
     ----------
@@ -595,8 +629,9 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
     progress : bool, optional
         Show a progress bar.
     workers : int, optional
-        ``> 1`` without a scheduler: a pool of that many worker processes (capped to the machine's CPUs); with
-        ``scheduler="local"``: the number of Dask worker processes.
+        Worker processes of a local Dask cluster (capped to the machine's CPUs): ``> 1`` without a scheduler starts
+        one (for folders of at least :data:`LOCAL_MIN_FILES` files); with ``scheduler="local"`` its size
+        (default: one per CPU).
     scheduler : str or Engine, optional
         ``"local"``, a Dask scheduler address, or an :class:`~misyn_lab.engine.Engine`.
     chunk_size : int, optional
@@ -611,7 +646,8 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
     ------
     InputError
         ``path`` is not a folder or holds no image file at all (an audit of nothing is almost always a wrong path);
-        an unreadable registry.
+        an unreadable registry, or one changed while Dask workers read it; Dask asked for and not installed; local
+        worker processes that cannot start.
 
     Examples
     --------
@@ -639,68 +675,51 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
     chunked([], chunks_of)  # validates the chunk size before any work
     start = time.perf_counter()
     with ExitStack() as stack:
-        engine = stack.enter_context(using(scheduler, n_workers=workers if workers > 1 else None))
-        engine.start(preload=(__name__,))  # workers start while the registry is read and the folder scanned
         # read-only; a missing path is an InputError, never a new file
         reg = stack.enter_context(open_registry(registry)) if registry is not None else None
         reg_path = str(reg.path) if reg is not None else ""
-        candidates, bad, ignored, skipped = scan(root)
+        # on Dask each worker builds the index itself from the file, checked against this snapshot
+        recipe = PerWorker(registry_index, reg_path, reg.snapshot()) if reg is not None else None
+        engine = _start_dask(stack, scheduler, workers, recipe) if scheduler is not None else None
+        candidates, bad, ignored, skipped = scan(root)  # overlaps with the start of an explicit scheduler
         if not candidates and not bad:
             raise InputError(f"no image files found ({len(ignored)} non-image files"
                              + (f", {len(skipped)} path(s) outside the folder or in loops skipped" if skipped else "")
                              + ")", path=root, remedy="audit a folder with PNG/JPEG/TIFF/DICOM/NIfTI files")
-        pool = None
-        if not engine.distributed and workers > 1 and len(candidates) >= POOL_MIN_FILES:
-            pool = _start_pool(workers, reg_path)  # its workers read the registry meanwhile
-            stack.callback(pool.shutdown, wait=True, cancel_futures=True)  # on an error, queued chunks are dropped
-        index = reg.index() if reg is not None else None
-        records = _run(engine, candidates, index, chunks_of, progress, pool)
+        if engine is None and workers > 1 and len(candidates) >= LOCAL_MIN_FILES:
+            require_distributed("workers", instead="use --workers 1 (this process only)")
+            engine = _start_dask(stack, "local", workers, recipe)
+        if engine is None:  # this process: one index, built here
+            index = reg.index() if reg is not None else None
+            records = _run(Engine(), candidates, index, chunks_of, progress)
+            warnings = list(index.warnings) if index is not None else []
+        else:  # Dask: the workers build the index, this process never does
+            records = _run(engine, candidates, recipe, chunks_of, progress)
+            warnings = (engine.map(index_warnings, [[]], shared={"index": recipe})[0] if recipe is not None
+                        else [])
     records = sorted(records + bad, key=lambda r: r.path)
     return AuditReport(str(root), records, ignored, reg_path, time.perf_counter() - start, skipped_paths=skipped,
-                       warnings=list(index.warnings) if index is not None else [])
+                       warnings=warnings)
 
 
-def _run(engine: Engine, candidates: list[Path], index: RegistryIndex | None, chunk_size: int, progress: bool,
-         pool: ProcessPoolExecutor | None) -> list[AuditRecord]:
-    """Audit the candidate files on ``pool`` (worker processes on this machine) when given, else on ``engine``."""
+def _start_dask(stack: ExitStack, scheduler: "str | Engine", workers: int, recipe: PerWorker | None) -> Engine:
+    """An engine for ``scheduler`` (closed with ``stack`` when made here), started in the background: its
+    workers import this module and build the registry index while this process goes on."""
+    engine = stack.enter_context(using(scheduler, n_workers=workers if workers > 1 else None))
+    engine.start(preload=(__name__,), warm=[recipe] if recipe is not None else [])
+    return engine
+
+
+def _run(engine: Engine, candidates: list[Path], index: RegistryIndex | PerWorker | None, chunk_size: int,
+         progress: bool) -> list[AuditRecord]:
+    """Audit the candidate files in chunks on ``engine``; ``index`` is the registry index or, on Dask, the recipe
+    each worker builds it from."""
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(candidates), desc="audit", unit="file", disable=not progress, leave=False)
     records: list[AuditRecord] = []
-    if pool is not None:
-        try:
-            for batch in pool.map(_pool_chunk, chunked(candidates, POOL_CHUNK)):
-                records.extend(batch)
-                bar.update(len(batch))
-        except BrokenProcessPool as exc:
-            raise _pool_error(exc) from None
-        bar.close()
-        return records
     for batch in engine.map(audit_chunk, chunked(candidates, chunk_size), shared={"index": index},
                             progress=lambda _i, done: bar.update(len(done))):
         records.extend(batch)
     bar.close()
     return records
-
-
-def _start_pool(workers: int, registry_path: str) -> ProcessPoolExecutor:
-    """A pool of ``workers`` new ("spawn") processes, started now; each opens the registry file read-only and
-    builds its own index (no index is copied between processes). Spawned, not forked: safe in processes that run
-    threads (Jupyter kernels, Dask)."""
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_pool_start, initargs=(registry_path,))
-    try:
-        pool.submit(_pool_ready)  # starts every worker process
-    except RuntimeError as exc:
-        pool.shutdown(cancel_futures=True)
-        raise _pool_error(exc) from None
-    return pool
-
-
-def _pool_error(exc: BaseException) -> InputError:
-    """The designed error when worker processes cannot start or die (most often a script without the
-    ``__main__`` guard: each worker imports the script and would run the audit again)."""
-    return InputError(f"the audit's worker processes could not start or stopped ({type(exc).__name__}: "
-                      f"{' '.join(str(exc).split())[:160]})", path="workers",
-                      remedy="in a script, call audit_folder under `if __name__ == '__main__':` (workers are new "
-                             "processes that import the script), or use workers=1")

@@ -679,6 +679,30 @@ class Registry:
             names = [d[0] for d in cur.description]
             return [{k: v for k, v in zip(names, r) if k != "thumb"} for r in cur.fetchall()]
 
+    def snapshot(self) -> tuple[int, int]:
+        """``(rows, largest id)`` of the registry now: it changes whenever an image is registered or removed, so a
+        process that reads the file later can tell whether it still sees the same registry.
+
+        Returns
+        -------
+        tuple of int
+            Number of rows and the largest row id (0 when empty).
+
+        Examples
+        --------
+        >>> import pathlib, tempfile
+        >>> import numpy as np
+        >>> from misyn_lab.provenance import Provenance
+        >>> with Registry(pathlib.Path(tempfile.mkdtemp()) / "registry.sqlite") as registry:
+        ...     before = registry.snapshot()
+        ...     _ = registry.register(np.eye(16), Provenance("pca_gaussian"))
+        ...     before, registry.snapshot()
+        ((0, 0), (1, 1))
+        """
+        with _sqlite(self.path, "reading the registry"):
+            count, last = self._conn.execute("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM images").fetchone()
+        return int(count), int(last)
+
     def index(self) -> "RegistryIndex":
         """An in-memory, read-only, thread-safe snapshot of the registry for matching many images.
 

@@ -162,30 +162,41 @@ def test_unreadable_file_is_listed(tmp_path, synthetic_png, monkeypatch):
 
 
 def test_parallel_audit_matches_serial(tmp_path, axial_slices, prov, monkeypatch):
+    """``workers=2`` alone starts a local Dask cluster (for folders of LOCAL_MIN_FILES+ files) whose workers build
+    the registry index themselves: this process never builds one, and the records equal the one-process run."""
     from misyn_lab.provenance import audit as audit_mod
 
-    monkeypatch.setattr(audit_mod, "POOL_CHUNK", 7)
-    monkeypatch.setattr(audit_mod, "POOL_MIN_FILES", 10)
+    monkeypatch.setattr(audit_mod, "LOCAL_MIN_FILES", 10)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)
-    pools: list[int] = []
-    original = audit_mod._start_pool
+    started: list[tuple] = []
+    original = audit_mod._start_dask
 
-    def recording(workers, registry_path):
-        pools.append(workers)
-        return original(workers, registry_path)
+    def recording(stack, scheduler, workers, recipe):
+        started.append((scheduler, workers, recipe.func.__name__, recipe.args))
+        return original(stack, scheduler, workers, recipe)
 
-    monkeypatch.setattr(audit_mod, "_start_pool", recording)
+    monkeypatch.setattr(audit_mod, "_start_dask", recording)
     root = tmp_path / "many"
     root.mkdir()
     for k in range(80):
         shutil.copy(axial_slices[k % len(axial_slices)], root / f"{k:03d}.png")
     with Registry(tmp_path / "r.sqlite") as reg:
         reg.register(axial_slices[0], prov)
-        par = audit_folder(root, registry=reg, progress=False, workers=2)
         ser = audit_folder(root, registry=reg, progress=False, workers=1)
-    assert pools == [2]  # the pool ran once, for workers=2
-    assert par.records == ser.records
-    assert [(r.path, r.status) for r in par.records] == [(r.path, r.status) for r in ser.records]
+        built_here: list[int] = []
+        index = Registry.index
+        monkeypatch.setattr(Registry, "index", lambda self: built_here.append(1) or index(self))
+        par = audit_folder(root, registry=reg, progress=False, workers=2, chunk_size=7)
+        assert built_here == []  # the workers built it; no index was built here, none was sent
+        small = root / "small"
+        small.mkdir()
+        for k in range(5):
+            shutil.copy(axial_slices[k], small / f"{k}.png")
+        few = audit_folder(small, registry=reg, progress=False, workers=2)  # below the minimum: this process
+    assert started == [("local", 2, "registry_index", (str(tmp_path / "r.sqlite"), (1, 1)))]  # the cluster ran once
+    assert built_here == [1] and len(few.records) == 5
+    assert par.records == ser.records and len(par.records) == 80
+    assert par.to_csv() == ser.to_csv() and par.warnings == ser.warnings == []
     assert par.counts()["unlabelled_registry_match"] == sum(
         1 for k in range(80) if k % len(axial_slices) == 0)
 

@@ -1,16 +1,25 @@
 """The audit on Dask: a 2-worker local cluster gives the same records, CSV bytes and JSON (but timing) as one
-process, whatever the chunk size; the CLI's --scheduler and its errors."""
+process, whatever the chunk size; the workers build the registry index themselves (never this process) from the
+registry as it was when the audit began; the CLI's --scheduler and its errors."""
 
 from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
+
+import numpy as np
 
 import pytest
 from PIL import Image
 
 from misyn_lab.cli import main
-from misyn_lab.provenance import Registry, audit_folder, label_file
+from misyn_lab.engine import PerWorker
+from misyn_lab.errors import InputError
+from misyn_lab.provenance import Provenance, Registry, audit_folder, label_file
+from misyn_lab.provenance import audit as audit_mod
+from misyn_lab.provenance.audit import registry_index
+from misyn_lab.provenance.registry import RegistryIndex
 
 
 @pytest.fixture
@@ -75,3 +84,69 @@ def test_cli_audit_bad_engine_options_are_one_line_errors(folder, capsys, args, 
     assert code == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("misyn-lab: error: ") and message in err and "\n" not in err
+
+
+def test_dask_audit_never_builds_or_sends_an_index_from_this_process(folder, dask_engine, monkeypatch):
+    root, reg = folder
+    with sqlite3.connect(reg) as con:  # one unusable row: its warning must still reach the report
+        con.execute("UPDATE images SET thumb = ? WHERE id = 1", (b"x" * 100,))
+    one = audit_folder(root, registry=reg, progress=False)
+    built, pickled = [], []
+    index = Registry.index
+    monkeypatch.setattr(Registry, "index", lambda self: built.append(1) or index(self))
+    monkeypatch.setattr(RegistryIndex, "__reduce__", lambda self: pickled.append(1) or object.__reduce__(self),
+                        raising=False)
+    many = audit_folder(root, registry=reg, progress=False, scheduler=dask_engine, chunk_size=11)
+    assert built == [] and pickled == []
+    assert many.warnings == one.warnings == ["registry row #1 skipped: thumbnail has 100 bytes, expected 1024"]
+    assert many.to_csv() == one.to_csv() and _json_without_timing(many) == _json_without_timing(one)
+
+
+def test_worker_index_refuses_a_registry_changed_since_the_audit_began(tmp_path, axial_slices, prov):
+    path = tmp_path / "reg.sqlite"
+    with Registry(path) as reg:
+        reg.register_many((p, prov) for p in axial_slices[:3])
+        recipe = PerWorker(registry_index, str(path), reg.snapshot())
+        assert recipe.build().n_rows == 3 and recipe.args[1] == (3, 3)
+        reg.register(np.eye(16), Provenance("late-generator"))  # registered after the snapshot was taken
+    with pytest.raises(InputError) as err:
+        recipe.build()  # what each worker runs
+    assert str(err.value) == (f"{path}: registry changed since the audit began (3 rows up to id 3 then, 4 rows up to "
+                              "id 4 now) (fix: audit again when no images are being registered (or audit a copy of "
+                              "the registry))")
+
+
+def test_registry_changed_before_the_workers_read_it_stops_the_dask_audit(folder, dask_engine, monkeypatch):
+    root, reg = folder
+    snapshot = Registry.snapshot
+
+    def late_registration(self):  # the audit's snapshot is taken, then another image is registered
+        taken = snapshot(self)
+        with Registry(self.path) as writer:
+            writer.register(np.eye(16), Provenance("late-generator"))
+        return taken
+
+    monkeypatch.setattr(Registry, "snapshot", late_registration)
+    with pytest.raises(InputError, match=r"registry changed since the audit began \(6 rows up to id 6 then, 7 rows "
+                                         r"up to id 7 now\)"):
+        audit_folder(root, registry=reg, progress=False, scheduler=dask_engine)
+    assert audit_mod.LOCAL_MIN_FILES == 1000
+
+
+def test_cli_registry_changed_during_a_local_dask_audit_is_one_line(folder, monkeypatch, capfd):
+    root, reg = folder
+    snapshot = Registry.snapshot
+
+    def late_registration(self):
+        taken = snapshot(self)
+        with Registry(self.path) as writer:
+            writer.register(np.eye(16), Provenance("late-generator"))
+        return taken
+
+    monkeypatch.setattr(Registry, "snapshot", late_registration)
+    code = main(["audit", str(root), "--registry", str(reg), "--quiet", "--scheduler", "local", "--workers", "2"])
+    err = capfd.readouterr().err.strip()  # the file descriptor: worker processes write there too
+    assert code == 2
+    assert err == (f"misyn-lab: error: {reg}: registry changed since the audit began (6 rows up to id 6 then, 7 rows "
+                   "up to id 7 now) (fix: audit again when no images are being registered (or audit a copy of the "
+                   "registry))")
