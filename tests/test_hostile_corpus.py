@@ -411,13 +411,17 @@ def f_nifti_sidecar(folder: Path) -> Path:
     return path
 
 
+#: Copies of a good PNG beside the deep-iTXt file in the parallel audit (several chunks of 7 on 2 Dask workers).
+PARALLEL_COPIES = 40
+
+
 def b_parallel_deep(tmp: Path) -> list[str]:
     folder = _folder(tmp)
     data = (folder / "good.png").read_bytes()
-    for i in range(audit_mod.LOCAL_MIN_FILES):  # enough files for --workers 2 to start a local Dask cluster
+    for i in range(PARALLEL_COPIES):
         (folder / f"copy{i:04d}.png").write_bytes(data)
     f_png_itxt(folder)
-    return ["audit", str(folder), "--workers", "2", "--quiet"]
+    return ["audit", str(folder), "--scheduler", "local", "--workers", "2", "--chunk-size", "7", "--quiet"]
 
 
 def b_deep_with_registry_finding(tmp: Path) -> list[str]:
@@ -804,8 +808,8 @@ CASES: list[Hostile] = [
     Hostile("nifti-sidecar-deep/audit", 2, _audit_with(f_nifti_sidecar, "--no-registry"), 4,
             "vol.nii.gz (unreadable mark: sidecar vol.json nests 100001 levels deep, more than the limit of 64)", "out"),
     Hostile("png-itxt-deep/parallel-audit", 2, b_parallel_deep, 4,
-            f"{audit_mod.LOCAL_MIN_FILES + 2} files, 0 labelled synthetic, 0 unlabelled registry matches, "
-            f"{audit_mod.LOCAL_MIN_FILES + 1} no evidence, 1 unreadable", "out", fresh=True),
+            f"{PARALLEL_COPIES + 2} files, 0 labelled synthetic, 0 unlabelled registry matches, "
+            f"{PARALLEL_COPIES + 1} no evidence, 1 unreadable", "out", fresh=True),
     Hostile("tiff-description-deep/audit-keeps-registry-finding", 2, b_deep_with_registry_finding, 3,
             "1 unlabelled registry matches", "out"),
     Hostile("png-itxt-deep/is_synthetic-api", 2, lambda t: (lambda: __import__(

@@ -525,9 +525,12 @@ def _audit_file(path: Path, index: RegistryIndex | None) -> AuditRecord:
                        thumb_rmse=round(hit.thumb_rmse, 3), sha256=sha)
 
 
-#: Below this many files ``workers > 1`` without a scheduler audits in this process (starting a local Dask cluster,
-#: ~2 s, and building the registry index on each worker would take longer than the audit).
-LOCAL_MIN_FILES = 1000
+#: Below this many files ``workers > 1`` without a scheduler audits in this process: starting a local Dask cluster
+#: (~2 s) and building the registry index on each worker take longer than they save. Measured on 2 cores against a
+#: 10^5-row registry: 2,500 files took 3.9 s in one process and 5.6 s on 2 workers; at 5,000 the two were even.
+LOCAL_MIN_FILES = 5000
+#: The same limit for an audit without a registry (marks only, ~0.1 ms per file: a cluster pays only for archives).
+LOCAL_MIN_FILES_MARKS_ONLY = 50000
 #: Files per task when the audit runs on Dask (per-file tasks cost more in scheduling than they save).
 CHUNK = 200
 
@@ -612,8 +615,8 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
 
     Past one process the audit runs on Dask (:mod:`misyn_lab.engine`, ``pip install "misyn-lab[scale]"``): with a
     ``scheduler``, and with ``workers > 1`` alone, which starts a local Dask cluster of that many worker processes
-    for folders of at least :data:`LOCAL_MIN_FILES` image files (smaller ones are audited in this process, faster
-    than starting workers). Files go out in chunks of ``chunk_size`` (default :data:`CHUNK`); each worker process
+    for folders of at least :data:`LOCAL_MIN_FILES` image files (:data:`LOCAL_MIN_FILES_MARKS_ONLY` without a
+    registry; smaller ones are audited in this process, faster than starting workers). Files go out in chunks of ``chunk_size`` (default :data:`CHUNK`); each worker process
     opens the registry file read-only and builds its own index once (:func:`registry_index`; no index is sent
     between processes), and an audit whose registry changes while the workers read it stops with an
     :class:`InputError`. In a script, call it under ``if __name__ == "__main__":`` (local workers are new
@@ -630,7 +633,8 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
         Show a progress bar.
     workers : int, optional
         Worker processes of a local Dask cluster (capped to the machine's CPUs): ``> 1`` without a scheduler starts
-        one (for folders of at least :data:`LOCAL_MIN_FILES` files); with ``scheduler="local"`` its size
+        one (for folders of at least :data:`LOCAL_MIN_FILES` files, :data:`LOCAL_MIN_FILES_MARKS_ONLY` without a
+        registry); with ``scheduler="local"`` its size
         (default: one per CPU).
     scheduler : str or Engine, optional
         ``"local"``, a Dask scheduler address, or an :class:`~misyn_lab.engine.Engine`.
@@ -686,7 +690,8 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
             raise InputError(f"no image files found ({len(ignored)} non-image files"
                              + (f", {len(skipped)} path(s) outside the folder or in loops skipped" if skipped else "")
                              + ")", path=root, remedy="audit a folder with PNG/JPEG/TIFF/DICOM/NIfTI files")
-        if engine is None and workers > 1 and len(candidates) >= LOCAL_MIN_FILES:
+        if engine is None and workers > 1 and len(candidates) >= (LOCAL_MIN_FILES if reg is not None
+                                                                   else LOCAL_MIN_FILES_MARKS_ONLY):
             require_distributed("workers", instead="use --workers 1 (this process only)")
             engine = _start_dask(stack, "local", workers, recipe)
         if engine is None:  # this process: one index, built here

@@ -16,7 +16,7 @@ from misyn_lab.atomic import writing
 from misyn_lab.cli_types import non_negative_int, positive_int, worker_count
 from misyn_lab.engine import SCALE_EXTRA, SCHEDULER_HELP
 from misyn_lab.errors import InputError
-from misyn_lab.provenance.audit import LOCAL_MIN_FILES, audit_folder, terminal_text
+from misyn_lab.provenance.audit import LOCAL_MIN_FILES, LOCAL_MIN_FILES_MARKS_ONLY, audit_folder, terminal_text
 from misyn_lab.provenance.card import build_card, write_card
 from misyn_lab.provenance.mark import label_file, plan_labels
 from misyn_lab.provenance.record import COMPOSITE_TRAINED_ALGORITHMIC_MEDIA, Provenance
@@ -150,7 +150,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--workers", type=worker_count, default=1,
                    help="worker processes, 1 to the number of CPUs (default 1: this process only): above 1 a local "
                         f"Dask cluster of that many processes, each building its own registry index (folders of "
-                        f"{LOCAL_MIN_FILES}+ files; smaller ones run here; needs {SCALE_EXTRA})")
+                        f"{LOCAL_MIN_FILES:,}+ files, {LOCAL_MIN_FILES_MARKS_ONLY:,}+ without a registry; smaller ones "
+                        f"run here; needs {SCALE_EXTRA})")
     a.add_argument("--scheduler", default=None, metavar="ADDRESS|local", help=SCHEDULER_HELP)
     a.add_argument("--chunk-size", type=positive_int, default=None, metavar="N",
                    help="files per Dask task (default 200)")

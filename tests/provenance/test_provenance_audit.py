@@ -161,6 +161,22 @@ def test_unreadable_file_is_listed(tmp_path, synthetic_png, monkeypatch):
     assert rec["ok.png"].status == "no_evidence"
 
 
+def test_implicit_workers_start_a_cluster_only_past_the_measured_folder_sizes(tmp_path, axial_slices, monkeypatch):
+    """Without a registry (marks only, ~0.1 ms per file) ``workers=2`` starts no cluster below
+    LOCAL_MIN_FILES_MARKS_ONLY files, although the folder is over LOCAL_MIN_FILES."""
+    from misyn_lab.provenance import audit as audit_mod
+
+    monkeypatch.setattr(audit_mod, "LOCAL_MIN_FILES", 10)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(audit_mod, "_start_dask", lambda *a: pytest.fail("a cluster was started"))
+    root = tmp_path / "marks"
+    root.mkdir()
+    for k in range(30):
+        shutil.copy(axial_slices[k % len(axial_slices)], root / f"{k:03d}.png")
+    report = audit_folder(root, progress=False, workers=2)
+    assert report.counts()["no_evidence"] == 30 and audit_mod.LOCAL_MIN_FILES_MARKS_ONLY > 30
+
+
 def test_parallel_audit_matches_serial(tmp_path, axial_slices, prov, monkeypatch):
     """``workers=2`` alone starts a local Dask cluster (for folders of LOCAL_MIN_FILES+ files) whose workers build
     the registry index themselves: this process never builds one, and the records equal the one-process run."""

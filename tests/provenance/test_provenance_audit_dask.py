@@ -130,7 +130,7 @@ def test_registry_changed_before_the_workers_read_it_stops_the_dask_audit(folder
     with pytest.raises(InputError, match=r"registry changed since the audit began \(6 rows up to id 6 then, 7 rows "
                                          r"up to id 7 now\)"):
         audit_folder(root, registry=reg, progress=False, scheduler=dask_engine)
-    assert audit_mod.LOCAL_MIN_FILES == 1000
+    assert (audit_mod.LOCAL_MIN_FILES, audit_mod.LOCAL_MIN_FILES_MARKS_ONLY) == (5000, 50000)
 
 
 def test_cli_registry_changed_during_a_local_dask_audit_is_one_line(folder, monkeypatch, capfd):
