@@ -25,7 +25,8 @@ from misyn_lab.imagesets.readers import (
 )
 from misyn_lab.imagesets.readers import dcmread as read_dicom  # the one DICOM reader (re-exported here)
 
-try:  # libspng (misyn-lab[scale]): the same pixels as Pillow's PNG decoder in about two thirds of the time
+# libspng (misyn-lab[scale]): the same pixels as Pillow's PNG decoder in about 20 % less time (128² slices, read)
+try:
     import pyspng
 except ImportError:  # pragma: no cover - depends on the install
     pyspng = None
