@@ -616,12 +616,13 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
     Past one process the audit runs on Dask (:mod:`misyn_lab.engine`, ``pip install "misyn-lab[scale]"``): with a
     ``scheduler``, and with ``workers > 1`` alone, which starts a local Dask cluster of that many worker processes
     for folders of at least :data:`LOCAL_MIN_FILES` image files (:data:`LOCAL_MIN_FILES_MARKS_ONLY` without a
-    registry; smaller ones are audited in this process, faster than starting workers). Files go out in chunks of ``chunk_size`` (default :data:`CHUNK`); each worker process
-    opens the registry file read-only and builds its own index once (:func:`registry_index`; no index is sent
-    between processes), and an audit whose registry changes while the workers read it stops with an
-    :class:`InputError`. In a script, call it under ``if __name__ == "__main__":`` (local workers are new
-    processes that import the script); workers of a remote cluster must see the files and the registry under the
-    same paths. The records are the same (sorted by path) whichever way the audit runs.
+    registry; smaller ones are audited in this process, faster than starting workers). Files go out in chunks of
+    ``chunk_size`` (default :data:`CHUNK`); each worker process opens the registry file read-only and builds its
+    own index once (:func:`registry_index`; no index is sent between processes), and an audit whose registry
+    changes while the workers read it stops with an :class:`InputError`. In a script, call it under
+    ``if __name__ == "__main__":`` (local workers are new processes that import the script); workers of a remote
+    cluster must see the files and the registry under the same paths. The records are the same (sorted by path)
+    whichever way the audit runs.
 
     Parameters
     ----------
@@ -634,8 +635,7 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
     workers : int, optional
         Worker processes of a local Dask cluster (capped to the machine's CPUs): ``> 1`` without a scheduler starts
         one (for folders of at least :data:`LOCAL_MIN_FILES` files, :data:`LOCAL_MIN_FILES_MARKS_ONLY` without a
-        registry); with ``scheduler="local"`` its size
-        (default: one per CPU).
+        registry); with ``scheduler="local"`` its size (default: one per CPU).
     scheduler : str or Engine, optional
         ``"local"``, a Dask scheduler address, or an :class:`~misyn_lab.engine.Engine`.
     chunk_size : int, optional
