@@ -166,7 +166,11 @@ def test_workers_are_validated_and_capped(tmp_path, synthetic_png, monkeypatch):
 
 
 def test_parallel_audit_survives_a_hostile_file(tmp_path, synthetic_png, monkeypatch):
-    monkeypatch.setattr(audit_mod, "LOCAL_MIN_FILES", 10)  # a local Dask cluster of 2 workers
+    monkeypatch.setattr(audit_mod, "LOCAL_MIN_FILES_MARKS_ONLY", 10)  # a local Dask cluster of 2 workers
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    started = []
+    original = audit_mod._start_dask
+    monkeypatch.setattr(audit_mod, "_start_dask", lambda *a: started.append(a[1:3]) or original(*a))
     root = tmp_path / "many"
     root.mkdir()
     for k in range(20):
@@ -176,6 +180,7 @@ def test_parallel_audit_survives_a_hostile_file(tmp_path, synthetic_png, monkeyp
     assert report.counts() == {"labelled_synthetic": 0, "unlabelled_registry_match": 0, "no_evidence": 20,
                                "unreadable": 1}
     assert report.by_status("unreadable")[0].path.endswith("zz.png")
+    assert started == [("local", 2)]  # it ran on the cluster
 
 
 def test_a_script_without_the_main_guard_gets_the_designed_error(tmp_path, synthetic_png):
@@ -188,7 +193,7 @@ def test_a_script_without_the_main_guard_gets_the_designed_error(tmp_path, synth
         shutil.copy(synthetic_png, root / f"{k}.png")
     script = tmp_path / "unguarded.py"
     script.write_text("from misyn_lab.provenance import audit\n"
-                      "audit.LOCAL_MIN_FILES = 1\n"
+                      "audit.LOCAL_MIN_FILES = audit.LOCAL_MIN_FILES_MARKS_ONLY = 1\n"
                       f"audit.audit_folder({str(root)!r}, progress=False, workers=2)\n")
     run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert run.returncode == 1
