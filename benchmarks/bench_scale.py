@@ -481,11 +481,13 @@ def dask_lines(d: dict) -> list[str]:
     rounds = d.get("rounds") or [{"one": d["one"], "dask": d["dask"], "identical": d["identical"], "load": d["load"]}]
     ratios = [r["one"]["seconds"] / r["dask"]["seconds"] for r in rounds]
     median = float(np.median(ratios))
-    lines = ["## Audit in parallel: `--workers 2` (a local Dask cluster of 2 worker processes) vs one process", "",
+    lines = ["## Audit in parallel: `--workers 2` (the audit process and a local Dask worker process) vs one process",
+             "",
              f"Registry of {d['size']:,}, {rounds[0]['one']['files']:,} files; the `--workers 2` time includes "
-             "starting the cluster; each worker process builds its own registry index from the registry file while "
-             "the audit process scans the folder (no index is sent between processes), and the files go out in "
-             f"chunks of 200. {len(rounds)} rounds, one process and `--workers 2` alternated.", "",
+             "starting the cluster. The audit process takes chunks of 200 files from the first one on while the "
+             "Dask worker starts, and the worker takes chunks once it has started; each builds its own registry "
+             "index from the registry file (no index is sent between processes). "
+             f"{len(rounds)} rounds, one process and `--workers 2` alternated.", "",
              "| round | run | seconds | files/s | ratio | CPU seconds (all processes) | same CSV | load |",
              "|---:|---|---:|---:|---:|---:|---|---:|"]
     for k, (r, ratio) in enumerate(zip(rounds, ratios), 1):
@@ -500,7 +502,7 @@ def dask_lines(d: dict) -> list[str]:
     lines += ["", f"Median ratio {median:.2f}× (rounds: {', '.join(f'{x:.2f}×' for x in ratios)}). A load near 2 "
               "is the parallel run's own processes."
               + (f" CPU time over the one-process run: {np.median(cpu):+.0%} (median): start-up of the worker "
-                 "processes (each imports Dask and misyn-lab and builds its own registry index), the scheduler in "
+                 "process (it imports Dask and misyn-lab and builds its own registry index), the scheduler in "
                  "the audit process, and the cost per file when two processes work at once." if cpu else "")
               + f" The target of 1.5× one process on two cores is {'reached' if median >= 1.5 else 'not reached'}.",
               ""]

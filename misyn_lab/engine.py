@@ -276,6 +276,10 @@ def _import_modules(names: list[str]) -> None:
         importlib.import_module(name)
 
 
+#: Chunks each Dask worker holds at once when this process works too (one running, one waiting).
+IN_FLIGHT = 2
+
+
 class Engine:
     """Where chunked work runs: this process, worker processes of this machine, or a Dask cluster.
 
@@ -288,6 +292,11 @@ class Engine:
         ``None`` (this process), ``"local"`` or a scheduler address.
     n_workers : int, optional
         Worker processes of a ``"local"`` cluster (default: the number of CPUs). Ignored otherwise.
+    work_here : bool, optional
+        On Dask, this process works through chunks too, taking the next one whenever it is free, while the
+        workers take theirs (each kept busy with :data:`IN_FLIGHT` chunks); it builds its own :class:`PerWorker`
+        values for that. Made for a local cluster of one process fewer than the CPUs: no CPU waits while the
+        workers start, and this process is one worker that needs no start.
 
     Examples
     --------
@@ -296,8 +305,10 @@ class Engine:
     [3, 12]
     """
 
-    def __init__(self, scheduler: str | None = None, *, n_workers: int | None = None):
+    def __init__(self, scheduler: str | None = None, *, n_workers: int | None = None, work_here: bool = False):
         self.scheduler = check_scheduler(scheduler)
+        self.work_here = bool(work_here)
+        self._here: dict[str, tuple[str, Any]] = {}  # PerWorker values built in this process (work_here)
         if n_workers is not None and (isinstance(n_workers, bool) or not isinstance(n_workers, int)
                                       or n_workers < 1):
             raise InputError(f"n_workers must be a positive integer, got {n_workers!r}", path="n_workers")
@@ -414,6 +425,7 @@ class Engine:
         if self._starting is not None:
             self._starting.join()
             self._starting = None
+        self._here.clear()
         if self._client is not None:
             self._client.close()
             self._client = None
@@ -435,8 +447,9 @@ class Engine:
         ``func`` must be a module-level function (workers import it by name). ``shared`` keyword arguments are
         the same for every chunk: on Dask a value is sent to each worker once, not with every task; a
         :class:`PerWorker` recipe is built by each worker process once and kept (in this process: built once
-        for this call), and ``func`` receives the built value. ``progress(i, result)`` is called as each chunk finishes (in completion order on Dask).
-        An exception in a task is raised here.
+        for this call), and ``func`` receives the built value. ``progress(i, result)`` is called as each chunk
+        finishes (in completion order on Dask). With ``work_here`` this process runs chunks too (see
+        :class:`Engine`). An exception in a task is raised here.
         """
         shared = dict(shared or {})
         if not self.distributed:
@@ -448,6 +461,8 @@ class Engine:
                 if progress is not None:
                     progress(i, result)
             return out
+        if self.work_here:
+            return self._map_here_too(func, shared, list(chunks), progress)
         client = self._ready()
         distributed = require_distributed()
         held = client.scatter(_Shared(func, shared), broadcast=True, hash=False)
@@ -463,6 +478,72 @@ class Engine:
             for f in futures:
                 f.release()
             held.release()
+
+    def _built_here(self, recipe: PerWorker) -> Any:
+        kept = self._here.get(recipe.name)
+        if kept is None or kept[0] != recipe.token:
+            self._here.pop(recipe.name, None)
+            kept = self._here[recipe.name] = (recipe.token, recipe.build())
+        return kept[1]
+
+    def _started(self) -> bool:
+        """True once a background start has ended (or none is running): :meth:`_ready` will not wait."""
+        return self._starting is None or not self._starting.is_alive()
+
+    def _map_here_too(self, func: Callable[..., Any], shared: dict[str, Any], chunks: list[Any],
+                      progress: Callable[[int, Any], None] | None) -> list[Any]:
+        """:meth:`map` with ``work_here``: this process takes the next chunk whenever it is free, from the first
+        chunk on; once the workers have started (without waiting for them) they get chunks :data:`IN_FLIGHT` at a
+        time. Results in chunk order."""
+        distributed = require_distributed()
+        results: list[Any] = [None] * len(chunks)
+        waiting = list(range(len(chunks)))[::-1]  # popped from the end: chunk order
+        running: dict[str, tuple[int, Any]] = {}
+        client = held = done = here = None
+
+        def finish(i: int, result: Any) -> None:
+            results[i] = result
+            if progress is not None:
+                progress(i, result)
+
+        def submit() -> None:
+            i = waiting.pop()
+            future = client.submit(_apply, chunks[i], misyn_shared=held, pure=False)
+            running[future.key] = (i, future)
+            done.add(future)
+
+        def collect(futures: list[Any]) -> None:
+            for future in futures:
+                i, _f = running.pop(future.key)
+                finish(i, future.result())  # raises the task's exception here
+                if waiting:
+                    submit()
+
+        try:
+            while waiting:
+                if client is None and self._started():  # the workers are ready: hand them chunks from now on
+                    client = self._ready()
+                    held = client.scatter(_Shared(func, shared), broadcast=True, hash=False)
+                    done = distributed.as_completed([], loop=client.loop)
+                    for _ in range(min(IN_FLIGHT * max(1, len(client.scheduler_info()["workers"])), len(waiting))):
+                        submit()
+                    continue
+                if here is None:  # this process's own values, kept like a worker's while the engine is open
+                    here = _resolve(shared, self._built_here)
+                i = waiting.pop()
+                finish(i, func(chunks[i], **here))
+                if done is not None:
+                    collect(done.next_batch(block=False))
+            while running:
+                collect(done.next_batch(block=True))
+            if client is None:
+                self._ready()  # all chunks ran here first: a failed start of the workers is still reported
+            return results
+        finally:
+            for _i, future in running.values():
+                future.cancel()
+            if held is not None:
+                held.release()
 
 
 def map_chunks(func: Callable[..., Any], chunks: Sequence[Any], *, scheduler: str | None = None,
@@ -500,7 +581,8 @@ def map_chunks(func: Callable[..., Any], chunks: Sequence[Any], *, scheduler: st
 
 
 @contextmanager
-def using(scheduler: "str | Engine | None", *, n_workers: int | None = None) -> Iterator[Engine]:
+def using(scheduler: "str | Engine | None", *, n_workers: int | None = None,
+          work_here: bool = False) -> Iterator[Engine]:
     """An :class:`Engine` for ``scheduler`` in a ``with`` block.
 
     An Engine given is passed through and left open (the caller owns it, e.g. to run several steps on one
@@ -512,6 +594,8 @@ def using(scheduler: "str | Engine | None", *, n_workers: int | None = None) -> 
         Where to run.
     n_workers : int, optional
         Workers of a local cluster.
+    work_here : bool, optional
+        This process works through chunks too (see :class:`Engine`).
 
     Yields
     ------
@@ -527,5 +611,5 @@ def using(scheduler: "str | Engine | None", *, n_workers: int | None = None) -> 
     if isinstance(scheduler, Engine):
         yield scheduler
         return
-    with Engine(scheduler, n_workers=n_workers) as engine:
+    with Engine(scheduler, n_workers=n_workers, work_here=work_here) as engine:
         yield engine

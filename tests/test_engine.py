@@ -206,3 +206,57 @@ def test_per_worker_refuses_arguments_that_cannot_be_pickled():
 def test_warm_takes_only_recipes(dask_engine):
     with pytest.raises(InputError, match="warm takes PerWorker recipes, got function"):
         dask_engine.start(warm=[build_tagged])
+
+
+# ------------------------------------------------------------------------------------------------ work_here
+def slow_value(chunk, *, value):
+    """A task long enough (20 ms) for the worker to get chunks while this process works through its own."""
+    import time
+
+    time.sleep(0.02)
+    if chunk == ["fail"]:
+        raise InputError("bad chunk ['fail']", path="chunk")
+    return os.getpid(), value, len(chunk)
+
+
+@pytest.fixture(scope="module")
+def here_engine():
+    """A local cluster of one worker process, this process being the other worker (work_here)."""
+    pytest.importorskip("distributed", reason='needs pip install "misyn-lab[scale]"')
+    with Engine("local", n_workers=1, work_here=True) as engine:
+        yield engine
+
+
+def test_work_here_shares_the_chunks_with_the_workers_in_order(here_engine):
+    tag = uuid.uuid4().hex
+    recipe = PerWorker(build_tagged, tag)
+    here_engine.start(warm=[recipe])
+    chunks = [[i] * (i % 4 + 1) for i in range(150)]
+    done: list[int] = []
+    out = here_engine.map(slow_value, chunks, shared={"value": recipe}, progress=lambda i, _r: done.append(i))
+    assert [n for _pid, _value, n in out] == [len(c) for c in chunks] and sorted(done) == list(range(150))
+    pids = Counter(pid for pid, _value, _n in out)
+    assert os.getpid() in pids and len(pids) == 2  # this process and the worker both took chunks
+    assert all(value == (pid, 1, tag) for pid, value, _n in out)  # each built its own value, once
+    assert _BUILDS[tag] == 1  # here: once for the engine
+    again = here_engine.map(slow_value, chunks[:30], shared={"value": recipe})
+    assert all(value[1] == 1 for _pid, value, _n in again) and _BUILDS[tag] == 1  # kept while the engine is open
+
+
+def test_work_here_raises_a_failing_chunk_wherever_it_ran(here_engine):
+    for where in (0, 60):  # the first chunk runs here; a late one may run on the worker
+        chunks = [[i] for i in range(80)]
+        chunks[where] = ["fail"]
+        with pytest.raises(InputError, match=r"bad chunk \['fail'\]"):
+            here_engine.map(slow_value, chunks, shared={"value": 1})
+    assert [n for _p, _v, n in here_engine.map(slow_value, [[1], [2, 2]], shared={"value": 1})] == [1, 2]
+
+
+def test_work_here_values_are_released_when_the_engine_closes():
+    pytest.importorskip("distributed", reason='needs pip install "misyn-lab[scale]"')
+    tag = uuid.uuid4().hex
+    engine = Engine("local", n_workers=1, work_here=True)
+    with engine:
+        engine.map(slow_value, [[1]] * 3, shared={"value": PerWorker(build_tagged, tag)})
+        assert tag in str(engine._here)
+    assert engine._here == {}

@@ -614,8 +614,9 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
     outside ``path`` are listed in ``skipped_paths``, not audited; unusable registry rows are listed in ``warnings``.
 
     Past one process the audit runs on Dask (:mod:`misyn_lab.engine`, ``pip install "misyn-lab[scale]"``): with a
-    ``scheduler``, and with ``workers > 1`` alone, which starts a local Dask cluster of that many worker processes
-    for folders of at least :data:`LOCAL_MIN_FILES` image files (:data:`LOCAL_MIN_FILES_MARKS_ONLY` without a
+    ``scheduler``, and with ``workers > 1`` alone, which starts a local Dask cluster of ``workers - 1`` worker
+    processes, this process being one more worker that takes chunks from the first one on (no CPU waits while the
+    others start), for folders of at least :data:`LOCAL_MIN_FILES` image files (:data:`LOCAL_MIN_FILES_MARKS_ONLY` without a
     registry; smaller ones are audited in this process, faster than starting workers). Files go out in chunks of
     ``chunk_size`` (default :data:`CHUNK`); each worker process opens the registry file read-only and builds its
     own index once (:func:`registry_index`; no index is sent between processes), and an audit whose registry
@@ -633,8 +634,8 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
     progress : bool, optional
         Show a progress bar.
     workers : int, optional
-        Worker processes of a local Dask cluster (capped to the machine's CPUs): ``> 1`` without a scheduler starts
-        one (for folders of at least :data:`LOCAL_MIN_FILES` files, :data:`LOCAL_MIN_FILES_MARKS_ONLY` without a
+        Processes that audit (capped to the machine's CPUs): ``> 1`` without a scheduler starts a local Dask cluster
+        of one fewer, this process being the last (for folders of at least :data:`LOCAL_MIN_FILES` files, :data:`LOCAL_MIN_FILES_MARKS_ONLY` without a
         registry); with ``scheduler="local"`` its size (default: one per CPU).
     scheduler : str or Engine, optional
         ``"local"``, a Dask scheduler address, or an :class:`~misyn_lab.engine.Engine`.
@@ -693,7 +694,7 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
         if engine is None and workers > 1 and len(candidates) >= (LOCAL_MIN_FILES if reg is not None
                                                                    else LOCAL_MIN_FILES_MARKS_ONLY):
             require_distributed("workers", instead="use --workers 1 (this process only)")
-            engine = _start_dask(stack, "local", workers, recipe)
+            engine = _start_dask(stack, "local", workers, recipe, True)  # this process is one of the workers
         if engine is None:  # this process: one index, built here
             index = reg.index() if reg is not None else None
             records = _run(Engine(), candidates, index, chunks_of, progress)
@@ -707,10 +708,13 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
                        warnings=warnings)
 
 
-def _start_dask(stack: ExitStack, scheduler: "str | Engine", workers: int, recipe: PerWorker | None) -> Engine:
+def _start_dask(stack: ExitStack, scheduler: "str | Engine", workers: int, recipe: PerWorker | None,
+                here: bool = False) -> Engine:
     """An engine for ``scheduler`` (closed with ``stack`` when made here), started in the background: its
-    workers import this module and build the registry index while this process goes on."""
-    engine = stack.enter_context(using(scheduler, n_workers=workers if workers > 1 else None))
+    workers import this module and build the registry index while this process goes on. ``here``: this process
+    is one of the ``workers`` (a local cluster of ``workers - 1`` processes; see ``Engine(work_here=True)``)."""
+    n = (workers - 1 if here else workers) if workers > 1 else None
+    engine = stack.enter_context(using(scheduler, n_workers=n, work_here=here))
     engine.start(preload=(__name__,), warm=[recipe] if recipe is not None else [])
     return engine
 

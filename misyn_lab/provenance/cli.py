@@ -148,8 +148,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "~/.misyn-lab/registry.sqlite when it exists)")
     a.add_argument("--no-registry", action="store_true", help="check marks only, ignore any registry")
     a.add_argument("--workers", type=worker_count, default=1,
-                   help="worker processes, 1 to the number of CPUs (default 1: this process only): above 1 a local "
-                        f"Dask cluster of that many processes, each building its own registry index (folders of "
+                   help="worker processes, 1 to the number of CPUs (default 1: this process only): above 1 this process "
+                        f"and a local Dask cluster of the others, each building its own registry index (folders of "
                         f"{LOCAL_MIN_FILES:,}+ files, {LOCAL_MIN_FILES_MARKS_ONLY:,}+ without a registry; smaller ones "
                         f"run here; needs {SCALE_EXTRA})")
     a.add_argument("--scheduler", default=None, metavar="ADDRESS|local", help=SCHEDULER_HELP)
