@@ -681,6 +681,9 @@ def main(argv: list[str]) -> int:
     merged = json.loads(store.read_text()) if store.is_file() else {}
     stamp = time.strftime("%Y-%m-%d %H:%M")
     for key, value in res.items():
+        if key == "audit" and "audit" not in only and "audit" in merged:  # --only dask: keep the measured rows
+            merged["audit"]["dask"] = {**value["dask"], "measured": stamp}
+            continue
         merged[key] = {**value, "measured": stamp, "seconds_total": time.perf_counter() - started}
     atomic_write_text(store, json.dumps(merged, indent=1, default=str))
     table = render(merged, False, started)
