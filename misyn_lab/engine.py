@@ -225,16 +225,22 @@ _BUILT: dict[str, tuple[str, Any]] = {}
 _BUILT_LOCK = threading.Lock()
 
 
+def _keep(store: dict[str, tuple[str, Any]], recipe: PerWorker) -> Any:
+    """The value of ``recipe`` from ``store`` (``{name: (token, value)}``), built and stored when missing or made
+    from other arguments; the old value of the same name is let go before the new one is built."""
+    kept = store.get(recipe.name)
+    if kept is not None and kept[0] == recipe.token:
+        return kept[1]
+    store.pop(recipe.name, None)
+    value = recipe.build()
+    store[recipe.name] = (recipe.token, value)
+    return value
+
+
 def _built(recipe: PerWorker) -> Any:
     """The value of ``recipe`` in this worker process: built on first use, then kept (latest per name)."""
     with _BUILT_LOCK:
-        kept = _BUILT.get(recipe.name)
-        if kept is not None and kept[0] == recipe.token:
-            return kept[1]
-        _BUILT.pop(recipe.name, None)  # let the old value go before the new one is built
-        value = recipe.build()
-        _BUILT[recipe.name] = (recipe.token, value)
-        return value
+        return _keep(_BUILT, recipe)
 
 
 def _resolve(kwargs: dict[str, Any], make: Callable[[PerWorker], Any]) -> dict[str, Any]:
@@ -479,13 +485,6 @@ class Engine:
                 f.release()
             held.release()
 
-    def _built_here(self, recipe: PerWorker) -> Any:
-        kept = self._here.get(recipe.name)
-        if kept is None or kept[0] != recipe.token:
-            self._here.pop(recipe.name, None)
-            kept = self._here[recipe.name] = (recipe.token, recipe.build())
-        return kept[1]
-
     def _started(self) -> bool:
         """True once a background start has ended (or none is running): :meth:`_ready` will not wait."""
         return self._starting is None or not self._starting.is_alive()
@@ -529,7 +528,7 @@ class Engine:
                         submit()
                     continue
                 if here is None:  # this process's own values, kept like a worker's while the engine is open
-                    here = _resolve(shared, self._built_here)
+                    here = _resolve(shared, lambda recipe: _keep(self._here, recipe))
                 i = waiting.pop()
                 finish(i, func(chunks[i], **here))
                 if done is not None:

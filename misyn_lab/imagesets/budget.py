@@ -129,6 +129,38 @@ def reduce_for(im: Any, target: tuple[int, int] | None) -> tuple[Any, str]:
     return small, f"box-reduced by {factor} ({width}×{height} -> {small.size[0]}×{small.size[1]}) for size {h}×{w}"
 
 
+def check_page_budget(im: Any, path: Any, max_pixels: int, *, k: int = 0, total: int = 0) -> int:
+    """Add page ``k`` of the open Pillow image ``im`` (its declared size and mode) to the ``total`` pixel values
+    of the pages before it and check the sum against the budget before anything is decoded.
+
+    Returns
+    -------
+    int
+        The new total.
+
+    Raises
+    ------
+    InputError
+        Over the budget, naming the page.
+
+    Examples
+    --------
+    >>> from PIL import Image
+    >>> check_page_budget(Image.new("RGB", (4, 3)), "a.png", 100)
+    36
+    >>> check_page_budget(Image.new("L", (20, 10)), "a.png", 100)
+    Traceback (most recent call last):
+    ...
+    misyn_lab.errors.InputError: a.png: file declares 20×10×1 = 200 pixel values, more than the budget of 100; ...
+    """
+    width, height = im.size
+    total += int(width) * int(height) * bands(im.mode)
+    pages = f"{k + 1} page(s)" if k else f"{width}×{height}×{bands(im.mode)}"
+    check_budget(total, max_pixels, path, what=f"{pages} (up to page {k + 1}: {width}×{height}, mode {im.mode})"
+                 if k else pages)
+    return total
+
+
 def iter_pages(im: Any, path: Any, *, max_pixels: int = DEFAULT_MAX_PIXELS,
                target: tuple[int, int] | None = None,
                first_only: bool = False, remedy: str = _UNREADABLE) -> Iterator[tuple[int, Any, tuple[int, int], str]]:
@@ -156,11 +188,7 @@ def iter_pages(im: Any, path: Any, *, max_pixels: int = DEFAULT_MAX_PIXELS,
                                  remedy="split it into smaller files")
         declared = tuple(int(v) for v in im.size)
         note = draft_for(im, target) if k == 0 else ""
-        width, height = im.size
-        total += int(width) * int(height) * bands(im.mode)
-        pages = f"{k + 1} page(s)" if k else f"{width}×{height}×{bands(im.mode)}"
-        check_budget(total, max_pixels, path, what=f"{pages} (up to page {k + 1}: {width}×{height}, mode {im.mode})"
-                     if k else pages)
+        total = check_page_budget(im, path, max_pixels, k=k, total=total)
         try:
             im.load()
         except InputError:

@@ -11,11 +11,10 @@ import os
 import numpy as np
 
 from misyn_lab.errors import InputError, MisynError
-from misyn_lab.imagesets.budget import bands
+from misyn_lab.imagesets.budget import check_page_budget
 from misyn_lab.imagesets.readers import (
     DEFAULT_MAX_PIXELS,
     PIXEL_KEYWORDS,
-    check_budget,
     check_dicom_budget,
     dicom_pixels,
     has_dicm_marker,
@@ -85,9 +84,8 @@ def decode_pil(path: str | os.PathLike[str], data: bytes | None = None, *, draft
     """
     im = open_pil(path, data)
     if im.format == "PNG" and data is not None:
-        width, height = im.size
-        check_budget(width * height * bands(im.mode), max_pixels, path, what=f"{width}×{height}×{bands(im.mode)}")
-        fast = png_pixels(data, im.mode, (height, width))
+        check_page_budget(im, path, max_pixels)  # before libspng decodes anything
+        fast = png_pixels(data, im.mode, im.size[::-1])
         if fast is not None:
             return fast
     if draft and im.format == "JPEG":
