@@ -32,8 +32,7 @@ True
 
 from __future__ import annotations
 
-import importlib
-
+from misyn_lab.lazy import exports
 from misyn_lab.version import __version__
 
 TYPE_CHECKING = False  # as typing.TYPE_CHECKING, without importing typing (``import misyn_lab`` stays ~1 ms)
@@ -62,16 +61,4 @@ FACADE: dict[str, tuple[str, str]] = {
 __all__ = ["__version__", *FACADE]
 
 
-def __getattr__(name: str) -> object:
-    """Import a facade name from its station on first access (PEP 562), then keep it in the module."""
-    try:
-        module, attribute = FACADE[name]
-    except KeyError:
-        raise AttributeError(f"module 'misyn_lab' has no attribute {name!r}") from None
-    value = getattr(importlib.import_module(module), attribute)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(FACADE))
+__getattr__, __dir__ = exports(__name__, {name: f"{module}:{attribute}" for name, (module, attribute) in FACADE.items()})

@@ -39,7 +39,7 @@ from __future__ import annotations
 
 #: Top-level modules and packages every module may import (they import nothing but other leaves).
 LEAVES: frozenset[str] = frozenset({
-    "_road", "atomic", "cli_types", "engine", "errors", "faults", "notebooks", "plain", "progress", "render",
+    "_road", "atomic", "cli_types", "engine", "errors", "faults", "lazy", "notebooks", "plain", "progress", "render",
     "rungs", "safe_parse", "version", "vocabulary",
 })
 

@@ -26,6 +26,8 @@ import pandas as pd
 
 from misyn_lab.cases.release import audit_release
 from misyn_lab.errors import InputError
+from misyn_lab.imagesets.core import ImageSet
+from misyn_lab.imagesets.samples import load_sample_with_masks
 from misyn_lab.metrics.copies import pixel_copies, pool_pixel_copies
 from misyn_lab.metrics.result import build
 from misyn_lab.progress import Progress, report_progress
@@ -215,7 +217,6 @@ def label_conditioned_pairs(train_images: np.ndarray, train_masks: np.ndarray, n
 def label_conditioned_set(train_images: np.ndarray, train_masks: np.ndarray, n: int, seed: int, *,
                           ids: Sequence[str] | None = None) -> tuple[Any, np.ndarray]:
     """Like :func:`label_conditioned_pairs`, but the synthetic images as an ImageSet (with provenance)."""
-    from misyn_lab.imagesets.core import ImageSet
     from misyn_lab.synth import LabelConditionedGenerator
 
     k = len(train_images)
@@ -230,8 +231,6 @@ def load_case1_data(size: int = 64, per_plane: int = 8) -> tuple[np.ndarray, np.
     """The bundled MNI152 slices with their grey/white-matter masks, ``per_plane`` evenly spaced slices per
     plane, resized to ``size``×``size`` (masks by nearest neighbour); meta gains ``slice_region``."""
     from skimage.transform import resize
-
-    from misyn_lab.imagesets import load_sample_with_masks
 
     imageset, masks = load_sample_with_masks("mni152")
     meta = imageset.meta.copy()

@@ -26,6 +26,7 @@ import pandas as pd
 
 from misyn_lab.cases.release import audit_release, with_provenance
 from misyn_lab.errors import InputError
+from misyn_lab.imagesets.samples import load_sample, read_metadata
 from misyn_lab.metrics import frechet_distance, prdc
 from misyn_lab.metrics.copies import pixel_copies, pool_pixel_copies
 from misyn_lab.metrics.result import build
@@ -96,8 +97,6 @@ def build_vocabulary(meta: pd.DataFrame | None = None, attributes: Sequence[str]
     """``phrase -> (attribute, value)`` for the attribute values present in ``meta`` (default: the bundled
     samples' metadata, with ``source`` = sample group). A value's own name always counts as a phrase."""
     if meta is None:
-        from misyn_lab.imagesets.samples import read_metadata
-
         meta = prompt_metadata(read_metadata())
     vocab: dict[str, tuple[str, str]] = {}
     for attr in attributes:
@@ -165,8 +164,6 @@ def load_case2_data(size: int = 48, min_cell: int = 8, seed: int = 0, holdout: f
 
     Returns ``(train ImageSet, holdout ImageSet)``.
     """
-    from misyn_lab.imagesets import load_sample
-
     cols = [COLUMN[a] for a in ATTRIBUTES]
     real = load_sample("all", size=(size, size)).to_grey()
     real = real.with_meta(**{c: prompt_metadata(real.meta)[c] for c in cols})

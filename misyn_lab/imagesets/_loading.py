@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from misyn_lab.errors import InputError
 from misyn_lab.imagesets._raster import RASTER_SUFFIXES, RawFrame
@@ -153,6 +152,8 @@ def assemble(records: list[Record], *, size: tuple[int, int] | None, grey: bool 
         images = [im if im.shape[:2] == (h, w) else
                   np.clip(resize(im, (h, w) + im.shape[2:], order=1, anti_aliasing=True, preserve_range=True),
                           0.0, 1.0).astype(np.float32) for im in images]
+    import pandas as pd  # here, not at import: the file readers that import this module never need it
+
     meta = pd.DataFrame([info for _, info in records])
     meta["synthetic"] = bool(synthetic)
     ids = meta["id"].astype(str)

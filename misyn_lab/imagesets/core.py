@@ -17,14 +17,16 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from misyn_lab.atomic import atomic_write_bytes
 from misyn_lab.errors import InputError
 from misyn_lab.imagesets.intensity import luminance
+
+if TYPE_CHECKING:  # pandas is imported where a table is built: file readers and audit workers never need it
+    import pandas as pd
 
 REQUIRED_COLUMNS = ("id", "source_path", "synthetic")
 #: Metadata columns the loaders write about the file itself (identity, decoding, scaling); never a subgroup.
@@ -174,6 +176,8 @@ class ImageSet:
 
     def __post_init__(self) -> None:
         self.images = validate_pixels(self.images, where=self.name)
+        import pandas as pd
+
         if not isinstance(self.meta, pd.DataFrame):
             raise InputError("metadata must be a pandas DataFrame", path=self.name)
         if len(self.meta) != len(self.images):
@@ -228,6 +232,8 @@ class ImageSet:
             images = np.stack([np.asarray(im) for im in images])
         arr = np.asarray(images)
         n = arr.shape[0] if arr.ndim else 0
+        import pandas as pd
+
         frame = pd.DataFrame(meta) if meta is not None else pd.DataFrame(index=range(n))
         if synthetic is not None:
             frame["synthetic"] = bool(synthetic)
@@ -340,6 +346,8 @@ class ImageSet:
                 path=f"{self.name} + {other.name}",
                 remedy="resize both to one shape first: imageset.resized((H, W))",
             )
+        import pandas as pd
+
         meta = pd.concat([self.meta, other.meta], ignore_index=True)
         return ImageSet(np.concatenate([self.images, other.images]), meta,
                         name=name or f"{self.name}+{other.name}", skipped=self.skipped + other.skipped)

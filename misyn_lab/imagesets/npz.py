@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from misyn_lab.errors import InputError
 from misyn_lab.imagesets._loading import check_options, text_path, unit
@@ -124,6 +123,8 @@ def load_npz(path: str | os.PathLike[str], *, key: str | None = None, synthetic:
     >>> back.meta["plane"].tolist(), back.synthetic.tolist()
     (['ax', 'cor'], [True, True])
     """
+    import pandas as pd  # here, not at import: the file readers that import this module never need it
+
     check_options(max_pixels=max_pixels)
     p = Path(path)
     if not p.is_file():

@@ -27,6 +27,7 @@ import pandas as pd
 
 from misyn_lab import render
 from misyn_lab.errors import InputError
+from misyn_lab.imagesets.core import ImageSet
 from misyn_lab.metrics.document import evaluation_section
 from misyn_lab.metrics.copies import CONTROL_LEAVE_ONE_OUT, PixelCopyResult, feature_copy_reading, pixel_copies
 from misyn_lab.metrics.distances import MMD_MAX_N, feature_shift, frechet_distance, ks_max, mmd_rbf
@@ -40,7 +41,6 @@ from misyn_lab.metrics.utility import UtilityResult, check_task, detection_auc, 
 if TYPE_CHECKING:
     from misyn_lab.engine import Engine
     from misyn_lab.features.table import FeatureTable
-    from misyn_lab.imagesets.core import ImageSet
     from misyn_lab.imagesets.files import ImageFiles
 
 #: Feature kinds :func:`evaluate_imagesets` measures on.
@@ -326,8 +326,6 @@ def _pixel_step(pixel_check: bool, sets: tuple[tuple[str, Any], ...], reference:
                 holdout: Any, positive_controls: Mapping[str, object] | None,
                 notes: list[str]) -> PixelCopyResult | None:
     """The pixel-space copy check when asked for and every set is in memory (else a note says it was skipped)."""
-    from misyn_lab.imagesets.core import ImageSet
-
     if not pixel_check:
         return None
     if all(isinstance(s, ImageSet) for _, s in sets):

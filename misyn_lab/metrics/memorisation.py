@@ -11,15 +11,18 @@ gallery can show the pairs side by side.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from misyn_lab.errors import InputError
 from misyn_lab.metrics.knn import DEFAULT_MEMORY_BUDGET, as_feature_matrix, check_same_dim
 from misyn_lab.metrics.neighbours import SearchInfo, cross_nearest, knn_search
 from misyn_lab.metrics.result import MetricResult, build
 from misyn_lab.render.numbers import fmt_number
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Below this many training samples the calibrated copy threshold is unreliable (a warning is attached).
 SMALL_TRAIN = 50
@@ -282,6 +285,8 @@ def _offenders(ratio: np.ndarray, s_idx: np.ndarray, s_dist: np.ndarray, is_copy
                top: int) -> pd.DataFrame:
     """The ``top`` closest synthetic-to-training pairs, most suspicious first."""
     order = np.argsort(ratio, kind="stable")[: max(0, int(top))]
+    import pandas as pd  # here, not at import: the metrics package imports this module for its name
+
     return pd.DataFrame({"synthetic_index": order, "train_index": s_idx[order], "distance": s_dist[order],
                          "ratio": ratio[order], "is_copy": is_copy[order]})
 

@@ -8,7 +8,6 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from misyn_lab.errors import InputError
 from misyn_lab.metrics.document import results_block
@@ -284,6 +283,8 @@ def results_table(results: Mapping[str, MetricResult] | Iterable[MetricResult]) 
             "n_real": _n_real(r.n), "n_synthetic": int(r.n.get("synthetic", 0)),
             "interpretation": r.interpretation,
         })
+    import pandas as pd  # here, not at import: results are built where pandas is never needed (audit workers)
+
     return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
 
 

@@ -33,8 +33,6 @@ from pathlib import Path
 from statistics import NormalDist
 from typing import Any
 
-import pandas as pd
-
 from misyn_lab import render
 from misyn_lab.atomic import atomic_write_text
 from misyn_lab.engine import Engine, PerWorker, check_scheduler, chunked, require_distributed, using
@@ -266,6 +264,9 @@ class AuditReport:
         return render.to_html(self.to_section())
 
     def to_frame(self):
+        """One row per file (the CSV's columns) as a pandas DataFrame."""
+        import pandas as pd  # only here: an audit worker never pays for importing pandas
+
         return pd.DataFrame([r.to_dict() for r in self.records], columns=list(asdict(AuditRecord("", "")).keys()))
 
 

@@ -100,6 +100,18 @@ def test_projection_is_a_lower_bound_of_the_thumbnail_distance():
     assert popcount(x).tolist() == [0, 1, 64, 3]
 
 
+@pytest.mark.parametrize("n", [0, 1, 1023, 1025, 3000])
+def test_block_projection_equals_integer_block_sums(n):
+    """The float32 matrix product gives exactly the integer block sums / 8, across chunk borders and at the
+    largest sums (all-255 blocks)."""
+    thumbs = np.random.default_rng(n).integers(0, 256, (n, 1024)).astype(np.uint8)
+    thumbs[::7] = 255
+    exact = thumbs.reshape(n, 4, 8, 4, 8).sum(axis=(2, 4), dtype=np.int64).reshape(n, 16) / 8.0
+    got = block_projection(thumbs)
+    assert got.dtype == np.float64 and got.shape == (n, 16)
+    assert np.array_equal(got, exact)
+
+
 def test_on_real_images_the_index_checks_far_fewer_rows_than_the_hash_radii_admit():
     """Every bundled sample against all 285: the hash radii admit ~26 rows per query (up to 83), the thumbnail
     bound leaves ~3 (up to 13); each query's own row always survives."""

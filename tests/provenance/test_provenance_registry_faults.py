@@ -239,17 +239,34 @@ def test_fast_row_check_keeps_and_skips_exactly_what_validate_row_does(filled, d
             assert slow is not None
             assert fast[:8] == slow[:8] and fast[9] == slow[9]
             assert registry_mod.row_provenance(fast) == (slow[8], "")
+    assert registry_mod._clean_batch(raws) == [registry_mod._clean(raw) for raw in raws]  # column-wise: same rows
     kept = {r[0] for r in rows}
     assert (2 in kept) == (registry_mod.validate_row(raws[1][:-1])[0] is not None)
     assert {1, 3, 4} <= kept
 
 
-def test_the_intact_rows_of_a_large_registry_take_the_fast_path(filled):
+def test_the_intact_rows_of_a_large_registry_take_the_fast_path(filled, monkeypatch):
     reg_path, _ds = filled
     with Registry(reg_path, readonly=True) as reg:
         raws = list(registry_mod._select_rows(reg._conn))
     assert all(registry_mod._clean(raw) is not None for raw in raws)
     assert all(isinstance(registry_mod._clean(raw)[8], str) for raw in raws)  # parsed only on a match
+    expected = [registry_mod._clean(raw) for raw in raws]
+    monkeypatch.setattr(registry_mod, "_clean", lambda raw: pytest.fail("usual rows are checked column-wise"))
+    assert registry_mod._clean_batch(raws) == expected
+
+
+@pytest.mark.parametrize("damage", [{"provenance": '  {"a": 1}'}, {"source_name": None}, {"sha256": None},
+                                    {"hash_size": 16, "phash": "0" * 64, "dhash": "1" * 64}])
+def test_a_batch_of_mixed_rows_is_checked_like_row_by_row(filled, damage):
+    """One unusual row among usual ones (leading blank, no name, no file hash, another hash size): the batch
+    keeps exactly the rows and values _clean keeps one by one, whether it goes column-wise or row by row."""
+    reg_path, _ds = filled
+    _damage(reg_path, 3, **damage)
+    with Registry(reg_path, readonly=True) as reg:
+        raws = list(registry_mod._select_rows(reg._conn))
+    assert registry_mod._clean_batch(raws) == [registry_mod._clean(raw) for raw in raws]
+    assert registry_mod._clean_batch([]) == []
 
 
 def test_a_provenance_python_cannot_parse_still_matches_and_says_why(filled, monkeypatch):
