@@ -447,6 +447,7 @@ class Engine:
 
     # ---------------------------------------------------------------- work
     def map(self, func: Callable[..., Any], chunks: Sequence[Any], *, shared: dict[str, Any] | None = None,
+            then: Callable[[int, Any], Any] | None = None,
             progress: Callable[[int, Any], None] | None = None) -> list[Any]:
         """``[func(chunk, **shared) for chunk in chunks]``, run where the engine says, in chunk order.
 
@@ -454,21 +455,27 @@ class Engine:
         the same for every chunk: on Dask a value is sent to each worker once, not with every task; a
         :class:`PerWorker` recipe is built by each worker process once and kept (in this process: built once
         for this call), and ``func`` receives the built value. ``progress(i, result)`` is called as each chunk
-        finishes (in completion order on Dask). With ``work_here`` this process runs chunks too (see
+        finishes (in completion order on Dask). ``then(i, result)`` runs in this process as each chunk comes back
+        (before ``progress``) and its value is kept instead of the result: the step that needs what only this
+        process holds (the audit's registry index). With ``work_here`` this process runs chunks too (see
         :class:`Engine`). An exception in a task is raised here.
         """
         shared = dict(shared or {})
+        results: list[Any] = [None] * len(chunks)
+
+        def finish(i: int, result: Any) -> None:
+            results[i] = result if then is None else then(i, result)
+            if progress is not None:
+                progress(i, results[i])
+
         if not self.distributed:
             shared = _resolve(shared, PerWorker.build)  # built once for this map, not kept
-            out = []
             for i, chunk in enumerate(chunks):
-                result = func(chunk, **shared)
-                out.append(result)
-                if progress is not None:
-                    progress(i, result)
-            return out
+                finish(i, func(chunk, **shared))
+            return results
         if self.work_here:
-            return self._map_here_too(func, shared, list(chunks), progress)
+            self._map_here_too(func, shared, list(chunks), finish)
+            return results
         client = self._ready()
         distributed = require_distributed()
         held = client.scatter(_Shared(func, shared), broadcast=True, hash=False)
@@ -476,10 +483,8 @@ class Engine:
         position = {f.key: i for i, f in enumerate(futures)}
         try:
             for future in distributed.as_completed(futures, loop=client.loop):
-                result = future.result()  # raises the task's exception here
-                if progress is not None:
-                    progress(position[future.key], result)
-            return client.gather(futures)
+                finish(position[future.key], future.result())  # raises the task's exception here
+            return results
         finally:
             for f in futures:
                 f.release()
@@ -490,20 +495,14 @@ class Engine:
         return self._starting is None or not self._starting.is_alive()
 
     def _map_here_too(self, func: Callable[..., Any], shared: dict[str, Any], chunks: list[Any],
-                      progress: Callable[[int, Any], None] | None) -> list[Any]:
+                      finish: Callable[[int, Any], None]) -> None:
         """:meth:`map` with ``work_here``: this process takes the next chunk whenever it is free, from the first
         chunk on; once the workers have started (without waiting for them) they get chunks :data:`IN_FLIGHT` at a
-        time. Results in chunk order."""
+        time. ``finish(i, result)`` is called for each chunk as it ends, here or on a worker."""
         distributed = require_distributed()
-        results: list[Any] = [None] * len(chunks)
         waiting = list(range(len(chunks)))[::-1]  # popped from the end: chunk order
         running: dict[str, tuple[int, Any]] = {}
         client = held = done = here = None
-
-        def finish(i: int, result: Any) -> None:
-            results[i] = result
-            if progress is not None:
-                progress(i, result)
 
         def submit() -> None:
             i = waiting.pop()
@@ -537,7 +536,6 @@ class Engine:
                 collect(done.next_batch(block=True))
             if client is None:
                 self._ready()  # all chunks ran here first: a failed start of the workers is still reported
-            return results
         finally:
             for _i, future in running.values():
                 future.cancel()

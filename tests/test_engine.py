@@ -243,6 +243,26 @@ def test_work_here_shares_the_chunks_with_the_workers_in_order(here_engine):
     assert all(value[1] == 1 for _pid, value, _n in again) and _BUILDS[tag] == 1  # kept while the engine is open
 
 
+def _then_in_caller(i, result):
+    """A ``then`` step: runs in the calling process, sees each chunk's position and result."""
+    return (i, os.getpid(), result)
+
+
+@pytest.mark.parametrize("where", ["this process", "workers", "here and workers"])
+def test_then_runs_in_the_calling_process_for_every_chunk_in_order(where, dask_engine, here_engine):
+    engine = {"this process": Engine(), "workers": dask_engine, "here and workers": here_engine}[where]
+    chunks = [[k] for k in range(40)]
+    done: list[tuple] = []
+    out = engine.map(slow_value, chunks, shared={"value": 5}, then=_then_in_caller,
+                     progress=lambda i, r: done.append((i, r)))
+    assert [i for i, _pid, _r in out] == list(range(40))
+    assert {pid for _i, pid, _r in out} == {os.getpid()}  # then: always here
+    assert [r[2] for _i, _pid, r in out] == [1] * 40 and all(r[1] == 5 for _i, _pid, r in out)
+    assert sorted(done) == sorted((r[0], r) for r in out)  # progress sees what then returned
+    if where != "this process":
+        assert any(r[0] != os.getpid() for _i, _pid, r in out)  # some chunks ran on a worker
+
+
 def test_work_here_raises_a_failing_chunk_wherever_it_ran(here_engine):
     for where in (0, 60):  # the first chunk runs here; a late one may run on the worker
         chunks = [[i] for i in range(80)]

@@ -27,6 +27,7 @@ import os
 import stat
 import time
 from collections import Counter
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -35,7 +36,7 @@ from typing import Any
 
 from misyn_lab import render
 from misyn_lab.atomic import atomic_write_text
-from misyn_lab.engine import Engine, PerWorker, check_scheduler, chunked, require_distributed, using
+from misyn_lab.engine import Engine, check_scheduler, chunked, require_distributed, using
 from misyn_lab.errors import InputError, MisynError, printable
 from misyn_lab.render.numbers import fmt_percent
 from misyn_lab.imagesets.readers import has_dicm_marker, suffix, text_path
@@ -381,13 +382,15 @@ def _inside(path: str, real_root: str) -> bool:
     return real == real_root or real.startswith(real_root.rstrip(os.sep) + os.sep)
 
 
-def scan(root: Path) -> tuple[list[Path], list[AuditRecord], list[str], list[dict[str, str]]]:
+def scan(root: Path, *, at: tuple[int, Callable[[], object]] | None = None,
+         ) -> tuple[list[Path], list[AuditRecord], list[str], list[dict[str, str]]]:
     """``(candidate image files, unreadable records, ignored non-image files, skipped paths)`` under ``root``.
 
     Symlinked folders are followed only while they stay inside ``root`` (resolved): a folder or file symlink
     that resolves outside is listed in ``skipped`` as outside the audited folder, never audited; a folder
     reached twice (a loop) is listed in ``skipped`` too. Paths that cannot be entered or stat'ed are
-    unreadable records.
+    unreadable records. ``at=(n, call)`` calls ``call()`` once, as soon as ``n`` candidate files are found
+    (an audit starts its workers then, while the scan goes on).
     """
     candidates: list[Path] = []
     bad: list[AuditRecord] = []
@@ -434,6 +437,8 @@ def scan(root: Path) -> tuple[list[Path], list[AuditRecord], list[str], list[dic
                 continue
             if suffix(path) in SUFFIXES:
                 candidates.append(path)
+                if at is not None and len(candidates) == at[0]:
+                    at[1]()
             elif suffix(path) == "":
                 try:
                     with open(path, "rb") as fh:
@@ -441,7 +446,12 @@ def scan(root: Path) -> tuple[list[Path], list[AuditRecord], list[str], list[dic
                 except OSError as exc:
                     bad.append(AuditRecord(str(path), "unreadable", reason=_os_reason(exc)))
                     continue
-                (candidates.append(path) if has_dicm_marker(head) else ignored.append(str(path)))
+                if not has_dicm_marker(head):
+                    ignored.append(str(path))
+                    continue
+                candidates.append(path)
+                if at is not None and len(candidates) == at[0]:
+                    at[1]()
             elif not name.endswith(".json") or not (path.with_suffix(".nii").exists()
                                                     or path.with_suffix(".nii.gz").exists()):
                 ignored.append(str(path))
@@ -453,17 +463,41 @@ MAX_DECODE_FILE_BYTES = 1 << 30
 
 
 def audit_file(path: Path, index: RegistryIndex | None) -> AuditRecord:
-    """Audit one file (pure with respect to the registry snapshot; safe in worker processes).
+    """Audit one file (pure with respect to the registry snapshot): :func:`examine` it, then :func:`settle` it
+    against ``index`` (``None``: marks only).
 
     Never raises: a file that cannot be read, whose mark cannot be read (:class:`UnreadableMark`) and that
     no registry row matches, or whose audit fails in any other way, is an ``unreadable`` record with the
     reason — it counts as not checked.
     """
-    try:
-        return _audit_file(path, index)
-    except Exception as exc:  # noqa: BLE001 - last line of defence: one bad file never aborts an audit
-        return AuditRecord(str(path), "unreadable", reason=f"audit failed: {type(exc).__name__}: "
-                                                           f"{_one_line(exc)[:200]}")
+    return settle(examine(path, index if index is not None else False), index)
+
+
+@dataclass
+class Examined:
+    """What :func:`examine` found out about an unmarked file without the registry index: its hashes (or why
+    there are none). :func:`settle` turns it into the file's record with the index, in the process that holds
+    it (Dask workers send these back; pickled, the perceptual hashes not yet computed travel as the 64×64
+    normalised image and are computed only if a registered thumbnail is that close).
+
+    Parameters
+    ----------
+    path, format, sha256 : str
+        The file, its format and the SHA-256 of its bytes.
+    mark_problem : str, optional
+        A mark container that could not be read (no valid mark found).
+    hashes : ImageHashes, optional
+        Pixel and perceptual hashes; ``None`` when the file was not decoded.
+    problem : str, optional
+        Why it was not decoded (too large, undecodable), for a record when no registry row has its bytes.
+    """
+
+    path: str
+    format: str
+    sha256: str
+    mark_problem: str = ""
+    hashes: Any = None
+    problem: str = ""
 
 
 def _sha256_stream(path: Path) -> str:
@@ -471,7 +505,35 @@ def _sha256_stream(path: Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-def _audit_file(path: Path, index: RegistryIndex | None) -> AuditRecord:
+def examine(path: Path, registry: RegistryIndex | bool) -> AuditRecord | Examined:
+    """The part of a file's audit that needs no registry index: read it once, hash its bytes, read its mark
+    and, unless marked, decode it for the registry's hashes.
+
+    Parameters
+    ----------
+    path : Path
+        The file.
+    registry : RegistryIndex or bool
+        ``False``: marks only (no decoding); ``True``: compute the hashes for a lookup elsewhere (a Dask worker
+        holds no index); an index: the same, but a file whose exact bytes it holds is not decoded.
+
+    Returns
+    -------
+    AuditRecord or Examined
+        The final record (unreadable, labelled, or without a registry no evidence), or what :func:`settle`
+        needs. Never raises (an unexpected failure is an ``unreadable`` record).
+    """
+    try:
+        return _examine(path, registry)
+    except Exception as exc:  # noqa: BLE001 - last line of defence: one bad file never aborts an audit
+        return _failed(path, exc)
+
+
+def _failed(path: Any, exc: Exception) -> AuditRecord:
+    return AuditRecord(str(path), "unreadable", reason=f"audit failed: {type(exc).__name__}: {_one_line(exc)[:200]}")
+
+
+def _examine(path: Path, registry: RegistryIndex | bool) -> AuditRecord | Examined:
     try:
         size = os.stat(path).st_size
         if size > MAX_DECODE_FILE_BYTES:
@@ -496,39 +558,61 @@ def _audit_file(path: Path, index: RegistryIndex | None) -> AuditRecord:
         return AuditRecord(str(path), "labelled_synthetic", fmt, reason="; ".join(mark.problems),
                            mark_fields=list(mark.fields), generator=gen,
                            sha256=sha)
-    if index is None:
+    if registry is False:
         if mark_problem:
             return AuditRecord(str(path), "unreadable", fmt, reason=mark_problem, sha256=sha)
         return AuditRecord(str(path), "no_evidence", fmt, sha256=sha)
-    hit = index.lookup_sha256(sha)
-    if hit is None:
-        if data is None:
-            return AuditRecord(str(path), "unreadable", fmt, sha256=sha,
-                               reason=f"file of {size:,} bytes is larger than the {MAX_DECODE_FILE_BYTES:,} decoded: "
-                                      "checked for marks and exact copies only" + (f"; {mark_problem}" if mark_problem
-                                                                                  else ""))
+    found = Examined(str(path), fmt, sha, mark_problem)
+    if data is None:
+        found.problem = (f"file of {size:,} bytes is larger than the {MAX_DECODE_FILE_BYTES:,} decoded: checked for "
+                         "marks and exact copies only")
+    elif registry is True or registry.lookup_sha256(sha) is None:  # an exact copy needs no decoding
         try:
-            h = hashes_of(path, data=data, fast=True)  # JPEG decoded at reduced size: no pixel hash then
+            found.hashes = hashes_of(path, data=data, fast=True)  # JPEG decoded at reduced size: no pixel hash then
         except MisynError as exc:
-            reason = _one_line(exc.message) + (f"; {mark_problem}" if mark_problem else "")
-            return AuditRecord(str(path), "unreadable", fmt, reason=reason, sha256=sha)
-        hit = index.match_hashes(h)
+            found.problem = _one_line(exc.message)
+        except Exception as exc:  # noqa: BLE001 - still matched by its bytes; else unreadable with this reason
+            found.problem = _failed(path, exc).reason
+    return found
+
+
+def settle(item: AuditRecord | Examined, index: RegistryIndex | None) -> AuditRecord:
+    """The record of a file from :func:`examine`: a record as it is, an :class:`Examined` file looked up in
+    ``index`` (exact bytes, then its hashes). Never raises."""
+    if not isinstance(item, Examined):
+        return item
+    try:
+        return _settle(item, index)
+    except Exception as exc:  # noqa: BLE001 - last line of defence: one bad file never aborts an audit
+        return _failed(item.path, exc)
+
+
+def _settle(ex: Examined, index: RegistryIndex | None) -> AuditRecord:
+    if index is None:
+        raise ValueError("an examined file needs the registry index to settle")
+    mark_problem = ex.mark_problem
+    hit = index.lookup_sha256(ex.sha256)
+    if hit is None:
+        if ex.hashes is None:
+            return AuditRecord(ex.path, "unreadable", ex.format, sha256=ex.sha256,
+                               reason=ex.problem + (f"; {mark_problem}" if mark_problem else ""))
+        hit = index.match_hashes(ex.hashes)
     if hit is None:
         if mark_problem:
-            return AuditRecord(str(path), "unreadable", fmt, reason=mark_problem, sha256=sha)
-        reason = "NIfTI: marks, file and voxel hashes only (no perceptual matching)" if fmt == "nifti" else ""
-        return AuditRecord(str(path), "no_evidence", fmt, reason=reason, sha256=sha)
-    return AuditRecord(str(path), "unlabelled_registry_match", fmt,
+            return AuditRecord(ex.path, "unreadable", ex.format, reason=mark_problem, sha256=ex.sha256)
+        reason = "NIfTI: marks, file and voxel hashes only (no perceptual matching)" if ex.format == "nifti" else ""
+        return AuditRecord(ex.path, "no_evidence", ex.format, reason=reason, sha256=ex.sha256)
+    return AuditRecord(ex.path, "unlabelled_registry_match", ex.format,
                        reason=f"matches registry image #{hit.registry_id} ({hit.source_name or 'array'}) by {hit.kind}"
                               + "".join(f"; {p}" for p in (hit.problem, mark_problem) if p),
                        generator=str(hit.provenance.get("generator", "")), match_kind=hit.kind,
                        phash_distance=hit.phash_distance, dhash_distance=hit.dhash_distance,
-                       thumb_rmse=round(hit.thumb_rmse, 3), sha256=sha)
+                       thumb_rmse=round(hit.thumb_rmse, 3), sha256=ex.sha256)
 
 
 #: Below this many files ``workers > 1`` without a scheduler audits in this process: starting a local Dask cluster
-#: (~2 s) and building the registry index on each worker take longer than they save. Measured on 2 cores against a
-#: 10^5-row registry: 2,500 files took 3.9 s in one process and 5.6 s on 2 workers; at 5,000 the two were even.
+#: (~2 s) takes longer than it saves. Measured on 2 cores against a 10^5-row registry: 2,500 files took 3.9 s in
+#: one process and 5.6 s on 2 workers; at 5,000 the two were even.
 LOCAL_MIN_FILES = 5000
 #: The same limit for an audit without a registry (marks only, ~0.1 ms per file: a cluster pays only for archives).
 LOCAL_MIN_FILES_MARKS_ONLY = 50000
@@ -536,64 +620,10 @@ LOCAL_MIN_FILES_MARKS_ONLY = 50000
 CHUNK = 200
 
 
-def audit_chunk(paths: list[Path], index: RegistryIndex | None = None) -> list[AuditRecord]:
-    """Audit a chunk of files (one Dask task; module-level so workers can import it)."""
-    return [audit_file(p, index) for p in paths]
-
-
-def registry_index(path: str, snapshot: tuple[int, int]) -> RegistryIndex:
-    """The index of the registry file ``path``, opened read-only, provided it is still the registry of
-    ``snapshot``: what each Dask worker of an audit builds for itself (a :class:`~misyn_lab.engine.PerWorker`
-    recipe), so no index is sent between processes.
-
-    Parameters
-    ----------
-    path : str
-        The registry file (workers of a remote cluster must see it under this path).
-    snapshot : tuple of int
-        :meth:`Registry.snapshot <misyn_lab.provenance.registry.Registry.snapshot>` when the audit began.
-
-    Returns
-    -------
-    RegistryIndex
-        The index, with its unusable rows in ``warnings``.
-
-    Raises
-    ------
-    InputError
-        The registry changed since ``snapshot`` (images registered or removed after the audit began), or cannot
-        be read.
-
-    Examples
-    --------
-    >>> import pathlib, tempfile
-    >>> import numpy as np
-    >>> from misyn_lab.provenance import Provenance, Registry
-    >>> path = pathlib.Path(tempfile.mkdtemp()) / "registry.sqlite"
-    >>> with Registry(path) as registry:
-    ...     _ = registry.register(np.eye(16), Provenance("pca_gaussian"))
-    ...     snapshot = registry.snapshot()
-    >>> registry_index(str(path), snapshot).n_rows
-    1
-    """
-    with open_registry(path) as reg:
-        _check_snapshot(reg, snapshot)
-        index = reg.index()
-        _check_snapshot(reg, snapshot)  # nor while it was read
-    return index
-
-
-def _check_snapshot(reg: Any, snapshot: tuple[int, int]) -> None:
-    now = reg.snapshot()
-    if now != tuple(snapshot):
-        raise InputError(f"registry changed since the audit began ({snapshot[0]:,} rows up to id {snapshot[1]} "
-                         f"then, {now[0]:,} rows up to id {now[1]} now)", path=reg.path,
-                         remedy="audit again when no images are being registered (or audit a copy of the registry)")
-
-
-def index_warnings(_chunk: Any, index: RegistryIndex) -> list[str]:
-    """The registry rows a worker's index skipped as unusable (one Dask task)."""
-    return list(index.warnings)
+def examine_chunk(paths: list[Path], registry: bool) -> list[AuditRecord | Examined]:
+    """:func:`examine` a chunk of files (one Dask task; module-level so workers can import it): ``registry``
+    says whether to compute the hashes a registry lookup needs. Workers never open the registry."""
+    return [examine(p, registry) for p in paths]
 
 
 def check_workers(workers: Any) -> int:
@@ -618,13 +648,12 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
     ``scheduler``, and with ``workers > 1`` alone, which starts a local Dask cluster of ``workers - 1`` worker
     processes, this process being one more worker that takes chunks from the first one on (no CPU waits while the
     others start), for folders of at least :data:`LOCAL_MIN_FILES` image files (:data:`LOCAL_MIN_FILES_MARKS_ONLY` without a
-    registry; smaller ones are audited in this process, faster than starting workers). Files go out in chunks of
-    ``chunk_size`` (default :data:`CHUNK`); each worker process opens the registry file read-only and builds its
-    own index once (:func:`registry_index`; no index is sent between processes), and an audit whose registry
-    changes while the workers read it stops with an :class:`InputError`. In a script, call it under
-    ``if __name__ == "__main__":`` (local workers are new processes that import the script); workers of a remote
-    cluster must see the files and the registry under the same paths. The records are the same (sorted by path)
-    whichever way the audit runs.
+    registry; smaller ones are audited in this process, faster than starting workers; the workers start as soon as
+    the folder scan has found that many files). Files go out in chunks of ``chunk_size`` (default :data:`CHUNK`);
+    workers read and hash them (:func:`examine`) and never open the registry: this process builds the one index
+    and looks up what they send back (:func:`settle`). In a script, call it under ``if __name__ == "__main__":``
+    (local workers are new processes that import the script); workers of a remote cluster must see the files
+    under the same paths. The records are the same (sorted by path) whichever way the audit runs.
 
     Parameters
     ----------
@@ -652,8 +681,7 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
     ------
     InputError
         ``path`` is not a folder or holds no image file at all (an audit of nothing is almost always a wrong path);
-        an unreadable registry, or one changed while Dask workers read it; Dask asked for and not installed; local
-        worker processes that cannot start.
+        an unreadable registry; Dask asked for and not installed; local worker processes that cannot start.
 
     Examples
     --------
@@ -684,52 +712,53 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
         # read-only; a missing path is an InputError, never a new file
         reg = stack.enter_context(open_registry(registry)) if registry is not None else None
         reg_path = str(reg.path) if reg is not None else ""
-        # on Dask each worker builds the index itself from the file, checked against this snapshot
-        recipe = PerWorker(registry_index, reg_path, reg.snapshot()) if reg is not None else None
-        engine = _start_dask(stack, scheduler, workers, recipe) if scheduler is not None else None
-        candidates, bad, ignored, skipped = scan(root)  # overlaps with the start of an explicit scheduler
+        engine = _start_dask(stack, scheduler, workers) if scheduler is not None else None
+        at = None
+        if engine is None and workers > 1:  # a local cluster, started once the scan has found enough files
+            def start_local() -> None:
+                nonlocal engine
+                require_distributed("workers", instead="use --workers 1 (this process only)")
+                engine = _start_dask(stack, "local", workers, True)  # this process is one of the workers
+            at = (LOCAL_MIN_FILES if reg is not None else LOCAL_MIN_FILES_MARKS_ONLY, start_local)
+        candidates, bad, ignored, skipped = scan(root, at=at)  # overlaps with the start of the workers
         if not candidates and not bad:
             raise InputError(f"no image files found ({len(ignored)} non-image files"
                              + (f", {len(skipped)} path(s) outside the folder or in loops skipped" if skipped else "")
                              + ")", path=root, remedy="audit a folder with PNG/JPEG/TIFF/DICOM/NIfTI files")
-        if engine is None and workers > 1 and len(candidates) >= (LOCAL_MIN_FILES if reg is not None
-                                                                   else LOCAL_MIN_FILES_MARKS_ONLY):
-            require_distributed("workers", instead="use --workers 1 (this process only)")
-            engine = _start_dask(stack, "local", workers, recipe, True)  # this process is one of the workers
-        if engine is None:  # this process: one index, built here
-            index = reg.index() if reg is not None else None
-            records = _run(Engine(), candidates, index, chunks_of, progress)
-            warnings = list(index.warnings) if index is not None else []
-        else:  # Dask: the workers build the index, this process never does
-            records = _run(engine, candidates, recipe, chunks_of, progress)
-            warnings = (engine.map(index_warnings, [[]], shared={"index": recipe})[0] if recipe is not None
-                        else [])
+        # the one index, built here (on Dask while the workers start; measured faster than building it in a thread
+        # beside the examining)
+        index = reg.index() if reg is not None else None
+        records = _run(engine or Engine(), candidates, index, chunks_of, progress)
+        warnings = list(index.warnings) if index is not None else []
     records = sorted(records + bad, key=lambda r: r.path)
     return AuditReport(str(root), records, ignored, reg_path, time.perf_counter() - start, skipped_paths=skipped,
                        warnings=warnings)
 
 
-def _start_dask(stack: ExitStack, scheduler: "str | Engine", workers: int, recipe: PerWorker | None,
-                here: bool = False) -> Engine:
+def _start_dask(stack: ExitStack, scheduler: "str | Engine", workers: int, here: bool = False) -> Engine:
     """An engine for ``scheduler`` (closed with ``stack`` when made here), started in the background: its
-    workers import this module and build the registry index while this process goes on. ``here``: this process
-    is one of the ``workers`` (a local cluster of ``workers - 1`` processes; see ``Engine(work_here=True)``)."""
+    workers import this module while this process goes on. ``here``: this process is one of the ``workers`` (a
+    local cluster of ``workers - 1`` processes; see ``Engine(work_here=True)``)."""
     n = (workers - 1 if here else workers) if workers > 1 else None
     engine = stack.enter_context(using(scheduler, n_workers=n, work_here=here))
-    engine.start(preload=(__name__,), warm=[recipe] if recipe is not None else [])
+    engine.start(preload=(__name__,))
     return engine
 
 
-def _run(engine: Engine, candidates: list[Path], index: RegistryIndex | PerWorker | None, chunk_size: int,
+def _run(engine: Engine, candidates: list[Path], index: RegistryIndex | None, chunk_size: int,
          progress: bool) -> list[AuditRecord]:
-    """Audit the candidate files in chunks on ``engine``; ``index`` is the registry index or, on Dask, the recipe
-    each worker builds it from."""
+    """Audit the candidate files in chunks on ``engine``: each chunk is examined where the engine runs it (on
+    Dask the workers get no index: they hash every unmarked file), and settled against ``index`` in this process
+    as it comes back (in this process alone, a file whose exact bytes the index holds is not decoded)."""
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(candidates), desc="audit", unit="file", disable=not progress, leave=False)
-    records: list[AuditRecord] = []
-    for batch in engine.map(audit_chunk, chunked(candidates, chunk_size), shared={"index": index},
-                            progress=lambda _i, done: bar.update(len(done))):
-        records.extend(batch)
+
+    def then(_i: int, batch: list[AuditRecord | Examined]) -> list[AuditRecord]:
+        return [settle(item, index) for item in batch]
+
+    hashes: RegistryIndex | bool = index is not None and (True if engine.distributed else index)
+    batches = engine.map(examine_chunk, chunked(candidates, chunk_size), shared={"registry": hashes}, then=then,
+                         progress=lambda _i, done: bar.update(len(done)))
     bar.close()
-    return records
+    return [record for batch in batches for record in batch]

@@ -149,7 +149,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--no-registry", action="store_true", help="check marks only, ignore any registry")
     a.add_argument("--workers", type=worker_count, default=1,
                    help="worker processes, 1 to the number of CPUs (default 1: this process only): above 1 this "
-                        "process and a local Dask cluster of the others, each building its own registry index "
+                        "process and a local Dask cluster of the others, which read and hash files (this process alone "
+                        "holds the registry index) "
                         f"(folders of {LOCAL_MIN_FILES:,}+ files, {LOCAL_MIN_FILES_MARKS_ONLY:,}+ without a "
                         f"registry; smaller ones run here; needs {SCALE_EXTRA})")
     a.add_argument("--scheduler", default=None, metavar="ADDRESS|local", help=SCHEDULER_HELP)

@@ -83,8 +83,12 @@ class PerceptualHashes:
         return (f"PerceptualHashes(phash={self.phash!r}, dhash={self.dhash!r}, thumb=<{len(self.thumb)} bytes>, "
                 f"hash_size={self.hash_size}, imagehash_version={self.imagehash_version!r})")
 
-    def __reduce__(self) -> tuple:  # pickled with its values (e.g. to Dask workers), never with the image
-        return (PerceptualHashes, (self.phash, self.dhash, self.thumb, self.hash_size, self.imagehash_version))
+    def __reduce__(self) -> tuple:
+        """Pickled with its values; hashes not computed yet travel as the normalised image's pixels (4 KiB) and
+        are computed where they are first read, so sending a file's hashes to another process (a Dask worker's
+        result) never computes them."""
+        image = None if self._image is None else (self._image.mode, self._image.size, self._image.tobytes())
+        return (_unpickle, (self._phash, self._dhash, self.thumb, self.hash_size, self.imagehash_version, image))
 
     @property
     def thumb_array(self) -> np.ndarray:
@@ -106,6 +110,12 @@ class PerceptualHashes:
     def distances(self, other: "PerceptualHashes") -> tuple[int, int]:
         """Hamming distances ``(phash, dhash)`` to another set of hashes."""
         return hamming_hex(self.phash, other.phash), hamming_hex(self.dhash, other.dhash)
+
+
+def _unpickle(phash: str | None, dhash: str | None, thumb: bytes, hash_size: int, imagehash_version: str,
+              image: tuple[str, tuple[int, int], bytes] | None) -> PerceptualHashes:
+    return PerceptualHashes(phash, dhash, thumb, hash_size, imagehash_version,
+                            image=None if image is None else Image.frombytes(*image))
 
 
 def sha256_bytes(data: bytes) -> str:

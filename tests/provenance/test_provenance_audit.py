@@ -179,8 +179,8 @@ def test_implicit_workers_start_a_cluster_only_past_the_measured_folder_sizes(tm
 
 def test_parallel_audit_matches_serial(tmp_path, axial_slices, prov, monkeypatch):
     """``workers=2`` alone starts a local Dask cluster of one worker process (for folders of LOCAL_MIN_FILES+
-    files), this process being the other: each builds the registry index itself from the file, none is sent, and
-    the records equal the one-process run."""
+    files, started as soon as the scan has found that many), this process being the other: this process builds
+    the one registry index, none is sent, and the records equal the one-process run."""
     from misyn_lab.provenance import audit as audit_mod
 
     monkeypatch.setattr(audit_mod, "LOCAL_MIN_FILES", 10)
@@ -188,9 +188,9 @@ def test_parallel_audit_matches_serial(tmp_path, axial_slices, prov, monkeypatch
     started: list[tuple] = []
     original = audit_mod._start_dask
 
-    def recording(stack, scheduler, workers, recipe, here=False):
-        started.append((scheduler, workers, here, recipe.func.__name__, recipe.args))
-        return original(stack, scheduler, workers, recipe, here)
+    def recording(stack, scheduler, workers, here=False):
+        started.append((scheduler, workers, here))
+        return original(stack, scheduler, workers, here)
 
     monkeypatch.setattr(audit_mod, "_start_dask", recording)
     root = tmp_path / "many"
@@ -204,14 +204,14 @@ def test_parallel_audit_matches_serial(tmp_path, axial_slices, prov, monkeypatch
         index = Registry.index
         monkeypatch.setattr(Registry, "index", lambda self: built_here.append(1) or index(self))
         par = audit_folder(root, registry=reg, progress=False, workers=2, chunk_size=7)
-        assert built_here == [1]  # its own, from the file (this process audits chunks too); none was sent
+        assert built_here == [1]  # the one index: the worker never opens the registry
         small = root / "small"
         small.mkdir()
         for k in range(5):
             shutil.copy(axial_slices[k], small / f"{k}.png")
         few = audit_folder(small, registry=reg, progress=False, workers=2)  # below the minimum: this process
     # the cluster ran once: 1 worker process and this one
-    assert started == [("local", 2, True, "registry_index", (str(tmp_path / "r.sqlite"), (1, 1)))]
+    assert started == [("local", 2, True)]
     assert built_here == [1, 1] and len(few.records) == 5
     assert par.records == ser.records and len(par.records) == 80
     assert par.to_csv() == ser.to_csv() and par.warnings == ser.warnings == []

@@ -1,24 +1,20 @@
 """The audit on Dask: a 2-worker local cluster gives the same records, CSV bytes and JSON (but timing) as one
-process, whatever the chunk size; the workers build the registry index themselves (never this process) from the
-registry as it was when the audit began; the CLI's --scheduler and its errors."""
+process, whatever the chunk size; the workers read and hash the files and never open the registry, whose one index
+this process holds; the CLI's --scheduler and its errors."""
 
 from __future__ import annotations
 
 import json
+import pickle
 import shutil
 import sqlite3
-
-import numpy as np
 
 import pytest
 from PIL import Image
 
 from misyn_lab.cli import main
-from misyn_lab.engine import PerWorker
-from misyn_lab.errors import InputError
-from misyn_lab.provenance import Provenance, Registry, audit_folder, label_file
+from misyn_lab.provenance import Registry, audit_folder, label_file
 from misyn_lab.provenance import audit as audit_mod
-from misyn_lab.provenance.audit import registry_index
 from misyn_lab.provenance.registry import RegistryIndex
 
 
@@ -86,67 +82,49 @@ def test_cli_audit_bad_engine_options_are_one_line_errors(folder, capsys, args, 
     assert err.startswith("misyn-lab: error: ") and message in err and "\n" not in err
 
 
-def test_dask_audit_never_builds_or_sends_an_index_from_this_process(folder, dask_engine, monkeypatch):
+def test_dask_workers_never_open_the_registry(folder, tmp_path, dask_engine, monkeypatch):
+    """This process builds the one index and settles what the workers send back: the registry file is deleted as
+    soon as that index is built, and the audit still gives the one-process CSV, JSON and row warnings."""
     root, reg = folder
     with sqlite3.connect(reg) as con:  # one unusable row: its warning must still reach the report
         con.execute("UPDATE images SET thumb = ? WHERE id = 1", (b"x" * 100,))
     one = audit_folder(root, registry=reg, progress=False)
+    doomed = tmp_path / "doomed.sqlite"
+    with sqlite3.connect(reg) as src, sqlite3.connect(doomed) as dst:
+        src.backup(dst)  # the whole database, write-ahead log included
+    src.close()
+    dst.close()
     built, pickled = [], []
     index = Registry.index
-    monkeypatch.setattr(Registry, "index", lambda self: built.append(1) or index(self))
+
+    def build_then_delete(self):
+        value = index(self)
+        built.append(1)
+        doomed.unlink(missing_ok=True)  # a worker that opened the registry now would fail
+        return value
+
+    monkeypatch.setattr(Registry, "index", build_then_delete)
     monkeypatch.setattr(RegistryIndex, "__reduce__", lambda self: pickled.append(1) or object.__reduce__(self),
                         raising=False)
-    many = audit_folder(root, registry=reg, progress=False, scheduler=dask_engine, chunk_size=11)
-    assert built == [] and pickled == []
+    many = audit_folder(root, registry=doomed, progress=False, scheduler=dask_engine, chunk_size=11)
+    assert built == [1] and pickled == [] and not doomed.exists()
     assert many.warnings == one.warnings == ["registry row #1 skipped: thumbnail has 100 bytes, expected 1024"]
-    assert many.to_csv() == one.to_csv() and _json_without_timing(many) == _json_without_timing(one)
+    assert many.to_csv() == one.to_csv().replace(str(reg), str(doomed))
+    assert _json_without_timing(many)["records"] == _json_without_timing(one)["records"]
 
 
-def test_worker_index_refuses_a_registry_changed_since_the_audit_began(tmp_path, axial_slices, prov):
-    path = tmp_path / "reg.sqlite"
-    with Registry(path) as reg:
-        reg.register_many((p, prov) for p in axial_slices[:3])
-        recipe = PerWorker(registry_index, str(path), reg.snapshot())
-        assert recipe.build().n_rows == 3 and recipe.args[1] == (3, 3)
-        reg.register(np.eye(16), Provenance("late-generator"))  # registered after the snapshot was taken
-    with pytest.raises(InputError) as err:
-        recipe.build()  # what each worker runs
-    assert str(err.value) == (f"{path}: registry changed since the audit began (3 rows up to id 3 then, 4 rows up to "
-                              "id 4 now) (fix: audit again when no images are being registered (or audit a copy of "
-                              "the registry))")
-
-
-def test_registry_changed_before_the_workers_read_it_stops_the_dask_audit(folder, dask_engine, monkeypatch):
+def test_examined_files_travel_without_computing_their_hashes(folder):
+    """What a worker sends back: an unmarked file's hashes, the perceptual ones still uncomputed (the normalised
+    image travels instead), settled here to the same record as in one process."""
     root, reg = folder
-    snapshot = Registry.snapshot
-
-    def late_registration(self):  # the audit's snapshot is taken, then another image is registered
-        taken = snapshot(self)
-        with Registry(self.path) as writer:
-            writer.register(np.eye(16), Provenance("late-generator"))
-        return taken
-
-    monkeypatch.setattr(Registry, "snapshot", late_registration)
-    with pytest.raises(InputError, match=r"registry changed since the audit began \(6 rows up to id 6 then, 7 rows "
-                                         r"up to id 7 now\)"):
-        audit_folder(root, registry=reg, progress=False, scheduler=dask_engine)
-    assert (audit_mod.LOCAL_MIN_FILES, audit_mod.LOCAL_MIN_FILES_MARKS_ONLY) == (5000, 50000)
-
-
-def test_cli_registry_changed_during_a_local_dask_audit_is_one_line(folder, monkeypatch, capfd):
-    root, reg = folder
-    snapshot = Registry.snapshot
-
-    def late_registration(self):
-        taken = snapshot(self)
-        with Registry(self.path) as writer:
-            writer.register(np.eye(16), Provenance("late-generator"))
-        return taken
-
-    monkeypatch.setattr(Registry, "snapshot", late_registration)
-    code = main(["audit", str(root), "--registry", str(reg), "--quiet", "--scheduler", "local", "--workers", "2"])
-    err = capfd.readouterr().err.strip()  # the file descriptor: worker processes write there too
-    assert code == 2
-    assert err == (f"misyn-lab: error: {reg}: registry changed since the audit began (6 rows up to id 6 then, 7 rows "
-                   "up to id 7 now) (fix: audit again when no images are being registered (or audit a copy of the "
-                   "registry))")
+    path = sorted((root / "part0").glob("*.png"))[0]
+    sent = audit_mod.examine(path, True)
+    assert isinstance(sent, audit_mod.Examined) and sent.hashes.perceptual._phash is None
+    back = pickle.loads(pickle.dumps(sent))
+    assert back.hashes.perceptual._phash is None and back.hashes.perceptual._image is not None
+    with Registry(reg, readonly=True) as registry:
+        index = registry.index()
+        assert audit_mod.settle(back, index) == audit_mod.audit_file(path, index)
+    assert back.hashes.perceptual.phash == audit_mod.examine(path, True).hashes.perceptual.phash
+    assert audit_mod.settle(audit_mod.Examined(str(path), "png", "0" * 64), None).reason.startswith(
+        "audit failed: ValueError: an examined file needs the registry index")
