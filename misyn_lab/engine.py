@@ -14,11 +14,9 @@ single-process run returns.
 * an address (``"tcp://host:8786"`` or ``"host:8786"``) — a running ``dask scheduler``; its workers must have
   misyn-lab installed.
 
-Data every chunk needs (a registry index, a model) reach the workers in one of two ways, through ``shared=``:
-a value is sent to each worker once; a :class:`PerWorker` recipe (a module-level function and its arguments) is
-sent instead of the value, and each worker process builds the value itself, once, and keeps it for later maps
-(the latest value per build function only), so a large value never crosses the network and is built on every
-worker at the same time (:meth:`Engine.start` can start the builds early).
+Data every chunk needs (settings, a small model) reach the workers through ``shared=``: sent to each worker once,
+not with every task. What only the calling process should hold (an audit's registry index) stays there: the
+workers return what they computed and ``then=`` finishes each chunk in the calling process as it comes back.
 
 Dask is an optional dependency: ``pip install "misyn-lab[scale]"``. Asking for a scheduler without it raises a
 one-line :class:`~misyn_lab.errors.InputError` naming the extra. This module imports nothing from the rest of
@@ -27,13 +25,10 @@ the package except the errors (it is a leaf every station may use).
 
 from __future__ import annotations
 
-import hashlib
 import importlib
 import logging
 import os
-import pickle
 import re
-import sys
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -156,103 +151,6 @@ def chunked(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
     return [items[i:i + size] for i in range(0, len(items), size)]
 
 
-class PerWorker:
-    """A value that each worker builds for itself: ``build(*args)``, usable as a value of ``shared=`` in
-    :meth:`Engine.map`.
-
-    On Dask the recipe, not the value, is sent to the workers: each worker process builds the value once and
-    keeps it for every chunk (and for later maps with the same recipe); it keeps only the latest value per build
-    function, so a long-lived cluster never accumulates old ones. In this process the value is built once per
-    :meth:`Engine.map` call (never kept between calls).
-
-    Parameters
-    ----------
-    build : callable
-        A module-level function (workers import it by name).
-    *args
-        Its arguments (picklable; compared by their pickled bytes to decide whether a kept value still fits).
-
-    Raises
-    ------
-    InputError
-        ``build`` is not a module-level function (a lambda, a nested function, a method) or an argument cannot
-        be pickled.
-
-    Examples
-    --------
-    >>> import math
-    >>> recipe = PerWorker(math.factorial, 5)
-    >>> recipe.name, recipe.build()
-    ('math.factorial', 120)
-    >>> with Engine() as engine:                        # in this process: built once for the whole map
-    ...     engine.map(lambda chunk, base: [base + x for x in chunk], [[1], [2, 3]], shared={"base": recipe})
-    [[121], [122, 123]]
-    >>> PerWorker(lambda: 1)
-    Traceback (most recent call last):
-    ...
-    misyn_lab.errors.InputError: build: PerWorker needs a module-level function (...), got <lambda> (fix: ...)
-    """
-
-    def __init__(self, build: Callable[..., Any], *args: Any):
-        module = getattr(build, "__module__", None)
-        qualname = getattr(build, "__qualname__", f"a {type(build).__name__} object")
-        if (not callable(build) or not module or "." in qualname or "<" in qualname
-                or getattr(sys.modules.get(module), qualname, None) is not build):
-            raise InputError(f"PerWorker needs a module-level function (workers import it by name), got {qualname}",
-                             path="build", remedy="define the build function at the top level of a module")
-        try:
-            pickled = pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL)
-        except (pickle.PicklingError, TypeError, AttributeError) as exc:
-            raise InputError(f"the arguments of {module}.{qualname} cannot be sent to workers ({exc})",
-                             path="args", remedy="pass plain values (paths, numbers, tuples), not open objects") \
-                from None
-        self.func, self.args = build, args
-        #: ``module.function``: a worker keeps one value per name.
-        self.name = f"{module}.{qualname}"
-        #: Digest of the pickled arguments: a kept value is reused only when it matches.
-        self.token = hashlib.sha256(pickled).hexdigest()
-
-    def build(self) -> Any:
-        """Build the value here and now (nothing is kept)."""
-        return self.func(*self.args)
-
-    def __repr__(self) -> str:
-        return f"PerWorker({self.name}, {len(self.args)} argument(s))"
-
-
-#: Values built from :class:`PerWorker` recipes in this (worker) process: ``{name: (token, value)}``.
-_BUILT: dict[str, tuple[str, Any]] = {}
-_BUILT_LOCK = threading.Lock()
-
-
-def _keep(store: dict[str, tuple[str, Any]], recipe: PerWorker) -> Any:
-    """The value of ``recipe`` from ``store`` (``{name: (token, value)}``), built and stored when missing or made
-    from other arguments; the old value of the same name is let go before the new one is built."""
-    kept = store.get(recipe.name)
-    if kept is not None and kept[0] == recipe.token:
-        return kept[1]
-    store.pop(recipe.name, None)
-    value = recipe.build()
-    store[recipe.name] = (recipe.token, value)
-    return value
-
-
-def _built(recipe: PerWorker) -> Any:
-    """The value of ``recipe`` in this worker process: built on first use, then kept (latest per name)."""
-    with _BUILT_LOCK:
-        return _keep(_BUILT, recipe)
-
-
-def _resolve(kwargs: dict[str, Any], make: Callable[[PerWorker], Any]) -> dict[str, Any]:
-    return {k: make(v) if isinstance(v, PerWorker) else v for k, v in kwargs.items()}
-
-
-def _warm(recipes: list[PerWorker]) -> None:
-    """Build ``recipes`` on a worker ahead of its first task."""
-    for recipe in recipes:
-        _built(recipe)
-
-
 class _Shared:
     """The function of a map and its shared keyword arguments, sent to every worker once (one object, so its
     keyword names can never collide with ``Client.map``'s own)."""
@@ -262,18 +160,7 @@ class _Shared:
 
 
 def _apply(chunk: Any, misyn_shared: _Shared) -> Any:
-    return misyn_shared.func(chunk, **_resolve(misyn_shared.kwargs, _built))
-
-
-def _warm_workers(client: Any, recipes: list[PerWorker]) -> None:
-    """Build ``recipes`` on every worker now, as one task per worker (in its task thread, not its event loop)."""
-    workers = list(client.scheduler_info()["workers"])
-    futures = [client.submit(_warm, recipes, workers=[w], allow_other_workers=False, pure=False) for w in workers]
-    try:
-        client.gather(futures)
-    finally:
-        for f in futures:
-            f.release()
+    return misyn_shared.func(chunk, **misyn_shared.kwargs)
 
 
 def _import_modules(names: list[str]) -> None:
@@ -300,8 +187,7 @@ class Engine:
         Worker processes of a ``"local"`` cluster (default: the number of CPUs). Ignored otherwise.
     work_here : bool, optional
         On Dask, this process works through chunks too, taking the next one whenever it is free, while the
-        workers take theirs (each kept busy with :data:`IN_FLIGHT` chunks); it builds its own :class:`PerWorker`
-        values for that. Made for a local cluster of one process fewer than the CPUs: no CPU waits while the
+        workers take theirs (each kept busy with :data:`IN_FLIGHT` chunks). Made for a local cluster of one process fewer than the CPUs: no CPU waits while the
         workers start, and this process is one worker that needs no start.
 
     Examples
@@ -314,7 +200,6 @@ class Engine:
     def __init__(self, scheduler: str | None = None, *, n_workers: int | None = None, work_here: bool = False):
         self.scheduler = check_scheduler(scheduler)
         self.work_here = bool(work_here)
-        self._here: dict[str, tuple[str, Any]] = {}  # PerWorker values built in this process (work_here)
         if n_workers is not None and (isinstance(n_workers, bool) or not isinstance(n_workers, int)
                                       or n_workers < 1):
             raise InputError(f"n_workers must be a positive integer, got {n_workers!r}", path="n_workers")
@@ -368,35 +253,27 @@ class Engine:
                                         "or pass --scheduler local") from None
         return self._client
 
-    def start(self, preload: Sequence[str] = (), warm: Sequence[PerWorker] = ()) -> None:
-        """Start in the background: connect (for ``"local"``: start the worker processes), import the ``preload``
-        modules on every worker, then build the ``warm`` recipes on every worker (:class:`PerWorker`), so that
-        the caller's own preparation (scanning a folder) overlaps with it.
+    def start(self, preload: Sequence[str] = ()) -> None:
+        """Start in the background: connect (for ``"local"``: start the worker processes) and import the
+        ``preload`` modules on every worker, so that the caller's own preparation (scanning a folder) overlaps
+        with it.
 
-        :meth:`map` waits for the start; a failure (also of a build) is raised there. An engine already started
-        runs only the imports and builds (in the background again). No-op in this process.
+        :meth:`map` waits for the start; a failure is raised there. An engine already started runs only the
+        imports (in the background again). No-op in this process.
 
         Parameters
         ----------
         preload : sequence of str, optional
             Modules to import on every worker.
-        warm : sequence of PerWorker, optional
-            Recipes every worker builds now and keeps for the maps that use them.
 
         Examples
         --------
-        >>> import math
         >>> engine = Engine()
-        >>> engine.start(preload=["json"], warm=[PerWorker(math.factorial, 3)])   # this process: nothing to start
+        >>> engine.start(preload=["json"])                  # this process: nothing to start
         """
         if not self.distributed:
             return
-        recipes = list(warm)
-        for recipe in recipes:
-            if not isinstance(recipe, PerWorker):
-                raise InputError(f"warm takes PerWorker recipes, got {type(recipe).__name__}", path="warm",
-                                 remedy="wrap the build function: PerWorker(build, *args)")
-        if self._client is not None and not preload and not recipes:
+        if self._client is not None and not preload:
             return
         previous = self._starting
 
@@ -409,8 +286,6 @@ class Engine:
                 client = self._connect()
                 if preload:
                     client.run(_import_modules, list(preload))
-                if recipes:
-                    _warm_workers(client, recipes)
             except BaseException as exc:  # noqa: BLE001 - handed to the thread that calls map()
                 self._start_error = exc
 
@@ -431,7 +306,6 @@ class Engine:
         if self._starting is not None:
             self._starting.join()
             self._starting = None
-        self._here.clear()
         if self._client is not None:
             self._client.close()
             self._client = None
@@ -452,9 +326,8 @@ class Engine:
         """``[func(chunk, **shared) for chunk in chunks]``, run where the engine says, in chunk order.
 
         ``func`` must be a module-level function (workers import it by name). ``shared`` keyword arguments are
-        the same for every chunk: on Dask a value is sent to each worker once, not with every task; a
-        :class:`PerWorker` recipe is built by each worker process once and kept (in this process: built once
-        for this call), and ``func`` receives the built value. ``progress(i, result)`` is called as each chunk
+        the same for every chunk: on Dask a value is sent to each worker once, not with every task.
+        ``progress(i, result)`` is called as each chunk
         finishes (in completion order on Dask). ``then(i, result)`` runs in this process as each chunk comes back
         (before ``progress``) and its value is kept instead of the result: the step that needs what only this
         process holds (the audit's registry index). With ``work_here`` this process runs chunks too (see
@@ -469,7 +342,6 @@ class Engine:
                 progress(i, results[i])
 
         if not self.distributed:
-            shared = _resolve(shared, PerWorker.build)  # built once for this map, not kept
             for i, chunk in enumerate(chunks):
                 finish(i, func(chunk, **shared))
             return results
@@ -502,7 +374,7 @@ class Engine:
         distributed = require_distributed()
         waiting = list(range(len(chunks)))[::-1]  # popped from the end: chunk order
         running: dict[str, tuple[int, Any]] = {}
-        client = held = done = here = None
+        client = held = done = None
 
         def submit() -> None:
             i = waiting.pop()
@@ -526,10 +398,8 @@ class Engine:
                     for _ in range(min(IN_FLIGHT * max(1, len(client.scheduler_info()["workers"])), len(waiting))):
                         submit()
                     continue
-                if here is None:  # this process's own values, kept like a worker's while the engine is open
-                    here = _resolve(shared, lambda recipe: _keep(self._here, recipe))
                 i = waiting.pop()
-                finish(i, func(chunks[i], **here))
+                finish(i, func(chunks[i], **shared))
                 if done is not None:
                     collect(done.next_batch(block=False))
             while running:

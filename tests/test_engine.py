@@ -1,19 +1,16 @@
-"""The engine: chunk order kept, shared arguments, per-worker values (PerWorker), in-process and on a 2-worker local
-Dask cluster, bad input."""
+"""The engine: chunk order kept, shared arguments, ``then`` in the calling process, this process working too
+(work_here), in-process and on a 2-worker local Dask cluster, bad input."""
 
 from __future__ import annotations
 
 import builtins
-import functools
 import os
-import threading
-import uuid
 from collections import Counter
 
 import pytest
 
 from misyn_lab import engine as eng
-from misyn_lab.engine import Engine, PerWorker, check_scheduler, chunked, map_chunks, require_distributed
+from misyn_lab.engine import Engine, check_scheduler, chunked, map_chunks, require_distributed
 from misyn_lab.errors import InputError
 
 
@@ -106,106 +103,13 @@ def test_unreachable_scheduler_is_an_input_error(monkeypatch):
     assert "dask scheduler" in err.value.remedy
 
 
-# ------------------------------------------------------------------------------------------------ PerWorker
-#: Builds per tag in THIS process (each worker process has its own copy of this module, hence its own counts).
-_BUILDS: Counter = Counter()
-
-
-def build_tagged(tag):
-    """A PerWorker build function: counts its builds per tag in the process that runs it."""
-    _BUILDS[tag] += 1
-    return os.getpid(), _BUILDS[tag], tag
-
-
-def seen_value(chunk, *, value):
-    """A task returning the pid it ran in and the built value it received."""
-    return os.getpid(), value, len(chunk)
-
-
-def kept_values():
-    """What this worker process keeps: ``{build name: token}``."""
-    return {name: token for name, (token, _value) in eng._BUILT.items()}
-
-
-def test_per_worker_builds_once_per_worker_process_however_many_chunks(dask_engine):
-    tag = uuid.uuid4().hex
-    recipe = PerWorker(build_tagged, tag)
-    chunks = [[i] * (i % 3 + 1) for i in range(60)]
-    out = dask_engine.map(seen_value, chunks, shared={"value": recipe})
-    assert [n for _pid, _value, n in out] == [len(c) for c in chunks]
-    assert all(value == (pid, 1, tag) for pid, value, _n in out)  # built in the worker itself, once there
-    assert os.getpid() not in {pid for pid, _v, _n in out} and _BUILDS[tag] == 0  # never built here
-    again = dask_engine.map(seen_value, chunks[:10], shared={"value": recipe})  # kept for the next map
-    assert all(value == (pid, 1, tag) for pid, value, _n in again)
-
-
-def test_per_worker_keeps_only_the_latest_value_per_build_function(dask_engine):
-    first, second = PerWorker(build_tagged, uuid.uuid4().hex), PerWorker(build_tagged, uuid.uuid4().hex)
-    dask_engine.map(seen_value, [[1]] * 8, shared={"value": first})
-    out = dask_engine.map(seen_value, [[1]] * 8, shared={"value": second})
-    assert {value[2] for _pid, value, _n in out} == {second.args[0]}
-    kept = dask_engine._ready().run(kept_values)
-    assert len(kept) == 2 and all(k[second.name] == second.token for k in kept.values())
-    assert first.token != second.token
-
-
-def test_warm_builds_on_every_worker_before_the_first_task(dask_engine):
-    tag = uuid.uuid4().hex
-    recipe = PerWorker(build_tagged, tag)
-    dask_engine.start(preload=["json"], warm=[recipe])
-    kept = dask_engine._ready().run(kept_values)  # _ready waits for the start, warm included
-    assert len(kept) == 2 and all(k[recipe.name] == recipe.token for k in kept.values())
-    out = dask_engine.map(seen_value, [[1]] * 20, shared={"value": recipe})
-    assert {value[1] for _pid, value, _n in out} == {1}  # no task built it again
-
-
-def test_a_failing_build_reaches_the_caller(dask_engine):
-    with pytest.raises(InputError, match=r"bad chunk \['boom'\]"):
-        dask_engine.map(seen_value, [[1], [2]], shared={"value": PerWorker(failing, ["boom"])})
-    dask_engine.start(warm=[PerWorker(failing, ["warm"])])
-    with pytest.raises(InputError, match=r"bad chunk \['warm'\]"):
-        dask_engine.map(seen_value, [[1]])
+def test_preload_imports_on_every_worker_and_a_failed_start_reaches_the_caller(dask_engine, monkeypatch):
+    dask_engine.start(preload=["json"])
+    assert set(dask_engine._ready().run(lambda: "json" in __import__("sys").modules).values()) == {True}
+    dask_engine.start(preload=["misyn_lab_no_such_module"])
+    with pytest.raises(ModuleNotFoundError, match="misyn_lab_no_such_module"):
+        dask_engine.map(add_and_tag, [[1]])
     assert dask_engine.map(add_and_tag, [[1]])[0][0] == [1]  # the engine still works after the failure
-
-
-def test_per_worker_in_this_process_builds_once_per_map_call():
-    tag = uuid.uuid4().hex
-    recipe = PerWorker(build_tagged, tag)
-    with Engine() as engine:
-        out = engine.map(seen_value, [[1], [2, 3], [4]], shared={"value": recipe})
-        assert [value for _pid, value, _n in out] == [(os.getpid(), 1, tag)] * 3
-        out = engine.map(seen_value, [[1], [2]], shared={"value": recipe})
-        assert [value for _pid, value, _n in out] == [(os.getpid(), 2, tag)] * 2  # not kept between calls
-    assert _BUILDS[tag] == 2 and tag not in str(eng._BUILT)
-
-
-def _inner():
-    def inner():
-        return 1
-    return inner
-
-
-@pytest.mark.parametrize("build, name", [(lambda: 1, "<lambda>"), (_inner(), "_inner.<locals>.inner"),
-                                         (Engine.describe, "Engine.describe"),
-                                         (functools.partial(build_tagged, "x"), "a partial object")])
-def test_per_worker_refuses_a_function_workers_cannot_import(build, name):
-    with pytest.raises(InputError) as err:
-        PerWorker(build)
-    assert str(err.value) == (f"build: PerWorker needs a module-level function (workers import it by name), got "
-                              f"{name} (fix: define the build function at the top level of a module)")
-
-
-def test_per_worker_refuses_arguments_that_cannot_be_pickled():
-    with pytest.raises(InputError) as err:
-        PerWorker(build_tagged, threading.Lock())
-    assert str(err.value) == ("args: the arguments of tests.test_engine.build_tagged cannot be sent to workers (cannot "
-                              "pickle '_thread.lock' object) (fix: pass plain values (paths, numbers, tuples), not "
-                              "open objects)")
-
-
-def test_warm_takes_only_recipes(dask_engine):
-    with pytest.raises(InputError, match="warm takes PerWorker recipes, got function"):
-        dask_engine.start(warm=[build_tagged])
 
 
 # ------------------------------------------------------------------------------------------------ work_here
@@ -228,19 +132,13 @@ def here_engine():
 
 
 def test_work_here_shares_the_chunks_with_the_workers_in_order(here_engine):
-    tag = uuid.uuid4().hex
-    recipe = PerWorker(build_tagged, tag)
-    here_engine.start(warm=[recipe])
     chunks = [[i] * (i % 4 + 1) for i in range(150)]
     done: list[int] = []
-    out = here_engine.map(slow_value, chunks, shared={"value": recipe}, progress=lambda i, _r: done.append(i))
+    out = here_engine.map(slow_value, chunks, shared={"value": 7}, progress=lambda i, _r: done.append(i))
     assert [n for _pid, _value, n in out] == [len(c) for c in chunks] and sorted(done) == list(range(150))
     pids = Counter(pid for pid, _value, _n in out)
     assert os.getpid() in pids and len(pids) == 2  # this process and the worker both took chunks
-    assert all(value == (pid, 1, tag) for pid, value, _n in out)  # each built its own value, once
-    assert _BUILDS[tag] == 1  # here: once for the engine
-    again = here_engine.map(slow_value, chunks[:30], shared={"value": recipe})
-    assert all(value[1] == 1 for _pid, value, _n in again) and _BUILDS[tag] == 1  # kept while the engine is open
+    assert {value for _pid, value, _n in out} == {7}
 
 
 def _then_in_caller(i, result):
@@ -270,13 +168,3 @@ def test_work_here_raises_a_failing_chunk_wherever_it_ran(here_engine):
         with pytest.raises(InputError, match=r"bad chunk \['fail'\]"):
             here_engine.map(slow_value, chunks, shared={"value": 1})
     assert [n for _p, _v, n in here_engine.map(slow_value, [[1], [2, 2]], shared={"value": 1})] == [1, 2]
-
-
-def test_work_here_values_are_released_when_the_engine_closes():
-    pytest.importorskip("distributed", reason='needs pip install "misyn-lab[scale]"')
-    tag = uuid.uuid4().hex
-    engine = Engine("local", n_workers=1, work_here=True)
-    with engine:
-        engine.map(slow_value, [[1]] * 3, shared={"value": PerWorker(build_tagged, tag)})
-        assert tag in str(engine._here)
-    assert engine._here == {}

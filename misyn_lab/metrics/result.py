@@ -5,7 +5,7 @@ from __future__ import annotations
 import numbers
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -15,6 +15,9 @@ from misyn_lab.metrics.keys import interpret, metric_key
 from misyn_lab.plain import to_plain as _clean
 from misyn_lab.render import to_html
 from misyn_lab.render.numbers import fmt_p
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def check_ci_level(ci_level: object) -> float:
