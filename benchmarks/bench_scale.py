@@ -57,6 +57,10 @@ KIND = "intensity+texture+embedding"
 SECTIONS = ("features", "audit", "dask", "knn", "prdc")
 #: One-process and ``--workers 2`` audits, alternated this many times (the ratio of each pair is reported).
 DASK_ROUNDS = 3
+#: The archive-sized folder of the parallel section: the audit folder this many times over (hard links), and the
+#: alternated rounds on it; with the 20,000-file rounds it separates the start-up cost from the cost per file.
+DASK_LARGE_COPIES = 5
+DASK_LARGE_ROUNDS = 2
 
 
 def log(msg: str) -> None:
@@ -348,6 +352,23 @@ def section_audit(quick: bool, tmp: Path, with_dask: bool, only_dask: bool) -> d
             log(f"audit dask (R={largest:,}) round {k + 1}: one {one['seconds']:.1f} s, --workers 2 "
                 f"{two['seconds']:.1f} s ({one['seconds'] / two['seconds']:.2f}x), same CSV {same}")
         out["dask"] = {"size": largest, "rounds": rounds}
+        if not quick:
+            big = tmp / "archive_large"
+            files = [p for p in sorted(data["folder"].rglob("*")) if p.is_file()]
+            for copy in range(DASK_LARGE_COPIES):
+                for p in files:
+                    dst = big / f"copy{copy}" / p.relative_to(data["folder"])
+                    dst.parent.mkdir(parents=True, exist_ok=True)
+                    os.link(p, dst)
+            large = []
+            for k in range(DASK_LARGE_ROUNDS):
+                one = run_worker("audit", "index", str(big), reg, str(tmp / "one_large.csv"))
+                two = run_worker("audit", "dask", str(big), reg, str(tmp / "dask_large.csv"))
+                same = (tmp / "one_large.csv").read_text() == (tmp / "dask_large.csv").read_text()
+                large.append({"one": one, "dask": two, "identical": same, "load": load()})
+                log(f"audit dask on {one['files']:,} files, round {k + 1}: one {one['seconds']:.1f} s, --workers 2 "
+                    f"{two['seconds']:.1f} s ({one['seconds'] / two['seconds']:.2f}x), same CSV {same}")
+            out["dask"]["large"] = {"copies": DASK_LARGE_COPIES, "rounds": large}
     return out
 
 
@@ -485,9 +506,10 @@ def dask_lines(d: dict) -> list[str]:
     lines = ["## Audit in parallel: `--workers 2` (the audit process and a local Dask worker process) vs one process",
              "",
              f"Registry of {d['size']:,}, {rounds[0]['one']['files']:,} files; the `--workers 2` time includes "
-             "starting the cluster. The audit process takes chunks of 200 files from the first one on while the "
-             "Dask worker starts, and the worker takes chunks once it has started; each builds its own registry "
-             "index from the registry file (no index is sent between processes). "
+             "starting the cluster, which begins as soon as the folder scan has found 5,000 files. The audit "
+             "process builds the one registry index and takes chunks of 200 files from then on; the Dask worker "
+             "takes chunks once it has started, reads and hashes the files and sends the hashes back (it never "
+             "opens the registry); the audit process looks them up. "
              f"{len(rounds)} rounds, one process and `--workers 2` alternated.", "",
              "| round | run | seconds | files/s | ratio | CPU seconds (all processes) | same CSV | load |",
              "|---:|---|---:|---:|---:|---:|---|---:|"]
@@ -503,11 +525,46 @@ def dask_lines(d: dict) -> list[str]:
     lines += ["", f"Median ratio {median:.2f}× (rounds: {', '.join(f'{x:.2f}×' for x in ratios)}). A load near 2 "
               "is the parallel run's own processes."
               + (f" CPU time over the one-process run: {np.median(cpu):+.0%} (median): start-up of the worker "
-                 "process (it imports Dask and misyn-lab; it never opens the registry), the scheduler and the "
-                 "registry index (built in a thread while the files are examined) in the audit process, and the "
-                 "cost per file when two processes work at once." if cpu else "")
-              + f" The target of 1.5× one process on two cores is {'reached' if median >= 1.5 else 'not reached'}.",
-              ""]
+                 "process (it imports Dask and misyn-lab), the scheduler and client in the audit process, sending "
+                 "the hashes back, and the cost per file when two processes work at once." if cpu else "")
+              + f" The target of 1.5× one process on two cores is {'reached' if median >= 1.5 else 'not reached'} "
+              f"on {rounds[0]['one']['files']:,} files.", ""]
+    big = d.get("large")
+    if big:
+        lines += large_lines(big, rounds)
+    return lines
+
+
+def large_lines(big: dict, small_rounds: list[dict]) -> list[str]:
+    """The archive-sized rounds, and what the two folder sizes say: start-up cost and cost per file of each run
+    (a straight line through the medians), the ratio they give at 10^6 files."""
+    rounds = big["rounds"]
+    n_big, n_small = rounds[0]["one"]["files"], small_rounds[0]["one"]["files"]
+    ratios = [r["one"]["seconds"] / r["dask"]["seconds"] for r in rounds]
+    lines = [f"The same on an archive-sized folder: {n_big:,} files (the {n_small:,} files {big['copies']} times "
+             "over, as hard links: a stand-in for a larger archive, with the same mix of files), "
+             f"{len(rounds)} rounds alternated.", "",
+             "| round | run | seconds | files/s | ratio | CPU seconds (all processes) | same CSV | load |",
+             "|---:|---|---:|---:|---:|---:|---|---:|"]
+    for k, (r, ratio) in enumerate(zip(rounds, ratios), 1):
+        one, two = r["one"], r["dask"]
+        lines += [f"| {k} | one process | {one['seconds']:.1f} | {one['files'] / one['seconds']:,.0f} | 1.00× | "
+                  f"{one['cpu_seconds']:.1f} | – | {r['load']} |",
+                  f"| {k} | `--workers 2` | {two['seconds']:.1f} | {two['files'] / two['seconds']:,.0f} | "
+                  f"{ratio:.2f}× | {two['cpu_seconds']:.1f} | {'yes' if r['identical'] else 'NO'} | {r['load']} |"]
+    fit = {}
+    for run in ("one", "dask"):
+        small = float(np.median([r[run]["seconds"] for r in small_rounds]))
+        large = float(np.median([r[run]["seconds"] for r in rounds]))
+        per_file = (large - small) / (n_big - n_small)
+        fit[run] = (small - per_file * n_small, per_file)
+    (a1, b1), (a2, b2) = fit["one"], fit["dask"]
+    at = 10 ** 6
+    lines += ["", f"Median ratio {float(np.median(ratios)):.2f}× on {n_big:,} files. A straight line through the "
+              f"medians of the two folder sizes (model: seconds = start-up + files × cost per file): one process "
+              f"{a1:.1f} s + {b1 * 1e3:.3f} ms per file, `--workers 2` {a2:.1f} s + {b2 * 1e3:.3f} ms per file; "
+              f"per file `--workers 2` is {b1 / b2:.2f}× one process, and at 10^6 files the model gives "
+              f"{(a1 + b1 * at) / (a2 + b2 * at):.2f}× (extrapolated, not measured).", ""]
     return lines
 
 

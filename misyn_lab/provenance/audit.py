@@ -576,18 +576,37 @@ def _examine(path: Path, registry: RegistryIndex | bool) -> AuditRecord | Examin
     return found
 
 
-def settle(item: AuditRecord | Examined, index: RegistryIndex | None) -> AuditRecord:
+#: ``settle(..., matched=)`` default: the file's hashes are looked up by ``settle`` itself.
+_LOOK_UP: Any = object()
+
+
+def settle(item: AuditRecord | Examined, index: RegistryIndex | None, matched: Any = _LOOK_UP) -> AuditRecord:
     """The record of a file from :func:`examine`: a record as it is, an :class:`Examined` file looked up in
-    ``index`` (exact bytes, then its hashes). Never raises."""
+    ``index`` (exact bytes, then its hashes; ``matched``: the lookup of its hashes, when already made by
+    :func:`settle_chunk`). Never raises."""
     if not isinstance(item, Examined):
         return item
     try:
-        return _settle(item, index)
+        return _settle(item, index, matched)
     except Exception as exc:  # noqa: BLE001 - last line of defence: one bad file never aborts an audit
         return _failed(item.path, exc)
 
 
-def _settle(ex: Examined, index: RegistryIndex | None) -> AuditRecord:
+def settle_chunk(items: list[AuditRecord | Examined], index: RegistryIndex | None) -> list[AuditRecord]:
+    """:func:`settle` for a chunk of files, their hashes looked up in one query of the index
+    (:meth:`RegistryIndex.match_many`); should that query fail, each file is looked up alone, so a failure is
+    reported for its own file. Never raises."""
+    matched: dict[int, Any] = {}
+    if index is not None:
+        todo = [k for k, item in enumerate(items) if isinstance(item, Examined) and item.hashes is not None]
+        try:
+            matched = dict(zip(todo, index.match_many([items[k].hashes for k in todo])))
+        except Exception:  # noqa: BLE001 - one by one below: the failing file gets its own record
+            matched = {}
+    return [settle(item, index, matched.get(k, _LOOK_UP)) for k, item in enumerate(items)]
+
+
+def _settle(ex: Examined, index: RegistryIndex | None, matched: Any = _LOOK_UP) -> AuditRecord:
     if index is None:
         raise ValueError("an examined file needs the registry index to settle")
     mark_problem = ex.mark_problem
@@ -596,7 +615,7 @@ def _settle(ex: Examined, index: RegistryIndex | None) -> AuditRecord:
         if ex.hashes is None:
             return AuditRecord(ex.path, "unreadable", ex.format, sha256=ex.sha256,
                                reason=ex.problem + (f"; {mark_problem}" if mark_problem else ""))
-        hit = index.match_hashes(ex.hashes)
+        hit = index.match_hashes(ex.hashes) if matched is _LOOK_UP else matched
     if hit is None:
         if mark_problem:
             return AuditRecord(ex.path, "unreadable", ex.format, reason=mark_problem, sha256=ex.sha256)
@@ -755,7 +774,7 @@ def _run(engine: Engine, candidates: list[Path], index: RegistryIndex | None, ch
     bar = tqdm(total=len(candidates), desc="audit", unit="file", disable=not progress, leave=False)
 
     def then(_i: int, batch: list[AuditRecord | Examined]) -> list[AuditRecord]:
-        return [settle(item, index) for item in batch]
+        return settle_chunk(batch, index)
 
     hashes: RegistryIndex | bool = index is not None and (True if engine.distributed else index)
     batches = engine.map(examine_chunk, chunked(candidates, chunk_size), shared={"registry": hashes}, then=then,

@@ -112,7 +112,7 @@ def block_projection(thumbs: np.ndarray) -> np.ndarray:
     --------
     >>> thumbs = np.arange(2 * 1024).reshape(2, 1024) % 256
     >>> block_projection(thumbs.astype(np.uint8))[0, :2].tolist()
-    [1564.0, 1580.0]
+    [924.0, 988.0]
     """
     t = np.asarray(thumbs).reshape(len(thumbs), _INDICATORS.shape[0])
     out = np.empty((len(t), _INDICATORS.shape[1]), np.float64)
@@ -174,15 +174,26 @@ class PerceptualIndex:
 
     def survivors(self, thumb: bytes) -> np.ndarray:
         """Row positions (sorted) whose thumbnails can lie within the RMSE limit of ``thumb``."""
-        if self._tree is None:
-            return np.zeros(0, np.intp)
-        q = block_projection(np.frombuffer(thumb, np.uint8)[None, :])[0]
-        found = np.asarray(self._tree.query_ball_point(q @ self._axes, self.radius, return_sorted=True),
-                           dtype=np.intp)
-        if not len(found):
-            return found
-        diff = self._proj[found] - q
-        return found[np.einsum("ij,ij->i", diff, diff) <= self.radius * self.radius]
+        return self.survivors_many([thumb])[0]
+
+    def survivors_many(self, thumbs: Sequence[bytes]) -> list[np.ndarray]:
+        """:meth:`survivors` of each thumbnail, found by one k-d tree query for all of them."""
+        if self._tree is None or not len(thumbs):
+            return [np.zeros(0, np.intp) for _ in thumbs]
+        q = block_projection(np.frombuffer(b"".join(thumbs), np.uint8).reshape(len(thumbs), -1))
+        balls = self._tree.query_ball_point(q @ self._axes, self.radius, return_sorted=True)
+        out = []
+        for point, ball in zip(q, balls):
+            found = np.asarray(ball, dtype=np.intp)
+            if len(found):
+                diff = self._proj[found] - point
+                found = found[np.einsum("ij,ij->i", diff, diff) <= self.radius * self.radius]
+            out.append(found)
+        return out
+
+    def best_many(self, hashes: Sequence[hashing.PerceptualHashes]) -> list[Hit | None]:
+        """``[self.best(h) for h in hashes]``, the k-d tree asked once for all of them (a chunk of an audit)."""
+        return [self._pick(h, rows) for h, rows in zip(hashes, self.survivors_many([h.thumb for h in hashes]))]
 
     def best(self, hashes: hashing.PerceptualHashes) -> Hit | None:
         """The row the linear scan would pick for these hashes, or ``None`` (no candidate within the limit).
@@ -193,11 +204,13 @@ class PerceptualIndex:
         thumbnail is that close. The pick is the linear scan's: the smallest RMSE among rows admitted by the
         hash radii, first in registry order on ties, provided it is within the limit.
         """
-        thumb = hashes.thumb
-        rows = self.survivors(thumb)
+        return self._pick(hashes, self.survivors(hashes.thumb))
+
+    def _pick(self, hashes: hashing.PerceptualHashes, rows: np.ndarray) -> Hit | None:
+        """:meth:`best` among the survivors ``rows`` of ``hashes``' thumbnail."""
         if not len(rows):
             return None
-        rmse = hashing.thumb_rmse(thumb, self._thumbs[rows])
+        rmse = hashing.thumb_rmse(hashes.thumb, self._thumbs[rows])
         close = rmse <= self.rmse_max
         if not close.any():
             return None

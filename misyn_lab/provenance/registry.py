@@ -16,7 +16,7 @@ import io
 import os
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
@@ -821,14 +821,21 @@ class RegistryIndex:
         The perceptual step goes through the exact index (:mod:`misyn_lab.provenance.perceptual_index`); its
         decisions equal :meth:`match_hashes_linear`'s, which scans every row.
         """
-        exact = self._exact(h)
-        if exact is not None or not self._rows or not h.perceptual.informative:
-            return exact  # a flat image looks like every other flat image: no perceptual match
-        hit = self._perceptual.best(h.perceptual)
-        if hit is None:
-            return None
-        return self._match("perceptual", self._rows[hit.position], hit.phash_distance, hit.dhash_distance,
-                           hit.thumb_rmse)
+        return self.match_many([h])[0]
+
+    def match_many(self, hashes: Sequence[ImageHashes]) -> list[Match | None]:
+        """``[self.match_hashes(h) for h in hashes]``, the perceptual index asked once for all of them."""
+        out: list[Match | None] = []
+        ask: list[int] = []
+        for h in hashes:
+            out.append(self._exact(h))
+            if out[-1] is None and self._rows and h.perceptual.informative:
+                ask.append(len(out) - 1)  # a flat image looks like every other flat image: never asked
+        for k, hit in zip(ask, self._perceptual.best_many([hashes[k].perceptual for k in ask])):
+            if hit is not None:
+                out[k] = self._match("perceptual", self._rows[hit.position], hit.phash_distance,
+                                     hit.dhash_distance, hit.thumb_rmse)
+        return out
 
     @cached_property
     def _bits(self) -> tuple[np.ndarray, np.ndarray]:

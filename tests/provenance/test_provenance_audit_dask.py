@@ -126,5 +126,9 @@ def test_examined_files_travel_without_computing_their_hashes(folder):
         index = registry.index()
         assert audit_mod.settle(back, index) == audit_mod.audit_file(path, index)
     assert back.hashes.perceptual.phash == audit_mod.examine(path, True).hashes.perceptual.phash
+    chunk = [audit_mod.examine(p, True) for p in sorted(root.rglob("*")) if p.is_file()]
+    with Registry(reg, readonly=True) as registry:
+        index = registry.index()
+        assert audit_mod.settle_chunk(chunk, index) == [audit_mod.settle(item, index) for item in chunk]
     assert audit_mod.settle(audit_mod.Examined(str(path), "png", "0" * 64), None).reason.startswith(
         "audit failed: ValueError: an examined file needs the registry index")

@@ -77,6 +77,10 @@ def test_index_decisions_equal_the_linear_scan(seed, n):
     index = RegistryIndex(rows)
     for q in queries:
         assert index.match_hashes(q) == index.match_hashes_linear(q)
+    flat = ImageHashes(None, None, hashing.PerceptualHashes("0" * 16, "0" * 16, bytes(1024)), (32, 32))
+    mixed = [*queries, flat, *queries[:3]]
+    assert index.match_many(mixed) == [index.match_hashes_linear(q) for q in mixed]  # one tree query, same picks
+    assert index.match_many([]) == []
 
 
 def test_planted_copies_and_ties_are_found_by_both():
