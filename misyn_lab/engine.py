@@ -43,6 +43,21 @@ SCHEDULER_HELP = ("run chunked tasks on Dask: 'local' starts a cluster of worker
                   "HOST:PORT (or tcp://HOST:PORT) uses a running dask scheduler; default: this process only "
                   f"(needs {SCALE_EXTRA})")
 
+#: Dask settings of a local cluster, measured on 2 cores with a parallel audit of 20,000 files (alternated pairs):
+#:
+#: * no sampling profiler in the workers, the event loops' latency and system monitors looked at less often (each
+#:   wake-up takes the GIL from a chunk's work): 2-11 % faster in each of 4 pairs; the status page still works,
+#:   without its profiles;
+#: * worker processes start with one BLAS/OpenMP thread, as Dask's default, but without Dask's
+#:   ``MALLOC_TRIM_THRESHOLD_=65536``: per file the audit allocates and frees arrays of 64 KiB and more, which that
+#:   setting hands back to the system and page-faults back in: the worker's CPU per file fell from 0.76-0.81 ms to
+#:   0.69-0.70 ms in 2 of 2 pairs.
+LOCAL_CLUSTER = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+    "distributed.nanny.pre-spawn-environ": {"OMP_NUM_THREADS": 1, "MKL_NUM_THREADS": 1, "OPENBLAS_NUM_THREADS": 1},
+}
 #: How long to wait for a scheduler given by address.
 _CONNECT_TIMEOUT = "20s"
 _ADDRESS = re.compile(r"^(?:(tcp|tls|inproc|ucx|ws|wss)://)?[^\s/:]+(?::\d{1,5})$|^inproc://\S+$")
@@ -233,10 +248,13 @@ class Engine:
 
         if self.scheduler == "local":
             n = self.n_workers or os.cpu_count() or 1
+            import dask
+
             try:  # workers log nothing: a failed task's exception is raised by map(), one line, not twice
-                self._cluster = distributed.LocalCluster(
-                    n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0",
-                    silence_logs=logging.CRITICAL, memory_limit=0)
+                with dask.config.set(LOCAL_CLUSTER):
+                    self._cluster = distributed.LocalCluster(
+                        n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0",
+                        silence_logs=logging.CRITICAL, memory_limit=0)
             except RuntimeError as exc:
                 raise InputError(f"could not start local Dask worker processes ({exc})", path="scheduler=local",
                                  remedy="in a script, run the work under `if __name__ == '__main__':` (workers "

@@ -34,6 +34,8 @@ from pathlib import Path
 from statistics import NormalDist
 from typing import Any
 
+from threadpoolctl import threadpool_limits
+
 from misyn_lab import render
 from misyn_lab.atomic import atomic_write_text
 from misyn_lab.engine import Engine, check_scheduler, chunked, require_distributed, using
@@ -728,6 +730,9 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
     chunked([], chunks_of)  # validates the chunk size before any work
     start = time.perf_counter()
     with ExitStack() as stack:
+        # one BLAS thread: the audit works file by file, and an idle BLAS thread spinning after each small matrix
+        # product took a core from the other process of a parallel audit (as Dask's workers do by default)
+        stack.enter_context(threadpool_limits(1, user_api="blas"))
         # read-only; a missing path is an InputError, never a new file
         reg = stack.enter_context(open_registry(registry)) if registry is not None else None
         reg_path = str(reg.path) if reg is not None else ""
