@@ -254,8 +254,9 @@ def worker_audit(mode: str, folder: str, registry: str, csv_out: str) -> dict:
     from misyn_lab.provenance import audit_folder
     from misyn_lab.provenance.registry import Registry, RegistryIndex
 
-    if mode == "linear":
-        RegistryIndex.match_hashes = RegistryIndex.match_hashes_linear  # the scan the index replaces
+    if mode == "linear":  # the scan the index replaces, for single lookups and a chunk's
+        RegistryIndex.match_hashes = RegistryIndex.match_hashes_linear
+        RegistryIndex.match_many = lambda self, hashes: [self.match_hashes_linear(h) for h in hashes]
     index_s, rows = None, None
     if mode != "dask":  # the index build is timed apart (on Dask the audit builds it while the workers start)
         t0 = time.perf_counter()
@@ -560,10 +561,14 @@ def large_lines(big: dict, small_rounds: list[dict]) -> list[str]:
         fit[run] = (small - per_file * n_small, per_file)
     (a1, b1), (a2, b2) = fit["one"], fit["dask"]
     at = 10 ** 6
-    lines += ["", f"Median ratio {float(np.median(ratios)):.2f}× on {n_big:,} files. A straight line through the "
-              f"medians of the two folder sizes (model: seconds = start-up + files × cost per file): one process "
-              f"{a1:.1f} s + {b1 * 1e3:.3f} ms per file, `--workers 2` {a2:.1f} s + {b2 * 1e3:.3f} ms per file; "
-              f"per file `--workers 2` is {b1 / b2:.2f}× one process, and at 10^6 files the model gives "
+    noisy = min(a1, a2) < 0
+    lines += ["", f"Median ratio {float(np.median(ratios)):.2f}× on {n_big:,} files (rounds: "
+              f"{', '.join(f'{x:.2f}×' for x in ratios)}). A straight line through the medians of the two folder "
+              f"sizes (model: seconds = start-up + files × cost per file): one process {a1:.1f} s + "
+              f"{b1 * 1e3:.3f} ms per file, `--workers 2` {a2:.1f} s + {b2 * 1e3:.3f} ms per file"
+              + ("; a negative start-up means the run-to-run drift of this machine is larger than the start-up "
+                 "itself, so the fit separates the two only roughly" if noisy else "")
+              + f". Per file `--workers 2` is {b1 / b2:.2f}× one process, and at 10^6 files the model gives "
               f"{(a1 + b1 * at) / (a2 + b2 * at):.2f}× (extrapolated, not measured).", ""]
     return lines
 

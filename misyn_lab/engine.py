@@ -10,7 +10,7 @@ single-process run returns.
 * ``None`` — every chunk runs here, one after another (no Dask needed);
 * ``"local"`` — a ``dask.distributed.LocalCluster`` on this machine: worker *processes* (one thread each, so
   NumPy/BLAS and the GIL-holding Python parts of a task run side by side), bound to 127.0.0.1 only (its status
-  page on a free loopback port);
+  page on a free loopback port), with the settings of :data:`LOCAL_CLUSTER`;
 * an address (``"tcp://host:8786"`` or ``"host:8786"``) — a running ``dask scheduler``; its workers must have
   misyn-lab installed.
 

@@ -632,8 +632,9 @@ def _settle(ex: Examined, index: RegistryIndex | None, matched: Any = _LOOK_UP) 
 
 
 #: Below this many files ``workers > 1`` without a scheduler audits in this process: starting a local Dask cluster
-#: (~2 s) takes longer than it saves. Measured on 2 cores against a 10^5-row registry: 2,500 files took 3.9 s in
-#: one process and 5.6 s on 2 workers; at 5,000 the two were even.
+#: (~2 s) takes about what it saves. Measured on 2 cores against a 10^5-row registry, two alternated pairs each:
+#: 2,500 files took 4.3 / 4.2 s in one process and 4.5 / 4.1 s with ``--workers 2``; 5,000 files 8.4 / 8.1 s and
+#: 6.4 / 8.0 s.
 LOCAL_MIN_FILES = 5000
 #: The same limit for an audit without a registry (marks only, ~0.1 ms per file: a cluster pays only for archives).
 LOCAL_MIN_FILES_MARKS_ONLY = 50000
