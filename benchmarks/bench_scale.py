@@ -511,16 +511,7 @@ def dask_lines(d: dict) -> list[str]:
              "process builds the one registry index and takes chunks of 200 files from then on; the Dask worker "
              "takes chunks once it has started, reads and hashes the files and sends the hashes back (it never "
              "opens the registry); the audit process looks them up. "
-             f"{len(rounds)} rounds, one process and `--workers 2` alternated.", "",
-             "| round | run | seconds | files/s | ratio | CPU seconds (all processes) | same CSV | load |",
-             "|---:|---|---:|---:|---:|---:|---|---:|"]
-    for k, (r, ratio) in enumerate(zip(rounds, ratios), 1):
-        one, two = r["one"], r["dask"]
-        lines += [f"| {k} | one process | {one['seconds']:.1f} | {one['files'] / one['seconds']:,.0f} | 1.00× | "
-                  f"{one.get('cpu_seconds', float('nan')):.1f} | – | {r['load']} |",
-                  f"| {k} | `--workers 2` | {two['seconds']:.1f} | {two['files'] / two['seconds']:,.0f} | "
-                  f"{ratio:.2f}× | {two.get('cpu_seconds', float('nan')):.1f} | {'yes' if r['identical'] else 'NO'} | "
-                  f"{r['load']} |"]
+             f"{len(rounds)} rounds, one process and `--workers 2` alternated.", "", *round_rows(rounds)]
     cpu = [r["dask"]["cpu_seconds"] / r["one"]["cpu_seconds"] - 1 for r in rounds
            if "cpu_seconds" in r["one"] and "cpu_seconds" in r["dask"]]
     lines += ["", f"Median ratio {median:.2f}× (rounds: {', '.join(f'{x:.2f}×' for x in ratios)}). A load near 2 "
@@ -536,6 +527,20 @@ def dask_lines(d: dict) -> list[str]:
     return lines
 
 
+def round_rows(rounds: list[dict]) -> list[str]:
+    """The table of alternated rounds: one process and `--workers 2`, each pair's ratio."""
+    lines = ["| round | run | seconds | files/s | ratio | CPU seconds (all processes) | same CSV | load |",
+             "|---:|---|---:|---:|---:|---:|---|---:|"]
+    for k, r in enumerate(rounds, 1):
+        one, two = r["one"], r["dask"]
+        lines += [f"| {k} | one process | {one['seconds']:.1f} | {one['files'] / one['seconds']:,.0f} | 1.00× | "
+                  f"{one.get('cpu_seconds', float('nan')):.1f} | – | {r['load']} |",
+                  f"| {k} | `--workers 2` | {two['seconds']:.1f} | {two['files'] / two['seconds']:,.0f} | "
+                  f"{one['seconds'] / two['seconds']:.2f}× | {two.get('cpu_seconds', float('nan')):.1f} | "
+                  f"{'yes' if r['identical'] else 'NO'} | {r['load']} |"]
+    return lines
+
+
 def large_lines(big: dict, small_rounds: list[dict]) -> list[str]:
     """The archive-sized rounds, and what the two folder sizes say: start-up cost and cost per file of each run
     (a straight line through the medians), the ratio they give at 10^6 files."""
@@ -544,15 +549,7 @@ def large_lines(big: dict, small_rounds: list[dict]) -> list[str]:
     ratios = [r["one"]["seconds"] / r["dask"]["seconds"] for r in rounds]
     lines = [f"The same on an archive-sized folder: {n_big:,} files (the {n_small:,} files {big['copies']} times "
              "over, as hard links: a stand-in for a larger archive, with the same mix of files), "
-             f"{len(rounds)} rounds alternated.", "",
-             "| round | run | seconds | files/s | ratio | CPU seconds (all processes) | same CSV | load |",
-             "|---:|---|---:|---:|---:|---:|---|---:|"]
-    for k, (r, ratio) in enumerate(zip(rounds, ratios), 1):
-        one, two = r["one"], r["dask"]
-        lines += [f"| {k} | one process | {one['seconds']:.1f} | {one['files'] / one['seconds']:,.0f} | 1.00× | "
-                  f"{one['cpu_seconds']:.1f} | – | {r['load']} |",
-                  f"| {k} | `--workers 2` | {two['seconds']:.1f} | {two['files'] / two['seconds']:,.0f} | "
-                  f"{ratio:.2f}× | {two['cpu_seconds']:.1f} | {'yes' if r['identical'] else 'NO'} | {r['load']} |"]
+             f"{len(rounds)} rounds alternated.", "", *round_rows(rounds)]
     fit = {}
     for run in ("one", "dask"):
         small = float(np.median([r[run]["seconds"] for r in small_rounds]))
