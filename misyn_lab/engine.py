@@ -202,8 +202,9 @@ class Engine:
         Worker processes of a ``"local"`` cluster (default: the number of CPUs). Ignored otherwise.
     work_here : bool, optional
         On Dask, this process works through chunks too, taking the next one whenever it is free, while the
-        workers take theirs (each kept busy with :data:`IN_FLIGHT` chunks). Made for a local cluster of one process fewer than the CPUs: no CPU waits while the
-        workers start, and this process is one worker that needs no start.
+        workers take theirs (each kept busy with :data:`IN_FLIGHT` chunks). Made for a local cluster of one process
+        fewer than the CPUs: no CPU waits while the workers start, and this process is one worker that needs no
+        start.
 
     Examples
     --------

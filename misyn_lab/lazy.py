@@ -52,11 +52,13 @@ def exports(package: str, homes: Mapping[str, str]) -> tuple[Callable[[str], obj
     """
 
     folder = getattr(sys.modules[package], "__path__", [None])[0]
-    if folder is not None:
-        modules = {os.path.splitext(entry)[0] for entry in os.listdir(folder)}
-        clash = sorted(modules & set(homes))
-        if clash:
-            raise ValueError(f"{package}: {clash} are also module names; import them in the package itself")
+    try:
+        modules = {os.path.splitext(entry)[0] for entry in os.listdir(folder)} if folder is not None else set()
+    except OSError:  # a package not in a folder (imported from a zip): nothing to compare with
+        modules = set()
+    clash = sorted(modules & set(homes))
+    if clash:
+        raise ValueError(f"{package}: {clash} are also module names; import them in the package itself")
 
     def __getattr__(name: str) -> object:
         home = homes.get(name)
