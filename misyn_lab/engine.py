@@ -346,10 +346,9 @@ class Engine:
 
         ``func`` must be a module-level function (workers import it by name). ``shared`` keyword arguments are
         the same for every chunk: on Dask a value is sent to each worker once, not with every task.
-        ``progress(i, result)`` is called as each chunk
-        finishes (in completion order on Dask). ``then(i, result)`` runs in this process as each chunk comes back
-        (before ``progress``) and its value is kept instead of the result: the step that needs what only this
-        process holds (the audit's registry index). With ``work_here`` this process runs chunks too (see
+        ``progress(i, result)`` is called as each chunk finishes (in completion order on Dask). ``then(i, result)``
+        runs in this process as each chunk comes back (before ``progress``) and its value is kept instead of the
+        result: the step that needs what only this process holds (the audit's registry index). With ``work_here`` this process runs chunks too (see
         :class:`Engine`). An exception in a task is raised here.
         """
         shared = dict(shared or {})

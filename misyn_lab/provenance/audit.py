@@ -9,8 +9,9 @@ Per file status:
 * ``unreadable`` — listed with the reason (permission, symlink loop, truncated, no decoder ...), never a crash.
 
 Speed: the file is read once; the mark is read from the header; the pixels are decoded only when a
-registry is given and the file bytes are not an exact registry hit (JPEG decoded at reduced size). Without
-a registry only headers are read, so a corrupt image body may still show as ``no_evidence``.
+registry is given (JPEG decoded at reduced size) and, in one process, the file bytes are not an exact registry
+hit (Dask workers hold no index, so they decode every unmarked file). Without a registry only headers are read,
+so a corrupt image body may still show as ``no_evidence``.
 NIfTI volumes are checked for marks only (header ``descrip``/``intent_name`` and a ``.json`` sidecar) and
 by exact file hash; they are not perceptually matched.
 """
