@@ -95,7 +95,7 @@ def main(argv: list[str]) -> int:
         results = []
         for label, kwargs in (("marks only (no registry), 1 process", {"registry": None, "workers": 1}),
                               ("with registry, 1 process", {"registry": reg, "workers": 1}),
-                              ("with registry, `--workers 2` (this process + a local Dask worker)",
+                              ("with registry, `--workers 2` (this process + a Dask worker process)",
                                {"registry": reg, "workers": 2})):
             t = time.perf_counter()
             rep = audit_folder(folder, progress=False, **kwargs)

@@ -19,8 +19,8 @@ Sections (every measurement runs in a fresh subprocess, so its peak resident mem
   random angle, shifted, noisy): the indexed lookup vs the linear scan it replaces (same process, ``match_hashes_linear``), decisions
   compared file by file; a naive peer (Pillow full decode + ``imagehash.phash`` against every registered hash in a
   Python loop) on a sample of files.
-* **dask** — the 10^5-registry audit with ``--workers 2`` (a local Dask cluster of 2 worker processes, each
-  building its own registry index from the file) vs one process, CSVs compared.
+* **dask** — the 10^5-registry audit with ``--workers 2`` (the audit process, which holds the one registry index,
+  and a Dask worker process under Dask's multiprocessing scheduler) vs one process, CSVs compared.
 * **knn** — memorisation (train N vs synthetic N, d = 64, k = 1) at N = 2k, 10k, 50k: ours (``knn_backend``
   ``auto``: faiss for the train-train search, one fused float32 NumPy pass for synthetic<->train; and ``numpy``
   only) vs faiss-cpu's exact ``IndexFlatL2`` (the three searches memorisation needs) and scikit-learn's
@@ -264,7 +264,7 @@ def worker_audit(mode: str, folder: str, registry: str, csv_out: str) -> dict:
             rows = reg.index().n_rows
         index_s = time.perf_counter() - t0
         del reg  # its cached index would stay in memory beside the audit's own and inflate the measured peak
-    kwargs = {"workers": 2} if mode == "dask" else {}  # --workers 2: this process and a local Dask worker
+    kwargs = {"workers": 2} if mode == "dask" else {}  # --workers 2: this process and a Dask worker process
     cpu0 = cpu_seconds()
     t0 = time.perf_counter()
     rep = audit_folder(folder, registry=registry, progress=False, **kwargs)
@@ -504,10 +504,11 @@ def dask_lines(d: dict) -> list[str]:
     rounds = d.get("rounds") or [{"one": d["one"], "dask": d["dask"], "identical": d["identical"], "load": d["load"]}]
     ratios = [r["one"]["seconds"] / r["dask"]["seconds"] for r in rounds]
     median = float(np.median(ratios))
-    lines = ["## Audit in parallel: `--workers 2` (the audit process and a local Dask worker process) vs one process",
+    lines = ["## Audit in parallel: `--workers 2` (the audit process and a Dask worker process) vs one process",
              "",
              f"Registry of {d['size']:,}, {rounds[0]['one']['files']:,} files; the `--workers 2` time includes "
-             "starting the cluster, which begins as soon as the folder scan has found 5,000 files. The audit "
+             "starting the worker process (spawned, under Dask's multiprocessing scheduler), which begins as soon "
+             "as the folder scan has found 5,000 files. The audit "
              "process builds the one registry index and takes chunks of 200 files from then on; the Dask worker "
              "takes chunks once it has started, reads and hashes the files and sends the hashes back (it never "
              "opens the registry); the audit process looks them up. "
@@ -517,8 +518,8 @@ def dask_lines(d: dict) -> list[str]:
     lines += ["", f"Median ratio {median:.2f}× (rounds: {', '.join(f'{x:.2f}×' for x in ratios)}). A load near 2 "
               "is the parallel run's own processes."
               + (f" CPU time over the one-process run: {np.median(cpu):+.0%} (median): start-up of the worker "
-                 "process (it imports Dask and misyn-lab), the scheduler and client in the audit process, sending "
-                 "the hashes back, and the cost per file when two processes work at once." if cpu else "")
+                 "process (it imports misyn-lab), Dask's scheduler loop in the audit process, sending the hashes "
+                 "back, and the cost per file when two processes work at once." if cpu else "")
               + f" The target of 1.5× one process on two cores is {'reached' if median >= 1.5 else 'not reached'} "
               f"on {rounds[0]['one']['files']:,} files.", ""]
     big = d.get("large")

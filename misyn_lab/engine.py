@@ -8,15 +8,20 @@ single-process run returns.
 ``scheduler``:
 
 * ``None`` — every chunk runs here, one after another (no Dask needed);
+* ``"processes"`` — Dask's multiprocessing scheduler (:func:`dask.local.get_async` over a pool of *spawned*
+  worker processes with one BLAS thread each, fed through pipes: no cluster, no network port, no status page);
+  with ``work_here`` this process takes chunks too. What ``--workers N`` alone uses: on 2 cores it cost less
+  CPU than a one-worker local cluster (no scheduler, nanny or worker event loops);
 * ``"local"`` — a ``dask.distributed.LocalCluster`` on this machine: worker *processes* (one thread each, so
   NumPy/BLAS and the GIL-holding Python parts of a task run side by side), bound to 127.0.0.1 only (its status
   page on a free loopback port), with the settings of :data:`LOCAL_CLUSTER`;
 * an address (``"tcp://host:8786"`` or ``"host:8786"``) — a running ``dask scheduler``; its workers must have
   misyn-lab installed.
 
-Data every chunk needs (settings, a small model) reach the workers through ``shared=``: sent to each worker once,
-not with every task. What only the calling process should hold (an audit's registry index) stays there: the
-workers return what they computed and ``then=`` finishes each chunk in the calling process as it comes back.
+Data every chunk needs (settings, a small model) reach the workers through ``shared=``: on a cluster sent to each
+worker once, not with every task; with ``"processes"`` pickled with every task (keep it small). What only the
+calling process should hold (an audit's registry index) stays there: the workers return what they computed and
+``then=`` finishes each chunk in the calling process as it comes back.
 
 Dask is an optional dependency: ``pip install "misyn-lab[scale]"``. Asking for a scheduler without it raises a
 one-line :class:`~misyn_lab.errors.InputError` naming the extra. This module imports nothing from the rest of
@@ -31,17 +36,25 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
+from functools import partial
 from typing import Any
+
+from threadpoolctl import threadpool_limits
 
 from misyn_lab.errors import InputError
 
 #: How to get the optional dependencies (named in every error about them).
 SCALE_EXTRA = 'pip install "misyn-lab[scale]"'
 #: What ``--scheduler`` accepts, for help texts.
-SCHEDULER_HELP = ("run chunked tasks on Dask: 'local' starts a cluster of worker processes on this machine, "
+SCHEDULER_HELP = ("run chunked tasks on Dask: 'processes' runs worker processes of this machine under Dask's "
+                  "multiprocessing scheduler, 'local' starts a Dask cluster on this machine (with a status page), "
                   "HOST:PORT (or tcp://HOST:PORT) uses a running dask scheduler; default: this process only "
                   f"(needs {SCALE_EXTRA})")
+#: The ``scheduler`` value of Dask's multiprocessing scheduler (no cluster).
+PROCESSES = "processes"
 
 #: Dask settings of a local cluster, measured on 2 cores with a parallel audit of 20,000 files (alternated pairs):
 #:
@@ -69,7 +82,7 @@ def check_scheduler(scheduler: object, *, where: str = "scheduler") -> str | Non
     Parameters
     ----------
     scheduler : object
-        ``None``/``""`` (this process), ``"local"`` or a ``HOST:PORT`` address.
+        ``None``/``""`` (this process), ``"processes"``, ``"local"`` or a ``HOST:PORT`` address.
     where : str, optional
         The option or parameter, named in the error.
 
@@ -85,8 +98,8 @@ def check_scheduler(scheduler: object, *, where: str = "scheduler") -> str | Non
 
     Examples
     --------
-    >>> check_scheduler(""), check_scheduler("local"), check_scheduler("10.0.0.5:8786")
-    (None, 'local', 'tcp://10.0.0.5:8786')
+    >>> check_scheduler(""), check_scheduler("processes"), check_scheduler("local"), check_scheduler("10.0.0.5:8786")
+    (None, 'processes', 'local', 'tcp://10.0.0.5:8786')
     >>> check_scheduler("nonsense", where="--scheduler")
     Traceback (most recent call last):
     ...
@@ -95,23 +108,27 @@ def check_scheduler(scheduler: object, *, where: str = "scheduler") -> str | Non
     if scheduler is None or scheduler == "":
         return None
     if not isinstance(scheduler, str):
-        raise InputError(f"scheduler must be None, 'local' or an address, got {type(scheduler).__name__}",
-                         path=where, remedy="pass 'local' or e.g. 'tcp://10.0.0.5:8786'")
+        raise InputError(f"scheduler must be None, 'processes', 'local' or an address, got {type(scheduler).__name__}",
+                         path=where, remedy="pass 'processes', 'local' or e.g. 'tcp://10.0.0.5:8786'")
     text = scheduler.strip()
-    if text == "local":
+    if text in ("local", PROCESSES):
         return text
     if not _ADDRESS.match(text):
         raise InputError(f"not a scheduler address: {scheduler!r}", path=where,
-                         remedy="pass 'local' for this machine or HOST:PORT of a running dask scheduler, "
-                                "e.g. tcp://10.0.0.5:8786")
+                         remedy="pass 'processes' or 'local' for this machine or HOST:PORT of a running dask "
+                                "scheduler, e.g. tcp://10.0.0.5:8786")
     return text if "://" in text else f"tcp://{text}"
 
 
-def require_distributed(where: str = "scheduler", *, instead: str = "run without --scheduler") -> Any:
-    """The ``distributed`` module, or a one-line :class:`InputError` naming the ``[scale]`` extra.
+def require_dask(scheduler: str | None = "local", where: str = "scheduler", *,
+                 instead: str = "run without --scheduler") -> Any:
+    """The Dask module ``scheduler`` runs on, or a one-line :class:`InputError` naming the ``[scale]`` extra.
 
     Parameters
     ----------
+    scheduler : str, optional
+        ``"processes"`` needs ``dask`` (its multiprocessing scheduler); ``"local"`` and an address need
+        ``distributed``.
     where : str, optional
         The option that needs it, named in the error.
     instead : str, optional
@@ -120,24 +137,24 @@ def require_distributed(where: str = "scheduler", *, instead: str = "run without
     Returns
     -------
     module
-        ``distributed``.
+        ``dask.multiprocessing`` or ``distributed``.
 
     Raises
     ------
     InputError
-        Dask's ``distributed`` is not installed.
+        The module is not installed.
 
     Examples
     --------
-    >>> require_distributed().__name__                  # installed with misyn-lab[scale]
-    'distributed'
+    >>> require_dask("processes").__name__, require_dask("local").__name__   # installed with misyn-lab[scale]
+    ('dask.multiprocessing', 'distributed')
     """
+    name = "dask.multiprocessing" if scheduler == PROCESSES else "distributed"
     try:
-        import distributed
+        return importlib.import_module(name)
     except ImportError as exc:
-        raise InputError(f"Dask is not installed ({exc.name or 'distributed'} missing), so work cannot run past "
+        raise InputError(f"Dask is not installed ({exc.name or name} missing), so work cannot run past "
                          "this process", path=where, remedy=f"{SCALE_EXTRA}, or {instead}") from None
-    return distributed
 
 
 def chunked(items: Sequence[Any], size: int) -> list[Sequence[Any]]:
@@ -178,43 +195,102 @@ def _apply(chunk: Any, misyn_shared: _Shared) -> Any:
     return misyn_shared.func(chunk, **misyn_shared.kwargs)
 
 
+class _Opaque:
+    """A chunk inside a Dask graph, which Dask must not read as tasks or keys (a chunk of tuples would be)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any):
+        self.value = value
+
+
+def _apply_opaque(chunk: _Opaque, shared: _Shared) -> Any:
+    return _apply(chunk.value, shared)
+
+
 def _import_modules(names: list[str]) -> None:
     """Import modules on a worker ahead of its first task."""
     for name in names:
         importlib.import_module(name)
 
 
-#: Chunks each Dask worker holds at once when this process works too (one running, one waiting).
+def _start_process(names: list[str]) -> None:
+    """First thing in a spawned worker process: one BLAS/OpenMP thread (as Dask's nanny gives its workers: the
+    worker processes already fill the CPUs), then the ``names`` imported ahead of the first task."""
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        os.environ[var] = "1"  # libraries loaded from here on
+    threadpool_limits(1)  # libraries loaded already (NumPy's BLAS)
+    _import_modules(names)
+
+
+def _pid() -> int:
+    return os.getpid()
+
+
+#: Chunks each worker process holds at once (one running, one waiting), so that it never waits for this process
+#: to hand it the next.
 IN_FLIGHT = 2
+
+
+class _PoolHereToo:
+    """The ``submit`` Dask's local scheduler feeds: a process pool kept at :data:`IN_FLIGHT` chunks per process,
+    and with ``here`` this process, which runs a task itself (inside ``submit``) whenever the pool is full."""
+
+    def __init__(self, pool: Any, processes: int, here: bool):
+        self.pool, self.here = pool, here
+        self.slots = processes * IN_FLIGHT
+        self._free = threading.Semaphore(self.slots)
+
+    @property
+    def workers(self) -> int:
+        """How many tasks the scheduler may have running at once."""
+        return self.slots + (1 if self.here else 0)
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
+        if self._free.acquire(blocking=False) or not self.here:
+            future = self.pool.submit(fn, *args)
+            future.add_done_callback(lambda _f: self._free.release())  # before the scheduler hears of it
+            return future
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args))
+        except BaseException as exc:  # noqa: BLE001 - the scheduler raises it from the future
+            future.set_exception(exc)
+        return future
 
 
 class Engine:
     """Where chunked work runs: this process, worker processes of this machine, or a Dask cluster.
 
-    A context manager that owns any cluster it starts (see :mod:`misyn_lab.engine`). Results come back in chunk
-    order and are identical whichever way they ran.
+    A context manager that owns any worker processes or cluster it starts (see :mod:`misyn_lab.engine`). Results
+    come back in chunk order and are identical whichever way they ran.
 
     Parameters
     ----------
     scheduler : str, optional
-        ``None`` (this process), ``"local"`` or a scheduler address.
+        ``None`` (this process), ``"processes"``, ``"local"`` or a scheduler address.
     n_workers : int, optional
-        Worker processes of a ``"local"`` cluster (default: the number of CPUs). Ignored otherwise.
+        Worker processes of ``"processes"`` or of a ``"local"`` cluster (default: the number of CPUs). Ignored
+        otherwise.
     work_here : bool, optional
-        On Dask, this process works through chunks too, taking the next one whenever it is free, while the
-        workers take theirs (each kept busy with :data:`IN_FLIGHT` chunks). Made for a local cluster of one process
-        fewer than the CPUs: no CPU waits while the workers start, and this process is one worker that needs no
-        start.
+        With ``"processes"``: this process works through chunks too, taking one whenever the workers hold
+        :data:`IN_FLIGHT` chunks each. Made for one worker process fewer than the CPUs: no CPU waits while the
+        workers start, and this process is one worker that needs no start.
 
     Examples
     --------
     >>> with Engine() as engine:                        # this process: no Dask needed
     ...     engine.map(sum, [[1, 2], [3, 4, 5]])
     [3, 12]
+    >>> with Engine("processes", n_workers=1, work_here=True) as engine:
+    ...     engine.map(sum, [[1, 2], [3, 4, 5]])
+    [3, 12]
     """
 
     def __init__(self, scheduler: str | None = None, *, n_workers: int | None = None, work_here: bool = False):
         self.scheduler = check_scheduler(scheduler)
+        if work_here and self.scheduler != PROCESSES:
+            raise ValueError(f"work_here needs scheduler='processes', not {self.scheduler!r}")
         self.work_here = bool(work_here)
         if n_workers is not None and (isinstance(n_workers, bool) or not isinstance(n_workers, int)
                                       or n_workers < 1):
@@ -222,30 +298,44 @@ class Engine:
         self.n_workers = n_workers
         self._client: Any = None
         self._cluster: Any = None
+        self._pool: Any = None
         self._starting: threading.Thread | None = None
         self._start_error: BaseException | None = None
         if self.scheduler is not None:
-            require_distributed()
+            require_dask(self.scheduler)
 
     # ---------------------------------------------------------------- lifecycle
     @property
-    def distributed(self) -> bool:
-        """True when chunks run on Dask workers (not in this process)."""
+    def other_processes(self) -> bool:
+        """True when chunks run in other processes (on Dask), not only in this one."""
         return self.scheduler is not None
 
     def describe(self) -> str:
         """One line: where the work runs (for reports and benchmark tables)."""
+        n = self.n_workers or os.cpu_count() or 1
         if self.scheduler is None:
             return "this process"
+        if self.scheduler == PROCESSES:
+            return (f"Dask multiprocessing scheduler ({n} worker process{'es' if n > 1 else ''}"
+                    + (" and this process)" if self.work_here else ")"))
         if self.scheduler == "local":
-            n = self.n_workers or os.cpu_count() or 1
             return f"local Dask cluster ({n} worker processes, 1 thread each)"
         return f"Dask scheduler {self.scheduler}"
+
+    def _processes(self, preload: Sequence[str] = ()) -> Any:
+        """The pool of worker processes of ``"processes"``, made (and its processes spawned) on first use."""
+        if self._pool is None:
+            n = self.n_workers or os.cpu_count() or 1
+            context = require_dask(PROCESSES).get_context()  # Dask's: "spawn" unless its config says otherwise
+            self._pool = ProcessPoolExecutor(n, mp_context=context, initializer=partial(_start_process, list(preload)))
+            for _ in range(n):  # a pool spawns a process per task it cannot place: all of them, now
+                self._pool.submit(_pid)
+        return self._pool
 
     def _connect(self) -> Any:
         if self._client is not None:
             return self._client
-        distributed = require_distributed()
+        distributed = require_dask(self.scheduler)
 
         if self.scheduler == "local":
             n = self.n_workers or os.cpu_count() or 1
@@ -257,10 +347,7 @@ class Engine:
                         n_workers=n, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=":0",
                         silence_logs=logging.CRITICAL, memory_limit=0)
             except RuntimeError as exc:
-                raise InputError(f"could not start local Dask worker processes ({exc})", path="scheduler=local",
-                                 remedy="in a script, run the work under `if __name__ == '__main__':` (workers "
-                                        "are new processes that import the script), or run in this process only "
-                                        "(no scheduler, one worker)") from None
+                raise _cannot_start(exc, "scheduler=local") from None
             self._client = distributed.Client(self._cluster, set_as_default=False)
         else:
             try:
@@ -273,12 +360,13 @@ class Engine:
         return self._client
 
     def start(self, preload: Sequence[str] = ()) -> None:
-        """Start in the background: connect (for ``"local"``: start the worker processes) and import the
-        ``preload`` modules on every worker, so that the caller's own preparation (scanning a folder) overlaps
-        with it.
+        """Start in the background: spawn the worker processes or connect (for ``"local"``: start the cluster), and
+        import the ``preload`` modules on every worker, so that the caller's own preparation (scanning a folder)
+        overlaps with it.
 
         :meth:`map` waits for the start; a failure is raised there. An engine already started runs only the
-        imports (in the background again). No-op in this process.
+        imports (in the background again; with ``"processes"``, whose workers import them as they start, not at
+        all). No-op in this process.
 
         Parameters
         ----------
@@ -290,7 +378,10 @@ class Engine:
         >>> engine = Engine()
         >>> engine.start(preload=["json"])                  # this process: nothing to start
         """
-        if not self.distributed:
+        if self.scheduler is None:
+            return
+        if self.scheduler == PROCESSES:
+            self._processes(preload)  # spawning returns at once; the workers import while this process goes on
             return
         if self._client is not None and not preload:
             return
@@ -321,7 +412,11 @@ class Engine:
         return self._connect()
 
     def close(self) -> None:
-        """Close the client and any cluster this engine started (a remote scheduler keeps running)."""
+        """Stop the worker processes, close the client and any cluster this engine started (a remote scheduler
+        keeps running)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
         if self._starting is not None:
             self._starting.join()
             self._starting = None
@@ -345,11 +440,11 @@ class Engine:
         """``[func(chunk, **shared) for chunk in chunks]``, run where the engine says, in chunk order.
 
         ``func`` must be a module-level function (workers import it by name). ``shared`` keyword arguments are
-        the same for every chunk: on Dask a value is sent to each worker once, not with every task.
+        the same for every chunk (on a cluster sent to each worker once, not with every task).
         ``progress(i, result)`` is called as each chunk finishes (in completion order on Dask). ``then(i, result)``
         runs in this process as each chunk comes back (before ``progress``) and its value is kept instead of the
-        result: the step that needs what only this process holds (the audit's registry index). With ``work_here`` this process runs chunks too (see
-        :class:`Engine`). An exception in a task is raised here.
+        result: the step that needs what only this process holds (the audit's registry index). With
+        ``work_here`` this process runs chunks too (see :class:`Engine`). An exception in a task is raised here.
         """
         shared = dict(shared or {})
         results: list[Any] = [None] * len(chunks)
@@ -359,76 +454,60 @@ class Engine:
             if progress is not None:
                 progress(i, results[i])
 
-        if not self.distributed:
+        if self.scheduler is None:
             for i, chunk in enumerate(chunks):
                 finish(i, func(chunk, **shared))
-            return results
-        if self.work_here:
-            self._map_here_too(func, shared, list(chunks), finish)
-            return results
+        elif self.scheduler == PROCESSES:
+            self._map_processes(_Shared(func, shared), list(chunks), finish)
+        else:
+            self._map_cluster(_Shared(func, shared), list(chunks), finish)
+        return results
+
+    def _map_processes(self, shared: _Shared, chunks: list[Any], finish: Callable[[int, Any], None]) -> None:
+        """:meth:`map` on Dask's multiprocessing scheduler: one task per chunk, ``finish`` called in this process
+        as each one's result arrives (the result then leaves the scheduler's memory)."""
+        import cloudpickle  # optional, as Dask (which requires it) is
+        from dask.local import get_async
+
+        multiprocessing = require_dask(PROCESSES)
+        name = f"misyn-chunk-{id(shared):x}"
+        graph = {(name, i): (_apply_opaque, _Opaque(chunk), shared) for i, chunk in enumerate(chunks)}
+        feed = _PoolHereToo(self._processes(), self.n_workers or os.cpu_count() or 1, self.work_here)
+
+        def done(key: Any, result: Any, _dsk: Any, state: dict[str, Any], _worker: Any) -> None:
+            state["cache"][key] = None
+            finish(key[1], result)
+
+        try:
+            get_async(feed.submit, feed.workers, graph, list(graph), get_id=_pid, dumps=cloudpickle.dumps,
+                      loads=cloudpickle.loads, pack_exception=multiprocessing.pack_exception,
+                      raise_exception=multiprocessing.reraise, chunksize=1, callbacks=[(None, None, None, done, None)])
+        except BrokenProcessPool as exc:
+            self.close()
+            raise _cannot_start(exc, "workers") from None
+
+    def _map_cluster(self, shared: _Shared, chunks: list[Any], finish: Callable[[int, Any], None]) -> None:
+        """:meth:`map` on a Dask cluster: ``shared`` scattered to every worker once, a task per chunk."""
         client = self._ready()
-        distributed = require_distributed()
-        held = client.scatter(_Shared(func, shared), broadcast=True, hash=False)
-        futures = client.map(_apply, list(chunks), pure=False, misyn_shared=held)
+        distributed = require_dask(self.scheduler)
+        held = client.scatter(shared, broadcast=True, hash=False)
+        futures = client.map(_apply, chunks, pure=False, misyn_shared=held)
         position = {f.key: i for i, f in enumerate(futures)}
         try:
             for future in distributed.as_completed(futures, loop=client.loop):
                 finish(position[future.key], future.result())  # raises the task's exception here
-            return results
         finally:
             for f in futures:
                 f.release()
             held.release()
 
-    def _started(self) -> bool:
-        """True once a background start has ended (or none is running): :meth:`_ready` will not wait."""
-        return self._starting is None or not self._starting.is_alive()
 
-    def _map_here_too(self, func: Callable[..., Any], shared: dict[str, Any], chunks: list[Any],
-                      finish: Callable[[int, Any], None]) -> None:
-        """:meth:`map` with ``work_here``: this process takes the next chunk whenever it is free, from the first
-        chunk on; once the workers have started (without waiting for them) they get chunks :data:`IN_FLIGHT` at a
-        time. ``finish(i, result)`` is called for each chunk as it ends, here or on a worker."""
-        distributed = require_distributed()
-        waiting = list(range(len(chunks)))[::-1]  # popped from the end: chunk order
-        running: dict[str, tuple[int, Any]] = {}
-        client = held = done = None
-
-        def submit() -> None:
-            i = waiting.pop()
-            future = client.submit(_apply, chunks[i], misyn_shared=held, pure=False)
-            running[future.key] = (i, future)
-            done.add(future)
-
-        def collect(futures: list[Any]) -> None:
-            for future in futures:
-                i, _f = running.pop(future.key)
-                finish(i, future.result())  # raises the task's exception here
-                if waiting:
-                    submit()
-
-        try:
-            while waiting:
-                if client is None and self._started():  # the workers are ready: hand them chunks from now on
-                    client = self._ready()
-                    held = client.scatter(_Shared(func, shared), broadcast=True, hash=False)
-                    done = distributed.as_completed([], loop=client.loop)
-                    for _ in range(min(IN_FLIGHT * max(1, len(client.scheduler_info()["workers"])), len(waiting))):
-                        submit()
-                    continue
-                i = waiting.pop()
-                finish(i, func(chunks[i], **shared))
-                if done is not None:
-                    collect(done.next_batch(block=False))
-            while running:
-                collect(done.next_batch(block=True))
-            if client is None:
-                self._ready()  # all chunks ran here first: a failed start of the workers is still reported
-        finally:
-            for _i, future in running.values():
-                future.cancel()
-            if held is not None:
-                held.release()
+def _cannot_start(exc: BaseException, where: str) -> InputError:
+    """The error of local worker processes that could not start or died (``where``: the option that asked)."""
+    return InputError(f"local Dask worker processes could not start or died ({type(exc).__name__}: {exc})",
+                      path=where, remedy="in a script, run the work under `if __name__ == '__main__':` "
+                                             "(workers are new processes that import the script), or run in this "
+                                             "process only (no scheduler, one worker)")
 
 
 def map_chunks(func: Callable[..., Any], chunks: Sequence[Any], *, scheduler: str | None = None,

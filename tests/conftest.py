@@ -40,3 +40,14 @@ def dask_engine():
 
     with Engine("local", n_workers=2) as engine:
         yield engine
+
+
+@pytest.fixture(scope="session")
+def processes_engine():
+    """2 worker processes under Dask's multiprocessing scheduler, started once per test session; skipped only
+    when the [scale] extra is not installed."""
+    pytest.importorskip("dask", reason='needs pip install "misyn-lab[scale]"')
+    from misyn_lab.engine import Engine
+
+    with Engine("processes", n_workers=2) as engine:
+        yield engine

@@ -1,16 +1,16 @@
 """The engine: chunk order kept, shared arguments, ``then`` in the calling process, this process working too
-(work_here), in-process and on a 2-worker local Dask cluster, bad input."""
+(work_here), in-process, under Dask's multiprocessing scheduler and on a 2-worker local Dask cluster, bad input."""
 
 from __future__ import annotations
 
-import builtins
 import os
+import sys
 from collections import Counter
 
 import pytest
 
 from misyn_lab import engine as eng
-from misyn_lab.engine import Engine, check_scheduler, chunked, map_chunks, require_distributed
+from misyn_lab.engine import Engine, check_scheduler, chunked, map_chunks, require_dask
 from misyn_lab.errors import InputError
 
 
@@ -31,7 +31,7 @@ def test_chunked_cuts_in_order():
 
 
 @pytest.mark.parametrize("given, expected", [
-    (None, None), ("", None), ("local", "local"), ("10.0.0.5:8786", "tcp://10.0.0.5:8786"),
+    (None, None), ("", None), ("local", "local"), (" processes", "processes"), ("10.0.0.5:8786", "tcp://10.0.0.5:8786"),
     ("tcp://sched:8786", "tcp://sched:8786"), ("inproc://host/1/2", "inproc://host/1/2"),
 ])
 def test_scheduler_values(given, expected):
@@ -52,34 +52,33 @@ def test_in_process_map_keeps_order_and_shared_arguments():
     assert [r[0] for r in out] == [[11, 12], [13], [14, 15, 16]]
     assert {r[1] for r in out} == {os.getpid()} and {r[2] for r in out} == {7}
     assert seen == [0, 1, 2]
-    assert Engine().describe() == "this process" and not Engine().distributed
+    assert Engine().describe() == "this process" and not Engine().other_processes
 
 
 def test_missing_dask_names_the_extra(monkeypatch):
-    real_import = builtins.__import__
-
-    def no_dask(name, *args, **kwargs):
-        if name == "distributed" or name.startswith("distributed."):
-            raise ImportError("No module named 'distributed'", name="distributed")
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_dask)
+    monkeypatch.setitem(sys.modules, "distributed", None)  # what `import` sees when a package is not installed
     with pytest.raises(InputError) as err:
         Engine("local")
     assert str(err.value) == ("scheduler: Dask is not installed (distributed missing), so work cannot run past this "
                               'process (fix: pip install "misyn-lab[scale]", or run without --scheduler)')
-    with pytest.raises(InputError, match="misyn-lab\\[scale\\]"):
-        require_distributed()
+    assert require_dask("processes").__name__ == "dask.multiprocessing"  # the multiprocessing scheduler: dask only
+    monkeypatch.setitem(sys.modules, "dask.multiprocessing", None)
+    with pytest.raises(InputError) as err:
+        require_dask("processes", "workers", instead="use --workers 1")
+    assert str(err.value) == ("workers: Dask is not installed (dask.multiprocessing missing), so work cannot run past "
+                              'this process (fix: pip install "misyn-lab[scale]", or use --workers 1)')
     assert map_chunks(add_and_tag, [[1]])[0][0] == [1]  # without a scheduler nothing needs Dask
 
 
-def test_bad_n_workers():
+def test_bad_n_workers_and_work_here_off_the_multiprocessing_scheduler():
     with pytest.raises(InputError, match="n_workers must be a positive integer, got 0"):
         Engine(None, n_workers=0)
+    with pytest.raises(ValueError, match="work_here needs scheduler='processes', not 'local'"):
+        Engine("local", work_here=True)
 
 
 def test_local_cluster_runs_chunks_in_worker_processes_in_order(dask_engine):
-    assert dask_engine.distributed and dask_engine.describe().startswith("local Dask cluster (2 worker")
+    assert dask_engine.other_processes and dask_engine.describe().startswith("local Dask cluster (2 worker")
     chunks = [[i, i + 1] for i in range(0, 40, 2)]
     done = []
     out = dask_engine.map(add_and_tag, chunks, shared={"add": 1, "batch_size": 3},
@@ -89,9 +88,67 @@ def test_local_cluster_runs_chunks_in_worker_processes_in_order(dask_engine):
     assert sorted(done) == list(range(20)) and {r[2] for r in out} == {3}
 
 
-def test_task_errors_reach_the_caller(dask_engine):
-    with pytest.raises(InputError, match=r"bad chunk \[1\]"):
-        dask_engine.map(failing, [[1]])
+def test_task_errors_reach_the_caller(dask_engine, processes_engine):
+    for engine in (dask_engine, processes_engine):
+        with pytest.raises(InputError, match=r"bad chunk \[1\]"):
+            engine.map(failing, [[1]])
+
+
+# ------------------------------------------------------------------------------ the multiprocessing scheduler
+def echo(chunk):
+    """A task that returns its chunk and where it ran."""
+    return chunk, os.getpid()
+
+
+def test_processes_run_chunks_in_worker_processes_in_order(processes_engine):
+    assert processes_engine.other_processes
+    assert processes_engine.describe() == "Dask multiprocessing scheduler (2 worker processes)"
+    chunks = [[i, i + 1] for i in range(0, 40, 2)]
+    done = []
+    out = processes_engine.map(add_and_tag, chunks, shared={"add": 1, "batch_size": 3},
+                               progress=lambda i, r: done.append(i))
+    assert [r[0] for r in out] == [[i + 1, i + 2] for i in range(0, 40, 2)]
+    assert os.getpid() not in {r[1] for r in out} and len({r[1] for r in out}) >= 1
+    assert sorted(done) == list(range(20)) and {r[2] for r in out} == {3}
+
+
+def test_processes_never_read_a_chunk_as_dask_tasks_or_keys(processes_engine):
+    """A chunk of tuples is data: Dask would run ``(len, "abc")`` as a task or swap a key for its value."""
+    key_like = (f"misyn-chunk-{0:x}", 0)
+    chunks = [[(len, "abc")], [key_like], [("a", 1), ("b", 2)]]
+    assert [c for c, _pid in processes_engine.map(echo, chunks)] == chunks
+
+
+def blas_threads_and_modules(chunk):
+    """A task: the BLAS threads a worker process runs with, and whether a preloaded module is there."""
+    from threadpoolctl import threadpool_info
+
+    return ({lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"},
+            "colorsys" in sys.modules, os.environ.get("OPENBLAS_NUM_THREADS"))
+
+
+def test_processes_start_with_one_blas_thread_and_the_preloaded_modules():
+    pytest.importorskip("dask", reason='needs pip install "misyn-lab[scale]"')
+    with Engine("processes", n_workers=1) as engine:
+        engine.start(preload=["colorsys"])
+        [(threads, preloaded, env)] = engine.map(blas_threads_and_modules, [[1]])
+    assert threads <= {1} and preloaded and env == "1"
+
+
+def die(chunk):
+    """A task that kills its worker process (as the kernel's OOM killer would)."""
+    os._exit(3)
+
+
+def test_a_dead_worker_process_is_one_input_error_and_the_engine_goes_on():
+    pytest.importorskip("dask", reason='needs pip install "misyn-lab[scale]"')
+    with Engine("processes", n_workers=1) as engine:
+        with pytest.raises(InputError) as err:
+            engine.map(die, [[1], [2]])
+        assert str(err.value).startswith("workers: local Dask worker processes could not start or died "
+                                         "(BrokenProcessPool:")
+        assert "__main__" in err.value.remedy
+        assert engine.map(add_and_tag, [[1]])[0][0] == [1]  # new worker processes for the next map
 
 
 def test_unreachable_scheduler_is_an_input_error(monkeypatch):
@@ -125,9 +182,11 @@ def slow_value(chunk, *, value):
 
 @pytest.fixture(scope="module")
 def here_engine():
-    """A local cluster of one worker process, this process being the other worker (work_here)."""
-    pytest.importorskip("distributed", reason='needs pip install "misyn-lab[scale]"')
-    with Engine("local", n_workers=1, work_here=True) as engine:
+    """One worker process under Dask's multiprocessing scheduler, this process being the other worker
+    (work_here)."""
+    pytest.importorskip("dask", reason='needs pip install "misyn-lab[scale]"')
+    with Engine("processes", n_workers=1, work_here=True) as engine:
+        assert engine.describe() == "Dask multiprocessing scheduler (1 worker process and this process)"
         yield engine
 
 
@@ -146,9 +205,11 @@ def _then_in_caller(i, result):
     return (i, os.getpid(), result)
 
 
-@pytest.mark.parametrize("where", ["this process", "workers", "here and workers"])
-def test_then_runs_in_the_calling_process_for_every_chunk_in_order(where, dask_engine, here_engine):
-    engine = {"this process": Engine(), "workers": dask_engine, "here and workers": here_engine}[where]
+@pytest.mark.parametrize("where", ["this process", "cluster", "processes", "here and workers"])
+def test_then_runs_in_the_calling_process_for_every_chunk_in_order(where, dask_engine, processes_engine,
+                                                                   here_engine):
+    engine = {"this process": Engine(), "cluster": dask_engine, "processes": processes_engine,
+              "here and workers": here_engine}[where]
     chunks = [[k] for k in range(40)]
     done: list[tuple] = []
     out = engine.map(slow_value, chunks, shared={"value": 5}, then=_then_in_caller,

@@ -85,7 +85,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--name", default=None, help="name of the image set (default: the folder name)")
     p.add_argument("--chunk-size", type=int, default=None, metavar="N",
                    help="files per chunk (default: about 16 MiB of pixels)")
-    p.add_argument("--scheduler", default=None, metavar="ADDRESS|local", help=SCHEDULER_HELP)
+    p.add_argument("--scheduler", default=None, metavar="processes|local|ADDRESS", help=SCHEDULER_HELP)
     p.add_argument("--workers", type=int, default=None,
                    help="worker processes of a --scheduler local cluster (default: the number of CPUs)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -3,7 +3,7 @@
 :func:`extract_table` computes the feature families of an :class:`~misyn_lab.imagesets.files.ImageFiles`
 (file-backed) or an :class:`~misyn_lab.imagesets.core.ImageSet` chunk by chunk, so memory is bounded by one chunk
 (plus the N×D feature values), never by N. Each chunk is one task for :mod:`misyn_lab.engine`: ``scheduler=None``
-runs here, ``"local"`` on worker processes of this machine, an address on a Dask cluster; results come back in
+runs here, ``"processes"`` or ``"local"`` on worker processes of this machine, an address on a Dask cluster; results come back in
 chunk order and are identical whichever way they ran (and identical to :func:`~.extract.extract_features` on the
 same images in memory: features are computed per image).
 
@@ -352,7 +352,7 @@ def _as_table(source: Source | FeatureTable, kind: str, embedding: PCAEmbedding,
               chunk_size: int | None) -> FeatureTable:
     if isinstance(source, FeatureTable):
         return source
-    if isinstance(source, ImageSet) and not (scheduler is not None and scheduler.distributed):
+    if isinstance(source, ImageSet) and not (scheduler is not None and scheduler.other_processes):
         fm = extract_features(source, kind, embedding=embedding, progress=False)
         return FeatureTable(fm, source.meta.copy(), embedding, list(source.skipped), source.name)
     return extract_table(source, kind, embedding=embedding, chunk_size=chunk_size, scheduler=scheduler)
@@ -382,7 +382,7 @@ def evaluation_tables(train: Source | FeatureTable, holdout: Source | FeatureTab
                                  remedy="featurise the real training images with an embedding (misyn-lab features)")
             emb = train.embedding
             t_train = train
-        elif isinstance(train, ImageSet) and not engine.distributed:
+        elif isinstance(train, ImageSet) and not engine.other_processes:
             if train.synthetic.any():
                 raise InputError(f"{int(train.synthetic.sum())} image(s) in the fitting set are synthetic",
                                  path=train.name, remedy="fit the embedding on real images only, then transform both "

@@ -39,7 +39,7 @@ from threadpoolctl import threadpool_limits
 
 from misyn_lab import render
 from misyn_lab.atomic import atomic_write_text
-from misyn_lab.engine import Engine, check_scheduler, chunked, require_distributed, using
+from misyn_lab.engine import PROCESSES, Engine, check_scheduler, chunked, require_dask, using
 from misyn_lab.errors import InputError, MisynError, printable
 from misyn_lab.render.numbers import fmt_percent
 from misyn_lab.imagesets.readers import has_dicm_marker, suffix, text_path
@@ -668,9 +668,9 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
     outside ``path`` are listed in ``skipped_paths``, not audited; unusable registry rows are listed in ``warnings``.
 
     Past one process the audit runs on Dask (:mod:`misyn_lab.engine`, ``pip install "misyn-lab[scale]"``): with a
-    ``scheduler``, and with ``workers > 1`` alone, which starts a local Dask cluster of ``workers - 1`` worker
-    processes, this process being one more worker that takes chunks from the first one on (no CPU waits while the
-    others start), for folders of at least :data:`LOCAL_MIN_FILES` image files (:data:`LOCAL_MIN_FILES_MARKS_ONLY` without a
+    ``scheduler``, and with ``workers > 1`` alone, which starts ``workers - 1`` worker processes under Dask's
+    multiprocessing scheduler, this process being one more worker that takes chunks from the first one on (no CPU
+    waits while the others start), for folders of at least :data:`LOCAL_MIN_FILES` image files (:data:`LOCAL_MIN_FILES_MARKS_ONLY` without a
     registry; smaller ones are audited in this process, faster than starting workers; the workers start as soon as
     the folder scan has found that many files). Files go out in chunks of ``chunk_size`` (default :data:`CHUNK`);
     workers read and hash them (:func:`examine`) and never open the registry: this process builds the one index
@@ -687,11 +687,12 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
     progress : bool, optional
         Show a progress bar.
     workers : int, optional
-        Processes that audit (capped to the machine's CPUs): ``> 1`` without a scheduler starts a local Dask cluster
-        of one fewer, this process being the last (for folders of at least :data:`LOCAL_MIN_FILES` files, :data:`LOCAL_MIN_FILES_MARKS_ONLY` without a
-        registry); with ``scheduler="local"`` its size (default: one per CPU).
+        Processes that audit (capped to the machine's CPUs): ``> 1`` without a scheduler starts one fewer worker
+        processes under Dask's multiprocessing scheduler, this process being the last (for folders of at least :data:`LOCAL_MIN_FILES` files, :data:`LOCAL_MIN_FILES_MARKS_ONLY` without a
+        registry); with ``scheduler="processes"`` or ``"local"`` the number of worker processes (default: one per
+        CPU).
     scheduler : str or Engine, optional
-        ``"local"``, a Dask scheduler address, or an :class:`~misyn_lab.engine.Engine`.
+        ``"processes"``, ``"local"``, a Dask scheduler address, or an :class:`~misyn_lab.engine.Engine`.
     chunk_size : int, optional
         Files per task.
 
@@ -740,11 +741,11 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
         reg_path = str(reg.path) if reg is not None else ""
         engine = _start_dask(stack, scheduler, workers) if scheduler is not None else None
         at = None
-        if engine is None and workers > 1:  # a local cluster, started once the scan has found enough files
+        if engine is None and workers > 1:  # worker processes, started once the scan has found enough files
             def start_local() -> None:
                 nonlocal engine
-                require_distributed("workers", instead="use --workers 1 (this process only)")
-                engine = _start_dask(stack, "local", workers, True)  # this process is one of the workers
+                require_dask(PROCESSES, "workers", instead="use --workers 1 (this process only)")
+                engine = _start_dask(stack, PROCESSES, workers, True)  # this process is one of the workers
             at = (LOCAL_MIN_FILES if reg is not None else LOCAL_MIN_FILES_MARKS_ONLY, start_local)
         candidates, bad, ignored, skipped = scan(root, at=at)  # overlaps with the start of the workers
         if not candidates and not bad:
@@ -763,8 +764,8 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
 
 def _start_dask(stack: ExitStack, scheduler: "str | Engine", workers: int, here: bool = False) -> Engine:
     """An engine for ``scheduler`` (closed with ``stack`` when made here), started in the background: its
-    workers import this module while this process goes on. ``here``: this process is one of the ``workers`` (a
-    local cluster of ``workers - 1`` processes; see ``Engine(work_here=True)``)."""
+    workers import this module while this process goes on. ``here``: this process is one of the ``workers``
+    (``workers - 1`` worker processes; see ``Engine(work_here=True)``)."""
     n = (workers - 1 if here else workers) if workers > 1 else None
     engine = stack.enter_context(using(scheduler, n_workers=n, work_here=here))
     engine.start(preload=(__name__,))
@@ -783,7 +784,7 @@ def _run(engine: Engine, candidates: list[Path], index: RegistryIndex | None, ch
     def then(_i: int, batch: list[AuditRecord | Examined]) -> list[AuditRecord]:
         return settle_chunk(batch, index)
 
-    hashes: RegistryIndex | bool = index is not None and (True if engine.distributed else index)
+    hashes: RegistryIndex | bool = index is not None and (True if engine.other_processes else index)
     batches = engine.map(examine_chunk, chunked(candidates, chunk_size), shared={"registry": hashes}, then=then,
                          progress=lambda _i, done: bar.update(len(done)))
     bar.close()

@@ -149,11 +149,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--no-registry", action="store_true", help="check marks only, ignore any registry")
     a.add_argument("--workers", type=worker_count, default=1,
                    help="worker processes, 1 to the number of CPUs (default 1: this process only): above 1 this "
-                        "process and a local Dask cluster of the others, which read and hash files (this process alone "
-                        "holds the registry index) "
+                        "process and the others as Dask worker processes (its multiprocessing scheduler), which read "
+                        "and hash files (this process alone holds the registry index) "
                         f"(folders of {LOCAL_MIN_FILES:,}+ files, {LOCAL_MIN_FILES_MARKS_ONLY:,}+ without a "
                         f"registry; smaller ones run here; needs {SCALE_EXTRA})")
-    a.add_argument("--scheduler", default=None, metavar="ADDRESS|local", help=SCHEDULER_HELP)
+    a.add_argument("--scheduler", default=None, metavar="processes|local|ADDRESS", help=SCHEDULER_HELP)
     a.add_argument("--chunk-size", type=positive_int, default=None, metavar="N",
                    help="files per Dask task (default 200)")
     a.add_argument("--csv", default=None, metavar="F", help="write per-file results as CSV")

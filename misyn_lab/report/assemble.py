@@ -26,7 +26,7 @@ from misyn_lab import render
 from misyn_lab.atomic import atomic_write_text
 from misyn_lab.cases.studies import STUDIES
 from misyn_lab.checklist import Review
-from misyn_lab.engine import check_scheduler, require_distributed
+from misyn_lab.engine import check_scheduler, require_dask
 from misyn_lab.errors import InputError
 from misyn_lab.instruments.document import evidence_results, review_sections
 from misyn_lab.instruments.ladder import ladder_data
@@ -152,7 +152,7 @@ def _checked_scheduler(checked: Preflight, scheduler: str | None) -> str | None:
         raise InputError("--scheduler applies to the evaluation of your folders", path="--scheduler",
                          remedy="give --real DIR as well, or drop --scheduler")
     scheduler = check_scheduler(scheduler, where="--scheduler")
-    require_distributed("--scheduler")
+    require_dask(scheduler, "--scheduler")
     return scheduler
 
 

@@ -43,9 +43,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--synthetic", metavar="DIR", help="folder of synthetic images (needs --real)")
     p.add_argument("--subgroup", metavar="COLUMN", help="with --real: metadata column of your images for "
                    "per-subgroup results (default: none, the evaluation runs without subgroups)")
-    p.add_argument("--scheduler", default=None, metavar="ADDRESS|local",
-                   help="with --real: compute the evaluation's features on Dask ('local' or a scheduler "
-                        "address; needs pip install \"misyn-lab[scale]\")")
+    p.add_argument("--scheduler", default=None, metavar="processes|local|ADDRESS",
+                   help="with --real: compute the evaluation's features on Dask ('processes', 'local' or a "
+                        "scheduler address; needs pip install \"misyn-lab[scale]\")")
     p.add_argument("--out", metavar="DIR", default="misyn-lab-report", help="output folder (default: %(default)s)")
     p.add_argument("--seed", type=non_negative_int, default=0, help="seed, 0 to 2**32-1 (the report is identical "
                    "for a fixed seed, except its date line)")

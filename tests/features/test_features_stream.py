@@ -58,16 +58,18 @@ def test_features_do_not_depend_on_batch_size(mixed):
     np.testing.assert_array_equal(a.values, b.values)
 
 
-def test_dask_cluster_gives_identical_tables(mixed, dask_engine):
+@pytest.mark.parametrize("where", ["cluster", "processes"])
+def test_dask_gives_identical_tables(mixed, dask_engine, processes_engine, where):
+    engine = {"cluster": dask_engine, "processes": processes_engine}[where]
     folder, options = mixed
     files = ImageFiles.from_folder(folder, **options)
     one = extract_table(files, KIND, fit_embedding=True, holdout=0.3, seed=4, chunk_size=23)
-    two = extract_table(files, KIND, fit_embedding=True, holdout=0.3, seed=4, chunk_size=23, scheduler=dask_engine)
+    two = extract_table(files, KIND, fit_embedding=True, holdout=0.3, seed=4, chunk_size=23, scheduler=engine)
     np.testing.assert_array_equal(two.values, one.values)
     np.testing.assert_array_equal(two.embedding.components, one.embedding.components)
     pd.testing.assert_frame_equal(two.meta, one.meta)
     images = load_folder(folder, **options)
-    mem = features_matrix(images, "intensity+texture", scheduler=dask_engine, chunk_size=50)
+    mem = features_matrix(images, "intensity+texture", scheduler=engine, chunk_size=50)
     np.testing.assert_array_equal(mem.values, extract_features(images, "intensity+texture", cache=False).values)
 
 

@@ -62,9 +62,11 @@ def test_saved_tables_give_the_in_memory_results(reference, tmp_path):
     assert values(got) == values(ev, pixel=False)
 
 
-def test_dask_evaluation_gives_the_in_memory_results(reference, dask_engine):
+@pytest.mark.parametrize("where", ["cluster", "processes"])
+def test_dask_evaluation_gives_the_in_memory_results(reference, dask_engine, processes_engine, where):
     train, held, syn, ev = reference
-    assert values(evaluate_imagesets(train, held, syn, scheduler=dask_engine, chunk_size=30, **RUN)) == values(ev)
+    engine = {"cluster": dask_engine, "processes": processes_engine}[where]
+    assert values(evaluate_imagesets(train, held, syn, scheduler=engine, chunk_size=30, **RUN)) == values(ev)
 
 
 def test_tables_with_another_embedding_are_refused(reference):

@@ -178,8 +178,8 @@ def test_implicit_workers_start_a_cluster_only_past_the_measured_folder_sizes(tm
 
 
 def test_parallel_audit_matches_serial(tmp_path, axial_slices, prov, monkeypatch):
-    """``workers=2`` alone starts a local Dask cluster of one worker process (for folders of LOCAL_MIN_FILES+
-    files, started as soon as the scan has found that many), this process being the other: this process builds
+    """``workers=2`` alone starts one worker process under Dask's multiprocessing scheduler (for folders of
+    LOCAL_MIN_FILES+ files, started as soon as the scan has found that many), this process being the other: this process builds
     the one registry index, none is sent, and the records equal the one-process run."""
     from misyn_lab.provenance import audit as audit_mod
 
@@ -210,8 +210,8 @@ def test_parallel_audit_matches_serial(tmp_path, axial_slices, prov, monkeypatch
         for k in range(5):
             shutil.copy(axial_slices[k], small / f"{k}.png")
         few = audit_folder(small, registry=reg, progress=False, workers=2)  # below the minimum: this process
-    # the cluster ran once: 1 worker process and this one
-    assert started == [("local", 2, True)]
+    # Dask ran once: 1 worker process and this one
+    assert started == [("processes", 2, True)]
     assert built_here == [1, 1] and len(few.records) == 5
     assert par.records == ser.records and len(par.records) == 80
     assert par.to_csv() == ser.to_csv() and par.warnings == ser.warnings == []

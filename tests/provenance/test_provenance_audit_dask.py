@@ -1,5 +1,5 @@
-"""The audit on Dask: a 2-worker local cluster gives the same records, CSV bytes and JSON (but timing) as one
-process, whatever the chunk size; the workers read and hash the files and never open the registry, whose one index
+"""The audit on Dask: a 2-worker local cluster and 2 worker processes under Dask's multiprocessing scheduler give
+the same records, CSV bytes and JSON (but timing) as one process, whatever the chunk size; the workers read and hash the files and never open the registry, whose one index
 this process holds; the CLI's --scheduler and its errors."""
 
 from __future__ import annotations
@@ -46,10 +46,12 @@ def _json_without_timing(report) -> dict:
 
 
 @pytest.mark.parametrize("chunk_size", [1, 7, 200])
-def test_dask_audit_equals_one_process(folder, axial_slices, dask_engine, chunk_size):
+@pytest.mark.parametrize("engine", ["cluster", "processes"])
+def test_dask_audit_equals_one_process(folder, axial_slices, dask_engine, processes_engine, engine, chunk_size):
     root, reg = folder
     one = audit_folder(root, registry=reg, progress=False)
-    many = audit_folder(root, registry=reg, progress=False, scheduler=dask_engine, chunk_size=chunk_size)
+    many = audit_folder(root, registry=reg, progress=False, chunk_size=chunk_size,
+                        scheduler={"cluster": dask_engine, "processes": processes_engine}[engine])
     assert many.to_csv() == one.to_csv()
     assert _json_without_timing(many) == _json_without_timing(one)
     # 3 labelled; the 3 leaked JPEGs and every copy of the 3 registered real slices are registry matches
@@ -58,11 +60,12 @@ def test_dask_audit_equals_one_process(folder, axial_slices, dask_engine, chunk_
                             "no_evidence": 60 - copies, "unreadable": 1}
 
 
-def test_cli_audit_with_local_scheduler_writes_the_same_csv(folder, tmp_path, capsys):
+@pytest.mark.parametrize("scheduler", ["local", "processes"])
+def test_cli_audit_with_a_scheduler_writes_the_same_csv(folder, tmp_path, capsys, scheduler):
     root, reg = folder
     assert main(["audit", str(root), "--registry", str(reg), "--csv", str(tmp_path / "one.csv"), "--quiet"]) == 3
     assert main(["audit", str(root), "--registry", str(reg), "--csv", str(tmp_path / "dask.csv"), "--quiet",
-                 "--scheduler", "local", "--workers", "2", "--chunk-size", "9"]) == 3
+                 "--scheduler", scheduler, "--workers", "2", "--chunk-size", "9"]) == 3
     assert (tmp_path / "dask.csv").read_bytes() == (tmp_path / "one.csv").read_bytes()
 
 
@@ -82,7 +85,8 @@ def test_cli_audit_bad_engine_options_are_one_line_errors(folder, capsys, args, 
     assert err.startswith("misyn-lab: error: ") and message in err and "\n" not in err
 
 
-def test_dask_workers_never_open_the_registry(folder, tmp_path, dask_engine, monkeypatch):
+@pytest.mark.parametrize("engine", ["cluster", "processes"])
+def test_dask_workers_never_open_the_registry(folder, tmp_path, dask_engine, processes_engine, engine, monkeypatch):
     """This process builds the one index and settles what the workers send back: the registry file is deleted as
     soon as that index is built, and the audit still gives the one-process CSV, JSON and row warnings."""
     root, reg = folder
@@ -106,7 +110,8 @@ def test_dask_workers_never_open_the_registry(folder, tmp_path, dask_engine, mon
     monkeypatch.setattr(Registry, "index", build_then_delete)
     monkeypatch.setattr(RegistryIndex, "__reduce__", lambda self: pickled.append(1) or object.__reduce__(self),
                         raising=False)
-    many = audit_folder(root, registry=doomed, progress=False, scheduler=dask_engine, chunk_size=11)
+    many = audit_folder(root, registry=doomed, progress=False, chunk_size=11,
+                        scheduler={"cluster": dask_engine, "processes": processes_engine}[engine])
     assert built == [1] and pickled == [] and not doomed.exists()
     assert many.warnings == one.warnings == ["registry row #1 skipped: thumbnail has 100 bytes, expected 1024"]
     assert many.to_csv() == one.to_csv().replace(str(reg), str(doomed))
