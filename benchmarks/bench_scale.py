@@ -55,12 +55,13 @@ sys.path.insert(0, str(ROOT))
 SAMPLES = Path(__import__("misyn_lab.imagesets.samples", fromlist=["BUNDLED_DIR"]).BUNDLED_DIR) / "images"
 KIND = "intensity+texture+embedding"
 SECTIONS = ("features", "audit", "dask", "knn", "prdc")
-#: One-process and ``--workers 2`` audits, alternated this many times (the ratio of each pair is reported).
-DASK_ROUNDS = 3
+#: One-process and ``--workers 2`` audits, alternated this many times (the ratio of each pair is reported; this
+#: machine's speed drifts by 20 % and more over minutes, so the median of 5).
+DASK_ROUNDS = 5
 #: The archive-sized folder of the parallel section: the audit folder this many times over (hard links), and the
 #: alternated rounds on it; with the 20,000-file rounds it separates the start-up cost from the cost per file.
 DASK_LARGE_COPIES = 5
-DASK_LARGE_ROUNDS = 2
+DASK_LARGE_ROUNDS = 3
 
 
 def log(msg: str) -> None:
@@ -252,6 +253,7 @@ def build_audit_data(tmp: Path, sizes: tuple[int, ...], n_files: int) -> dict:
 
 def worker_audit(mode: str, folder: str, registry: str, csv_out: str) -> dict:
     from misyn_lab.provenance import audit_folder
+    from misyn_lab.provenance.audit import LOCAL_MIN_FILES
     from misyn_lab.provenance.registry import Registry, RegistryIndex
 
     if mode == "linear":  # the scan the index replaces, for single lookups and a chunk's
@@ -272,7 +274,7 @@ def worker_audit(mode: str, folder: str, registry: str, csv_out: str) -> dict:
     cpu = cpu_seconds() - cpu0  # this process plus its reaped children (the Dask workers)
     Path(csv_out).write_text(rep.to_csv())
     return {"seconds": secs, "cpu_seconds": cpu, "files": len(rep.records), "counts": rep.counts(),
-            "peak_rss_mib": peak_mib(), "index_build_s": index_s, "rows": rows}
+            "peak_rss_mib": peak_mib(), "index_build_s": index_s, "rows": rows, "start_at": LOCAL_MIN_FILES}
 
 
 def cpu_seconds() -> float:
@@ -508,7 +510,7 @@ def dask_lines(d: dict) -> list[str]:
              "",
              f"Registry of {d['size']:,}, {rounds[0]['one']['files']:,} files; the `--workers 2` time includes "
              "starting the worker process (spawned, under Dask's multiprocessing scheduler), which begins as soon "
-             "as the folder scan has found 5,000 files. The audit "
+             f"as the folder scan has found {rounds[0]['dask'].get('start_at', 5000):,} files. The audit "
              "process builds the one registry index and takes chunks of 200 files from then on; the Dask worker "
              "takes chunks once it has started, reads and hashes the files and sends the hashes back (it never "
              "opens the registry); the audit process looks them up. "

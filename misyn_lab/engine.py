@@ -247,7 +247,9 @@ class _PoolHereToo:
         return self.slots + (1 if self.here else 0)
 
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
-        if self._free.acquire(blocking=False) or not self.here:
+        if not self.here:
+            return self.pool.submit(fn, *args)
+        if self._free.acquire(blocking=False):
             future = self.pool.submit(fn, *args)
             future.add_done_callback(lambda _f: self._free.release())  # before the scheduler hears of it
             return future
@@ -557,9 +559,9 @@ def using(scheduler: "str | Engine | None", *, n_workers: int | None = None,
     scheduler : str, Engine or None
         Where to run.
     n_workers : int, optional
-        Workers of a local cluster.
+        Worker processes of ``"processes"`` or of a ``"local"`` cluster.
     work_here : bool, optional
-        This process works through chunks too (see :class:`Engine`).
+        With ``"processes"``, this process works through chunks too (see :class:`Engine`).
 
     Yields
     ------

@@ -632,11 +632,11 @@ def _settle(ex: Examined, index: RegistryIndex | None, matched: Any = _LOOK_UP) 
                        thumb_rmse=round(hit.thumb_rmse, 3), sha256=ex.sha256)
 
 
-#: Below this many files ``workers > 1`` without a scheduler audits in this process: starting a local Dask cluster
-#: (~2 s) takes about what it saves. Measured on 2 cores against a 10^5-row registry, two alternated pairs each:
-#: 2,500 files took 4.3 / 4.2 s in one process and 4.5 / 4.1 s with ``--workers 2``; 5,000 files 8.4 / 8.1 s and
-#: 6.4 / 8.0 s.
-LOCAL_MIN_FILES = 5000
+#: Below this many files ``workers > 1`` without a scheduler audits in this process: starting the worker processes
+#: takes about what they save. Measured on 2 cores against a 10^5-row registry, alternated pairs (one process /
+#: ``--workers 2``): 1,000 files 2.1 / 2.8 s and 2.3 / 2.7 s; 2,500 files 3.3 / 3.5, 4.7 / 3.5, 4.1 / 3.5, 4.4 / 3.3
+#: and 3.4 / 3.5 s (median 1.17× faster); 5,000 files 5.4 / 4.0 s and 6.8 / 5.1 s.
+LOCAL_MIN_FILES = 2500
 #: The same limit for an audit without a registry (marks only, ~0.1 ms per file: a cluster pays only for archives).
 LOCAL_MIN_FILES_MARKS_ONLY = 50000
 #: Files per task when the audit runs on Dask (per-file tasks cost more in scheduling than they save).
