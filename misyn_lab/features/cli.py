@@ -87,6 +87,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="files per chunk (default: about 16 MiB of pixels)")
     p.add_argument("--scheduler", default=None, metavar="processes|local|ADDRESS", help=SCHEDULER_HELP)
     p.add_argument("--workers", type=int, default=None,
-                   help="worker processes of a --scheduler local cluster (default: the number of CPUs)")
+                   help="worker processes of --scheduler processes or of a --scheduler local cluster (default: the number of "
+                        "CPUs)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_features)
