@@ -670,13 +670,14 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
     Past one process the audit runs on Dask (:mod:`misyn_lab.engine`, ``pip install "misyn-lab[scale]"``): with a
     ``scheduler``, and with ``workers > 1`` alone, which starts ``workers - 1`` worker processes under Dask's
     multiprocessing scheduler, this process being one more worker that takes chunks from the first one on (no CPU
-    waits while the others start), for folders of at least :data:`LOCAL_MIN_FILES` image files (:data:`LOCAL_MIN_FILES_MARKS_ONLY` without a
-    registry; smaller ones are audited in this process, faster than starting workers; the workers start as soon as
-    the folder scan has found that many files). Files go out in chunks of ``chunk_size`` (default :data:`CHUNK`);
-    workers read and hash them (:func:`examine`) and never open the registry: this process builds the one index
-    and looks up what they send back (:func:`settle`). In a script, call it under ``if __name__ == "__main__":``
-    (local workers are new processes that import the script); workers of a remote cluster must see the files
-    under the same paths. The records are the same (sorted by path) whichever way the audit runs.
+    waits while the others start), for folders of at least :data:`LOCAL_MIN_FILES` image files
+    (:data:`LOCAL_MIN_FILES_MARKS_ONLY` without a registry; smaller ones are audited in this process, faster than
+    starting workers; the workers start as soon as the folder scan has found that many files). Files go out in
+    chunks of ``chunk_size`` (default :data:`CHUNK`); workers read and hash them (:func:`examine`) and never open
+    the registry: this process builds the one index and looks up what they send back (:func:`settle`). In a
+    script, call it under ``if __name__ == "__main__":`` (local workers are new processes that import the script);
+    workers of a remote cluster must see the files under the same paths. The records are the same (sorted by path)
+    whichever way the audit runs.
 
     Parameters
     ----------
@@ -687,10 +688,10 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
     progress : bool, optional
         Show a progress bar.
     workers : int, optional
-        Processes that audit (capped to the machine's CPUs): ``> 1`` without a scheduler starts one fewer worker
-        processes under Dask's multiprocessing scheduler, this process being the last (for folders of at least :data:`LOCAL_MIN_FILES` files, :data:`LOCAL_MIN_FILES_MARKS_ONLY` without a
-        registry); with ``scheduler="processes"`` or ``"local"`` the number of worker processes (default: one per
-        CPU).
+        Processes that audit (capped to the machine's CPUs): ``> 1`` without a scheduler starts ``workers - 1``
+        worker processes under Dask's multiprocessing scheduler, this process being the last (for folders of at
+        least :data:`LOCAL_MIN_FILES` files, :data:`LOCAL_MIN_FILES_MARKS_ONLY` without a registry); with
+        ``scheduler="processes"`` or ``"local"`` the number of worker processes (default: one per CPU).
     scheduler : str or Engine, optional
         ``"processes"``, ``"local"``, a Dask scheduler address, or an :class:`~misyn_lab.engine.Engine`.
     chunk_size : int, optional

@@ -1,6 +1,7 @@
 """The audit on Dask: a 2-worker local cluster and 2 worker processes under Dask's multiprocessing scheduler give
-the same records, CSV bytes and JSON (but timing) as one process, whatever the chunk size; the workers read and hash the files and never open the registry, whose one index
-this process holds; the CLI's --scheduler and its errors."""
+the same records, CSV bytes and JSON (but timing) as one process, whatever the chunk size; the workers read and
+hash the files and never open the registry, whose one index this process holds; the CLI's --scheduler and its
+errors."""
 
 from __future__ import annotations
 
