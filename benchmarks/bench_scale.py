@@ -58,8 +58,9 @@ SECTIONS = ("features", "audit", "dask", "knn", "prdc")
 #: One-process and ``--workers 2`` audits, alternated this many times (the ratio of each pair is reported; this
 #: machine's speed drifts by 20 % and more over minutes, so the median of 5).
 DASK_ROUNDS = 5
-#: The issue's one-process audit target (files/s, 20,000 files, the largest registry).
+#: The issue's one-process audit target: files/s on 20,000 files with a registry of this many images.
 AUDIT_TARGET = 1000
+AUDIT_TARGET_REGISTRY = 100_000
 #: The archive-sized folder of the parallel section: the audit folder this many times over (hard links), and the
 #: alternated rounds on it; with the 20,000-file rounds it separates the start-up cost from the cost per file.
 DASK_LARGE_COPIES = 5
@@ -550,6 +551,9 @@ def target_line(a: dict) -> str:
     """The issue's one-process target (1,000 files/s with the largest registry), checked on this run's figures:
     the audit row, and the one-process rounds of the parallel section (the same audit, measured again)."""
     row = max(a["rows"], key=lambda r: r["size"])
+    if row["size"] < AUDIT_TARGET_REGISTRY:
+        return (f"The target, at least {AUDIT_TARGET:,} files/s in one process with a registry of "
+                f"{AUDIT_TARGET_REGISTRY:,}, is checked in a full run (this run's largest registry: {row['size']:,}).")
     speed = row["ours"]["files"] / row["ours"]["seconds"]
     again = [r["one"]["files"] / r["one"]["seconds"] for r in (a.get("dask") or {}).get("rounds", [])]
     return (f"Target: at least {AUDIT_TARGET:,} files/s in one process with a registry of {row['size']:,}: "
