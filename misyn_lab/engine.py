@@ -307,6 +307,18 @@ class Engine:
         if self.scheduler is not None:
             require_dask(self.scheduler)
 
+    @classmethod
+    def here_and_processes(cls, workers: int) -> "Engine":
+        """``workers`` processes of this machine: this one and ``workers - 1`` Dask worker processes (the
+        multiprocessing scheduler, ``work_here``), what ``--workers N`` alone means; this process only for 1.
+
+        Examples
+        --------
+        >>> Engine.here_and_processes(3).describe(), Engine.here_and_processes(1).describe()
+        ('Dask multiprocessing scheduler (2 worker processes and this process)', 'this process')
+        """
+        return cls(PROCESSES, n_workers=workers - 1, work_here=True) if workers > 1 else cls()
+
     # ---------------------------------------------------------------- lifecycle
     @property
     def other_processes(self) -> bool:

@@ -4,7 +4,8 @@ The folder is read as a file-backed collection (:class:`~misyn_lab.imagesets.fil
 by one chunk, not by the number of images. The table (``.npz``, or ``.parquet`` with pyarrow) holds the features,
 every image's id, file name and content hash, and the fitted embedding. For an evaluation, featurise the REAL
 folder first (``--holdout 0.3`` draws the held-out share and fits the embedding on the training part), then the
-SYNTHETIC folder with ``--embedding REAL_FILE`` so both live in the space the real images defined.
+SYNTHETIC folder with ``--embedding REAL_FILE`` so both live in the space the real images defined. ``--workers N``
+runs this process and N-1 Dask worker processes (``pip install "misyn-lab[scale]"``); the table is the same.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from misyn_lab.cli_types import worker_count
 from misyn_lab.engine import SCHEDULER_HELP, Engine
 from misyn_lab.errors import InputError
 from misyn_lab.features.stream import extract_table
@@ -42,7 +44,11 @@ def cmd_features(args: argparse.Namespace) -> int:
     grey = True if args.grey else None
     files = ImageFiles.from_folder(args.folder, size=size, grey=grey, on_error=args.on_error,
                                    synthetic=args.synthetic, name=args.name)
-    with Engine(args.scheduler, n_workers=args.workers) as engine:
+    # --workers N alone: this process and N - 1 Dask worker processes, as `misyn-lab audit` does. Measured on 2 cores,
+    # 5,000 PNGs of 128² (all three families), alternated: 35.3 / 21.4 s and 34.1 / 19.4 s, the same table
+    engine = (Engine(args.scheduler, n_workers=args.workers) if args.scheduler or args.workers is None
+              else Engine.here_and_processes(args.workers))
+    with engine:
         table = extract_table(files, kind, embedding=embedding, fit_embedding=embedding is None and
                               "embedding" in kind.split("+"), n_components=args.components, seed=args.seed,
                               holdout=args.holdout, chunk_size=args.chunk_size, scheduler=engine,
@@ -86,8 +92,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--chunk-size", type=int, default=None, metavar="N",
                    help="files per chunk (default: about 16 MiB of pixels)")
     p.add_argument("--scheduler", default=None, metavar="processes|local|ADDRESS", help=SCHEDULER_HELP)
-    p.add_argument("--workers", type=int, default=None,
-                   help="worker processes of --scheduler processes or of a --scheduler local cluster (default: the number of "
-                        "CPUs)")
+    p.add_argument("--workers", type=worker_count, default=None,
+                   help="processes that compute: without --scheduler, above 1 this process and the others as Dask worker "
+                        "processes (its multiprocessing scheduler); with --scheduler processes or local, the worker "
+                        "processes (default: the number of CPUs)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_features)

@@ -765,10 +765,10 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
 
 def _start_dask(stack: ExitStack, scheduler: "str | Engine", workers: int, here: bool = False) -> Engine:
     """An engine for ``scheduler`` (closed with ``stack`` when made here), started in the background: its
-    workers import this module while this process goes on. ``here``: this process is one of the ``workers``
-    (``workers - 1`` worker processes; see ``Engine(work_here=True)``)."""
-    n = (workers - 1 if here else workers) if workers > 1 else None
-    engine = stack.enter_context(using(scheduler, n_workers=n, work_here=here))
+    workers import this module while this process goes on. ``here``: this process is one of the ``workers``, the
+    others Dask worker processes (:meth:`Engine.here_and_processes`, ``scheduler`` being ``"processes"``)."""
+    engine = stack.enter_context(Engine.here_and_processes(workers) if here
+                                 else using(scheduler, n_workers=workers if workers > 1 else None))
     engine.start(preload=(__name__,))
     return engine
 

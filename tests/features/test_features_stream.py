@@ -3,6 +3,7 @@ identical on a 2-worker Dask cluster, memory bounded by the chunk; saved tables 
 
 from __future__ import annotations
 
+import os
 import tracemalloc
 from pathlib import Path
 
@@ -159,16 +160,47 @@ def test_cli_features_real_then_synthetic(tmp_path, capsys):
                                                              cache=False).values)
 
 
+def test_cli_features_with_workers_runs_here_and_in_a_worker_process_and_saves_the_same_table(tmp_path,
+                                                                                             monkeypatch):
+    """``--workers 2`` alone: this process and one Dask worker process (the multiprocessing scheduler), as the
+    audit does; the table equals the one-process table."""
+    from misyn_lab.features import cli as features_cli
+
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    made: list = []
+
+    class Recording(features_cli.Engine):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            made.append(self)
+
+    monkeypatch.setattr(features_cli, "Engine", Recording)
+    one, two = tmp_path / "one.npz", tmp_path / "two.npz"
+    assert main(["features", str(SAMPLES / "mni152"), "--out", str(one), "--holdout", "0.3", "--quiet"]) == 0
+    assert main(["features", str(SAMPLES / "mni152"), "--out", str(two), "--holdout", "0.3", "--quiet",
+                 "--workers", "2", "--chunk-size", "10"]) == 0
+    assert [e.describe() for e in made] == ["this process",
+                                            "Dask multiprocessing scheduler (1 worker process and this process)"]
+    a, b = load_features(one), load_features(two)
+    np.testing.assert_array_equal(b.values, a.values)
+    pd.testing.assert_frame_equal(b.meta, a.meta)
+
+
 @pytest.mark.parametrize("args, message", [
     (["--out", "x.csv"], "x.csv: unknown feature file type .csv"),
     (["--out", "x.npz", "--synthetic"], "a synthetic folder needs the real set's embedding"),
     (["--out", "x.npz", "--seed", "-1"], "--seed: --seed must be >= 0, got -1"),
     (["--out", "x.npz", "--holdout", "2"], "holdout must be between 0 and 1, got 2.0"),
     (["--out", "x.npz", "--scheduler", "no way"], "not a scheduler address: 'no way'"),
+    (["--out", "x.npz", "--workers", "0"], "argument --workers: must be from 1 to"),
 ])
 def test_cli_features_bad_input_one_line(tmp_path, monkeypatch, capsys, args, message):
     monkeypatch.chdir(tmp_path)
-    assert main(["features", str(SAMPLES / "mni152"), *args]) == 2
+    try:  # values checked while parsing end the parser (SystemExit 2); the others return 2
+        code = main(["features", str(SAMPLES / "mni152"), *args])
+    except SystemExit as stop:
+        code = stop.code
+    assert code == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("misyn-lab: error: ") and message in err and "\n" not in err
 
