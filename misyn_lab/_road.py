@@ -72,10 +72,10 @@ ENTRY_POINTS: frozenset[str] = frozenset({"misyn_lab.cli", "misyn_lab.__main__",
 
 #: Third-party packages slow or optional enough to justify a function-level import of a module that loads them.
 HEAVY: frozenset[str] = frozenset({
-    "IPython", "PIL", "cloudpickle", "dask", "distributed", "faiss", "fastjsonschema", "filelock", "imagehash", "ipywidgets",
-    "jsonschema", "jupytext", "matplotlib", "nbconvert", "nbformat", "nibabel", "nilearn", "numpy", "pandas",
-    "papermill", "playwright", "pyarrow", "pydicom", "scipy", "seaborn", "skimage", "sklearn", "statsmodels",
-    "tqdm", "voila", "yaml",
+    "IPython", "PIL", "cloudpickle", "dask", "distributed", "faiss", "fastjsonschema", "filelock", "imagehash",
+    "ipywidgets", "jsonschema", "jupytext", "matplotlib", "nbconvert", "nbformat", "nibabel", "nilearn", "numpy",
+    "pandas", "papermill", "playwright", "pyarrow", "pydicom", "scipy", "seaborn", "skimage", "sklearn",
+    "statsmodels", "tqdm", "voila", "yaml",
 })
 
 #: Imports against the road that are still allowed, each with its reason: ``(importer, imported) -> reason``.

@@ -108,7 +108,7 @@ def test_processes_run_chunks_in_worker_processes_in_order(processes_engine):
     out = processes_engine.map(add_and_tag, chunks, shared={"add": 1, "batch_size": 3},
                                progress=lambda i, r: done.append(i))
     assert [r[0] for r in out] == [[i + 1, i + 2] for i in range(0, 40, 2)]
-    assert os.getpid() not in {r[1] for r in out} and len({r[1] for r in out}) >= 1
+    assert os.getpid() not in {r[1] for r in out}  # every chunk ran in a worker process
     assert sorted(done) == list(range(20)) and {r[2] for r in out} == {3}
 
 

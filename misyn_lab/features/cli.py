@@ -93,8 +93,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="files per chunk (default: about 16 MiB of pixels)")
     p.add_argument("--scheduler", default=None, metavar="processes|local|ADDRESS", help=SCHEDULER_HELP)
     p.add_argument("--workers", type=worker_count, default=None,
-                   help="processes that compute: without --scheduler, above 1 this process and the others as Dask worker "
-                        "processes (its multiprocessing scheduler); with --scheduler processes or local, the worker "
-                        "processes (default: the number of CPUs)")
+                   help="processes that compute: without --scheduler, above 1 this process and the others as Dask "
+                        "worker processes (its multiprocessing scheduler); with --scheduler processes or local, the "
+                        "worker processes (default: the number of CPUs)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_features)
