@@ -1,4 +1,4 @@
-"""Run one function over chunks of work: in this process, on a local Dask cluster, or on a Dask scheduler.
+"""Run one function over chunks of work: in this process, in worker processes of this machine, or on a Dask cluster.
 
 The one place where work leaves the current process (DESIGN.md: "past one process, work runs on Dask"). Callers
 cut their work into CHUNKS (hundreds of files or images each: per-item tasks cost more in scheduling than they
@@ -10,9 +10,10 @@ single-process run returns.
 * ``None`` — every chunk runs here, one after another (no Dask needed);
 * ``"processes"`` — Dask's multiprocessing scheduler (:func:`dask.local.get_async` over a pool of *spawned*
   worker processes with one BLAS thread each, fed through pipes: no cluster, no network port, no status page);
-  with ``work_here`` this process takes chunks too. What ``--workers N`` alone uses: on 2 cores a parallel audit of
-  20,000 files took +21 % CPU over one process this way (median of 5 rounds) against +31 % on a one-worker local
-  cluster (3 rounds; its scheduler, nanny and worker event loops), and ran 1.53× one process against 1.32×;
+  with ``work_here`` this process takes chunks too. What ``--workers N`` alone uses: in 3 alternated rounds of a
+  parallel audit of 20,000 files on 2 cores it took 21-25 s of CPU against 24-26 s on a one-worker local cluster
+  (whose scheduler, nanny and worker event loops make the difference), wall times equal within the noise
+  (``benchmarks/results/scale.md`` has the ratios to one process);
 * ``"local"`` — a ``dask.distributed.LocalCluster`` on this machine: worker *processes* (one thread each, so
   NumPy/BLAS and the GIL-holding Python parts of a task run side by side), bound to 127.0.0.1 only (its status
   page on a free loopback port), with the settings of :data:`LOCAL_CLUSTER`;
