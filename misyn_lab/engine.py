@@ -326,9 +326,14 @@ class Engine:
         """True when chunks run in other processes (on Dask), not only in this one."""
         return self.scheduler is not None
 
+    @property
+    def size(self) -> int:
+        """Worker processes of ``"processes"`` or of a ``"local"`` cluster: ``n_workers``, else one per CPU."""
+        return self.n_workers or os.cpu_count() or 1
+
     def describe(self) -> str:
         """One line: where the work runs (for reports and benchmark tables)."""
-        n = self.n_workers or os.cpu_count() or 1
+        n = self.size
         if self.scheduler is None:
             return "this process"
         if self.scheduler == PROCESSES:
@@ -341,7 +346,7 @@ class Engine:
     def _processes(self, preload: Sequence[str] = ()) -> Any:
         """The pool of worker processes of ``"processes"``, made (and its processes spawned) on first use."""
         if self._pool is None:
-            n = self.n_workers or os.cpu_count() or 1
+            n = self.size
             context = require_dask(PROCESSES).get_context()  # Dask's: "spawn" unless its config says otherwise
             self._pool = ProcessPoolExecutor(n, mp_context=context, initializer=partial(_start_process, list(preload)))
             for _ in range(n):  # a pool spawns a process per task it cannot place: all of them, now
@@ -354,7 +359,7 @@ class Engine:
         distributed = require_dask(self.scheduler)
 
         if self.scheduler == "local":
-            n = self.n_workers or os.cpu_count() or 1
+            n = self.size
             import dask
 
             try:  # workers log nothing: a failed task's exception is raised by map(), one line, not twice
@@ -488,7 +493,7 @@ class Engine:
         multiprocessing = require_dask(PROCESSES)
         name = f"misyn-chunk-{id(shared):x}"
         graph = {(name, i): (_apply_opaque, _Opaque(chunk), shared) for i, chunk in enumerate(chunks)}
-        feed = _PoolHereToo(self._processes(), self.n_workers or os.cpu_count() or 1, self.work_here)
+        feed = _PoolHereToo(self._processes(), self.size, self.work_here)
 
         def done(key: Any, result: Any, _dsk: Any, state: dict[str, Any], _worker: Any) -> None:
             state["cache"][key] = None
@@ -561,8 +566,7 @@ def map_chunks(func: Callable[..., Any], chunks: Sequence[Any], *, scheduler: st
 
 
 @contextmanager
-def using(scheduler: "str | Engine | None", *, n_workers: int | None = None,
-          work_here: bool = False) -> Iterator[Engine]:
+def using(scheduler: "str | Engine | None", *, n_workers: int | None = None) -> Iterator[Engine]:
     """An :class:`Engine` for ``scheduler`` in a ``with`` block.
 
     An Engine given is passed through and left open (the caller owns it, e.g. to run several steps on one
@@ -574,8 +578,6 @@ def using(scheduler: "str | Engine | None", *, n_workers: int | None = None,
         Where to run.
     n_workers : int, optional
         Worker processes of ``"processes"`` or of a ``"local"`` cluster.
-    work_here : bool, optional
-        With ``"processes"``, this process works through chunks too (see :class:`Engine`).
 
     Yields
     ------
@@ -591,5 +593,5 @@ def using(scheduler: "str | Engine | None", *, n_workers: int | None = None,
     if isinstance(scheduler, Engine):
         yield scheduler
         return
-    with Engine(scheduler, n_workers=n_workers, work_here=work_here) as engine:
+    with Engine(scheduler, n_workers=n_workers) as engine:
         yield engine

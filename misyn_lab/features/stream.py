@@ -3,9 +3,9 @@
 :func:`extract_table` computes the feature families of an :class:`~misyn_lab.imagesets.files.ImageFiles`
 (file-backed) or an :class:`~misyn_lab.imagesets.core.ImageSet` chunk by chunk, so memory is bounded by one chunk
 (plus the N×D feature values), never by N. Each chunk is one task for :mod:`misyn_lab.engine`: ``scheduler=None``
-runs here, ``"processes"`` or ``"local"`` on worker processes of this machine, an address on a Dask cluster; results come back in
-chunk order and are identical whichever way they ran (and identical to :func:`~.extract.extract_features` on the
-same images in memory: features are computed per image).
+runs here, ``"processes"`` or ``"local"`` on worker processes of this machine, an address on a Dask cluster;
+results come back in chunk order and are identical whichever way they ran (and identical to
+:func:`~.extract.extract_features` on the same images in memory: features are computed per image).
 
 The PCA embedding is fitted on a **deterministic sample**, exactly as :meth:`PCAEmbedding.fit` does in memory:
 the same seeded ``max_fit`` positions among the N (training) images, the same prepared rows, the same randomised
