@@ -571,7 +571,8 @@ def _examine(path: Path, registry: RegistryIndex | bool) -> AuditRecord | Examin
                          "marks and exact copies only")
     elif registry is True or registry.lookup_sha256(sha) is None:  # an exact copy needs no decoding
         try:
-            found.hashes = hashes_of(path, data=data, fast=True)  # JPEG decoded at reduced size: no pixel hash then
+            # JPEG decoded at reduced size (no pixel hash then); the bytes' SHA-256 is the one computed above
+            found.hashes = hashes_of(path, data=data, fast=True, sha256=sha)
         except MisynError as exc:
             found.problem = _one_line(exc.message)
         except Exception as exc:  # noqa: BLE001 - still matched by its bytes; else unreadable with this reason

@@ -229,11 +229,12 @@ def nifti_voxels_from(path: str | os.PathLike[str], data: bytes | None = None, *
 
 
 def hashes_of(item: str | os.PathLike[str] | np.ndarray, *, data: bytes | None = None,
-              fast: bool = False) -> ImageHashes:
+              fast: bool = False, sha256: str | None = None) -> ImageHashes:
     """Hashes of a file (bytes, pixels, perceptual) or of an in-memory array (pixels, perceptual).
 
     NIfTI volumes get the file hash and a hash of their voxels (no perceptual hashes). Decoding goes
-    through the pixel budget of :mod:`misyn_lab.imagesets.budget`.
+    through the pixel budget of :mod:`misyn_lab.imagesets.budget`. ``sha256``: the SHA-256 of ``data``, when the
+    caller has already computed it (an audit hashes every file's bytes before it decodes any); else computed here.
     """
     if isinstance(item, np.ndarray):
         arr = np.asarray(item)
@@ -250,10 +251,11 @@ def hashes_of(item: str | os.PathLike[str] | np.ndarray, *, data: bytes | None =
         raise InputError("file is empty (0 bytes)", path=path)
     if sniff(path, data[:352]) == "nifti":
         vox = nifti_voxels_from(path, data)
-        return ImageHashes(hashing.sha256_bytes(data), hashing.pixel_sha256(vox), NO_PERCEPTUAL, tuple(vox.shape))
+        return ImageHashes(sha256 or hashing.sha256_bytes(data), hashing.pixel_sha256(vox), NO_PERCEPTUAL,
+                           tuple(vox.shape))
     fmt, arr = decode_any(path, data, fast=fast)
     drafted = fast and fmt == "jpeg"
-    return ImageHashes(hashing.sha256_bytes(data), None if drafted else hashing.pixel_sha256(arr),
+    return ImageHashes(sha256 or hashing.sha256_bytes(data), None if drafted else hashing.pixel_sha256(arr),
                        hashing.perceptual_hashes(arr), tuple(arr.shape))
 
 
