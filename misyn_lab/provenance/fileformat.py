@@ -7,11 +7,13 @@ One job: bytes on disk -> a format name and a 2-D (or H×W×C) numpy array. Erro
 from __future__ import annotations
 
 import os
+import zlib
 
 import numpy as np
+from PIL import Image
 
 from misyn_lab.errors import InputError, MisynError
-from misyn_lab.imagesets.budget import check_page_budget
+from misyn_lab.imagesets.budget import bands, check_page_budget
 from misyn_lab.imagesets.readers import (
     DEFAULT_MAX_PIXELS,
     PIXEL_KEYWORDS,
@@ -82,6 +84,11 @@ def decode_pil(path: str | os.PathLike[str], data: bytes | None = None, *, draft
     ``draft`` lets JPEG decode at reduced size (>= ``draft`` pixels a side); the budget applies to what is
     decoded. Palette images become RGB(A), CMYK/YCbCr/LAB/HSV become RGB, bilevel becomes L.
     """
+    plain = plain_png(data, max_pixels) if data is not None else None
+    if plain is not None:  # Pillow's header parse would check exactly what plain_png checked: straight to libspng
+        fast = png_pixels(data, *plain)
+        if fast is not None:
+            return fast
     im = open_pil(path, data)
     if im.format == "PNG" and data is not None:
         check_page_budget(im, path, max_pixels)  # before libspng decodes anything
@@ -106,6 +113,41 @@ def decode_pil(path: str | os.PathLike[str], data: bytes | None = None, *, draft
         raise InputError(f"cannot decode image pixels: {exc}", path=path,
                          remedy="the file may be truncated or corrupt; re-export it") from exc
     raise InputError("image holds no page to decode", path=path, remedy="re-export the image")
+
+
+def plain_png(data: bytes, max_pixels: int = MAX_PIXELS) -> tuple[str, tuple[int, int]] | None:
+    """``(mode, (height, width))`` of a plain PNG libspng can decode with no header parse by Pillow, else ``None``.
+
+    Plain: the signature, then an IHDR of 13 bytes with a valid CRC declaring 8-bit grey or RGB (:data:`SPNG_MODES`),
+    standard compression and filtering, no interlace, a size within the pixel budget and within Pillow's
+    decompression-bomb limit, and then directly the first IDAT chunk. For such a file, opening it with Pillow
+    checks exactly these things (its header parse stops at the first IDAT), so skipping it changes no outcome; any
+    other file (ancillary chunks before IDAT, a damaged header, over a limit ...) returns ``None`` and goes through
+    Pillow, which gives its designed error or pixels as before.
+
+    Examples
+    --------
+    >>> import io
+    >>> from PIL import Image
+    >>> buf = io.BytesIO()
+    >>> Image.fromarray(np.zeros((3, 4), np.uint8)).save(buf, format="PNG")
+    >>> plain_png(buf.getvalue())
+    ('L', (3, 4))
+    >>> plain_png(buf.getvalue(), max_pixels=11) is None        # 12 pixel values: over the budget
+    True
+    """
+    if (pyspng is None or len(data) < 41 or data[:16] != b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"
+            or data[37:41] != b"IDAT" or zlib.crc32(data[12:29]) != int.from_bytes(data[29:33], "big")):
+        return None
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    depth, colour, compression, filtering, interlace = data[24:29]
+    mode = SPNG_MODES.get(colour)
+    if mode is None or depth != 8 or compression or filtering or interlace or not width or not height:
+        return None
+    bomb = Image.MAX_IMAGE_PIXELS
+    if width * height * bands(mode) > max_pixels or (bomb is not None and width * height > bomb):
+        return None
+    return mode, (height, width)
 
 
 def png_pixels(data: bytes, mode: str, shape: tuple[int, int]) -> np.ndarray | None:

@@ -13,7 +13,7 @@ from PIL import Image, PngImagePlugin
 
 from misyn_lab.errors import InputError
 from misyn_lab.provenance import fileformat
-from misyn_lab.provenance.fileformat import decode_pil, png_pixels
+from misyn_lab.provenance.fileformat import decode_pil, plain_png, png_pixels
 
 pytest.importorskip("pyspng")
 
@@ -124,3 +124,63 @@ def test_the_pixel_budget_is_checked_before_libspng_decodes(monkeypatch):
     monkeypatch.setattr(fileformat.pyspng, "load", lambda *a, **k: pytest.fail("decoded over budget"))
     with pytest.raises(InputError, match=r"file declares 50×40×1 = 2,000 pixel values, more than the budget of 1,000"):
         decode_pil("x.png", data, max_pixels=1000)
+
+
+PLAIN = ("grey noise", "grey smooth (Sub/Up/Paeth filters)", "grey level 0", "rgb", "one pixel", "tall",
+         "split IDAT")
+
+
+@pytest.mark.parametrize("name, data", _cases(), ids=[c[0] for c in _cases()])
+def test_plain_pngs_are_decoded_without_pillows_header_parse(name, data, monkeypatch):
+    """A PNG whose IDAT follows its IHDR directly skips Pillow's open (the audit's usual file); one with chunks
+    between them (text, tRNS) still opens with Pillow first. Pixels equal Pillow's either way."""
+    slow = _pillow(data, monkeypatch)
+    plain = plain_png(data)
+    assert (plain is not None) == (name in PLAIN), name
+    if plain is not None:
+        assert plain == (("L" if slow.ndim == 2 else "RGB"), slow.shape[:2])
+        monkeypatch.setattr(fileformat, "open_pil", lambda *a, **k: pytest.fail("Pillow opened a plain PNG"))
+    assert np.array_equal(decode_pil("x.png", data), slow)
+
+
+def _ihdr_png(width: int, height: int, depth: int = 8, colour: int = 0, compression: int = 0, filtering: int = 0,
+              interlace: int = 0) -> bytes:
+    body = struct.pack(">IIBBBBB", width, height, depth, colour, compression, filtering, interlace)
+    row = b"\x00" + b"\x07" * width * (3 if colour == 2 else 1)
+    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", body) + _chunk(b"IDAT", zlib.compress(row * height))
+            + _chunk(b"IEND", b""))
+
+
+@pytest.mark.parametrize("name, data", [
+    ("16-bit", _ihdr_png(4, 3, depth=16)),
+    ("palette", _ihdr_png(4, 3, colour=3)),
+    ("grey+alpha", _ihdr_png(4, 3, colour=4)),
+    ("interlaced", _ihdr_png(4, 3, interlace=1)),
+    ("compression method 1", _ihdr_png(4, 3, compression=1)),
+    ("filter method 1", _ihdr_png(4, 3, filtering=1)),
+    ("zero width", _ihdr_png(0, 3)),
+    ("bad IHDR CRC", _ihdr_png(4, 3)[:29] + b"\x00\x00\x00\x00" + _ihdr_png(4, 3)[33:]),
+    ("pHYs before IDAT", _png(np.zeros((3, 4), np.uint8), dpi=(72, 72))),
+    ("too short", _ihdr_png(4, 3)[:40]),
+])
+def test_other_headers_are_not_plain_and_get_pillows_outcome(name, data, monkeypatch):
+    """Whatever plain_png declines goes through Pillow exactly as before: the same pixels or the same error, with
+    or without libspng."""
+    assert plain_png(data) is None, name
+    outcomes = []
+    for module in (fileformat.pyspng, None):
+        monkeypatch.setattr(fileformat, "pyspng", module)
+        try:
+            outcomes.append(decode_pil("x.png", data).tolist())
+        except InputError as exc:
+            outcomes.append(str(exc))
+    assert outcomes[0] == outcomes[1], name
+
+
+def test_plain_png_respects_both_pixel_limits(monkeypatch):
+    data = _png(np.zeros((40, 50), np.uint8))
+    assert plain_png(data, 2000) == ("L", (40, 50)) and plain_png(data, 1999) is None
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1999)  # Pillow's decompression-bomb limit, lowered by a user
+    assert plain_png(data, 2000) is None
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", None)
+    assert plain_png(data, 2000) == ("L", (40, 50))
