@@ -149,7 +149,7 @@ def is_synthetic(path: str | os.PathLike[str], *, data: bytes | None = None) -> 
     reader = {"png": _read_png, "jpeg": _read_jpeg, "tiff": _read_tiff, "dicom": _read_dicom, "nifti": _read_nifti}[fmt]
     fields: list[str] = []
     problems: list[str] = []
-    provenance, dst = reader(Path(path), data, fields, problems)
+    provenance, dst = reader(path if isinstance(path, Path) else Path(path), data, fields, problems)
     if not fields:
         if problems:
             raise UnreadableMark("unreadable mark: " + "; ".join(problems), path=path,

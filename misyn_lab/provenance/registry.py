@@ -241,7 +241,7 @@ def hashes_of(item: str | os.PathLike[str] | np.ndarray, *, data: bytes | None =
         if arr.ndim not in (2, 3) or arr.size == 0:
             raise InputError(f"expected a 2-D image array, got shape {arr.shape}", path="array")
         return ImageHashes(None, hashing.pixel_sha256(arr), hashing.perceptual_hashes(arr), tuple(arr.shape))
-    path = Path(item)
+    path = item if isinstance(item, Path) else Path(item)
     if data is None:
         try:
             data = path.read_bytes()
