@@ -548,18 +548,21 @@ def round_rows(rounds: list[dict]) -> list[str]:
 
 
 def target_line(a: dict) -> str:
-    """The issue's one-process target (1,000 files/s with the largest registry), checked on this run's figures:
-    the audit row, and the one-process rounds of the parallel section (the same audit, measured again)."""
+    """The issue's one-process target (1,000 files/s with the largest registry), checked on this run's figures: the
+    median of every one-process run of that audit (the audit row, and the one-process rounds of the parallel section,
+    the same audit measured again), because one run on this machine can be 25 % off its neighbours."""
     row = max(a["rows"], key=lambda r: r["size"])
     if row["size"] < AUDIT_TARGET_REGISTRY:
         return (f"The target, at least {AUDIT_TARGET:,} files/s in one process with a registry of "
                 f"{AUDIT_TARGET_REGISTRY:,}, is checked in a full run (this run's largest registry: {row['size']:,}).")
     speed = row["ours"]["files"] / row["ours"]["seconds"]
     again = [r["one"]["files"] / r["one"]["seconds"] for r in (a.get("dask") or {}).get("rounds", [])]
+    median = float(np.median([speed, *again]))
     return (f"Target: at least {AUDIT_TARGET:,} files/s in one process with a registry of {row['size']:,}: "
-            f"{'reached' if speed >= AUDIT_TARGET else 'not reached'} in this run ({speed:,.0f} files/s"
-            + (f"; the {len(again)} one-process rounds below, the same audit, ran at {min(again):,.0f}–"
-               f"{max(again):,.0f} files/s, median {float(np.median(again)):,.0f}" if again else "") + ").")
+            f"{'reached' if median >= AUDIT_TARGET else 'not reached'} in this run (median {median:,.0f} files/s over "
+            f"its {1 + len(again)} one-process runs of this audit: {speed:,.0f} in the table above"
+            + (f", {min(again):,.0f}–{max(again):,.0f} in the {len(again)} one-process rounds below" if again else "")
+            + ").")
 
 
 def large_lines(big: dict, small_rounds: list[dict]) -> list[str]:
