@@ -72,7 +72,7 @@ ENTRY_POINTS: frozenset[str] = frozenset({"misyn_lab.cli", "misyn_lab.__main__",
 
 #: Third-party packages slow or optional enough to justify a function-level import of a module that loads them.
 HEAVY: frozenset[str] = frozenset({
-    "IPython", "PIL", "dask", "distributed", "faiss", "fastjsonschema", "filelock", "imagehash",
+    "IPython", "PIL", "cloudpickle", "dask", "distributed", "faiss", "fastjsonschema", "filelock", "imagehash",
     "ipywidgets", "jsonschema", "jupytext", "matplotlib", "nbconvert", "nbformat", "nibabel", "nilearn", "numpy",
     "pandas", "papermill", "playwright", "pyarrow", "pydicom", "scipy", "seaborn", "skimage", "sklearn",
     "statsmodels", "tqdm", "voila", "yaml",

@@ -229,13 +229,6 @@ def _pid() -> int:
     return os.getpid()
 
 
-def _as_is(value: Any) -> Any:
-    """Dask's ``dumps``/``loads`` for :meth:`Engine.map` on worker processes: none. The process pool pickles what
-    travels to and from a worker, once (tasks name module-level functions, so plain pickle serves); a chunk this
-    process runs itself is not pickled at all."""
-    return value
-
-
 #: Chunks each worker process holds at once (one running, one waiting), so that it never waits for this process
 #: to hand it the next.
 IN_FLIGHT = 2
@@ -494,6 +487,7 @@ class Engine:
     def _map_processes(self, shared: _Shared, chunks: list[Any], finish: Callable[[int, Any], None]) -> None:
         """:meth:`map` on Dask's multiprocessing scheduler: one task per chunk, ``finish`` called in this process
         as each one's result arrives (the result then leaves the scheduler's memory)."""
+        import cloudpickle  # optional, as Dask (which requires it) is
         from dask.local import get_async
 
         multiprocessing = require_dask(PROCESSES)
@@ -506,8 +500,8 @@ class Engine:
             finish(key[1], result)
 
         try:
-            get_async(feed.submit, feed.workers, graph, list(graph), get_id=_pid, dumps=_as_is, loads=_as_is,
-                      pack_exception=multiprocessing.pack_exception,
+            get_async(feed.submit, feed.workers, graph, list(graph), get_id=_pid, dumps=cloudpickle.dumps,
+                      loads=cloudpickle.loads, pack_exception=multiprocessing.pack_exception,
                       raise_exception=multiprocessing.reraise, chunksize=1, callbacks=[(None, None, None, done, None)])
         except BrokenProcessPool as exc:
             self.close()
