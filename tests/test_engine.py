@@ -112,6 +112,22 @@ def test_processes_run_chunks_in_worker_processes_in_order(processes_engine):
     assert sorted(done) == list(range(20)) and {r[2] for r in out} == {3}
 
 
+def apply_to_each(chunk, *, step):
+    return [step(x) for x in chunk]
+
+
+@pytest.mark.parametrize("where", ["here", "cluster", "processes", "processes and this process"])
+def test_a_closure_travels_as_a_shared_argument_on_every_engine(where, dask_engine, processes_engine, here_engine):
+    """``shared`` values reach worker processes through cloudpickle, as on the cluster: a lambda (not importable by
+    name) works wherever the chunks run."""
+    offset = 10
+    engine = {"here": Engine(), "cluster": dask_engine, "processes": processes_engine,
+              "processes and this process": here_engine}[where]
+    chunks = [[i, i + 1] for i in range(0, 12, 2)]
+    out = engine.map(apply_to_each, chunks, shared={"step": lambda x: x + offset})
+    assert out == [[i + 10, i + 11] for i in range(0, 12, 2)]
+
+
 def test_processes_never_read_a_chunk_as_dask_tasks_or_keys(processes_engine):
     """A chunk of tuples is data: Dask would run ``(len, "abc")`` as a task or swap a key for its value."""
     key_like = (f"misyn-chunk-{0:x}", 0)
