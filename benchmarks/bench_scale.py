@@ -559,10 +559,16 @@ def target_line(a: dict) -> str:
     again = [r["one"]["files"] / r["one"]["seconds"] for r in (a.get("dask") or {}).get("rounds", [])]
     median = float(np.median([speed, *again]))
     return (f"Target: at least {AUDIT_TARGET:,} files/s in one process with a registry of {row['size']:,}: "
-            f"{'reached' if median >= AUDIT_TARGET else 'not reached'} in this run (median {median:,.0f} files/s over "
+            f"{'reached' if median >= AUDIT_TARGET else 'not reached'} in these measurements (median {median:,.0f} files/s over "
             f"its {1 + len(again)} one-process runs of this audit: {speed:,.0f} in the table above"
             + (f", {min(again):,.0f}–{max(again):,.0f} in the {len(again)} one-process rounds below" if again else "")
-            + ").")
+            + ")" + _apart(a) + ".")
+
+
+def _apart(a: dict) -> str:
+    """Says so when ``--only dask`` re-measured the parallel rounds at another time than the audit table."""
+    table, rounds = a.get("measured"), (a.get("dask") or {}).get("measured")
+    return f" (the table above was measured {table}, the rounds below {rounds})" if rounds and rounds != table else ""
 
 
 def large_lines(big: dict, small_rounds: list[dict]) -> list[str]:
