@@ -263,7 +263,7 @@ def worker_audit(mode: str, folder: str, registry: str, csv_out: str) -> dict:
         RegistryIndex.match_hashes = RegistryIndex.match_hashes_linear
         RegistryIndex.match_many = lambda self, hashes: [self.match_hashes_linear(h) for h in hashes]
     index_s, rows = None, None
-    if mode != "dask":  # the index build is timed apart (on Dask the audit builds it while the workers start)
+    if mode != "dask":  # the index build is timed apart (on Dask the audit builds it while the workers examine)
         t0 = time.perf_counter()
         with Registry(registry) as reg:
             rows = reg.index().n_rows
@@ -514,9 +514,10 @@ def dask_lines(d: dict) -> list[str]:
              f"Registry of {d['size']:,}, {rounds[0]['one']['files']:,} files; the `--workers 2` time includes "
              "starting the worker process (spawned, under Dask's multiprocessing scheduler), which begins as soon "
              f"as the folder scan has found {rounds[0]['dask'].get('start_at', 5000):,} files. The audit "
-             "process builds the one registry index and takes chunks of 200 files from then on; the Dask worker "
-             "takes chunks once it has started, reads and hashes the files and sends the hashes back (it never "
-             "opens the registry); the audit process looks them up. "
+             "process builds the one registry index while the Dask worker takes the first chunks of 200 files, "
+             "and takes chunks itself once the index is built; the Dask worker takes chunks from the moment it has "
+             "started, reads and hashes the files and sends the hashes back (it never opens the registry); the "
+             "audit process looks them up. "
              f"{len(rounds)} rounds, one process and `--workers 2` alternated.", "", *round_rows(rounds)]
     cpu = [r["dask"]["cpu_seconds"] / r["one"]["cpu_seconds"] - 1 for r in rounds
            if "cpu_seconds" in r["one"] and "cpu_seconds" in r["dask"]]

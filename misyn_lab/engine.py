@@ -23,7 +23,8 @@ single-process run returns.
 Data every chunk needs (settings, a small model) reach the workers through ``shared=``: on a cluster sent to each
 worker once, not with every task; with ``"processes"`` pickled with every task (keep it small). What only the
 calling process should hold (an audit's registry index) stays there: the workers return what they computed and
-``then=`` finishes each chunk in the calling process as it comes back.
+``then=`` finishes each chunk in the calling process as it comes back; ``prepare=`` builds what ``then`` needs in
+the calling process while the workers take the first chunks.
 
 Dask is an optional dependency: ``pip install "misyn-lab[scale]"``. Asking for a scheduler without it raises a
 one-line :class:`~misyn_lab.errors.InputError` naming the extra. This module imports nothing from the rest of
@@ -232,16 +233,21 @@ def _pid() -> int:
 #: Chunks each worker process holds at once (one running, one waiting), so that it never waits for this process
 #: to hand it the next.
 IN_FLIGHT = 2
+#: Seconds between looks at whether :meth:`Engine.map`'s ``prepare`` has finished, while this process waits for a
+#: free worker slot instead of running a chunk itself.
+_POLL = 0.02
 
 
 class _PoolHereToo:
     """The ``submit`` Dask's local scheduler feeds: a process pool kept at :data:`IN_FLIGHT` chunks per process,
     and with ``here`` this process, which runs a task itself (inside ``submit``) whenever the pool is full."""
 
-    def __init__(self, pool: Any, processes: int, here: bool):
+    def __init__(self, pool: Any, processes: int, here: bool, ready: threading.Event | None = None):
         self.pool, self.here = pool, here
         self.slots = processes * IN_FLIGHT
         self._free = threading.Semaphore(self.slots)
+        #: Set once this process may take chunks (it is preparing something else until then: :meth:`Engine.map`).
+        self.ready = ready
 
     @property
     def workers(self) -> int:
@@ -251,15 +257,22 @@ class _PoolHereToo:
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
         if not self.here:
             return self.pool.submit(fn, *args)
+        while self.ready is not None and not self.ready.is_set():  # busy preparing: wait for a free slot
+            if self._free.acquire(timeout=_POLL):
+                return self._to_pool(fn, *args)
         if self._free.acquire(blocking=False):
-            future = self.pool.submit(fn, *args)
-            future.add_done_callback(lambda _f: self._free.release())  # before the scheduler hears of it
-            return future
+            return self._to_pool(fn, *args)
         future: Future = Future()
         try:
             future.set_result(fn(*args))
         except BaseException as exc:  # noqa: BLE001 - the scheduler raises it from the future
             future.set_exception(exc)
+        return future
+
+    def _to_pool(self, fn: Callable[..., Any], *args: Any) -> Future:
+        """Submit to the pool, the slot (already taken) freed when the task ends."""
+        future = self.pool.submit(fn, *args)
+        future.add_done_callback(lambda _f: self._free.release())  # before the scheduler hears of it
         return future
 
 
@@ -457,7 +470,8 @@ class Engine:
     # ---------------------------------------------------------------- work
     def map(self, func: Callable[..., Any], chunks: Sequence[Any], *, shared: dict[str, Any] | None = None,
             then: Callable[[int, Any], Any] | None = None,
-            progress: Callable[[int, Any], None] | None = None) -> list[Any]:
+            progress: Callable[[int, Any], None] | None = None,
+            prepare: Callable[[], Any] | None = None) -> list[Any]:
         """``[func(chunk, **shared) for chunk in chunks]``, run where the engine says, in chunk order.
 
         ``func`` must be a module-level function (workers import it by name). ``shared`` keyword arguments are
@@ -466,6 +480,19 @@ class Engine:
         runs in this process as each chunk comes back (before ``progress``) and its value is kept instead of the
         result: the step that needs what only this process holds (the audit's registry index). With
         ``work_here`` this process runs chunks too (see :class:`Engine`). An exception in a task is raised here.
+
+        ``prepare()`` builds what ``then`` needs while the first chunks run in other processes: it runs in this
+        process (on the multiprocessing scheduler in a helper thread, this process taking no chunk itself until
+        it returns), and no ``then`` or ``progress`` call starts before it has returned; chunks that come back
+        sooner wait for it. In this process alone it simply runs first. Its exception is raised here.
+
+        Examples
+        --------
+        >>> built = {}
+        >>> with Engine() as engine:
+        ...     engine.map(sum, [[1, 2], [3]], prepare=lambda: built.update(offset=10),
+        ...                then=lambda i, total: total + built["offset"])
+        [13, 13]
         """
         shared = dict(shared or {})
         results: list[Any] = [None] * len(chunks)
@@ -476,51 +503,115 @@ class Engine:
                 progress(i, results[i])
 
         if self.scheduler is None:
+            if prepare is not None:
+                prepare()
             for i, chunk in enumerate(chunks):
                 finish(i, func(chunk, **shared))
         elif self.scheduler == PROCESSES:
-            self._map_processes(_Shared(func, shared), list(chunks), finish)
+            self._map_processes(_Shared(func, shared), list(chunks), finish, prepare)
         else:
-            self._map_cluster(_Shared(func, shared), list(chunks), finish)
+            self._map_cluster(_Shared(func, shared), list(chunks), finish, prepare)
         return results
 
-    def _map_processes(self, shared: _Shared, chunks: list[Any], finish: Callable[[int, Any], None]) -> None:
+    def _map_processes(self, shared: _Shared, chunks: list[Any], finish: Callable[[int, Any], None],
+                       prepare: Callable[[], Any] | None = None) -> None:
         """:meth:`map` on Dask's multiprocessing scheduler: one task per chunk, ``finish`` called in this process
-        as each one's result arrives (the result then leaves the scheduler's memory)."""
+        as each one's result arrives (the result then leaves the scheduler's memory); ``prepare`` in a helper
+        thread meanwhile (see :class:`_Preparing`)."""
         import cloudpickle  # optional, as Dask (which requires it) is
         from dask.local import get_async
 
         multiprocessing = require_dask(PROCESSES)
         name = f"misyn-chunk-{id(shared):x}"
         graph = {(name, i): (_apply_opaque, _Opaque(chunk), shared) for i, chunk in enumerate(chunks)}
-        feed = _PoolHereToo(self._processes(), self.size, self.work_here)
+        preparing = _Preparing(prepare, finish)
+        feed = _PoolHereToo(self._processes(), self.size, self.work_here, preparing.done)
 
         def done(key: Any, result: Any, _dsk: Any, state: dict[str, Any], _worker: Any) -> None:
             state["cache"][key] = None
-            finish(key[1], result)
+            preparing.finish(key[1], result)
 
         try:
             get_async(feed.submit, feed.workers, graph, list(graph), get_id=_pid, dumps=cloudpickle.dumps,
                       loads=cloudpickle.loads, pack_exception=multiprocessing.pack_exception,
                       raise_exception=multiprocessing.reraise, chunksize=1, callbacks=[(None, None, None, done, None)])
         except BrokenProcessPool as exc:
+            preparing.wait(raise_error=False)
             self.close()
             raise _cannot_start(exc, "workers") from None
+        except BaseException:
+            preparing.wait(raise_error=False)
+            raise
+        preparing.wait()
 
-    def _map_cluster(self, shared: _Shared, chunks: list[Any], finish: Callable[[int, Any], None]) -> None:
-        """:meth:`map` on a Dask cluster: ``shared`` scattered to every worker once, a task per chunk."""
+    def _map_cluster(self, shared: _Shared, chunks: list[Any], finish: Callable[[int, Any], None],
+                     prepare: Callable[[], Any] | None = None) -> None:
+        """:meth:`map` on a Dask cluster: ``shared`` scattered to every worker once, a task per chunk; ``prepare``
+        runs here once the tasks are submitted."""
         client = self._ready()
         distributed = require_dask(self.scheduler)
         held = client.scatter(shared, broadcast=True, hash=False)
         futures = client.map(_apply, chunks, pure=False, misyn_shared=held)
         position = {f.key: i for i, f in enumerate(futures)}
         try:
+            if prepare is not None:
+                prepare()
             for future in distributed.as_completed(futures, loop=client.loop):
                 finish(position[future.key], future.result())  # raises the task's exception here
         finally:
             for f in futures:
                 f.release()
             held.release()
+
+
+class _Preparing:
+    """:meth:`Engine.map`'s ``prepare`` running in a helper thread, and the chunks that came back before it ended.
+
+    ``finish`` (called by the scheduler's loop in the calling thread) hands a result on at once when ``prepare``
+    is done, else keeps it, and hands on the kept ones, in arrival order, at the first call after it is done or
+    at :meth:`wait`. ``done`` is set when ``prepare`` returns or raises (with no ``prepare``: at once).
+    """
+
+    def __init__(self, prepare: Callable[[], Any] | None, finish: Callable[[int, Any], None]):
+        self._finish = finish
+        self._kept: list[tuple[int, Any]] = []
+        self._error: BaseException | None = None
+        self.done = threading.Event()
+        self._thread: threading.Thread | None = None
+        if prepare is None:
+            self.done.set()
+            return
+
+        def run() -> None:
+            try:
+                prepare()
+            except BaseException as exc:  # noqa: BLE001 - raised in the calling thread
+                self._error = exc
+            finally:
+                self.done.set()
+
+        self._thread = threading.Thread(target=run, name="misyn-lab-prepare", daemon=True)
+        self._thread.start()
+
+    def finish(self, i: int, result: Any) -> None:
+        if not self.done.is_set():
+            self._kept.append((i, result))
+            return
+        self._hand_on()
+        self._finish(i, result)
+
+    def _hand_on(self) -> None:
+        if self._error is not None:
+            raise self._error
+        while self._kept:
+            self._finish(*self._kept.pop(0))
+
+    def wait(self, raise_error: bool = True) -> None:
+        """Wait for ``prepare``; then raise its exception (``raise_error``) or hand on the kept results."""
+        if self._thread is not None:
+            self._thread.join()
+        if raise_error:
+            self._hand_on()
 
 
 def _cannot_start(exc: BaseException, where: str) -> InputError:

@@ -247,3 +247,62 @@ def test_work_here_raises_a_failing_chunk_wherever_it_ran(here_engine):
         with pytest.raises(InputError, match=r"bad chunk \['fail'\]"):
             here_engine.map(slow_value, chunks, shared={"value": 1})
     assert [n for _p, _v, n in here_engine.map(slow_value, [[1], [2, 2]], shared={"value": 1})] == [1, 2]
+
+
+# ------------------------------------------------------------------------------ prepare: then's input, built meanwhile
+def timed(chunk):
+    """A 50 ms task that says where it ran and when (wall clock, comparable across the processes of this machine)."""
+    import time
+
+    start = time.time()
+    time.sleep(0.05)
+    return os.getpid(), start, time.time()
+
+
+@pytest.mark.parametrize("where", ["this process", "cluster", "processes", "here and workers"])
+def test_prepare_returns_before_any_then_while_other_processes_take_chunks(where, dask_engine, processes_engine,
+                                                                          here_engine):
+    """``prepare`` (the audit's index) is built while the workers already examine: no ``then``/``progress`` sees a
+    chunk before it has returned, results stay in chunk order, and this process takes no chunk meanwhile."""
+    import time
+
+    engine = {"this process": Engine(), "cluster": dask_engine, "processes": processes_engine,
+              "here and workers": here_engine}[where]
+    prepared: dict[str, float] = {}
+
+    def prepare():
+        time.sleep(0.6)
+        prepared["at"] = time.time()
+
+    def then(i, result):
+        assert "at" in prepared, "then ran before prepare returned"
+        return i, result
+
+    seen: list[int] = []
+    out = engine.map(timed, [[k] for k in range(24)], then=then, prepare=prepare,
+                     progress=lambda i, _r: seen.append(i))
+    assert [i for i, _r in out] == list(range(24)) and sorted(seen) == list(range(24))
+    ended = prepared["at"]
+    if where == "this process":
+        assert all(start >= ended for _pid, start, _end in (r for _i, r in out))  # prepare simply ran first
+        return
+    assert any(end < ended for _pid, _start, end in (r for _i, r in out))  # workers took chunks meanwhile
+    here = [start for pid, start, _end in (r for _i, r in out) if pid == os.getpid()]
+    assert all(start >= ended - 0.01 for start in here)  # this process only once prepare was done
+    if where == "here and workers":
+        assert here  # ... and then it took some
+
+
+def _broken_prepare():
+    raise InputError("cannot build the index", path="registry.sqlite", remedy="fix it")
+
+
+@pytest.mark.parametrize("where", ["this process", "cluster", "processes", "here and workers"])
+def test_a_failing_prepare_is_raised_and_the_engine_goes_on(where, dask_engine, processes_engine, here_engine):
+    engine = {"this process": Engine(), "cluster": dask_engine, "processes": processes_engine,
+              "here and workers": here_engine}[where]
+    then_calls: list[int] = []
+    with pytest.raises(InputError, match="cannot build the index"):
+        engine.map(timed, [[k] for k in range(8)], prepare=_broken_prepare, then=lambda i, r: then_calls.append(i))
+    assert then_calls == []  # nothing was settled without what prepare should have built
+    assert len(engine.map(timed, [[1], [2]])) == 2

@@ -48,7 +48,7 @@ from misyn_lab.provenance import hashing
 from misyn_lab.provenance.document import audit_section
 from misyn_lab.provenance.fileformat import SUFFIXES, read_head, sniff
 from misyn_lab.provenance.read import UnreadableMark, is_synthetic
-from misyn_lab.provenance.registry import RegistryIndex, hashes_of, open_registry
+from misyn_lab.provenance.registry import Registry, RegistryIndex, hashes_of, open_registry
 
 STATUSES = ("labelled_synthetic", "unlabelled_registry_match", "no_evidence", "unreadable")
 #: Metric keys of :meth:`AuditReport.evidence` (the checklist items TS-3, TS-5, TS-7, TS-8 ... name them).
@@ -670,15 +670,15 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
 
     Past one process the audit runs on Dask (:mod:`misyn_lab.engine`, ``pip install "misyn-lab[scale]"``): with a
     ``scheduler``, and with ``workers > 1`` alone, which starts ``workers - 1`` worker processes under Dask's
-    multiprocessing scheduler, this process being one more worker that takes chunks from the first one on (no CPU
-    waits while the others start), for folders of at least :data:`LOCAL_MIN_FILES` image files
-    (:data:`LOCAL_MIN_FILES_MARKS_ONLY` without a registry; smaller ones are audited in this process, faster than
-    starting workers; the workers start as soon as the folder scan has found that many files). Files go out in
-    chunks of ``chunk_size`` (default :data:`CHUNK`); workers read and hash them (:func:`examine`) and never open
-    the registry: this process builds the one index and looks up what they send back (:func:`settle`). In a
-    script, call it under ``if __name__ == "__main__":`` (local workers are new processes that import the script);
-    workers of a remote cluster must see the files under the same paths. The records are the same (sorted by path)
-    whichever way the audit runs.
+    multiprocessing scheduler, this process being one more worker (it builds the registry index while the others
+    start and take the first chunks, then takes chunks too: no CPU waits), for folders of at least
+    :data:`LOCAL_MIN_FILES` image files (:data:`LOCAL_MIN_FILES_MARKS_ONLY` without a registry; smaller ones are
+    audited in this process, faster than starting workers; the workers start as soon as the folder scan has found
+    that many files). Files go out in chunks of ``chunk_size`` (default :data:`CHUNK`); workers read and hash them
+    (:func:`examine`) and never open the registry: this process builds the one index while they take the first
+    chunks, and looks up what they send back (:func:`settle`). In a script, call it under
+    ``if __name__ == "__main__":`` (local workers are new processes that import the script); workers of a remote
+    cluster must see the files under the same paths. The records are the same (sorted by path) whichever way the audit runs.
 
     Parameters
     ----------
@@ -754,10 +754,7 @@ def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress
             raise InputError(f"no image files found ({len(ignored)} non-image files"
                              + (f", {len(skipped)} path(s) outside the folder or in loops skipped" if skipped else "")
                              + ")", path=root, remedy="audit a folder with PNG/JPEG/TIFF/DICOM/NIfTI files")
-        # the one index, built here (on Dask while the workers start; measured faster than building it in a thread
-        # beside the examining)
-        index = reg.index() if reg is not None else None
-        records = _run(engine or Engine(), candidates, index, chunks_of, progress)
+        records, index = _run(engine or Engine(), candidates, reg, chunks_of, progress)
         warnings = list(index.warnings) if index is not None else []
     records = sorted(records + bad, key=lambda r: r.path)
     return AuditReport(str(root), records, ignored, reg_path, time.perf_counter() - start, skipped_paths=skipped,
@@ -774,20 +771,33 @@ def _start_dask(stack: ExitStack, scheduler: "str | Engine", workers: int, here:
     return engine
 
 
-def _run(engine: Engine, candidates: list[Path], index: RegistryIndex | None, chunk_size: int,
-         progress: bool) -> list[AuditRecord]:
-    """Audit the candidate files in chunks on ``engine``: each chunk is examined where the engine runs it (on
-    Dask the workers get no index: they hash every unmarked file), and settled against ``index`` in this process
-    as it comes back (in this process alone, a file whose exact bytes the index holds is not decoded)."""
+def _run(engine: Engine, candidates: list[Path], reg: Registry | None, chunk_size: int,
+         progress: bool) -> tuple[list[AuditRecord], RegistryIndex | None]:
+    """Audit the candidate files in chunks on ``engine``: each chunk is examined where the engine runs it, and
+    settled against the registry's index in this process as it comes back. Returns the records and the index.
+
+    The one index is built here. In this process alone it is built first, so that a file whose exact bytes it
+    holds is not decoded. On Dask the workers get no index (they hash every unmarked file) and this process builds
+    it while they take the first chunks (:meth:`Engine.map`'s ``prepare``): the workers examine from the moment
+    they have started instead of waiting for the index, and this process takes chunks itself once it is built
+    (building it in a thread beside examining here was measured slower: both need the GIL)."""
     from tqdm.auto import tqdm
 
     bar = tqdm(total=len(candidates), desc="audit", unit="file", disable=not progress, leave=False)
+    built: dict[str, RegistryIndex | None] = {"index": None}
+
+    def build_index() -> None:
+        if reg is not None:
+            built["index"] = reg.index()
 
     def then(_i: int, batch: list[AuditRecord | Examined]) -> list[AuditRecord]:
-        return settle_chunk(batch, index)
+        return settle_chunk(batch, built["index"])
 
-    hashes: RegistryIndex | bool = index is not None and (True if engine.other_processes else index)
+    if not engine.other_processes:
+        build_index()
+    hashes: RegistryIndex | bool = reg is not None and (True if engine.other_processes else built["index"])
     batches = engine.map(examine_chunk, chunked(candidates, chunk_size), shared={"registry": hashes}, then=then,
-                         progress=lambda _i, done: bar.update(len(done)))
+                         progress=lambda _i, done: bar.update(len(done)),
+                         prepare=build_index if engine.other_processes else None)
     bar.close()
-    return [record for batch in batches for record in batch]
+    return [record for batch in batches for record in batch], built["index"]

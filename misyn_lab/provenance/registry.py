@@ -508,6 +508,9 @@ class Registry:
         Open an existing registry for reading only (SQLite ``mode=ro``; on read-only media ``immutable=1``):
         nothing is created or changed. Audits and cards open registries this way.
 
+    One thread at a time may use a registry, not necessarily the one that opened it (a parallel audit builds the
+    index in a helper thread while the main thread hands out chunks).
+
     Examples
     --------
     >>> import pathlib, tempfile
@@ -533,7 +536,8 @@ class Registry:
             with writing(self.path):
                 self.path.parent.mkdir(parents=True, exist_ok=True)
             with _sqlite(self.path, "opening the registry"):
-                self._conn = sqlite3.connect(str(self.path), timeout=LOCK_TIMEOUT, isolation_level=None)
+                self._conn = sqlite3.connect(str(self.path), timeout=LOCK_TIMEOUT, isolation_level=None,
+                                             check_same_thread=False)
         try:
             self._check_schema()
         except BaseException:
@@ -548,7 +552,7 @@ class Registry:
         for query in ({"mode": "ro"}, {"mode": "ro", "immutable": "1"}):
             try:
                 conn = sqlite3.connect(_uri(self.path, **query), uri=True, timeout=LOCK_TIMEOUT,
-                                       isolation_level=None)
+                                       isolation_level=None, check_same_thread=False)
                 conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
                 return conn
             except sqlite3.Error as exc:
