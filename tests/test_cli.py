@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from misyn_lab.cli import build_parser, main
+from misyn_lab.cli import COMMAND_HOMES, COMMAND_MODULES, build_parser, main
 
 
 def _command_paths(parser: argparse.ArgumentParser, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -37,6 +37,36 @@ def test_every_command_has_help(path: tuple[str, ...], capsys: pytest.CaptureFix
     assert exc.value.code == 0
     out = capsys.readouterr().out
     assert out.startswith("usage: misyn-lab " + " ".join(path))
+
+
+def _registered_by(module: str) -> set[str]:
+    parser = argparse.ArgumentParser()
+    __import__(module, fromlist=["register"]).register(parser.add_subparsers())
+    return {p[0] for p in _command_paths(parser)}
+
+
+def test_each_command_names_the_station_that_registers_it() -> None:
+    """``misyn-lab CMD`` builds its parser from COMMAND_HOMES[CMD] alone: the table must say who registers what."""
+    homes = {name: module for module in COMMAND_MODULES for name in _registered_by(module)}
+    assert homes == COMMAND_HOMES
+    assert set(COMMAND_HOMES) == {p[0] for p in COMMANDS}
+
+
+def test_a_command_imports_only_its_own_station() -> None:
+    """`misyn-lab audit` starts without importing the other stations' heavy dependencies (start-up counts when a
+    pipeline runs many short commands); `misyn-lab --help` still lists every command."""
+    code = ("import sys\nfrom misyn_lab.cli import main\ntry:\n    main(['audit', '--help'])\nexcept SystemExit:\n"
+            "    pass\nheavy = ['pandas', 'scipy.stats', 'skimage', 'matplotlib', 'sklearn', 'misyn_lab.instruments']\n"
+            "print('LOADED', [m for m in heavy if m in sys.modules])")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "usage: misyn-lab audit" in proc.stdout and "LOADED []" in proc.stdout
+    proc = subprocess.run([sys.executable, "-m", "misyn_lab.cli", "--help"], capture_output=True, text=True,
+                          timeout=120)
+    listed = {line.split()[0] for line in proc.stdout.splitlines() if line.startswith("    ") and line.split()}
+    assert set(COMMAND_HOMES) <= listed
+
+
 
 
 def test_no_command_prints_help(capsys: pytest.CaptureFixture[str]) -> None:
