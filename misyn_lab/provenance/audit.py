@@ -48,7 +48,7 @@ from misyn_lab.provenance import hashing
 from misyn_lab.provenance.document import audit_section
 from misyn_lab.provenance.fileformat import SUFFIXES, read_head, sniff
 from misyn_lab.provenance.read import UnreadableMark, is_synthetic
-from misyn_lab.provenance.registry import Registry, RegistryIndex, hashes_of, open_registry
+from misyn_lab.provenance.registry import ImageHashes, Registry, RegistryIndex, hashes_of, open_registry
 
 STATUSES = ("labelled_synthetic", "unlabelled_registry_match", "no_evidence", "unreadable")
 #: Metric keys of :meth:`AuditReport.evidence` (the checklist items TS-3, TS-5, TS-7, TS-8 ... name them).
@@ -499,7 +499,7 @@ class Examined:
     format: str
     sha256: str
     mark_problem: str = ""
-    hashes: Any = None
+    hashes: ImageHashes | None = None
     problem: str = ""
 
 
@@ -659,8 +659,9 @@ def check_workers(workers: Any) -> int:
     return workers
 
 
-def audit_folder(path: str | os.PathLike[str], *, registry: Any = None, progress: bool = True,
-                 workers: int = 1, scheduler: Any = None, chunk_size: int | None = None) -> AuditReport:
+def audit_folder(path: str | os.PathLike[str], *, registry: Registry | str | os.PathLike[str] | None = None,
+                 progress: bool = True, workers: int = 1, scheduler: str | Engine | None = None,
+                 chunk_size: int | None = None) -> AuditReport:
     """Audit every PNG/JPEG/TIFF/DICOM/NIfTI file under ``path`` (recursively) for synthetic images, never leaving
     the folder.
 
