@@ -190,3 +190,12 @@ def test_readme_parser_rejects_a_second_block(tmp_path):
     text2 = "## Run the tests\n```bash\npip install x\npython -m pytest\n```\n"
     with pytest.raises(AssertionError, match="exactly one command"):
         setup_command(text2, "Run the tests")
+
+
+def test_readme_states_the_audits_parallel_thresholds(readme):
+    """README.md says when `--workers N` alone starts worker processes: the numbers are the code's."""
+    from misyn_lab.provenance.audit import LOCAL_MIN_FILES, LOCAL_MIN_FILES_MARKS_ONLY
+
+    text = " ".join(readme.split())
+    assert f"audits folders under {LOCAL_MIN_FILES:,} files ({LOCAL_MIN_FILES_MARKS_ONLY:,} without a registry)" in text
+    assert f"a Dask worker process ({LOCAL_MIN_FILES:,}+ files)" in text
