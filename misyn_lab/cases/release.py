@@ -35,17 +35,18 @@ class ReleaseAudit:
 
     @property
     def result(self) -> MetricResult:
-        """``audit.unlabelled_synthetic``: share of released files that are unlabelled synthetic, as released."""
+        """``audit.unlabelled_synthetic``: how many released files are unlabelled synthetic, as released (a count,
+        as in a folder audit; the shares before and after labelling in the words and ``details``)."""
         n = max(self.n_files, 1)
-        share = self.before.get("unlabelled_registry_match", 0) / n
-        after = self.after.get("unlabelled_registry_match", 0) / n
+        before = self.before.get("unlabelled_registry_match", 0)
+        after = self.after.get("unlabelled_registry_match", 0)
         return build(
-            "audit.unlabelled_synthetic", float(share), n={"files": self.n_files},
-            interpretation=(f"As released, {fmt_percent(share)} of the {self.n_files} synthetic files carry no "
-                            f"synthetic mark and are found only by a registry match; after labelling "
-                            f"{fmt_percent(after)} remain "
-                            "unlabelled."),
-            details={"before": dict(self.before), "after": dict(self.after)})
+            "audit.unlabelled_synthetic", float(before), n={"files": self.n_files},
+            interpretation=(f"As released, {before} of the {self.n_files} synthetic files ({fmt_percent(before / n)}) "
+                            f"carry no synthetic mark and are found only by a registry match; after labelling "
+                            f"{after} ({fmt_percent(after / n)}) remain unlabelled."),
+            details={"before": dict(self.before), "after": dict(self.after),
+                     "share_before": before / n, "share_after": after / n})
 
 
 def _plain_png(image: np.ndarray, path: Path) -> Path:

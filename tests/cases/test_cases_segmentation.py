@@ -164,3 +164,18 @@ def test_subgroup_sentence_names_losses_and_gains_by_their_sign():
     assert "The largest loss from adding synthetic pairs: slice region = middle (a mean loss of 0.0500, 90 % of its " \
            "images worse)" in two
     assert "ranked by the Dice it reaches, the second by the change synthetic pairs made" in two
+
+
+def test_release_audit_evidence_is_a_count_like_a_folder_audit():
+    """``audit.unlabelled_synthetic`` means one thing everywhere: the number of unlabelled synthetic files (here as
+    released); the shares before and after labelling are in the words and details."""
+    from misyn_lab.cases.release import ReleaseAudit
+    from misyn_lab.metrics.keys import KEYS
+
+    audit = ReleaseAudit(before={"unlabelled_registry_match": 3, "no_evidence": 1},
+                         after={"labelled_synthetic": 3, "no_evidence": 1}, n_files=4, released_dir="released")
+    result = audit.result
+    assert result.value == 3.0 and result.n == {"files": 4}
+    assert result.details["share_before"] == 0.75 and result.details["share_after"] == 0.0
+    assert "3 of the 4 synthetic files (75" in result.interpretation and "after labelling 0 (0" in result.interpretation
+    assert KEYS["audit.unlabelled_synthetic"].unit == "count"
