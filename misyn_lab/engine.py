@@ -449,8 +449,8 @@ class Engine:
         """Stop the worker processes, close the client and any cluster this engine started (a remote scheduler
         keeps running)."""
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+            pool, self._pool = self._pool, None
+            _stop_pool(pool)
         if self._starting is not None:
             self._starting.join()
             self._starting = None
@@ -532,6 +532,7 @@ class Engine:
             preparing.finish(key[1], result)
 
         try:
+            preparing.start()
             get_async(feed.submit, feed.workers, graph, list(graph), get_id=_pid, dumps=cloudpickle.dumps,
                       loads=cloudpickle.loads, pack_exception=multiprocessing.pack_exception,
                       raise_exception=multiprocessing.reraise, chunksize=1, callbacks=[(None, None, None, done, None)])
@@ -539,9 +540,10 @@ class Engine:
             preparing.wait(raise_error=False)
             self.close()
             raise _cannot_start(exc, "workers") from None
-        except BaseException:
-            preparing.wait(raise_error=False)
+        except Exception:
+            preparing.wait(raise_error=False)  # a failed map leaves no thread behind
             raise
+        # KeyboardInterrupt, SystemExit: raised at once, the helper thread left to finish (a daemon)
         preparing.wait()
 
     def _map_cluster(self, shared: _Shared, chunks: list[Any], finish: Callable[[int, Any], None],
@@ -569,17 +571,26 @@ class _Preparing:
 
     ``finish`` (called by the scheduler's loop in the calling thread) hands a result on at once when ``prepare``
     is done, else keeps it, and hands on the kept ones, in arrival order, at the first call after it is done or
-    at :meth:`wait`. ``done`` is set when ``prepare`` returns or raises (with no ``prepare``: at once).
+    at :meth:`wait`. ``done`` is set when ``prepare`` returns or raises (with no ``prepare``: at once). An
+    interrupted map does not wait for the thread: what ``prepare`` uses must stay usable until it ends (a
+    :class:`~misyn_lab.provenance.registry.Registry` closed meanwhile closes its connection when the index build
+    ends).
     """
 
     def __init__(self, prepare: Callable[[], Any] | None, finish: Callable[[int, Any], None]):
         self._finish = finish
         self._kept: list[tuple[int, Any]] = []
         self._error: BaseException | None = None
+        self._prepare = prepare
         self.done = threading.Event()
         self._thread: threading.Thread | None = None
         if prepare is None:
             self.done.set()
+
+    def start(self) -> None:
+        """Start ``prepare`` in its thread (nothing to start without one)."""
+        prepare = self._prepare
+        if prepare is None or self._thread is not None:
             return
 
         def run() -> None:
@@ -612,6 +623,18 @@ class _Preparing:
             self._thread.join()
         if raise_error:
             self._hand_on()
+
+
+def _stop_pool(pool: ProcessPoolExecutor) -> None:
+    """Shut ``pool`` down, waiting for the chunks its processes are running. Interrupted while it waits (a second
+    Ctrl-C), the processes are terminated before the interrupt goes on: left alone they would wait for work that
+    never comes, and the interpreter waits for them at exit (the command would hang instead of stopping)."""
+    try:
+        pool.shutdown(wait=True, cancel_futures=True)
+    except BaseException:
+        for process in list((getattr(pool, "_processes", None) or {}).values()):
+            process.terminate()
+        raise
 
 
 def _cannot_start(exc: BaseException, where: str) -> InputError:

@@ -306,3 +306,58 @@ def test_a_failing_prepare_is_raised_and_the_engine_goes_on(where, dask_engine, 
         engine.map(timed, [[k] for k in range(8)], prepare=_broken_prepare, then=lambda i, r: then_calls.append(i))
     assert then_calls == []  # nothing was settled without what prepare should have built
     assert len(engine.map(timed, [[1], [2]])) == 2
+
+
+def test_an_interrupted_map_does_not_wait_for_prepare():
+    """Ctrl-C during a map on worker processes is raised at once, not after ``prepare`` (a registry index can take
+    seconds to build); the helper thread is left to finish on its own."""
+    import signal
+    import threading
+    import time
+
+    pytest.importorskip("dask", reason='needs pip install "misyn-lab[scale]"')
+    state = {"finished": False}
+
+    def prepare():
+        time.sleep(5)
+        state["finished"] = True
+
+    with Engine("processes", n_workers=1, work_here=True) as engine:
+        engine.map(timed, [[0]])  # the worker process is up
+        main = threading.main_thread().ident
+        timer = threading.Timer(0.5, lambda: signal.pthread_kill(main, signal.SIGINT))
+        timer.start()
+        try:
+            with pytest.raises(KeyboardInterrupt):
+                engine.map(timed, [[k] for k in range(200)], prepare=prepare, then=lambda i, r: r)
+        finally:
+            timer.cancel()
+        assert not state["finished"]  # raised while prepare was still running
+
+
+class _InterruptedPool:
+    """A pool whose shutdown is interrupted by a second Ctrl-C while it waits for its processes."""
+
+    def __init__(self, processes):
+        self._processes = {p.pid: p for p in processes}
+
+    def shutdown(self, wait=True, cancel_futures=False):
+        raise KeyboardInterrupt
+
+
+def test_a_second_ctrl_c_while_workers_stop_terminates_them():
+    """Interrupted while waiting for its worker processes, closing stops them instead of leaving them to wait for
+    work (the interpreter would wait for them at exit: `misyn-lab audit --workers 2` hung after Ctrl-C twice)."""
+    import multiprocessing
+    import time
+
+    process = multiprocessing.get_context("spawn").Process(target=time.sleep, args=(60,), daemon=True)
+    process.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            eng._stop_pool(_InterruptedPool([process]))
+        process.join(20)
+        assert not process.is_alive()
+    finally:
+        if process.is_alive():
+            process.kill()

@@ -15,6 +15,7 @@ import hashlib
 import io
 import os
 import sqlite3
+import threading
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -530,6 +531,8 @@ class Registry:
         if self.path.exists() and self.path.is_dir():
             raise InputError("registry path is a folder", path=self.path, remedy="give a .sqlite file path")
         self._cache: tuple[Any, RegistryIndex] | None = None
+        # index builds running (in any thread), and a close asked for meanwhile (done when the last one ends)
+        self._building, self._close_pending, self._guard = 0, False, threading.Lock()
         if self.readonly:
             self._conn = self._connect_readonly()
         else:
@@ -624,6 +627,13 @@ class Registry:
 
     # -------------------------------------------------------------- lifecycle
     def close(self) -> None:
+        """Close the registry. While another thread builds the index (a parallel audit interrupted by Ctrl-C), the
+        connection is closed when that build ends: closing an SQLite connection under a running query crashes
+        the interpreter."""
+        with self._guard:
+            if self._building:
+                self._close_pending = True
+                return
         self._conn.close()
 
     def __enter__(self) -> "Registry":
@@ -759,12 +769,21 @@ class Registry:
         Rows that cannot be used (bad hashes, wrong thumbnail size, unreadable provenance) are left out and
         listed in :attr:`RegistryIndex.warnings`.
         """
-        with _sqlite(self.path, "reading the registry"):
-            key = self._conn.execute("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM images").fetchone()
-            if self._cache is None or self._cache[0] != key:
-                rows, warnings = load_rows(self._conn, self.path)
-                self._cache = (key, RegistryIndex(rows, warnings))
-        return self._cache[1]
+        with self._guard:
+            self._building += 1
+        try:
+            with _sqlite(self.path, "reading the registry"):
+                key = self._conn.execute("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM images").fetchone()
+                if self._cache is None or self._cache[0] != key:
+                    rows, warnings = load_rows(self._conn, self.path)
+                    self._cache = (key, RegistryIndex(rows, warnings))
+            return self._cache[1]
+        finally:
+            with self._guard:
+                self._building -= 1
+                close_now = self._close_pending and not self._building
+            if close_now:
+                self._conn.close()
 
     def lookup_sha256(self, sha256: str) -> Match | None:
         """Exact file-bytes match (no decoding needed)."""

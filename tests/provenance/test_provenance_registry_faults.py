@@ -282,3 +282,32 @@ def test_a_provenance_python_cannot_parse_still_matches_and_says_why(filled, mon
     assert reasons[0].startswith("matches registry image #1 (") and reasons[0].endswith(
         "by pixels; provenance of registry row #1 malformed provenance JSON (simulated)")
     assert all(r.generator == "" for r in report.by_status("unlabelled_registry_match"))
+
+
+def test_closing_during_an_index_build_in_another_thread_waits_for_the_build(filled, monkeypatch):
+    """A parallel audit builds the index in a helper thread; when the audit is interrupted the registry is closed
+    while that build may still run. Closing an SQLite connection under a running query crashes the interpreter,
+    so the close is deferred to the end of the build, which completes."""
+    import threading
+    import time
+
+    reg_path, _ds = filled
+    started, slow = threading.Event(), registry_mod.load_rows
+
+    def slow_load(conn, path):
+        started.set()
+        time.sleep(0.3)
+        return slow(conn, path)
+
+    monkeypatch.setattr(registry_mod, "load_rows", slow_load)
+    reg = Registry(reg_path, readonly=True)
+    built: list = []
+    thread = threading.Thread(target=lambda: built.append(reg.index()))
+    thread.start()
+    assert started.wait(10)
+    reg.close()  # returns at once; the build goes on with its connection
+    thread.join(10)
+    assert len(built) == 1 and built[0].n_rows == 4
+    with pytest.raises(sqlite3.ProgrammingError):  # ... which is closed once the build has ended
+        reg._conn.execute("SELECT 1")
+    reg.close()  # closing again is harmless
