@@ -242,7 +242,7 @@ class _PoolHereToo:
     """The ``submit`` Dask's local scheduler feeds: a process pool kept at :data:`IN_FLIGHT` chunks per process,
     and with ``here`` this process, which runs a task itself (inside ``submit``) whenever the pool is full."""
 
-    def __init__(self, pool: Any, processes: int, here: bool, ready: threading.Event | None = None):
+    def __init__(self, pool: Any, processes: int, here: bool, ready: threading.Event):
         self.pool, self.here = pool, here
         self.slots = processes * IN_FLIGHT
         self._free = threading.Semaphore(self.slots)
@@ -257,7 +257,7 @@ class _PoolHereToo:
     def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
         if not self.here:
             return self.pool.submit(fn, *args)
-        while self.ready is not None and not self.ready.is_set():  # busy preparing: wait for a free slot
+        while not self.ready.is_set():  # busy preparing: wait for a free slot
             if self._free.acquire(timeout=_POLL):
                 return self._to_pool(fn, *args)
         if self._free.acquire(blocking=False):
